@@ -1,0 +1,31 @@
+package io.tideway.cli;
+
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a command's log goes: {@code logs/tideway.log} in the data directory, one JSON object per
+ * line. The terminal shows only the command's own progress and warnings.
+ */
+final class CommandLogs {
+
+  private static final String PROPERTY = "tideway.log.dir";
+
+  private CommandLogs() {}
+
+  /** Points the log file into the data directory; call before anything logs. */
+  static void configure(Path dataDir) {
+    if (System.getProperty(PROPERTY) == null) {
+      System.setProperty(PROPERTY, dataDir.resolve("logs").toAbsolutePath().normalize().toString());
+    }
+  }
+
+  static Path file() {
+    return Path.of(System.getProperty(PROPERTY, "logs"), "tideway.log");
+  }
+
+  static Logger log() {
+    return LoggerFactory.getLogger("io.tideway.cli");
+  }
+}

@@ -1,0 +1,108 @@
+package io.tideway.cli;
+
+import io.tideway.deploy.PlatformEndpoints;
+import io.tideway.deploy.embedded.LocalPlatform;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tideway up}: the whole platform on this machine, until Ctrl-C or SIGTERM. */
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the platform on this machine with nothing installed: a Kafka broker (KRaft) and"
+          + " PostgreSQL (wal_level=logical), data kept under the data directory.",
+      "Prints a line starting 'Tideway is ready' with the endpoints and writes them to"
+          + " DIR/endpoints.json. Ctrl-C or SIGTERM stops everything cleanly."
+    })
+final class UpCommand implements Callable<Integer> {
+
+  @Spec private CommandSpec spec;
+  @Mixin private DataDirOption dataDir;
+
+  @Option(names = "--fresh", description = "Wipe all earlier data before starting.")
+  private boolean fresh;
+
+  @Option(
+      names = "--kafka-port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_KAFKA_PORT:-9092}",
+      description = "Kafka's client port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  private int kafkaPort;
+
+  @Option(
+      names = "--postgres-port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_POSTGRES_PORT:-5432}",
+      description = "PostgreSQL's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  private int postgresPort;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    long start = System.nanoTime();
+    out.println("Starting Tideway with data in " + dataDir.path() + (fresh ? " (fresh)" : ""));
+    out.flush();
+    LocalPlatform.Settings settings =
+        new LocalPlatform.Settings(dataDir.path(), fresh, kafkaPort, postgresPort);
+    LocalPlatform platform =
+        new LocalPlatform(
+            settings,
+            line -> {
+              out.println("  " + line);
+              out.flush();
+            });
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread stopOnSignal =
+        new Thread(
+            () -> {
+              out.println("Stopping Tideway ...");
+              out.flush();
+              try {
+                platform.close();
+                out.println("Tideway stopped");
+              } catch (Exception e) {
+                CommandLogs.log().error("Stopping the platform failed", e);
+                out.println("Tideway stopped with errors (details in " + CommandLogs.file() + ")");
+              } finally {
+                out.flush();
+                stopped.countDown();
+              }
+            },
+            "tideway-stop");
+    // Registered before start so that Ctrl-C during start-up still stops what already runs.
+    Runtime.getRuntime().addShutdownHook(stopOnSignal);
+    try {
+      platform.start();
+    } catch (Exception e) {
+      // start() has stopped what it started; there is nothing left for the hook to stop.
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is already running and finds nothing to stop
+      }
+      throw e;
+    }
+    out.println(readyLine(platform.endpoints(), (System.nanoTime() - start) / 1e9));
+    out.println("Press Ctrl-C to stop.");
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  private String readyLine(PlatformEndpoints endpoints, double seconds) {
+    return String.format(
+        "Tideway is ready in %.1f s: kafka %s, postgres %s (user %s); endpoints in %s",
+        seconds,
+        endpoints.kafka().bootstrap(),
+        endpoints.postgres().jdbcUrl(),
+        endpoints.postgres().user(),
+        dataDir.path().resolve(PlatformEndpoints.FILE_NAME));
+  }
+}

@@ -1,0 +1,108 @@
+package io.tideway.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/** {@code tideway up} in a JVM of its own, as an operator runs it. */
+final class PlatformProcess implements AutoCloseable {
+
+  private final Process process;
+  private final List<String> output = new CopyOnWriteArrayList<>();
+  private final Thread reader;
+
+  private PlatformProcess(Process process) {
+    this.process = process;
+    reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  output.add(line);
+                }
+              } catch (IOException e) {
+                output.add("(output closed: " + e + ")");
+              }
+            },
+            "platform-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  static PlatformProcess start(Path dataDir, int kafkaPort, int postgresPort, String... extra)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Tideway.class.getName());
+    command.add("up");
+    command.add("--data-dir");
+    command.add(dataDir.toString());
+    command.add("--kafka-port");
+    command.add(String.valueOf(kafkaPort));
+    command.add("--postgres-port");
+    command.add(String.valueOf(postgresPort));
+    command.addAll(List.of(extra));
+    return new PlatformProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+  }
+
+  /** Waits for the ready line and returns it. */
+  String awaitReady() throws InterruptedException {
+    await("Tideway is ready")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> readyLine().isPresent() || !process.isAlive());
+    if (readyLine().isEmpty()) {
+      reader.join(5_000);
+      throw new IllegalStateException(
+          "platform exited with code " + process.exitValue() + " before ready: " + output);
+    }
+    return readyLine().orElseThrow();
+  }
+
+  private Optional<String> readyLine() {
+    return output.stream().filter(l -> l.startsWith("Tideway is ready")).findFirst();
+  }
+
+  /**
+   * Sends SIGTERM, as a service manager would, and waits for the exit code. Sent with kill(1)
+   * rather than {@link Process#destroy()}, which would also close the output still to be read.
+   */
+  int stop() throws InterruptedException, IOException {
+    new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).start().waitFor();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("platform did not stop within 60 s: " + output);
+    }
+    return process.exitValue();
+  }
+
+  ProcessHandle handle() {
+    return process.toHandle();
+  }
+
+  List<String> output() {
+    return output;
+  }
+
+  @Override
+  public void close() throws InterruptedException, IOException {
+    if (process.isAlive()) {
+      stop();
+    }
+  }
+}

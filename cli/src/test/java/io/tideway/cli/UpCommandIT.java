@@ -1,0 +1,295 @@
+package io.tideway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tideway.deploy.PlatformEndpoints;
+import io.tideway.deploy.embedded.LoopbackPorts;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.utils.Exit;
+import org.apache.kafka.tools.TopicCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tideway up} as a new user meets it, each part real, run as a separate process. */
+class UpCommandIT {
+
+  @TempDir Path dataDir;
+
+  @Test
+  void shouldServeKafkaAndPostgresStopCleanlyAndKeepDataAcrossRestarts() throws Exception {
+    int kafkaPort = LoopbackPorts.pickFree();
+    int postgresPort = LoopbackPorts.pickFree();
+    long postmasterPid;
+
+    // given a platform that reached ready
+    try (PlatformProcess platform = PlatformProcess.start(dataDir, kafkaPort, postgresPort)) {
+      String ready = platform.awaitReady();
+      PlatformEndpoints endpoints = PlatformEndpoints.readFrom(dataDir).orElseThrow();
+      assertThat(ready)
+          .contains(endpoints.kafka().bootstrap())
+          .contains(endpoints.postgres().jdbcUrl());
+      assertThat(endpoints.kafka().bootstrap()).isEqualTo("127.0.0.1:" + kafkaPort);
+
+      // when data is written to both
+      try (Admin admin = admin(endpoints)) {
+        admin.createTopics(List.of(new NewTopic("customer.events", 3, (short) 1))).all().get();
+      }
+      try (Connection c = superuser(endpoints);
+          Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE kept (id int primary key)");
+        s.execute("INSERT INTO kept VALUES (42)");
+        assertThat(single(s, "SHOW wal_level")).isEqualTo("logical");
+        assertThat(single(s, "SHOW fsync")).isEqualTo("on");
+        assertThat(
+                single(
+                    s,
+                    "SELECT count(*) FROM pg_database WHERE datname IN ('customer', 'order', 'inventory')"))
+            .isEqualTo("3");
+      }
+      assertThat(listTopics(endpoints.kafka().bootstrap())).contains("customer.events");
+      postmasterPid = postmasterPid();
+
+      // then a second platform on the same data directory is refused, and the first keeps serving
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int code =
+          runInProcess(
+              err,
+              "up",
+              "--data-dir",
+              dataDir.toString(),
+              "--kafka-port",
+              String.valueOf(LoopbackPorts.pickFree()),
+              "--postgres-port",
+              String.valueOf(LoopbackPorts.pickFree()));
+      assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+      assertThat(err.toString(StandardCharsets.UTF_8))
+          .contains("in use by a running platform")
+          .contains("--data-dir");
+      assertThat(listTopics(endpoints.kafka().bootstrap())).contains("customer.events");
+
+      // and SIGTERM stops everything
+      List<ProcessHandle> children = platform.handle().descendants().toList();
+      assertThat(platform.stop()).isIn(0, 130, 143);
+      assertThat(platform.output()).contains("Tideway stopped");
+      assertThat(children).noneMatch(ProcessHandle::isAlive);
+    }
+    await("PostgreSQL exits")
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () -> ProcessHandle.of(postmasterPid).map(ProcessHandle::isAlive).orElse(false),
+            alive -> !alive);
+    assertThat(LoopbackPorts.isFree(kafkaPort)).isTrue();
+    assertThat(LoopbackPorts.isFree(postgresPort)).isTrue();
+    assertThat(PlatformEndpoints.readFrom(dataDir)).isEmpty();
+
+    // when it starts again on the same directory
+    try (PlatformProcess platform = PlatformProcess.start(dataDir, kafkaPort, postgresPort)) {
+      platform.awaitReady();
+      PlatformEndpoints endpoints = PlatformEndpoints.readFrom(dataDir).orElseThrow();
+
+      // then the topics and tables created before are there
+      assertThat(listTopics(endpoints.kafka().bootstrap())).contains("customer.events");
+      try (Connection c = superuser(endpoints);
+          Statement s = c.createStatement()) {
+        assertThat(single(s, "SELECT id FROM kept")).isEqualTo("42");
+      }
+      assertThat(platform.stop()).isIn(0, 130, 143);
+    }
+  }
+
+  @Test
+  void shouldComeBackWithItsDataAfterBeingKilled() throws Exception {
+    int kafkaPort = LoopbackPorts.pickFree();
+    int postgresPort = LoopbackPorts.pickFree();
+    try (PlatformProcess platform = PlatformProcess.start(dataDir, kafkaPort, postgresPort)) {
+      platform.awaitReady();
+      PlatformEndpoints endpoints = PlatformEndpoints.readFrom(dataDir).orElseThrow();
+      try (Admin admin = admin(endpoints)) {
+        admin.createTopics(List.of(new NewTopic("survivor", 1, (short) 1))).all().get();
+      }
+      try (Connection c = superuser(endpoints);
+          Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE committed (id int primary key)");
+        s.execute("INSERT INTO committed VALUES (7)");
+      }
+
+      // when the platform is killed with no chance to stop anything
+      platform.handle().destroyForcibly();
+      platform.handle().onExit().get();
+    }
+
+    // then a new one takes over the PostgreSQL left behind, and nothing committed is lost
+    try (PlatformProcess platform = PlatformProcess.start(dataDir, kafkaPort, postgresPort)) {
+      platform.awaitReady();
+      assertThat(platform.output()).anyMatch(l -> l.contains("left by a killed platform"));
+      PlatformEndpoints endpoints = PlatformEndpoints.readFrom(dataDir).orElseThrow();
+      assertThat(listTopics(endpoints.kafka().bootstrap())).contains("survivor");
+      try (Connection c = superuser(endpoints);
+          Statement s = c.createStatement()) {
+        assertThat(single(s, "SELECT id FROM committed")).isEqualTo("7");
+      }
+      assertThat(platform.stop()).isIn(0, 130, 143);
+    }
+  }
+
+  @Test
+  void shouldWipeEarlierDataWhenFresh() throws Exception {
+    int kafkaPort = LoopbackPorts.pickFree();
+    int postgresPort = LoopbackPorts.pickFree();
+    try (PlatformProcess platform = PlatformProcess.start(dataDir, kafkaPort, postgresPort)) {
+      platform.awaitReady();
+      try (Admin admin = admin(PlatformEndpoints.readFrom(dataDir).orElseThrow())) {
+        admin.createTopics(List.of(new NewTopic("wiped", 1, (short) 1))).all().get();
+      }
+      platform.stop();
+    }
+
+    try (PlatformProcess platform =
+        PlatformProcess.start(dataDir, kafkaPort, postgresPort, "--fresh")) {
+      platform.awaitReady();
+      assertThat(listTopics("127.0.0.1:" + kafkaPort)).doesNotContain("wiped");
+      platform.stop();
+    }
+  }
+
+  @Test
+  void shouldRefuseATakenKafkaPortAndStartNothing() throws Exception {
+    int postgresPort = LoopbackPorts.pickFree();
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+      int code = runUp(err, taken.getLocalPort(), postgresPort);
+
+      assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+      assertThat(err.toString(StandardCharsets.UTF_8).strip())
+          .isEqualTo(
+              "tideway up: Port "
+                  + taken.getLocalPort()
+                  + " for Kafka is already in use: choose another with --kafka-port");
+    }
+    assertNothingStarted(postgresPort);
+  }
+
+  @Test
+  void shouldRefuseATakenPostgresPortAndStartNothing() throws Exception {
+    int kafkaPort = LoopbackPorts.pickFree();
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+      int code = runUp(err, kafkaPort, taken.getLocalPort());
+
+      assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+      assertThat(err.toString(StandardCharsets.UTF_8)).contains("--postgres-port");
+    }
+    assertNothingStarted(kafkaPort);
+  }
+
+  @Test
+  void shouldRefuseADataDirectoryThatCannotBeWritten() throws Exception {
+    Path notADirectory = Files.writeString(dataDir.resolve("plain-file"), "x");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int code =
+        runInProcess(
+            err,
+            "up",
+            "--data-dir",
+            notADirectory.resolve("platform").toString(),
+            "--kafka-port",
+            String.valueOf(LoopbackPorts.pickFree()),
+            "--postgres-port",
+            String.valueOf(LoopbackPorts.pickFree()));
+
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .startsWith("tideway up: Data directory " + notADirectory.resolve("platform"))
+        .contains("is not writable")
+        .contains("--data-dir");
+  }
+
+  private int runUp(ByteArrayOutputStream err, int kafkaPort, int postgresPort) {
+    return runInProcess(
+        err,
+        "up",
+        "--data-dir",
+        dataDir.toString(),
+        "--kafka-port",
+        String.valueOf(kafkaPort),
+        "--postgres-port",
+        String.valueOf(postgresPort));
+  }
+
+  private void assertNothingStarted(int otherPort) {
+    assertThat(LoopbackPorts.isFree(otherPort)).isTrue();
+    assertThat(dataDir.resolve("postgres")).doesNotExist();
+    assertThat(dataDir.resolve("kafka")).doesNotExist();
+  }
+
+  private static int runInProcess(ByteArrayOutputStream err, String... args) {
+    PrintStream original = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      return Tideway.run(args);
+    } finally {
+      System.setErr(original);
+    }
+  }
+
+  private static Admin admin(PlatformEndpoints endpoints) {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafka().bootstrap());
+    return Admin.create(props);
+  }
+
+  private static Connection superuser(PlatformEndpoints endpoints) throws Exception {
+    return DriverManager.getConnection(
+        endpoints.postgres().jdbcUrl(), endpoints.postgres().user(), "");
+  }
+
+  private static String single(Statement s, String query) throws Exception {
+    try (ResultSet rs = s.executeQuery(query)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /** Lists topics with Kafka's own tool, as an operator would. */
+  private static List<String> listTopics(String bootstrap) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    AtomicInteger exitCode = new AtomicInteger(-1);
+    Exit.setExitProcedure((code, message) -> exitCode.set(code));
+    try {
+      TopicCommand.main("--bootstrap-server", bootstrap, "--list");
+    } finally {
+      Exit.resetExitProcedure();
+      System.setOut(original);
+    }
+    assertThat(exitCode).hasValue(0);
+    return out.toString(StandardCharsets.UTF_8).lines().map(String::strip).toList();
+  }
+
+  private long postmasterPid() throws Exception {
+    return Long.parseLong(
+        Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
+  }
+}

@@ -1,0 +1,2 @@
+/** Reference topologies: read models, analytics and the order saga. */
+package io.tideway.projections;

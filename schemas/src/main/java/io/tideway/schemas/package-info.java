@@ -1,0 +1,2 @@
+/** Avro contracts, the Confluent wire-format serde and the schema registry. */
+package io.tideway.schemas;

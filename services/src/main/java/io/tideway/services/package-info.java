@@ -1,0 +1,2 @@
+/** Reference microservices: customer, order and inventory. */
+package io.tideway.services;

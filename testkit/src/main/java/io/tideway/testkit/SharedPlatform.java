@@ -1,0 +1,83 @@
+package io.tideway.testkit;
+
+import io.tideway.deploy.embedded.EmbeddedKafka;
+import io.tideway.deploy.embedded.EmbeddedPostgresServer;
+import io.tideway.deploy.embedded.LoopbackPorts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.commons.io.FileUtils;
+
+/** The broker and PostgreSQL server that every test class in one JVM shares. */
+final class SharedPlatform implements AutoCloseable {
+
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Path dir;
+  private final EmbeddedKafka kafka;
+  private final EmbeddedPostgresServer postgres;
+
+  private SharedPlatform(Path dir, EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
+    this.dir = dir;
+    this.kafka = kafka;
+    this.postgres = postgres;
+  }
+
+  static SharedPlatform start() {
+    try {
+      Path dir = Files.createTempDirectory("tideway-testkit-");
+      EmbeddedKafka kafka =
+          new EmbeddedKafka(
+              dir.resolve("kafka"), LoopbackPorts.pickFree(), LoopbackPorts.pickFree(), Map.of());
+      EmbeddedPostgresServer postgres =
+          new EmbeddedPostgresServer(dir.resolve("postgres"), LoopbackPorts.pickFree());
+      SharedPlatform platform = new SharedPlatform(dir, kafka, postgres);
+      // Both take seconds to start, mostly waiting: starting them side by side halves the wait.
+      CompletableFuture<Void> broker =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  kafka.start(START_TIMEOUT);
+                } catch (Exception e) {
+                  throw new IllegalStateException("Kafka broker for tests did not start", e);
+                }
+              });
+      try {
+        postgres.start(START_TIMEOUT);
+        broker.join();
+      } catch (RuntimeException | IOException e) {
+        broker.exceptionally(ignored -> null).join();
+        platform.close();
+        throw e;
+      }
+      return platform;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Test platform did not start", e);
+    }
+  }
+
+  EmbeddedKafka kafka() {
+    return kafka;
+  }
+
+  EmbeddedPostgresServer postgres() {
+    return postgres;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      kafka.close();
+    } finally {
+      try {
+        postgres.close();
+      } finally {
+        FileUtils.deleteDirectory(dir.toFile());
+      }
+    }
+  }
+}

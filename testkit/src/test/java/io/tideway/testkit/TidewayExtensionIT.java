@@ -1,0 +1,136 @@
+package io.tideway.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+@TidewayTest
+class TidewayExtensionIT {
+
+  private static String brokerOfClass;
+
+  @BeforeAll
+  static void rememberBroker(TestKafka kafka) {
+    brokerOfClass = kafka.bootstrapServers();
+  }
+
+  @Test
+  void shouldRoundTripRecordsThroughTheBroker(TestKafka kafka) throws Exception {
+    // given
+    String topic = kafka.createTopic("greetings", 2);
+
+    // when
+    try (var producer =
+        new KafkaProducer<>(
+            kafka.producerProperties(), new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(topic, "k1", "hello")).get();
+      producer.send(new ProducerRecord<>(topic, "k2", "world")).get();
+    }
+
+    // then
+    try (var consumer =
+        new KafkaConsumer<>(
+            kafka.consumerProperties("reader"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      List<String> values = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (values.size() < 2 && System.nanoTime() < deadline) {
+        ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(200));
+        for (ConsumerRecord<String, String> r : records) {
+          values.add(r.value());
+        }
+      }
+      assertThat(values).containsExactlyInAnyOrder("hello", "world");
+    }
+  }
+
+  @Test
+  void shouldGiveEachTestItsOwnTopicNames(TestKafka kafka) {
+    TestKafka other = new TestKafka(kafka.broker());
+
+    assertThat(kafka.topicName("orders"))
+        .startsWith("orders.")
+        .isNotEqualTo(other.topicName("orders"));
+  }
+
+  @Test
+  void shouldShareOneBrokerAcrossTheJvm(TestKafka kafka) {
+    assertThat(kafka.bootstrapServers()).isEqualTo(brokerOfClass);
+  }
+
+  @Test
+  void shouldDeleteTheTestsTopicsWhenItEnds(TestKafka kafka) throws Exception {
+    // given
+    TestKafka scoped = new TestKafka(kafka.broker());
+    String topic = scoped.createTopic("short-lived", 1);
+    assertThat(kafka.admin().listTopics().names().get()).contains(topic);
+
+    // when
+    scoped.close();
+
+    // then
+    Set<String> topics = kafka.admin().listTopics().names().get();
+    assertThat(topics).doesNotContain(topic);
+  }
+
+  @Test
+  void shouldGiveEachTestADatabaseOfItsOwnWithLogicalDecoding(TestDatabase db) throws Exception {
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE note (id int primary key, text varchar(20))");
+      s.execute("INSERT INTO note VALUES (1, 'kept')");
+      try (ResultSet rs = s.executeQuery("SHOW wal_level")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("logical");
+      }
+      try (ResultSet rs = s.executeQuery("SELECT current_user, current_database()")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo(db.user());
+        assertThat(rs.getString(2)).isEqualTo(db.name());
+      }
+    }
+  }
+
+  @Test
+  void shouldDropTheDatabaseWhenTheTestEnds(TestDatabase db) throws Exception {
+    // given
+    TestDatabase scoped = TestDatabase.create(db.server());
+    try (Connection c = scoped.connect()) {
+      assertThat(c.isValid(5)).isTrue();
+    }
+
+    // when
+    scoped.close();
+
+    // then
+    assertThatThrownBy(scoped::connect).isInstanceOf(SQLException.class);
+  }
+
+  @Nested
+  class NestedTests {
+    @Test
+    void shouldReachTheSameBrokerFromNestedClasses(TestKafka kafka) {
+      assertThat(kafka.bootstrapServers()).isEqualTo(brokerOfClass);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The stream-processing runtime and its building blocks. */
+package io.tideway.topology;
