@@ -25,7 +25,11 @@ final class CommandLogs {
     return Path.of(System.getProperty(PROPERTY, "logs"), "tideway.log");
   }
 
+  /**
+   * The log for failures a command already reported on the terminal in one line: outside {@code
+   * io.tideway}, so the stack trace goes to the file only.
+   */
   static Logger log() {
-    return LoggerFactory.getLogger("io.tideway.cli");
+    return LoggerFactory.getLogger("tideway.command");
   }
 }

@@ -1,6 +1,7 @@
 package io.tideway.cli;
 
-import io.tideway.deploy.embedded.PlatformSetupException;
+import io.tideway.deploy.platform.PlatformSetupException;
+import io.tideway.schemas.client.RegistryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -18,7 +19,13 @@ import picocli.CommandLine.ParseResult;
     mixinStandardHelpOptions = true,
     versionProvider = TidewayVersion.class,
     description = "Event-driven microservices on Apache Kafka: run the platform and operate it.",
-    subcommands = {UpCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      UpCommand.class,
+      RegistryCommand.class,
+      SchemasCommand.class,
+      LoadtestCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Tideway {
 
   /** Exit code for bad input, as picocli uses for usage errors. */
@@ -39,7 +46,9 @@ public final class Tideway {
 
   /** The command line with its error reporting, not yet run. */
   static CommandLine commandLine() {
-    return new CommandLine(new Tideway()).setExecutionExceptionHandler(new ErrorReporter());
+    return new CommandLine(new Tideway())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(new ErrorReporter());
   }
 
   /** One line on standard error naming the problem; the stack trace goes to the log file only. */
@@ -50,6 +59,10 @@ public final class Tideway {
       if (e instanceof PlatformSetupException) {
         cmd.getErr().println(command + ": " + e.getMessage());
         return BAD_INPUT;
+      }
+      if (e instanceof RegistryException r) {
+        cmd.getErr().println(command + ": " + r.getMessage() + " (error " + r.errorCode() + ")");
+        return r.httpStatus() < 500 ? BAD_INPUT : 1;
       }
       CommandLogs.log().error("{} failed", command, e);
       cmd.getErr().println(command + " failed: " + e + " (details in " + CommandLogs.file() + ")");

@@ -1,7 +1,7 @@
 package io.tideway.cli;
 
 import io.tideway.deploy.PlatformEndpoints;
-import io.tideway.deploy.embedded.LocalPlatform;
+import io.tideway.deploy.platform.LocalPlatform;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
     name = "up",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the platform on this machine with nothing installed: a Kafka broker (KRaft) and"
-          + " PostgreSQL (wal_level=logical), data kept under the data directory.",
+      "Run the platform on this machine with nothing installed: a Kafka broker (KRaft),"
+          + " PostgreSQL (wal_level=logical) and the schema registry, data kept under the data"
+          + " directory.",
       "Prints a line starting 'Tideway is ready' with the endpoints and writes them to"
           + " DIR/endpoints.json. Ctrl-C or SIGTERM stops everything cleanly."
     })
@@ -43,6 +44,13 @@ final class UpCommand implements Callable<Integer> {
       description = "PostgreSQL's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
   private int postgresPort;
 
+  @Option(
+      names = "--registry-port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_REGISTRY_PORT:-8081}",
+      description = "The schema registry's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  private int registryPort;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -50,7 +58,7 @@ final class UpCommand implements Callable<Integer> {
     out.println("Starting Tideway with data in " + dataDir.path() + (fresh ? " (fresh)" : ""));
     out.flush();
     LocalPlatform.Settings settings =
-        new LocalPlatform.Settings(dataDir.path(), fresh, kafkaPort, postgresPort);
+        new LocalPlatform.Settings(dataDir.path(), fresh, kafkaPort, postgresPort, registryPort);
     LocalPlatform platform =
         new LocalPlatform(
             settings,
@@ -98,11 +106,12 @@ final class UpCommand implements Callable<Integer> {
 
   private String readyLine(PlatformEndpoints endpoints, double seconds) {
     return String.format(
-        "Tideway is ready in %.1f s: kafka %s, postgres %s (user %s); endpoints in %s",
+        "Tideway is ready in %.1f s: kafka %s, postgres %s (user %s), registry %s; endpoints in %s",
         seconds,
         endpoints.kafka().bootstrap(),
         endpoints.postgres().jdbcUrl(),
         endpoints.postgres().user(),
+        endpoints.registry().url(),
         dataDir.path().resolve(PlatformEndpoints.FILE_NAME));
   }
 }

@@ -2,6 +2,7 @@ package io.tideway.cli;
 
 import static org.awaitility.Awaitility.await;
 
+import io.tideway.deploy.embedded.LoopbackPorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -56,6 +57,8 @@ final class PlatformProcess implements AutoCloseable {
     command.add(String.valueOf(kafkaPort));
     command.add("--postgres-port");
     command.add(String.valueOf(postgresPort));
+    command.add("--registry-port");
+    command.add(String.valueOf(LoopbackPorts.pickFree()));
     command.addAll(List.of(extra));
     return new PlatformProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
   }

@@ -9,6 +9,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +69,14 @@ class UpCommandIT {
             .isEqualTo("3");
       }
       assertThat(listTopics(endpoints.kafka().bootstrap())).contains("customer.events");
+      HttpResponse<String> subjects =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(endpoints.registry().url() + "/subjects"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(subjects.statusCode()).isEqualTo(200);
+      assertThat(subjects.body()).isEqualTo("[]");
       postmasterPid = postmasterPid();
 
       // then a second platform on the same data directory is refused, and the first keeps serving
@@ -78,6 +90,8 @@ class UpCommandIT {
               "--kafka-port",
               String.valueOf(LoopbackPorts.pickFree()),
               "--postgres-port",
+              String.valueOf(LoopbackPorts.pickFree()),
+              "--registry-port",
               String.valueOf(LoopbackPorts.pickFree()));
       assertThat(code).isEqualTo(Tideway.BAD_INPUT);
       assertThat(err.toString(StandardCharsets.UTF_8))
@@ -216,6 +230,8 @@ class UpCommandIT {
             "--kafka-port",
             String.valueOf(LoopbackPorts.pickFree()),
             "--postgres-port",
+            String.valueOf(LoopbackPorts.pickFree()),
+            "--registry-port",
             String.valueOf(LoopbackPorts.pickFree()));
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
@@ -234,7 +250,9 @@ class UpCommandIT {
         "--kafka-port",
         String.valueOf(kafkaPort),
         "--postgres-port",
-        String.valueOf(postgresPort));
+        String.valueOf(postgresPort),
+        "--registry-port",
+        String.valueOf(LoopbackPorts.pickFree()));
   }
 
   private void assertNothingStarted(int otherPort) {

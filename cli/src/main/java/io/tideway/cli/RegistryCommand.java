@@ -1,0 +1,92 @@
+package io.tideway.cli;
+
+import io.tideway.schemas.registry.SchemaRegistryServer;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tideway registry}: one schema registry instance, until Ctrl-C or SIGTERM. */
+@Command(
+    name = "registry",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a schema registry instance (Confluent's REST API) storing its schemas in a compacted"
+          + " Kafka topic; several instances on one topic share the same content.",
+      "'tideway up' already runs one; use this for more instances or an external Kafka."
+    })
+final class RegistryCommand implements Callable<Integer> {
+
+  @Spec private CommandSpec spec;
+  @Mixin private DataDirOption dataDir;
+
+  @Option(
+      names = "--bootstrap-server",
+      paramLabel = "HOST:PORT",
+      defaultValue = "${env:TIDEWAY_BOOTSTRAP_SERVER}",
+      description = "Kafka to store schemas in (default: the local platform's).")
+  private String bootstrapServer;
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_REGISTRY_PORT:-8081}",
+      description = "HTTP port on --host (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  private int port;
+
+  @Option(
+      names = "--host",
+      defaultValue = SchemaRegistryServer.Settings.DEFAULT_HOST,
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  private String host;
+
+  @Option(
+      names = "--topic",
+      defaultValue = SchemaRegistryServer.Settings.DEFAULT_TOPIC,
+      description = "The compacted store topic (default: ${DEFAULT-VALUE}).")
+  private String topic;
+
+  @Option(
+      names = "--replication-factor",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Replication factor of the store topic when it is created (default: 1; use 3 on a cluster).")
+  private int replicationFactor;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    String bootstrap =
+        bootstrapServer != null
+            ? bootstrapServer
+            : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
+    SchemaRegistryServer server =
+        new SchemaRegistryServer(
+            SchemaRegistryServer.Settings.of(bootstrap)
+                .withTopic(topic)
+                .withHost(host)
+                .withPort(port)
+                .withReplicationFactor(replicationFactor));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "registry-stop"));
+    out.println("Starting the schema registry on Kafka " + bootstrap + ", topic " + topic + " ...");
+    out.flush();
+    server.start();
+    out.println("Schema registry is ready at " + server.url());
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,127 @@
+package io.tideway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class LoadtestCommandTest {
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  @TempDir Path dataDir;
+
+  @Test
+  void shouldListItsScenariosInHelp() {
+    // when
+    int code = run("loadtest", "--help");
+
+    // then
+    assertThat(code).isZero();
+    assertThat(text(out))
+        .contains("Usage: tideway loadtest")
+        .contains("  produce ")
+        .contains("  passthrough ");
+  }
+
+  @Test
+  void shouldBeListedAmongTidewaysCommands() {
+    assertThat(run("--help")).isZero();
+    assertThat(text(out)).contains("  loadtest ");
+  }
+
+  @Test
+  void shouldRejectARunWithoutAnEndInOneLine() {
+    // when
+    int code = run("loadtest", "produce", "--bootstrap-server", "127.0.0.1:9092");
+
+    // then
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(text(err).lines())
+        .singleElement()
+        .asString()
+        .startsWith("tideway loadtest produce: ")
+        .contains("--records")
+        .contains("--duration");
+    assertThat(text(out)).isEmpty();
+  }
+
+  @Test
+  void shouldRejectAnUnknownGuaranteeInOneLine() {
+    // when
+    int code =
+        run(
+            "loadtest",
+            "passthrough",
+            "--bootstrap-server",
+            "127.0.0.1:9092",
+            "--records",
+            "10",
+            "--guarantee",
+            "exactly_once");
+
+    // then
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(text(err).lines())
+        .singleElement()
+        .asString()
+        .isEqualTo(
+            "tideway loadtest passthrough: --guarantee must be one of at_least_once,"
+                + " exactly_once_v2 (was 'exactly_once')");
+  }
+
+  @Test
+  void shouldRejectANonPositiveRecordSizeInOneLine() {
+    // when
+    int code =
+        run(
+            "loadtest",
+            "produce",
+            "--bootstrap-server",
+            "127.0.0.1:9092",
+            "--records",
+            "10",
+            "--record-size",
+            "0");
+
+    // then
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(text(err).lines()).singleElement().asString().contains("--record-size");
+  }
+
+  @Test
+  void shouldRejectAnUnreadableDurationAsAUsageError() {
+    int code =
+        run("loadtest", "produce", "--bootstrap-server", "127.0.0.1:9092", "--duration", "3x");
+
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(text(err)).contains("'3x' is not a duration");
+  }
+
+  @Test
+  void shouldNameTheFixWhenNoPlatformRunsAndNoBrokerIsGiven() {
+    // when
+    int code = run("loadtest", "produce", "--data-dir", dataDir.toString(), "--records", "10");
+
+    // then
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(text(err)).contains("No platform is running").contains("pass --bootstrap-server");
+  }
+
+  private int run(String... args) {
+    CommandLine cli = Tideway.commandLine();
+    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+    return cli.execute(args);
+  }
+
+  private static String text(ByteArrayOutputStream stream) {
+    return stream.toString(StandardCharsets.UTF_8);
+  }
+}

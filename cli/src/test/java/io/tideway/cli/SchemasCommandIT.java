@@ -1,0 +1,168 @@
+package io.tideway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.schemas.registry.SchemaRegistryServer;
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TidewayTest;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+@TidewayTest
+class SchemasCommandIT {
+
+  private static final String V1 =
+      "{\"type\":\"record\",\"name\":\"Greeting\",\"namespace\":\"t\",\"fields\":["
+          + "{\"name\":\"text\",\"type\":\"string\"}]}";
+  private static final String V2_COMPATIBLE =
+      "{\"type\":\"record\",\"name\":\"Greeting\",\"namespace\":\"t\",\"fields\":["
+          + "{\"name\":\"text\",\"type\":\"string\"},"
+          + "{\"name\":\"lang\",\"type\":\"string\",\"default\":\"en\"}]}";
+  private static final String V2_BREAKING =
+      "{\"type\":\"record\",\"name\":\"Greeting\",\"namespace\":\"t\",\"fields\":["
+          + "{\"name\":\"text\",\"type\":\"string\"},{\"name\":\"lang\",\"type\":\"string\"}]}";
+
+  @TempDir Path dir;
+  private SchemaRegistryServer registry;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeEach
+  void startRegistry(TestKafka kafka) throws Exception {
+    registry =
+        new SchemaRegistryServer(
+            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                .withTopic(kafka.topicName("_schemas"))
+                .withPort(0));
+    registry.start();
+  }
+
+  @AfterEach
+  void stopRegistry() {
+    registry.close();
+  }
+
+  @Test
+  void shouldRegisterListGetAndKeepTheIdOfTheSameSchema() throws Exception {
+    Path v1 = file("v1.avsc", V1);
+
+    assertThat(schemas("register", "greetings-value", v1.toString())).isZero();
+    assertThat(out.toString())
+        .contains("Registered t.Greeting under greetings-value: id 1, version 1");
+    assertThat(schemas("register", "greetings-value", v1.toString())).isZero();
+    assertThat(out.toString()).contains("id 1, version 1");
+
+    assertThat(schemas("list")).isZero();
+    assertThat(out.toString()).containsPattern("greetings-value\\s+1\\s+1");
+
+    assertThat(schemas("get", "greetings-value")).isZero();
+    assertThat(out.toString())
+        .contains("# subject greetings-value, version 1, id 1")
+        .contains("\"text\"");
+
+    assertThat(schemas("get", "--id", "1")).isZero();
+    assertThat(out.toString()).contains("\"Greeting\"");
+  }
+
+  @Test
+  void shouldTellACompatibleChangeFromABreakingOneNamingTheField() throws Exception {
+    schemas("register", "greetings-value", file("v1.avsc", V1).toString());
+
+    assertThat(schemas("check", "greetings-value", file("ok.avsc", V2_COMPATIBLE).toString()))
+        .isZero();
+    assertThat(out.toString()).contains("Compatible with greetings-value under BACKWARD");
+
+    int code = schemas("check", "greetings-value", file("bad.avsc", V2_BREAKING).toString());
+    assertThat(code).isEqualTo(SchemasCommand.INCOMPATIBLE);
+    assertThat(out.toString())
+        .contains("Incompatible")
+        .contains("READER_FIELD_MISSING_DEFAULT_VALUE")
+        .contains("lang");
+  }
+
+  @Test
+  void shouldRegisterNothingOnADryRun() throws Exception {
+    assertThat(schemas("register", "--dry-run", "greetings-value", file("v1.avsc", V1).toString()))
+        .isZero();
+    assertThat(out.toString()).contains("Would register t.Greeting under greetings-value");
+
+    assertThat(schemas("get", "greetings-value")).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString()).contains("40401");
+  }
+
+  @Test
+  void shouldShowAndSetCompatibilityLevels() {
+    assertThat(schemas("config")).isZero();
+    assertThat(out.toString()).contains("global: BACKWARD");
+
+    assertThat(schemas("config", "greetings-value", "--set", "full_transitive", "--dry-run"))
+        .isZero();
+    assertThat(out.toString())
+        .contains("Would set greetings-value from BACKWARD to FULL_TRANSITIVE");
+    assertThat(schemas("config", "greetings-value")).isZero();
+    assertThat(out.toString()).contains("greetings-value: BACKWARD");
+
+    assertThat(schemas("config", "greetings-value", "--set", "FULL_TRANSITIVE")).isZero();
+    assertThat(schemas("config", "greetings-value")).isZero();
+    assertThat(out.toString()).contains("greetings-value: FULL_TRANSITIVE");
+  }
+
+  @Test
+  void shouldAnswerBadInputWithOneLineAndExitCodeTwo() throws Exception {
+    assertThat(schemas("config", "--set", "SIDEWAYS")).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString()).contains("SIDEWAYS");
+
+    assertThat(
+            schemas("register", "s-value", file("broken.avsc", "{\"type\":\"record\"").toString()))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString()).contains("42201");
+
+    assertThat(schemas("register", "s-value", dir.resolve("missing.avsc").toString()))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString()).contains("missing.avsc");
+  }
+
+  @Test
+  void shouldNameAnUnreachableRegistryWithinBoundedTime() {
+    String url = "http://127.0.0.1:" + LoopbackPorts.pickFree();
+    long start = System.nanoTime();
+
+    int code = run("schemas", "list", "--registry-url", url);
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains(url);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+  }
+
+  private int schemas(String... args) {
+    String[] ordered = new String[args.length + 3];
+    ordered[0] = "schemas";
+    ordered[1] = args[0];
+    ordered[2] = "--registry-url";
+    ordered[3] = registry.url();
+    System.arraycopy(args, 1, ordered, 4, args.length - 1);
+    return run(ordered);
+  }
+
+  private int run(String... args) {
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    CommandLine cli = Tideway.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  private Path file(String name, String text) throws Exception {
+    return Files.writeString(dir.resolve(name), text);
+  }
+}

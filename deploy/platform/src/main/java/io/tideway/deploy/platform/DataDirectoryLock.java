@@ -1,0 +1,69 @@
+package io.tideway.deploy.platform;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An operating-system lock on a data directory, held for as long as a platform runs on it. The
+ * kernel releases it when the holder dies, even by {@code kill -9}, so a stale lock file never
+ * blocks a restart.
+ */
+final class DataDirectoryLock implements AutoCloseable {
+
+  static final String FILE_NAME = "tideway.lock";
+
+  private final FileChannel channel;
+  private final FileLock lock;
+
+  private DataDirectoryLock(FileChannel channel, FileLock lock) {
+    this.channel = channel;
+    this.lock = lock;
+  }
+
+  /**
+   * Takes the lock, recording this process id in the lock file.
+   *
+   * @throws PlatformSetupException when another live process holds it
+   */
+  static DataDirectoryLock acquire(Path dataDir) throws IOException {
+    Path file = dataDir.resolve(FILE_NAME);
+    FileChannel channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      String holder = Files.readString(file, StandardCharsets.UTF_8).trim();
+      channel.close();
+      throw new PlatformSetupException(
+          "Data directory "
+              + dataDir
+              + " is in use by a running platform"
+              + (holder.isEmpty() ? "" : " (pid " + holder + ")")
+              + ": stop it first, or choose another with --data-dir");
+    }
+    channel.truncate(0);
+    channel.write(
+        ByteBuffer.wrap(
+            String.valueOf(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
+    channel.force(false);
+    return new DataDirectoryLock(channel, lock);
+  }
+
+  @Override
+  public void close() throws IOException {
+    lock.release();
+    channel.close();
+  }
+}

@@ -1,0 +1,124 @@
+package io.tideway.deploy.platform;
+
+import io.tideway.deploy.embedded.EmbeddedPostgresServer;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * One database and one database user per service, each service owning its data. Created on first
+ * start and left alone afterwards. Passwords are generated on this machine and kept in {@value
+ * #CREDENTIALS_FILE} in the data directory, readable by its owner only.
+ */
+final class ServiceDatabases {
+
+  static final String CREDENTIALS_FILE = "credentials.properties";
+
+  private final EmbeddedPostgresServer postgres;
+  private final Path credentialsFile;
+
+  ServiceDatabases(EmbeddedPostgresServer postgres, Path dataDir) {
+    this.postgres = postgres;
+    this.credentialsFile = dataDir.resolve(CREDENTIALS_FILE);
+  }
+
+  /** Creates what is missing of each service's user and database. */
+  void ensure(List<String> services) throws IOException, SQLException {
+    Properties credentials = loadCredentials();
+    boolean changed = false;
+    try (Connection c = postgres.connect("postgres")) {
+      for (String service : services) {
+        String key = service + ".password";
+        if (!credentials.containsKey(key)) {
+          credentials.setProperty(key, newPassword());
+          changed = true;
+        }
+        ensureUser(c, service, credentials.getProperty(key));
+        ensureDatabase(c, service);
+      }
+    }
+    if (changed) {
+      storeCredentials(credentials);
+    }
+  }
+
+  private static void ensureUser(Connection c, String user, String password) throws SQLException {
+    if (exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", user)) {
+      return;
+    }
+    try (Statement s = c.createStatement()) {
+      // The relay streams each service's outbox through logical replication, hence REPLICATION.
+      s.execute(
+          "CREATE ROLE "
+              + quote(user)
+              + " LOGIN REPLICATION PASSWORD '"
+              + password.replace("'", "''")
+              + "'");
+    }
+  }
+
+  private static void ensureDatabase(Connection c, String database) throws SQLException {
+    if (exists(c, "SELECT 1 FROM pg_database WHERE datname = ?", database)) {
+      return;
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + quote(database) + " OWNER " + quote(database));
+    }
+  }
+
+  private static boolean exists(Connection c, String query, String name) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(query)) {
+      s.setString(1, name);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /** Service names such as {@code order} are SQL keywords, so identifiers are always quoted. */
+  private static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  private Properties loadCredentials() throws IOException {
+    Properties credentials = new Properties();
+    if (Files.exists(credentialsFile)) {
+      try (Reader in = Files.newBufferedReader(credentialsFile)) {
+        credentials.load(in);
+      }
+    }
+    return credentials;
+  }
+
+  private void storeCredentials(Properties credentials) throws IOException {
+    Path tmp =
+        Files.createTempFile(
+            credentialsFile.getParent(),
+            CREDENTIALS_FILE,
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try (Writer out = Files.newBufferedWriter(tmp)) {
+      credentials.store(out, "Database users of the local platform's services");
+    }
+    Files.move(tmp, credentialsFile, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static String newPassword() {
+    byte[] bytes = new byte[18];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+}

@@ -1,0 +1,61 @@
+package io.tideway.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LoadTestTest {
+
+  @Test
+  void shouldGiveUpOnABrokerThatDoesNotAnswerWithinTheConnectTimeout() throws Exception {
+    // given a port nothing listens on
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    List<String> lines = new ArrayList<>();
+    LoadTest test =
+        new LoadTest(
+                new ProduceScenario(Map.of()),
+                "127.0.0.1:" + port,
+                LoadSettings.ofRecords(10),
+                lines::add)
+            .connectTimeout(Duration.ofSeconds(2));
+
+    // when / then
+    long start = System.nanoTime();
+    assertThatThrownBy(test::run)
+        .isInstanceOf(LoadTestException.class)
+        .hasMessage(
+            "Kafka at 127.0.0.1:"
+                + port
+                + " did not answer within 2s: is it running, and is that"
+                + " its address?");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void shouldRejectSettingsTheScenarioCannotRunWith() {
+    LoadSettings tiny = LoadSettings.ofRecords(10);
+    LoadSettings tooSmall =
+        new LoadSettings(
+            tiny.rate(), tiny.duration(), tiny.records(), 8, tiny.warmup(), tiny.topicPartitions());
+
+    assertThatThrownBy(
+            () ->
+                new LoadTest(
+                    new PassthroughScenario(Guarantee.AT_LEAST_ONCE, Map.of(), Map.of()),
+                    "127.0.0.1:9092",
+                    tooSmall,
+                    line -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--record-size");
+  }
+}

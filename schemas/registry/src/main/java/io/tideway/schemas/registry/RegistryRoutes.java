@@ -1,0 +1,438 @@
+package io.tideway.schemas.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import io.tideway.schemas.client.CompatibilityLevel;
+import io.tideway.schemas.client.RegistryEvent;
+import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
+import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
+import io.tideway.schemas.client.RegistryException;
+import io.tideway.schemas.client.RegistryState;
+import io.tideway.schemas.client.RegistryState.Registration;
+import io.tideway.schemas.client.SchemaVersion;
+import io.tideway.schemas.client.rest.RegistryApi;
+import io.tideway.schemas.client.rest.RegistryApi.CompatibilityResult;
+import io.tideway.schemas.client.rest.RegistryApi.ConfigLevel;
+import io.tideway.schemas.client.rest.RegistryApi.ConfigUpdate;
+import io.tideway.schemas.client.rest.RegistryApi.ErrorBody;
+import io.tideway.schemas.client.rest.RegistryApi.RegisteredId;
+import io.tideway.schemas.client.rest.RegistryApi.SchemaRequest;
+import io.tideway.schemas.client.rest.RegistryApi.SchemaText;
+import io.tideway.schemas.client.rest.RegistryApi.SubjectSchema;
+import io.tideway.schemas.client.rest.RegistryApi.SubjectVersion;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API: the subset of Confluent Schema Registry's REST API that Tideway serves, with its
+ * paths, bodies, content type and error codes. Every rule is {@link RegistryState}'s; this class
+ * only translates between HTTP and the {@link SchemaStore}.
+ */
+final class RegistryRoutes {
+
+  /** Subject-level compatibility not configured, Confluent's 40408. */
+  static final int SUBJECT_LEVEL_NOT_CONFIGURED = 40408;
+
+  /** Confluent's code for a body it cannot read at all. */
+  static final int UNPROCESSABLE_ENTITY = 422;
+
+  private static final Logger log = LoggerFactory.getLogger(RegistryRoutes.class);
+  private static final String HEALTH_CONTENT_TYPE = "application/json";
+  private static final Set<String> ACCEPTED_BODY_TYPES =
+      Set.of(
+          RegistryApi.CONTENT_TYPE,
+          "application/vnd.schemaregistry+json",
+          "application/json",
+          "application/octet-stream");
+
+  private final SchemaStore store;
+  private final RegistryMetrics metrics;
+  private final ObjectMapper json = new ObjectMapper();
+
+  /**
+   * The answers of {@code GET /schemas/ids/{id}}, ready to send: an id, once bound, stays bound to
+   * its schema, so they never go stale, and the hot path neither locks nor encodes.
+   */
+  private final Map<Integer, byte[]> schemaAnswers = new ConcurrentHashMap<>();
+
+  RegistryRoutes(SchemaStore store, RegistryMetrics metrics) {
+    this.store = store;
+    this.metrics = metrics;
+  }
+
+  void install(JavalinConfig config) {
+    config.http.defaultContentType = RegistryApi.CONTENT_TYPE;
+    config.http.prefer405over404 = true;
+    var routes = config.routes;
+    routes.beforeMatched(this::checkBodyType);
+
+    routes.get("/", ctx -> answer(ctx, Map.of()));
+    routes.get("/subjects", this::subjects);
+    routes.get("/subjects/{subject}/versions", this::versions);
+    routes.post("/subjects/{subject}/versions", this::register);
+    routes.get("/subjects/{subject}/versions/{version}", this::version);
+    routes.get("/subjects/{subject}/versions/{version}/schema", this::versionSchema);
+    routes.delete("/subjects/{subject}/versions/{version}", this::deleteVersion);
+    routes.post("/subjects/{subject}", this::lookup);
+    routes.delete("/subjects/{subject}", this::deleteSubject);
+
+    routes.get("/schemas/ids/{id}", this::schemaById);
+    routes.get("/schemas/ids/{id}/subjects", this::subjectsOfId);
+    routes.get("/schemas/ids/{id}/versions", this::versionsOfId);
+    routes.get("/schemas/types", ctx -> answer(ctx, List.of(RegistryApi.AVRO)));
+
+    routes.post("/compatibility/subjects/{subject}/versions/{version}", this::checkCompatibility);
+    routes.post("/compatibility/subjects/{subject}/versions", this::checkCompatibility);
+
+    routes.get("/config", this::globalLevel);
+    routes.put("/config", this::setGlobalLevel);
+    routes.get("/config/{subject}", this::subjectLevel);
+    routes.put("/config/{subject}", this::setSubjectLevel);
+    routes.delete("/config/{subject}", this::clearSubjectLevel);
+
+    routes.get("/health/live", ctx -> health(ctx, true));
+    routes.get("/health/ready", ctx -> health(ctx, store.ready()));
+    routes.get(
+        "/metrics", ctx -> ctx.contentType(RegistryMetrics.CONTENT_TYPE).result(metrics.scrape()));
+
+    routes.exception(
+        RegistryException.class,
+        (e, ctx) -> error(ctx, e.httpStatus(), e.errorCode(), e.getMessage()));
+    routes.exception(
+        HttpResponseException.class,
+        (e, ctx) -> error(ctx, e.getStatus(), e.getStatus(), statusLine(e.getStatus())));
+    routes.exception(
+        Exception.class,
+        (e, ctx) -> {
+          log.error("Failed to answer {} {}", ctx.method(), ctx.path(), e);
+          error(ctx, 500, RegistryException.STORE_ERROR, "Internal server error");
+        });
+  }
+
+  // ---- subjects and versions
+
+  private void subjects(Context ctx) {
+    boolean deleted = flag(ctx, "deleted");
+    answer(ctx, store.read(state -> state.subjects(deleted)));
+  }
+
+  private void versions(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    boolean deleted = flag(ctx, "deleted");
+    answer(ctx, store.readFresh(state -> state.versions(subject, deleted)));
+  }
+
+  private void version(Context ctx) {
+    answer(ctx, subjectSchema(findVersion(ctx)));
+  }
+
+  private void versionSchema(Context ctx) {
+    ctx.contentType(RegistryApi.CONTENT_TYPE).result(findVersion(ctx).schema());
+  }
+
+  private SchemaVersion findVersion(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    String version = ctx.pathParam("version");
+    boolean deleted = flag(ctx, "deleted");
+    return store.readFresh(state -> state.version(subject, version, deleted));
+  }
+
+  private void register(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    String schema = schemaOf(ctx);
+    // Registering what is already there is the common case (every serializer at start-up): it is
+    // answered locally, without a write. A schema registered once stays registered until deleted.
+    Optional<Integer> existing =
+        store.read(
+            state -> {
+              try {
+                return Optional.of(state.lookup(subject, schema, false).id());
+              } catch (RegistryException e) {
+                return Optional.empty();
+              }
+            });
+    if (existing.isPresent()) {
+      metrics.registered(false);
+      answer(ctx, new RegisteredId(existing.get()));
+      return;
+    }
+    Registration registration =
+        store.write(
+            state -> {
+              Registration r = state.planRegistration(subject, schema);
+              return new SchemaStore.Decision<>(r.event().map(List::of).orElse(List.of()), r);
+            });
+    metrics.registered(registration.event().isPresent());
+    answer(ctx, new RegisteredId(registration.id()));
+  }
+
+  private void lookup(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    String schema = schemaOf(ctx);
+    boolean deleted = flag(ctx, "deleted");
+    answer(ctx, subjectSchema(store.readFresh(state -> state.lookup(subject, schema, deleted))));
+  }
+
+  private void deleteSubject(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    boolean permanent = flag(ctx, "permanent");
+    List<Integer> versions =
+        store.write(
+            state -> {
+              List<RegistryEvent> events = state.planSubjectDeletion(subject, permanent);
+              List<Integer> numbers =
+                  events.stream().map(e -> ((VersionDeleted) e).version()).toList();
+              return new SchemaStore.Decision<>(events, numbers);
+            });
+    answer(ctx, versions);
+  }
+
+  private void deleteVersion(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    String version = ctx.pathParam("version");
+    boolean permanent = flag(ctx, "permanent");
+    int deleted =
+        store.write(
+            state -> {
+              VersionDeleted d = state.planVersionDeletion(subject, version, permanent);
+              return new SchemaStore.Decision<>(List.<RegistryEvent>of(d), d.version());
+            });
+    answer(ctx, deleted);
+  }
+
+  // ---- schemas by id
+
+  private void schemaById(Context ctx) {
+    metrics.lookedUpById();
+    int id = id(ctx);
+    byte[] body = schemaAnswers.get(id);
+    if (body == null) {
+      String schema = store.readFresh(state -> state.schemaById(id));
+      body = bytes(new SchemaText(schema, null));
+      schemaAnswers.putIfAbsent(id, body);
+    }
+    ctx.contentType(RegistryApi.CONTENT_TYPE).result(body);
+  }
+
+  private void subjectsOfId(Context ctx) {
+    int id = id(ctx);
+    List<SchemaVersion> versions = store.readFresh(state -> state.versionsOf(id));
+    answer(ctx, versions.stream().map(SchemaVersion::subject).distinct().sorted().toList());
+  }
+
+  private void versionsOfId(Context ctx) {
+    int id = id(ctx);
+    List<SchemaVersion> versions = store.readFresh(state -> state.versionsOf(id));
+    answer(ctx, versions.stream().map(v -> new SubjectVersion(v.subject(), v.version())).toList());
+  }
+
+  private static int id(Context ctx) {
+    String text = ctx.pathParam("id");
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new RegistryException(
+          404, RegistryException.SCHEMA_NOT_FOUND, "Schema " + text + " not found.");
+    }
+  }
+
+  // ---- compatibility
+
+  private void checkCompatibility(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    String version = ctx.pathParamMap().getOrDefault("version", "latest");
+    String schema = schemaOf(ctx);
+    boolean verbose = flag(ctx, "verbose");
+    List<String> problems =
+        store.readFresh(state -> state.checkCompatibility(subject, version, schema));
+    answer(ctx, new CompatibilityResult(problems.isEmpty(), verbose ? problems : null));
+  }
+
+  // ---- compatibility levels
+
+  private void globalLevel(Context ctx) {
+    answer(ctx, new ConfigLevel(store.read(RegistryState::globalLevel).name()));
+  }
+
+  private void setGlobalLevel(Context ctx) {
+    answer(ctx, setLevel(null, levelOf(ctx)));
+  }
+
+  private void subjectLevel(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    boolean defaultToGlobal = flag(ctx, "defaultToGlobal");
+    CompatibilityLevel level =
+        store.read(
+            state ->
+                defaultToGlobal
+                    ? state.effectiveLevel(subject)
+                    : state
+                        .subjectLevel(subject)
+                        .orElseThrow(
+                            () ->
+                                new RegistryException(
+                                    404,
+                                    SUBJECT_LEVEL_NOT_CONFIGURED,
+                                    "Subject '"
+                                        + subject
+                                        + "' does not have subject-level compatibility"
+                                        + " configured")));
+    answer(ctx, new ConfigLevel(level.name()));
+  }
+
+  private void setSubjectLevel(Context ctx) {
+    answer(ctx, setLevel(ctx.pathParam("subject"), levelOf(ctx)));
+  }
+
+  private ConfigUpdate setLevel(String subject, CompatibilityLevel level) {
+    store.write(
+        state -> {
+          Optional<CompatibilityLevel> current =
+              subject == null ? Optional.of(state.globalLevel()) : state.subjectLevel(subject);
+          List<RegistryEvent> events =
+              current.equals(Optional.of(level))
+                  ? List.of()
+                  : List.of(new CompatibilitySet(subject, level));
+          return new SchemaStore.Decision<>(events, level);
+        });
+    return new ConfigUpdate(level.name());
+  }
+
+  private void clearSubjectLevel(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    CompatibilityLevel removed =
+        store.write(
+            state -> {
+              CompatibilityLevel own =
+                  state
+                      .subjectLevel(subject)
+                      .orElseThrow(
+                          () ->
+                              new RegistryException(
+                                  404,
+                                  RegistryException.SUBJECT_NOT_FOUND,
+                                  "Subject '" + subject + "' not found."));
+              return new SchemaStore.Decision<>(
+                  List.<RegistryEvent>of(new CompatibilityCleared(subject)), own);
+            });
+    answer(ctx, new ConfigLevel(removed.name()));
+  }
+
+  private CompatibilityLevel levelOf(Context ctx) {
+    ConfigUpdate update = body(ctx, ConfigUpdate.class);
+    return CompatibilityLevel.parse(update.compatibility());
+  }
+
+  // ---- request bodies
+
+  private void checkBodyType(Context ctx) {
+    if (ctx.method() != HandlerType.POST && ctx.method() != HandlerType.PUT) {
+      return;
+    }
+    String type = ctx.contentType();
+    if (type == null || type.isBlank()) {
+      return; // read as application/octet-stream, as Confluent does
+    }
+    String mediaType = type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!ACCEPTED_BODY_TYPES.contains(mediaType)) {
+      throw new RegistryException(415, 415, statusLine(415));
+    }
+  }
+
+  /**
+   * The schema text of a request, checked to be a valid Avro schema without references. Checking
+   * here, before any lock or write, answers an invalid schema without touching the store.
+   */
+  private String schemaOf(Context ctx) {
+    SchemaRequest request = body(ctx, SchemaRequest.class);
+    if (request.schemaType() != null && !RegistryApi.AVRO.equalsIgnoreCase(request.schemaType())) {
+      throw invalidSchema(
+          "schema type " + request.schemaType() + " is not supported; this registry serves AVRO");
+    }
+    if (request.references() != null && !request.references().isEmpty()) {
+      throw invalidSchema("schema references are not supported");
+    }
+    if (request.schema() == null || request.schema().isBlank()) {
+      throw invalidSchema("the request has no schema");
+    }
+    RegistryState.parse(request.schema());
+    return request.schema();
+  }
+
+  private <T> T body(Context ctx, Class<T> type) {
+    T body;
+    try {
+      body = json.readValue(ctx.bodyAsBytes(), type);
+    } catch (IOException e) {
+      throw new RegistryException(
+          422, UNPROCESSABLE_ENTITY, "Unprocessable entity: the body is not " + describe(type));
+    }
+    if (body == null) {
+      throw new RegistryException(
+          422, UNPROCESSABLE_ENTITY, "Unprocessable entity: the body is not " + describe(type));
+    }
+    return body;
+  }
+
+  private static String describe(Class<?> type) {
+    return type == ConfigUpdate.class
+        ? "a JSON object like {\"compatibility\":\"BACKWARD\"}"
+        : "a JSON object like {\"schema\":\"...\"}";
+  }
+
+  private static RegistryException invalidSchema(String reason) {
+    return new RegistryException(
+        422, RegistryException.INVALID_SCHEMA, "Invalid schema: " + reason);
+  }
+
+  // ---- answers
+
+  private static SubjectSchema subjectSchema(SchemaVersion v) {
+    return new SubjectSchema(v.subject(), v.version(), v.id(), null, v.schema());
+  }
+
+  private void answer(Context ctx, Object body) {
+    ctx.contentType(RegistryApi.CONTENT_TYPE).result(bytes(body));
+  }
+
+  private void health(Context ctx, boolean up) {
+    ctx.status(up ? 200 : 503)
+        .contentType(HEALTH_CONTENT_TYPE)
+        .result(up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+  }
+
+  private void error(Context ctx, int status, int errorCode, String message) {
+    ctx.status(status)
+        .contentType(RegistryApi.CONTENT_TYPE)
+        .result(bytes(new ErrorBody(errorCode, message)));
+  }
+
+  private byte[] bytes(Object body) {
+    try {
+      return json.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot write an answer", e);
+    }
+  }
+
+  private static boolean flag(Context ctx, String name) {
+    return Boolean.parseBoolean(ctx.queryParam(name));
+  }
+
+  private static String statusLine(int status) {
+    return "HTTP " + status + " " + HttpStatus.forStatus(status).getMessage();
+  }
+}

@@ -1,0 +1,44 @@
+package io.tideway.schemas.client;
+
+/**
+ * A change to the registry's content. The registry server appends these to its store and every
+ * instance applies them in the store's order; the in-memory registry applies them at once. Either
+ * way {@link RegistryState#apply} is the only thing that changes content.
+ */
+public sealed interface RegistryEvent {
+
+  /**
+   * A schema became a version of a subject.
+   *
+   * @param subject the subject
+   * @param version the subject's version number it became
+   * @param id the schema's global id
+   * @param schema the schema in canonical form
+   */
+  record SchemaRegistered(String subject, int version, int id, String schema)
+      implements RegistryEvent {}
+
+  /**
+   * A version was deleted: soft (hidden, still resolvable by id) or permanent (gone).
+   *
+   * @param subject the subject
+   * @param version the version
+   * @param permanent whether it is gone for good
+   */
+  record VersionDeleted(String subject, int version, boolean permanent) implements RegistryEvent {}
+
+  /**
+   * A subject's compatibility level was set, or the global one when {@code subject} is null.
+   *
+   * @param subject the subject, or null for the global level
+   * @param level the new level
+   */
+  record CompatibilitySet(String subject, CompatibilityLevel level) implements RegistryEvent {}
+
+  /**
+   * A subject's own compatibility level was removed: the global level applies again.
+   *
+   * @param subject the subject
+   */
+  record CompatibilityCleared(String subject) implements RegistryEvent {}
+}

@@ -1,0 +1,387 @@
+package io.tideway.schemas.client;
+
+import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
+import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
+import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+
+/**
+ * The content of a schema registry and its rules, with Confluent Schema Registry's semantics:
+ * subjects with numbered versions, global schema ids (one schema, one id, in every subject),
+ * compatibility levels global and per subject, soft and permanent deletes.
+ *
+ * <p>Decisions and changes are separate: {@code plan…} methods validate a request against the
+ * current content and return the {@link RegistryEvent}s that carry it out, changing nothing; {@link
+ * #apply} changes the content. The in-memory registry applies each plan at once; the server first
+ * appends it to its store, so that every instance applies the same events in the same order.
+ *
+ * <p>Not thread-safe: callers serialise access.
+ */
+public final class RegistryState {
+
+  /** The global level before anyone sets one, as in Confluent Schema Registry. */
+  public static final CompatibilityLevel DEFAULT_LEVEL = CompatibilityLevel.BACKWARD;
+
+  private final Map<String, TreeMap<Integer, SchemaVersion>> subjects = new TreeMap<>();
+  private final Map<Integer, String> schemasById = new HashMap<>();
+  private final Map<String, Integer> idsBySchema = new HashMap<>();
+  private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
+  private CompatibilityLevel globalLevel = DEFAULT_LEVEL;
+  private int maxId;
+
+  /**
+   * The outcome of a registration request.
+   *
+   * @param id the schema's id
+   * @param version the subject's version that holds it
+   * @param event the change to apply, or empty when the schema was already registered there
+   */
+  public record Registration(int id, int version, Optional<RegistryEvent> event) {}
+
+  // ---- queries
+
+  /** Subject names, sorted; soft-deleted subjects only when asked. */
+  public List<String> subjects(boolean includeDeleted) {
+    List<String> names = new ArrayList<>();
+    subjects.forEach(
+        (name, versions) -> {
+          if (includeDeleted || versions.values().stream().anyMatch(v -> !v.deleted())) {
+            names.add(name);
+          }
+        });
+    return names;
+  }
+
+  /** A subject's version numbers, ascending. */
+  public List<Integer> versions(String subject, boolean includeDeleted) {
+    return visible(subject, includeDeleted).stream().map(SchemaVersion::version).toList();
+  }
+
+  /**
+   * One version of a subject.
+   *
+   * @param versionSpec a version number, {@code latest} or {@code -1}
+   */
+  public SchemaVersion version(String subject, String versionSpec, boolean includeDeleted) {
+    List<SchemaVersion> versions = visible(subject, includeDeleted);
+    if (isLatest(versionSpec)) {
+      if (versions.isEmpty()) {
+        throw RegistryException.subjectNotFound(subject);
+      }
+      return versions.get(versions.size() - 1);
+    }
+    int number = parseVersion(versionSpec);
+    return versions.stream()
+        .filter(v -> v.version() == number)
+        .findFirst()
+        .orElseThrow(() -> RegistryException.versionNotFound(subject, number));
+  }
+
+  /** The schema text with an id. */
+  public String schemaById(int id) {
+    String schema = schemasById.get(id);
+    if (schema == null) {
+      throw RegistryException.schemaNotFound("id " + id);
+    }
+    return schema;
+  }
+
+  /** The subjects and versions that hold a schema id, not soft-deleted. */
+  public List<SchemaVersion> versionsOf(int id) {
+    schemaById(id);
+    List<SchemaVersion> out = new ArrayList<>();
+    subjects
+        .values()
+        .forEach(
+            vs -> vs.values().stream().filter(v -> v.id() == id && !v.deleted()).forEach(out::add));
+    return out;
+  }
+
+  /**
+   * The version of a subject that holds a schema equal to the given one.
+   *
+   * @throws RegistryException 40401 for an unknown subject, 40403 when no version holds it
+   */
+  public SchemaVersion lookup(String subject, String schemaText, boolean includeDeleted) {
+    String canonical = canonical(schemaText);
+    return visible(subject, includeDeleted).stream()
+        .filter(v -> v.schema().equals(canonical))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                RegistryException.schemaNotFound("not registered under subject '" + subject + "'"));
+  }
+
+  /** The level that applies to a subject: its own, else the global one. */
+  public CompatibilityLevel effectiveLevel(String subject) {
+    return subjectLevels.getOrDefault(subject, globalLevel);
+  }
+
+  /** The global level. */
+  public CompatibilityLevel globalLevel() {
+    return globalLevel;
+  }
+
+  /** A subject's own level, if it has one. */
+  public Optional<CompatibilityLevel> subjectLevel(String subject) {
+    return Optional.ofNullable(subjectLevels.get(subject));
+  }
+
+  /**
+   * Checks a schema against a subject's versions under the subject's level, as a registration
+   * would, without registering it.
+   *
+   * @param versionSpec {@code latest}, or a version number to check against that version alone
+   * @return one message per incompatibility; empty when compatible
+   */
+  public List<String> checkCompatibility(String subject, String versionSpec, String schemaText) {
+    Schema candidate = parse(schemaText);
+    List<CompatibilityLevel.Version> earlier;
+    if (isLatest(versionSpec) && !subjects.containsKey(subject)) {
+      return List.of();
+    }
+    if (isLatest(versionSpec)) {
+      earlier = history(subject);
+    } else {
+      SchemaVersion one = version(subject, versionSpec, false);
+      earlier = List.of(new CompatibilityLevel.Version(one.version(), parse(one.schema())));
+    }
+    return effectiveLevel(subject).check(candidate, earlier);
+  }
+
+  // ---- decisions
+
+  /**
+   * Plans registering a schema under a subject: the existing version when an equal schema is there
+   * already, otherwise a new version, compatible under the subject's level, with the schema's
+   * existing id or a new one.
+   *
+   * @throws RegistryException 42201 for an invalid schema, 409 for an incompatible one
+   */
+  public Registration planRegistration(String subject, String schemaText) {
+    if (subject == null || subject.isBlank()) {
+      throw RegistryException.invalidSchema("the subject name is empty");
+    }
+    Schema schema = parse(schemaText);
+    String canonical = schema.toString();
+    // A new subject has no versions yet; visible() would refuse it as unknown.
+    TreeMap<Integer, SchemaVersion> existing = subjects.getOrDefault(subject, new TreeMap<>());
+    for (SchemaVersion v : existing.values()) {
+      if (!v.deleted() && v.schema().equals(canonical)) {
+        return new Registration(v.id(), v.version(), Optional.empty());
+      }
+    }
+    List<String> problems = effectiveLevel(subject).check(schema, history(subject));
+    if (!problems.isEmpty()) {
+      throw new RegistryException(
+          409,
+          RegistryException.INCOMPATIBLE_SCHEMA,
+          "Schema being registered is incompatible with an earlier schema for subject '"
+              + subject
+              + "' under "
+              + effectiveLevel(subject)
+              + ", details: "
+              + problems);
+    }
+    int id = idsBySchema.getOrDefault(canonical, maxId + 1);
+    TreeMap<Integer, SchemaVersion> versions = subjects.get(subject);
+    int version = versions == null || versions.isEmpty() ? 1 : versions.lastKey() + 1;
+    return new Registration(
+        id, version, Optional.of(new SchemaRegistered(subject, version, id, canonical)));
+  }
+
+  /**
+   * Plans deleting every version of a subject: soft first, permanent only after a soft delete.
+   *
+   * @return the events, one per version deleted
+   */
+  public List<RegistryEvent> planSubjectDeletion(String subject, boolean permanent) {
+    TreeMap<Integer, SchemaVersion> versions = subjects.get(subject);
+    if (versions == null) {
+      throw RegistryException.subjectNotFound(subject);
+    }
+    boolean anyLive = versions.values().stream().anyMatch(v -> !v.deleted());
+    if (permanent && anyLive) {
+      throw new RegistryException(
+          404,
+          RegistryException.SUBJECT_NOT_SOFT_DELETED,
+          "Subject '" + subject + "' was not deleted first before being permanently deleted");
+    }
+    if (!permanent && !anyLive) {
+      throw new RegistryException(
+          404,
+          RegistryException.SUBJECT_SOFT_DELETED,
+          "Subject '" + subject + "' was soft deleted. Set permanent=true to delete permanently");
+    }
+    List<RegistryEvent> events = new ArrayList<>();
+    versions.values().stream()
+        .filter(v -> permanent || !v.deleted())
+        .forEach(v -> events.add(new VersionDeleted(subject, v.version(), permanent)));
+    return events;
+  }
+
+  /** Plans deleting one version of a subject: soft first, permanent only after a soft delete. */
+  public VersionDeleted planVersionDeletion(String subject, String versionSpec, boolean permanent) {
+    SchemaVersion v = version(subject, versionSpec, permanent);
+    if (permanent && !v.deleted()) {
+      throw new RegistryException(
+          404,
+          RegistryException.VERSION_NOT_SOFT_DELETED,
+          "Subject '"
+              + subject
+              + "' Version "
+              + v.version()
+              + " was not deleted first before being permanently deleted");
+    }
+    return new VersionDeleted(subject, v.version(), permanent);
+  }
+
+  // ---- changes
+
+  /**
+   * Applies a change. Events that contradict the content (a version slot taken by another schema,
+   * an id bound to another schema) are refused, so that a damaged store cannot corrupt it.
+   *
+   * @throws IllegalArgumentException when the event contradicts the content
+   */
+  public void apply(RegistryEvent event) {
+    if (event instanceof SchemaRegistered r) {
+      register(r);
+    } else if (event instanceof VersionDeleted d) {
+      delete(d);
+    } else if (event instanceof CompatibilitySet c) {
+      if (c.subject() == null) {
+        globalLevel = c.level();
+      } else {
+        subjectLevels.put(c.subject(), c.level());
+      }
+    } else if (event instanceof CompatibilityCleared c) {
+      subjectLevels.remove(c.subject());
+    }
+  }
+
+  private void register(SchemaRegistered r) {
+    String bound = schemasById.get(r.id());
+    if (bound != null && !bound.equals(r.schema())) {
+      throw new IllegalArgumentException("id " + r.id() + " is already bound to another schema");
+    }
+    Integer existingId = idsBySchema.get(r.schema());
+    if (existingId != null && existingId != r.id()) {
+      throw new IllegalArgumentException("schema already has id " + existingId + ", not " + r.id());
+    }
+    TreeMap<Integer, SchemaVersion> versions =
+        subjects.computeIfAbsent(r.subject(), s -> new TreeMap<>());
+    SchemaVersion taken = versions.get(r.version());
+    if (taken != null) {
+      if (taken.id() == r.id()) {
+        return;
+      }
+      throw new IllegalArgumentException(
+          r.subject() + " version " + r.version() + " is already taken");
+    }
+    versions.put(
+        r.version(), new SchemaVersion(r.subject(), r.version(), r.id(), r.schema(), false));
+    schemasById.put(r.id(), r.schema());
+    idsBySchema.put(r.schema(), r.id());
+    maxId = Math.max(maxId, r.id());
+  }
+
+  private void delete(VersionDeleted d) {
+    TreeMap<Integer, SchemaVersion> versions = subjects.get(d.subject());
+    if (versions == null || !versions.containsKey(d.version())) {
+      return;
+    }
+    if (d.permanent()) {
+      versions.remove(d.version());
+      if (versions.isEmpty()) {
+        subjects.remove(d.subject());
+      }
+    } else {
+      SchemaVersion v = versions.get(d.version());
+      versions.put(
+          v.version(), new SchemaVersion(v.subject(), v.version(), v.id(), v.schema(), true));
+    }
+  }
+
+  // ---- internals
+
+  private List<SchemaVersion> visible(String subject, boolean includeDeleted) {
+    TreeMap<Integer, SchemaVersion> versions = subjects.get(subject);
+    if (versions == null) {
+      throw RegistryException.subjectNotFound(subject);
+    }
+    List<SchemaVersion> out =
+        versions.values().stream().filter(v -> includeDeleted || !v.deleted()).toList();
+    if (out.isEmpty() && !includeDeleted) {
+      throw RegistryException.subjectNotFound(subject);
+    }
+    return out;
+  }
+
+  private List<CompatibilityLevel.Version> history(String subject) {
+    TreeMap<Integer, SchemaVersion> versions = subjects.get(subject);
+    if (versions == null) {
+      return List.of();
+    }
+    return versions.values().stream()
+        .filter(v -> !v.deleted())
+        .map(v -> new CompatibilityLevel.Version(v.version(), parse(v.schema())))
+        .toList();
+  }
+
+  private static boolean isLatest(String versionSpec) {
+    return "latest".equals(versionSpec) || "-1".equals(versionSpec);
+  }
+
+  private static int parseVersion(String versionSpec) {
+    try {
+      int number = Integer.parseInt(versionSpec);
+      if (number > 0) {
+        return number;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw RegistryException.invalidVersion(versionSpec);
+  }
+
+  /** Parses Avro schema text, or fails with 42201 naming what is wrong. */
+  public static Schema parse(String schemaText) {
+    if (schemaText == null || schemaText.isBlank()) {
+      throw RegistryException.invalidSchema("the schema is empty");
+    }
+    try {
+      return new Schema.Parser().setValidateDefaults(true).parse(schemaText);
+    } catch (AvroRuntimeException | NullPointerException e) {
+      // AvroRuntimeException covers SchemaParseException and the AvroTypeException that Avro
+      // throws for an undefined type name or an invalid default.
+      throw RegistryException.invalidSchema(e.getMessage());
+    }
+  }
+
+  /** The canonical text of a schema: what is stored, and what "the same schema" compares. */
+  public static String canonical(String schemaText) {
+    return parse(schemaText).toString();
+  }
+
+  /** For tests and diagnostics: every version, deleted or not. */
+  List<SchemaVersion> allVersions() {
+    List<SchemaVersion> out = new ArrayList<>();
+    subjects.values().forEach(vs -> out.addAll(vs.values()));
+    return out;
+  }
+
+  /** For tests: the ids in use. */
+  TreeSet<Integer> ids() {
+    return new TreeSet<>(schemasById.keySet());
+  }
+}

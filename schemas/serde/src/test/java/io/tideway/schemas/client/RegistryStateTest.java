@@ -1,0 +1,574 @@
+package io.tideway.schemas.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
+import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
+import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RegistryStateTest {
+
+  private static final String ORDER_V1 =
+      """
+      {"type":"record","name":"Order","namespace":"io.tideway.test","fields":[
+        {"name":"id","type":"string"},
+        {"name":"amount","type":"int"}]}
+      """;
+
+  private static final String PAYMENT =
+      """
+      {"type":"record","name":"Payment","fields":[{"name":"id","type":"string"}]}
+      """;
+
+  private final RegistryState state = new RegistryState();
+
+  /** Plans a registration and applies it, as the in-memory registry does. */
+  private RegistryState.Registration register(String subject, String schema) {
+    RegistryState.Registration plan = state.planRegistration(subject, schema);
+    plan.event().ifPresent(state::apply);
+    return plan;
+  }
+
+  private static String order(String extraFields) {
+    return """
+        {"type":"record","name":"Order","namespace":"io.tideway.test","fields":[
+          %s]}
+        """
+        .formatted(extraFields);
+  }
+
+  private static RegistryException registryError(Runnable call) {
+    return catchThrowableOfType(RegistryException.class, call::run);
+  }
+
+  @Nested
+  class Registering {
+
+    @Test
+    void shouldGiveTheSameIdAndVersionWhenTheSameSchemaIsRegisteredTwice() {
+      // given
+      RegistryState.Registration first = register("orders-value", ORDER_V1);
+
+      // when
+      RegistryState.Registration second = register("orders-value", ORDER_V1);
+
+      // then
+      assertThat(first.id()).isEqualTo(1);
+      assertThat(first.version()).isEqualTo(1);
+      assertThat(second.id()).isEqualTo(first.id());
+      assertThat(second.version()).isEqualTo(1);
+      assertThat(second.event()).isEmpty();
+      assertThat(state.versions("orders-value", false)).containsExactly(1);
+    }
+
+    @Test
+    void shouldReuseTheIdAndStartAtVersionOneWhenTheSchemaIsRegisteredUnderAnotherSubject() {
+      // given
+      register("payments-value", PAYMENT);
+      RegistryState.Registration inOrders = register("orders-value", ORDER_V1);
+
+      // when
+      RegistryState.Registration inArchive = register("archive-value", ORDER_V1);
+
+      // then
+      assertThat(inArchive.id()).isEqualTo(inOrders.id()).isEqualTo(2);
+      assertThat(inArchive.version()).isEqualTo(1);
+      assertThat(state.versionsOf(2))
+          .extracting(SchemaVersion::subject)
+          .containsExactlyInAnyOrder("orders-value", "archive-value");
+    }
+
+    @Test
+    void shouldTreatSchemasThatDifferOnlyInWhitespaceAsTheSame() {
+      // given
+      RegistryState.Registration compact = register("orders-value", ORDER_V1);
+      String spread = ORDER_V1.replace(",", " ,\n\t ").replace(":", " : ");
+
+      // when
+      RegistryState.Registration again = register("orders-value", spread);
+
+      // then
+      assertThat(again.id()).isEqualTo(compact.id());
+      assertThat(again.version()).isEqualTo(1);
+      assertThat(state.lookup("orders-value", spread, false).id()).isEqualTo(compact.id());
+      assertThat(state.schemaById(compact.id())).isEqualTo(RegistryState.canonical(ORDER_V1));
+    }
+
+    @Test
+    void shouldGiveANewIdAndTheNextVersionToAChangedSchema() {
+      // given
+      register("orders-value", ORDER_V1);
+
+      // when
+      RegistryState.Registration v2 =
+          register(
+              "orders-value",
+              order(
+                  """
+                  {"name":"id","type":"string"},{"name":"amount","type":"int"},
+                  {"name":"note","type":"string","default":""}"""));
+
+      // then
+      assertThat(v2.id()).isEqualTo(2);
+      assertThat(v2.version()).isEqualTo(2);
+      assertThat(state.version("orders-value", "latest", false).id()).isEqualTo(2);
+      assertThat(state.version("orders-value", "-1", false).version()).isEqualTo(2);
+      assertThat(state.version("orders-value", "1", false).id()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRefuseAnInvalidSchemaWith42201() {
+      for (String invalid :
+          List.of(
+              "not json",
+              "{\"type\":\"record\",\"fields\":[]}",
+              // an undefined type name and an invalid default: Avro throws other exceptions
+              "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"nope\"}]}",
+              "{\"type\":\"record\",\"name\":\"R\",\"fields\":"
+                  + "[{\"name\":\"a\",\"type\":\"int\",\"default\":\"x\"}]}",
+              "[\"int\",\"int\"]",
+              "")) {
+        // when
+        RegistryException e = registryError(() -> state.planRegistration("s", invalid));
+
+        // then
+        assertThat(e).as(invalid).isNotNull();
+        assertThat(e.errorCode()).as(invalid).isEqualTo(RegistryException.INVALID_SCHEMA);
+        assertThat(e.httpStatus()).isEqualTo(422);
+      }
+    }
+  }
+
+  @Nested
+  class Compatibility {
+
+    private static final String ID = "{\"name\":\"id\",\"type\":\"string\"}";
+    private static final String AMOUNT_INT = "{\"name\":\"amount\",\"type\":\"int\"}";
+
+    /** The first and second schema of each kind of evolution. */
+    private String[] evolution(String kind) {
+      return switch (kind) {
+        case "ADD_FIELD_WITH_DEFAULT" ->
+            new String[] {
+              order(ID), order(ID + ",{\"name\":\"note\",\"type\":\"string\",\"default\":\"\"}")
+            };
+        case "ADD_FIELD_WITHOUT_DEFAULT" ->
+            new String[] {order(ID), order(ID + ",{\"name\":\"note\",\"type\":\"string\"}")};
+        case "REMOVE_FIELD_WITHOUT_DEFAULT" ->
+            new String[] {order(ID + "," + AMOUNT_INT), order(ID)};
+        case "REMOVE_FIELD_WITH_DEFAULT" ->
+            new String[] {
+              order(ID + ",{\"name\":\"amount\",\"type\":\"int\",\"default\":0}"), order(ID)
+            };
+        case "WIDEN_INT_TO_LONG" ->
+            new String[] {
+              order(ID + "," + AMOUNT_INT), order(ID + ",{\"name\":\"amount\",\"type\":\"long\"}")
+            };
+        case "CHANGE_INT_TO_STRING" ->
+            new String[] {
+              order(ID + "," + AMOUNT_INT), order(ID + ",{\"name\":\"amount\",\"type\":\"string\"}")
+            };
+        default -> throw new IllegalArgumentException(kind);
+      };
+    }
+
+    @ParameterizedTest(name = "{0} under {1}: accepted={2}")
+    @CsvSource({
+      "ADD_FIELD_WITH_DEFAULT,       NONE,                true",
+      "ADD_FIELD_WITH_DEFAULT,       BACKWARD,            true",
+      "ADD_FIELD_WITH_DEFAULT,       BACKWARD_TRANSITIVE, true",
+      "ADD_FIELD_WITH_DEFAULT,       FORWARD,             true",
+      "ADD_FIELD_WITH_DEFAULT,       FORWARD_TRANSITIVE,  true",
+      "ADD_FIELD_WITH_DEFAULT,       FULL,                true",
+      "ADD_FIELD_WITH_DEFAULT,       FULL_TRANSITIVE,     true",
+      "ADD_FIELD_WITHOUT_DEFAULT,    NONE,                true",
+      "ADD_FIELD_WITHOUT_DEFAULT,    BACKWARD,            false",
+      "ADD_FIELD_WITHOUT_DEFAULT,    BACKWARD_TRANSITIVE, false",
+      "ADD_FIELD_WITHOUT_DEFAULT,    FORWARD,             true",
+      "ADD_FIELD_WITHOUT_DEFAULT,    FORWARD_TRANSITIVE,  true",
+      "ADD_FIELD_WITHOUT_DEFAULT,    FULL,                false",
+      "ADD_FIELD_WITHOUT_DEFAULT,    FULL_TRANSITIVE,     false",
+      "REMOVE_FIELD_WITHOUT_DEFAULT, NONE,                true",
+      "REMOVE_FIELD_WITHOUT_DEFAULT, BACKWARD,            true",
+      "REMOVE_FIELD_WITHOUT_DEFAULT, BACKWARD_TRANSITIVE, true",
+      "REMOVE_FIELD_WITHOUT_DEFAULT, FORWARD,             false",
+      "REMOVE_FIELD_WITHOUT_DEFAULT, FORWARD_TRANSITIVE,  false",
+      "REMOVE_FIELD_WITHOUT_DEFAULT, FULL,                false",
+      "REMOVE_FIELD_WITHOUT_DEFAULT, FULL_TRANSITIVE,     false",
+      "REMOVE_FIELD_WITH_DEFAULT,    BACKWARD,            true",
+      "REMOVE_FIELD_WITH_DEFAULT,    FORWARD,             true",
+      "REMOVE_FIELD_WITH_DEFAULT,    FULL,                true",
+      "WIDEN_INT_TO_LONG,            BACKWARD,            true",
+      "WIDEN_INT_TO_LONG,            FORWARD,             false",
+      "WIDEN_INT_TO_LONG,            FULL,                false",
+      "CHANGE_INT_TO_STRING,         NONE,                true",
+      "CHANGE_INT_TO_STRING,         BACKWARD,            false",
+      "CHANGE_INT_TO_STRING,         FORWARD,             false",
+      "CHANGE_INT_TO_STRING,         FULL,                false",
+    })
+    void shouldAcceptOrRefuseEachEvolutionAsItsLevelSays(
+        String kind, CompatibilityLevel level, boolean accepted) {
+      // given
+      String[] schemas = evolution(kind);
+      state.apply(new CompatibilitySet("orders-value", level));
+      register("orders-value", schemas[0]);
+
+      // when
+      List<String> problems = state.checkCompatibility("orders-value", "latest", schemas[1]);
+      RegistryException refusal = registryError(() -> register("orders-value", schemas[1]));
+
+      // then
+      assertThat(problems.isEmpty()).as("check: %s", problems).isEqualTo(accepted);
+      if (accepted) {
+        assertThat(refusal).isNull();
+        assertThat(state.versions("orders-value", false)).containsExactly(1, 2);
+      } else {
+        assertThat(refusal).isNotNull();
+        assertThat(refusal.httpStatus()).isEqualTo(409);
+        assertThat(refusal.errorCode()).isEqualTo(RegistryException.INCOMPATIBLE_SCHEMA);
+        assertThat(state.versions("orders-value", false)).containsExactly(1);
+      }
+    }
+
+    @Test
+    void shouldNameTheFieldInTheRefusal() {
+      // given the default level, BACKWARD
+      register("orders-value", order(ID));
+
+      // when a field without a default is added
+      RegistryException e =
+          registryError(
+              () -> register("orders-value", order(ID + ",{\"name\":\"total\",\"type\":\"int\"}")));
+
+      // then
+      assertThat(e.errorCode()).isEqualTo(409);
+      assertThat(e.getMessage())
+          .contains("orders-value")
+          .contains("BACKWARD")
+          .contains("READER_FIELD_MISSING_DEFAULT_VALUE")
+          .contains("total");
+    }
+
+    @Test
+    void shouldCatchABreakAgainstAnOlderVersionOnlyUnderTheTransitiveLevel() {
+      // given v1 {id, a:int}, v2 {id} and a v3 {id, a:string} that only v1 contradicts
+      String v1 = order(ID + ",{\"name\":\"a\",\"type\":\"int\"}");
+      String v2 = order(ID);
+      String v3 = order(ID + ",{\"name\":\"a\",\"type\":\"string\",\"default\":\"\"}");
+      for (String subject : List.of("plain", "transitive")) {
+        register(subject, v1);
+        register(subject, v2);
+      }
+      state.apply(new CompatibilitySet("transitive", CompatibilityLevel.BACKWARD_TRANSITIVE));
+
+      // when
+      RegistryState.Registration plain = register("plain", v3);
+      RegistryException transitive = registryError(() -> register("transitive", v3));
+
+      // then
+      assertThat(plain.version()).isEqualTo(3);
+      assertThat(transitive.errorCode()).isEqualTo(409);
+      assertThat(transitive.getMessage()).contains("version 1").contains("BACKWARD_TRANSITIVE");
+    }
+
+    @Test
+    void shouldApplyTheGlobalLevelUnlessTheSubjectHasItsOwn() {
+      // given
+      assertThat(state.effectiveLevel("orders-value")).isEqualTo(CompatibilityLevel.BACKWARD);
+
+      // when
+      state.apply(new CompatibilitySet(null, CompatibilityLevel.FULL));
+      state.apply(new CompatibilitySet("orders-value", CompatibilityLevel.NONE));
+
+      // then
+      assertThat(state.globalLevel()).isEqualTo(CompatibilityLevel.FULL);
+      assertThat(state.effectiveLevel("orders-value")).isEqualTo(CompatibilityLevel.NONE);
+      assertThat(state.effectiveLevel("payments-value")).isEqualTo(CompatibilityLevel.FULL);
+
+      // when the subject's own level is cleared
+      state.apply(new CompatibilityCleared("orders-value"));
+
+      // then
+      assertThat(state.effectiveLevel("orders-value")).isEqualTo(CompatibilityLevel.FULL);
+      assertThat(state.subjectLevel("orders-value")).isEmpty();
+    }
+
+    @Test
+    void shouldFindAnySchemaCompatibleWithASubjectWithoutVersions() {
+      assertThat(state.checkCompatibility("new-subject", "latest", ORDER_V1)).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAnUnknownLevelWith42203() {
+      // when
+      RegistryException e = registryError(() -> CompatibilityLevel.parse("SIDEWAYS"));
+
+      // then
+      assertThat(e.errorCode()).isEqualTo(RegistryException.INVALID_COMPATIBILITY_LEVEL);
+      assertThat(e.httpStatus()).isEqualTo(422);
+      assertThat(e.getMessage()).contains("SIDEWAYS");
+      assertThat(CompatibilityLevel.parse(" full_transitive "))
+          .isEqualTo(CompatibilityLevel.FULL_TRANSITIVE);
+    }
+  }
+
+  @Nested
+  class Lookups {
+
+    @Test
+    void shouldAnswer40401ForAnUnknownSubject() {
+      assertThat(registryError(() -> state.versions("nope", false)).errorCode()).isEqualTo(40401);
+      assertThat(registryError(() -> state.version("nope", "latest", false)).errorCode())
+          .isEqualTo(40401);
+      assertThat(registryError(() -> state.lookup("nope", ORDER_V1, false)).errorCode())
+          .isEqualTo(40401);
+      assertThat(registryError(() -> state.planSubjectDeletion("nope", false)).errorCode())
+          .isEqualTo(40401);
+    }
+
+    @Test
+    void shouldAnswer40402ForAnUnknownVersion() {
+      // given
+      register("orders-value", ORDER_V1);
+
+      // when
+      RegistryException e = registryError(() -> state.version("orders-value", "7", false));
+
+      // then
+      assertThat(e.errorCode()).isEqualTo(RegistryException.VERSION_NOT_FOUND);
+      assertThat(e.httpStatus()).isEqualTo(404);
+      assertThat(e.getMessage()).contains("7").contains("orders-value");
+    }
+
+    @Test
+    void shouldAnswer40403ForAnUnknownIdOrASchemaNotUnderTheSubject() {
+      // given
+      register("orders-value", ORDER_V1);
+
+      // when / then
+      assertThat(registryError(() -> state.schemaById(99)).errorCode()).isEqualTo(40403);
+      assertThat(registryError(() -> state.versionsOf(99)).errorCode()).isEqualTo(40403);
+      assertThat(registryError(() -> state.lookup("orders-value", PAYMENT, false)).errorCode())
+          .isEqualTo(40403);
+    }
+
+    @Test
+    void shouldRefuseAVersionThatIsNotAPositiveNumberOrLatestWith42202() {
+      // given
+      register("orders-value", ORDER_V1);
+
+      for (String bad : List.of("0", "-2", "abc", "1.5", "")) {
+        // when
+        RegistryException e = registryError(() -> state.version("orders-value", bad, false));
+
+        // then
+        assertThat(e.errorCode()).as(bad).isEqualTo(RegistryException.INVALID_VERSION);
+        assertThat(e.httpStatus()).isEqualTo(422);
+      }
+    }
+
+    @Test
+    void shouldListSubjectsSorted() {
+      // given
+      register("payments-value", PAYMENT);
+      register("orders-value", ORDER_V1);
+
+      // then
+      assertThat(state.subjects(false)).containsExactly("orders-value", "payments-value");
+    }
+  }
+
+  @Nested
+  class Deleting {
+
+    @Test
+    void shouldHideASoftDeletedSubjectButShowItWhenAskedForDeletedOnes() {
+      // given
+      int id = register("orders-value", ORDER_V1).id();
+
+      // when
+      List<RegistryEvent> events = state.planSubjectDeletion("orders-value", false);
+      events.forEach(state::apply);
+
+      // then
+      assertThat(events).containsExactly(new VersionDeleted("orders-value", 1, false));
+      assertThat(state.subjects(false)).doesNotContain("orders-value");
+      assertThat(state.subjects(true)).contains("orders-value");
+      assertThat(registryError(() -> state.versions("orders-value", false)).errorCode())
+          .isEqualTo(40401);
+      assertThat(state.versions("orders-value", true)).containsExactly(1);
+      assertThat(state.version("orders-value", "1", true).deleted()).isTrue();
+      assertThat(state.schemaById(id)).isEqualTo(RegistryState.canonical(ORDER_V1));
+      assertThat(state.versionsOf(id)).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseASecondSoftDeleteWith40404() {
+      // given
+      register("orders-value", ORDER_V1);
+      state.planSubjectDeletion("orders-value", false).forEach(state::apply);
+
+      // when
+      RegistryException e = registryError(() -> state.planSubjectDeletion("orders-value", false));
+
+      // then
+      assertThat(e.errorCode()).isEqualTo(RegistryException.SUBJECT_SOFT_DELETED);
+    }
+
+    @Test
+    void shouldDeletePermanentlyOnlyAfterASoftDelete() {
+      // given
+      register("orders-value", ORDER_V1);
+
+      // when / then: subject and version both refuse a permanent delete first
+      assertThat(registryError(() -> state.planSubjectDeletion("orders-value", true)).errorCode())
+          .isEqualTo(RegistryException.SUBJECT_NOT_SOFT_DELETED);
+      assertThat(
+              registryError(() -> state.planVersionDeletion("orders-value", "1", true)).errorCode())
+          .isEqualTo(RegistryException.VERSION_NOT_SOFT_DELETED);
+
+      // when soft, then permanent
+      state.planSubjectDeletion("orders-value", false).forEach(state::apply);
+      state.planSubjectDeletion("orders-value", true).forEach(state::apply);
+
+      // then it is gone even for those who ask for deleted subjects
+      assertThat(state.subjects(true)).doesNotContain("orders-value");
+      assertThat(registryError(() -> state.versions("orders-value", true)).errorCode())
+          .isEqualTo(40401);
+    }
+
+    @Test
+    void shouldDeleteOneVersionSoftThenPermanently() {
+      // given
+      register("orders-value", order("{\"name\":\"id\",\"type\":\"string\"}"));
+      register(
+          "orders-value",
+          order(
+              "{\"name\":\"id\",\"type\":\"string\"},"
+                  + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}"));
+
+      // when
+      state.apply(state.planVersionDeletion("orders-value", "2", false));
+
+      // then
+      assertThat(state.versions("orders-value", false)).containsExactly(1);
+      assertThat(state.version("orders-value", "latest", false).version()).isEqualTo(1);
+
+      // when
+      state.apply(state.planVersionDeletion("orders-value", "2", true));
+
+      // then
+      assertThat(state.versions("orders-value", true)).containsExactly(1);
+    }
+
+    @Test
+    void shouldRegisterAgainAfterASoftDeleteUnderTheNextVersionWithTheSameId() {
+      // given
+      int id = register("orders-value", ORDER_V1).id();
+      state.planSubjectDeletion("orders-value", false).forEach(state::apply);
+
+      // when
+      RegistryState.Registration again = register("orders-value", ORDER_V1);
+
+      // then
+      assertThat(again.id()).isEqualTo(id);
+      assertThat(again.version()).isEqualTo(2);
+      assertThat(state.subjects(false)).contains("orders-value");
+      assertThat(state.versions("orders-value", false)).containsExactly(2);
+    }
+
+    @Test
+    void shouldNotCheckANewSchemaAgainstSoftDeletedVersions() {
+      // given a version that the next schema breaks, soft-deleted
+      register("orders-value", ORDER_V1);
+      state.planSubjectDeletion("orders-value", false).forEach(state::apply);
+
+      // when
+      RegistryState.Registration unrelated = register("orders-value", PAYMENT);
+
+      // then
+      assertThat(unrelated.version()).isEqualTo(2);
+    }
+  }
+
+  @Nested
+  class Applying {
+
+    @Test
+    void shouldIgnoreARepeatOfTheSameEvent() {
+      // given
+      SchemaRegistered event =
+          new SchemaRegistered("orders-value", 1, 1, RegistryState.canonical(ORDER_V1));
+      state.apply(event);
+
+      // when
+      state.apply(event);
+      state.apply(new VersionDeleted("orders-value", 1, false));
+      state.apply(new VersionDeleted("orders-value", 1, false));
+
+      // then
+      assertThat(state.allVersions())
+          .containsExactly(
+              new SchemaVersion("orders-value", 1, 1, RegistryState.canonical(ORDER_V1), true));
+      assertThat(state.ids()).containsExactly(1);
+    }
+
+    @Test
+    void shouldRefuseAnotherSchemaInATakenVersionSlot() {
+      // given
+      state.apply(new SchemaRegistered("orders-value", 1, 1, RegistryState.canonical(ORDER_V1)));
+
+      // when / then
+      assertThatThrownBy(
+              () ->
+                  state.apply(
+                      new SchemaRegistered("orders-value", 1, 2, RegistryState.canonical(PAYMENT))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("version 1");
+      assertThat(state.version("orders-value", "1", false).id()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRefuseAnIdBoundToAnotherSchema() {
+      // given
+      state.apply(new SchemaRegistered("orders-value", 1, 1, RegistryState.canonical(ORDER_V1)));
+
+      // when / then
+      assertThatThrownBy(
+              () ->
+                  state.apply(
+                      new SchemaRegistered(
+                          "payments-value", 1, 1, RegistryState.canonical(PAYMENT))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("id 1");
+      assertThatThrownBy(
+              () ->
+                  state.apply(
+                      new SchemaRegistered(
+                          "archive-value", 1, 5, RegistryState.canonical(ORDER_V1))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("already has id 1");
+      assertThat(state.subjects(true)).containsExactly("orders-value");
+    }
+
+    @Test
+    void shouldContinueIdsAfterTheHighestApplied() {
+      // given an id from another instance's store
+      state.apply(new SchemaRegistered("orders-value", 1, 41, RegistryState.canonical(ORDER_V1)));
+
+      // when
+      RegistryState.Registration next = register("payments-value", PAYMENT);
+
+      // then
+      assertThat(next.id()).isEqualTo(42);
+    }
+  }
+}
