@@ -1,5 +1,7 @@
 package io.tideway.cli;
 
+import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.deploy.platform.PlatformSetupException;
 import io.tideway.schemas.registry.SchemaRegistryServer;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -65,13 +67,22 @@ final class RegistryCommand implements Callable<Integer> {
         bootstrapServer != null
             ? bootstrapServer
             : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
-    SchemaRegistryServer server =
-        new SchemaRegistryServer(
-            SchemaRegistryServer.Settings.of(bootstrap)
-                .withTopic(topic)
-                .withHost(host)
-                .withPort(port)
-                .withReplicationFactor(replicationFactor));
+    if (port != 0 && !LoopbackPorts.isFree(port)) {
+      throw new PlatformSetupException(
+          "Port " + port + " is already in use: choose another with --port");
+    }
+    SchemaRegistryServer.Settings settings;
+    try {
+      settings =
+          SchemaRegistryServer.Settings.of(bootstrap)
+              .withTopic(topic)
+              .withHost(host)
+              .withPort(port)
+              .withReplicationFactor(replicationFactor);
+    } catch (IllegalArgumentException e) {
+      throw new PlatformSetupException(e.getMessage());
+    }
+    SchemaRegistryServer server = new SchemaRegistryServer(settings);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

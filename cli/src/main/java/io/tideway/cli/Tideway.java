@@ -10,9 +10,10 @@ import picocli.CommandLine.ParseResult;
 /**
  * The {@code tideway} command: runs the platform and operates it.
  *
- * <p>Options take their defaults from {@code TIDEWAY_*} environment variables named after them
- * ({@code --data-dir} from {@code TIDEWAY_DATA_DIR}); a flag on the command line wins. Exit codes:
- * 0 success, 1 failure, 2 bad input (a usage error, or a setting that cannot work).
+ * <p>Options that name a place or a port take their defaults from {@code TIDEWAY_*} environment
+ * variables, as each option's help says ({@code --data-dir} from {@code TIDEWAY_DATA_DIR}); a flag
+ * on the command line wins. Exit codes: 0 success, 1 failure, 2 bad input (a usage error, or a
+ * setting that cannot work).
  */
 @Command(
     name = "tideway",

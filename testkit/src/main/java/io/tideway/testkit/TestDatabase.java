@@ -34,7 +34,12 @@ public final class TestDatabase implements AutoCloseable {
     try (Connection c = server.connect("postgres");
         Statement s = c.createStatement()) {
       s.execute("CREATE ROLE " + name + " LOGIN REPLICATION PASSWORD '" + password + "'");
-      s.execute("CREATE DATABASE " + name + " OWNER " + name);
+      try {
+        s.execute("CREATE DATABASE " + name + " OWNER " + name);
+      } catch (SQLException e) {
+        s.execute("DROP ROLE " + name);
+        throw e;
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("Could not create test database " + name, e);
     }
@@ -89,7 +94,11 @@ public final class TestDatabase implements AutoCloseable {
     try (Connection c = server.connect("postgres");
         Statement s = c.createStatement()) {
       s.execute(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+          // With a timeout, pg_terminate_backend waits for the session to end, so its replication
+          // slots are no longer active when they are dropped next.
+          "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = '"
+              + name
+              + "'");
       s.execute(
           "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
               + name

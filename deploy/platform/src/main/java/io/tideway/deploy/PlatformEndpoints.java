@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -61,7 +62,7 @@ public record PlatformEndpoints(
   public record Http(String url) {}
 
   public PlatformEndpoints {
-    services = services == null ? Map.of() : Map.copyOf(new TreeMap<>(services));
+    services = services == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(services));
   }
 
   /** Endpoints of a platform that runs only a broker and PostgreSQL. */

@@ -64,8 +64,13 @@ public final class EmbeddedKafka implements AutoCloseable {
       format();
     }
     server = new KafkaRaftServer(config, Time.SYSTEM);
-    server.startup();
-    awaitServing(timeout);
+    try {
+      server.startup();
+      awaitServing(timeout);
+    } catch (Exception | Error e) {
+      close();
+      throw e;
+    }
   }
 
   /** The bootstrap address clients use, {@code 127.0.0.1:<port>}. */

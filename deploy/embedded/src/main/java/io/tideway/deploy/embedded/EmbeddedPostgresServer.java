@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
  * directory, configured for logical decoding ({@code wal_level=logical}) so the outbox relay can
  * stream from it.
  *
- * <p>The data directory is initialised on first start and reused afterwards. A server left behind
- * by a killed owner is stopped before a new one starts on the same directory. Durability settings
- * are PostgreSQL's own defaults ({@code fsync=on}, {@code synchronous_commit=on}): the embedded
- * library turns both off for speed, which a platform that promises never to lose an event cannot
- * accept.
+ * <p>The data directory is initialised on first start and reused afterwards. An owner that holds
+ * the directory's lock stops a server left behind by a killed owner with {@link #stopOrphan} before
+ * starting a new one. Durability settings are PostgreSQL's own defaults ({@code fsync=on}, {@code
+ * synchronous_commit=on}): the embedded library turns both off for speed, which a platform that
+ * promises never to lose an event cannot accept.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
@@ -51,7 +51,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     if (postgres != null) {
       throw new IllegalStateException("PostgreSQL already started");
     }
-    stopOrphan(dataDir, timeout);
     postgres =
         EmbeddedPostgres.builder()
             .setDataDirectory(dataDir)
@@ -133,19 +132,30 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     return Optional.of(process.pid());
   }
 
+  /**
+   * The live postmaster of this data directory, if any: a stale pid file may name a pid that now
+   * belongs to another process, so both the directory recorded in the file and the process's own
+   * arguments must name this data directory.
+   */
   private static Optional<ProcessHandle> postmaster(Path dataDir) throws IOException {
     Path pidFile = dataDir.resolve("postmaster.pid");
     if (!Files.exists(pidFile)) {
       return Optional.empty();
     }
     List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
-    if (lines.isEmpty()) {
+    if (lines.size() < 2 || !Path.of(lines.get(1).trim()).equals(dataDir)) {
       return Optional.empty();
     }
     try {
       return ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
           .filter(ProcessHandle::isAlive)
-          .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+          .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+          .filter(
+              p ->
+                  p.info()
+                      .arguments()
+                      .map(args -> List.of(args).contains(dataDir.toString()))
+                      .orElse(false));
     } catch (NumberFormatException e) {
       return Optional.empty();
     }

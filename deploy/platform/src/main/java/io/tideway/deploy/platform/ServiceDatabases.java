@@ -39,19 +39,21 @@ final class ServiceDatabases {
   void ensure(List<String> services) throws IOException, SQLException {
     Properties credentials = loadCredentials();
     boolean changed = false;
-    try (Connection c = postgres.connect("postgres")) {
-      for (String service : services) {
-        String key = service + ".password";
-        if (!credentials.containsKey(key)) {
-          credentials.setProperty(key, newPassword());
-          changed = true;
-        }
-        ensureUser(c, service, credentials.getProperty(key));
-        ensureDatabase(c, service);
+    for (String service : services) {
+      if (!credentials.containsKey(service + ".password")) {
+        credentials.setProperty(service + ".password", newPassword());
+        changed = true;
       }
     }
+    // Stored before any user is created, so a crash in between never leaves a password unknown.
     if (changed) {
       storeCredentials(credentials);
+    }
+    try (Connection c = postgres.connect("postgres")) {
+      for (String service : services) {
+        ensureUser(c, service, credentials.getProperty(service + ".password"));
+        ensureDatabase(c, service);
+      }
     }
   }
 

@@ -43,9 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RegistryRoutes {
 
-  /** Subject-level compatibility not configured, Confluent's 40408. */
-  static final int SUBJECT_LEVEL_NOT_CONFIGURED = 40408;
-
   /** Confluent's code for a body it cannot read at all. */
   static final int UNPROCESSABLE_ENTITY = 422;
 
@@ -253,7 +250,7 @@ final class RegistryRoutes {
 
   private void checkCompatibility(Context ctx) {
     String subject = ctx.pathParam("subject");
-    String version = ctx.pathParamMap().getOrDefault("version", "latest");
+    String version = ctx.pathParamMap().get("version");
     String schema = schemaOf(ctx);
     boolean verbose = flag(ctx, "verbose");
     List<String> problems =
@@ -285,7 +282,7 @@ final class RegistryRoutes {
                             () ->
                                 new RegistryException(
                                     404,
-                                    SUBJECT_LEVEL_NOT_CONFIGURED,
+                                    RegistryException.SUBJECT_LEVEL_NOT_CONFIGURED,
                                     "Subject '"
                                         + subject
                                         + "' does not have subject-level compatibility"

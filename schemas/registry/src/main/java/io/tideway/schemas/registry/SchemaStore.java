@@ -138,7 +138,12 @@ final class SchemaStore implements AutoCloseable {
     this.producerConfig = producer;
 
     this.topic = new StoreTopic(admin, topicName, replicationFactor);
-    this.reader = new StoreReader(consumer, topic.partition(), records, metrics);
+    try {
+      this.reader = new StoreReader(consumer, topic.partition(), records, metrics);
+    } catch (RuntimeException e) {
+      topic.close();
+      throw e;
+    }
   }
 
   /** The {@code transactional.id} every instance on the topic shares, which fences them. */

@@ -254,6 +254,9 @@ class SchemaRegistryServerIT {
     expectError(http.post(path, schemaBody("not a schema")), 422, 42201);
     expectError(http.post(path, schemaBody(record("User", field("id", "longg")))), 422, 42201);
     expectError(http.post(path, schemaBody(invalidDefault)), 422, 42201);
+    String unknownOrder =
+        record("User", "{\"name\":\"id\",\"type\":\"long\",\"order\":\"sideways\"}");
+    expectError(http.post(path, schemaBody(unknownOrder)), 422, 42201);
     expectError(http.post(path, "{\"schemaa\":\"\\\"string\\\"\"}"), 422, 42201);
     expectError(http.post(path, "{\"schema\":\"\"}"), 422, 42201);
 

@@ -36,7 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,8 +68,6 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
           + ", application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
 
   /** Confluent's answer to a subject-level config read when the subject has none of its own. */
-  private static final int SUBJECT_LEVEL_NOT_CONFIGURED = 40408;
-
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final List<Endpoint> endpoints;
@@ -294,7 +291,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
       return CompatibilityLevel.parse(answer.compatibilityLevel());
     } catch (RegistryException e) {
       // Registries that ignore defaultToGlobal answer "no level of its own" as 40408 or 40401.
-      if (e.errorCode() == SUBJECT_LEVEL_NOT_CONFIGURED
+      if (e.errorCode() == RegistryException.SUBJECT_LEVEL_NOT_CONFIGURED
           || e.errorCode() == RegistryException.SUBJECT_NOT_FOUND) {
         return globalCompatibility();
       }
@@ -324,7 +321,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
       answer =
           call(
               "POST",
-              "/compatibility/subjects/" + segment(subject) + "/versions/latest?verbose=true",
+              // Without a version, as registration checks: every version the level covers.
+              "/compatibility/subjects/" + segment(subject) + "/versions?verbose=true",
               SchemaRequest.avro(schema.toString()),
               CompatibilityResult.class);
     } catch (RegistryException e) {
@@ -397,11 +395,17 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
   }
 
-  /** One request, retried on connection failures, timeouts and 5xx answers, then given up. */
+  /**
+   * One request, retried on connection failures, timeouts and 5xx answers, then given up. A DELETE
+   * that reached the registry is not repeated: it may have been carried out, and a second one would
+   * answer "already deleted" for a delete that succeeded.
+   */
   private Answer exchange(String method, String path, byte[] body) {
     int attempts = settings.maxRetries() + 1;
+    boolean repeatable = !"DELETE".equals(method);
     long started = System.nanoTime();
     Failure last = null;
+    attempts:
     for (int attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) {
         pause(settings.pauseBeforeRetry(attempt - 1), method, path);
@@ -417,10 +421,16 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             return answer;
           }
           last = new Failure(endpoint, answer, null, false);
+          if (!repeatable) {
+            break attempts;
+          }
         } catch (HttpConnectTimeoutException e) {
           last = new Failure(endpoint, null, e, false);
         } catch (HttpTimeoutException | TimeoutException e) {
           last = new Failure(endpoint, null, e, true);
+          if (!repeatable) {
+            break attempts;
+          }
         } catch (IOException e) {
           last = new Failure(endpoint, null, e, false);
         }
@@ -552,7 +562,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     try {
       // Lenient on defaults: a registry may hold schemas that an older Avro accepted.
       return new Schema.Parser().setValidateDefaults(false).parse(text);
-    } catch (AvroRuntimeException | NullPointerException e) {
+    } catch (RuntimeException e) {
       throw new RegistryException(
           422,
           RegistryException.INVALID_SCHEMA,

@@ -87,7 +87,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
   @Override
   public synchronized List<String> checkCompatibility(String subject, Schema schema) {
-    return state.checkCompatibility(subject, "latest", text(schema));
+    return state.checkCompatibility(subject, null, text(schema));
   }
 
   @Override

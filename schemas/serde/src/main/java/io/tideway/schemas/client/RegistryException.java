@@ -29,6 +29,9 @@ public final class RegistryException extends RuntimeException {
   /** A permanent delete of a version that was not soft-deleted first. */
   public static final int VERSION_NOT_SOFT_DELETED = 40407;
 
+  /** The subject has no compatibility level of its own. */
+  public static final int SUBJECT_LEVEL_NOT_CONFIGURED = 40408;
+
   /** The schema is incompatible with earlier versions under the subject's compatibility level. */
   public static final int INCOMPATIBLE_SCHEMA = 409;
 

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 
 /**
@@ -137,19 +136,22 @@ public final class RegistryState {
   }
 
   /**
-   * Checks a schema against a subject's versions under the subject's level, as a registration
-   * would, without registering it.
+   * Checks a schema against a subject without registering it, as Confluent's compatibility endpoint
+   * does.
    *
-   * @param versionSpec {@code latest}, or a version number to check against that version alone
-   * @return one message per incompatibility; empty when compatible
+   * @param versionSpec null to check as a registration would (every version the subject's level
+   *     covers); {@code latest} or a number to check against that one version under the level's
+   *     direction
+   * @return one message per incompatibility; empty when compatible, or when the subject has no
+   *     version to break
    */
   public List<String> checkCompatibility(String subject, String versionSpec, String schemaText) {
     Schema candidate = parse(schemaText);
-    List<CompatibilityLevel.Version> earlier;
-    if (isLatest(versionSpec) && !subjects.containsKey(subject)) {
+    if (!subjects.containsKey(subject) && (versionSpec == null || isLatest(versionSpec))) {
       return List.of();
     }
-    if (isLatest(versionSpec)) {
+    List<CompatibilityLevel.Version> earlier;
+    if (versionSpec == null) {
       earlier = history(subject);
     } else {
       SchemaVersion one = version(subject, versionSpec, false);
@@ -361,9 +363,10 @@ public final class RegistryState {
     }
     try {
       return new Schema.Parser().setValidateDefaults(true).parse(schemaText);
-    } catch (AvroRuntimeException | NullPointerException e) {
-      // AvroRuntimeException covers SchemaParseException and the AvroTypeException that Avro
-      // throws for an undefined type name or an invalid default.
+    } catch (RuntimeException e) {
+      // Avro reports bad schema text through several unchecked types: SchemaParseException,
+      // AvroTypeException (an undefined name, an invalid default), IllegalArgumentException (an
+      // unknown field order). All of them are the caller's bad input.
       throw RegistryException.invalidSchema(e.getMessage());
     }
   }

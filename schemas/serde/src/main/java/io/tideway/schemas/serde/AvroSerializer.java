@@ -132,12 +132,14 @@ public class AvroSerializer<T> implements Serializer<T> {
     Schema schema = schemaOf(data, topic);
     Object datum = data instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : data;
     String subject = s.subjects().subjectName(topic, s.isKey(), schema);
+    // Confluent's order: auto-registration wins; the latest version is used only without it.
+    if (s.autoRegister()) {
+      return write(s, topic, subject, register(s, topic, subject, schema), schema, datum);
+    }
     if (s.useLatest()) {
       return writeAsLatest(s, topic, subject, schema, datum);
     }
-    int id =
-        s.autoRegister() ? register(s, topic, subject, schema) : lookUp(s, topic, subject, schema);
-    return write(s, topic, subject, id, schema, datum);
+    return write(s, topic, subject, lookUp(s, topic, subject, schema), schema, datum);
   }
 
   /** Releases the registry client unless it was given or is shared. */

@@ -224,7 +224,7 @@ class HttpSchemaRegistryClientTest {
         .containsExactly("READER_FIELD_MISSING_DEFAULT_VALUE total");
     assertThat(server.lastRequest().method()).isEqualTo("POST");
     assertThat(server.lastRequest().rawPath())
-        .isEqualTo("/compatibility/subjects/orders-value/versions/latest");
+        .isEqualTo("/compatibility/subjects/orders-value/versions");
     assertThat(server.lastRequest().rawQuery()).isEqualTo("verbose=true");
     assertThat(client.checkCompatibility("orders-value", ORDER)).isEmpty();
     assertThat(client.checkCompatibility("new", ORDER)).isEmpty();

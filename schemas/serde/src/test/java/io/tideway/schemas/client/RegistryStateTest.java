@@ -304,6 +304,32 @@ class RegistryStateTest {
     @Test
     void shouldFindAnySchemaCompatibleWithASubjectWithoutVersions() {
       assertThat(state.checkCompatibility("new-subject", "latest", ORDER_V1)).isEmpty();
+      assertThat(state.checkCompatibility("new-subject", null, ORDER_V1)).isEmpty();
+    }
+
+    @Test
+    void shouldCheckOneVersionForLatestButEveryCoveredVersionWithoutOne() {
+      // given v1 without 'note', v2 adding it with a default, under BACKWARD_TRANSITIVE
+      state.apply(new CompatibilitySet("orders-value", CompatibilityLevel.BACKWARD_TRANSITIVE));
+      register("orders-value", order("{\"name\":\"id\",\"type\":\"string\"}"));
+      register(
+          "orders-value",
+          order(
+              "{\"name\":\"id\",\"type\":\"string\"},"
+                  + "{\"name\":\"note\",\"type\":\"string\",\"default\":\"\"}"));
+      // a v3 whose 'note' has no default: v2 data can be read, v1 data cannot
+      String v3 =
+          order(
+              "{\"name\":\"id\",\"type\":\"string\"}," + "{\"name\":\"note\",\"type\":\"string\"}");
+
+      // when / then: against the latest version only, as Confluent's /versions/latest does
+      assertThat(state.checkCompatibility("orders-value", "latest", v3)).isEmpty();
+      // as registration checks, as Confluent's /versions without a version does
+      assertThat(state.checkCompatibility("orders-value", null, v3))
+          .singleElement()
+          .asString()
+          .contains("note")
+          .contains("version 1");
     }
 
     @Test

@@ -2,17 +2,18 @@ package io.tideway.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import io.tideway.schemas.client.MockSchemaRegistry;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -63,12 +64,15 @@ class AvroDeserializerOnBrokerIT {
         new KafkaConsumer<>(
             kafka.consumerProperties("reader"), new StringDeserializer(), deserializer)) {
       consumer.subscribe(List.of(topic));
-      ConsumerRecords<String, Object> first = ConsumerRecords.empty();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (first.isEmpty() && System.nanoTime() < deadline) {
-        first = consumer.poll(Duration.ofMillis(200));
-      }
-      assertThat(first.count()).isEqualTo(1);
+      List<Object> first = new ArrayList<>();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> first.add(r.value()));
+                return !first.isEmpty();
+              });
+      assertThat(first).hasSize(1);
       RecordDeserializationException failure =
           catchThrowableOfType(
               RecordDeserializationException.class, () -> consumer.poll(Duration.ofSeconds(5)));

@@ -61,7 +61,11 @@ class SerdeHotPathTest {
     // given
     registry.register("orders-value", Order.getClassSchema());
     AvroSerializer<Order> serializer = new AvroSerializer<>(registry);
-    serializer.configure(Map.of(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true), false);
+    serializer.configure(
+        Map.of(
+            AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false),
+        false);
 
     // when
     for (int i = 0; i < 100; i++) {

@@ -123,6 +123,21 @@ class SerializerModesTest {
   }
 
   @Test
+  void shouldRegisterTheRecordsSchemaWhenAutoRegistrationIsOnAsConfluentDoes() {
+    // given v1, then v2 registered by a newer producer
+    registry.register("payments-value", Payment.getClassSchema());
+    registry.register("payments-value", PAYMENT_V2);
+    AvroSerializer<Payment> serializer =
+        serializer(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true);
+
+    // when an old producer writes a v1 record with auto-registration on (the default)
+    byte[] bytes = serializer.serialize("payments", payment());
+
+    // then it is written under its own schema's id, not the latest's
+    assertThat(bytes[4]).isEqualTo((byte) registry.id("payments-value", Payment.getClassSchema()));
+  }
+
+  @Test
   void shouldWriteWithTheLatestSchemaWhenAsked() {
     // given v1, then v2 registered by a newer producer
     registry.register("payments-value", Payment.getClassSchema());
@@ -149,7 +164,9 @@ class SerializerModesTest {
     // given
     int id = registry.register("payments-value", Payment.getClassSchema());
     AvroSerializer<Payment> serializer =
-        serializer(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true);
+        serializer(
+            AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false);
 
     // when
     byte[] bytes = serializer.serialize("payments", payment());
@@ -175,7 +192,9 @@ class SerializerModesTest {
     registry.setCompatibility("payments-value", CompatibilityLevel.NONE);
     registry.register("payments-value", strict);
     AvroSerializer<Payment> serializer =
-        serializer(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true);
+        serializer(
+            AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false);
 
     // when
     SerializationException e =
@@ -194,7 +213,9 @@ class SerializerModesTest {
   void shouldRefuseToWriteWithTheLatestSchemaOfASubjectWithoutVersions() {
     // given
     AvroSerializer<Payment> serializer =
-        serializer(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true);
+        serializer(
+            AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false);
 
     // when
     SerializationException e =
