@@ -6,20 +6,28 @@ import io.tideway.loadtest.LoadSettings;
 import io.tideway.loadtest.LoadTest;
 import io.tideway.loadtest.LoadTestException;
 import io.tideway.loadtest.LoadTestResult;
+import io.tideway.loadtest.Machine;
 import io.tideway.loadtest.PassthroughScenario;
 import io.tideway.loadtest.ProduceScenario;
+import io.tideway.loadtest.RegistryScenario;
 import io.tideway.loadtest.Scenario;
+import io.tideway.loadtest.jmh.SerdeBenchmarks;
+import io.tideway.loadtest.jmh.SerdeComparison;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.openjdk.jmh.runner.RunnerException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -30,7 +38,8 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code tideway loadtest <scenario>}: an open-loop load test against the local platform, or any
- * broker, printed as kafka-producer-perf-test prints its results.
+ * broker or registry, printed as kafka-producer-perf-test prints its results; and {@code tideway
+ * loadtest serde}, a JMH benchmark of the serde against plain Avro.
  */
 @Command(
     name = "loadtest",
@@ -40,22 +49,19 @@ import picocli.CommandLine.TypeConversionException;
           + " latency from the time it was meant to be sent, so stalls are not hidden"
           + " (coordinated omission is corrected).",
       "Progress every 5 s, then a summary in kafka-producer-perf-test's format. Each run creates"
-          + " its own topics and deletes them at the end."
+          + " its own topics and deletes them at the end.",
+      "serde is a JMH benchmark instead: our serde's time per record beside plain Avro's."
     },
-    subcommands = {LoadtestCommand.Produce.class, LoadtestCommand.Passthrough.class})
+    subcommands = {
+      LoadtestCommand.Produce.class,
+      LoadtestCommand.Passthrough.class,
+      LoadtestCommand.Registry.class,
+      LoadtestCommand.Serde.class
+    })
 final class LoadtestCommand {
 
   /** Options every scenario takes. */
   static final class RunOptions {
-
-    @Option(
-        names = "--bootstrap-server",
-        paramLabel = "HOST:PORT",
-        defaultValue = "${env:TIDEWAY_BOOTSTRAP_SERVER}",
-        description =
-            "Kafka to load (env TIDEWAY_BOOTSTRAP_SERVER; default: the local platform's, found"
-                + " through --data-dir).")
-    String bootstrapServer;
 
     @Option(
         names = "--rate",
@@ -81,13 +87,6 @@ final class LoadtestCommand {
     Long records;
 
     @Option(
-        names = "--record-size",
-        paramLabel = "BYTES",
-        defaultValue = "" + LoadSettings.DEFAULT_RECORD_SIZE,
-        description = "Bytes per record value (default: ${DEFAULT-VALUE}).")
-    int recordSize;
-
-    @Option(
         names = "--warmup",
         paramLabel = "TIME",
         defaultValue = "5s",
@@ -95,6 +94,49 @@ final class LoadtestCommand {
         description =
             "Unmeasured sending before the measured phase; 0s for none (default: ${DEFAULT-VALUE}).")
     Duration warmup;
+
+    @Option(
+        names = "--json",
+        paramLabel = "FILE",
+        description =
+            "Also write the results as JSON: settings, throughput, latencies and the whole"
+                + " latency histogram (HdrHistogram, compressed, base64).")
+    Path json;
+
+    /**
+     * The load's shape with records of {@code recordSize} bytes and topics of {@code
+     * topicPartitions} partitions; throws IllegalArgumentException naming a setting that cannot
+     * work.
+     */
+    LoadSettings loadSettings(int recordSize, int topicPartitions) {
+      return new LoadSettings(
+          rate,
+          Optional.ofNullable(duration),
+          records == null ? OptionalLong.empty() : OptionalLong.of(records),
+          recordSize,
+          warmup,
+          topicPartitions);
+    }
+  }
+
+  /** Options of the scenarios that load Kafka. */
+  static final class KafkaOptions {
+
+    @Option(
+        names = "--bootstrap-server",
+        paramLabel = "HOST:PORT",
+        defaultValue = "${env:TIDEWAY_BOOTSTRAP_SERVER}",
+        description =
+            "Kafka to load (env TIDEWAY_BOOTSTRAP_SERVER; default: the local platform's, found"
+                + " through --data-dir).")
+    String bootstrapServer;
+
+    @Option(
+        names = "--record-size",
+        paramLabel = "BYTES",
+        defaultValue = "" + LoadSettings.DEFAULT_RECORD_SIZE,
+        description = "Bytes per record value (default: ${DEFAULT-VALUE}).")
+    int recordSize;
 
     @Option(
         names = "--topic-partitions",
@@ -110,36 +152,26 @@ final class LoadtestCommand {
             "Producer setting on top of acks=all, enable.idempotence=true, linger.ms=5,"
                 + " batch.size=65536; repeatable.")
     Map<String, String> producerProps = new LinkedHashMap<>();
-
-    @Option(
-        names = "--json",
-        paramLabel = "FILE",
-        description =
-            "Also write the results as JSON: settings, throughput, latencies and the whole"
-                + " latency histogram (HdrHistogram, compressed, base64).")
-    Path json;
-
-    /** The load's shape; throws IllegalArgumentException naming a setting that cannot work. */
-    LoadSettings loadSettings() {
-      return new LoadSettings(
-          rate,
-          Optional.ofNullable(duration),
-          records == null ? OptionalLong.empty() : OptionalLong.of(records),
-          recordSize,
-          warmup,
-          topicPartitions);
-    }
   }
 
   /** What every scenario subcommand does with its scenario: run it, print it, report it. */
   abstract static class ScenarioCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
-    @Mixin private DataDirOption dataDir;
+    @Mixin DataDirOption dataDir;
     @Mixin RunOptions options;
 
-    /** The scenario the options describe; throws IllegalArgumentException for bad options. */
+    /** The load's shape; throws IllegalArgumentException naming a setting that cannot work. */
+    abstract LoadSettings loadSettings();
+
+    /**
+     * The scenario the options describe, after {@link #loadSettings()}; throws
+     * IllegalArgumentException for bad options.
+     */
     abstract Scenario scenario();
+
+    /** The run of the scenario, on the broker it needs if any. */
+    abstract LoadTest loadTest(Scenario scenario, LoadSettings settings, Consumer<String> progress);
 
     @Override
     public Integer call() throws Exception {
@@ -148,11 +180,10 @@ final class LoadtestCommand {
       String command = spec.qualifiedName();
       LoadTest test;
       try {
-        LoadSettings settings = options.loadSettings();
+        LoadSettings settings = loadSettings();
         Scenario scenario = scenario();
         scenario.check(settings);
-        // Looked up last: a platform that is not running is the lesser news than bad options.
-        test = new LoadTest(scenario, bootstrapServers(), settings, line -> print(out, line));
+        test = loadTest(scenario, settings, line -> print(out, line));
       } catch (IllegalArgumentException e) {
         err.println(command + ": " + e.getMessage());
         err.flush();
@@ -207,7 +238,9 @@ final class LoadtestCommand {
             command
                 + ": "
                 + result.recordsLost()
-                + " measured records did not complete (none completed in the last "
+                + " measured "
+                + result.unit()
+                + " did not complete (none completed in the last "
                 + DurationText.format(LoadTest.DRAIN_TIMEOUT)
                 + ")");
         err.flush();
@@ -216,15 +249,30 @@ final class LoadtestCommand {
       return 0;
     }
 
-    private String bootstrapServers() {
-      return options.bootstrapServer != null
-          ? options.bootstrapServer
-          : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
-    }
-
-    private static void print(PrintWriter out, String line) {
+    static void print(PrintWriter out, String line) {
       out.println(line);
       out.flush();
+    }
+  }
+
+  /** A scenario through Kafka: the broker of {@code --bootstrap-server}, or the platform's. */
+  abstract static class KafkaScenarioCommand extends ScenarioCommand {
+
+    @Mixin KafkaOptions kafka;
+
+    @Override
+    LoadSettings loadSettings() {
+      return options.loadSettings(kafka.recordSize, kafka.topicPartitions);
+    }
+
+    @Override
+    LoadTest loadTest(Scenario scenario, LoadSettings settings, Consumer<String> progress) {
+      // Looked up last: a platform that is not running is the lesser news than bad options.
+      String bootstrapServers =
+          kafka.bootstrapServer != null
+              ? kafka.bootstrapServer
+              : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
+      return new LoadTest(scenario, bootstrapServers, settings, progress);
     }
   }
 
@@ -235,10 +283,10 @@ final class LoadtestCommand {
         "The broker alone: a producer sends to a fresh topic; latency runs from each record's"
             + " intended send time to the broker's acknowledgement."
       })
-  static final class Produce extends ScenarioCommand {
+  static final class Produce extends KafkaScenarioCommand {
     @Override
     Scenario scenario() {
-      return new ProduceScenario(options.producerProps);
+      return new ProduceScenario(kafka.producerProps);
     }
   }
 
@@ -250,7 +298,7 @@ final class LoadtestCommand {
             + " output topic, a reader reads it; latency runs from each record's intended send"
             + " time to its reading."
       })
-  static final class Passthrough extends ScenarioCommand {
+  static final class Passthrough extends KafkaScenarioCommand {
 
     @Option(
         names = "--guarantee",
@@ -269,8 +317,159 @@ final class LoadtestCommand {
 
     @Override
     Scenario scenario() {
-      return new PassthroughScenario(
-          Guarantee.parse(guarantee), options.producerProps, streamsProps);
+      return new PassthroughScenario(Guarantee.parse(guarantee), kafka.producerProps, streamsProps);
+    }
+  }
+
+  @Command(
+      name = RegistryScenario.NAME,
+      mixinStandardHelpOptions = true,
+      description = {
+        "The schema registry's hot read path: registers --schemas schemas, then sends GET"
+            + " /schemas/ids/{id} cycling over their ids, at most --concurrency at once; latency"
+            + " runs from each request's intended send time to its 200 answer, read to its end."
+            + " Any other answer fails the run. Needs no Kafka."
+      })
+  static final class Registry extends ScenarioCommand {
+
+    @Option(
+        names = "--registry-url",
+        paramLabel = "URL",
+        defaultValue = "${env:TIDEWAY_REGISTRY_URL}",
+        description =
+            "Schema registry to load, Tideway's or any with Confluent's API (env"
+                + " TIDEWAY_REGISTRY_URL; default: the local platform's, found through"
+                + " --data-dir).")
+    private String registryUrl;
+
+    @Option(
+        names = "--schemas",
+        paramLabel = "N",
+        defaultValue = "" + RegistryScenario.DEFAULT_SCHEMAS,
+        description =
+            "Distinct schemas registered before the run, whose ids the requests cycle over"
+                + " (default: ${DEFAULT-VALUE}).")
+    private int schemas;
+
+    @Option(
+        names = "--concurrency",
+        paramLabel = "N",
+        defaultValue = "" + RegistryScenario.DEFAULT_CONCURRENCY,
+        description =
+            "Requests in flight at most; at the bound the sender waits, and the wait counts as"
+                + " latency (default: ${DEFAULT-VALUE}).")
+    private int concurrency;
+
+    @Override
+    LoadSettings loadSettings() {
+      RegistryScenario.checkOptions(schemas, concurrency);
+      // A record is an answer here: MB/sec counts the answers' bytes.
+      return options.loadSettings(
+          RegistryScenario.answerBytes(schemas), LoadSettings.DEFAULT_TOPIC_PARTITIONS);
+    }
+
+    @Override
+    Scenario scenario() {
+      // Looked up after the options were checked: a platform that is not running is the lesser
+      // news than bad options.
+      String url =
+          registryUrl != null
+              ? registryUrl
+              : dataDir.endpoints("pass --registry-url").registry().url();
+      return new RegistryScenario(url, schemas, concurrency);
+    }
+
+    @Override
+    LoadTest loadTest(Scenario scenario, LoadSettings settings, Consumer<String> progress) {
+      return new LoadTest(scenario, settings, progress);
+    }
+  }
+
+  @Command(
+      name = "serde",
+      mixinStandardHelpOptions = true,
+      description = {
+        "JMH benchmark of our Avro serde against plain Avro for an OrderPlaced event with three"
+            + " lines: serialize + deserialize, serialize only and deserialize only, average time"
+            + " per operation in forked JVMs. Prints each figure with its error, then the ratio"
+            + " ours/plain against the target of at most "
+            + SerdeComparison.TARGET_RATIO
+            + "x. Takes 2 to 3 minutes; --quick about half a minute."
+      })
+  static final class Serde implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    // Taken as by every command, so that the log file goes where the others put it.
+    @Mixin DataDirOption dataDir;
+
+    @Option(
+        names = "--quick",
+        description = "One fork and a few short iterations: a try-out, with wide errors.")
+    boolean quick;
+
+    @Option(
+        names = "--prof",
+        paramLabel = "PROFILER",
+        description =
+            "JMH profiler to run alongside, e.g. gc (allocation per operation) or stack;"
+                + " repeatable.")
+    List<String> profilers = new ArrayList<>();
+
+    @Option(
+        names = "--json",
+        paramLabel = "FILE",
+        description =
+            "Also write the results as JSON: JMH's own results, the ratios and the machine.")
+    Path json;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      String command = spec.qualifiedName();
+      // The forks load the same logging configuration; told nothing, they would log to ./logs.
+      SerdeBenchmarks.Settings settings =
+          new SerdeBenchmarks.Settings(
+              quick ? SerdeBenchmarks.Shape.QUICK : SerdeBenchmarks.Shape.FULL,
+              profilers,
+              List.of("-Dtideway.log.dir=" + CommandLogs.file().toAbsolutePath().getParent()));
+      SerdeBenchmarks.Outcome outcome;
+      out.flush();
+      try {
+        // JMH writes to a stream: its progress and its table go straight to standard output.
+        outcome = SerdeBenchmarks.run(settings, System.out);
+      } catch (RunnerException e) {
+        CommandLogs.log().info("{} failed", command, e);
+        err.println(
+            command
+                + ": the benchmark failed: "
+                + rootMessage(e)
+                + " (details in "
+                + CommandLogs.file()
+                + ")");
+        err.flush();
+        return 1;
+      }
+      System.out.flush();
+      out.println();
+      outcome.comparison().lines().forEach(out::println);
+      if (json != null) {
+        outcome
+            .comparison()
+            .writeJson(json, settings.asMap(), outcome.jmhJson(), Machine.current());
+        out.println("Results written to " + json);
+      }
+      out.flush();
+      return 0;
+    }
+
+    private static String rootMessage(Throwable e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      return root.getMessage() == null ? root.toString() : root.getMessage();
     }
   }
 

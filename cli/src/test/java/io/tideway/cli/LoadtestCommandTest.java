@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -27,7 +29,9 @@ class LoadtestCommandTest {
     assertThat(text(out))
         .contains("Usage: tideway loadtest")
         .contains("  produce ")
-        .contains("  passthrough ");
+        .contains("  passthrough ")
+        .contains("  registry ")
+        .contains("  serde ");
   }
 
   @Test
@@ -112,6 +116,99 @@ class LoadtestCommandTest {
     // then
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
     assertThat(text(err)).contains("No platform is running").contains("pass --bootstrap-server");
+  }
+
+  @Test
+  void shouldOfferTheRegistryScenarioNoKafkaOptions() {
+    // when
+    int code = run("loadtest", "registry", "--help");
+
+    // then
+    assertThat(code).isZero();
+    assertThat(text(out))
+        .contains("--registry-url")
+        .contains("--schemas")
+        .contains("--concurrency")
+        .contains("--rate")
+        .doesNotContain("--bootstrap-server")
+        .doesNotContain("--producer-prop");
+  }
+
+  @Test
+  void shouldRejectANonPositiveConcurrencyInOneLineBeforeLookingForThePlatform() {
+    // when
+    int code =
+        run(
+            "loadtest",
+            "registry",
+            "--data-dir",
+            dataDir.toString(),
+            "--records",
+            "10",
+            "--concurrency",
+            "0");
+
+    // then
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(text(err).lines())
+        .singleElement()
+        .asString()
+        .isEqualTo("tideway loadtest registry: --concurrency must be positive (was 0)");
+  }
+
+  @Test
+  void shouldNameTheFixWhenNoPlatformRunsAndNoRegistryIsGiven() {
+    // when
+    int code = run("loadtest", "registry", "--data-dir", dataDir.toString(), "--records", "10");
+
+    // then
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(text(err)).contains("No platform is running").contains("pass --registry-url");
+  }
+
+  @Test
+  void shouldFailInOneLineWhenTheRegistryDoesNotAnswer() throws Exception {
+    // given a port nothing listens on
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+
+    // when
+    int code =
+        run(
+            "loadtest",
+            "registry",
+            "--data-dir",
+            dataDir.toString(),
+            "--registry-url",
+            "http://127.0.0.1:" + port,
+            "--records",
+            "10");
+
+    // then
+    assertThat(code).isEqualTo(1);
+    assertThat(text(err).lines())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "tideway loadtest registry: The schema registry at http://127.0.0.1:"
+                + port
+                + " did not answer");
+  }
+
+  @Test
+  void shouldDescribeTheSerdeBenchmarkAndItsTarget() {
+    // when
+    int code = run("loadtest", "serde", "--help");
+
+    // then
+    assertThat(code).isZero();
+    assertThat(text(out))
+        .contains("--quick")
+        .contains("--prof")
+        .contains("--json")
+        .contains("at most 1.25x");
   }
 
   private int run(String... args) {

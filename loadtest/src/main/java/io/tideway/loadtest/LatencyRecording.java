@@ -23,6 +23,7 @@ final class LatencyRecording {
   static final int SIGNIFICANT_DIGITS = 3;
 
   private final int recordSize;
+  private final String unit;
   private final Recorder warmup = new Recorder(HIGHEST_TRACKABLE_MICROS, SIGNIFICANT_DIGITS);
   private final Recorder measured = new Recorder(HIGHEST_TRACKABLE_MICROS, SIGNIFICANT_DIGITS);
   private final LongAdder measuredCount = new LongAdder();
@@ -37,7 +38,13 @@ final class LatencyRecording {
   private long windowStartNanos;
 
   LatencyRecording(int recordSize) {
+    this(recordSize, ProgressWindow.RECORDS);
+  }
+
+  /** Progress windows call what completes {@code unit}, e.g. {@code requests}. */
+  LatencyRecording(int recordSize, String unit) {
     this.recordSize = recordSize;
+    this.unit = unit;
   }
 
   static Histogram newHistogram() {
@@ -97,10 +104,12 @@ final class LatencyRecording {
     measuredTotal.add(measuredInterval);
     List<ProgressWindow> windows = new ArrayList<>(2);
     if (warmupInterval.getTotalCount() > 0 || !measuring) {
-      windows.add(ProgressWindow.of(ProgressWindow.WARM_UP, warmupInterval, elapsed, recordSize));
+      windows.add(
+          ProgressWindow.of(ProgressWindow.WARM_UP, warmupInterval, elapsed, recordSize, unit));
     }
     if (measuredInterval.getTotalCount() > 0 || measuring) {
-      windows.add(ProgressWindow.of(ProgressWindow.MEASURE, measuredInterval, elapsed, recordSize));
+      windows.add(
+          ProgressWindow.of(ProgressWindow.MEASURE, measuredInterval, elapsed, recordSize, unit));
     }
     return windows;
   }

@@ -130,11 +130,16 @@ public record LoadSettings(
 
   /** One line for people: what the run will do. */
   String describe() {
+    return describe(ProgressWindow.RECORDS);
+  }
+
+  /** One line for people: what the run will do, calling its records {@code unit}. */
+  String describe(String unit) {
     StringBuilder line = new StringBuilder();
-    records.ifPresent(n -> line.append(n).append(" records"));
+    records.ifPresent(n -> line.append(n).append(' ').append(unit));
     duration.ifPresent(
         d -> line.append(line.length() > 0 ? " or " : "").append(DurationText.format(d)));
-    line.append(unthrottled() ? ", as fast as possible" : ", " + rate + " records/s");
+    line.append(unthrottled() ? ", as fast as possible" : ", " + rate + " " + unit + "/s");
     line.append(", ").append(recordSize).append(" bytes each");
     line.append(", ").append(DurationText.format(warmup)).append(" warm-up");
     return line.toString();

@@ -45,7 +45,8 @@ public final class LoadTest {
 
   /**
    * @param scenario what to run
-   * @param bootstrapServers the broker, {@code host:port}
+   * @param bootstrapServers the broker, {@code host:port}; null for a scenario that does not use
+   *     Kafka
    * @param settings the load's shape
    * @param progress takes each progress line as the run goes, on the run's thread
    * @throws IllegalArgumentException when the scenario cannot run with these settings
@@ -56,10 +57,22 @@ public final class LoadTest {
       LoadSettings settings,
       Consumer<String> progress) {
     this.scenario = Objects.requireNonNull(scenario, "scenario");
-    this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    this.bootstrapServers =
+        scenario.usesKafka()
+            ? Objects.requireNonNull(bootstrapServers, "bootstrapServers")
+            : bootstrapServers;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.progress = Objects.requireNonNull(progress, "progress");
     scenario.check(settings);
+  }
+
+  /**
+   * A run of a scenario that does not use Kafka ({@link Scenario#usesKafka()} false).
+   *
+   * @throws IllegalArgumentException when the scenario cannot run with these settings
+   */
+  public LoadTest(Scenario scenario, LoadSettings settings, Consumer<String> progress) {
+    this(scenario, null, settings, progress);
   }
 
   LoadTest connectTimeout(Duration timeout) {
@@ -83,17 +96,20 @@ public final class LoadTest {
    * @throws LoadTestException when the broker cannot be reached or the scenario fails
    */
   public LoadTestResult run() throws LoadTestException, InterruptedException {
+    boolean kafka = scenario.usesKafka();
     progress.accept(
         "["
             + scenario.name()
             + "] "
-            + settings.describe()
-            + ", against Kafka at "
-            + bootstrapServers);
-    LatencyRecording recording = new LatencyRecording(settings.recordSize());
+            + settings.describe(scenario.unit())
+            + ", against "
+            + (kafka ? "Kafka at " + bootstrapServers : scenario.target()));
+    LatencyRecording recording = new LatencyRecording(settings.recordSize(), scenario.unit());
     RunContext context =
-        RunContext.open(
-            scenario.name(), bootstrapServers, settings, connectTimeout, recording, ticker);
+        kafka
+            ? RunContext.open(
+                scenario.name(), bootstrapServers, settings, connectTimeout, recording, ticker)
+            : RunContext.withoutKafka(scenario.name(), settings, recording, ticker);
     try {
       Workload workload = start(context);
       LoadTestResult result;
@@ -154,6 +170,7 @@ public final class LoadTest {
     long measuredUntil = measured ? recording.lastMeasuredNanos() : measuredFrom;
     return new LoadTestResult(
         scenario.name(),
+        scenario.unit(),
         context.runId(),
         reportSettings(),
         settings.recordSize(),
@@ -169,8 +186,14 @@ public final class LoadTest {
 
   private Map<String, Object> reportSettings() {
     Map<String, Object> all = new LinkedHashMap<>();
-    all.put("bootstrapServers", bootstrapServers);
+    if (scenario.usesKafka()) {
+      all.put("bootstrapServers", bootstrapServers);
+    }
     all.putAll(settings.asMap());
+    if (!scenario.usesKafka()) {
+      // It creates no topics: a partition count would only mislead whoever reads the report.
+      all.remove("topicPartitions");
+    }
     all.putAll(scenario.settings());
     return all;
   }

@@ -31,6 +31,7 @@ public final class LoadTestResult {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final String scenario;
+  private final String unit;
   private final String runId;
   private final Map<String, Object> settings;
   private final int recordSize;
@@ -57,7 +58,38 @@ public final class LoadTestResult {
       boolean stoppedEarly,
       Histogram latencyMicros,
       Machine machine) {
+    this(
+        scenario,
+        ProgressWindow.RECORDS,
+        runId,
+        settings,
+        recordSize,
+        start,
+        end,
+        measuredFrom,
+        measuredUntil,
+        recordsLost,
+        stoppedEarly,
+        latencyMicros,
+        machine);
+  }
+
+  LoadTestResult(
+      String scenario,
+      String unit,
+      String runId,
+      Map<String, Object> settings,
+      int recordSize,
+      Instant start,
+      Instant end,
+      Instant measuredFrom,
+      Instant measuredUntil,
+      long recordsLost,
+      boolean stoppedEarly,
+      Histogram latencyMicros,
+      Machine machine) {
     this.scenario = scenario;
+    this.unit = unit;
     this.runId = runId;
     this.settings = settings;
     this.recordSize = recordSize;
@@ -75,6 +107,11 @@ public final class LoadTestResult {
   /** The scenario's name. */
   public String scenario() {
     return scenario;
+  }
+
+  /** What the scenario's records are called, e.g. {@code records} or {@code requests}. */
+  public String unit() {
+    return unit;
   }
 
   /** The run's identifier, part of the names of the topics and groups it created. */
@@ -155,16 +192,19 @@ public final class LoadTestResult {
   /**
    * The summary in kafka-producer-perf-test's format: {@code N records sent, X records/sec (Y
    * MB/sec), A ms avg latency, M ms max latency, P ms 50th, P ms 95th, P ms 99th, P ms 99.9th.}
-   * Percentiles are whole milliseconds there; the JSON report has them exactly.
+   * Percentiles are whole milliseconds there; the JSON report has them exactly. A scenario that
+   * sends something other than records says so: {@code N requests sent, X requests/sec …}.
    */
   public String summaryLine() {
     LatencySummary latency = latency();
     return String.format(
         Locale.ROOT,
-        "%d records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency,"
-            + " %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.",
+        "%d %s sent, %f %s/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms 50th,"
+            + " %d ms 95th, %d ms 99th, %d ms 99.9th.",
         recordsMeasured,
+        unit,
         recordsPerSecond(),
+        unit,
         megabytesPerSecond(),
         latency.avg(),
         latency.max(),
@@ -178,6 +218,7 @@ public final class LoadTestResult {
   public String toJson() {
     ObjectNode root = JSON.createObjectNode();
     root.put("scenario", scenario);
+    root.put("unit", unit);
     root.put("runId", runId);
     root.set("settings", JSON.valueToTree(settings));
     root.put("start", start.toString());

@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * What a {@link Scenario} gets from the harness for one run: the broker, names unique to the run,
  * topics and directories that are removed when the run ends (also after a failure), and the place
  * to report each record's completion.
+ *
+ * <p>A scenario that does not use Kafka ({@link Scenario#usesKafka()} false) gets a context without
+ * a broker: everything else works, but asking for the broker, a topic or producer properties is a
+ * programming error.
  */
 public final class RunContext {
 
@@ -42,7 +46,7 @@ public final class RunContext {
   private final String runId;
   private final String bootstrapServers;
   private final LoadSettings settings;
-  private final Admin admin;
+  private final Admin admin; // null without Kafka
   private final LatencyRecording recording;
   private final Ticker ticker;
   private final byte[] filler;
@@ -114,6 +118,12 @@ public final class RunContext {
     return new RunContext(scenario, bootstrapServers, settings, admin, recording, ticker);
   }
 
+  /** A context for a scenario that does not use Kafka: nothing to connect to, nothing to fail. */
+  static RunContext withoutKafka(
+      String scenario, LoadSettings settings, LatencyRecording recording, Ticker ticker) {
+    return new RunContext(scenario, null, settings, null, recording, ticker);
+  }
+
   /** The run's identifier: eight hex digits, part of every name the run creates. */
   public String runId() {
     return runId;
@@ -121,6 +131,7 @@ public final class RunContext {
 
   /** The broker's address, for {@code bootstrap.servers}. */
   public String bootstrapServers() {
+    kafka();
     return bootstrapServers;
   }
 
@@ -131,7 +142,7 @@ public final class RunContext {
 
   /** An admin client on the broker, closed when the run ends. */
   public Admin admin() {
-    return admin;
+    return kafka();
   }
 
   /**
@@ -152,7 +163,7 @@ public final class RunContext {
     String topic = name(role);
     NewTopic newTopic =
         new NewTopic(topic, Optional.of(settings.topicPartitions()), Optional.empty());
-    await(admin.createTopics(List.of(newTopic)).all(), "create topic " + topic);
+    await(kafka().createTopics(List.of(newTopic)).all(), "create topic " + topic);
     synchronized (topics) {
       topics.add(topic);
     }
@@ -161,6 +172,7 @@ public final class RunContext {
 
   /** Deletes a consumer group, such as a Streams application's, when the run ends. */
   public void deleteGroupAtEnd(String groupId) {
+    kafka();
     synchronized (groups) {
       groups.add(groupId);
     }
@@ -180,6 +192,7 @@ public final class RunContext {
    * {@link ProducerSettings#withOverrides(Map)}.
    */
   public Properties producerProperties(String role, Map<String, String> producerSettings) {
+    kafka();
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, name(role));
@@ -227,6 +240,10 @@ public final class RunContext {
 
   /** Removes what the run created; logs what it could not remove rather than failing the run. */
   void close() {
+    if (admin == null) {
+      directories.forEach(RunContext::deleteRecursively);
+      return;
+    }
     try {
       if (!groups.isEmpty()) {
         tryTo(admin.deleteConsumerGroups(groups).all(), "delete groups " + groups);
@@ -238,6 +255,14 @@ public final class RunContext {
       admin.close(ADMIN_TIMEOUT);
       directories.forEach(RunContext::deleteRecursively);
     }
+  }
+
+  private Admin kafka() {
+    if (admin == null) {
+      throw new IllegalStateException(
+          "The " + scenario + " scenario does not use Kafka: it has no broker, topics or groups");
+    }
+    return admin;
   }
 
   private static void await(KafkaFuture<Void> future, String what)

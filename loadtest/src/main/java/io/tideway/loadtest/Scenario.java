@@ -31,6 +31,32 @@ public interface Scenario {
   default void check(LoadSettings settings) {}
 
   /**
+   * Whether the load goes through Kafka. A scenario that loads something else, such as the schema
+   * registry's HTTP API, needs no broker: its run takes no bootstrap server, and its {@link
+   * RunContext} creates no topics, groups or clients.
+   */
+  default boolean usesKafka() {
+    return true;
+  }
+
+  /**
+   * What the load goes to, for the run's first line, when that is not Kafka: e.g. {@code the schema
+   * registry at http://127.0.0.1:8081}.
+   */
+  default String target() {
+    return name();
+  }
+
+  /**
+   * What one unit of load is called in the progress lines and the summary: {@code records}, as
+   * kafka-producer-perf-test says, unless the scenario sends something else, such as {@code
+   * requests}. The report's field names stay the same whatever the unit.
+   */
+  default String unit() {
+    return ProgressWindow.RECORDS;
+  }
+
+  /**
    * Sets up what the load runs through (topics, applications, clients) and returns once it is ready
    * to take the first record, so that start-up does not count as latency.
    */

@@ -63,6 +63,35 @@ class LoadTestResultTest {
   }
 
   @Test
+  void shouldCallTheRecordsWhatTheScenarioSends() {
+    // given 1,000 requests of 2 ms each in half a second
+    Histogram micros = LatencyRecording.newHistogram();
+    micros.recordValueWithCount(2_000, 1_000);
+    LoadTestResult result =
+        new LoadTestResult(
+            "registry",
+            "requests",
+            "abcd1234",
+            Map.of(),
+            500,
+            START.minusSeconds(5),
+            START.plusMillis(510),
+            START,
+            START.plusMillis(500),
+            0,
+            false,
+            micros,
+            Machine.current());
+
+    // when / then
+    assertThat(result.summaryLine())
+        .isEqualTo(
+            "1000 requests sent, 2000.000000 requests/sec (0.95 MB/sec), 2.00 ms avg latency,"
+                + " 2.00 ms max latency, 2 ms 50th, 2 ms 95th, 2 ms 99th, 2 ms 99.9th.");
+    assertThat(result.toJson()).contains("\"unit\" : \"requests\"");
+  }
+
+  @Test
   void shouldWriteOneJsonObjectWithSettingsFiguresHistogramAndMachine() throws Exception {
     // given
     LoadTestResult result = result(1_000, 2_000, 500);
@@ -76,6 +105,7 @@ class LoadTestResultTest {
     assertThat(json.isObject()).isTrue();
     assertThat(json.get("scenario").asText()).isEqualTo("passthrough");
     assertThat(json.get("runId").asText()).isEqualTo("abcd1234");
+    assertThat(json.get("unit").asText()).isEqualTo("records");
     assertThat(json.at("/settings/bootstrapServers").asText()).isEqualTo("127.0.0.1:9092");
     assertThat(json.at("/settings/rate").asLong()).isEqualTo(-1);
     assertThat(json.at("/settings/duration").isNull()).isTrue();

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class LoadTestTest {
@@ -57,5 +58,69 @@ class LoadTestTest {
                     line -> {}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--record-size");
+  }
+
+  @Test
+  void shouldRunAScenarioThatDoesNotUseKafkaWithoutABroker() throws Exception {
+    // given a scenario whose records complete as they are sent, and that tries to create a topic
+    AtomicReference<Throwable> topicAttempt = new AtomicReference<>();
+    Scenario inMemory =
+        new Scenario() {
+          @Override
+          public String name() {
+            return "memory";
+          }
+
+          @Override
+          public boolean usesKafka() {
+            return false;
+          }
+
+          @Override
+          public String target() {
+            return "this process";
+          }
+
+          @Override
+          public String unit() {
+            return "calls";
+          }
+
+          @Override
+          public Workload start(RunContext context) {
+            try {
+              context.createTopic("in");
+            } catch (Exception | Error e) {
+              topicAttempt.set(e);
+            }
+            return (sequence, intendedNanos) -> context.completed(intendedNanos);
+          }
+        };
+    List<String> lines = new ArrayList<>();
+
+    // when
+    LoadTestResult result =
+        new LoadTest(inMemory, LoadSettings.ofRecords(1_000).withWarmup(Duration.ZERO), lines::add)
+            .run();
+
+    // then
+    assertThat(result.recordsMeasured()).isEqualTo(1_000);
+    assertThat(result.summaryLine()).startsWith("1000 calls sent, ");
+    assertThat(lines.get(0))
+        .isEqualTo(
+            "[memory] 1000 calls, as fast as possible, 100 bytes each, 0s warm-up, against this"
+                + " process");
+    assertThat(topicAttempt.get())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("The memory scenario does not use Kafka: it has no broker, topics or groups");
+  }
+
+  @Test
+  void shouldStillNeedABrokerForAScenarioThatUsesKafka() {
+    assertThatThrownBy(
+            () ->
+                new LoadTest(new ProduceScenario(Map.of()), LoadSettings.ofRecords(10), line -> {}))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("bootstrapServers");
   }
 }

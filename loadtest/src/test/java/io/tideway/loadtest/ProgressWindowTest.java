@@ -47,4 +47,18 @@ class ProgressWindowTest {
             "[measure] 0 records sent, 0.0 records/sec (0.00 MB/sec), 0.0 ms avg latency, 0.0 ms"
                 + " max latency.");
   }
+
+  @Test
+  void shouldCallTheRecordsWhatTheScenarioSends() {
+    Histogram micros = LatencyRecording.newHistogram();
+    micros.recordValue(1_000);
+
+    ProgressWindow window =
+        ProgressWindow.of(ProgressWindow.MEASURE, micros, 1_000_000_000L, 100, "requests");
+
+    assertThat(window.line())
+        .isEqualTo(
+            "[measure] 1 requests sent, 1.0 requests/sec (0.00 MB/sec), 1.0 ms avg latency, 1.0 ms"
+                + " max latency.");
+  }
 }
