@@ -191,7 +191,7 @@ public final class RegistryScenario implements Scenario {
     return new Requests(client, requests, new Semaphore(concurrency), context);
   }
 
-  /** Sends the requests, cycling over the ids, each completing on the client's threads. */
+  /** Sends the requests, cycling over the ids; each completes on the client's own thread. */
   static final class Requests implements Workload {
 
     private final HttpClient client;
