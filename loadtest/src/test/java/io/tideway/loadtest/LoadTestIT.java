@@ -50,7 +50,8 @@ class LoadTestIT {
 
     // then
     assertMeasured(result, 4_000);
-    assertThat(result.recordsPerSecond()).isBetween(1_500.0, 2_100.0);
+    // measured from first to last completion: commits in batches shorten that span a little
+    assertThat(result.recordsPerSecond()).isBetween(1_500.0, 2_600.0);
   }
 
   @Test
@@ -81,7 +82,8 @@ class LoadTestIT {
 
     // then every record arrived, each no sooner than a transaction committed it
     assertMeasured(result, 4_000);
-    assertThat(result.recordsPerSecond()).isBetween(1_500.0, 2_100.0);
+    // measured from first to last completion: commits in batches shorten that span a little
+    assertThat(result.recordsPerSecond()).isBetween(1_500.0, 2_600.0);
     assertCleanedUp(kafka, result);
   }
 
