@@ -23,6 +23,7 @@ import picocli.CommandLine.ParseResult;
     subcommands = {
       UpCommand.class,
       RegistryCommand.class,
+      RelayCommand.class,
       SchemasCommand.class,
       LoadtestCommand.class,
       CommandLine.HelpCommand.class

@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Run the platform on this machine with nothing installed: a Kafka broker (KRaft),"
-          + " PostgreSQL (wal_level=logical) and the schema registry, data kept under the data"
-          + " directory.",
+          + " PostgreSQL (wal_level=logical) with a database per service, the schema registry and"
+          + " the outbox relay, data kept under the data directory.",
       "Prints a line starting 'Tideway is ready' with the endpoints and writes them to"
           + " DIR/endpoints.json. Ctrl-C or SIGTERM stops everything cleanly."
     })
@@ -51,6 +51,20 @@ final class UpCommand implements Callable<Integer> {
       description = "The schema registry's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
   private int registryPort;
 
+  @Option(
+      names = "--relay-port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_RELAY_PORT:-8083}",
+      description =
+          "The outbox relay's health and metrics port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  private int relayPort;
+
+  @Option(
+      names = "--no-relay",
+      description =
+          "Run no outbox relay: one runs elsewhere, e.g. 'tideway relay' in another terminal.")
+  private boolean noRelay;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -58,7 +72,8 @@ final class UpCommand implements Callable<Integer> {
     out.println("Starting Tideway with data in " + dataDir.path() + (fresh ? " (fresh)" : ""));
     out.flush();
     LocalPlatform.Settings settings =
-        new LocalPlatform.Settings(dataDir.path(), fresh, kafkaPort, postgresPort, registryPort);
+        new LocalPlatform.Settings(
+            dataDir.path(), fresh, kafkaPort, postgresPort, registryPort, noRelay ? -1 : relayPort);
     LocalPlatform platform =
         new LocalPlatform(
             settings,
@@ -106,12 +121,14 @@ final class UpCommand implements Callable<Integer> {
 
   private String readyLine(PlatformEndpoints endpoints, double seconds) {
     return String.format(
-        "Tideway is ready in %.1f s: kafka %s, postgres %s (user %s), registry %s; endpoints in %s",
+        "Tideway is ready in %.1f s: kafka %s, postgres %s (user %s), registry %s, relay %s;"
+            + " endpoints in %s",
         seconds,
         endpoints.kafka().bootstrap(),
         endpoints.postgres().jdbcUrl(),
         endpoints.postgres().user(),
         endpoints.registry().url(),
+        endpoints.relay() == null ? "not run" : endpoints.relay().url(),
         dataDir.path().resolve(PlatformEndpoints.FILE_NAME));
   }
 }

@@ -21,12 +21,19 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.tools.TopicCommand;
 import org.junit.jupiter.api.Test;
@@ -77,6 +84,7 @@ class UpCommandIT {
                   HttpResponse.BodyHandlers.ofString());
       assertThat(subjects.statusCode()).isEqualTo(200);
       assertThat(subjects.body()).isEqualTo("[]");
+      assertThatTheRelayStreamsTheServicesOutboxes(endpoints);
       postmasterPid = postmasterPid();
 
       // then a second platform on the same data directory is refused, and the first keeps serving
@@ -251,6 +259,55 @@ class UpCommandIT {
         String.valueOf(postgresPort),
         "--registry-port",
         String.valueOf(LoopbackPorts.pickFree()));
+  }
+
+  /** A row committed to the customer service's outbox arrives on customer.events. */
+  private static void assertThatTheRelayStreamsTheServicesOutboxes(PlatformEndpoints endpoints)
+      throws Exception {
+    HttpResponse<String> health =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(endpoints.relay().url() + "/health/ready"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body())
+        .contains("\"customer\":\"STREAMING\"", "\"order\":\"STREAMING\"")
+        .contains("\"inventory\":\"STREAMING\"");
+    String serverUrl = endpoints.postgres().jdbcUrl();
+    String id = UUID.randomUUID().toString();
+    try (Connection c =
+            DriverManager.getConnection(
+                serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + "customer",
+                endpoints.postgres().user(),
+                "");
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload) VALUES ('"
+              + id
+              + "', 'customer', 'c-1', 'CustomerCreated', '\\x00000000010a'::bytea)");
+    }
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafka().bootstrap());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "up-it-" + id);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of("customer.events"));
+      List<ConsumerRecord<String, byte[]>> received = new ArrayList<>();
+      await("the outbox row on customer.events")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(received::add);
+                return !received.isEmpty();
+              });
+      assertThat(received.get(0).key()).isEqualTo("c-1");
+      assertThat(
+              new String(
+                  received.get(0).headers().lastHeader("id").value(), StandardCharsets.UTF_8))
+          .isEqualTo(id);
+    }
   }
 
   private void assertNothingStarted(int otherPort) {

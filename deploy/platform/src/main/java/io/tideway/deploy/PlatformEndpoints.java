@@ -24,12 +24,18 @@ import java.util.TreeMap;
  * @param kafka the broker
  * @param postgres the PostgreSQL server
  * @param registry the schema registry
+ * @param relay the outbox relay's health and metrics
  * @param query the interactive-query API of the runtime
  * @param services each reference service's base URL by service name
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record PlatformEndpoints(
-    Kafka kafka, Postgres postgres, Http registry, Http query, Map<String, String> services) {
+    Kafka kafka,
+    Postgres postgres,
+    Http registry,
+    Http relay,
+    Http query,
+    Map<String, String> services) {
 
   /** The file name inside the data directory. */
   public static final String FILE_NAME = "endpoints.json";
@@ -67,7 +73,7 @@ public record PlatformEndpoints(
 
   /** Endpoints of a platform that runs only a broker and PostgreSQL. */
   public static PlatformEndpoints of(Kafka kafka, Postgres postgres) {
-    return new PlatformEndpoints(kafka, postgres, null, null, Map.of());
+    return new PlatformEndpoints(kafka, postgres, null, null, null, Map.of());
   }
 
   /** This as JSON text. */

@@ -43,15 +43,17 @@ class PlatformEndpointsTest {
             new PlatformEndpoints.Kafka("127.0.0.1:9092"),
             null,
             new PlatformEndpoints.Http("http://127.0.0.1:8081"),
+            new PlatformEndpoints.Http("http://127.0.0.1:8083"),
             new PlatformEndpoints.Http("http://127.0.0.1:7070"),
-            Map.of("order", "http://127.0.0.1:8082", "customer", "http://127.0.0.1:8083"));
+            Map.of("order", "http://127.0.0.1:8084", "customer", "http://127.0.0.1:8085"));
 
     JsonNode written = json.readTree(endpoints.toJson());
 
     assertThat(written.path("registry").path("url").asText()).isEqualTo("http://127.0.0.1:8081");
+    assertThat(written.path("relay").path("url").asText()).isEqualTo("http://127.0.0.1:8083");
     assertThat(written.path("query").path("url").asText()).isEqualTo("http://127.0.0.1:7070");
     assertThat(written.path("services").path("customer").asText())
-        .isEqualTo("http://127.0.0.1:8083");
+        .isEqualTo("http://127.0.0.1:8085");
     assertThat(written.has("postgres")).isFalse();
   }
 

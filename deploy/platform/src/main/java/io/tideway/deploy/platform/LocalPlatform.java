@@ -1,9 +1,16 @@
 package io.tideway.deploy.platform;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.embedded.EmbeddedKafka;
 import io.tideway.deploy.embedded.EmbeddedPostgresServer;
 import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.outbox.OutboxMigration;
+import io.tideway.outbox.relay.OutboxRelay;
+import io.tideway.outbox.relay.OutboxSource;
+import io.tideway.outbox.relay.RelayHttpEndpoint;
+import io.tideway.outbox.relay.RelaySettings;
 import io.tideway.schemas.registry.SchemaRegistryServer;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -11,19 +18,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.commons.io.FileUtils;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole platform on one machine with nothing installed: a KRaft broker, a PostgreSQL server and
- * the schema registry, their data under one directory that survives restarts.
+ * The whole platform on one machine with nothing installed: a KRaft broker, a PostgreSQL server,
+ * the schema registry and the outbox relay, their data under one directory that survives restarts.
  *
  * <p>Start-up checks its input before it starts anything, so a bad port or data directory ends in a
  * {@link PlatformSetupException} with nothing left running. {@link #close()} stops the parts in the
@@ -52,9 +62,16 @@ public final class LocalPlatform implements AutoCloseable {
    * @param kafkaPort the broker's client port on loopback
    * @param postgresPort PostgreSQL's port on loopback
    * @param registryPort the schema registry's HTTP port on loopback
+   * @param relayPort the outbox relay's health and metrics port on loopback, or {@code -1} to run
+   *     no relay (one runs elsewhere, e.g. {@code tideway relay})
    */
   public record Settings(
-      Path dataDir, boolean fresh, int kafkaPort, int postgresPort, int registryPort) {
+      Path dataDir,
+      boolean fresh,
+      int kafkaPort,
+      int postgresPort,
+      int registryPort,
+      int relayPort) {
     public Settings {
       dataDir = dataDir.toAbsolutePath().normalize();
     }
@@ -88,6 +105,23 @@ public final class LocalPlatform implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * The outbox sources of a platform running on a data directory: each service's database, reached
+   * as the service's own user, for a relay run outside the platform ({@code tideway relay}).
+   */
+  public static List<OutboxSource> outboxSources(Path dataDir, PlatformEndpoints endpoints)
+      throws IOException {
+    Map<String, String> passwords = ServiceDatabases.passwords(dataDir, SERVICES);
+    String serverUrl = endpoints.postgres().jdbcUrl();
+    String serverPrefix = serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1);
+    List<OutboxSource> sources = new ArrayList<>();
+    passwords.forEach(
+        (service, password) ->
+            sources.add(
+                OutboxSource.fromJdbcUrl(service, serverPrefix + service, service, password)));
+    return sources;
   }
 
   /** Where each part answers. */
@@ -145,7 +179,8 @@ public final class LocalPlatform implements AutoCloseable {
     postgres = new EmbeddedPostgresServer(dataDir.resolve("postgres"), settings.postgresPort());
     postgres.start(START_TIMEOUT);
     running.push(postgres);
-    new ServiceDatabases(postgres, dataDir).ensure(SERVICES);
+    Map<String, String> passwords = new ServiceDatabases(postgres, dataDir).ensure(SERVICES);
+    List<OutboxSource> outboxes = migrateOutboxes(passwords);
     progress.accept("PostgreSQL is up (" + seconds(start) + ")");
 
     start = System.nanoTime();
@@ -168,16 +203,69 @@ public final class LocalPlatform implements AutoCloseable {
     running.push(registry);
     progress.accept("Schema registry is up (" + seconds(start) + ")");
 
+    PlatformEndpoints.Http relay = null;
+    if (settings.relayPort() != -1) {
+      start = System.nanoTime();
+      progress.accept("Starting the outbox relay for " + SERVICES + " ...");
+      relay = new PlatformEndpoints.Http(startRelay(outboxes));
+      progress.accept("Outbox relay is streaming (" + seconds(start) + ")");
+    }
+
     endpoints =
         new PlatformEndpoints(
             new PlatformEndpoints.Kafka(kafka.bootstrapServers()),
             new PlatformEndpoints.Postgres(
                 postgres.jdbcUrl("postgres"), EmbeddedPostgresServer.SUPERUSER),
             new PlatformEndpoints.Http(registry.url()),
+            relay,
             null,
             Map.of());
     endpoints.writeTo(dataDir);
     running.push(() -> PlatformEndpoints.deleteFrom(dataDir));
+  }
+
+  /**
+   * Creates each service's outbox table and publication, as the service's own user so that the
+   * service owns them, before anything can write an event.
+   */
+  private List<OutboxSource> migrateOutboxes(Map<String, String> passwords) {
+    List<OutboxSource> sources = new ArrayList<>();
+    passwords.forEach(
+        (service, password) -> {
+          OutboxSource source =
+              OutboxSource.fromJdbcUrl(service, postgres.jdbcUrl(service), service, password);
+          PGSimpleDataSource dataSource = new PGSimpleDataSource();
+          dataSource.setUrl(source.jdbcUrl());
+          dataSource.setUser(source.user());
+          dataSource.setPassword(source.password());
+          OutboxMigration.migrate(dataSource);
+          sources.add(source);
+        });
+    return sources;
+  }
+
+  /** Starts the relay and its HTTP endpoint, and waits until every source streams. */
+  private String startRelay(List<OutboxSource> sources) throws Exception {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OutboxRelay relay =
+        OutboxRelay.start(
+            RelaySettings.of(kafka.bootstrapServers(), sources).withTopicLayout(3, (short) 1),
+            meters);
+    running.push(relay);
+    RelayHttpEndpoint http = RelayHttpEndpoint.start(relay, meters, settings.relayPort());
+    running.push(http);
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!relay.health().streaming()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "The outbox relay did not stream within "
+                + START_TIMEOUT.toSeconds()
+                + " s: "
+                + relay.health().sources());
+      }
+      Thread.sleep(100);
+    }
+    return http.url();
   }
 
   private static void prepareDataDirectory(Path dataDir) {
@@ -207,14 +295,24 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   private void checkPorts() {
-    if (Set.of(settings.kafkaPort(), settings.postgresPort(), settings.registryPort()).size() < 3) {
+    Set<Integer> ports =
+        new HashSet<>(
+            List.of(settings.kafkaPort(), settings.postgresPort(), settings.registryPort()));
+    boolean relay = settings.relayPort() != -1;
+    if (relay) {
+      ports.add(settings.relayPort());
+    }
+    if (ports.size() < (relay ? 4 : 3)) {
       throw new PlatformSetupException(
-          "Kafka, PostgreSQL and the schema registry need a port each: change --kafka-port,"
-              + " --postgres-port or --registry-port");
+          "Kafka, PostgreSQL, the schema registry and the outbox relay need a port each: change"
+              + " --kafka-port, --postgres-port, --registry-port or --relay-port");
     }
     checkPort(settings.kafkaPort(), "Kafka", "--kafka-port");
     checkPort(settings.postgresPort(), "PostgreSQL", "--postgres-port");
     checkPort(settings.registryPort(), "the schema registry", "--registry-port");
+    if (relay) {
+      checkPort(settings.relayPort(), "the outbox relay", "--relay-port");
+    }
   }
 
   private static void checkPort(int port, String part, String flag) {

@@ -15,7 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -35,8 +37,12 @@ final class ServiceDatabases {
     this.credentialsFile = dataDir.resolve(CREDENTIALS_FILE);
   }
 
-  /** Creates what is missing of each service's user and database. */
-  void ensure(List<String> services) throws IOException, SQLException {
+  /**
+   * Creates what is missing of each service's user and database.
+   *
+   * @return each service's password, by service name
+   */
+  Map<String, String> ensure(List<String> services) throws IOException, SQLException {
     Properties credentials = loadCredentials();
     boolean changed = false;
     for (String service : services) {
@@ -55,6 +61,27 @@ final class ServiceDatabases {
         ensureDatabase(c, service);
       }
     }
+    Map<String, String> passwords = new LinkedHashMap<>();
+    services.forEach(
+        service -> passwords.put(service, credentials.getProperty(service + ".password")));
+    return passwords;
+  }
+
+  /**
+   * The passwords of the platform's service users, by service name, as {@link #ensure} made them.
+   */
+  static Map<String, String> passwords(Path dataDir, List<String> services) throws IOException {
+    Properties credentials = new ServiceDatabases(null, dataDir).loadCredentials();
+    Map<String, String> passwords = new LinkedHashMap<>();
+    for (String service : services) {
+      String password = credentials.getProperty(service + ".password");
+      if (password == null) {
+        throw new PlatformSetupException(
+            "No password for service " + service + " in " + dataDir.resolve(CREDENTIALS_FILE));
+      }
+      passwords.put(service, password);
+    }
+    return passwords;
   }
 
   private static void ensureUser(Connection c, String user, String password) throws SQLException {

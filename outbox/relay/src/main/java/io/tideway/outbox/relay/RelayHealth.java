@@ -1,0 +1,34 @@
+package io.tideway.outbox.relay;
+
+import java.util.Map;
+
+/**
+ * Whether the relay is streaming: each source's engine is running and connected to its replication
+ * slot.
+ *
+ * @param sources each source's state, by source name
+ */
+public record RelayHealth(Map<String, SourceState> sources) {
+
+  /** What one source's engine is doing. */
+  public enum SourceState {
+    /** Starting, or restarting after a failure. */
+    STARTING,
+    /** Connected to the replication slot and streaming changes. */
+    STREAMING,
+    /** Running but not connected, e.g. while the database restarts. */
+    DISCONNECTED,
+    /** Stopped for good. */
+    STOPPED
+  }
+
+  public RelayHealth {
+    sources = Map.copyOf(sources);
+  }
+
+  /** True when every source is streaming. */
+  public boolean streaming() {
+    return !sources.isEmpty()
+        && sources.values().stream().allMatch(state -> state == SourceState.STREAMING);
+  }
+}

@@ -1,0 +1,301 @@
+package io.tideway.outbox.relay;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tideway.outbox.connect.OutboxContract;
+import io.tideway.outbox.relay.RelayHealth.SourceState;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Streams one database's outbox: a Debezium engine, restarted after any failure with a growing
+ * pause, whose batches are transformed, sent and acknowledged before their offsets may be
+ * committed.
+ */
+final class SourceRelay implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(SourceRelay.class);
+
+  private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
+  private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
+
+  /** A run this long counts as healthy: the next failure starts the pauses from the first again. */
+  private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
+
+  private final OutboxSource source;
+  private final Properties engineSettings;
+  private final Producer<byte[], byte[]> producer;
+  private final TopicCreation topics;
+  private final RelayMetrics metrics;
+  private final DeadLetters deadLetters;
+  private final RecordConversion conversion = new RecordConversion();
+  private final String changeTopic;
+  private final ObjectName streamingMetrics;
+  private final Thread supervisor;
+
+  private volatile boolean closed;
+  private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+  private volatile boolean taskRunning;
+
+  SourceRelay(
+      RelaySettings settings,
+      OutboxSource source,
+      Producer<byte[], byte[]> producer,
+      TopicCreation topics,
+      MeterRegistry registry) {
+    this.source = source;
+    this.engineSettings = ConnectorConfig.engine(settings, source);
+    this.producer = producer;
+    this.topics = topics;
+    this.metrics = new RelayMetrics(registry, source.name());
+    this.deadLetters = new DeadLetters(settings.deadLetterTopic(), source.name());
+    this.changeTopic = ConnectorConfig.changeTopic(source);
+    this.streamingMetrics = streamingMetricsName(ConnectorConfig.topicPrefix(source));
+    this.supervisor = new Thread(this::superviseEngine, "tideway-relay-" + source.name());
+  }
+
+  void start() {
+    supervisor.start();
+  }
+
+  OutboxSource source() {
+    return source;
+  }
+
+  RelayMetrics metrics() {
+    return metrics;
+  }
+
+  SourceState state() {
+    if (closed) {
+      return SourceState.STOPPED;
+    }
+    if (engine == null || !taskRunning) {
+      return SourceState.STARTING;
+    }
+    return connected() ? SourceState.STREAMING : SourceState.DISCONNECTED;
+  }
+
+  private void superviseEngine() {
+    Duration pause = FIRST_PAUSE;
+    while (!closed) {
+      long startedAt = System.nanoTime();
+      Throwable failure = runEngine();
+      if (closed) {
+        break;
+      }
+      if (Duration.ofNanos(System.nanoTime() - startedAt).compareTo(HEALTHY_RUN) >= 0) {
+        pause = FIRST_PAUSE;
+      }
+      metrics.restarted();
+      log.warn("Relay of {} stopped; restarting in {} ms", source, pause.toMillis(), failure);
+      try {
+        Thread.sleep(pause.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      pause =
+          pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0
+              ? LONGEST_PAUSE
+              : pause.multipliedBy(2);
+    }
+  }
+
+  /** Runs one engine until it stops; what stopped it, or null. */
+  private Throwable runEngine() {
+    Throwable[] failure = new Throwable[1];
+    try (TransformChain chain = TransformChain.of(ConnectorConfig.transforms())) {
+      DebeziumEngine<RecordChangeEvent<SourceRecord>> created =
+          DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+              .using(engineSettings)
+              .using(
+                  new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void taskStarted() {
+                      taskRunning = true;
+                      log.info("Relay of {} is streaming from slot {}", source, source.slotName());
+                    }
+
+                    @Override
+                    public void taskStopped() {
+                      taskRunning = false;
+                    }
+                  })
+              .using(
+                  (success, message, error) -> {
+                    if (!success) {
+                      failure[0] = error != null ? error : new RelayException(message, null);
+                    }
+                  })
+              .notifying((records, committer) -> relay(chain, records, committer))
+              .build();
+      engine = created;
+      if (closed) {
+        return null;
+      }
+      created.run();
+    } catch (RuntimeException e) {
+      failure[0] = e;
+    } finally {
+      taskRunning = false;
+      closeEngine();
+    }
+    return failure[0];
+  }
+
+  /**
+   * One batch: transform and send every change, wait until Kafka acknowledged all of them, and only
+   * then mark them processed, so no offset is committed ahead of its records.
+   */
+  private void relay(
+      TransformChain chain,
+      List<RecordChangeEvent<SourceRecord>> batch,
+      DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+      throws InterruptedException {
+    List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
+    List<Long> committedAt = new ArrayList<>(batch.size());
+    for (RecordChangeEvent<SourceRecord> event : batch) {
+      SourceRecord change = event.record();
+      if (!changeTopic.equals(change.topic())) {
+        continue; // heartbeats and the like: nothing to relay, but their offsets count
+      }
+      ProducerRecord<byte[], byte[]> record = toRecord(chain, change);
+      if (record == null) {
+        continue;
+      }
+      topics.ensure(record.topic());
+      sent.add(producer.send(record));
+      committedAt.add(record.topic().equals(deadLetters.topic()) ? -1L : occurredAt(record));
+    }
+    for (int i = 0; i < sent.size(); i++) {
+      try {
+        sent.get(i).get();
+      } catch (ExecutionException e) {
+        throw new RelayException(
+            "Kafka did not acknowledge an outbox event of " + source.name(), e.getCause());
+      }
+      if (committedAt.get(i) >= 0) {
+        metrics.relayed(committedAt.get(i), System.currentTimeMillis());
+      }
+    }
+    for (RecordChangeEvent<SourceRecord> event : batch) {
+      committer.markProcessed(event);
+    }
+    committer.markBatchFinished();
+  }
+
+  /** The event for a change, its dead letter when it breaks the contract, or null for neither. */
+  private ProducerRecord<byte[], byte[]> toRecord(TransformChain chain, SourceRecord change) {
+    try {
+      SourceRecord routed = chain.apply(change);
+      if (routed == null) {
+        return null; // a delete, which the outbox's publication should not even carry
+      }
+      ProducerRecord<byte[], byte[]> record = conversion.toProducerRecord(routed);
+      if (log.isDebugEnabled()) {
+        try (MDC.MDCCloseable id = MDC.putCloseable("eventId", header(record, "id"));
+            MDC.MDCCloseable trace =
+                MDC.putCloseable("traceparent", header(record, "traceparent"))) {
+          log.debug("Relaying {} to {}", header(record, "eventType"), record.topic());
+        }
+      }
+      return record;
+    } catch (RuntimeException e) {
+      ProducerRecord<byte[], byte[]> letter = deadLetters.record(change, e);
+      metrics.deadLettered();
+      try (MDC.MDCCloseable id = MDC.putCloseable("eventId", header(letter, "id"))) {
+        log.warn(
+            "Outbox change of {} at lsn {} breaks the contract, sent to {}: {}",
+            source.name(),
+            change.sourceOffset() == null ? null : change.sourceOffset().get("lsn"),
+            deadLetters.topic(),
+            e.getMessage());
+      }
+      return letter;
+    }
+  }
+
+  private static long occurredAt(ProducerRecord<byte[], byte[]> record) {
+    String value = header(record, OutboxContract.OCCURRED_AT_HEADER);
+    return value == null ? record.timestamp() : Long.parseLong(value);
+  }
+
+  private static String header(ProducerRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null || header.value() == null
+        ? null
+        : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private boolean connected() {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    try {
+      Set<ObjectName> names = server.queryNames(streamingMetrics, null);
+      for (ObjectName name : names) {
+        if (Boolean.TRUE.equals(server.getAttribute(name, "Connected"))) {
+          return true;
+        }
+      }
+    } catch (JMException e) {
+      log.debug("Cannot read the streaming metrics of {}", source, e);
+    }
+    return false;
+  }
+
+  private static ObjectName streamingMetricsName(String topicPrefix) {
+    try {
+      // The prefix holds letters, digits, '_' and '.' only: nothing to quote.
+      return new ObjectName(
+          "debezium.postgres:type=connector-metrics,context=streaming,server="
+              + topicPrefix
+              + ",*");
+    } catch (JMException e) {
+      throw new IllegalArgumentException("Unusable topic prefix " + topicPrefix, e);
+    }
+  }
+
+  private void closeEngine() {
+    DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine;
+    if (current != null) {
+      try {
+        current.close();
+      } catch (IllegalStateException alreadyStopped) {
+        // the engine shut itself down after a failure, or close() came first
+      } catch (IOException e) {
+        log.warn("Closing the engine of {} failed", source, e);
+      }
+    }
+  }
+
+  /** Stops the engine, letting it commit the offsets of what Kafka has acknowledged. */
+  @Override
+  public void close() throws InterruptedException {
+    closed = true;
+    closeEngine();
+    supervisor.join(TimeUnit.SECONDS.toMillis(60));
+  }
+}

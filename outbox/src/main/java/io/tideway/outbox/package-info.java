@@ -1,2 +1,0 @@
-/** The transactional outbox writer and the relay that carries outbox rows to Kafka. */
-package io.tideway.outbox;

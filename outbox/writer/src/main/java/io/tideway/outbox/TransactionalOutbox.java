@@ -1,0 +1,107 @@
+package io.tideway.outbox;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.UncategorizedSQLException;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.support.SQLExceptionSubclassTranslator;
+import org.springframework.jdbc.support.SQLExceptionTranslator;
+import org.springframework.transaction.IllegalTransactionStateException;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * An {@link Outbox} for Spring services: appends events in the current Spring transaction, on the
+ * connection it holds for the data source, such as the one a {@code DataSourceTransactionManager},
+ * {@code JdbcTemplate} or {@code JdbcClient} uses. Needs {@code spring-jdbc}, which the plain JDBC
+ * outbox does without.
+ *
+ * <pre>{@code
+ * @Bean
+ * TransactionalOutbox outbox(DataSource dataSource, MeterRegistry meters) {
+ *   return new TransactionalOutbox(
+ *       Outbox.builder(Map.of("schema.registry.url", registryUrl)).meterRegistry(meters).build(),
+ *       dataSource);
+ * }
+ *
+ * @Transactional
+ * public void register(Customer customer) {
+ *   customers.save(customer);
+ *   outbox.append(OutboxEvent.of("customer", customer.id().toString(), created(customer)));
+ * }
+ * }</pre>
+ *
+ * Thread-safe. Close the {@link Outbox} when the application stops; declared as a {@code @Bean} of
+ * its own, it is closed with the context.
+ */
+public final class TransactionalOutbox {
+
+  private final Outbox outbox;
+  private final DataSource dataSource;
+  private final SQLExceptionTranslator translator = new SQLExceptionSubclassTranslator();
+
+  /**
+   * @param outbox the outbox that serializes and writes the events
+   * @param dataSource the data source of the service's transactions, the one its transaction
+   *     manager manages
+   */
+  public TransactionalOutbox(Outbox outbox, DataSource dataSource) {
+    this.outbox = Objects.requireNonNull(outbox, "outbox");
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+  }
+
+  /**
+   * Appends an event in the current transaction; see {@link Outbox#append}.
+   *
+   * @param event the event
+   * @return the event id
+   * @throws IllegalTransactionStateException when no Spring transaction is active
+   * @throws OutboxException when the record cannot be serialized or its payload is too large
+   * @throws IllegalStateException when the current transaction holds no connection of this data
+   *     source, or is read-only
+   * @throws DataAccessException when the database refuses the row
+   */
+  public UUID append(OutboxEvent event) {
+    Objects.requireNonNull(event, "event");
+    return appendAll(List.of(event)).get(0);
+  }
+
+  /**
+   * Appends events in the current transaction, all or none; see {@link Outbox#appendAll}.
+   *
+   * @param events the events, with distinct ids
+   * @return the event ids, in the order of the events
+   * @throws IllegalTransactionStateException when no Spring transaction is active
+   * @throws OutboxException when a record cannot be serialized or a payload is too large
+   * @throws IllegalStateException when the current transaction holds no connection of this data
+   *     source, or is read-only
+   * @throws DataAccessException when the database refuses a row
+   */
+  public List<UUID> appendAll(List<OutboxEvent> events) {
+    Objects.requireNonNull(events, "events");
+    if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+      outbox.rejectedOutsideTransaction(events.size());
+      throw new IllegalTransactionStateException(
+          "No Spring transaction is active: the outbox appends in the transaction of the change an"
+              + " event announces, so call it from a @Transactional method or a"
+              + " TransactionTemplate");
+    }
+    // A transaction of another resource (JPA on another data source, say) gives an auto-commit
+    // connection here, which the outbox refuses.
+    Connection connection = DataSourceUtils.getConnection(dataSource);
+    try {
+      return outbox.appendAll(connection, events);
+    } catch (SQLException e) {
+      DataAccessException translated = translator.translate("Outbox append", null, e);
+      throw translated != null
+          ? translated
+          : new UncategorizedSQLException("Outbox append", null, e);
+    } finally {
+      DataSourceUtils.releaseConnection(connection, dataSource);
+    }
+  }
+}

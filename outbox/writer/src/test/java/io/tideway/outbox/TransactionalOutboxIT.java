@@ -1,0 +1,208 @@
+package io.tideway.outbox;
+
+import static io.tideway.outbox.Fixtures.customerCreated;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tideway.contracts.customer.CustomerCreated;
+import io.tideway.outbox.Wal.Change;
+import io.tideway.schemas.client.MockSchemaRegistry;
+import io.tideway.testkit.TestDatabase;
+import io.tideway.testkit.TidewayTest;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.IllegalTransactionStateException;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+import org.springframework.transaction.annotation.Transactional;
+
+@TidewayTest
+class TransactionalOutboxIT {
+
+  private static final String SLOT = "spring_check";
+
+  private TestDatabase db;
+  private String scope;
+  private SimpleMeterRegistry meters;
+  private AnnotationConfigApplicationContext context;
+
+  @BeforeEach
+  void setUp(TestDatabase db) throws SQLException {
+    this.db = db;
+    DataSource dataSource = Fixtures.dataSource(db);
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE customer (id uuid PRIMARY KEY, name text NOT NULL)");
+      OutboxMigration.migrate(dataSource);
+      Wal.createSlot(c, SLOT, "test_decoding");
+    }
+    scope = "transactional-outbox-it-" + UUID.randomUUID();
+    meters = new SimpleMeterRegistry();
+    Outbox outbox =
+        Outbox.builder(Map.of("schema.registry.url", MockSchemaRegistry.PREFIX + scope))
+            .meterRegistry(meters)
+            .build();
+    context = new AnnotationConfigApplicationContext();
+    context.registerBean(DataSource.class, () -> dataSource);
+    context.registerBean(Outbox.class, () -> outbox);
+    context.register(ServiceConfiguration.class);
+    context.refresh();
+  }
+
+  @AfterEach
+  void tearDown() {
+    context.close();
+    MockSchemaRegistry.drop(scope);
+  }
+
+  @Test
+  void shouldCommitTheChangeAndItsEventTogether() throws SQLException {
+    // given
+    UUID customerId = UUID.randomUUID();
+    CustomerRegistration registration = context.getBean(CustomerRegistration.class);
+
+    // when
+    UUID eventId = registration.register(customerCreated(customerId));
+
+    // then
+    assertThat(customerNames()).containsExactly("Ada Lovelace");
+    List<Change> changes = changes();
+    assertThat(changes)
+        .extracting(Change::table, Change::operation)
+        .containsExactly(
+            tuple("public.customer", "INSERT"),
+            tuple("public.outbox", "INSERT"),
+            tuple("public.outbox", "DELETE"));
+    assertThat(changes).extracting(Change::xid).containsOnly(changes.get(0).xid());
+    assertThat(changes.get(1).column("id")).isEqualTo(eventId.toString());
+    assertThat(changes.get(1).column("aggregateid")).isEqualTo(customerId.toString());
+  }
+
+  @Test
+  void shouldRollBackTheChangeAndItsEventTogether() throws SQLException {
+    // given
+    CustomerRegistration registration = context.getBean(CustomerRegistration.class);
+
+    // when
+    assertThatThrownBy(() -> registration.registerThenFail(customerCreated(UUID.randomUUID())))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("credit check unavailable");
+
+    // then
+    assertThat(customerNames()).isEmpty();
+    assertThat(changes()).isEmpty();
+  }
+
+  @Test
+  void shouldRollBackTheChangeWhenTheEventIsRefused() throws SQLException {
+    // given
+    CustomerRegistration registration = context.getBean(CustomerRegistration.class);
+    CustomerCreated tooLong = customerCreated(UUID.randomUUID(), "x".repeat(1_000_001));
+
+    // when
+    assertThatThrownBy(() -> registration.register(tooLong))
+        .isInstanceOf(OutboxException.class)
+        .hasMessageContaining("over the limit of 1000000 bytes");
+
+    // then
+    assertThat(customerNames()).isEmpty();
+    assertThat(changes()).isEmpty();
+  }
+
+  @Test
+  void shouldRefuseToAppendOutsideATransaction() throws SQLException {
+    // given
+    TransactionalOutbox outbox = context.getBean(TransactionalOutbox.class);
+    UUID customerId = UUID.randomUUID();
+    OutboxEvent event =
+        OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId));
+
+    // when / then
+    assertThatThrownBy(() -> outbox.append(event))
+        .isInstanceOf(IllegalTransactionStateException.class)
+        .hasMessageContaining("No Spring transaction is active")
+        .hasMessageContaining("@Transactional");
+    assertThat(changes()).isEmpty();
+    assertThat(meters.get("tideway.outbox.rejected").tag("reason", "transaction").counter().count())
+        .isEqualTo(1);
+  }
+
+  private List<String> customerNames() {
+    return context
+        .getBean(JdbcTemplate.class)
+        .queryForList("SELECT name FROM customer", String.class);
+  }
+
+  private List<Change> changes() throws SQLException {
+    try (Connection c = db.connect()) {
+      return Wal.changes(c, SLOT);
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableTransactionManagement
+  static class ServiceConfiguration {
+
+    @Bean
+    PlatformTransactionManager transactionManager(DataSource dataSource) {
+      return new DataSourceTransactionManager(dataSource);
+    }
+
+    @Bean
+    JdbcTemplate jdbcTemplate(DataSource dataSource) {
+      return new JdbcTemplate(dataSource);
+    }
+
+    @Bean
+    TransactionalOutbox transactionalOutbox(Outbox outbox, DataSource dataSource) {
+      return new TransactionalOutbox(outbox, dataSource);
+    }
+
+    @Bean
+    CustomerRegistration customerRegistration(JdbcTemplate jdbc, TransactionalOutbox outbox) {
+      return new CustomerRegistration(jdbc, outbox);
+    }
+  }
+
+  /** A service method as a Spring service writes it: the change, then its event. */
+  static class CustomerRegistration {
+
+    private final JdbcTemplate jdbc;
+    private final TransactionalOutbox outbox;
+
+    CustomerRegistration(JdbcTemplate jdbc, TransactionalOutbox outbox) {
+      this.jdbc = jdbc;
+      this.outbox = outbox;
+    }
+
+    @Transactional
+    public UUID register(CustomerCreated created) {
+      jdbc.update(
+          "INSERT INTO customer (id, name) VALUES (?, ?)",
+          created.getCustomerId(),
+          created.getName());
+      return outbox.append(OutboxEvent.of("customer", created.getCustomerId().toString(), created));
+    }
+
+    @Transactional
+    public void registerThenFail(CustomerCreated created) {
+      register(created);
+      throw new IllegalStateException("credit check unavailable");
+    }
+  }
+}
