@@ -5,17 +5,25 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.contracts.common.Address;
 import io.tideway.contracts.customer.CustomerCreated;
 import io.tideway.outbox.Outbox;
 import io.tideway.outbox.OutboxEvent;
 import io.tideway.outbox.connect.OutboxContract;
+import io.tideway.outbox.relay.RelayHealth.SourceState;
 import io.tideway.schemas.serde.AvroDeserializer;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.testkit.TestDatabase;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -164,6 +172,40 @@ class OutboxRelayIT {
           c, UUID.randomUUID(), aggregateType, "b-1", OutboxDatabase.payload(3), null);
       assertThat(consume(aggregateType + ".events", 1)).hasSize(1);
     }
+  }
+
+  @Test
+  void isNotReadyWhileASourceCannotStream() throws Exception {
+    OutboxSource missing =
+        new OutboxSource(
+            "missing", "127.0.0.1", database.source("x").port(), "no_such_db", "x", "x");
+    settings =
+        RelaySettings.of(kafka.bootstrapServers(), List.of(database.source("customer"), missing))
+            .withTopics(settings.offsetsTopic(), settings.deadLetterTopic());
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (OutboxRelay relay = OutboxRelay.start(settings, prometheus);
+        RelayHttpEndpoint http = RelayHttpEndpoint.start(relay, prometheus, 0)) {
+      HttpClient client = HttpClient.newHttpClient();
+      await()
+          .atMost(STREAMING)
+          .until(() -> relay.health().sources().get("customer") == SourceState.STREAMING);
+      HttpResponse<String> ready = get(client, http.url() + "/health/ready");
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(ready.body())
+          .contains(
+              "\"status\":\"DOWN\"", "\"customer\":\"STREAMING\"", "\"missing\":\"STARTING\"");
+      assertThat(get(client, http.url() + "/health/live").statusCode()).isEqualTo(200);
+      await()
+          .atMost(STREAMING)
+          .untilAsserted(
+              () ->
+                  assertThat(get(client, http.url() + "/metrics").body())
+                      .contains("tideway_relay_restarts_total{source=\"missing\"}"));
+    }
+  }
+
+  private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create(url)).build(), BodyHandlers.ofString());
   }
 
   private static String publication(Statement s) throws Exception {
