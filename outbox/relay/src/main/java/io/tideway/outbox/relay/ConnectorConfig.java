@@ -22,6 +22,14 @@ final class ConnectorConfig {
 
   private static final String CONVERTER_SUFFIX = ".converter";
 
+  /**
+   * Debezium bounds its queue by record count only ({@code max.queue.size}): while Kafka is
+   * unreachable the queue fills with whole events, and large events exhaust the heap long before
+   * the count is reached. A bound in bytes too keeps the relay's memory independent of event size;
+   * events under about 2 KiB still meet the count first.
+   */
+  private static final long MAX_QUEUE_BYTES = 32L * 1024 * 1024;
+
   private ConnectorConfig() {}
 
   /** The settings of {@link #SHARED_RESOURCE}, in file order. */
@@ -80,6 +88,7 @@ final class ConnectorConfig {
     all.put("offset.storage.replication.factor", Short.toString(settings.replicationFactor()));
     all.put("bootstrap.servers", settings.bootstrapServers());
     all.put("offset.flush.interval.ms", Long.toString(settings.offsetFlushInterval().toMillis()));
+    all.put("max.queue.size.in.bytes", Long.toString(MAX_QUEUE_BYTES));
     all.putAll(settings.connectorOverrides());
     Properties properties = new Properties();
     properties.putAll(all);

@@ -2,6 +2,7 @@ package io.tideway.outbox.relay;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tideway.outbox.relay.RelayHealth.SourceState;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -43,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class OutboxRelay implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private final Admin admin;
   private final Producer<byte[], byte[]> producer;
@@ -148,7 +150,9 @@ public final class OutboxRelay implements AutoCloseable {
       }
     }
     monitors.forEach(SlotMonitor::close);
-    producer.close();
+    // Bounded: with the broker gone, pending sends would hold the close for their whole timeout.
+    // What they carried is sent again after the restart, as its offsets were never committed.
+    producer.close(CLOSE_TIMEOUT);
     admin.close();
     log.info("Outbox relay stopped");
   }
