@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import org.apache.avro.Schema;
 
 /**
@@ -52,7 +51,7 @@ public final class RegistryScenario implements Scenario {
 
   static final String SUBJECT_PREFIX = "loadtest.registry.event-";
 
-  private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+  static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   private static final int BODY_SHOWN = 300;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -165,15 +164,12 @@ public final class RegistryScenario implements Scenario {
 
   @Override
   public Workload start(RunContext context) throws LoadTestException, InterruptedException {
+    // The JDK's client for the few set-up calls; the measured requests go through
+    // RegistryRequests.
     HttpClient client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(CONNECT_TIMEOUT)
-            // The client's own thread completes each exchange: the completion is a histogram
-            // count and a released slot, too little to hand to another thread. On a small machine
-            // the hand-offs are most of what the load generator costs (measured 1.5 times the
-            // throughput on 2 cores), and the generator's CPU is taken from the registry's.
-            .executor(Runnable::run)
             .build();
     HttpRequest[] requests = new HttpRequest[schemas];
     for (int i = 0; i < schemas; i++) {
@@ -188,55 +184,7 @@ public final class RegistryScenario implements Scenario {
       // all, is not worth measuring.
       requireSchema(client, requests[i], i);
     }
-    return new Requests(client, requests, new Semaphore(concurrency), context);
-  }
-
-  /** Sends the requests, cycling over the ids; each completes on the client's own thread. */
-  static final class Requests implements Workload {
-
-    private final HttpClient client;
-    private final HttpRequest[] requests;
-    private final Semaphore inFlight;
-    private final RunContext context;
-
-    Requests(HttpClient client, HttpRequest[] requests, Semaphore inFlight, RunContext context) {
-      this.client = client;
-      this.requests = requests;
-      this.inFlight = inFlight;
-      this.context = context;
-    }
-
-    @Override
-    public void send(long sequence, long intendedNanos) {
-      HttpRequest request = requests[(int) (sequence % requests.length)];
-      try {
-        // At the bound, the sender waits here; the wait counts as latency, as it should. Every
-        // request ends within its timeout, so the wait does too.
-        inFlight.acquire();
-      } catch (InterruptedException e) {
-        // An interrupted run stops; the harness sees the flag right after this returns.
-        Thread.currentThread().interrupt();
-        return;
-      }
-      client
-          .sendAsync(request, BodyHandlers.ofByteArray())
-          .whenComplete(
-              (response, error) -> {
-                try {
-                  if (error != null) {
-                    context.fail(
-                        new LoadTestException(
-                            describe(request) + " failed: " + rootMessage(error), error));
-                  } else if (response.statusCode() != 200) {
-                    context.fail(new LoadTestException(unexpected(request, response)));
-                  } else {
-                    context.completed(intendedNanos);
-                  }
-                } finally {
-                  inFlight.release();
-                }
-              });
-    }
+    return new RegistryRequests(requests, concurrency, context);
   }
 
   private int register(HttpClient client, int index)
@@ -340,8 +288,8 @@ public final class RegistryScenario implements Scenario {
     return text.length() <= BODY_SHOWN ? text : text.substring(0, BODY_SHOWN) + "…";
   }
 
-  private static String rootMessage(Throwable e) {
-    // sendAsync wraps the cause in a CompletionException, send in nothing: name the cause itself.
+  static String rootMessage(Throwable e) {
+    // Clients wrap the cause (in a CompletionException, say): name the cause itself.
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

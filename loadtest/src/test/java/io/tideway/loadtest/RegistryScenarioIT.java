@@ -49,8 +49,9 @@ class RegistryScenarioIT {
       assertThat(result.recordsMeasured()).isEqualTo(400);
       assertThat(result.recordsLost()).isZero();
       assertThat(result.stoppedEarly()).isFalse();
-      // A cold JVM on a shared machine may lag behind the schedule: only an upper bound is firm.
-      assertThat(result.recordsPerSecond()).isPositive().isLessThan(1_100.0);
+      // A cold JVM on a shared machine may lag behind the schedule: only an upper bound is firm,
+      // and a loose one: requests that fell behind catch up in a burst, shortening the span.
+      assertThat(result.recordsPerSecond()).isPositive().isLessThan(1_250.0);
       assertThat(result.latency().p50()).isPositive().isLessThan(1_000);
       assertThat(result.summaryLine()).startsWith("400 requests sent, ");
       assertThat(progress.get(0)).endsWith("against the schema registry at " + registry.url());

@@ -18,35 +18,31 @@ public final class RelaySettings {
   /** The dead-letter topic of the outbox, from the platform's contract. */
   public static final String DEFAULT_DEAD_LETTER_TOPIC = "outbox.dlq";
 
-  private final String bootstrapServers;
-  private final List<OutboxSource> sources;
-  private final int partitions;
-  private final short replicationFactor;
-  private final String offsetsTopic;
-  private final String deadLetterTopic;
-  private final Duration offsetFlushInterval;
-  private final Map<String, String> connectorOverrides;
-  private final Map<String, Object> producerOverrides;
+  // Not final so that the with… methods can change their fresh copy; never changed once returned.
+  private String bootstrapServers;
+  private List<OutboxSource> sources;
+  private int partitions = 3;
+  private short replicationFactor = -1;
+  private String offsetsTopic = DEFAULT_OFFSETS_TOPIC;
+  private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
+  private Duration offsetFlushInterval = Duration.ofSeconds(1);
+  private Map<String, String> connectorOverrides = Map.of();
+  private Map<String, Object> producerOverrides = Map.of();
 
-  private RelaySettings(
-      String bootstrapServers,
-      List<OutboxSource> sources,
-      int partitions,
-      short replicationFactor,
-      String offsetsTopic,
-      String deadLetterTopic,
-      Duration offsetFlushInterval,
-      Map<String, String> connectorOverrides,
-      Map<String, Object> producerOverrides) {
-    this.bootstrapServers = bootstrapServers;
-    this.sources = List.copyOf(sources);
-    this.partitions = partitions;
-    this.replicationFactor = replicationFactor;
-    this.offsetsTopic = offsetsTopic;
-    this.deadLetterTopic = deadLetterTopic;
-    this.offsetFlushInterval = offsetFlushInterval;
-    this.connectorOverrides = Map.copyOf(connectorOverrides);
-    this.producerOverrides = Map.copyOf(producerOverrides);
+  private RelaySettings() {}
+
+  private RelaySettings copy() {
+    RelaySettings copy = new RelaySettings();
+    copy.bootstrapServers = bootstrapServers;
+    copy.sources = sources;
+    copy.partitions = partitions;
+    copy.replicationFactor = replicationFactor;
+    copy.offsetsTopic = offsetsTopic;
+    copy.deadLetterTopic = deadLetterTopic;
+    copy.offsetFlushInterval = offsetFlushInterval;
+    copy.connectorOverrides = connectorOverrides;
+    copy.producerOverrides = producerOverrides;
+    return copy;
   }
 
   /**
@@ -74,16 +70,10 @@ public final class RelaySettings {
             "Outbox sources " + other.name() + " and " + source.name() + " read the same database");
       }
     }
-    return new RelaySettings(
-        bootstrapServers,
-        sources,
-        3,
-        (short) -1,
-        DEFAULT_OFFSETS_TOPIC,
-        DEFAULT_DEAD_LETTER_TOPIC,
-        Duration.ofSeconds(1),
-        Map.of(),
-        Map.of());
+    RelaySettings settings = new RelaySettings();
+    settings.bootstrapServers = bootstrapServers;
+    settings.sources = List.copyOf(sources);
+    return settings;
   }
 
   /**
@@ -99,30 +89,18 @@ public final class RelaySettings {
           "Replication factor must be at least 1 (or -1 for the broker's default), not "
               + replicationFactor);
     }
-    return new RelaySettings(
-        bootstrapServers,
-        sources,
-        partitions,
-        replicationFactor,
-        offsetsTopic,
-        deadLetterTopic,
-        offsetFlushInterval,
-        connectorOverrides,
-        producerOverrides);
+    RelaySettings copy = copy();
+    copy.partitions = partitions;
+    copy.replicationFactor = replicationFactor;
+    return copy;
   }
 
   /** The topics for offsets and for dead letters. */
   public RelaySettings withTopics(String offsetsTopic, String deadLetterTopic) {
-    return new RelaySettings(
-        bootstrapServers,
-        sources,
-        partitions,
-        replicationFactor,
-        Objects.requireNonNull(offsetsTopic),
-        Objects.requireNonNull(deadLetterTopic),
-        offsetFlushInterval,
-        connectorOverrides,
-        producerOverrides);
+    RelaySettings copy = copy();
+    copy.offsetsTopic = Objects.requireNonNull(offsetsTopic, "offsetsTopic");
+    copy.deadLetterTopic = Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+    return copy;
   }
 
   /**
@@ -133,30 +111,16 @@ public final class RelaySettings {
     if (interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException("Offset flush interval must be positive, not " + interval);
     }
-    return new RelaySettings(
-        bootstrapServers,
-        sources,
-        partitions,
-        replicationFactor,
-        offsetsTopic,
-        deadLetterTopic,
-        interval,
-        connectorOverrides,
-        producerOverrides);
+    RelaySettings copy = copy();
+    copy.offsetFlushInterval = interval;
+    return copy;
   }
 
   /** Debezium connector or engine settings that replace the relay's own. */
   public RelaySettings withConnectorOverrides(Map<String, String> overrides) {
-    return new RelaySettings(
-        bootstrapServers,
-        sources,
-        partitions,
-        replicationFactor,
-        offsetsTopic,
-        deadLetterTopic,
-        offsetFlushInterval,
-        overrides,
-        producerOverrides);
+    RelaySettings copy = copy();
+    copy.connectorOverrides = Map.copyOf(overrides);
+    return copy;
   }
 
   /**
@@ -164,16 +128,9 @@ public final class RelaySettings {
    * cannot be turned off).
    */
   public RelaySettings withProducerOverrides(Map<String, Object> overrides) {
-    return new RelaySettings(
-        bootstrapServers,
-        sources,
-        partitions,
-        replicationFactor,
-        offsetsTopic,
-        deadLetterTopic,
-        offsetFlushInterval,
-        connectorOverrides,
-        overrides);
+    RelaySettings copy = copy();
+    copy.producerOverrides = Map.copyOf(overrides);
+    return copy;
   }
 
   /** The Kafka cluster's bootstrap servers. */
