@@ -84,6 +84,10 @@ class OutboxRelayIT {
       ConsumerRecord<byte[], byte[]> event = events.get(0);
       assertThat(text(event.key())).isEqualTo("customer-7");
       assertThat(event.value()).isEqualTo(payload);
+      assertThat(event.headers().toArray())
+          .extracting(Header::key)
+          .as("the contract's headers and no others")
+          .containsExactly("occurredAt", "id", "eventType", "aggregateType", "traceparent");
       assertThat(header(event, "id")).isEqualTo(id.toString());
       assertThat(header(event, "eventType")).isEqualTo("io.tideway.test.Event");
       assertThat(header(event, "aggregateType")).isEqualTo(aggregateType);
