@@ -1,5 +1,7 @@
 package io.tideway.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.loadtest.DurationText;
 import io.tideway.loadtest.Guarantee;
 import io.tideway.loadtest.LoadSettings;
@@ -13,6 +15,8 @@ import io.tideway.loadtest.RegistryScenario;
 import io.tideway.loadtest.Scenario;
 import io.tideway.loadtest.jmh.SerdeBenchmarks;
 import io.tideway.loadtest.jmh.SerdeComparison;
+import io.tideway.loadtest.relay.RelayBenchmark;
+import io.tideway.loadtest.relay.RelayTargets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,6 +37,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -56,6 +61,7 @@ import picocli.CommandLine.TypeConversionException;
       LoadtestCommand.Produce.class,
       LoadtestCommand.Passthrough.class,
       LoadtestCommand.Registry.class,
+      LoadtestCommand.Relay.class,
       LoadtestCommand.Serde.class
     })
 final class LoadtestCommand {
@@ -382,6 +388,126 @@ final class LoadtestCommand {
     @Override
     LoadTest loadTest(Scenario scenario, LoadSettings settings, Consumer<String> progress) {
       return new LoadTest(scenario, settings, progress);
+    }
+  }
+
+  @Command(
+      name = "relay",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The outbox relay on the local platform, in a database of the run's own: first --prefill"
+            + " events committed while nothing reads them, drained by a bare Debezium engine and"
+            + " then by the relay (events/s each, and the ratio); then, for each of --rates,"
+            + " transactions of --batch events committed on an open-loop schedule through the"
+            + " outbox writer, with commit-to-Kafka latency (PostgreSQL's commit time to the"
+            + " consumer seeing the event). Prints each figure against the targets."
+      })
+  static final class Relay implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin DataDirOption dataDir;
+
+    @Option(
+        names = "--prefill",
+        paramLabel = "N",
+        defaultValue = "100000",
+        description =
+            "Events for the throughput comparison; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int prefill;
+
+    @Option(
+        names = "--no-baseline",
+        description = "Skip the bare engine: drain with the relay alone.")
+    boolean noBaseline;
+
+    @Option(
+        names = "--rates",
+        paramLabel = "N,N",
+        split = ",",
+        defaultValue = "1000,4000",
+        description =
+            "Commit rates, transactions per second, one phase each (default: ${DEFAULT-VALUE}).")
+    List<Integer> rates;
+
+    @Option(
+        names = "--batch",
+        paramLabel = "N",
+        defaultValue = "1",
+        description = "Events per transaction (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+        names = "--writers",
+        paramLabel = "N",
+        defaultValue = "8",
+        description = "Writer threads, a connection each (default: ${DEFAULT-VALUE}).")
+    int writers;
+
+    @Option(
+        names = "--warmup",
+        paramLabel = "TIME",
+        defaultValue = "10s",
+        converter = DurationConverter.class,
+        description = "Left out at the start of each phase (default: ${DEFAULT-VALUE}).")
+    Duration warmup;
+
+    @Option(
+        names = "--duration",
+        paramLabel = "TIME",
+        defaultValue = "30s",
+        converter = DurationConverter.class,
+        description = "Measured length of each phase (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      if (prefill < 0 || batch < 1 || writers < 1 || rates.stream().anyMatch(rate -> rate < 1)) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--prefill must be 0 or more, and --batch, --writers and every --rates at least 1");
+      }
+      PlatformEndpoints endpoints = dataDir.endpoints("start one");
+      RelayBenchmark.Settings settings =
+          new RelayBenchmark.Settings(
+              endpoints.kafka().bootstrap(),
+              endpoints.postgres().jdbcUrl(),
+              endpoints.postgres().user(),
+              "",
+              endpoints.registry().url(),
+              prefill,
+              !noBaseline,
+              rates,
+              batch,
+              writers,
+              warmup,
+              duration);
+      RelayBenchmark.Report report =
+          new RelayBenchmark(
+                  settings,
+                  line -> {
+                    out.println(line);
+                    out.flush();
+                  })
+              .run();
+      RelayTargets.lines(report).forEach(out::println);
+      if (json != null) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("settings", settings);
+        document.put("report", report);
+        document.put("ratio", report.ratio());
+        document.put("machine", Machine.current());
+        new ObjectMapper()
+            .findAndRegisterModules()
+            .writerWithDefaultPrettyPrinter()
+            .writeValue(json.toFile(), document);
+        out.println("Results written to " + json);
+      }
+      out.flush();
+      return 0;
     }
   }
 

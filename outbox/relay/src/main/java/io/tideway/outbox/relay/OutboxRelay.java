@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -109,8 +110,9 @@ public final class OutboxRelay implements AutoCloseable {
 
   /**
    * The producer's settings: idempotent with {@code acks=all}, whatever the overrides say, and
-   * tuned for latency (a record waits at most 1 ms for its batch). A record Kafka cannot take for
-   * five minutes fails its batch, and the engine restarts from the last committed offset.
+   * tuned for latency (a record waits at most 1 ms for its batch) and catching up (batches of up to
+   * 256 KiB, lz4). A record Kafka cannot take for five minutes fails its batch, and the engine
+   * restarts from the last committed offset.
    */
   static Map<String, Object> producerConfig(RelaySettings settings) {
     Map<String, Object> config = new HashMap<>();
@@ -120,12 +122,29 @@ public final class OutboxRelay implements AutoCloseable {
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 300_000);
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // A catching-up relay sends thousands of events a batch: room for them in fewer requests
+    // (16 KiB by default); linger.ms still caps what a lone event waits.
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     config.putAll(settings.producerOverrides());
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     return config;
+  }
+
+  /**
+   * The Debezium engine settings the relay runs a source with, transformations and converters left
+   * out (the relay applies those itself): for tools that run a bare engine beside the relay under
+   * the same conditions, such as the load test's baseline.
+   */
+  public static Properties engineSettings(RelaySettings settings, OutboxSource source) {
+    return ConnectorConfig.engine(settings, source);
+  }
+
+  /** The topic Debezium gives a source's outbox change events, before the relay routes them. */
+  public static String changeTopic(OutboxSource source) {
+    return ConnectorConfig.changeTopic(source);
   }
 
   /** Each source's state, and whether all of them stream. */
