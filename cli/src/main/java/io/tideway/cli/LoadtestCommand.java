@@ -470,7 +470,7 @@ final class LoadtestCommand {
             spec.commandLine(),
             "--prefill must be 0 or more, and --batch, --writers and every --rates at least 1");
       }
-      PlatformEndpoints endpoints = dataDir.endpoints("start one");
+      PlatformEndpoints endpoints = dataDir.endpoints("pass the --data-dir of one");
       RelayBenchmark.Settings settings =
           new RelayBenchmark.Settings(
               endpoints.kafka().bootstrap(),

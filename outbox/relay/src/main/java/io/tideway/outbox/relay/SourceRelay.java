@@ -187,7 +187,9 @@ final class SourceRelay implements AutoCloseable {
       if (record == null) {
         continue;
       }
-      topics.ensure(record.topic());
+      if (topics.ensure(record.topic())) {
+        producer.partitionsFor(record.topic()); // the producer's metadata, before the first send
+      }
       sent.add(producer.send(record));
       committedAt.add(record.topic().equals(deadLetters.topic()) ? -1L : occurredAt(record));
     }

@@ -1,5 +1,6 @@
 package io.tideway.outbox.relay;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -7,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,8 @@ final class TopicCreation {
 
   private static final Logger log = LoggerFactory.getLogger(TopicCreation.class);
 
+  private static final Duration LEADERS_TIMEOUT = Duration.ofSeconds(30);
+
   private final Admin admin;
   private final int partitions;
   private final short replicationFactor;
@@ -31,9 +35,14 @@ final class TopicCreation {
     this.replicationFactor = replicationFactor;
   }
 
-  void ensure(String topic) throws InterruptedException {
+  /**
+   * Creates the topic if needed and waits until every partition has a leader.
+   *
+   * @return true the first time the topic is met, when the caller may want to warm up as well
+   */
+  boolean ensure(String topic) throws InterruptedException {
     if (known.contains(topic)) {
-      return;
+      return false;
     }
     NewTopic newTopic =
         new NewTopic(
@@ -48,6 +57,33 @@ final class TopicCreation {
         throw new RelayException("Cannot create topic " + topic, e.getCause());
       }
     }
+    awaitLeaders(topic);
     known.add(topic);
+    return true;
+  }
+
+  /**
+   * A produce request that meets a partition before its leader is known everywhere is retried, and
+   * an idempotent producer's retry there was seen to end in an endless out-of-order-sequence loop:
+   * the first records go to a topic only once it is ready.
+   */
+  private void awaitLeaders(String topic) throws InterruptedException {
+    long deadline = System.nanoTime() + LEADERS_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        TopicDescription description =
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        if (description.partitions().stream().allMatch(partition -> partition.leader() != null)) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        log.debug("Topic {} is not described yet", topic, e.getCause());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new RelayException(
+            "Topic " + topic + " has partitions without a leader after " + LEADERS_TIMEOUT, null);
+      }
+      Thread.sleep(20);
+    }
   }
 }
