@@ -1,0 +1,55 @@
+package io.tideway.topology;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * What a deployment gives a {@link TopologyProvider} to build with: the names its catalogue topics
+ * have in this deployment, serdes bound to the deployment's schema registry, and its settings.
+ */
+public interface TopologyContext {
+
+  /** The application id the topology runs under. */
+  String applicationId();
+
+  /**
+   * The name a catalogue topic has in this deployment: its own, unless the setting {@code
+   * topic.<name>} renames it (to run one topology against differently named topics).
+   */
+  String topicName(Topic<?, ?> topic);
+
+  /** A serde of the topic's keys, configured for this deployment. */
+  <K, V> Serde<K> keySerde(Topic<K, V> topic);
+
+  /** A serde of the topic's values, configured for this deployment. */
+  <K, V> Serde<V> valueSerde(Topic<K, V> topic);
+
+  /** How to read a topic: its serdes, and a source named {@code <topic>-source}. */
+  default <K, V> Consumed<K, V> consumed(Topic<K, V> topic) {
+    return Consumed.with(keySerde(topic), valueSerde(topic)).withName(topicName(topic) + "-source");
+  }
+
+  /** How to write a topic: its serdes, and a sink named {@code <topic>-sink}. */
+  default <K, V> Produced<K, V> produced(Topic<K, V> topic) {
+    return Produced.with(keySerde(topic), valueSerde(topic)).withName(topicName(topic) + "-sink");
+  }
+
+  /**
+   * A serde of one generated Avro class bound to the deployment's registry, for state stores and
+   * repartition topics; subjects follow the deployment's strategy ({@code <topic>-value} unless
+   * configured otherwise).
+   */
+  <T extends SpecificRecord> Serde<T> avroSerde(Class<T> type);
+
+  /**
+   * A builder that refuses, when the topology is built, any store or internal topic whose name
+   * Kafka Streams would generate ({@code ensure.explicit.internal.resource.naming}).
+   */
+  StreamsBuilder streamsBuilder();
+
+  /** A deployment setting, or {@code defaultValue} when it is not set. */
+  String setting(String key, String defaultValue);
+}

@@ -1,0 +1,118 @@
+package io.tideway.topology.dedupe;
+
+import io.tideway.topology.InvalidEventException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/** Forwards a record only when its event id is not in the store within the retention. */
+final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
+
+  /** Metric group scope: {@code stream-tideway-dedupe-metrics}. */
+  static final String METRIC_SCOPE = "tideway-dedupe";
+
+  /** Metric operation: {@code duplicates-dropped-rate} and {@code duplicates-dropped-total}. */
+  static final String DUPLICATES_DROPPED = "duplicates-dropped";
+
+  /** Deletions gathered before the sweep's iterator is closed and they are applied. */
+  private static final int SWEEP_BATCH = 10_000;
+
+  private final String name;
+  private final String storeName;
+  private final EventIdExtractor<K, V> eventId;
+  private final String idSource;
+  private final long retentionMs;
+
+  private FixedKeyProcessorContext<K, V> context;
+  private KeyValueStore<String, Long> seen;
+  private Sensor duplicates;
+
+  DeduplicateProcessor(
+      String name,
+      String storeName,
+      EventIdExtractor<K, V> eventId,
+      String idSource,
+      Duration retention) {
+    this.name = name;
+    this.storeName = storeName;
+    this.eventId = eventId;
+    this.idSource = idSource;
+    this.retentionMs = retention.toMillis();
+  }
+
+  @Override
+  public void init(FixedKeyProcessorContext<K, V> context) {
+    this.context = context;
+    this.seen = context.getStateStore(storeName);
+    this.duplicates =
+        context
+            .metrics()
+            .addRateTotalSensor(
+                METRIC_SCOPE,
+                name,
+                DUPLICATES_DROPPED,
+                Sensor.RecordingLevel.INFO,
+                "task-id",
+                context.taskId().toString());
+    context.schedule(
+        Duration.ofMillis(Math.max(1, retentionMs / 7)), PunctuationType.STREAM_TIME, this::sweep);
+  }
+
+  @Override
+  public void process(FixedKeyRecord<K, V> record) {
+    String id = eventId.eventId(record.key(), record.value(), record.headers());
+    if (id == null || id.isEmpty()) {
+      throw new InvalidEventException(
+          name + ": record has no " + idSource, context.recordMetadata().orElse(null));
+    }
+    Long firstSeen = seen.get(id);
+    if (firstSeen != null && record.timestamp() - firstSeen <= retentionMs) {
+      duplicates.record();
+      return;
+    }
+    seen.put(id, record.timestamp());
+    context.forward(record);
+  }
+
+  /** Deletes the ids first seen before the retention, in batches so no iterator stays open long. */
+  private void sweep(long streamTime) {
+    long cutoff = streamTime - retentionMs;
+    String from = null;
+    while (true) {
+      List<String> expired = new ArrayList<>();
+      String last = null;
+      try (KeyValueIterator<String, Long> all = seen.range(from, null)) {
+        while (all.hasNext() && expired.size() < SWEEP_BATCH) {
+          KeyValue<String, Long> entry = all.next();
+          last = entry.key;
+          if (entry.value < cutoff) {
+            expired.add(entry.key);
+          }
+        }
+        if (!all.hasNext()) {
+          last = null;
+        }
+      }
+      expired.forEach(seen::delete);
+      if (last == null) {
+        return;
+      }
+      from = last;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (duplicates != null) {
+      context.metrics().removeSensor(duplicates);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.tideway.topology.dedupe;
+
+import java.time.Duration;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/** Makes {@link DeduplicateProcessor}s and declares their store, so Streams connects it. */
+final class DeduplicateSupplier<K, V> implements FixedKeyProcessorSupplier<K, V, V> {
+
+  private final String name;
+  private final String storeName;
+  private final EventIdExtractor<K, V> eventId;
+  private final String idSource;
+  private final Duration retention;
+
+  DeduplicateSupplier(
+      String name,
+      String storeName,
+      EventIdExtractor<K, V> eventId,
+      String idSource,
+      Duration retention) {
+    this.name = name;
+    this.storeName = storeName;
+    this.eventId = eventId;
+    this.idSource = idSource;
+    this.retention = retention;
+  }
+
+  @Override
+  public FixedKeyProcessor<K, V, V> get() {
+    return new DeduplicateProcessor<>(name, storeName, eventId, idSource, retention);
+  }
+
+  @Override
+  public Set<StoreBuilder<?>> stores() {
+    StoreBuilder<KeyValueStore<String, Long>> store =
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(storeName), Serdes.String(), Serdes.Long())
+            .withCachingEnabled();
+    return Set.of(store);
+  }
+}

@@ -1,0 +1,2 @@
+/** Deduplication of events by id: {@link io.tideway.topology.dedupe.Deduplicate}. */
+package io.tideway.topology.dedupe;

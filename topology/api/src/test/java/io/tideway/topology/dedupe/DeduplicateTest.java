@@ -1,0 +1,213 @@
+package io.tideway.topology.dedupe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.EventHeaders;
+import io.tideway.topology.InvalidEventException;
+import io.tideway.topology.TopologyNaming;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class DeduplicateTest {
+
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, String> in;
+  private TestOutputTopic<String, String> out;
+
+  @AfterEach
+  void close() {
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  private void start(Function<KStream<String, String>, KStream<String, String>> operator) {
+    StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
+    operator
+        .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())))
+        .to("unique", Produced.with(Serdes.String(), Serdes.String()));
+    Topology topology = builder.build();
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dedupe-test");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    driver = new TopologyTestDriver(topology, props);
+    in = driver.createInputTopic("events", new StringSerializer(), new StringSerializer());
+    out = driver.createOutputTopic("unique", new StringDeserializer(), new StringDeserializer());
+  }
+
+  private void send(String key, String value, String eventId, Instant at) {
+    RecordHeaders headers = new RecordHeaders();
+    if (eventId != null) {
+      headers.add(EventHeaders.ID, eventId.getBytes(StandardCharsets.UTF_8));
+    }
+    in.pipeInput(new TestRecord<>(key, value, headers, at));
+  }
+
+  private double dropped() {
+    return driver.metrics().entrySet().stream()
+        .filter(e -> e.getKey().name().equals("duplicates-dropped-total"))
+        .filter(e -> e.getKey().group().equals("stream-tideway-dedupe-metrics"))
+        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+        .sum();
+  }
+
+  @Test
+  void forwardsEachEventOnceAndCountsTheDuplicatesDropped() {
+    start(Deduplicate.<String, String>byEventId("orders-dedupe")::apply);
+
+    send("order-1", "placed", "e1", T0);
+    send("order-1", "placed", "e1", T0.plusSeconds(1));
+    send("order-2", "placed", "e2", T0.plusSeconds(2));
+    send("order-1", "approved", "e3", T0.plusSeconds(3));
+    send("order-2", "placed", "e2", T0.plusSeconds(4));
+    send("order-1", "placed", "e1", T0.plusSeconds(5));
+
+    assertThat(out.readKeyValuesToList())
+        .containsExactly(
+            KeyValue.pair("order-1", "placed"),
+            KeyValue.pair("order-2", "placed"),
+            KeyValue.pair("order-1", "approved"));
+    assertThat(dropped()).isEqualTo(3.0);
+  }
+
+  @Test
+  void keepsTheHeadersOfTheRecordsItForwards() {
+    start(Deduplicate.<String, String>byEventId("orders-dedupe")::apply);
+
+    send("order-1", "placed", "e1", T0);
+
+    TestRecord<String, String> record = out.readRecord();
+    assertThat(new String(record.headers().lastHeader("id").value(), StandardCharsets.UTF_8))
+        .isEqualTo("e1");
+    assertThat(record.getRecordTime()).isEqualTo(T0);
+  }
+
+  @Test
+  void anEventSeenLongerAgoThanTheRetentionPassesAgainAndItsIdIsSwept() {
+    start(
+        Deduplicate.<String, String>byEventId("orders-dedupe").retention(Duration.ofHours(7))
+            ::apply);
+
+    send("order-1", "placed", "e1", T0);
+    send("order-1", "placed", "e1", T0.plus(Duration.ofHours(7)));
+    KeyValueStore<String, Long> store = driver.getKeyValueStore("orders-dedupe-store");
+    assertThat(store.get("e1")).isEqualTo(T0.toEpochMilli());
+
+    send("order-2", "placed", "e2", T0.plus(Duration.ofHours(8)).plusMillis(1));
+    assertThat(store.get("e1")).as("swept once stream time passed the retention").isNull();
+    send("order-1", "placed", "e1", T0.plus(Duration.ofHours(8)).plusMillis(2));
+
+    assertThat(out.readValuesToList()).containsExactly("placed", "placed", "placed");
+    assertThat(dropped()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aDuplicateOlderThanItsOriginalIsStillADuplicate() {
+    start(Deduplicate.<String, String>byEventId("orders-dedupe")::apply);
+
+    send("order-1", "placed", "e1", T0.plusSeconds(60));
+    send("order-1", "placed", "e1", T0);
+
+    assertThat(out.readValuesToList()).containsExactly("placed");
+  }
+
+  @Test
+  void aRecordWithoutAnIdFailsNamingWhereItWasRead() {
+    start(Deduplicate.<String, String>byEventId("orders-dedupe")::apply);
+
+    assertThatThrownBy(() -> send("order-1", "placed", null, T0))
+        .hasRootCauseInstanceOf(InvalidEventException.class)
+        .rootCause()
+        .hasMessageContaining("orders-dedupe: record has no header 'id'")
+        .hasMessageContaining("topic events, partition 0, offset 0");
+  }
+
+  @Test
+  void deduplicatesByAnIdTakenFromTheValue() {
+    start(
+        Deduplicate.<String, String>by(
+                "orders-dedupe", (key, value, headers) -> value.split(":")[0])
+            ::apply);
+
+    send("order-1", "e1:placed", null, T0);
+    send("order-1", "e1:placed", null, T0.plusSeconds(1));
+    send("order-1", "e2:approved", null, T0.plusSeconds(2));
+
+    assertThat(out.readValuesToList()).containsExactly("e1:placed", "e2:approved");
+  }
+
+  @Test
+  void repartitionedByEventIdCatchesDuplicatesUnderOtherKeysAndRestoresTheKey() {
+    start(
+        stream ->
+            Deduplicate.<String, String>byEventId("orders-dedupe")
+                .applyRepartitioned(stream, Serdes.String(), Serdes.String()));
+
+    send("order-1", "placed", "e1", T0);
+    send("order-1-copy", "placed", "e1", T0.plusSeconds(1));
+    send(null, "keyless", "e2", T0.plusSeconds(2));
+    send("order-2", "keyless", "e2", T0.plusSeconds(3));
+
+    List<TestRecord<String, String>> records = out.readRecordsToList();
+    assertThat(records)
+        .extracting(TestRecord::key, TestRecord::value)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("order-1", "placed"),
+            org.assertj.core.groups.Tuple.tuple(null, "keyless"));
+    assertThat(records)
+        .allSatisfy(r -> assertThat(r.headers().lastHeader(EventIdKeying.KEY_HEADER)).isNull());
+    assertThat(dropped()).isEqualTo(2.0);
+  }
+
+  @Test
+  void namesEveryStoreAndTopicItCreates() {
+    StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
+    Deduplicate.<String, String>byEventId("orders-dedupe")
+        .applyRepartitioned(
+            builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())),
+            Serdes.String(),
+            Serdes.String())
+        .to("unique", Produced.with(Serdes.String(), Serdes.String()));
+
+    Topology topology = builder.build();
+
+    assertThat(topology.describe().toString())
+        .contains("orders-dedupe-store", "orders-dedupe-by-event-id-repartition");
+    assertThat(TopologyNaming.generatedNames(topology)).isEmpty();
+  }
+
+  @Test
+  void refusesABlankNameAndANonPositiveRetention() {
+    assertThatThrownBy(() -> Deduplicate.byEventId(" "))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Deduplicate.byEventId("d").retention(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

@@ -1,2 +1,0 @@
-/** The stream-processing runtime and its building blocks. */
-package io.tideway.topology;
