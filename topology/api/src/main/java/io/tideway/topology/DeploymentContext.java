@@ -28,8 +28,11 @@ import org.apache.kafka.streams.TopologyConfig;
  */
 public final class DeploymentContext implements TopologyContext, AutoCloseable {
 
-  /** Prefix of the settings that rename a catalogue topic: {@code topic.<name>=<new name>}. */
-  public static final String TOPIC_RENAME_PREFIX = "topic.";
+  /**
+   * Prefix of the settings that rename a catalogue topic: {@code tideway.topic.<name>=<new name>};
+   * not {@code topic.}, which Kafka Streams reads as internal topic settings.
+   */
+  public static final String TOPIC_RENAME_PREFIX = "tideway.topic.";
 
   private final String applicationId;
   private final Map<String, Object> settings;

@@ -17,7 +17,7 @@ public interface TopologyContext {
 
   /**
    * The name a catalogue topic has in this deployment: its own, unless the setting {@code
-   * topic.<name>} renames it (to run one topology against differently named topics).
+   * tideway.topic.<name>} renames it (to run one topology against differently named topics).
    */
   String topicName(Topic<?, ?> topic);
 

@@ -29,7 +29,7 @@ class DeploymentContextTest {
           Map.of(
               AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
               "mock://" + SCOPE,
-              "topic.inventory.events",
+              "tideway.topic.inventory.events",
               "inventory.events.staging",
               "view.size",
               "10"));

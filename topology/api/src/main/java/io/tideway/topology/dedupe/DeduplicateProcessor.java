@@ -52,16 +52,16 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   public void init(FixedKeyProcessorContext<K, V> context) {
     this.context = context;
     this.seen = context.getStateStore(storeName);
+    // One sensor per task: Streams names sensors by thread and entity, so tasks of one thread
+    // would otherwise share one, and a task closing would remove it from the others.
     this.duplicates =
         context
             .metrics()
             .addRateTotalSensor(
                 METRIC_SCOPE,
-                name,
+                name + "." + context.taskId(),
                 DUPLICATES_DROPPED,
-                Sensor.RecordingLevel.INFO,
-                "task-id",
-                context.taskId().toString());
+                Sensor.RecordingLevel.INFO);
     context.schedule(
         Duration.ofMillis(Math.max(1, retentionMs / 7)), PunctuationType.STREAM_TIME, this::sweep);
   }

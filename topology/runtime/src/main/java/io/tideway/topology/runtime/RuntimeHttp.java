@@ -1,0 +1,165 @@
+package io.tideway.topology.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime's HTTP API (JSON):
+ *
+ * <ul>
+ *   <li>{@code GET /v1/deployments}; {@code POST /v1/deployments?jar=<file name>&instances=N
+ *       &settings=<properties text>} with the jar's bytes as the body; {@code DELETE
+ *       /v1/deployments/{name}};
+ *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]};
+ *   <li>{@code GET /health/live}; {@code GET /health/ready}, {@code 200} only when every deployment
+ *       is {@code RUNNING}; {@code GET /metrics}, Prometheus text.
+ * </ul>
+ */
+final class RuntimeHttp implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RuntimeHttp.class);
+  private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final Javalin app;
+  private final String host;
+
+  private RuntimeHttp(Javalin app, String host) {
+    this.app = app;
+    this.host = host;
+  }
+
+  static RuntimeHttp start(
+      TopologyRuntime runtime, PrometheusMeterRegistry meters, String host, int port) {
+    ObjectMapper json = new ObjectMapper();
+    Routes routes = new Routes(runtime, json);
+    Javalin app =
+        Javalin.create(
+            config -> {
+              config.startup.showJavalinBanner = false;
+              config.startup.showOldJavalinVersionWarning = false;
+              config.jetty.host = host;
+              config.jetty.port = port;
+              config.http.defaultContentType = "application/json";
+              config.http.maxRequestSize = 512L * 1024 * 1024;
+              var r = config.routes;
+              r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));
+              r.get(
+                  "/health/ready",
+                  ctx -> {
+                    boolean ready = runtime.ready();
+                    ctx.status(ready ? 200 : 503)
+                        .result("{\"status\":\"" + (ready ? "UP" : "DOWN") + "\"}");
+                  });
+              r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(meters.scrape()));
+              r.get(
+                  "/v1/deployments",
+                  ctx -> ctx.result(json.writeValueAsString(runtime.deployments())));
+              r.post("/v1/deployments", routes::deploy);
+              r.delete("/v1/deployments/{name}", routes::undeploy);
+              r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
+              r.get("/v1/stores/{store}/keys/{key}", routes::get);
+              r.exception(
+                  DeploymentException.class,
+                  (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
+              r.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    log.error("Failed to answer {} {}", ctx.method(), ctx.path(), e);
+                    ctx.status(500).result(Routes.error(json, "Internal error: " + e));
+                  });
+            });
+    app.start();
+    routes.bind(new HostInfo(host, app.port()));
+    return new RuntimeHttp(app, host);
+  }
+
+  String url() {
+    return "http://" + host + ":" + app.port();
+  }
+
+  int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  /** The handlers that need more than one line. */
+  private static final class Routes {
+
+    private final TopologyRuntime runtime;
+    private final ObjectMapper json;
+    private StoreQueries queries;
+
+    Routes(TopologyRuntime runtime, ObjectMapper json) {
+      this.runtime = runtime;
+      this.json = json;
+    }
+
+    void bind(HostInfo self) {
+      queries = new StoreQueries(runtime, self, json);
+    }
+
+    StoreQueries queries() {
+      return queries;
+    }
+
+    void deploy(Context ctx) throws IOException {
+      int instances = intParam(ctx, "instances", 1);
+      Path jar = runtime.keepJar(ctx.queryParam("jar"), ctx.bodyAsBytes());
+      Map<String, String> settings = DeploymentSettings.parse(ctx.queryParam("settings"));
+      ctx.status(201).result(json.writeValueAsString(runtime.deploy(jar, settings, instances)));
+    }
+
+    void undeploy(Context ctx) throws IOException {
+      String name = ctx.pathParam("name");
+      var stopped = runtime.undeploy(name);
+      if (stopped.isEmpty()) {
+        ctx.status(404).result(error(json, "No deployment named " + name));
+      } else {
+        ctx.result(json.writeValueAsString(stopped.get()));
+      }
+    }
+
+    void get(Context ctx) throws IOException {
+      StoreQueries.Answer answer =
+          queries.get(
+              ctx.pathParam("store"),
+              ctx.pathParam("key"),
+              Boolean.parseBoolean(ctx.queryParam("allowStale")),
+              Boolean.parseBoolean(ctx.queryParam(StoreQueries.FORWARDED)));
+      if (answer.retryAfter() > 0) {
+        ctx.header("Retry-After", String.valueOf(answer.retryAfter()));
+      }
+      ctx.status(answer.status()).result(answer.body());
+    }
+
+    static String error(ObjectMapper json, String message) {
+      ObjectNode node = json.createObjectNode().put("error", message);
+      return node.toString();
+    }
+
+    private static int intParam(Context ctx, String name, int defaultValue) {
+      String text = ctx.queryParam(name);
+      if (text == null) {
+        return defaultValue;
+      }
+      try {
+        return Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        throw new DeploymentException(name + " must be a number, not " + text);
+      }
+    }
+  }
+}

@@ -1,0 +1,207 @@
+package io.tideway.topology.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.StateQueryRequest;
+import org.apache.kafka.streams.query.StateQueryResult;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Answers key lookups in the stores of a runtime's deployments: locally when this runtime hosts the
+ * key's partition, else forwarded to the instance that does; {@code 503} with {@code Retry-After}
+ * while the key's owner is not known or not ready, never an answer that may be wrong.
+ */
+final class StoreQueries {
+
+  /** Marks a forwarded request, so it is never forwarded again. */
+  static final String FORWARDED = "forwarded";
+
+  private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
+  private static final StringSerializer KEYS = new StringSerializer();
+
+  private final TopologyRuntime runtime;
+  private final HostInfo self;
+  private final ObjectMapper json;
+  private final JsonValues values;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT).build();
+
+  StoreQueries(TopologyRuntime runtime, HostInfo self, ObjectMapper json) {
+    this.runtime = runtime;
+    this.self = self;
+    this.json = json;
+    this.values = new JsonValues(json);
+  }
+
+  /** An HTTP answer: status, JSON body, and seconds to wait before retrying (503 only). */
+  record Answer(int status, String body, int retryAfter) {}
+
+  /** The stores of every deployment, as a JSON array. */
+  String stores() throws IOException {
+    var array = json.createArrayNode();
+    for (Deployment deployment : runtime.running()) {
+      for (String store : deployment.stores()) {
+        array
+            .addObject()
+            .put("store", store)
+            .put("deployment", deployment.name())
+            .put("applicationId", deployment.applicationId());
+      }
+    }
+    return json.writeValueAsString(array);
+  }
+
+  /**
+   * Looks a key up.
+   *
+   * @param allowStale answer from a standby or a restoring copy, marked {@code "stale":true}, when
+   *     the active owner cannot answer
+   * @param forwarded whether another instance forwarded this request
+   */
+  Answer get(String store, String key, boolean allowStale, boolean forwarded) throws IOException {
+    Optional<Deployment> owner = owner(store);
+    if (owner.isEmpty()) {
+      return error(404, "No store named " + store);
+    }
+    Deployment deployment = owner.get();
+    List<KafkaStreams> instances = deployment.instances();
+    if (instances.isEmpty()) {
+      return unavailable(store, "its deployment is stopping");
+    }
+    KeyQueryMetadata metadata;
+    try {
+      metadata = instances.get(0).queryMetadataForKey(store, key, KEYS);
+    } catch (RuntimeException e) {
+      return unavailable(store, "its deployment is not running: " + e.getMessage());
+    }
+    if (metadata == null || metadata == KeyQueryMetadata.NOT_AVAILABLE) {
+      return allowStale
+          ? local(deployment, store, key, -1, true)
+          : unavailable(store, "the owner of key " + key + " is not known yet (rebalancing)");
+    }
+    int partition = metadata.partition();
+    if (self.equals(metadata.activeHost())) {
+      Answer active = local(deployment, store, key, partition, false);
+      return active.status() == 503 && allowStale
+          ? local(deployment, store, key, partition, true)
+          : active;
+    }
+    if (allowStale && metadata.standbyHosts().contains(self)) {
+      return local(deployment, store, key, partition, true);
+    }
+    if (forwarded) {
+      return unavailable(store, "the owner of key " + key + " moved (rebalancing)");
+    }
+    return forward(metadata.activeHost(), store, key, allowStale);
+  }
+
+  private Answer local(
+      Deployment deployment, String store, String key, int partition, boolean stale)
+      throws IOException {
+    String reason = "no local instance hosts its partition";
+    boolean failed = false;
+    for (KafkaStreams streams : deployment.instances()) {
+      StateQueryRequest<Object> request =
+          StateQueryRequest.inStore(store).withQuery(KeyQuery.<String, Object>withKey(key));
+      if (partition >= 0) {
+        request = request.withPartitions(Set.of(partition));
+      }
+      if (!stale) {
+        request = request.requireActive();
+      }
+      StateQueryResult<Object> result;
+      try {
+        result = streams.query(request);
+      } catch (RuntimeException e) {
+        failed = true;
+        reason = e.getMessage();
+        continue;
+      }
+      for (var entry : result.getPartitionResults().entrySet()) {
+        QueryResult<Object> answer = entry.getValue();
+        if (!answer.isSuccess()) {
+          failed = true;
+          reason = answer.getFailureReason() + ": " + answer.getFailureMessage();
+        } else if (answer.getResult() != null) {
+          ObjectNode body = json.createObjectNode();
+          body.put("store", store).put("key", key);
+          body.set("value", values.render(answer.getResult()));
+          body.put("partition", entry.getKey()).put("host", self.toString()).put("stale", stale);
+          return new Answer(200, json.writeValueAsString(body), 0);
+        } else if (partition >= 0) {
+          return error(404, "No key " + key + " in store " + store);
+        }
+      }
+    }
+    // Searching every partition (stale reads), a key found nowhere is absent only if all answered.
+    return failed || partition >= 0
+        ? unavailable(store, reason)
+        : error(404, "No key " + key + " in store " + store);
+  }
+
+  private Answer forward(HostInfo owner, String store, String key, boolean allowStale)
+      throws IOException {
+    URI uri =
+        URI.create(
+            "http://"
+                + owner.host()
+                + ":"
+                + owner.port()
+                + "/v1/stores/"
+                + encode(store)
+                + "/keys/"
+                + encode(key)
+                + "?"
+                + FORWARDED
+                + "=true&allowStale="
+                + allowStale);
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build();
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      int retryAfter =
+          response.headers().firstValue("Retry-After").map(Integer::parseInt).orElse(0);
+      return new Answer(response.statusCode(), response.body(), retryAfter);
+    } catch (IOException e) {
+      return unavailable(store, "the owner " + owner + " of key " + key + " did not answer: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return unavailable(store, "interrupted while asking " + owner);
+    }
+  }
+
+  private Optional<Deployment> owner(String store) {
+    return runtime.running().stream().filter(d -> d.stores().contains(store)).findFirst();
+  }
+
+  private Answer unavailable(String store, String why) throws IOException {
+    return new Answer(
+        503,
+        json.writeValueAsString(
+            json.createObjectNode().put("error", "Store " + store + " cannot answer now: " + why)),
+        1);
+  }
+
+  private Answer error(int status, String message) throws IOException {
+    return new Answer(
+        status, json.writeValueAsString(json.createObjectNode().put("error", message)), 0);
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}

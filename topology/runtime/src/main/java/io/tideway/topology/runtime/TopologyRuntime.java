@@ -1,0 +1,365 @@
+package io.tideway.topology.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.Topic;
+import io.tideway.topology.Topics;
+import io.tideway.topology.TopologyNaming;
+import io.tideway.topology.TopologyProvider;
+import io.tideway.topology.runtime.errors.DeadLetterCount;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs topology jars: each {@link TopologyProvider} in a jar becomes a deployment of Kafka Streams
+ * clients with the platform's defaults — {@code exactly_once_v2}, explicitly named internal
+ * resources, one state directory per application, static membership, records that fail to be read,
+ * processed or written sent to {@code <applicationId>.dlq}, failed stream threads replaced. An HTTP
+ * server ({@link RuntimeHttp}) serves deployments, interactive queries, health and metrics.
+ *
+ * <pre>{@code
+ * try (TopologyRuntime runtime = TopologyRuntime.start(settings, meters)) {
+ *   runtime.deploy(Path.of("projections.jar"), Map.of(), 1);
+ * }
+ * }</pre>
+ */
+public final class TopologyRuntime implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(TopologyRuntime.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+  private final RuntimeSettings settings;
+  private final PrometheusMeterRegistry meters;
+  private final Admin admin;
+  private final Map<String, Deployment> deployments = new LinkedHashMap<>();
+  private RuntimeHttp http;
+
+  private TopologyRuntime(RuntimeSettings settings, PrometheusMeterRegistry meters) {
+    this.settings = settings;
+    this.meters = meters;
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    this.admin = Admin.create(props);
+  }
+
+  /**
+   * Starts a runtime with no deployment and its HTTP server.
+   *
+   * @throws java.io.UncheckedIOException when the HTTP port cannot be bound
+   */
+  public static TopologyRuntime start(RuntimeSettings settings, PrometheusMeterRegistry meters) {
+    TopologyRuntime runtime = new TopologyRuntime(settings, meters);
+    try {
+      runtime.http = RuntimeHttp.start(runtime, meters, settings.host(), settings.port());
+    } catch (RuntimeException e) {
+      runtime.admin.close();
+      throw e;
+    }
+    log.info("Topology runtime serving on {}", runtime.url());
+    return runtime;
+  }
+
+  /** The base URL of the HTTP server, e.g. {@code http://127.0.0.1:8084}. */
+  public String url() {
+    return http.url();
+  }
+
+  /**
+   * Deploys every topology of a jar, or none: all are built and checked before any starts.
+   *
+   * @param jar the topology jar
+   * @param deploymentSettings settings over the runtime's defaults: serde, Kafka Streams and
+   *     topology settings
+   * @param instances Kafka Streams clients per topology in this runtime
+   * @return the new deployments
+   * @throws DeploymentException naming the jar and what is wrong with it
+   */
+  public synchronized List<DeploymentStatus> deploy(
+      Path jar, Map<String, String> deploymentSettings, int instances) {
+    if (instances < 1) {
+      throw new DeploymentException("Instances must be at least 1, not " + instances);
+    }
+    Map<String, Object> merged = new HashMap<>(settings.deploymentDefaults());
+    merged.putAll(deploymentSettings);
+    merged.put("bootstrap.servers", settings.bootstrapServers());
+    TopologyJar opened = TopologyJar.open(jar);
+    List<Deployment> built = new ArrayList<>();
+    try {
+      Set<String> names = new HashSet<>();
+      Set<String> applicationIds = new HashSet<>();
+      for (TopologyProvider provider : opened.providers()) {
+        String where = jar.getFileName() + ": topology " + provider.getClass().getName();
+        String name = checked(provider::name, where, "name");
+        String applicationId = checked(provider::applicationId, where, "applicationId");
+        if (deployments.containsKey(name) || !names.add(name)) {
+          throw new DeploymentException(
+              where + ": a deployment named " + name + " already runs; undeploy it first");
+        }
+        if (!applicationIds.add(applicationId)
+            || deployments.values().stream()
+                .anyMatch(d -> d.applicationId().equals(applicationId))) {
+          throw new DeploymentException(
+              where + ": application id " + applicationId + " is already deployed");
+        }
+        built.add(build(provider, opened, where, merged));
+      }
+    } catch (RuntimeException e) {
+      opened.close();
+      throw e;
+    }
+    List<DeploymentStatus> started = new ArrayList<>();
+    for (Deployment deployment : built) {
+      createTopics(deployment);
+      deployment.start(configs(deployment, merged, instances), meters);
+      deployments.put(deployment.name(), deployment);
+      log.info(
+          "Deployed {} ({}) from {} with {} instance(s)",
+          deployment.name(),
+          deployment.applicationId(),
+          jar.getFileName(),
+          instances);
+      started.add(status(deployment));
+    }
+    return started;
+  }
+
+  /**
+   * Stops a deployment: its instances commit, close and leave the group; its state stays on disk
+   * for the next deployment of the same application.
+   *
+   * @return the deployment as it was, or empty when none has that name
+   */
+  public synchronized Optional<DeploymentStatus> undeploy(String name) {
+    Deployment deployment = deployments.remove(name);
+    if (deployment == null) {
+      return Optional.empty();
+    }
+    DeploymentStatus last = status(deployment);
+    deployment.close(CLOSE_TIMEOUT, true);
+    if (deployments.values().stream().noneMatch(d -> d.jar() == deployment.jar())) {
+      deployment.jar().close();
+    }
+    log.info("Undeployed {}", name);
+    return Optional.of(last);
+  }
+
+  /**
+   * Keeps an uploaded jar under {@code <state dir>/jars}, named by its content, for as long as
+   * deployments may load classes from it.
+   *
+   * @param fileName the jar's file name as uploaded, or null
+   */
+  Path keepJar(String fileName, byte[] bytes) throws IOException {
+    String base = fileName == null ? "topology.jar" : Path.of(fileName).getFileName().toString();
+    String digest;
+    try {
+      digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+    Path dir = Files.createDirectories(settings.stateDir().resolve("jars"));
+    Path jar = dir.resolve(digest.substring(0, 16) + "-" + base);
+    if (!Files.exists(jar)) {
+      Path partial = Files.createTempFile(dir, "upload-", ".partial");
+      Files.write(partial, bytes);
+      Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return jar;
+  }
+
+  /** Every deployment, in the order deployed. */
+  public synchronized List<DeploymentStatus> deployments() {
+    return deployments.values().stream().map(TopologyRuntime::status).toList();
+  }
+
+  /** Whether every deployment runs; true with none. */
+  public synchronized boolean ready() {
+    return deployments.values().stream().allMatch(d -> d.state().equals("RUNNING"));
+  }
+
+  synchronized List<Deployment> running() {
+    return List.copyOf(deployments.values());
+  }
+
+  /** Stops every deployment; they stay in their groups, so a restart moves no partition. */
+  @Override
+  public synchronized void close() {
+    for (Deployment deployment : deployments.values()) {
+      deployment.close(CLOSE_TIMEOUT, false);
+      deployment.jar().close();
+    }
+    deployments.clear();
+    if (http != null) {
+      http.close();
+    }
+    admin.close(ADMIN_TIMEOUT);
+  }
+
+  private Deployment build(
+      TopologyProvider provider, TopologyJar jar, String where, Map<String, Object> merged) {
+    DeploymentContext context = DeploymentContext.of(provider.applicationId(), merged);
+    Topology topology;
+    ClassLoader previous = Thread.currentThread().getContextClassLoader();
+    Thread.currentThread().setContextClassLoader(jar.loader());
+    try {
+      topology = provider.build(context);
+    } catch (RuntimeException | LinkageError e) {
+      context.close();
+      throw new DeploymentException(where + " failed to build: " + e, e);
+    } finally {
+      Thread.currentThread().setContextClassLoader(previous);
+    }
+    if (topology == null) {
+      context.close();
+      throw new DeploymentException(where + " built no topology (null)");
+    }
+    Set<String> generated = TopologyNaming.generatedNames(topology);
+    if (!generated.isEmpty()) {
+      context.close();
+      throw new DeploymentException(
+          where
+              + " leaves stores or internal topics to generated names, which change with the"
+              + " topology and lose their state: "
+              + generated
+              + "; name them with Materialized.as, Grouped.as, Repartitioned.as, ...");
+    }
+    return new Deployment(provider, jar, context, topology);
+  }
+
+  private List<Properties> configs(Deployment deployment, Map<String, Object> merged, int count) {
+    String instanceName =
+        settings.instanceName() != null
+            ? settings.instanceName()
+            : settings.host() + "-" + http.port();
+    String applicationServer = settings.host() + ":" + http.port();
+    DeadLetterCount deadLetters =
+        stage ->
+            Counter.builder("tideway.topology.dead.letters")
+                .description("Records sent to the application's dead-letter topic")
+                .tags("deployment", deployment.name(), "stage", stage)
+                .register(meters)
+                .increment();
+    List<Properties> configs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      configs.add(
+          Deployment.streamsConfig(
+              settings,
+              instanceName,
+              applicationServer,
+              deployment.applicationId(),
+              merged,
+              deadLetters,
+              i));
+    }
+    return configs;
+  }
+
+  /** Creates the dead-letter topic and any catalogue topic the provider reads or writes. */
+  private void createTopics(Deployment deployment) {
+    Set<Topic<?, ?>> topics = new LinkedHashSet<>();
+    topics.add(Topics.deadLetters(deployment.applicationId()));
+    topics.addAll(deployment.provider().inputs());
+    topics.addAll(deployment.provider().outputs());
+    List<NewTopic> wanted =
+        topics.stream()
+            .map(
+                topic ->
+                    new NewTopic(
+                            topic.name(),
+                            Optional.of(topic.partitions()),
+                            settings.replicationFactor() == -1
+                                ? Optional.empty()
+                                : Optional.of(settings.replicationFactor()))
+                        .configs(topic.settings()))
+            .toList();
+    admin
+        .createTopics(wanted)
+        .values()
+        .forEach(
+            (name, future) -> {
+              try {
+                future.get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                  throw new DeploymentException(
+                      deployment.name() + ": cannot create topic " + name + ": " + e.getCause(),
+                      e.getCause());
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeploymentException("Interrupted creating topic " + name, e);
+              } catch (TimeoutException e) {
+                throw new DeploymentException(
+                    deployment.name() + ": the cluster did not create topic " + name + " in time",
+                    e);
+              }
+            });
+  }
+
+  private static DeploymentStatus status(Deployment deployment) {
+    return new DeploymentStatus(
+        deployment.name(),
+        deployment.applicationId(),
+        deployment.state(),
+        deployment.instances().size(),
+        deployment.lag(),
+        deployment.jar().path().getFileName().toString(),
+        List.copyOf(deployment.stores()));
+  }
+
+  static Set<String> stores(Topology topology) {
+    Set<String> stores = new TreeSet<>();
+    for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
+      for (TopologyDescription.Node node : sub.nodes()) {
+        if (node instanceof TopologyDescription.Processor) {
+          stores.addAll(((TopologyDescription.Processor) node).stores());
+        }
+      }
+    }
+    return stores;
+  }
+
+  private static String checked(Supplier<String> value, String where, String what) {
+    String result;
+    try {
+      result = value.get();
+    } catch (RuntimeException e) {
+      throw new DeploymentException(where + " threw from " + what + "(): " + e, e);
+    }
+    if (result == null || result.isBlank()) {
+      throw new DeploymentException(where + " returns no " + what + "()");
+    }
+    return result;
+  }
+}

@@ -1,0 +1,71 @@
+package io.tideway.topology.runtime.errors;
+
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.internals.ExceptionHandlerUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An output record that cannot be serialized, or that the broker refuses for itself (too large,
+ * invalid), sends its input record to the dead-letter topic, is counted, and processing continues.
+ * Any other send failure fails the stream thread, which the runtime replaces: under {@code
+ * exactly_once_v2} its task restarts from the last commit and nothing is lost.
+ */
+public class DeadLetterProductionHandler extends DefaultProductionExceptionHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(DeadLetterProductionHandler.class);
+
+  private DeadLetterCount count = stage -> {};
+  private String deadLetterTopic;
+
+  @Override
+  public void configure(Map<String, ?> configs) {
+    super.configure(configs);
+    count = DeadLetterCount.from(configs);
+    Object topic = configs.get("errors.dead.letter.queue.topic.name");
+    deadLetterTopic = topic == null ? null : topic.toString();
+  }
+
+  @Override
+  public Response handleError(
+      ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+    if (exception instanceof RecordTooLargeException
+        || exception instanceof RecordBatchTooLargeException
+        || exception instanceof InvalidRecordException) {
+      return deadLetter(context, record.topic(), exception);
+    }
+    return super.handleError(context, record, exception);
+  }
+
+  @Override
+  @SuppressWarnings("rawtypes")
+  public Response handleSerializationError(
+      ErrorHandlerContext context,
+      ProducerRecord record,
+      Exception exception,
+      SerializationExceptionOrigin origin) {
+    return deadLetter(context, record.topic(), exception);
+  }
+
+  private Response deadLetter(
+      ErrorHandlerContext context, String outputTopic, Exception exception) {
+    count.record("production");
+    log.warn(
+        "Could not write to {} a result of topic {}, partition {}, offset {}; its input goes to {}",
+        outputTopic,
+        context.topic(),
+        context.partition(),
+        context.offset(),
+        deadLetterTopic,
+        exception);
+    return Response.resume(
+        ExceptionHandlerUtils.maybeBuildDeadLetterQueueRecords(
+            deadLetterTopic, context.sourceRawKey(), context.sourceRawValue(), context, exception));
+  }
+}

@@ -1,0 +1,351 @@
+package io.tideway.topology.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tideway.contracts.inventory.StockAdjusted;
+import io.tideway.fixtures.StockLevels;
+import io.tideway.fixtures.StockLevelsCopy;
+import io.tideway.fixtures.ThrowingTopology;
+import io.tideway.fixtures.UnnamedStore;
+import io.tideway.schemas.client.MockSchemaRegistry;
+import io.tideway.schemas.serde.AvroSerde;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.schemas.serde.TopicRecordNameStrategy;
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TidewayTest;
+import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.EventHeaders;
+import io.tideway.topology.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runtime on a real broker: deployment, deduplication, dead letters, queries, health. */
+@TidewayTest
+class TopologyRuntimeIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private String scope;
+  private String input;
+  private TopologyRuntime runtime;
+  private Serde<SpecificRecord> events;
+  private KafkaProducer<String, byte[]> producer;
+
+  @BeforeEach
+  void start(TestKafka kafka) {
+    input = kafka.createTopic("inventory.events", 3);
+    scope = "runtime-it-" + UUID.randomUUID();
+    System.setProperty(StockLevels.RUN_PROPERTY, scope);
+    Map<String, String> defaults =
+        Map.of(
+            AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+            "mock://" + scope,
+            DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
+            input);
+    runtime =
+        TopologyRuntime.start(
+            RuntimeSettings.of(kafka.bootstrapServers(), dir.resolve("state"))
+                .withDeploymentDefaults(defaults),
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    events = new AvroSerde<>();
+    events.configure(
+        Map.of(
+            AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+            "mock://" + scope,
+            AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+            TopicRecordNameStrategy.class.getName()),
+        false);
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    producer = new KafkaProducer<>(props);
+  }
+
+  @AfterEach
+  void stop() {
+    producer.close();
+    runtime.close();
+    MockSchemaRegistry.drop(scope);
+  }
+
+  @Test
+  void countsEachEventOnceThoughEveryEventArrivesThreeTimesAndAnswersQueries() throws Exception {
+    runtime.deploy(FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1);
+    List<String> products = List.of(uuid(), uuid(), uuid());
+    for (int round = 0; round < 4; round++) {
+      for (String product : products) {
+        String id = uuid();
+        byte[] value = bytes(adjusted(product, 10 + round));
+        for (int copy = 0; copy < 3; copy++) {
+          send(product, value, id);
+        }
+      }
+    }
+    producer.flush();
+
+    for (String product : products) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(query("stock-adjustments", product).path("value").asLong())
+                      .isEqualTo(4));
+    }
+    JsonNode latest = query("stock-levels", products.get(0));
+    assertThat(latest.path("value").path("stock").asInt()).isEqualTo(13);
+    assertThat(latest.path("value").path("productId").asText()).isEqualTo(products.get(0));
+    assertThat(latest.path("stale").asBoolean()).isFalse();
+
+    assertThat(get("/v1/stores/stock-adjustments/keys/" + uuid()).statusCode()).isEqualTo(404);
+    assertThat(get("/v1/stores/no-such-store/keys/x").statusCode()).isEqualTo(404);
+    assertThat(get("/health/ready").statusCode()).isEqualTo(200);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(metricValue(get("/metrics").body(), "duplicates_dropped_total"))
+                    .isEqualTo(24.0));
+    assertThat(get("/metrics").body()).contains("kafka_stream_");
+    JsonNode listed = JSON.readTree(get("/v1/deployments").body());
+    assertThat(listed.get(0).path("name").asText()).isEqualTo("stock-levels");
+    assertThat(listed.get(0).path("state").asText()).isEqualTo("RUNNING");
+    assertThat(listed.get(0).path("stores").toString())
+        .contains("stock-adjustments", "stock-levels");
+  }
+
+  @Test
+  void sendsPoisonPillsToTheDeadLetterTopicAndKeepsProcessing(TestKafka kafka) throws Exception {
+    runtime.deploy(FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1);
+    String product = uuid();
+    byte[] valid = bytes(adjusted(product, 5));
+    byte[] wrongMagic = valid.clone();
+    wrongMagic[0] = 1;
+    byte[] unknownId = valid.clone();
+    ByteBuffer.wrap(unknownId).putInt(1, 987_654);
+    byte[] random = new byte[24];
+    new java.util.Random(7).nextBytes(random);
+    random[0] = 0x55;
+
+    send(product, random, uuid());
+    send(product, wrongMagic, uuid());
+    send(product, unknownId, uuid());
+    send(product, bytes(adjusted(product, -3)), uuid());
+    send(null, valid, uuid());
+    send(product, null, uuid());
+    send(product, valid, uuid());
+    producer.flush();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(query("stock-adjustments", product).path("value").asLong())
+                    .isEqualTo(1));
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        readAll(kafka, Topics.deadLetters(new StockLevels().applicationId()).name(), 6);
+    assertThat(dead).hasSize(6);
+    assertThat(dead)
+        .allSatisfy(
+            record -> {
+              assertThat(header(record, "__streams.errors.topic")).isEqualTo(input);
+              assertThat(header(record, "__streams.errors.partition")).isNotNull();
+              assertThat(header(record, "__streams.errors.offset")).isNotNull();
+              assertThat(header(record, "__streams.errors.exception")).isNotBlank();
+              assertThat(header(record, "__streams.errors.message")).isNotNull();
+              assertThat(header(record, EventHeaders.ID)).isNotNull();
+            });
+    assertThat(dead)
+        .extracting(record -> header(record, "__streams.errors.message"))
+        .anyMatch(message -> message.contains("cannot be -3"))
+        .anyMatch(message -> message.contains("event has no key"))
+        .anyMatch(message -> message.contains("tombstone"));
+    assertThat(metricValue(get("/metrics").body(), "tideway_topology_dead_letters_total"))
+        .isEqualTo(6.0);
+  }
+
+  @Test
+  void refusesBadJarsWithClearErrorsAndLeavesRunningDeploymentsAlone() throws Exception {
+    runtime.deploy(FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1);
+
+    assertThatThrownBy(
+            () -> runtime.deploy(FixtureJars.jar(dir, "empty.jar", List.of()), Map.of(), 1))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("empty.jar offers no topology");
+    assertThatThrownBy(
+            () ->
+                runtime.deploy(
+                    FixtureJars.jar(dir, "throws.jar", List.of(ThrowingTopology.class)),
+                    Map.of(),
+                    1))
+        .hasMessageContaining("throws.jar: topology " + ThrowingTopology.class.getName())
+        .hasMessageContaining("failed to build")
+        .hasMessageContaining("cannot build without its settings");
+    assertThatThrownBy(
+            () ->
+                runtime.deploy(
+                    FixtureJars.jar(dir, "copy.jar", List.of(StockLevelsCopy.class)), Map.of(), 1))
+        .hasMessageContaining("application id " + new StockLevels().applicationId())
+        .hasMessageContaining("already deployed");
+    assertThatThrownBy(
+            () ->
+                runtime.deploy(
+                    FixtureJars.jar(dir, "unnamed.jar", List.of(UnnamedStore.class)), Map.of(), 1))
+        .hasMessageContaining("generated names")
+        .hasMessageContaining("KSTREAM-AGGREGATE-STATE-STORE-");
+    Path notAJar = java.nio.file.Files.writeString(dir.resolve("notes.jar"), "not a jar");
+    assertThatThrownBy(() -> runtime.deploy(notAJar, Map.of(), 1))
+        .hasMessageContaining("is not a jar");
+
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::name)
+        .containsExactly("stock-levels");
+    String product = uuid();
+    send(product, bytes(adjusted(product, 1)), uuid());
+    producer.flush();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(query("stock-adjustments", product).path("value").asLong())
+                    .isEqualTo(1));
+
+    assertThat(runtime.undeploy("stock-levels")).isPresent();
+    assertThat(runtime.deployments()).isEmpty();
+    assertThat(get("/v1/stores/stock-adjustments/keys/" + product).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void deploysOverHttp() throws Exception {
+    byte[] jar =
+        java.nio.file.Files.readAllBytes(
+            FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)));
+    HttpResponse<String> deployed =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(runtime.url() + "/v1/deployments?jar=stock.jar&instances=2"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(jar))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+    assertThat(JSON.readTree(deployed.body()).get(0).path("instances").asInt()).isEqualTo(2);
+
+    HttpResponse<String> again =
+        http.send(
+            HttpRequest.newBuilder(URI.create(runtime.url() + "/v1/deployments?jar=stock.jar"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(jar))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(400);
+    assertThat(again.body()).contains("already runs");
+
+    await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
+    HttpResponse<String> undeployed =
+        http.send(
+            HttpRequest.newBuilder(URI.create(runtime.url() + "/v1/deployments/stock-levels"))
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(undeployed.statusCode()).isEqualTo(200);
+  }
+
+  private JsonNode query(String store, String key) throws Exception {
+    HttpResponse<String> response = get("/v1/stores/" + store + "/keys/" + key);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(runtime.url() + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static double metricValue(String scrape, String name) {
+    return scrape
+        .lines()
+        .filter(line -> !line.startsWith("#") && line.contains(name))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  private void send(String key, byte[] value, String id) {
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(input, key, value);
+    record.headers().add(EventHeaders.ID, id.getBytes(StandardCharsets.UTF_8));
+    producer.send(record);
+  }
+
+  private byte[] bytes(StockAdjusted event) {
+    return events.serializer().serialize(input, event);
+  }
+
+  private static StockAdjusted adjusted(String product, int stock) {
+    return StockAdjusted.newBuilder()
+        .setProductId(UUID.fromString(product))
+        .setStock(stock)
+        .setAdjustedAt(Instant.parse("2026-01-01T00:00:00Z"))
+        .build();
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(
+      TestKafka kafka, String topic, int atLeast) {
+    Properties props = kafka.consumerProperties("dlq-reader");
+    props.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    props.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    props.put("auto.offset.reset", "earliest");
+    props.put("isolation.level", "read_committed");
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (records.size() < atLeast && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+      }
+    }
+    return records;
+  }
+
+  private static String header(ConsumerRecord<?, ?> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static String uuid() {
+    return UUID.randomUUID().toString();
+  }
+}
