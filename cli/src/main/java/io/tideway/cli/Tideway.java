@@ -2,6 +2,7 @@ package io.tideway.cli;
 
 import io.tideway.deploy.platform.PlatformSetupException;
 import io.tideway.schemas.client.RegistryException;
+import io.tideway.topology.runtime.RuntimeClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -24,6 +25,10 @@ import picocli.CommandLine.ParseResult;
       UpCommand.class,
       RegistryCommand.class,
       RelayCommand.class,
+      DeployCommand.class,
+      DeploymentsCommand.class,
+      UndeployCommand.class,
+      QueryCommand.class,
       SchemasCommand.class,
       LoadtestCommand.class,
       CommandLine.HelpCommand.class
@@ -65,6 +70,10 @@ public final class Tideway {
       if (e instanceof RegistryException r) {
         cmd.getErr().println(command + ": " + r.getMessage() + " (error " + r.errorCode() + ")");
         return r.httpStatus() < 500 ? BAD_INPUT : 1;
+      }
+      if (e instanceof RuntimeClient.RuntimeError r) {
+        cmd.getErr().println(command + ": " + r.getMessage());
+        return r.status() >= 400 && r.status() < 500 ? BAD_INPUT : 1;
       }
       CommandLogs.log().error("{} failed", command, e);
       cmd.getErr().println(command + " failed: " + e + " (details in " + CommandLogs.file() + ")");

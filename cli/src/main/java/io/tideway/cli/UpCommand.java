@@ -60,6 +60,15 @@ final class UpCommand implements Callable<Integer> {
   private int relayPort;
 
   @Option(
+      names = "--query-port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_QUERY_PORT:-8084}",
+      description =
+          "The topology runtime's port on 127.0.0.1: deployments, interactive queries, health and"
+              + " metrics (default: ${DEFAULT-VALUE}).")
+  private int queryPort;
+
+  @Option(
       names = "--no-relay",
       description =
           "Run no outbox relay: one runs elsewhere, e.g. 'tideway relay' in another terminal.")
@@ -73,7 +82,13 @@ final class UpCommand implements Callable<Integer> {
     out.flush();
     LocalPlatform.Settings settings =
         new LocalPlatform.Settings(
-            dataDir.path(), fresh, kafkaPort, postgresPort, registryPort, noRelay ? -1 : relayPort);
+            dataDir.path(),
+            fresh,
+            kafkaPort,
+            postgresPort,
+            registryPort,
+            noRelay ? -1 : relayPort,
+            queryPort);
     LocalPlatform platform =
         new LocalPlatform(
             settings,
@@ -121,14 +136,15 @@ final class UpCommand implements Callable<Integer> {
 
   private String readyLine(PlatformEndpoints endpoints, double seconds) {
     return String.format(
-        "Tideway is ready in %.1f s: kafka %s, postgres %s (user %s), registry %s, relay %s;"
-            + " endpoints in %s",
+        "Tideway is ready in %.1f s: kafka %s, postgres %s (user %s), registry %s, relay %s,"
+            + " query %s; endpoints in %s",
         seconds,
         endpoints.kafka().bootstrap(),
         endpoints.postgres().jdbcUrl(),
         endpoints.postgres().user(),
         endpoints.registry().url(),
         endpoints.relay() == null ? "not run" : endpoints.relay().url(),
+        endpoints.query().url(),
         dataDir.path().resolve(PlatformEndpoints.FILE_NAME));
   }
 }

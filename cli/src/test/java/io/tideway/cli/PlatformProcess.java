@@ -61,6 +61,8 @@ final class PlatformProcess implements AutoCloseable {
     command.add(String.valueOf(LoopbackPorts.pickFree()));
     command.add("--relay-port");
     command.add(String.valueOf(LoopbackPorts.pickFree()));
+    command.add("--query-port");
+    command.add(String.valueOf(LoopbackPorts.pickFree()));
     command.addAll(List.of(extra));
     return new PlatformProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
   }

@@ -7,6 +7,7 @@ import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.embedded.LoopbackPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -38,6 +39,7 @@ import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.tools.TopicCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** {@code tideway up} as a new user meets it, each part real, run as a separate process. */
 class UpCommandIT {
@@ -85,6 +87,7 @@ class UpCommandIT {
       assertThat(subjects.statusCode()).isEqualTo(200);
       assertThat(subjects.body()).isEqualTo("[]");
       assertThatTheRelayStreamsTheServicesOutboxes(endpoints);
+      assertThatTheRuntimeAnswers(dataDir);
       postmasterPid = postmasterPid();
 
       // then a second platform on the same data directory is refused, and the first keeps serving
@@ -258,7 +261,27 @@ class UpCommandIT {
         "--postgres-port",
         String.valueOf(postgresPort),
         "--registry-port",
+        String.valueOf(LoopbackPorts.pickFree()),
+        "--query-port",
         String.valueOf(LoopbackPorts.pickFree()));
+  }
+
+  /** The runtime is ready with no deployment, and the CLI finds it through endpoints.json. */
+  private static void assertThatTheRuntimeAnswers(Path dataDir) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    CommandLine cli = Tideway.commandLine();
+    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+
+    assertThat(cli.execute("deployments", "--data-dir", dataDir.toString()))
+        .as(err.toString(StandardCharsets.UTF_8))
+        .isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("NAME").contains("APPLICATION ID");
+    assertThat(cli.execute("undeploy", "no-such-view", "--data-dir", dataDir.toString()))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("tideway undeploy: No deployment named no-such-view");
   }
 
   /** A row committed to the customer service's outbox arrives on customer.events. */

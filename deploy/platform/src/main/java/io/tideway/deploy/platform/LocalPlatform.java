@@ -12,6 +12,9 @@ import io.tideway.outbox.relay.OutboxSource;
 import io.tideway.outbox.relay.RelayHttpEndpoint;
 import io.tideway.outbox.relay.RelaySettings;
 import io.tideway.schemas.registry.SchemaRegistryServer;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.topology.runtime.RuntimeSettings;
+import io.tideway.topology.runtime.TopologyRuntime;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -64,6 +67,8 @@ public final class LocalPlatform implements AutoCloseable {
    * @param registryPort the schema registry's HTTP port on loopback
    * @param relayPort the outbox relay's health and metrics port on loopback, or {@code -1} to run
    *     no relay (one runs elsewhere, e.g. {@code tideway relay})
+   * @param queryPort the topology runtime's port on loopback: deployments, interactive queries,
+   *     health and metrics
    */
   public record Settings(
       Path dataDir,
@@ -71,7 +76,8 @@ public final class LocalPlatform implements AutoCloseable {
       int kafkaPort,
       int postgresPort,
       int registryPort,
-      int relayPort) {
+      int relayPort,
+      int queryPort) {
     public Settings {
       dataDir = dataDir.toAbsolutePath().normalize();
     }
@@ -211,6 +217,20 @@ public final class LocalPlatform implements AutoCloseable {
       progress.accept("Outbox relay is streaming (" + seconds(start) + ")");
     }
 
+    start = System.nanoTime();
+    progress.accept("Starting the topology runtime on 127.0.0.1:" + settings.queryPort() + " ...");
+    TopologyRuntime runtime =
+        TopologyRuntime.start(
+            RuntimeSettings.of(kafka.bootstrapServers(), dataDir.resolve("runtime"))
+                .withHttp("127.0.0.1", settings.queryPort())
+                .withInstanceName("local")
+                .withReplicationFactor((short) 1)
+                .withDeploymentDefaults(
+                    Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url())),
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    running.push(runtime);
+    progress.accept("Topology runtime is up (" + seconds(start) + ")");
+
     endpoints =
         new PlatformEndpoints(
             new PlatformEndpoints.Kafka(kafka.bootstrapServers()),
@@ -218,7 +238,7 @@ public final class LocalPlatform implements AutoCloseable {
                 postgres.jdbcUrl("postgres"), EmbeddedPostgresServer.SUPERUSER),
             new PlatformEndpoints.Http(registry.url()),
             relay,
-            null,
+            new PlatformEndpoints.Http(runtime.url()),
             Map.of());
     endpoints.writeTo(dataDir);
     running.push(() -> PlatformEndpoints.deleteFrom(dataDir));
@@ -297,15 +317,20 @@ public final class LocalPlatform implements AutoCloseable {
   private void checkPorts() {
     Set<Integer> ports =
         new HashSet<>(
-            List.of(settings.kafkaPort(), settings.postgresPort(), settings.registryPort()));
+            List.of(
+                settings.kafkaPort(),
+                settings.postgresPort(),
+                settings.registryPort(),
+                settings.queryPort()));
     boolean relay = settings.relayPort() != -1;
     if (relay) {
       ports.add(settings.relayPort());
     }
-    if (ports.size() < (relay ? 4 : 3)) {
+    if (ports.size() < (relay ? 5 : 4)) {
       throw new PlatformSetupException(
-          "Kafka, PostgreSQL, the schema registry and the outbox relay need a port each: change"
-              + " --kafka-port, --postgres-port, --registry-port or --relay-port");
+          "Kafka, PostgreSQL, the schema registry, the outbox relay and the topology runtime need"
+              + " a port each: change --kafka-port, --postgres-port, --registry-port,"
+              + " --relay-port or --query-port");
     }
     checkPort(settings.kafkaPort(), "Kafka", "--kafka-port");
     checkPort(settings.postgresPort(), "PostgreSQL", "--postgres-port");
@@ -313,6 +338,7 @@ public final class LocalPlatform implements AutoCloseable {
     if (relay) {
       checkPort(settings.relayPort(), "the outbox relay", "--relay-port");
     }
+    checkPort(settings.queryPort(), "the topology runtime", "--query-port");
   }
 
   private static void checkPort(int port, String part, String flag) {

@@ -11,11 +11,10 @@ import io.tideway.topology.runtime.errors.DeadLetterDeserializationHandler;
 import io.tideway.topology.runtime.errors.DeadLetterProcessingHandler;
 import io.tideway.topology.runtime.errors.DeadLetterProductionHandler;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -28,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One deployed topology: its provider's {@link Topology} running as {@code instances} Kafka Streams
- * clients of one application in this runtime, each with its own state directory and static group
- * membership id.
+ * One deployed topology: its provider's {@link Topology} running as one Kafka Streams client of its
+ * application, with {@code instances} stream threads, its own state directory and a static group
+ * membership id. More parallelism across machines comes from more runtimes: each is one member of
+ * the application's group, and its HTTP address is the client's {@code application.server}.
  */
 final class Deployment {
 
@@ -42,8 +42,9 @@ final class Deployment {
   private final DeploymentContext context;
   private final Topology topology;
   private final Set<String> stores;
-  private final List<KafkaStreams> instances = new ArrayList<>();
-  private final List<KafkaStreamsMetrics> metrics = new ArrayList<>();
+  private KafkaStreams streams;
+  private KafkaStreamsMetrics metrics;
+  private int threads;
 
   Deployment(
       TopologyProvider provider, TopologyJar jar, DeploymentContext context, Topology topology) {
@@ -79,13 +80,19 @@ final class Deployment {
     return stores;
   }
 
-  List<KafkaStreams> instances() {
-    return instances;
+  /** The running client, or null before {@link #start} and after {@link #close}. */
+  KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Stream threads the client was started with. */
+  int threads() {
+    return threads;
   }
 
   /**
-   * The Streams configuration of instance {@code index}: the platform's defaults, then the
-   * deployment's settings, then what the runtime must own (ids, directories, handlers).
+   * The Streams configuration: the platform's defaults, then the deployment's settings, then what
+   * the runtime must own (ids, directories, handlers, threads).
    */
   static Properties streamsConfig(
       RuntimeSettings runtime,
@@ -94,7 +101,7 @@ final class Deployment {
       String applicationId,
       Map<String, Object> settings,
       DeadLetterCount deadLetters,
-      int index) {
+      int threads) {
     Properties props = new Properties();
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, runtime.standbyReplicas());
@@ -110,13 +117,12 @@ final class Deployment {
     props.putAll(settings);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers());
-    props.put(
-        StreamsConfig.STATE_DIR_CONFIG,
-        runtime.stateDir().resolve(applicationId).resolve(String.valueOf(index)).toString());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, runtime.stateDir().resolve(applicationId).toString());
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
     props.put(
         StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-        applicationId + "-" + instanceName + "-" + index);
+        applicationId + "-" + instanceName);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
     props.put(
         StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
         Topics.deadLetters(applicationId).name());
@@ -124,60 +130,58 @@ final class Deployment {
     return props;
   }
 
-  /** Starts every instance; on failure, closes those already started. */
-  void start(List<Properties> configs, MeterRegistry meters) {
+  /** Starts the client; on failure, closes it again. */
+  void start(Properties config, MeterRegistry meters) {
+    threads = Integer.parseInt(config.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG).toString());
+    streams = new KafkaStreams(topology, config);
     try {
-      for (int i = 0; i < configs.size(); i++) {
-        KafkaStreams streams = new KafkaStreams(topology, configs.get(i));
-        String instance = String.valueOf(i);
-        streams.setUncaughtExceptionHandler(
-            e -> {
-              log.error(
-                  "Stream thread of {} (instance {}) failed; replacing it", name(), instance, e);
-              return StreamThreadExceptionResponse.REPLACE_THREAD;
-            });
-        streams.setStateListener(
-            (now, before) -> log.info("{} instance {}: {} -> {}", name(), instance, before, now));
-        KafkaStreamsMetrics bound =
-            new KafkaStreamsMetrics(streams, Tags.of("deployment", name(), "instance", instance));
-        bound.bindTo(meters);
-        metrics.add(bound);
-        instances.add(streams);
-        streams.start();
-      }
+      streams.setUncaughtExceptionHandler(
+          e -> {
+            log.error("A stream thread of {} failed; replacing it", name(), e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+          });
+      streams.setStateListener((now, before) -> log.info("{}: {} -> {}", name(), before, now));
+      // Operators add their metrics when their tasks start: look for new ones every few seconds.
+      metrics =
+          new KafkaStreamsMetrics(
+              streams,
+              Tags.of("deployment", name()),
+              Executors.newSingleThreadScheduledExecutor(
+                  task -> {
+                    Thread thread = new Thread(task, "tideway-metrics-" + name());
+                    thread.setDaemon(true);
+                    return thread;
+                  }),
+              METRICS_REFRESH);
+      metrics.bindTo(meters);
+      streams.start();
     } catch (RuntimeException e) {
       close(Duration.ofSeconds(30), true);
       throw e;
     }
   }
 
-  /**
-   * The deployment's state: {@code RUNNING} when every instance runs, else the first instance's
-   * state that is not {@code RUNNING} ({@code REBALANCING}, {@code ERROR}, …).
-   */
+  /** The client's state: {@code RUNNING}, {@code REBALANCING}, {@code ERROR}, … */
   String state() {
-    for (KafkaStreams streams : instances) {
-      KafkaStreams.State state = streams.state();
-      if (state != KafkaStreams.State.RUNNING) {
-        return state.name();
-      }
-    }
-    return instances.isEmpty() ? "NOT_RUNNING" : KafkaStreams.State.RUNNING.name();
+    KafkaStreams client = streams;
+    return client == null ? KafkaStreams.State.NOT_RUNNING.name() : client.state().name();
   }
 
-  /** Records still to be read across the input partitions this deployment's instances own. */
+  /** Records still to be read across the input partitions this client owns. */
   long lag() {
+    KafkaStreams client = streams;
+    if (client == null) {
+      return 0;
+    }
     long lag = 0;
-    for (KafkaStreams streams : instances) {
-      for (Map.Entry<MetricName, ? extends Metric> entry : streams.metrics().entrySet()) {
-        MetricName name = entry.getKey();
-        if (name.name().equals("records-lag")
-            && name.group().equals("consumer-fetch-manager-metrics")
-            && !name.tags().getOrDefault("client-id", "").contains("restore-consumer")) {
-          Object value = entry.getValue().metricValue();
-          if (value instanceof Number && !Double.isNaN(((Number) value).doubleValue())) {
-            lag += ((Number) value).longValue();
-          }
+    for (Map.Entry<MetricName, ? extends Metric> entry : client.metrics().entrySet()) {
+      MetricName name = entry.getKey();
+      if (name.name().equals("records-lag")
+          && name.group().equals("consumer-fetch-manager-metrics")
+          && !name.tags().getOrDefault("client-id", "").contains("restore-consumer")) {
+        Object value = entry.getValue().metricValue();
+        if (value instanceof Number && !Double.isNaN(((Number) value).doubleValue())) {
+          lag += ((Number) value).longValue();
         }
       }
     }
@@ -185,26 +189,28 @@ final class Deployment {
   }
 
   /**
-   * Stops every instance, waiting up to {@code timeout} for each to commit and close.
+   * Stops the client, waiting up to {@code timeout} for it to commit and close.
    *
-   * @param leaveGroup whether the instances leave the group at once (undeploy), or stay members
-   *     until their session times out (a restart, which then moves no partition)
+   * @param leaveGroup whether it leaves the group at once (undeploy), or stays a member until its
+   *     session times out (a restart, which then moves no partition)
    */
   void close(Duration timeout, boolean leaveGroup) {
-    CloseOptions options =
-        CloseOptions.timeout(timeout)
-            .withGroupMembershipOperation(
-                leaveGroup
-                    ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
-                    : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP);
-    for (KafkaStreams streams : instances) {
+    if (streams != null) {
+      CloseOptions options =
+          CloseOptions.timeout(timeout)
+              .withGroupMembershipOperation(
+                  leaveGroup
+                      ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                      : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP);
       if (!streams.close(options)) {
         log.warn("{} did not close within {}", name(), timeout);
       }
+      streams = null;
     }
-    metrics.forEach(KafkaStreamsMetrics::close);
-    metrics.clear();
-    instances.clear();
+    if (metrics != null) {
+      metrics.close();
+      metrics = null;
+    }
     context.close();
   }
 }

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code GET /v1/deployments}; {@code POST /v1/deployments?jar=<file name>&instances=N
- *       &settings=<properties text>} with the jar's bytes as the body; {@code DELETE
- *       /v1/deployments/{name}};
+ *       &settings=<properties text>[&dryRun=true]} with the jar's bytes as the body; {@code GET}
+ *       and {@code DELETE /v1/deployments/{name}};
  *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]};
  *   <li>{@code GET /health/live}; {@code GET /health/ready}, {@code 200} only when every deployment
  *       is {@code RUNNING}; {@code GET /metrics}, Prometheus text.
@@ -64,6 +64,7 @@ final class RuntimeHttp implements AutoCloseable {
                   "/v1/deployments",
                   ctx -> ctx.result(json.writeValueAsString(runtime.deployments())));
               r.post("/v1/deployments", routes::deploy);
+              r.get("/v1/deployments/{name}", routes::deployment);
               r.delete("/v1/deployments/{name}", routes::undeploy);
               r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
               r.get("/v1/stores/{store}/keys/{key}", routes::get);
@@ -119,7 +120,19 @@ final class RuntimeHttp implements AutoCloseable {
       int instances = intParam(ctx, "instances", 1);
       Path jar = runtime.keepJar(ctx.queryParam("jar"), ctx.bodyAsBytes());
       Map<String, String> settings = DeploymentSettings.parse(ctx.queryParam("settings"));
-      ctx.status(201).result(json.writeValueAsString(runtime.deploy(jar, settings, instances)));
+      boolean dryRun = Boolean.parseBoolean(ctx.queryParam("dryRun"));
+      ctx.status(dryRun ? 200 : 201)
+          .result(json.writeValueAsString(runtime.deploy(jar, settings, instances, dryRun)));
+    }
+
+    void deployment(Context ctx) throws IOException {
+      String name = ctx.pathParam("name");
+      var found = runtime.deployments().stream().filter(d -> d.name().equals(name)).findFirst();
+      if (found.isEmpty()) {
+        ctx.status(404).result(error(json, "No deployment named " + name));
+      } else {
+        ctx.result(json.writeValueAsString(found.get()));
+      }
     }
 
     void undeploy(Context ctx) throws IOException {

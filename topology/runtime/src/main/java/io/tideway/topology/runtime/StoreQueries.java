@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -79,30 +78,32 @@ final class StoreQueries {
       return error(404, "No store named " + store);
     }
     Deployment deployment = owner.get();
-    List<KafkaStreams> instances = deployment.instances();
-    if (instances.isEmpty()) {
+    KafkaStreams streams = deployment.streams();
+    if (streams == null) {
       return unavailable(store, "its deployment is stopping");
     }
     KeyQueryMetadata metadata;
     try {
-      metadata = instances.get(0).queryMetadataForKey(store, key, KEYS);
+      metadata = streams.queryMetadataForKey(store, key, KEYS);
     } catch (RuntimeException e) {
       return unavailable(store, "its deployment is not running: " + e.getMessage());
     }
-    if (metadata == null || metadata == KeyQueryMetadata.NOT_AVAILABLE) {
+    if (metadata == null
+        || metadata == KeyQueryMetadata.NOT_AVAILABLE
+        || metadata.activeHost().port() < 0) {
       return allowStale
-          ? local(deployment, store, key, -1, true)
+          ? local(streams, store, key, -1, true)
           : unavailable(store, "the owner of key " + key + " is not known yet (rebalancing)");
     }
     int partition = metadata.partition();
     if (self.equals(metadata.activeHost())) {
-      Answer active = local(deployment, store, key, partition, false);
+      Answer active = local(streams, store, key, partition, false);
       return active.status() == 503 && allowStale
-          ? local(deployment, store, key, partition, true)
+          ? local(streams, store, key, partition, true)
           : active;
     }
     if (allowStale && metadata.standbyHosts().contains(self)) {
-      return local(deployment, store, key, partition, true);
+      return local(streams, store, key, partition, true);
     }
     if (forwarded) {
       return unavailable(store, "the owner of key " + key + " moved (rebalancing)");
@@ -110,47 +111,38 @@ final class StoreQueries {
     return forward(metadata.activeHost(), store, key, allowStale);
   }
 
-  private Answer local(
-      Deployment deployment, String store, String key, int partition, boolean stale)
+  private Answer local(KafkaStreams streams, String store, String key, int partition, boolean stale)
       throws IOException {
-    String reason = "no local instance hosts its partition";
-    boolean failed = false;
-    for (KafkaStreams streams : deployment.instances()) {
-      StateQueryRequest<Object> request =
-          StateQueryRequest.inStore(store).withQuery(KeyQuery.<String, Object>withKey(key));
-      if (partition >= 0) {
-        request = request.withPartitions(Set.of(partition));
-      }
-      if (!stale) {
-        request = request.requireActive();
-      }
-      StateQueryResult<Object> result;
-      try {
-        result = streams.query(request);
-      } catch (RuntimeException e) {
-        failed = true;
-        reason = e.getMessage();
-        continue;
-      }
-      for (var entry : result.getPartitionResults().entrySet()) {
-        QueryResult<Object> answer = entry.getValue();
-        if (!answer.isSuccess()) {
-          failed = true;
-          reason = answer.getFailureReason() + ": " + answer.getFailureMessage();
-        } else if (answer.getResult() != null) {
-          ObjectNode body = json.createObjectNode();
-          body.put("store", store).put("key", key);
-          body.set("value", values.render(answer.getResult()));
-          body.put("partition", entry.getKey()).put("host", self.toString()).put("stale", stale);
-          return new Answer(200, json.writeValueAsString(body), 0);
-        } else if (partition >= 0) {
-          return error(404, "No key " + key + " in store " + store);
-        }
+    StateQueryRequest<Object> request =
+        StateQueryRequest.inStore(store).withQuery(KeyQuery.<String, Object>withKey(key));
+    if (partition >= 0) {
+      request = request.withPartitions(Set.of(partition));
+    }
+    if (!stale) {
+      request = request.requireActive();
+    }
+    StateQueryResult<Object> result;
+    try {
+      result = streams.query(request);
+    } catch (RuntimeException e) {
+      return unavailable(store, e.getMessage());
+    }
+    String failure = null;
+    for (var entry : result.getPartitionResults().entrySet()) {
+      QueryResult<Object> answer = entry.getValue();
+      if (!answer.isSuccess()) {
+        failure = answer.getFailureReason() + ": " + answer.getFailureMessage();
+      } else if (answer.getResult() != null) {
+        ObjectNode body = json.createObjectNode();
+        body.put("store", store).put("key", key);
+        body.set("value", values.render(answer.getResult()));
+        body.put("partition", entry.getKey()).put("host", self.toString()).put("stale", stale);
+        return new Answer(200, json.writeValueAsString(body), 0);
       }
     }
-    // Searching every partition (stale reads), a key found nowhere is absent only if all answered.
-    return failed || partition >= 0
-        ? unavailable(store, reason)
+    // A key is absent only when every partition that could hold it answered.
+    return failure != null || result.getPartitionResults().isEmpty()
+        ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
         : error(404, "No key " + key + " in store " + store);
   }
 

@@ -101,12 +101,14 @@ public final class TopologyRuntime implements AutoCloseable {
    * @param jar the topology jar
    * @param deploymentSettings settings over the runtime's defaults: serde, Kafka Streams and
    *     topology settings
-   * @param instances Kafka Streams clients per topology in this runtime
-   * @return the new deployments
+   * @param instances stream threads per topology in this runtime; more runtimes add more
+   * @param dryRun only check the jar: build and check every topology, start none
+   * @return the new deployments; with {@code dryRun}, what would be deployed, in state {@code
+   *     CHECKED}
    * @throws DeploymentException naming the jar and what is wrong with it
    */
   public synchronized List<DeploymentStatus> deploy(
-      Path jar, Map<String, String> deploymentSettings, int instances) {
+      Path jar, Map<String, String> deploymentSettings, int instances, boolean dryRun) {
     if (instances < 1) {
       throw new DeploymentException("Instances must be at least 1, not " + instances);
     }
@@ -135,16 +137,24 @@ public final class TopologyRuntime implements AutoCloseable {
         built.add(build(provider, opened, where, merged));
       }
     } catch (RuntimeException e) {
+      built.forEach(deployment -> deployment.close(CLOSE_TIMEOUT, true));
       opened.close();
       throw e;
+    }
+    if (dryRun) {
+      List<DeploymentStatus> checked =
+          built.stream().map(d -> status(d, "CHECKED", instances)).toList();
+      built.forEach(deployment -> deployment.close(CLOSE_TIMEOUT, true));
+      opened.close();
+      return checked;
     }
     List<DeploymentStatus> started = new ArrayList<>();
     for (Deployment deployment : built) {
       createTopics(deployment);
-      deployment.start(configs(deployment, merged, instances), meters);
+      deployment.start(config(deployment, merged, instances), meters);
       deployments.put(deployment.name(), deployment);
       log.info(
-          "Deployed {} ({}) from {} with {} instance(s)",
+          "Deployed {} ({}) from {} with {} stream thread(s)",
           deployment.name(),
           deployment.applicationId(),
           jar.getFileName(),
@@ -257,12 +267,11 @@ public final class TopologyRuntime implements AutoCloseable {
     return new Deployment(provider, jar, context, topology);
   }
 
-  private List<Properties> configs(Deployment deployment, Map<String, Object> merged, int count) {
+  private Properties config(Deployment deployment, Map<String, Object> merged, int threads) {
     String instanceName =
         settings.instanceName() != null
             ? settings.instanceName()
             : settings.host() + "-" + http.port();
-    String applicationServer = settings.host() + ":" + http.port();
     DeadLetterCount deadLetters =
         stage ->
             Counter.builder("tideway.topology.dead.letters")
@@ -270,19 +279,14 @@ public final class TopologyRuntime implements AutoCloseable {
                 .tags("deployment", deployment.name(), "stage", stage)
                 .register(meters)
                 .increment();
-    List<Properties> configs = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      configs.add(
-          Deployment.streamsConfig(
-              settings,
-              instanceName,
-              applicationServer,
-              deployment.applicationId(),
-              merged,
-              deadLetters,
-              i));
-    }
-    return configs;
+    return Deployment.streamsConfig(
+        settings,
+        instanceName,
+        settings.host() + ":" + http.port(),
+        deployment.applicationId(),
+        merged,
+        deadLetters,
+        threads);
   }
 
   /** Creates the dead-letter topic and any catalogue topic the provider reads or writes. */
@@ -328,11 +332,15 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   private static DeploymentStatus status(Deployment deployment) {
+    return status(deployment, deployment.state(), deployment.threads());
+  }
+
+  private static DeploymentStatus status(Deployment deployment, String state, int instances) {
     return new DeploymentStatus(
         deployment.name(),
         deployment.applicationId(),
-        deployment.state(),
-        deployment.instances().size(),
+        state,
+        instances,
         deployment.lag(),
         deployment.jar().path().getFileName().toString(),
         List.copyOf(deployment.stores()));

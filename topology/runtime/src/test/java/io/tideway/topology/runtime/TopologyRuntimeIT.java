@@ -106,7 +106,8 @@ class TopologyRuntimeIT {
 
   @Test
   void countsEachEventOnceThoughEveryEventArrivesThreeTimesAndAnswersQueries() throws Exception {
-    runtime.deploy(FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1);
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false);
     List<String> products = List.of(uuid(), uuid(), uuid());
     for (int round = 0; round < 4; round++) {
       for (String product : products) {
@@ -151,7 +152,8 @@ class TopologyRuntimeIT {
 
   @Test
   void sendsPoisonPillsToTheDeadLetterTopicAndKeepsProcessing(TestKafka kafka) throws Exception {
-    runtime.deploy(FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1);
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false);
     String product = uuid();
     byte[] valid = bytes(adjusted(product, 5));
     byte[] wrongMagic = valid.clone();
@@ -201,10 +203,11 @@ class TopologyRuntimeIT {
 
   @Test
   void refusesBadJarsWithClearErrorsAndLeavesRunningDeploymentsAlone() throws Exception {
-    runtime.deploy(FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1);
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false);
 
     assertThatThrownBy(
-            () -> runtime.deploy(FixtureJars.jar(dir, "empty.jar", List.of()), Map.of(), 1))
+            () -> runtime.deploy(FixtureJars.jar(dir, "empty.jar", List.of()), Map.of(), 1, false))
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("empty.jar offers no topology");
     assertThatThrownBy(
@@ -212,24 +215,31 @@ class TopologyRuntimeIT {
                 runtime.deploy(
                     FixtureJars.jar(dir, "throws.jar", List.of(ThrowingTopology.class)),
                     Map.of(),
-                    1))
+                    1,
+                    false))
         .hasMessageContaining("throws.jar: topology " + ThrowingTopology.class.getName())
         .hasMessageContaining("failed to build")
         .hasMessageContaining("cannot build without its settings");
     assertThatThrownBy(
             () ->
                 runtime.deploy(
-                    FixtureJars.jar(dir, "copy.jar", List.of(StockLevelsCopy.class)), Map.of(), 1))
+                    FixtureJars.jar(dir, "copy.jar", List.of(StockLevelsCopy.class)),
+                    Map.of(),
+                    1,
+                    false))
         .hasMessageContaining("application id " + new StockLevels().applicationId())
         .hasMessageContaining("already deployed");
     assertThatThrownBy(
             () ->
                 runtime.deploy(
-                    FixtureJars.jar(dir, "unnamed.jar", List.of(UnnamedStore.class)), Map.of(), 1))
+                    FixtureJars.jar(dir, "unnamed.jar", List.of(UnnamedStore.class)),
+                    Map.of(),
+                    1,
+                    false))
         .hasMessageContaining("generated names")
         .hasMessageContaining("KSTREAM-AGGREGATE-STATE-STORE-");
     Path notAJar = java.nio.file.Files.writeString(dir.resolve("notes.jar"), "not a jar");
-    assertThatThrownBy(() -> runtime.deploy(notAJar, Map.of(), 1))
+    assertThatThrownBy(() -> runtime.deploy(notAJar, Map.of(), 1, false))
         .hasMessageContaining("is not a jar");
 
     assertThat(runtime.deployments())
@@ -251,37 +261,39 @@ class TopologyRuntimeIT {
   }
 
   @Test
-  void deploysOverHttp() throws Exception {
-    byte[] jar =
-        java.nio.file.Files.readAllBytes(
-            FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)));
-    HttpResponse<String> deployed =
-        http.send(
-            HttpRequest.newBuilder(
-                    URI.create(runtime.url() + "/v1/deployments?jar=stock.jar&instances=2"))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(jar))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
-    assertThat(JSON.readTree(deployed.body()).get(0).path("instances").asInt()).isEqualTo(2);
+  void deploysChecksQueriesAndUndeploysThroughTheClient() throws Exception {
+    RuntimeClient client = new RuntimeClient(runtime.url());
+    Path jar = FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class));
 
-    HttpResponse<String> again =
-        http.send(
-            HttpRequest.newBuilder(URI.create(runtime.url() + "/v1/deployments?jar=stock.jar"))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(jar))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(again.statusCode()).isEqualTo(400);
-    assertThat(again.body()).contains("already runs");
+    List<DeploymentStatus> checked = client.deploy(jar, Map.of(), 2, true);
+    assertThat(checked).extracting(DeploymentStatus::state).containsExactly("CHECKED");
+    assertThat(client.deployments()).isEmpty();
 
+    List<DeploymentStatus> deployed =
+        client.deploy(jar, Map.of("commit.interval.ms", "50"), 2, false);
+    assertThat(deployed).extracting(DeploymentStatus::instances).containsExactly(2);
+    assertThatThrownBy(() -> client.deploy(jar, Map.of(), 1, false))
+        .isInstanceOf(RuntimeClient.RuntimeError.class)
+        .hasMessageContaining("already runs");
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
-    HttpResponse<String> undeployed =
-        http.send(
-            HttpRequest.newBuilder(URI.create(runtime.url() + "/v1/deployments/stock-levels"))
-                .DELETE()
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(undeployed.statusCode()).isEqualTo(200);
+
+    String product = uuid();
+    send(product, bytes(adjusted(product, 2)), uuid());
+    producer.flush();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(client.get("stock-adjustments", product, false).path("value").asLong())
+                    .isEqualTo(1));
+    assertThatThrownBy(() -> client.get("stock-adjustments", uuid(), false))
+        .isInstanceOf(RuntimeClient.RuntimeError.class)
+        .hasMessageContaining("No key");
+    assertThat(client.deployment("stock-levels").state()).isEqualTo("RUNNING");
+
+    assertThat(client.undeploy("stock-levels").name()).isEqualTo("stock-levels");
+    assertThatThrownBy(() -> client.undeploy("stock-levels"))
+        .hasMessageContaining("No deployment named stock-levels");
   }
 
   private JsonNode query(String store, String key) throws Exception {

@@ -1,0 +1,164 @@
+package io.tideway.topology.runtime;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A client of a runtime's HTTP API, as the {@code tideway deploy}, {@code deployments}, {@code
+ * undeploy} and {@code query} commands use it.
+ */
+public final class RuntimeClient {
+
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(2);
+  private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
+
+  private final String url;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+  private final ObjectMapper json = new ObjectMapper();
+
+  /**
+   * @param url the runtime's base URL, e.g. {@code http://127.0.0.1:8084}
+   */
+  public RuntimeClient(String url) {
+    this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** An answer other than success: the HTTP status and the runtime's message. */
+  public static final class RuntimeError extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+    private final int status;
+
+    RuntimeError(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+
+    /** The HTTP status; 0 when the runtime did not answer. */
+    public int status() {
+      return status;
+    }
+  }
+
+  /**
+   * Deploys a jar.
+   *
+   * @param settings the deployment's settings, or empty
+   * @param dryRun only check the jar
+   */
+  public List<DeploymentStatus> deploy(
+      Path jar, Map<String, String> settings, int instances, boolean dryRun) throws IOException {
+    StringWriter text = new StringWriter();
+    Properties props = new Properties();
+    props.putAll(settings);
+    props.store(text, null);
+    String query =
+        "?jar="
+            + encode(jar.getFileName().toString())
+            + "&instances="
+            + instances
+            + "&dryRun="
+            + dryRun
+            + "&settings="
+            + encode(text.toString());
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url + "/v1/deployments" + query))
+            .timeout(DEPLOY_TIMEOUT)
+            .header("Content-Type", "application/java-archive")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(jar)))
+            .build();
+    return json.readValue(send(request).body(), new TypeReference<>() {});
+  }
+
+  /** Every deployment of the runtime. */
+  public List<DeploymentStatus> deployments() throws IOException {
+    return json.readValue(send(get("/v1/deployments")).body(), new TypeReference<>() {});
+  }
+
+  /** One deployment. */
+  public DeploymentStatus deployment(String name) throws IOException {
+    return json.readValue(
+        send(get("/v1/deployments/" + encode(name))).body(), DeploymentStatus.class);
+  }
+
+  /** Stops a deployment and returns it as it was. */
+  public DeploymentStatus undeploy(String name) throws IOException {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url + "/v1/deployments/" + encode(name)))
+            .timeout(DEPLOY_TIMEOUT)
+            .DELETE()
+            .build();
+    return json.readValue(send(request).body(), DeploymentStatus.class);
+  }
+
+  /**
+   * A key's entry in a store, as the runtime renders it. While the store cannot answer (a
+   * rebalance, a restore) the lookup is retried each second, for up to 30 s.
+   */
+  public JsonNode get(String store, String key, boolean allowStale) throws IOException {
+    HttpRequest request =
+        get("/v1/stores/" + encode(store) + "/keys/" + encode(key) + "?allowStale=" + allowStale);
+    long deadline = System.nanoTime() + QUERY_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return json.readTree(send(request).body());
+      } catch (RuntimeError e) {
+        if (e.status() != 503 || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("Interrupted waiting for " + request.uri(), e);
+      }
+    }
+  }
+
+  private HttpRequest get(String path) {
+    return HttpRequest.newBuilder(URI.create(url + path)).timeout(QUERY_TIMEOUT).GET().build();
+  }
+
+  private HttpResponse<String> send(HttpRequest request) throws IOException {
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (java.net.ConnectException e) {
+      throw new RuntimeError(0, "No topology runtime answers at " + url + " (is the platform up?)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted waiting for " + request.uri(), e);
+    }
+    if (response.statusCode() >= 300) {
+      String message = response.body();
+      try {
+        message = json.readTree(response.body()).path("error").asText(message);
+      } catch (IOException notJson) {
+        // the body as it is
+      }
+      throw new RuntimeError(response.statusCode(), message);
+    }
+    return response;
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}
