@@ -28,7 +28,10 @@ import picocli.CommandLine.Spec;
           + " META-INF/services/io.tideway.topology.TopologyProvider) to a topology runtime, by"
           + " default the local platform's.",
       "Each runs under exactly_once_v2 with its own state directory; records that fail go to"
-          + " <application id>.dlq. All the jar's topologies are checked before any starts."
+          + " <application id>.dlq. All the jar's topologies are checked before any starts.",
+      "A topology whose name already runs is upgraded in place. A version that drops or renames"
+          + " a store or repartition topic of the one deployed before is refused, naming what"
+          + " changed, unless --reset."
     })
 final class DeployCommand implements Callable<Integer> {
 
@@ -55,8 +58,18 @@ final class DeployCommand implements Callable<Integer> {
   private int instances;
 
   @Option(
+      names = "--reset",
+      description =
+          "Start from scratch: delete the applications' committed offsets, internal topics and"
+              + " local state, and reprocess their inputs. Needed when a new version drops or"
+              + " renames a store or repartition topic of the one deployed before.")
+  private boolean reset;
+
+  @Option(
       names = "--dry-run",
-      description = "Check the jar (load, build, naming, conflicts) and start nothing.")
+      description =
+          "Check the jar (load, build, naming, conflicts, changes against the version deployed"
+              + " before) and start nothing.")
   private boolean dryRun;
 
   @Override
@@ -73,7 +86,7 @@ final class DeployCommand implements Callable<Integer> {
       throw new PlatformSetupException("No jar " + jar);
     }
     RuntimeClient client = runtime.client();
-    List<DeploymentStatus> deployed = client.deploy(jar, settings, instances, dryRun);
+    List<DeploymentStatus> deployed = client.deploy(jar, settings, instances, dryRun, reset);
     PrintWriter out = spec.commandLine().getOut();
     for (DeploymentStatus status : deployed) {
       out.printf(
@@ -83,6 +96,8 @@ final class DeployCommand implements Callable<Integer> {
           status.applicationId(),
           status.instances(),
           status.stores());
+      status.added().forEach(change -> out.println("  + " + change));
+      status.removed().forEach(change -> out.println("  - " + change));
     }
     out.flush();
     return 0;

@@ -38,6 +38,18 @@ public final class Topics {
   /** Outbox rows the relay could not route, with the reason in headers. */
   public static final Topic<byte[], byte[]> OUTBOX_DLQ = rawBytes("outbox.dlq");
 
+  /**
+   * What each application deployed last looks like (its stores and internal topics), keyed by
+   * application id, as JSON: what the runtime compares a new version with. Compacted.
+   */
+  public static final Topic<String, String> DEPLOYMENTS =
+      Topic.of(
+          "_tideway-deployments",
+          1,
+          Map.of("cleanup.policy", "compact"),
+          Serdes::String,
+          Serdes::String);
+
   private Topics() {}
 
   /** The topic of an aggregate's events: {@code <aggregateType>.events}. */

@@ -12,6 +12,8 @@ import java.util.List;
  * @param lag records still to be read on the input partitions it owns here
  * @param jar the file name of the jar it came from
  * @param stores the names of its state stores
+ * @param added stores and repartition topics this version adds to the one recorded before
+ * @param removed stores and repartition topics this version drops (only with a reset)
  */
 public record DeploymentStatus(
     String name,
@@ -20,4 +22,6 @@ public record DeploymentStatus(
     int instances,
     long lag,
     String jar,
-    List<String> stores) {}
+    List<String> stores,
+    List<String> added,
+    List<String> removed) {}

@@ -61,9 +61,11 @@ public final class RuntimeClient {
    *
    * @param settings the deployment's settings, or empty
    * @param dryRun only check the jar
+   * @param reset start the jar's applications from scratch, as {@link TopologyRuntime#deploy} says
    */
   public List<DeploymentStatus> deploy(
-      Path jar, Map<String, String> settings, int instances, boolean dryRun) throws IOException {
+      Path jar, Map<String, String> settings, int instances, boolean dryRun, boolean reset)
+      throws IOException {
     StringWriter text = new StringWriter();
     Properties props = new Properties();
     props.putAll(settings);
@@ -75,6 +77,8 @@ public final class RuntimeClient {
             + instances
             + "&dryRun="
             + dryRun
+            + "&reset="
+            + reset
             + "&settings="
             + encode(text.toString());
     HttpRequest request =

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code GET /v1/deployments}; {@code POST /v1/deployments?jar=<file name>&instances=N
- *       &settings=<properties text>[&dryRun=true]} with the jar's bytes as the body; {@code GET}
- *       and {@code DELETE /v1/deployments/{name}};
+ *       &settings=<properties text>[&dryRun=true][&reset=true]} with the jar's bytes as the body;
+ *       {@code GET} and {@code DELETE /v1/deployments/{name}};
  *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]};
  *   <li>{@code GET /health/live}; {@code GET /health/ready}, {@code 200} only when every deployment
  *       is {@code RUNNING}; {@code GET /metrics}, Prometheus text.
@@ -122,7 +122,14 @@ final class RuntimeHttp implements AutoCloseable {
       Map<String, String> settings = DeploymentSettings.parse(ctx.queryParam("settings"));
       boolean dryRun = Boolean.parseBoolean(ctx.queryParam("dryRun"));
       ctx.status(dryRun ? 200 : 201)
-          .result(json.writeValueAsString(runtime.deploy(jar, settings, instances, dryRun)));
+          .result(
+              json.writeValueAsString(
+                  runtime.deploy(
+                      jar,
+                      settings,
+                      instances,
+                      dryRun,
+                      Boolean.parseBoolean(ctx.queryParam("reset")))));
     }
 
     void deployment(Context ctx) throws IOException {

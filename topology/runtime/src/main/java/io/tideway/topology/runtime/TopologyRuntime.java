@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -31,9 +32,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
@@ -55,13 +58,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopologyRuntime implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(TopologyRuntime.class);
+  private static final Logger logger = LoggerFactory.getLogger(TopologyRuntime.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
   private final RuntimeSettings settings;
   private final PrometheusMeterRegistry meters;
   private final Admin admin;
+  private final DeploymentLog log;
   private final Map<String, Deployment> deployments = new LinkedHashMap<>();
   private RuntimeHttp http;
 
@@ -71,6 +75,7 @@ public final class TopologyRuntime implements AutoCloseable {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     this.admin = Admin.create(props);
+    this.log = new DeploymentLog(settings.bootstrapServers());
   }
 
   /**
@@ -81,12 +86,13 @@ public final class TopologyRuntime implements AutoCloseable {
   public static TopologyRuntime start(RuntimeSettings settings, PrometheusMeterRegistry meters) {
     TopologyRuntime runtime = new TopologyRuntime(settings, meters);
     try {
+      runtime.ensureTopics(Set.of(Topics.DEPLOYMENTS), "the topology runtime");
       runtime.http = RuntimeHttp.start(runtime, meters, settings.host(), settings.port());
     } catch (RuntimeException e) {
       runtime.admin.close();
       throw e;
     }
-    log.info("Topology runtime serving on {}", runtime.url());
+    logger.info("Topology runtime serving on {}", runtime.url());
     return runtime;
   }
 
@@ -96,19 +102,28 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
-   * Deploys every topology of a jar, or none: all are built and checked before any starts.
+   * Deploys every topology of a jar, or none: all are built and checked before any starts. A
+   * topology whose deployment name already runs replaces it (an upgrade): its stores and
+   * repartition topics are compared with the version recorded in {@link Topics#DEPLOYMENTS}, and a
+   * version that drops one is refused unless {@code reset}.
    *
    * @param jar the topology jar
    * @param deploymentSettings settings over the runtime's defaults: serde, Kafka Streams and
    *     topology settings
    * @param instances stream threads per topology in this runtime; more runtimes add more
    * @param dryRun only check the jar: build and check every topology, start none
+   * @param reset start the applications from scratch: their committed offsets, internal topics and
+   *     local state are deleted first, and they reprocess their inputs from the beginning
    * @return the new deployments; with {@code dryRun}, what would be deployed, in state {@code
    *     CHECKED}
    * @throws DeploymentException naming the jar and what is wrong with it
    */
   public synchronized List<DeploymentStatus> deploy(
-      Path jar, Map<String, String> deploymentSettings, int instances, boolean dryRun) {
+      Path jar,
+      Map<String, String> deploymentSettings,
+      int instances,
+      boolean dryRun,
+      boolean reset) {
     if (instances < 1) {
       throw new DeploymentException("Instances must be at least 1, not " + instances);
     }
@@ -117,6 +132,7 @@ public final class TopologyRuntime implements AutoCloseable {
     merged.put("bootstrap.servers", settings.bootstrapServers());
     TopologyJar opened = TopologyJar.open(jar);
     List<Deployment> built = new ArrayList<>();
+    Map<String, TopologyShape> recorded;
     try {
       Set<String> names = new HashSet<>();
       Set<String> applicationIds = new HashSet<>();
@@ -124,17 +140,40 @@ public final class TopologyRuntime implements AutoCloseable {
         String where = jar.getFileName() + ": topology " + provider.getClass().getName();
         String name = checked(provider::name, where, "name");
         String applicationId = checked(provider::applicationId, where, "applicationId");
-        if (deployments.containsKey(name) || !names.add(name)) {
-          throw new DeploymentException(
-              where + ": a deployment named " + name + " already runs; undeploy it first");
+        if (!names.add(name)) {
+          throw new DeploymentException(where + ": another topology of the jar is named " + name);
         }
         if (!applicationIds.add(applicationId)
             || deployments.values().stream()
-                .anyMatch(d -> d.applicationId().equals(applicationId))) {
+                .anyMatch(d -> d.applicationId().equals(applicationId) && !d.name().equals(name))) {
           throw new DeploymentException(
               where + ": application id " + applicationId + " is already deployed");
         }
         built.add(build(provider, opened, where, merged));
+      }
+      recorded = log.latest();
+      List<String> refused = new ArrayList<>();
+      for (Deployment deployment : built) {
+        TopologyShape earlier = recorded.get(deployment.applicationId());
+        if (earlier != null && !reset) {
+          List<String> breaking = shape(deployment).breakingChangesSince(earlier);
+          if (!breaking.isEmpty()) {
+            refused.add(
+                deployment.name()
+                    + " (deployed before from "
+                    + earlier.jar()
+                    + "): "
+                    + String.join("; ", breaking));
+          }
+        }
+      }
+      if (!refused.isEmpty()) {
+        throw new DeploymentException(
+            jar.getFileName()
+                + " breaks what runs: "
+                + String.join(" | ", refused)
+                + ". Deploy with reset to start from scratch (state and offsets are deleted and"
+                + " the inputs reprocessed).");
       }
     } catch (RuntimeException e) {
       built.forEach(deployment -> deployment.close(CLOSE_TIMEOUT, true));
@@ -143,23 +182,37 @@ public final class TopologyRuntime implements AutoCloseable {
     }
     if (dryRun) {
       List<DeploymentStatus> checked =
-          built.stream().map(d -> status(d, "CHECKED", instances)).toList();
+          built.stream().map(d -> status(d, "CHECKED", instances, recorded)).toList();
       built.forEach(deployment -> deployment.close(CLOSE_TIMEOUT, true));
       opened.close();
       return checked;
     }
     List<DeploymentStatus> started = new ArrayList<>();
     for (Deployment deployment : built) {
+      Deployment previous = deployments.remove(deployment.name());
+      if (previous != null) {
+        // Staying in the group lets the new client take over the same static member at once;
+        // a reset must leave, so the group can be deleted.
+        previous.close(CLOSE_TIMEOUT, reset);
+        releaseJar(previous);
+      }
+      if (reset) {
+        resetApplication(deployment, recorded.get(deployment.applicationId()));
+      }
       createTopics(deployment);
       deployment.start(config(deployment, merged, instances), meters);
       deployments.put(deployment.name(), deployment);
-      log.info(
-          "Deployed {} ({}) from {} with {} stream thread(s)",
+      log.record(deployment.applicationId(), shape(deployment));
+      logger.info(
+          "Deployed {} ({}) from {} with {} stream thread(s){}",
           deployment.name(),
           deployment.applicationId(),
           jar.getFileName(),
-          instances);
-      started.add(status(deployment));
+          instances,
+          previous == null
+              ? ""
+              : ", replacing the version from " + previous.jar().path().getFileName());
+      started.add(status(deployment, deployment.state(), instances, recorded));
     }
     return started;
   }
@@ -177,10 +230,8 @@ public final class TopologyRuntime implements AutoCloseable {
     }
     DeploymentStatus last = status(deployment);
     deployment.close(CLOSE_TIMEOUT, true);
-    if (deployments.values().stream().noneMatch(d -> d.jar() == deployment.jar())) {
-      deployment.jar().close();
-    }
-    log.info("Undeployed {}", name);
+    releaseJar(deployment);
+    logger.info("Undeployed {}", name);
     return Optional.of(last);
   }
 
@@ -216,6 +267,67 @@ public final class TopologyRuntime implements AutoCloseable {
   /** Whether every deployment runs; true with none. */
   public synchronized boolean ready() {
     return deployments.values().stream().allMatch(d -> d.state().equals("RUNNING"));
+  }
+
+  /** Closes a stopped deployment's jar unless another deployment still loads from it. */
+  private void releaseJar(Deployment stopped) {
+    if (deployments.values().stream().noneMatch(d -> d.jar() == stopped.jar())) {
+      stopped.jar().close();
+    }
+  }
+
+  /**
+   * Deletes what an application kept, so it starts over: its consumer group (committed offsets),
+   * its changelog and repartition topics, and its local state.
+   */
+  private void resetApplication(Deployment deployment, TopologyShape earlier) {
+    String applicationId = deployment.applicationId();
+    Set<String> internal = new TreeSet<>(shape(deployment).internalTopics(applicationId));
+    if (earlier != null) {
+      internal.addAll(earlier.internalTopics(applicationId));
+    }
+    try {
+      Set<String> existing =
+          admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      internal.retainAll(existing);
+      if (!internal.isEmpty()) {
+        admin.deleteTopics(internal).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      try {
+        admin
+            .deleteConsumerGroups(List.of(applicationId))
+            .all()
+            .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+          throw e;
+        }
+      }
+      deleteRecursively(settings.stateDir().resolve(applicationId));
+    } catch (ExecutionException | TimeoutException | IOException e) {
+      throw new DeploymentException(
+          deployment.name() + ": could not reset application " + applicationId + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DeploymentException("Interrupted resetting " + applicationId, e);
+    }
+    logger.info("Reset {}: deleted its group, topics {} and local state", applicationId, internal);
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+
+  private static TopologyShape shape(Deployment deployment) {
+    return TopologyShape.of(
+        deployment.name(), deployment.jar().path().getFileName().toString(), deployment.topology());
   }
 
   synchronized List<Deployment> running() {
@@ -295,6 +407,11 @@ public final class TopologyRuntime implements AutoCloseable {
     topics.add(Topics.deadLetters(deployment.applicationId()));
     topics.addAll(deployment.provider().inputs());
     topics.addAll(deployment.provider().outputs());
+    ensureTopics(topics, deployment.name());
+  }
+
+  /** Creates the topics that do not exist yet. */
+  private void ensureTopics(Set<Topic<?, ?>> topics, String forWhom) {
     List<NewTopic> wanted =
         topics.stream()
             .map(
@@ -317,7 +434,7 @@ public final class TopologyRuntime implements AutoCloseable {
               } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                   throw new DeploymentException(
-                      deployment.name() + ": cannot create topic " + name + ": " + e.getCause(),
+                      forWhom + ": cannot create topic " + name + ": " + e.getCause(),
                       e.getCause());
                 }
               } catch (InterruptedException e) {
@@ -325,17 +442,18 @@ public final class TopologyRuntime implements AutoCloseable {
                 throw new DeploymentException("Interrupted creating topic " + name, e);
               } catch (TimeoutException e) {
                 throw new DeploymentException(
-                    deployment.name() + ": the cluster did not create topic " + name + " in time",
-                    e);
+                    forWhom + ": the cluster did not create topic " + name + " in time", e);
               }
             });
   }
 
   private static DeploymentStatus status(Deployment deployment) {
-    return status(deployment, deployment.state(), deployment.threads());
+    return status(deployment, deployment.state(), deployment.threads(), Map.of());
   }
 
-  private static DeploymentStatus status(Deployment deployment, String state, int instances) {
+  private static DeploymentStatus status(
+      Deployment deployment, String state, int instances, Map<String, TopologyShape> recorded) {
+    TopologyShape earlier = recorded.get(deployment.applicationId());
     return new DeploymentStatus(
         deployment.name(),
         deployment.applicationId(),
@@ -343,7 +461,9 @@ public final class TopologyRuntime implements AutoCloseable {
         instances,
         deployment.lag(),
         deployment.jar().path().getFileName().toString(),
-        List.copyOf(deployment.stores()));
+        List.copyOf(deployment.stores()),
+        earlier == null ? List.of() : shape(deployment).additionsSince(earlier),
+        earlier == null ? List.of() : shape(deployment).breakingChangesSince(earlier));
   }
 
   static Set<String> stores(Topology topology) {

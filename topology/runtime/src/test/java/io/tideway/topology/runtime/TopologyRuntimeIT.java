@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.contracts.inventory.StockAdjusted;
 import io.tideway.fixtures.StockLevels;
 import io.tideway.fixtures.StockLevelsCopy;
+import io.tideway.fixtures.StockLevelsV2;
 import io.tideway.fixtures.ThrowingTopology;
 import io.tideway.fixtures.UnnamedStore;
 import io.tideway.schemas.client.MockSchemaRegistry;
@@ -107,7 +108,7 @@ class TopologyRuntimeIT {
   @Test
   void countsEachEventOnceThoughEveryEventArrivesThreeTimesAndAnswersQueries() throws Exception {
     runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false);
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
     List<String> products = List.of(uuid(), uuid(), uuid());
     for (int round = 0; round < 4; round++) {
       for (String product : products) {
@@ -153,7 +154,7 @@ class TopologyRuntimeIT {
   @Test
   void sendsPoisonPillsToTheDeadLetterTopicAndKeepsProcessing(TestKafka kafka) throws Exception {
     runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false);
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
     String product = uuid();
     byte[] valid = bytes(adjusted(product, 5));
     byte[] wrongMagic = valid.clone();
@@ -204,10 +205,12 @@ class TopologyRuntimeIT {
   @Test
   void refusesBadJarsWithClearErrorsAndLeavesRunningDeploymentsAlone() throws Exception {
     runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false);
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
 
     assertThatThrownBy(
-            () -> runtime.deploy(FixtureJars.jar(dir, "empty.jar", List.of()), Map.of(), 1, false))
+            () ->
+                runtime.deploy(
+                    FixtureJars.jar(dir, "empty.jar", List.of()), Map.of(), 1, false, false))
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("empty.jar offers no topology");
     assertThatThrownBy(
@@ -216,6 +219,7 @@ class TopologyRuntimeIT {
                     FixtureJars.jar(dir, "throws.jar", List.of(ThrowingTopology.class)),
                     Map.of(),
                     1,
+                    false,
                     false))
         .hasMessageContaining("throws.jar: topology " + ThrowingTopology.class.getName())
         .hasMessageContaining("failed to build")
@@ -226,6 +230,7 @@ class TopologyRuntimeIT {
                     FixtureJars.jar(dir, "copy.jar", List.of(StockLevelsCopy.class)),
                     Map.of(),
                     1,
+                    false,
                     false))
         .hasMessageContaining("application id " + new StockLevels().applicationId())
         .hasMessageContaining("already deployed");
@@ -235,11 +240,12 @@ class TopologyRuntimeIT {
                     FixtureJars.jar(dir, "unnamed.jar", List.of(UnnamedStore.class)),
                     Map.of(),
                     1,
+                    false,
                     false))
         .hasMessageContaining("generated names")
         .hasMessageContaining("KSTREAM-AGGREGATE-STATE-STORE-");
     Path notAJar = java.nio.file.Files.writeString(dir.resolve("notes.jar"), "not a jar");
-    assertThatThrownBy(() -> runtime.deploy(notAJar, Map.of(), 1, false))
+    assertThatThrownBy(() -> runtime.deploy(notAJar, Map.of(), 1, false, false))
         .hasMessageContaining("is not a jar");
 
     assertThat(runtime.deployments())
@@ -265,16 +271,13 @@ class TopologyRuntimeIT {
     RuntimeClient client = new RuntimeClient(runtime.url());
     Path jar = FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class));
 
-    List<DeploymentStatus> checked = client.deploy(jar, Map.of(), 2, true);
+    List<DeploymentStatus> checked = client.deploy(jar, Map.of(), 2, true, false);
     assertThat(checked).extracting(DeploymentStatus::state).containsExactly("CHECKED");
     assertThat(client.deployments()).isEmpty();
 
     List<DeploymentStatus> deployed =
-        client.deploy(jar, Map.of("commit.interval.ms", "50"), 2, false);
+        client.deploy(jar, Map.of("commit.interval.ms", "50"), 2, false, false);
     assertThat(deployed).extracting(DeploymentStatus::instances).containsExactly(2);
-    assertThatThrownBy(() -> client.deploy(jar, Map.of(), 1, false))
-        .isInstanceOf(RuntimeClient.RuntimeError.class)
-        .hasMessageContaining("already runs");
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
 
     String product = uuid();
@@ -282,6 +285,7 @@ class TopologyRuntimeIT {
     producer.flush();
     await()
         .atMost(WAIT)
+        .ignoreExceptionsInstanceOf(RuntimeClient.RuntimeError.class)
         .untilAsserted(
             () ->
                 assertThat(client.get("stock-adjustments", product, false).path("value").asLong())
@@ -294,6 +298,54 @@ class TopologyRuntimeIT {
     assertThat(client.undeploy("stock-levels").name()).isEqualTo("stock-levels");
     assertThatThrownBy(() -> client.undeploy("stock-levels"))
         .hasMessageContaining("No deployment named stock-levels");
+  }
+
+  @Test
+  void upgradesKeepStateAndABreakingUpgradeNeedsAReset() throws Exception {
+    Path v1 = FixtureJars.jar(dir, "stock-v1.jar", List.of(StockLevels.class));
+    Path v2 = FixtureJars.jar(dir, "stock-v2.jar", List.of(StockLevelsV2.class));
+    runtime.deploy(v1, Map.of(), 1, false, false);
+    String product = uuid();
+    send(product, bytes(adjusted(product, 2)), uuid());
+    producer.flush();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(query("stock-adjustments", product).path("value").asLong())
+                    .isEqualTo(1));
+
+    // the same version again replaces the running one and keeps its state: nothing counted twice
+    runtime.deploy(v1, Map.of(), 1, false, false);
+    send(product, bytes(adjusted(product, 3)), uuid());
+    producer.flush();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(query("stock-adjustments", product).path("value").asLong())
+                    .isEqualTo(2));
+
+    // a version that renames the count store would lose it: refused, v1 keeps running
+    assertThatThrownBy(() -> runtime.deploy(v2, Map.of(), 1, false, false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("stock-v2.jar breaks what runs")
+        .hasMessageContaining("deployed before from stock-v1.jar")
+        .hasMessageContaining("store stock-adjustments removed");
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::jar)
+        .containsExactly("stock-v1.jar");
+    List<DeploymentStatus> checked = runtime.deploy(v2, Map.of(), 1, true, true);
+    assertThat(checked.get(0).removed()).anyMatch(change -> change.contains("stock-adjustments"));
+    assertThat(checked.get(0).added()).anyMatch(change -> change.contains("stock-counts"));
+
+    // with a reset it starts from scratch and recomputes from the input
+    runtime.deploy(v2, Map.of(), 1, false, true);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(query("stock-counts", product).path("value").asLong()).isEqualTo(2));
+    assertThat(get("/v1/stores/stock-adjustments/keys/" + product).statusCode()).isEqualTo(404);
   }
 
   private JsonNode query(String store, String key) throws Exception {
