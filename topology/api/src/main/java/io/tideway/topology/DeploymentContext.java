@@ -88,6 +88,11 @@ public final class DeploymentContext implements TopologyContext, AutoCloseable {
         StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
         settings.getOrDefault(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092"));
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    Object observer = settings.get(ProcessingObserver.CONFIG);
+    if (observer != null) {
+      props.put(StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, ObservedProcessors.class);
+      props.put(ProcessingObserver.CONFIG, observer);
+    }
     return new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
   }
 

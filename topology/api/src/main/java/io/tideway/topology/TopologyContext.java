@@ -45,8 +45,10 @@ public interface TopologyContext {
   <T extends SpecificRecord> Serde<T> avroSerde(Class<T> type);
 
   /**
-   * A builder that refuses, when the topology is built, any store or internal topic whose name
-   * Kafka Streams would generate ({@code ensure.explicit.internal.resource.naming}).
+   * A builder that refuses, when the topology is built, an internal topic whose name Kafka Streams
+   * would generate ({@code ensure.explicit.internal.resource.naming}), and whose topologies the
+   * runtime can observe: queries that wait for an event ({@code waitFor}) and end-to-end latency
+   * need it.
    */
   StreamsBuilder streamsBuilder();
 

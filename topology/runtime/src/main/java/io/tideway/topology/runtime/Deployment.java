@@ -11,6 +11,8 @@ import io.tideway.topology.runtime.errors.DeadLetterDeserializationHandler;
 import io.tideway.topology.runtime.errors.DeadLetterProcessingHandler;
 import io.tideway.topology.runtime.errors.DeadLetterProductionHandler;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -22,6 +24,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,17 +45,25 @@ final class Deployment {
   private final DeploymentContext context;
   private final Topology topology;
   private final Set<String> stores;
+  private final ProcessedEvents processed;
+  private final Map<String, Set<String>> processorsByStore;
   private KafkaStreams streams;
   private KafkaStreamsMetrics metrics;
   private int threads;
 
   Deployment(
-      TopologyProvider provider, TopologyJar jar, DeploymentContext context, Topology topology) {
+      TopologyProvider provider,
+      TopologyJar jar,
+      DeploymentContext context,
+      Topology topology,
+      ProcessedEvents processed) {
     this.provider = provider;
     this.jar = jar;
     this.context = context;
     this.topology = topology;
     this.stores = TopologyRuntime.stores(topology);
+    this.processed = processed;
+    this.processorsByStore = processorsByStore(topology);
   }
 
   String name() {
@@ -78,6 +89,32 @@ final class Deployment {
   /** The names of the topology's state stores. */
   Set<String> stores() {
     return stores;
+  }
+
+  /** What the deployment has processed lately. */
+  ProcessedEvents processed() {
+    return processed;
+  }
+
+  /** The processors of the sub-topology that writes a store: they report events done there. */
+  Set<String> processorsWriting(String store) {
+    return processorsByStore.getOrDefault(store, Set.of());
+  }
+
+  private static Map<String, Set<String>> processorsByStore(Topology topology) {
+    Map<String, Set<String>> byStore = new HashMap<>();
+    for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
+      Set<String> names = new HashSet<>();
+      Set<String> subStores = new HashSet<>();
+      for (TopologyDescription.Node node : sub.nodes()) {
+        names.add(node.name());
+        if (node instanceof TopologyDescription.Processor) {
+          subStores.addAll(((TopologyDescription.Processor) node).stores());
+        }
+      }
+      subStores.forEach(store -> byStore.put(store, Set.copyOf(names)));
+    }
+    return byStore;
   }
 
   /** The running client, or null before {@link #start} and after {@link #close}. */

@@ -7,7 +7,10 @@ import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /v1/deployments}; {@code POST /v1/deployments?jar=<file name>&instances=N
  *       &settings=<properties text>[&dryRun=true][&reset=true]} with the jar's bytes as the body;
  *       {@code GET} and {@code DELETE /v1/deployments/{name}};
- *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]};
+ *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]
+ *       [&waitFor=<event id>&timeout=2s]};
  *   <li>{@code GET /health/live}; {@code GET /health/ready}, {@code 200} only when every deployment
  *       is {@code RUNNING}; {@code GET /metrics}, Prometheus text.
  * </ul>
@@ -69,6 +73,9 @@ final class RuntimeHttp implements AutoCloseable {
               r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
               r.get("/v1/stores/{store}/keys/{key}", routes::get);
               r.exception(
+                  BadRequest.class,
+                  (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
+              r.exception(
                   DeploymentException.class,
                   (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
               r.exception(
@@ -96,8 +103,19 @@ final class RuntimeHttp implements AutoCloseable {
     app.stop();
   }
 
+  /** Malformed input: answered with {@code 400}. */
+  private static final class BadRequest extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+
   /** The handlers that need more than one line. */
   private static final class Routes {
+
+    private static final Pattern TIMEOUT = Pattern.compile("(\\d{1,9})(ms|s)?");
 
     private final TopologyRuntime runtime;
     private final ObjectMapper json;
@@ -158,11 +176,31 @@ final class RuntimeHttp implements AutoCloseable {
               ctx.pathParam("store"),
               ctx.pathParam("key"),
               Boolean.parseBoolean(ctx.queryParam("allowStale")),
-              Boolean.parseBoolean(ctx.queryParam(StoreQueries.FORWARDED)));
+              Boolean.parseBoolean(ctx.queryParam(StoreQueries.FORWARDED)),
+              ctx.queryParam("waitFor"),
+              timeout(ctx.queryParam("timeout")));
       if (answer.retryAfter() > 0) {
         ctx.header("Retry-After", String.valueOf(answer.retryAfter()));
       }
       ctx.status(answer.status()).result(answer.body());
+    }
+
+    /** {@code 2s}, {@code 500ms} or milliseconds; at most {@link StoreQueries#MAX_WAIT}. */
+    private static Duration timeout(String text) {
+      if (text == null) {
+        return StoreQueries.DEFAULT_WAIT;
+      }
+      Matcher m = TIMEOUT.matcher(text.trim());
+      if (!m.matches()) {
+        throw new BadRequest("timeout must look like 2s or 500ms, not " + text);
+      }
+      long amount = Long.parseLong(m.group(1));
+      Duration timeout =
+          "s".equals(m.group(2)) ? Duration.ofSeconds(amount) : Duration.ofMillis(amount);
+      if (timeout.compareTo(StoreQueries.MAX_WAIT) > 0) {
+        throw new BadRequest("timeout can be at most " + StoreQueries.MAX_WAIT.toSeconds() + "s");
+      }
+      return timeout;
     }
 
     static String error(ObjectMapper json, String message) {

@@ -65,14 +65,30 @@ final class StoreQueries {
     return json.writeValueAsString(array);
   }
 
+  /** Longest a query may wait for an event. */
+  static final Duration MAX_WAIT = Duration.ofSeconds(30);
+
+  /** How long a query waits for an event unless it says. */
+  static final Duration DEFAULT_WAIT = Duration.ofSeconds(2);
+
   /**
    * Looks a key up.
    *
    * @param allowStale answer from a standby or a restoring copy, marked {@code "stale":true}, when
    *     the active owner cannot answer
    * @param forwarded whether another instance forwarded this request
+   * @param waitFor an event id: answer only once the sub-topology writing the store has processed
+   *     it, or null
+   * @param timeout how long to wait for it; {@code 504} after
    */
-  Answer get(String store, String key, boolean allowStale, boolean forwarded) throws IOException {
+  Answer get(
+      String store,
+      String key,
+      boolean allowStale,
+      boolean forwarded,
+      String waitFor,
+      Duration timeout)
+      throws IOException {
     Optional<Deployment> owner = owner(store);
     if (owner.isEmpty()) {
       return error(404, "No store named " + store);
@@ -97,6 +113,12 @@ final class StoreQueries {
     }
     int partition = metadata.partition();
     if (self.equals(metadata.activeHost())) {
+      if (waitFor != null) {
+        Answer late = awaitEvent(deployment, store, waitFor, timeout);
+        if (late != null) {
+          return late;
+        }
+      }
       Answer active = local(streams, store, key, partition, false);
       return active.status() == 503 && allowStale
           ? local(streams, store, key, partition, true)
@@ -108,7 +130,29 @@ final class StoreQueries {
     if (forwarded) {
       return unavailable(store, "the owner of key " + key + " moved (rebalancing)");
     }
-    return forward(metadata.activeHost(), store, key, allowStale);
+    return forward(metadata.activeHost(), store, key, allowStale, waitFor, timeout);
+  }
+
+  /** Null once the event is processed; else the {@code 504} to answer. */
+  private Answer awaitEvent(Deployment deployment, String store, String eventId, Duration timeout)
+      throws IOException {
+    Set<String> processors = deployment.processorsWriting(store);
+    try {
+      if (deployment.processed().await(eventId, processors, timeout)) {
+        return null;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return error(
+        504,
+        "Event "
+            + eventId
+            + " was not processed into store "
+            + store
+            + " within "
+            + timeout.toMillis()
+            + " ms");
   }
 
   private Answer local(KafkaStreams streams, String store, String key, int partition, boolean stale)
@@ -146,7 +190,13 @@ final class StoreQueries {
         : error(404, "No key " + key + " in store " + store);
   }
 
-  private Answer forward(HostInfo owner, String store, String key, boolean allowStale)
+  private Answer forward(
+      HostInfo owner,
+      String store,
+      String key,
+      boolean allowStale,
+      String waitFor,
+      Duration timeout)
       throws IOException {
     URI uri =
         URI.create(
@@ -161,8 +211,12 @@ final class StoreQueries {
                 + "?"
                 + FORWARDED
                 + "=true&allowStale="
-                + allowStale);
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build();
+                + allowStale
+                + (waitFor == null
+                    ? ""
+                    : "&waitFor=" + encode(waitFor) + "&timeout=" + timeout.toMillis() + "ms"));
+    HttpRequest request =
+        HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT.plus(timeout)).GET().build();
     try {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       int retryAfter =

@@ -3,6 +3,7 @@ package io.tideway.topology.runtime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.ProcessingObserver;
 import io.tideway.topology.Topic;
 import io.tideway.topology.Topics;
 import io.tideway.topology.TopologyNaming;
@@ -134,46 +135,10 @@ public final class TopologyRuntime implements AutoCloseable {
     List<Deployment> built = new ArrayList<>();
     Map<String, TopologyShape> recorded;
     try {
-      Set<String> names = new HashSet<>();
-      Set<String> applicationIds = new HashSet<>();
-      for (TopologyProvider provider : opened.providers()) {
-        String where = jar.getFileName() + ": topology " + provider.getClass().getName();
-        String name = checked(provider::name, where, "name");
-        String applicationId = checked(provider::applicationId, where, "applicationId");
-        if (!names.add(name)) {
-          throw new DeploymentException(where + ": another topology of the jar is named " + name);
-        }
-        if (!applicationIds.add(applicationId)
-            || deployments.values().stream()
-                .anyMatch(d -> d.applicationId().equals(applicationId) && !d.name().equals(name))) {
-          throw new DeploymentException(
-              where + ": application id " + applicationId + " is already deployed");
-        }
-        built.add(build(provider, opened, where, merged));
-      }
+      buildAll(opened, merged, built);
       recorded = log.latest();
-      List<String> refused = new ArrayList<>();
-      for (Deployment deployment : built) {
-        TopologyShape earlier = recorded.get(deployment.applicationId());
-        if (earlier != null && !reset) {
-          List<String> breaking = shape(deployment).breakingChangesSince(earlier);
-          if (!breaking.isEmpty()) {
-            refused.add(
-                deployment.name()
-                    + " (deployed before from "
-                    + earlier.jar()
-                    + "): "
-                    + String.join("; ", breaking));
-          }
-        }
-      }
-      if (!refused.isEmpty()) {
-        throw new DeploymentException(
-            jar.getFileName()
-                + " breaks what runs: "
-                + String.join(" | ", refused)
-                + ". Deploy with reset to start from scratch (state and offsets are deleted and"
-                + " the inputs reprocessed).");
+      if (!reset) {
+        refuseBreakingChanges(jar, built, recorded);
       }
     } catch (RuntimeException e) {
       built.forEach(deployment -> deployment.close(CLOSE_TIMEOUT, true));
@@ -189,32 +154,89 @@ public final class TopologyRuntime implements AutoCloseable {
     }
     List<DeploymentStatus> started = new ArrayList<>();
     for (Deployment deployment : built) {
-      Deployment previous = deployments.remove(deployment.name());
-      if (previous != null) {
-        // Staying in the group lets the new client take over the same static member at once;
-        // a reset must leave, so the group can be deleted.
-        previous.close(CLOSE_TIMEOUT, reset);
-        releaseJar(previous);
-      }
-      if (reset) {
-        resetApplication(deployment, recorded.get(deployment.applicationId()));
-      }
-      createTopics(deployment);
-      deployment.start(config(deployment, merged, instances), meters);
-      deployments.put(deployment.name(), deployment);
-      log.record(deployment.applicationId(), shape(deployment));
-      logger.info(
-          "Deployed {} ({}) from {} with {} stream thread(s){}",
-          deployment.name(),
-          deployment.applicationId(),
-          jar.getFileName(),
-          instances,
-          previous == null
-              ? ""
-              : ", replacing the version from " + previous.jar().path().getFileName());
+      start(deployment, merged, instances, reset, recorded.get(deployment.applicationId()));
       started.add(status(deployment, deployment.state(), instances, recorded));
     }
     return started;
+  }
+
+  /** Builds and checks each provider of a jar into {@code built}; throws at the first problem. */
+  private void buildAll(TopologyJar jar, Map<String, Object> merged, List<Deployment> built) {
+    Set<String> names = new HashSet<>();
+    Set<String> applicationIds = new HashSet<>();
+    for (TopologyProvider provider : jar.providers()) {
+      String where = jar.path().getFileName() + ": topology " + provider.getClass().getName();
+      String name = checked(provider::name, where, "name");
+      String applicationId = checked(provider::applicationId, where, "applicationId");
+      if (!names.add(name)) {
+        throw new DeploymentException(where + ": another topology of the jar is named " + name);
+      }
+      if (!applicationIds.add(applicationId)
+          || deployments.values().stream()
+              .anyMatch(d -> d.applicationId().equals(applicationId) && !d.name().equals(name))) {
+        throw new DeploymentException(
+            where + ": application id " + applicationId + " is already deployed");
+      }
+      built.add(build(provider, jar, where, merged));
+    }
+  }
+
+  private static void refuseBreakingChanges(
+      Path jar, List<Deployment> built, Map<String, TopologyShape> recorded) {
+    List<String> refused = new ArrayList<>();
+    for (Deployment deployment : built) {
+      TopologyShape earlier = recorded.get(deployment.applicationId());
+      List<String> breaking =
+          earlier == null ? List.of() : shape(deployment).breakingChangesSince(earlier);
+      if (!breaking.isEmpty()) {
+        refused.add(
+            deployment.name()
+                + " (deployed before from "
+                + earlier.jar()
+                + "): "
+                + String.join("; ", breaking));
+      }
+    }
+    if (!refused.isEmpty()) {
+      throw new DeploymentException(
+          jar.getFileName()
+              + " breaks what runs: "
+              + String.join(" | ", refused)
+              + ". Deploy with reset to start from scratch (state and offsets are deleted and"
+              + " the inputs reprocessed).");
+    }
+  }
+
+  /** Stops the version this one replaces, resets if asked, starts it and records its shape. */
+  private void start(
+      Deployment deployment,
+      Map<String, Object> merged,
+      int instances,
+      boolean reset,
+      TopologyShape earlier) {
+    Deployment previous = deployments.remove(deployment.name());
+    if (previous != null) {
+      // Staying in the group lets the new client take over the same static member at once;
+      // a reset must leave, so the group can be deleted.
+      previous.close(CLOSE_TIMEOUT, reset);
+      releaseJar(previous);
+    }
+    if (reset) {
+      resetApplication(deployment, earlier);
+    }
+    createTopics(deployment);
+    deployment.start(config(deployment, merged, instances), meters);
+    deployments.put(deployment.name(), deployment);
+    log.record(deployment.applicationId(), shape(deployment));
+    logger.info(
+        "Deployed {} ({}) from {} with {} stream thread(s){}",
+        deployment.name(),
+        deployment.applicationId(),
+        deployment.jar().path().getFileName(),
+        instances,
+        previous == null
+            ? ""
+            : ", replacing the version from " + previous.jar().path().getFileName());
   }
 
   /**
@@ -350,7 +372,10 @@ public final class TopologyRuntime implements AutoCloseable {
 
   private Deployment build(
       TopologyProvider provider, TopologyJar jar, String where, Map<String, Object> merged) {
-    DeploymentContext context = DeploymentContext.of(provider.applicationId(), merged);
+    ProcessedEvents processed = new ProcessedEvents(provider.name(), meters);
+    Map<String, Object> observed = new HashMap<>(merged);
+    observed.put(ProcessingObserver.CONFIG, processed);
+    DeploymentContext context = DeploymentContext.of(provider.applicationId(), observed);
     Topology topology;
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     Thread.currentThread().setContextClassLoader(jar.loader());
@@ -376,7 +401,7 @@ public final class TopologyRuntime implements AutoCloseable {
               + generated
               + "; name them with Materialized.as, Grouped.as, Repartitioned.as, ...");
     }
-    return new Deployment(provider, jar, context, topology);
+    return new Deployment(provider, jar, context, topology, processed);
   }
 
   private Properties config(Deployment deployment, Map<String, Object> merged, int threads) {

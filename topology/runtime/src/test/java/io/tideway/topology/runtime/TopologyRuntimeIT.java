@@ -301,6 +301,41 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void aQueryWaitingForAnEventIsAnsweredOnceItIsProcessed() throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
+    String product = uuid();
+    String base = "/v1/stores/stock-levels/keys/" + product;
+
+    for (int stock = 1; stock <= 3; stock++) {
+      String event = uuid();
+      ProducerRecord<String, byte[]> record =
+          new ProducerRecord<>(input, product, bytes(adjusted(product, stock)));
+      record.headers().add(EventHeaders.ID, event.getBytes(StandardCharsets.UTF_8));
+      record
+          .headers()
+          .add(
+              EventHeaders.OCCURRED_AT,
+              String.valueOf(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
+      producer.send(record);
+      producer.flush();
+
+      HttpResponse<String> answer = get(base + "?waitFor=" + event + "&timeout=20s");
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      assertThat(JSON.readTree(answer.body()).path("value").path("stock").asInt()).isEqualTo(stock);
+    }
+
+    HttpResponse<String> late = get(base + "?waitFor=" + uuid() + "&timeout=300ms");
+    assertThat(late.statusCode()).isEqualTo(504);
+    assertThat(late.body()).contains("was not processed into store stock-levels within 300 ms");
+    assertThat(get(base + "?waitFor=x&timeout=soon").statusCode()).isEqualTo(400);
+    assertThat(get(base + "?waitFor=x&timeout=31s").statusCode()).isEqualTo(400);
+    assertThat(metricValue(get("/metrics").body(), "tideway_topology_e2e_latency_seconds_count"))
+        .isEqualTo(3.0);
+  }
+
+  @Test
   void upgradesKeepStateAndABreakingUpgradeNeedsAReset() throws Exception {
     Path v1 = FixtureJars.jar(dir, "stock-v1.jar", List.of(StockLevels.class));
     Path v2 = FixtureJars.jar(dir, "stock-v2.jar", List.of(StockLevelsV2.class));

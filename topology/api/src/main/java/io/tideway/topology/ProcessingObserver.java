@@ -1,0 +1,22 @@
+package io.tideway.topology;
+
+/**
+ * Told each time a record has been processed through a sub-topology, for read-your-writes queries
+ * and end-to-end latency. The runtime passes one to {@link DeploymentContext} under {@link
+ * #CONFIG}; {@link TopologyContext#streamsBuilder()} then wraps every processor with {@link
+ * ObservedProcessors}.
+ */
+public interface ProcessingObserver {
+
+  /** The setting the runtime passes its observer under (an object, not a string). */
+  String CONFIG = "tideway.processing.observer";
+
+  /**
+   * A record and everything it caused in its sub-topology are processed.
+   *
+   * @param processor the name of the first processor after the sub-topology's source
+   * @param eventId the record's {@code id} header, or null
+   * @param occurredAt its {@code occurredAt} header, or -1
+   */
+  void processed(String processor, String eventId, long occurredAt);
+}

@@ -1,0 +1,51 @@
+package io.tideway.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+
+class ObservedProcessorsTest {
+
+  @Test
+  void reportsEachRecordOnceWhenItsSubTopologyIsDone() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    ProcessingObserver observer =
+        (processor, eventId, occurredAt) -> seen.add(processor + ":" + eventId + ":" + occurredAt);
+    StreamsBuilder builder =
+        DeploymentContext.of("observed", Map.of(ProcessingObserver.CONFIG, observer))
+            .streamsBuilder();
+    builder.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+        .mapValues(value -> value + "!", Named.as("shout"))
+        .filter((key, value) -> true, Named.as("keep"))
+        .to("out", Produced.with(Serdes.String(), Serdes.String()));
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "observed");
+    try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+      TestInputTopic<String, String> in =
+          driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(EventHeaders.ID, "e1".getBytes(StandardCharsets.UTF_8));
+      headers.add(EventHeaders.OCCURRED_AT, "1700000000000".getBytes(StandardCharsets.UTF_8));
+      in.pipeInput(new TestRecord<>("k", "v", headers));
+      in.pipeInput("k", "no headers");
+    }
+
+    assertThat(seen).containsExactly("shout:e1:1700000000000", "shout:null:-1");
+  }
+}
