@@ -1,0 +1,121 @@
+package io.tideway.topology.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.fixtures.Balances;
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TidewayTest;
+import io.tideway.topology.EventHeaders;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two runtimes of one application on a real broker, as two processes: every key answers from
+ * either, and after one is killed with SIGKILL under load and restarted, the read model equals a
+ * recomputation from the input — nothing lost, nothing counted twice.
+ */
+@TidewayTest
+class TwoInstancesIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final int ACCOUNTS = 40;
+  private static final int POSTINGS = 3_000;
+
+  @TempDir Path dir;
+
+  @Test
+  void survivesAKilledInstanceWithAnExactReadModel(TestKafka kafka) throws Exception {
+    String ledger = kafka.createTopic("ledger", 6);
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    Path jar = FixtureJars.jar(dir, "balances.jar", List.of(Balances.class));
+    int portA = LoopbackPorts.pickFree();
+    int portB = LoopbackPorts.pickFree();
+    Map<String, Long> expected = new HashMap<>();
+    Random random = new Random(42);
+
+    RuntimeProcess a = start("a", kafka, portA, jar, ledger, run);
+    try (RuntimeProcess b = start("b", kafka, portB, jar, ledger, run);
+        KafkaProducer<String, String> producer = producer(kafka)) {
+      await().atMost(WAIT).until(() -> a.ready() && b.ready());
+      RuntimeClient viaA = new RuntimeClient("http://127.0.0.1:" + portA);
+      RuntimeClient viaB = new RuntimeClient("http://127.0.0.1:" + portB);
+
+      for (int i = 0; i < POSTINGS; i++) {
+        String account = "account-" + random.nextInt(ACCOUNTS);
+        long amount = 1 + random.nextInt(100);
+        String id = UUID.randomUUID().toString();
+        expected.merge(account, amount, Long::sum);
+        // a tenth of the postings arrive twice, as the relay may deliver them
+        int copies = random.nextInt(10) == 0 ? 2 : 1;
+        for (int copy = 0; copy < copies; copy++) {
+          ProducerRecord<String, String> record =
+              new ProducerRecord<>(ledger, account, Long.toString(amount));
+          record.headers().add(EventHeaders.ID, id.getBytes(StandardCharsets.UTF_8));
+          producer.send(record);
+        }
+        if (i == POSTINGS / 3) {
+          producer.flush();
+          await().atMost(WAIT).until(() -> viaB.deployment("balances").state().equals("RUNNING"));
+        }
+        if (i == POSTINGS / 2) {
+          a.kill();
+        }
+        if (i % 100 == 0) {
+          Thread.sleep(20);
+        }
+      }
+      producer.flush();
+
+      try (RuntimeProcess restarted = start("a", kafka, portA, jar, ledger, run)) {
+        await().atMost(WAIT).until(restarted::ready);
+        for (Map.Entry<String, Long> account : expected.entrySet()) {
+          for (RuntimeClient client : List.of(viaA, viaB)) {
+            await()
+                .atMost(WAIT)
+                .ignoreExceptions()
+                .untilAsserted(
+                    () ->
+                        assertThat(
+                                client
+                                    .get("balances", account.getKey(), false)
+                                    .path("value")
+                                    .asLong())
+                            .as(account.getKey())
+                            .isEqualTo(account.getValue()));
+          }
+        }
+      }
+    } finally {
+      a.close();
+    }
+  }
+
+  private RuntimeProcess start(
+      String name, TestKafka kafka, int port, Path jar, String ledger, String run)
+      throws Exception {
+    return RuntimeProcess.start(
+        name, kafka.bootstrapServers(), dir.resolve(name), port, jar, ledger, run);
+  }
+
+  private static KafkaProducer<String, String> producer(TestKafka kafka) {
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    return new KafkaProducer<>(props);
+  }
+}
