@@ -23,6 +23,8 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -47,6 +49,7 @@ final class Deployment {
   private final Set<String> stores;
   private final ProcessedEvents processed;
   private final Map<String, Set<String>> processorsByStore;
+  private final Map<String, Integer> subtopologyByStore = new HashMap<>();
   private KafkaStreams streams;
   private KafkaStreamsMetrics metrics;
   private int threads;
@@ -64,6 +67,15 @@ final class Deployment {
     this.stores = TopologyRuntime.stores(topology);
     this.processed = processed;
     this.processorsByStore = processorsByStore(topology);
+    for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
+      for (TopologyDescription.Node node : sub.nodes()) {
+        if (node instanceof TopologyDescription.Processor) {
+          ((TopologyDescription.Processor) node)
+              .stores()
+              .forEach(store -> subtopologyByStore.put(store, sub.id()));
+        }
+      }
+    }
   }
 
   String name() {
@@ -115,6 +127,24 @@ final class Deployment {
       subStores.forEach(store -> byStore.put(store, Set.copyOf(names)));
     }
     return byStore;
+  }
+
+  /** The partitions of a store whose active copy this client holds. */
+  Set<Integer> activePartitions(String store) {
+    KafkaStreams client = streams;
+    Integer subtopology = subtopologyByStore.get(store);
+    if (client == null || subtopology == null) {
+      return Set.of();
+    }
+    Set<Integer> partitions = new HashSet<>();
+    for (ThreadMetadata thread : client.metadataForLocalThreads()) {
+      for (TaskMetadata task : thread.activeTasks()) {
+        if (task.taskId().subtopology() == subtopology) {
+          partitions.add(task.taskId().partition());
+        }
+      }
+    }
+    return partitions;
   }
 
   /** The running client, or null before {@link #start} and after {@link #close}. */

@@ -136,6 +136,29 @@ public final class RuntimeClient {
     }
   }
 
+  /**
+   * A page of a store's entries in key order: {@code {"store","entries":[{"key","value"}],
+   * "next"}}; pass {@code next} as {@code cursor} for the following page (null at the end).
+   *
+   * @param from lowest key, or null
+   * @param to highest key, or null
+   * @param prefix only keys with this prefix, or null
+   * @param cursor where the previous page ended, or null
+   */
+  public JsonNode scan(
+      String store, String from, String to, String prefix, int limit, String cursor)
+      throws IOException {
+    StringBuilder path =
+        new StringBuilder("/v1/stores/").append(encode(store)).append("/keys?limit=").append(limit);
+    for (String[] param :
+        new String[][] {{"from", from}, {"to", to}, {"prefix", prefix}, {"cursor", cursor}}) {
+      if (param[1] != null) {
+        path.append('&').append(param[0]).append('=').append(encode(param[1]));
+      }
+    }
+    return json.readTree(send(get(path.toString())).body());
+  }
+
   private HttpRequest get(String path) {
     return HttpRequest.newBuilder(URI.create(url + path)).timeout(QUERY_TIMEOUT).GET().build();
   }

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *       &settings=<properties text>[&dryRun=true][&reset=true]} with the jar's bytes as the body;
  *       {@code GET} and {@code DELETE /v1/deployments/{name}};
  *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]
- *       [&waitFor=<event id>&timeout=2s]};
+ *       [&waitFor=<event id>&timeout=2s]}; {@code GET /v1/stores/{store}/keys[?from=&to=&prefix=
+ *       &limit=&cursor=]};
  *   <li>{@code GET /health/live}; {@code GET /health/ready}, {@code 200} only when every deployment
  *       is {@code RUNNING}; {@code GET /metrics}, Prometheus text.
  * </ul>
@@ -71,6 +72,7 @@ final class RuntimeHttp implements AutoCloseable {
               r.get("/v1/deployments/{name}", routes::deployment);
               r.delete("/v1/deployments/{name}", routes::undeploy);
               r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
+              r.get("/v1/stores/{store}/keys", routes::scan);
               r.get("/v1/stores/{store}/keys/{key}", routes::get);
               r.exception(
                   BadRequest.class,
@@ -170,6 +172,23 @@ final class RuntimeHttp implements AutoCloseable {
       }
     }
 
+    void scan(Context ctx) throws IOException {
+      int limit = intParam(ctx, "limit", 100);
+      if (limit < 1 || limit > StoreQueries.MAX_LIMIT) {
+        throw new BadRequest("limit must be 1-" + StoreQueries.MAX_LIMIT + ", not " + limit);
+      }
+      answer(
+          ctx,
+          queries.scan(
+              ctx.pathParam("store"),
+              ctx.queryParam("from"),
+              ctx.queryParam("to"),
+              ctx.queryParam("prefix"),
+              limit,
+              ctx.queryParam("cursor"),
+              "local".equals(ctx.queryParam("scope"))));
+    }
+
     void get(Context ctx) throws IOException {
       StoreQueries.Answer answer =
           queries.get(
@@ -179,6 +198,10 @@ final class RuntimeHttp implements AutoCloseable {
               Boolean.parseBoolean(ctx.queryParam(StoreQueries.FORWARDED)),
               ctx.queryParam("waitFor"),
               timeout(ctx.queryParam("timeout")));
+      answer(ctx, answer);
+    }
+
+    private static void answer(Context ctx, StoreQueries.Answer answer) {
       if (answer.retryAfter() > 0) {
         ctx.header("Retry-After", String.valueOf(answer.retryAfter()));
       }
@@ -216,7 +239,7 @@ final class RuntimeHttp implements AutoCloseable {
       try {
         return Integer.parseInt(text);
       } catch (NumberFormatException e) {
-        throw new DeploymentException(name + " must be a number, not " + text);
+        throw new BadRequest(name + " must be a number, not " + text);
       }
     }
   }

@@ -1,6 +1,8 @@
 package io.tideway.topology.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
@@ -10,16 +12,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.RangeQuery;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
 
 /**
  * Answers key lookups in the stores of a runtime's deployments: locally when this runtime hosts the
@@ -188,6 +196,192 @@ final class StoreQueries {
     return failure != null || result.getPartitionResults().isEmpty()
         ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
         : error(404, "No key " + key + " in store " + store);
+  }
+
+  /** Most entries one scan page holds. */
+  static final int MAX_LIMIT = 1000;
+
+  /**
+   * A page of a store's entries in key order, from every instance: each answers from the partitions
+   * it owns, at most {@code limit} entries, and this one merges them.
+   *
+   * @param from the lowest key, or null
+   * @param to the highest key, or null
+   * @param prefix only keys with this prefix, or null
+   * @param cursor the {@code next} of the previous page: the page starts after it; or null
+   * @param local answer from this instance's partitions only (what instances ask each other)
+   */
+  Answer scan(
+      String store, String from, String to, String prefix, int limit, String cursor, boolean local)
+      throws IOException {
+    Optional<Deployment> owner = owner(store);
+    if (owner.isEmpty()) {
+      return error(404, "No store named " + store);
+    }
+    KafkaStreams streams = owner.get().streams();
+    if (streams == null || streams.state() != KafkaStreams.State.RUNNING) {
+      return unavailable(store, "its deployment is not running (rebalancing or restoring)");
+    }
+    String lower = max(from, prefix, cursor);
+    String upper = prefix == null ? to : min(to, prefix + Character.MAX_VALUE);
+    TreeMap<String, JsonNode> page = new TreeMap<>();
+    boolean more;
+    if (local) {
+      Answer failed = scanLocal(owner.get(), store, lower, upper, prefix, limit, cursor, page);
+      if (failed != null) {
+        return failed;
+      }
+      more = page.size() >= limit;
+    } else {
+      more = false;
+      for (StreamsMetadata host : streams.streamsMetadataForStore(store)) {
+        HostInfo info = host.hostInfo();
+        int before = page.size();
+        Answer failed =
+            self.equals(info)
+                ? scanLocal(owner.get(), store, lower, upper, prefix, limit, cursor, page)
+                : scanRemote(info, store, lower, upper, prefix, limit, cursor, page);
+        if (failed != null) {
+          return failed;
+        }
+        more |= page.size() - before >= limit;
+      }
+    }
+    ObjectNode body = json.createObjectNode().put("store", store);
+    ArrayNode entries = body.putArray("entries");
+    String last = null;
+    for (Map.Entry<String, JsonNode> entry : page.entrySet()) {
+      if (entries.size() == limit) {
+        more = true;
+        break;
+      }
+      entries.addObject().put("key", entry.getKey()).set("value", entry.getValue());
+      last = entry.getKey();
+    }
+    body.put("next", more ? last : null);
+    return new Answer(200, json.writeValueAsString(body), 0);
+  }
+
+  /**
+   * Adds this instance's entries to {@code page}: from the partitions whose active copy it holds,
+   * so no entry comes twice or from a stale standby. Every partition has an active copy somewhere
+   * because every instance asked is {@code RUNNING}, which is no rebalance in progress.
+   */
+  private Answer scanLocal(
+      Deployment deployment,
+      String store,
+      String lower,
+      String upper,
+      String prefix,
+      int limit,
+      String cursor,
+      TreeMap<String, JsonNode> page)
+      throws IOException {
+    KafkaStreams streams = deployment.streams();
+    Set<Integer> partitions = deployment.activePartitions(store);
+    if (streams == null || partitions.isEmpty()) {
+      return null;
+    }
+    StateQueryResult<KeyValueIterator<String, Object>> result;
+    try {
+      result =
+          streams.query(
+              StateQueryRequest.inStore(store)
+                  .withQuery(RangeQuery.<String, Object>withRange(lower, upper))
+                  .withPartitions(partitions)
+                  .requireActive());
+    } catch (RuntimeException e) {
+      return unavailable(store, e.getMessage());
+    }
+    Answer failed = null;
+    // Every iterator is closed, also those after a failure: each pins RocksDB resources.
+    for (QueryResult<KeyValueIterator<String, Object>> partition :
+        result.getPartitionResults().values()) {
+      if (!partition.isSuccess()) {
+        failed =
+            unavailable(store, partition.getFailureReason() + ": " + partition.getFailureMessage());
+        continue;
+      }
+      try (KeyValueIterator<String, Object> entries = partition.getResult()) {
+        int taken = 0;
+        while (failed == null && taken < limit && entries.hasNext()) {
+          KeyValue<String, Object> entry = entries.next();
+          if (entry.key.equals(cursor) || (prefix != null && !entry.key.startsWith(prefix))) {
+            continue;
+          }
+          page.put(entry.key, values.render(entry.value));
+          taken++;
+        }
+      }
+    }
+    return failed;
+  }
+
+  private Answer scanRemote(
+      HostInfo host,
+      String store,
+      String lower,
+      String upper,
+      String prefix,
+      int limit,
+      String cursor,
+      TreeMap<String, JsonNode> page)
+      throws IOException {
+    StringBuilder query = new StringBuilder("?scope=local&limit=").append(limit);
+    appendParam(query, "from", lower);
+    appendParam(query, "to", upper);
+    appendParam(query, "prefix", prefix);
+    appendParam(query, "cursor", cursor);
+    URI uri =
+        URI.create(
+            "http://"
+                + host.host()
+                + ":"
+                + host.port()
+                + "/v1/stores/"
+                + encode(store)
+                + "/keys"
+                + query);
+    HttpResponse<String> response;
+    try {
+      response =
+          http.send(
+              HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return unavailable(store, "instance " + host + " did not answer: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return unavailable(store, "interrupted while asking " + host);
+    }
+    if (response.statusCode() != 200) {
+      return new Answer(
+          response.statusCode() == 404 ? 503 : response.statusCode(), response.body(), 1);
+    }
+    for (JsonNode entry : json.readTree(response.body()).path("entries")) {
+      page.put(entry.path("key").asText(), entry.path("value"));
+    }
+    return null;
+  }
+
+  private static void appendParam(StringBuilder query, String name, String value) {
+    if (value != null) {
+      query.append('&').append(name).append('=').append(encode(value));
+    }
+  }
+
+  private static String max(String... bounds) {
+    String max = null;
+    for (String bound : bounds) {
+      if (bound != null && (max == null || bound.compareTo(max) > 0)) {
+        max = bound;
+      }
+    }
+    return max;
+  }
+
+  private static String min(String a, String b) {
+    return a == null ? b : b == null ? a : a.compareTo(b) <= 0 ? a : b;
   }
 
   private Answer forward(

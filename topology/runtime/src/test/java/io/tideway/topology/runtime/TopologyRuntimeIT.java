@@ -129,6 +129,25 @@ class TopologyRuntimeIT {
                   assertThat(query("stock-adjustments", product).path("value").asLong())
                       .isEqualTo(4));
     }
+    RuntimeClient client = new RuntimeClient(runtime.url());
+    JsonNode firstTwo = client.scan("stock-adjustments", null, null, null, 2, null);
+    assertThat(firstTwo.path("entries")).hasSize(2);
+    JsonNode rest =
+        client.scan("stock-adjustments", null, null, null, 2, firstTwo.path("next").asText());
+    assertThat(rest.path("entries")).hasSize(1);
+    assertThat(rest.path("next").isNull()).isTrue();
+    List<String> scanned = new ArrayList<>();
+    firstTwo.path("entries").forEach(e -> scanned.add(e.path("key").asText()));
+    rest.path("entries").forEach(e -> scanned.add(e.path("key").asText()));
+    assertThat(scanned).isSorted().containsExactlyInAnyOrderElementsOf(products);
+    String first = scanned.get(0);
+    JsonNode byPrefix =
+        client.scan("stock-adjustments", null, null, first.substring(0, 8), 10, null);
+    assertThat(byPrefix.path("entries").get(0).path("key").asText()).isEqualTo(first);
+    assertThat(byPrefix.path("entries").get(0).path("value").asLong()).isEqualTo(4);
+    assertThat(get("/v1/stores/stock-adjustments/keys?limit=0").statusCode()).isEqualTo(400);
+    assertThat(get("/v1/stores/stock-adjustments/keys?limit=x").statusCode()).isEqualTo(400);
+
     JsonNode latest = query("stock-levels", products.get(0));
     assertThat(latest.path("value").path("stock").asInt()).isEqualTo(13);
     assertThat(latest.path("value").path("productId").asText()).isEqualTo(products.get(0));

@@ -11,11 +11,11 @@ import io.tideway.topology.EventHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -45,7 +45,7 @@ class TwoInstancesIT {
     Path jar = FixtureJars.jar(dir, "balances.jar", List.of(Balances.class));
     int portA = LoopbackPorts.pickFree();
     int portB = LoopbackPorts.pickFree();
-    Map<String, Long> expected = new HashMap<>();
+    Map<String, Long> expected = new TreeMap<>();
     Random random = new Random(42);
 
     RuntimeProcess a = start("a", kafka, portA, jar, ledger, run);
@@ -83,6 +83,10 @@ class TwoInstancesIT {
 
       try (RuntimeProcess restarted = start("a", kafka, portA, jar, ledger, run)) {
         await().atMost(WAIT).until(restarted::ready);
+        await()
+            .atMost(WAIT)
+            .ignoreExceptions()
+            .untilAsserted(() -> assertThat(scanAll(viaA)).isEqualTo(expected));
         for (Map.Entry<String, Long> account : expected.entrySet()) {
           for (RuntimeClient client : List.of(viaA, viaB)) {
             await()
@@ -103,6 +107,21 @@ class TwoInstancesIT {
     } finally {
       a.close();
     }
+  }
+
+  /** Every entry of the store, in pages of 7 gathered from both instances. */
+  private static Map<String, Long> scanAll(RuntimeClient client) throws Exception {
+    Map<String, Long> all = new java.util.LinkedHashMap<>();
+    String cursor = null;
+    do {
+      var page = client.scan("balances", null, null, null, 7, cursor);
+      for (var entry : page.path("entries")) {
+        all.put(entry.path("key").asText(), entry.path("value").asLong());
+      }
+      cursor = page.path("next").isNull() ? null : page.path("next").asText();
+    } while (cursor != null);
+    assertThat(List.copyOf(all.keySet())).isSorted();
+    return all;
   }
 
   private RuntimeProcess start(
