@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,8 +24,8 @@ import org.slf4j.LoggerFactory;
  *       &settings=<properties text>[&dryRun=true][&reset=true]} with the jar's bytes as the body;
  *       {@code GET} and {@code DELETE /v1/deployments/{name}};
  *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]
- *       [&waitFor=<event id>&timeout=2s]}; {@code GET /v1/stores/{store}/keys[?from=&to=&prefix=
- *       &limit=&cursor=]};
+ *       [&from=&to=|&asOf=][&waitFor=<event id>&timeout=2s]}; {@code GET
+ *       /v1/stores/{store}/keys[?from=&to=&prefix= &limit=&cursor=]};
  *   <li>{@code GET /health/live}; {@code GET /health/ready}, {@code 200} only when every deployment
  *       is {@code RUNNING}; {@code GET /metrics}, Prometheus text.
  * </ul>
@@ -193,7 +194,7 @@ final class RuntimeHttp implements AutoCloseable {
       StoreQueries.Answer answer =
           queries.get(
               ctx.pathParam("store"),
-              ctx.pathParam("key"),
+              lookup(ctx),
               Boolean.parseBoolean(ctx.queryParam("allowStale")),
               Boolean.parseBoolean(ctx.queryParam(StoreQueries.FORWARDED)),
               ctx.queryParam("waitFor"),
@@ -206,6 +207,43 @@ final class RuntimeHttp implements AutoCloseable {
         ctx.header("Retry-After", String.valueOf(answer.retryAfter()));
       }
       ctx.status(answer.status()).result(answer.body());
+    }
+
+    /** The lookup the parameters ask for: {@code from} and {@code to}, {@code asOf}, or neither. */
+    private static KeyLookup lookup(Context ctx) {
+      String key = ctx.pathParam("key");
+      Instant from = instant(ctx, "from");
+      Instant to = instant(ctx, "to");
+      Instant asOf = instant(ctx, "asOf");
+      if ((from == null) != (to == null)) {
+        throw new BadRequest("from and to go together");
+      }
+      if (from != null && asOf != null) {
+        throw new BadRequest(
+            "asOf is for versioned stores, from and to for window stores: not both");
+      }
+      if (from != null && from.isAfter(to)) {
+        throw new BadRequest("from " + from + " is after to " + to);
+      }
+      return asOf != null
+          ? KeyLookup.asOf(key, asOf)
+          : from != null ? KeyLookup.windows(key, from, to) : KeyLookup.latest(key);
+    }
+
+    /** An ISO-8601 instant or epoch milliseconds. */
+    private static Instant instant(Context ctx, String name) {
+      String text = ctx.queryParam(name);
+      if (text == null) {
+        return null;
+      }
+      try {
+        return text.chars().allMatch(Character::isDigit)
+            ? Instant.ofEpochMilli(Long.parseLong(text))
+            : Instant.parse(text);
+      } catch (RuntimeException e) {
+        throw new BadRequest(
+            name + " must be an ISO-8601 instant or epoch milliseconds, not " + text);
+      }
     }
 
     /** {@code 2s}, {@code 500ms} or milliseconds; at most {@link StoreQueries#MAX_WAIT}. */

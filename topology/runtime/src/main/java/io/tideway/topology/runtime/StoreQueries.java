@@ -21,7 +21,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsMetadata;
-import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
 import org.apache.kafka.streams.query.StateQueryRequest;
@@ -91,7 +91,7 @@ final class StoreQueries {
    */
   Answer get(
       String store,
-      String key,
+      KeyLookup lookup,
       boolean allowStale,
       boolean forwarded,
       String waitFor,
@@ -101,6 +101,7 @@ final class StoreQueries {
     if (owner.isEmpty()) {
       return error(404, "No store named " + store);
     }
+    String key = lookup.key();
     Deployment deployment = owner.get();
     KafkaStreams streams = deployment.streams();
     if (streams == null) {
@@ -116,7 +117,7 @@ final class StoreQueries {
         || metadata == KeyQueryMetadata.NOT_AVAILABLE
         || metadata.activeHost().port() < 0) {
       return allowStale
-          ? local(streams, store, key, -1, true)
+          ? local(streams, store, lookup, -1, true)
           : unavailable(store, "the owner of key " + key + " is not known yet (rebalancing)");
     }
     int partition = metadata.partition();
@@ -127,18 +128,18 @@ final class StoreQueries {
           return late;
         }
       }
-      Answer active = local(streams, store, key, partition, false);
+      Answer active = local(streams, store, lookup, partition, false);
       return active.status() == 503 && allowStale
-          ? local(streams, store, key, partition, true)
+          ? local(streams, store, lookup, partition, true)
           : active;
     }
     if (allowStale && metadata.standbyHosts().contains(self)) {
-      return local(streams, store, key, partition, true);
+      return local(streams, store, lookup, partition, true);
     }
     if (forwarded) {
       return unavailable(store, "the owner of key " + key + " moved (rebalancing)");
     }
-    return forward(metadata.activeHost(), store, key, allowStale, waitFor, timeout);
+    return forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout);
   }
 
   /** Null once the event is processed; else the {@code 504} to answer. */
@@ -163,10 +164,10 @@ final class StoreQueries {
             + " ms");
   }
 
-  private Answer local(KafkaStreams streams, String store, String key, int partition, boolean stale)
+  private Answer local(
+      KafkaStreams streams, String store, KeyLookup lookup, int partition, boolean stale)
       throws IOException {
-    StateQueryRequest<Object> request =
-        StateQueryRequest.inStore(store).withQuery(KeyQuery.<String, Object>withKey(key));
+    StateQueryRequest<Object> request = StateQueryRequest.inStore(store).withQuery(lookup.query());
     if (partition >= 0) {
       request = request.withPartitions(Set.of(partition));
     }
@@ -183,11 +184,17 @@ final class StoreQueries {
     for (var entry : result.getPartitionResults().entrySet()) {
       QueryResult<Object> answer = entry.getValue();
       if (!answer.isSuccess()) {
+        if (answer.getFailureReason() == FailureReason.UNKNOWN_QUERY_TYPE) {
+          return error(400, lookup.wrongKind(store));
+        }
         failure = answer.getFailureReason() + ": " + answer.getFailureMessage();
-      } else if (answer.getResult() != null) {
+        continue;
+      }
+      JsonNode value = lookup.render(answer.getResult(), values);
+      if (value != null) {
         ObjectNode body = json.createObjectNode();
-        body.put("store", store).put("key", key);
-        body.set("value", values.render(answer.getResult()));
+        body.put("store", store).put("key", lookup.key());
+        body.set("value", value);
         body.put("partition", entry.getKey()).put("host", self.toString()).put("stale", stale);
         return new Answer(200, json.writeValueAsString(body), 0);
       }
@@ -195,7 +202,7 @@ final class StoreQueries {
     // A key is absent only when every partition that could hold it answered.
     return failure != null || result.getPartitionResults().isEmpty()
         ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
-        : error(404, "No key " + key + " in store " + store);
+        : error(404, "No key " + lookup.key() + " in store " + store);
   }
 
   /** Most entries one scan page holds. */
@@ -387,7 +394,7 @@ final class StoreQueries {
   private Answer forward(
       HostInfo owner,
       String store,
-      String key,
+      KeyLookup lookup,
       boolean allowStale,
       String waitFor,
       Duration timeout)
@@ -401,11 +408,12 @@ final class StoreQueries {
                 + "/v1/stores/"
                 + encode(store)
                 + "/keys/"
-                + encode(key)
+                + encode(lookup.key())
                 + "?"
                 + FORWARDED
                 + "=true&allowStale="
                 + allowStale
+                + lookup.parameters()
                 + (waitFor == null
                     ? ""
                     : "&waitFor=" + encode(waitFor) + "&timeout=" + timeout.toMillis() + "ms"));
@@ -417,7 +425,8 @@ final class StoreQueries {
           response.headers().firstValue("Retry-After").map(Integer::parseInt).orElse(0);
       return new Answer(response.statusCode(), response.body(), retryAfter);
     } catch (IOException e) {
-      return unavailable(store, "the owner " + owner + " of key " + key + " did not answer: " + e);
+      return unavailable(
+          store, "the owner " + owner + " of key " + lookup.key() + " did not answer: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return unavailable(store, "interrupted while asking " + owner);

@@ -355,6 +355,67 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void answersWindowStoresBetweenTwoTimesAndVersionedStoresAsOfATime() throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    String product = uuid();
+    Instant ten = Instant.parse("2026-01-01T10:00:00Z");
+    int stock = 0;
+    for (Instant at : List.of(ten, ten.plusSeconds(1800), ten.plusSeconds(7800))) {
+      ProducerRecord<String, byte[]> record =
+          new ProducerRecord<>(
+              input, null, at.toEpochMilli(), product, bytes(adjusted(product, ++stock)));
+      record.headers().add(EventHeaders.ID, uuid().getBytes(StandardCharsets.UTF_8));
+      producer.send(record);
+    }
+    producer.flush();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(query("stock-adjustments", product).path("value").asLong())
+                    .isEqualTo(3));
+
+    // Window queries read what the cache has flushed, at the next commit.
+    String hours = "?from=2026-01-01T09:00:00Z&to=" + ten.plusSeconds(4 * 3600).toEpochMilli();
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> get("/v1/stores/hourly-adjustments/keys/" + product + hours).statusCode() == 200);
+    JsonNode windows = query("hourly-adjustments", product + hours).path("value");
+    assertThat(windows).hasSize(2);
+    assertThat(windows.get(0).path("windowStart").asText()).isEqualTo("2026-01-01T10:00:00Z");
+    assertThat(windows.get(0).path("value").asLong()).isEqualTo(2);
+    assertThat(windows.get(1).path("windowStart").asText()).isEqualTo("2026-01-01T12:00:00Z");
+    assertThat(windows.get(1).path("value").asLong()).isEqualTo(1);
+
+    JsonNode asOf = query("stock-history", product + "?asOf=2026-01-01T10:45:00Z").path("value");
+    assertThat(asOf.path("value").path("stock").asInt()).isEqualTo(2);
+    assertThat(asOf.path("validFrom").asText()).isEqualTo("2026-01-01T10:30:00Z");
+    assertThat(asOf.path("validTo").asText()).isEqualTo("2026-01-01T12:10:00Z");
+
+    HttpResponse<String> noWindow = get("/v1/stores/hourly-adjustments/keys/" + product);
+    assertThat(noWindow.statusCode()).isEqualTo(400);
+    assertThat(noWindow.body()).contains("is a window or versioned store");
+    assertThat(
+            get("/v1/stores/stock-adjustments/keys/" + product + "?asOf=2026-01-01T10:00:00Z")
+                .statusCode())
+        .isEqualTo(400);
+    assertThat(get("/v1/stores/stock-history/keys/" + product + "?asOf=yesterday").statusCode())
+        .isEqualTo(400);
+    assertThat(
+            get("/v1/stores/hourly-adjustments/keys/" + product + "?from=2026-01-01T09:00:00Z")
+                .statusCode())
+        .isEqualTo(400);
+    assertThat(
+            get("/v1/stores/hourly-adjustments/keys/"
+                    + product
+                    + "?from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z")
+                .statusCode())
+        .isEqualTo(404);
+  }
+
+  @Test
   void upgradesKeepStateAndABreakingUpgradeNeedsAReset() throws Exception {
     Path v1 = FixtureJars.jar(dir, "stock-v1.jar", List.of(StockLevels.class));
     Path v2 = FixtureJars.jar(dir, "stock-v2.jar", List.of(StockLevelsV2.class));

@@ -1,0 +1,121 @@
+package io.tideway.topology.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.VersionedKeyQuery;
+import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.state.VersionedRecord;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * One key's lookup in whatever kind of store holds it: the latest value of a key-value store, the
+ * windows of a window store that start between {@code from} and {@code to}, or a versioned store's
+ * value as of a time.
+ */
+final class KeyLookup {
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final String key;
+  private final Instant from;
+  private final Instant to;
+  private final Instant asOf;
+
+  private KeyLookup(String key, Instant from, Instant to, Instant asOf) {
+    this.key = key;
+    this.from = from;
+    this.to = to;
+    this.asOf = asOf;
+  }
+
+  /** The latest value of a key. */
+  static KeyLookup latest(String key) {
+    return new KeyLookup(key, null, null, null);
+  }
+
+  /** The windows of a key that start in {@code [from, to]}. */
+  static KeyLookup windows(String key, Instant from, Instant to) {
+    return new KeyLookup(key, from, to, null);
+  }
+
+  /** A versioned store's value of a key as it was at {@code asOf}. */
+  static KeyLookup asOf(String key, Instant asOf) {
+    return new KeyLookup(key, null, null, asOf);
+  }
+
+  String key() {
+    return key;
+  }
+
+  /** The query string that asks another instance the same, starting with {@code &}. */
+  String parameters() {
+    if (asOf != null) {
+      return "&asOf=" + asOf;
+    }
+    return from == null ? "" : "&from=" + from + "&to=" + to;
+  }
+
+  /** What to ask the store. */
+  @SuppressWarnings("unchecked")
+  Query<Object> query() {
+    Query<?> query;
+    if (asOf != null) {
+      query = VersionedKeyQuery.<String, Object>withKey(key).asOf(asOf);
+    } else if (from != null) {
+      query = WindowKeyQuery.<String, Object>withKeyAndWindowStartRange(key, from, to);
+    } else {
+      query = KeyQuery.<String, Object>withKey(key);
+    }
+    return (Query<Object>) query;
+  }
+
+  /** What the store says it is for, when it refuses the query's kind. */
+  String wrongKind(String store) {
+    if (asOf != null) {
+      return "Store " + store + " is not a versioned store: leave out asOf";
+    }
+    if (from != null) {
+      return "Store " + store + " is not a window store: leave out from and to";
+    }
+    return "Store " + store + " is a window or versioned store: pass from and to, or asOf";
+  }
+
+  /**
+   * The answer as JSON, or null when the key is absent; an iterator is always closed.
+   *
+   * @param values renders one value
+   */
+  JsonNode render(Object result, JsonValues values) {
+    if (result == null) {
+      return null;
+    }
+    if (result instanceof VersionedRecord) {
+      VersionedRecord<?> record = (VersionedRecord<?>) result;
+      ObjectNode node = NODES.objectNode();
+      node.set("value", values.render(record.value()));
+      node.put("validFrom", Instant.ofEpochMilli(record.timestamp()).toString());
+      node.put(
+          "validTo", record.validTo().map(to -> Instant.ofEpochMilli(to).toString()).orElse(null));
+      return node;
+    }
+    if (result instanceof WindowStoreIterator) {
+      ArrayNode windows = NODES.arrayNode();
+      try (WindowStoreIterator<?> iterator = (WindowStoreIterator<?>) result) {
+        while (iterator.hasNext()) {
+          KeyValue<Long, ?> window = iterator.next();
+          ObjectNode node = windows.addObject();
+          node.put("windowStart", Instant.ofEpochMilli(window.key).toString());
+          node.set("value", values.render(window.value));
+        }
+      }
+      return windows.isEmpty() ? null : windows;
+    }
+    return values.render(result);
+  }
+}
