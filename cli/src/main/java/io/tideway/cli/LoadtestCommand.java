@@ -13,6 +13,7 @@ import io.tideway.loadtest.PassthroughScenario;
 import io.tideway.loadtest.ProduceScenario;
 import io.tideway.loadtest.RegistryScenario;
 import io.tideway.loadtest.Scenario;
+import io.tideway.loadtest.dedupe.DedupeBenchmark;
 import io.tideway.loadtest.jmh.SerdeBenchmarks;
 import io.tideway.loadtest.jmh.SerdeComparison;
 import io.tideway.loadtest.relay.RelayBenchmark;
@@ -62,6 +63,7 @@ import picocli.CommandLine.TypeConversionException;
       LoadtestCommand.Passthrough.class,
       LoadtestCommand.Registry.class,
       LoadtestCommand.Relay.class,
+      LoadtestCommand.Dedupe.class,
       LoadtestCommand.Serde.class
     })
 final class LoadtestCommand {
@@ -508,6 +510,103 @@ final class LoadtestCommand {
       }
       out.flush();
       return 0;
+    }
+  }
+
+  @Command(
+      name = "dedupe",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Deduplication by event id under exactly_once_v2, side by side on one broker: --events"
+            + " events (a --duplicates share of them sent twice) read by a passthrough, by"
+            + " Tideway's Deduplicate and by the window-store deduplication of Kafka Streams'"
+            + " examples, one after another from the beginning of one input. Prints each one's"
+            + " records/s and the ratios against the targets, and checks that both"
+            + " deduplications output each event exactly once."
+      })
+  static final class Dedupe implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin DataDirOption dataDir;
+
+    @Option(
+        names = "--bootstrap-server",
+        paramLabel = "HOST:PORT",
+        defaultValue = "${env:TIDEWAY_BOOTSTRAP_SERVER}",
+        description = "Kafka to use (default: the local platform's).")
+    String bootstrapServer;
+
+    @Option(
+        names = "--events",
+        paramLabel = "N",
+        defaultValue = "300000",
+        description = "Distinct events (default: ${DEFAULT-VALUE}).")
+    int events;
+
+    @Option(
+        names = "--duplicates",
+        paramLabel = "SHARE",
+        defaultValue = "0.1",
+        description = "Share of events sent twice, 0 to 1 (default: ${DEFAULT-VALUE}).")
+    double duplicates;
+
+    @Option(
+        names = "--partitions",
+        paramLabel = "N",
+        defaultValue = "3",
+        description = "Partitions of the input (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(
+        names = "--record-size",
+        paramLabel = "BYTES",
+        defaultValue = "200",
+        description = "Bytes per value (default: ${DEFAULT-VALUE}).")
+    int recordSize;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      if (events < 1 || partitions < 1 || recordSize < 0 || duplicates < 0 || duplicates > 1) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--events and --partitions must be at least 1, --record-size 0 or more, and"
+                + " --duplicates between 0 and 1");
+      }
+      String bootstrap =
+          bootstrapServer != null
+              ? bootstrapServer
+              : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
+      DedupeBenchmark.Settings settings =
+          new DedupeBenchmark.Settings(
+              bootstrap, events, duplicates, partitions, recordSize, Duration.ofMinutes(10));
+      DedupeBenchmark.Report report =
+          new DedupeBenchmark(
+                  settings,
+                  line -> {
+                    out.println(line);
+                    out.flush();
+                  })
+              .run();
+      report.lines().forEach(out::println);
+      if (json != null) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("settings", settings);
+        document.put("report", report);
+        document.put("oursToPassthrough", report.oursToPassthrough());
+        document.put("oursToClassic", report.oursToClassic());
+        document.put("machine", Machine.current());
+        new ObjectMapper()
+            .findAndRegisterModules()
+            .writerWithDefaultPrettyPrinter()
+            .writeValue(json.toFile(), document);
+        out.println("Results written to " + json);
+      }
+      out.flush();
+      return report.exact() ? 0 : 1;
     }
   }
 

@@ -40,6 +40,10 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  */
 public final class Deduplicate<K, V> {
 
+  /** Reads the {@code id} header; the processor reads its bytes directly when it sees this one. */
+  static final EventIdExtractor<Object, Object> ID_HEADER =
+      (key, value, headers) -> EventHeaders.eventId(headers);
+
   /** How long ids are remembered unless set otherwise: 7 days. */
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
 
@@ -68,10 +72,11 @@ public final class Deduplicate<K, V> {
    * @param name names the operator, its store {@code <name>-store} and, when repartitioning, its
    *     topic
    */
+  @SuppressWarnings("unchecked")
   public static <K, V> Deduplicate<K, V> byEventId(String name) {
     return new Deduplicate<>(
         name,
-        (key, value, headers) -> EventHeaders.eventId(headers),
+        (EventIdExtractor<K, V>) (EventIdExtractor<?, ?>) ID_HEADER,
         "header '" + EventHeaders.ID + "'",
         DEFAULT_RETENTION);
   }

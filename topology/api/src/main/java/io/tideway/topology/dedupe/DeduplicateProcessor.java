@@ -1,10 +1,14 @@
 package io.tideway.topology.dedupe;
 
+import io.tideway.topology.EventHeaders;
 import io.tideway.topology.InvalidEventException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
@@ -32,7 +36,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   private final long retentionMs;
 
   private FixedKeyProcessorContext<K, V> context;
-  private KeyValueStore<String, Long> seen;
+  private KeyValueStore<Bytes, Long> seen;
   private Sensor duplicates;
 
   DeduplicateProcessor(
@@ -68,8 +72,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
   @Override
   public void process(FixedKeyRecord<K, V> record) {
-    String id = eventId.eventId(record.key(), record.value(), record.headers());
-    if (id == null || id.isEmpty()) {
+    Bytes id = id(record);
+    if (id == null) {
       throw new InvalidEventException(
           name + ": record has no " + idSource, context.recordMetadata().orElse(null));
     }
@@ -82,16 +86,31 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     context.forward(record);
   }
 
+  /**
+   * The event id as the store keeps it: the {@code id} header's bytes as they are when
+   * deduplicating by it (no text decoding per record), else the extractor's id in UTF-8.
+   */
+  private Bytes id(FixedKeyRecord<K, V> record) {
+    if ((Object) eventId == Deduplicate.ID_HEADER) {
+      Header header = record.headers().lastHeader(EventHeaders.ID);
+      return header == null || header.value() == null || header.value().length == 0
+          ? null
+          : Bytes.wrap(header.value());
+    }
+    String id = eventId.eventId(record.key(), record.value(), record.headers());
+    return id == null || id.isEmpty() ? null : Bytes.wrap(id.getBytes(StandardCharsets.UTF_8));
+  }
+
   /** Deletes the ids first seen before the retention, in batches so no iterator stays open long. */
   private void sweep(long streamTime) {
     long cutoff = streamTime - retentionMs;
-    String from = null;
+    Bytes from = null;
     while (true) {
-      List<String> expired = new ArrayList<>();
-      String last = null;
-      try (KeyValueIterator<String, Long> all = seen.range(from, null)) {
+      List<Bytes> expired = new ArrayList<>();
+      Bytes last = null;
+      try (KeyValueIterator<Bytes, Long> all = seen.range(from, null)) {
         while (all.hasNext() && expired.size() < SWEEP_BATCH) {
-          KeyValue<String, Long> entry = all.next();
+          KeyValue<Bytes, Long> entry = all.next();
           last = entry.key;
           if (entry.value < cutoff) {
             expired.add(entry.key);

@@ -18,6 +18,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -117,11 +118,12 @@ class DeduplicateTest {
 
     send("order-1", "placed", "e1", T0);
     send("order-1", "placed", "e1", T0.plus(Duration.ofHours(7)));
-    KeyValueStore<String, Long> store = driver.getKeyValueStore("orders-dedupe-store");
-    assertThat(store.get("e1")).isEqualTo(T0.toEpochMilli());
+    KeyValueStore<Bytes, Long> store = driver.getKeyValueStore("orders-dedupe-store");
+    Bytes e1 = Bytes.wrap("e1".getBytes(StandardCharsets.UTF_8));
+    assertThat(store.get(e1)).isEqualTo(T0.toEpochMilli());
 
     send("order-2", "placed", "e2", T0.plus(Duration.ofHours(8)).plusMillis(1));
-    assertThat(store.get("e1")).as("swept once stream time passed the retention").isNull();
+    assertThat(store.get(e1)).as("swept once stream time passed the retention").isNull();
     send("order-1", "placed", "e1", T0.plus(Duration.ofHours(8)).plusMillis(2));
 
     assertThat(out.readValuesToList()).containsExactly("placed", "placed", "placed");
