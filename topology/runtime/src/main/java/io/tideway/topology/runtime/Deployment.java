@@ -86,6 +86,10 @@ final class Deployment {
     return provider.applicationId();
   }
 
+  DeploymentContext context() {
+    return context;
+  }
+
   TopologyProvider provider() {
     return provider;
   }

@@ -32,6 +32,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -67,6 +68,7 @@ public final class TopologyRuntime implements AutoCloseable {
   private final PrometheusMeterRegistry meters;
   private final Admin admin;
   private final DeploymentLog log;
+  private final DeploymentJournal journal;
   private final Map<String, Deployment> deployments = new LinkedHashMap<>();
   private RuntimeHttp http;
 
@@ -77,24 +79,56 @@ public final class TopologyRuntime implements AutoCloseable {
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     this.admin = Admin.create(props);
     this.log = new DeploymentLog(settings.bootstrapServers());
+    this.journal = new DeploymentJournal(settings.stateDir());
   }
 
   /**
-   * Starts a runtime with no deployment and its HTTP server.
+   * Starts a runtime and its HTTP server, and deploys again what it ran before it stopped (kept in
+   * {@code <state dir>/deployments.json}); a deployment that can no longer be made is logged and
+   * dropped.
    *
    * @throws java.io.UncheckedIOException when the HTTP port cannot be bound
    */
   public static TopologyRuntime start(RuntimeSettings settings, PrometheusMeterRegistry meters) {
     TopologyRuntime runtime = new TopologyRuntime(settings, meters);
     try {
-      runtime.ensureTopics(Set.of(Topics.DEPLOYMENTS), "the topology runtime");
+      runtime.ensureTopics(Set.of(Topics.DEPLOYMENTS), Topic::name, "the topology runtime");
       runtime.http = RuntimeHttp.start(runtime, meters, settings.host(), settings.port());
     } catch (RuntimeException e) {
       runtime.admin.close();
       throw e;
     }
     logger.info("Topology runtime serving on {}", runtime.url());
+    runtime.redeployJournal();
     return runtime;
+  }
+
+  private synchronized void redeployJournal() {
+    Map<String, DeploymentJournal.Entry> entries = journal.entries();
+    Set<String> jars = new TreeSet<>();
+    entries.values().forEach(entry -> jars.add(entry.jar()));
+    for (String jar : jars) {
+      DeploymentJournal.Entry entry =
+          entries.values().stream().filter(e -> e.jar().equals(jar)).findFirst().orElseThrow();
+      try {
+        deploy(Path.of(jar), entry.settings(), entry.instances(), false, false);
+        logger.info("Deployed again what ran from {}", jar);
+      } catch (RuntimeException e) {
+        logger.error("Cannot deploy again what ran from {}; dropped", jar, e);
+        entries.forEach(
+            (name, dropped) -> {
+              if (dropped.jar().equals(jar)) {
+                journal.remove(name);
+              }
+            });
+      }
+    }
+    // A jar brings all its topologies back; those undeployed before go again.
+    for (DeploymentStatus running : deployments()) {
+      if (!entries.containsKey(running.name())) {
+        undeploy(running.name());
+      }
+    }
   }
 
   /** The base URL of the HTTP server, e.g. {@code http://127.0.0.1:8084}. */
@@ -155,6 +189,10 @@ public final class TopologyRuntime implements AutoCloseable {
     List<DeploymentStatus> started = new ArrayList<>();
     for (Deployment deployment : built) {
       start(deployment, merged, instances, reset, recorded.get(deployment.applicationId()));
+      journal.put(
+          deployment.name(),
+          new DeploymentJournal.Entry(
+              jar.toAbsolutePath().toString(), Map.copyOf(deploymentSettings), instances));
       started.add(status(deployment, deployment.state(), instances, recorded));
     }
     return started;
@@ -251,6 +289,7 @@ public final class TopologyRuntime implements AutoCloseable {
       return Optional.empty();
     }
     DeploymentStatus last = status(deployment);
+    journal.remove(name);
     deployment.close(CLOSE_TIMEOUT, true);
     releaseJar(deployment);
     logger.info("Undeployed {}", name);
@@ -356,7 +395,10 @@ public final class TopologyRuntime implements AutoCloseable {
     return List.copyOf(deployments.values());
   }
 
-  /** Stops every deployment; they stay in their groups, so a restart moves no partition. */
+  /**
+   * Stops every deployment; they stay in their groups, so a restart within the session timeout
+   * moves no partition, and in the journal, so the next start runs them again.
+   */
   @Override
   public synchronized void close() {
     for (Deployment deployment : deployments.values()) {
@@ -426,23 +468,27 @@ public final class TopologyRuntime implements AutoCloseable {
         threads);
   }
 
-  /** Creates the dead-letter topic and any catalogue topic the provider reads or writes. */
+  /**
+   * Creates the dead-letter topic and any catalogue topic the provider reads or writes, under the
+   * name the deployment gives it.
+   */
   private void createTopics(Deployment deployment) {
     Set<Topic<?, ?>> topics = new LinkedHashSet<>();
     topics.add(Topics.deadLetters(deployment.applicationId()));
     topics.addAll(deployment.provider().inputs());
     topics.addAll(deployment.provider().outputs());
-    ensureTopics(topics, deployment.name());
+    ensureTopics(topics, deployment.context()::topicName, deployment.name());
   }
 
   /** Creates the topics that do not exist yet. */
-  private void ensureTopics(Set<Topic<?, ?>> topics, String forWhom) {
+  private void ensureTopics(
+      Set<Topic<?, ?>> topics, Function<Topic<?, ?>, String> names, String forWhom) {
     List<NewTopic> wanted =
         topics.stream()
             .map(
                 topic ->
                     new NewTopic(
-                            topic.name(),
+                            names.apply(topic),
                             Optional.of(topic.partitions()),
                             settings.replicationFactor() == -1
                                 ? Optional.empty()

@@ -73,17 +73,9 @@ class TopologyRuntimeIT {
     input = kafka.createTopic("inventory.events", 3);
     scope = "runtime-it-" + UUID.randomUUID();
     System.setProperty(StockLevels.RUN_PROPERTY, scope);
-    Map<String, String> defaults =
-        Map.of(
-            AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
-            "mock://" + scope,
-            DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
-            input);
     runtime =
         TopologyRuntime.start(
-            RuntimeSettings.of(kafka.bootstrapServers(), dir.resolve("state"))
-                .withDeploymentDefaults(defaults),
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            settings(kafka), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     events = new AvroSerde<>();
     events.configure(
         Map.of(
@@ -416,6 +408,46 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void aRestartedRuntimeRunsItsDeploymentsAgainWithTheirState(TestKafka kafka) throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    runtime.deploy(
+        FixtureJars.jar(dir, "balances.jar", List.of(io.tideway.fixtures.Balances.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    runtime.undeploy("balances");
+    String product = uuid();
+    send(product, bytes(adjusted(product, 1)), uuid());
+    producer.flush();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(query("stock-adjustments", product).path("value").asLong())
+                    .isEqualTo(1));
+
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(
+            settings(kafka), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::name)
+        .containsExactly("stock-levels");
+    send(product, bytes(adjusted(product, 2)), uuid());
+    producer.flush();
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(query("stock-adjustments", product).path("value").asLong())
+                    .isEqualTo(2));
+  }
+
+  @Test
   void upgradesKeepStateAndABreakingUpgradeNeedsAReset() throws Exception {
     Path v1 = FixtureJars.jar(dir, "stock-v1.jar", List.of(StockLevels.class));
     Path v2 = FixtureJars.jar(dir, "stock-v2.jar", List.of(StockLevelsV2.class));
@@ -461,6 +493,18 @@ class TopologyRuntimeIT {
         .untilAsserted(
             () -> assertThat(query("stock-counts", product).path("value").asLong()).isEqualTo(2));
     assertThat(get("/v1/stores/stock-adjustments/keys/" + product).statusCode()).isEqualTo(404);
+  }
+
+  private RuntimeSettings settings(TestKafka kafka) {
+    return RuntimeSettings.of(kafka.bootstrapServers(), dir.resolve("state"))
+        .withDeploymentDefaults(
+            Map.of(
+                AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+                "mock://" + scope,
+                DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
+                input,
+                DeploymentContext.TOPIC_RENAME_PREFIX + "ledger",
+                kafka.topicName("ledger")));
   }
 
   private JsonNode query(String store, String key) throws Exception {

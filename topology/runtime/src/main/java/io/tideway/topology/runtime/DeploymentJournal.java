@@ -1,0 +1,70 @@
+package io.tideway.topology.runtime;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a runtime runs, kept in {@code <state dir>/deployments.json} so that a restarted runtime
+ * runs it again: per deployment name, the jar, its settings and its instances.
+ */
+final class DeploymentJournal {
+
+  /** One deployment as it was asked for. */
+  record Entry(String jar, Map<String, String> settings, int instances) {}
+
+  private final Path file;
+  private final ObjectMapper json = new ObjectMapper();
+  private final Map<String, Entry> entries;
+
+  DeploymentJournal(Path stateDir) {
+    this.file = stateDir.resolve("deployments.json");
+    this.entries = read();
+  }
+
+  /** The deployments to run, by name. */
+  synchronized Map<String, Entry> entries() {
+    return Map.copyOf(entries);
+  }
+
+  synchronized void put(String name, Entry entry) {
+    entries.put(name, entry);
+    write();
+  }
+
+  synchronized void remove(String name) {
+    if (entries.remove(name) != null) {
+      write();
+    }
+  }
+
+  private Map<String, Entry> read() {
+    try {
+      return new TreeMap<>(
+          json.readValue(Files.readAllBytes(file), new TypeReference<Map<String, Entry>>() {}));
+    } catch (NoSuchFileException e) {
+      return new TreeMap<>();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file, e);
+    }
+  }
+
+  private void write() {
+    try {
+      Files.createDirectories(file.getParent());
+      Path partial = Files.createTempFile(file.getParent(), "deployments", ".partial");
+      json.writerWithDefaultPrettyPrinter().writeValue(partial.toFile(), entries);
+      Files.move(
+          partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + file, e);
+    }
+  }
+}
