@@ -497,20 +497,26 @@ final class LoadtestCommand {
               .run();
       RelayTargets.lines(report).forEach(out::println);
       if (json != null) {
-        Map<String, Object> document = new LinkedHashMap<>();
-        document.put("settings", settings);
-        document.put("report", report);
-        document.put("ratio", report.ratio());
-        document.put("machine", Machine.current());
-        new ObjectMapper()
-            .findAndRegisterModules()
-            .writerWithDefaultPrettyPrinter()
-            .writeValue(json.toFile(), document);
+        writeReport(json, settings, report, Map.of("ratio", report.ratio()));
         out.println("Results written to " + json);
       }
       out.flush();
       return 0;
     }
+  }
+
+  /** Writes a benchmark's settings, report, derived figures and the machine as JSON. */
+  private static void writeReport(
+      Path json, Object settings, Object report, Map<String, Object> figures) throws IOException {
+    Map<String, Object> document = new LinkedHashMap<>();
+    document.put("settings", settings);
+    document.put("report", report);
+    document.putAll(figures);
+    document.put("machine", Machine.current());
+    new ObjectMapper()
+        .findAndRegisterModules()
+        .writerWithDefaultPrettyPrinter()
+        .writeValue(json.toFile(), document);
   }
 
   @Command(
@@ -593,16 +599,13 @@ final class LoadtestCommand {
               .run();
       report.lines().forEach(out::println);
       if (json != null) {
-        Map<String, Object> document = new LinkedHashMap<>();
-        document.put("settings", settings);
-        document.put("report", report);
-        document.put("oursToPassthrough", report.oursToPassthrough());
-        document.put("oursToClassic", report.oursToClassic());
-        document.put("machine", Machine.current());
-        new ObjectMapper()
-            .findAndRegisterModules()
-            .writerWithDefaultPrettyPrinter()
-            .writeValue(json.toFile(), document);
+        writeReport(
+            json,
+            settings,
+            report,
+            Map.of(
+                "oursToPassthrough", report.oursToPassthrough(),
+                "oursToClassic", report.oursToClassic()));
         out.println("Results written to " + json);
       }
       out.flush();

@@ -114,12 +114,7 @@ class TopologyRuntimeIT {
     producer.flush();
 
     for (String product : products) {
-      await()
-          .atMost(WAIT)
-          .untilAsserted(
-              () ->
-                  assertThat(query("stock-adjustments", product).path("value").asLong())
-                      .isEqualTo(4));
+      awaitValue("stock-adjustments", product, 4);
     }
     RuntimeClient client = new RuntimeClient(runtime.url());
     JsonNode firstTwo = client.scan("stock-adjustments", null, null, null, 2, null);
@@ -185,12 +180,7 @@ class TopologyRuntimeIT {
     send(product, valid, uuid());
     producer.flush();
 
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(query("stock-adjustments", product).path("value").asLong())
-                    .isEqualTo(1));
+    awaitValue("stock-adjustments", product, 1);
     List<ConsumerRecord<byte[], byte[]>> dead =
         readAll(kafka, Topics.deadLetters(new StockLevels().applicationId()).name(), 6);
     assertThat(dead).hasSize(6);
@@ -265,12 +255,7 @@ class TopologyRuntimeIT {
     String product = uuid();
     send(product, bytes(adjusted(product, 1)), uuid());
     producer.flush();
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(query("stock-adjustments", product).path("value").asLong())
-                    .isEqualTo(1));
+    awaitValue("stock-adjustments", product, 1);
 
     assertThat(runtime.undeploy("stock-levels")).isPresent();
     assertThat(runtime.deployments()).isEmpty();
@@ -361,12 +346,7 @@ class TopologyRuntimeIT {
       producer.send(record);
     }
     producer.flush();
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(query("stock-adjustments", product).path("value").asLong())
-                    .isEqualTo(3));
+    awaitValue("stock-adjustments", product, 3);
 
     // Window queries read what the cache has flushed, at the next commit.
     String hours = "?from=2026-01-01T09:00:00Z&to=" + ten.plusSeconds(4 * 3600).toEpochMilli();
@@ -421,12 +401,7 @@ class TopologyRuntimeIT {
     String product = uuid();
     send(product, bytes(adjusted(product, 1)), uuid());
     producer.flush();
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(query("stock-adjustments", product).path("value").asLong())
-                    .isEqualTo(1));
+    awaitValue("stock-adjustments", product, 1);
 
     runtime.close();
     runtime =
@@ -455,23 +430,13 @@ class TopologyRuntimeIT {
     String product = uuid();
     send(product, bytes(adjusted(product, 2)), uuid());
     producer.flush();
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(query("stock-adjustments", product).path("value").asLong())
-                    .isEqualTo(1));
+    awaitValue("stock-adjustments", product, 1);
 
     // the same version again replaces the running one and keeps its state: nothing counted twice
     runtime.deploy(v1, Map.of(), 1, false, false);
     send(product, bytes(adjusted(product, 3)), uuid());
     producer.flush();
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(query("stock-adjustments", product).path("value").asLong())
-                    .isEqualTo(2));
+    awaitValue("stock-adjustments", product, 2);
 
     // a version that renames the count store would lose it: refused, v1 keeps running
     assertThatThrownBy(() -> runtime.deploy(v2, Map.of(), 1, false, false))
@@ -488,10 +453,7 @@ class TopologyRuntimeIT {
 
     // with a reset it starts from scratch and recomputes from the input
     runtime.deploy(v2, Map.of(), 1, false, true);
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () -> assertThat(query("stock-counts", product).path("value").asLong()).isEqualTo(2));
+    awaitValue("stock-counts", product, 2);
     assertThat(get("/v1/stores/stock-adjustments/keys/" + product).statusCode()).isEqualTo(404);
   }
 
@@ -505,6 +467,14 @@ class TopologyRuntimeIT {
                 input,
                 DeploymentContext.TOPIC_RENAME_PREFIX + "ledger",
                 kafka.topicName("ledger")));
+  }
+
+  /** Waits until the store holds {@code expected} for the key. */
+  private void awaitValue(String store, String key, long expected) {
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(query(store, key).path("value").asLong()).isEqualTo(expected));
   }
 
   private JsonNode query(String store, String key) throws Exception {
