@@ -25,6 +25,7 @@ import picocli.CommandLine.ParseResult;
       UpCommand.class,
       RegistryCommand.class,
       RelayCommand.class,
+      RuntimeCommand.class,
       DeployCommand.class,
       DeploymentsCommand.class,
       UndeployCommand.class,
