@@ -204,6 +204,29 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void aStreamThreadKilledByAnErrorIsReplacedAndNothingIsLost(TestKafka kafka) throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "fails-once.jar", List.of(io.tideway.fixtures.FailsOnce.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    String ledger = kafka.topicName("ledger");
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    try (KafkaProducer<String, String> postings = new KafkaProducer<>(props)) {
+      postings.send(new ProducerRecord<>(ledger, "account-1", "1"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "boom"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "2"));
+    }
+
+    // The thread died on "boom" before committing it; its replacement processed it again.
+    awaitValue("postings", "account-1", 3);
+    assertThat(runtime.deployments().get(0).state()).isEqualTo("RUNNING");
+  }
+
+  @Test
   void refusesBadJarsWithClearErrorsAndLeavesRunningDeploymentsAlone() throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
