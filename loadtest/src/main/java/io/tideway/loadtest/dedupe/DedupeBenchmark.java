@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -25,6 +26,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -162,6 +164,7 @@ public final class DedupeBenchmark {
         topics.add(new NewTopic(outputs.get(outputs.size() - 1), settings.partitions(), (short) 1));
       }
       admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+      awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
       try {
         long inputs = feed(input);
         // Two rounds, the best of each kept: the first round warms the JVM and the broker's cache
@@ -225,7 +228,26 @@ public final class DedupeBenchmark {
     }
   }
 
-  /** Sends every event once, and a share of them again a little later; returns records sent. */
+  /**
+   * Waits until every partition of new topics has a leader: a producer's first batches to a
+   * partition whose leader is still being elected can fail.
+   */
+  private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+        .flatMap(topic -> topic.partitions().stream())
+        .anyMatch(partition -> partition.leader() == null || partition.leader().isEmpty())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("Partitions of " + topics + " got no leader within 30 s");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /**
+   * Sends every event once, and a share of them again a little later; returns the records the
+   * broker acknowledged, and fails if it refused any.
+   */
   private long feed(String input) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
@@ -234,7 +256,16 @@ public final class DedupeBenchmark {
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     Random random = new Random(7);
     byte[] value = new byte[settings.valueSize()];
-    long sent = 0;
+    AtomicLong acknowledged = new AtomicLong();
+    AtomicReference<Exception> failure = new AtomicReference<>();
+    Callback check =
+        (metadata, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          } else {
+            acknowledged.incrementAndGet();
+          }
+        };
     List<ProducerRecord<String, byte[]>> again = new ArrayList<>();
     progress.accept(String.format("Feeding %,d events to %s ...", settings.events(), input));
     try (KafkaProducer<String, byte[]> producer =
@@ -246,26 +277,26 @@ public final class DedupeBenchmark {
         record
             .headers()
             .add(EventHeaders.ID, UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
-        producer.send(record);
-        sent++;
+        producer.send(record, check);
         if (random.nextDouble() < settings.duplicateShare()) {
           again.add(record);
         }
         // A duplicate follows its original after up to a thousand other events, as a relay
         // re-delivery would.
         if (again.size() > random.nextInt(1000) + 1) {
-          producer.send(again.remove(0));
-          sent++;
+          producer.send(again.remove(0), check);
         }
       }
       for (ProducerRecord<String, byte[]> record : again) {
-        producer.send(record);
-        sent++;
+        producer.send(record, check);
       }
       producer.flush();
     }
-    progress.accept(String.format("Fed %,d records", sent));
-    return sent;
+    if (failure.get() != null) {
+      throw new IllegalStateException("The broker refused input records", failure.get());
+    }
+    progress.accept(String.format("Fed %,d records", acknowledged.get()));
+    return acknowledged.get();
   }
 
   private static Run faster(Run best, Run candidate) {
