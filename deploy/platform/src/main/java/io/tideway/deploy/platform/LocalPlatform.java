@@ -193,7 +193,7 @@ public final class LocalPlatform implements AutoCloseable {
     progress.accept("Starting Kafka on 127.0.0.1:" + settings.kafkaPort() + " ...");
     kafka =
         new EmbeddedKafka(
-            dataDir.resolve("kafka"), settings.kafkaPort(), LoopbackPorts.pickFree(), Map.of());
+            dataDir.resolve("kafka"), settings.kafkaPort(), controllerPort(), Map.of());
     kafka.start(START_TIMEOUT);
     running.push(kafka);
     progress.accept("Kafka is up (" + seconds(start) + ")");
@@ -312,6 +312,26 @@ public final class LocalPlatform implements AutoCloseable {
   private static String describe(FileSystemException e) {
     String reason = e.getReason() == null ? e.getClass().getSimpleName() : e.getReason();
     return e.getFile() + ": " + reason;
+  }
+
+  /**
+   * A free port for the broker's controller listener that none of the platform's other parts is set
+   * to take: those are free too until their part binds them, so the system may offer one.
+   */
+  private int controllerPort() {
+    Set<Integer> taken =
+        new HashSet<>(
+            List.of(
+                settings.kafkaPort(),
+                settings.postgresPort(),
+                settings.registryPort(),
+                settings.relayPort(),
+                settings.queryPort()));
+    int port = LoopbackPorts.pickFree();
+    while (taken.contains(port)) {
+      port = LoopbackPorts.pickFree();
+    }
+    return port;
   }
 
   private void checkPorts() {
