@@ -20,9 +20,11 @@ import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.Topology;
@@ -50,6 +52,7 @@ final class Deployment {
   private final ProcessedEvents processed;
   private final Map<String, Set<String>> processorsByStore;
   private final Map<String, Integer> subtopologyByStore = new HashMap<>();
+  private final Map<Integer, Set<String>> sourceTopicsBySubtopology = new HashMap<>();
   private KafkaStreams streams;
   private KafkaStreamsMetrics metrics;
   private int threads;
@@ -73,6 +76,11 @@ final class Deployment {
           ((TopologyDescription.Processor) node)
               .stores()
               .forEach(store -> subtopologyByStore.put(store, sub.id()));
+        } else if (node instanceof TopologyDescription.Source
+            && ((TopologyDescription.Source) node).topicSet() != null) {
+          sourceTopicsBySubtopology
+              .computeIfAbsent(sub.id(), id -> new HashSet<>())
+              .addAll(((TopologyDescription.Source) node).topicSet());
         }
       }
     }
@@ -146,6 +154,25 @@ final class Deployment {
         if (task.taskId().subtopology() == subtopology) {
           partitions.add(task.taskId().partition());
         }
+      }
+    }
+    return partitions;
+  }
+
+  /**
+   * The partitions of a store the group assigned to this client, as its metadata says: what {@link
+   * #activePartitions} must match before this client's part of a scan is whole.
+   */
+  Set<Integer> assignedPartitions(String store, StreamsMetadata self) {
+    Set<String> sources =
+        sourceTopicsBySubtopology.getOrDefault(subtopologyByStore.get(store), Set.of());
+    Set<Integer> partitions = new HashSet<>();
+    for (TopicPartition partition : self.topicPartitions()) {
+      String topic = partition.topic();
+      // Repartition topics carry the application id as a prefix in the assignment only.
+      if (sources.contains(topic)
+          || sources.stream().anyMatch(source -> topic.equals(applicationId() + "-" + source))) {
+        partitions.add(partition.partition());
       }
     }
     return partitions;

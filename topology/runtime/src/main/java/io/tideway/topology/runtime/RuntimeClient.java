@@ -116,8 +116,12 @@ public final class RuntimeClient {
    * rebalance, a restore) the lookup is retried each second, for up to 30 s.
    */
   public JsonNode get(String store, String key, boolean allowStale) throws IOException {
-    HttpRequest request =
-        get("/v1/stores/" + encode(store) + "/keys/" + encode(key) + "?allowStale=" + allowStale);
+    return retryingWhileUnavailable(
+        get("/v1/stores/" + encode(store) + "/keys/" + encode(key) + "?allowStale=" + allowStale));
+  }
+
+  /** Sends a query, again each second while it is answered 503, for up to 30 s. */
+  private JsonNode retryingWhileUnavailable(HttpRequest request) throws IOException {
     long deadline = System.nanoTime() + QUERY_TIMEOUT.toNanos();
     while (true) {
       try {
@@ -138,7 +142,8 @@ public final class RuntimeClient {
 
   /**
    * A page of a store's entries in key order: {@code {"store","entries":[{"key","value"}],
-   * "next"}}; pass {@code next} as {@code cursor} for the following page (null at the end).
+   * "next"}}; pass {@code next} as {@code cursor} for the following page (null at the end). Retried
+   * while the store cannot answer, as {@link #get} is.
    *
    * @param from lowest key, or null
    * @param to highest key, or null
@@ -156,7 +161,7 @@ public final class RuntimeClient {
         path.append('&').append(param[0]).append('=').append(encode(param[1]));
       }
     }
-    return json.readTree(send(get(path.toString())).body());
+    return retryingWhileUnavailable(get(path.toString()));
   }
 
   private HttpRequest get(String path) {

@@ -271,8 +271,9 @@ final class StoreQueries {
 
   /**
    * Adds this instance's entries to {@code page}: from the partitions whose active copy it holds,
-   * so no entry comes twice or from a stale standby. Every partition has an active copy somewhere
-   * because every instance asked is {@code RUNNING}, which is no rebalance in progress.
+   * so no entry comes twice or from a stale standby, and only once those are all the partitions the
+   * group assigned it. Every partition is assigned somewhere because every instance asked is {@code
+   * RUNNING}, which is no rebalance in progress.
    */
   private Answer scanLocal(
       Deployment deployment,
@@ -285,8 +286,22 @@ final class StoreQueries {
       TreeMap<String, JsonNode> page)
       throws IOException {
     KafkaStreams streams = deployment.streams();
+    if (streams == null) {
+      return unavailable(store, "its deployment is stopping");
+    }
     Set<Integer> partitions = deployment.activePartitions(store);
-    if (streams == null || partitions.isEmpty()) {
+    Set<Integer> assigned =
+        streams.streamsMetadataForStore(store).stream()
+            .filter(host -> self.equals(host.hostInfo()))
+            .findFirst()
+            .map(host -> deployment.assignedPartitions(store, host))
+            .orElse(Set.of());
+    if (!partitions.equals(assigned)) {
+      // Assigned here but not (yet) active, or the reverse: a page now would miss entries.
+      return unavailable(
+          store, "partitions " + assigned + " are assigned here but " + partitions + " are active");
+    }
+    if (partitions.isEmpty()) {
       return null;
     }
     StateQueryResult<KeyValueIterator<String, Object>> result;

@@ -117,6 +117,13 @@ class TopologyRuntimeIT {
       awaitValue("stock-adjustments", product, 4);
     }
     RuntimeClient client = new RuntimeClient(runtime.url());
+    // Scans read what the store cache has flushed, at the next commit.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                client.scan("stock-adjustments", null, null, null, 10, null).path("entries").size()
+                    == products.size());
     JsonNode firstTwo = client.scan("stock-adjustments", null, null, null, 2, null);
     assertThat(firstTwo.path("entries")).hasSize(2);
     JsonNode rest =
