@@ -16,6 +16,7 @@ import io.tideway.loadtest.Scenario;
 import io.tideway.loadtest.dedupe.DedupeBenchmark;
 import io.tideway.loadtest.jmh.SerdeBenchmarks;
 import io.tideway.loadtest.jmh.SerdeComparison;
+import io.tideway.loadtest.query.QueryBenchmark;
 import io.tideway.loadtest.relay.RelayBenchmark;
 import io.tideway.loadtest.relay.RelayTargets;
 import java.io.IOException;
@@ -64,6 +65,7 @@ import picocli.CommandLine.TypeConversionException;
       LoadtestCommand.Registry.class,
       LoadtestCommand.Relay.class,
       LoadtestCommand.Dedupe.class,
+      LoadtestCommand.Query.class,
       LoadtestCommand.Serde.class
     })
 final class LoadtestCommand {
@@ -610,6 +612,120 @@ final class LoadtestCommand {
       }
       out.flush();
       return report.exact() ? 0 : 1;
+    }
+  }
+
+  @Command(
+      name = "query",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Interactive queries: two topology runtimes in this process on the platform's broker"
+            + " and registry, a key-value store of --keys customers, then two open-loop phases of"
+            + " GET /v1/stores/{store}/keys/{key} at runtime a: keys it owns (local) at --rate,"
+            + " and keys runtime b owns (forwarded to b) at --forwarded-rate. Prints lookups/s"
+            + " and latency percentiles against the targets."
+      })
+  static final class Query implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin DataDirOption dataDir;
+
+    @Option(
+        names = "--keys",
+        paramLabel = "N",
+        defaultValue = "20000",
+        description = "Keys in the store (default: ${DEFAULT-VALUE}).")
+    int keys;
+
+    @Option(
+        names = "--rate",
+        paramLabel = "N",
+        defaultValue = "" + QueryBenchmark.LOCAL_RATE_TARGET,
+        description = "Local lookups per second (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(
+        names = "--forwarded-rate",
+        paramLabel = "N",
+        defaultValue = "5000",
+        description = "Forwarded lookups per second (default: ${DEFAULT-VALUE}).")
+    int forwardedRate;
+
+    @Option(
+        names = "--concurrency",
+        paramLabel = "N",
+        defaultValue = "16",
+        description =
+            "Lookups in flight at most; at the bound the schedule waits, and the wait counts as"
+                + " latency (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(
+        names = "--warmup",
+        paramLabel = "TIME",
+        defaultValue = "60s",
+        converter = DurationConverter.class,
+        description =
+            "Unmeasured lookups of every key at half --rate before the phases, for the JIT"
+                + " compiler to finish its work (default: ${DEFAULT-VALUE}).")
+    Duration warmup;
+
+    @Option(
+        names = "--duration",
+        paramLabel = "TIME",
+        defaultValue = "30s",
+        converter = DurationConverter.class,
+        description = "Measured length of each phase (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      QueryBenchmark.Settings settings;
+      try {
+        PlatformEndpoints endpoints = dataDir.endpoints("start it with tideway up");
+        settings =
+            new QueryBenchmark.Settings(
+                endpoints.kafka().bootstrap(),
+                endpoints.registry().url(),
+                keys,
+                rate,
+                forwardedRate,
+                concurrency,
+                warmup,
+                duration);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+      QueryBenchmark.Report report =
+          new QueryBenchmark(
+                  settings,
+                  line -> {
+                    out.println(line);
+                    out.flush();
+                  })
+              .run();
+      report.lines().forEach(out::println);
+      if (json != null) {
+        ObjectMapper mapper = new ObjectMapper();
+        writeReport(
+            json,
+            settings,
+            Map.of(
+                "local", mapper.readTree(report.local().toJson()),
+                "forwarded", mapper.readTree(report.forwarded().toJson()),
+                "localKeys", report.localKeys(),
+                "forwardedKeys", report.forwardedKeys()),
+            Map.of(
+                "localPasses", report.localPasses(),
+                "forwardedPasses", report.forwardedPasses()));
+        out.println("Results written to " + json);
+      }
+      out.flush();
+      return 0;
     }
   }
 

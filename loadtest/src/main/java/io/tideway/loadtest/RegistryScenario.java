@@ -10,9 +10,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -45,14 +45,9 @@ public final class RegistryScenario implements Scenario {
   public static final int DEFAULT_CONCURRENCY = 16;
 
   /** The longest a request may take: a registry that stops answering fails the run, not hang it. */
-  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
-
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-
   static final String SUBJECT_PREFIX = "loadtest.registry.event-";
 
   static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
-  private static final int BODY_SHOWN = 300;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String registryUrl;
@@ -164,27 +159,29 @@ public final class RegistryScenario implements Scenario {
 
   @Override
   public Workload start(RunContext context) throws LoadTestException, InterruptedException {
-    // The JDK's client for the few set-up calls; the measured requests go through
-    // RegistryRequests.
+    // The JDK's client for the few set-up calls; the measured requests go through HttpGets.
     HttpClient client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
+            .connectTimeout(HttpGets.CONNECT_TIMEOUT)
             .build();
-    HttpRequest[] requests = new HttpRequest[schemas];
+    List<URI> uris = new ArrayList<>();
     for (int i = 0; i < schemas; i++) {
       int id = register(client, i);
-      requests[i] =
-          HttpRequest.newBuilder(URI.create(registryUrl + "/schemas/ids/" + id))
-              .header("Accept", CONTENT_TYPE)
-              .timeout(REQUEST_TIMEOUT)
-              .GET()
-              .build();
+      URI uri = URI.create(registryUrl + "/schemas/ids/" + id);
       // Once each before the run: a registry that answers an id with another schema, or not at
       // all, is not worth measuring.
-      requireSchema(client, requests[i], i);
+      requireSchema(
+          client,
+          HttpRequest.newBuilder(uri)
+              .header("Accept", CONTENT_TYPE)
+              .timeout(HttpGets.REQUEST_TIMEOUT)
+              .GET()
+              .build(),
+          i);
+      uris.add(uri);
     }
-    return new RegistryRequests(requests, concurrency, context);
+    return new HttpGets(uris, CONTENT_TYPE, concurrency, context);
   }
 
   private int register(HttpClient client, int index)
@@ -196,7 +193,7 @@ public final class RegistryScenario implements Scenario {
           HttpRequest.newBuilder(new URI(registryUrl + "/subjects/" + subject + "/versions"))
               .header("Content-Type", CONTENT_TYPE)
               .header("Accept", CONTENT_TYPE)
-              .timeout(REQUEST_TIMEOUT)
+              .timeout(HttpGets.REQUEST_TIMEOUT)
               .POST(
                   HttpRequest.BodyPublishers.ofByteArray(
                       JSON.writeValueAsBytes(Map.of("schema", schema(index).toString()))))
@@ -212,7 +209,7 @@ public final class RegistryScenario implements Scenario {
     JsonNode id = readJson(request, response).get("id");
     if (id == null || !id.canConvertToInt()) {
       throw new LoadTestException(
-          describe(request) + " answered no schema id: " + shown(response.body()));
+          describe(request) + " answered no schema id: " + HttpGets.shown(response.body()));
     }
     return id.asInt();
   }
@@ -236,7 +233,7 @@ public final class RegistryScenario implements Scenario {
               + " answered another schema than the one registered under "
               + subject(index)
               + ": "
-              + shown(response.body()));
+              + HttpGets.shown(response.body()));
     }
   }
 
@@ -249,11 +246,11 @@ public final class RegistryScenario implements Scenario {
           "The schema registry at "
               + registryUrl
               + " did not answer: is it running, and is that its address? ("
-              + rootMessage(e)
+              + HttpGets.rootMessage(e)
               + ")",
           e);
     } catch (IOException e) {
-      throw new LoadTestException(describe(request) + " failed: " + rootMessage(e), e);
+      throw new LoadTestException(describe(request) + " failed: " + HttpGets.rootMessage(e), e);
     }
   }
 
@@ -263,7 +260,10 @@ public final class RegistryScenario implements Scenario {
       return JSON.readTree(response.body());
     } catch (IOException e) {
       throw new LoadTestException(
-          describe(request) + " answered something other than JSON: " + shown(response.body()), e);
+          describe(request)
+              + " answered something other than JSON: "
+              + HttpGets.shown(response.body()),
+          e);
     }
   }
 
@@ -272,32 +272,11 @@ public final class RegistryScenario implements Scenario {
         + " answered "
         + response.statusCode()
         + " instead of 200: "
-        + shown(response.body());
+        + HttpGets.shown(response.body());
   }
 
   private static String describe(HttpRequest request) {
     return request.method() + " " + request.uri().getRawPath();
-  }
-
-  /** A body as one line of text, cut short: enough to tell what went wrong. */
-  static String shown(byte[] body) {
-    if (body == null || body.length == 0) {
-      return "(no body)";
-    }
-    String text = new String(body, StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
-    return text.length() <= BODY_SHOWN ? text : text.substring(0, BODY_SHOWN) + "…";
-  }
-
-  static String rootMessage(Throwable e) {
-    // Clients wrap the cause (in a CompletionException, say): name the cause itself.
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message = root.getMessage();
-    return message == null || message.isBlank()
-        ? root.getClass().getSimpleName()
-        : root.getClass().getSimpleName() + ": " + message;
   }
 
   private static String baseUrl(String url) {

@@ -3,6 +3,7 @@ package io.tideway.topology.runtime;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -37,10 +38,12 @@ final class RuntimeHttp implements AutoCloseable {
 
   private final Javalin app;
   private final String host;
+  private final StoreQueries queries;
 
-  private RuntimeHttp(Javalin app, String host) {
+  private RuntimeHttp(Javalin app, String host, StoreQueries queries) {
     this.app = app;
     this.host = host;
+    this.queries = queries;
   }
 
   static RuntimeHttp start(
@@ -56,7 +59,12 @@ final class RuntimeHttp implements AutoCloseable {
               config.jetty.port = port;
               config.http.defaultContentType = "application/json";
               config.http.maxRequestSize = 512L * 1024 * 1024;
+              // Lookups answer a few hundred bytes: deciding whether to compress each answer cost
+              // more than the lookup itself under load.
+              config.http.compressionStrategy = CompressionStrategy.NONE;
               var r = config.routes;
+              // Routes are matched in order, each by a regex: the hot one comes first.
+              r.get("/v1/stores/{store}/keys/{key}", routes::get);
               r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));
               r.get(
                   "/health/ready",
@@ -74,7 +82,6 @@ final class RuntimeHttp implements AutoCloseable {
               r.delete("/v1/deployments/{name}", routes::undeploy);
               r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
               r.get("/v1/stores/{store}/keys", routes::scan);
-              r.get("/v1/stores/{store}/keys/{key}", routes::get);
               r.exception(
                   BadRequest.class,
                   (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
@@ -90,7 +97,7 @@ final class RuntimeHttp implements AutoCloseable {
             });
     app.start();
     routes.bind(new HostInfo(host, app.port()));
-    return new RuntimeHttp(app, host);
+    return new RuntimeHttp(app, host, routes.queries());
   }
 
   String url() {
@@ -104,6 +111,11 @@ final class RuntimeHttp implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    try {
+      queries.close();
+    } catch (IOException e) {
+      log.warn("Could not close the connections to other instances: {}", e.toString());
+    }
   }
 
   /** Malformed input: answered with {@code 400}. */

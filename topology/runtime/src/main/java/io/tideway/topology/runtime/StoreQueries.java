@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -34,7 +31,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
  * key's partition, else forwarded to the instance that does; {@code 503} with {@code Retry-After}
  * while the key's owner is not known or not ready, never an answer that may be wrong.
  */
-final class StoreQueries {
+final class StoreQueries implements AutoCloseable {
 
   /** Marks a forwarded request, so it is never forwarded again. */
   static final String FORWARDED = "forwarded";
@@ -46,7 +43,7 @@ final class StoreQueries {
   private final HostInfo self;
   private final ObjectMapper json;
   private final JsonValues values;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT).build();
+  private final Peers peers = new Peers();
 
   StoreQueries(TopologyRuntime runtime, HostInfo self, ObjectMapper json) {
     this.runtime = runtime;
@@ -195,7 +192,9 @@ final class StoreQueries {
         ObjectNode body = json.createObjectNode();
         body.put("store", store).put("key", lookup.key());
         body.set("value", value);
-        body.put("partition", entry.getKey()).put("host", self.toString()).put("stale", stale);
+        body.put("partition", entry.getKey())
+            .put("host", self.host() + ":" + self.port())
+            .put("stale", stale);
         return new Answer(200, json.writeValueAsString(body), 0);
       }
     }
@@ -364,21 +363,14 @@ final class StoreQueries {
                 + encode(store)
                 + "/keys"
                 + query);
-    HttpResponse<String> response;
+    Peers.Reply response;
     try {
-      response =
-          http.send(
-              HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
+      response = peers.get(uri, FORWARD_TIMEOUT);
     } catch (IOException e) {
       return unavailable(store, "instance " + host + " did not answer: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return unavailable(store, "interrupted while asking " + host);
     }
-    if (response.statusCode() != 200) {
-      return new Answer(
-          response.statusCode() == 404 ? 503 : response.statusCode(), response.body(), 1);
+    if (response.status() != 200) {
+      return new Answer(response.status() == 404 ? 503 : response.status(), response.body(), 1);
     }
     for (JsonNode entry : json.readTree(response.body()).path("entries")) {
       page.put(entry.path("key").asText(), entry.path("value"));
@@ -432,20 +424,18 @@ final class StoreQueries {
                 + (waitFor == null
                     ? ""
                     : "&waitFor=" + encode(waitFor) + "&timeout=" + timeout.toMillis() + "ms"));
-    HttpRequest request =
-        HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT.plus(timeout)).GET().build();
     try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      int retryAfter =
-          response.headers().firstValue("Retry-After").map(Integer::parseInt).orElse(0);
-      return new Answer(response.statusCode(), response.body(), retryAfter);
+      Peers.Reply response = peers.get(uri, FORWARD_TIMEOUT.plus(timeout));
+      return new Answer(response.status(), response.body(), response.retryAfter());
     } catch (IOException e) {
       return unavailable(
           store, "the owner " + owner + " of key " + lookup.key() + " did not answer: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return unavailable(store, "interrupted while asking " + owner);
     }
+  }
+
+  @Override
+  public void close() throws IOException {
+    peers.close();
   }
 
   private Optional<Deployment> owner(String store) {

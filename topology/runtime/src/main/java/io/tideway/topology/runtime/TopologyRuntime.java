@@ -70,6 +70,13 @@ public final class TopologyRuntime implements AutoCloseable {
   private final DeploymentLog log;
   private final DeploymentJournal journal;
   private final Map<String, Deployment> deployments = new LinkedHashMap<>();
+
+  /**
+   * What {@link #deployments} holds, for queries: read on every lookup without the lock that a
+   * deploy holds for seconds. Replaced whenever {@link #deployments} changes.
+   */
+  private volatile List<Deployment> running = List.of();
+
   private RuntimeHttp http;
 
   private TopologyRuntime(RuntimeSettings settings, PrometheusMeterRegistry meters) {
@@ -253,18 +260,22 @@ public final class TopologyRuntime implements AutoCloseable {
       boolean reset,
       TopologyShape earlier) {
     Deployment previous = deployments.remove(deployment.name());
-    if (previous != null) {
-      // Staying in the group lets the new client take over the same static member at once;
-      // a reset must leave, so the group can be deleted.
-      previous.close(CLOSE_TIMEOUT, reset);
-      releaseJar(previous);
+    try {
+      if (previous != null) {
+        // Staying in the group lets the new client take over the same static member at once;
+        // a reset must leave, so the group can be deleted.
+        previous.close(CLOSE_TIMEOUT, reset);
+        releaseJar(previous);
+      }
+      if (reset) {
+        resetApplication(deployment, earlier);
+      }
+      createTopics(deployment);
+      deployment.start(config(deployment, merged, instances), meters);
+      deployments.put(deployment.name(), deployment);
+    } finally {
+      running = List.copyOf(deployments.values());
     }
-    if (reset) {
-      resetApplication(deployment, earlier);
-    }
-    createTopics(deployment);
-    deployment.start(config(deployment, merged, instances), meters);
-    deployments.put(deployment.name(), deployment);
     log.record(deployment.applicationId(), shape(deployment));
     logger.info(
         "Deployed {} ({}) from {} with {} stream thread(s){}",
@@ -288,6 +299,7 @@ public final class TopologyRuntime implements AutoCloseable {
     if (deployment == null) {
       return Optional.empty();
     }
+    running = List.copyOf(deployments.values());
     DeploymentStatus last = status(deployment);
     journal.remove(name);
     deployment.close(CLOSE_TIMEOUT, true);
@@ -391,8 +403,9 @@ public final class TopologyRuntime implements AutoCloseable {
         deployment.name(), deployment.jar().path().getFileName().toString(), deployment.topology());
   }
 
-  synchronized List<Deployment> running() {
-    return List.copyOf(deployments.values());
+  /** The deployments, without waiting for a deploy or undeploy under way. */
+  List<Deployment> running() {
+    return running;
   }
 
   /**
@@ -406,6 +419,7 @@ public final class TopologyRuntime implements AutoCloseable {
       deployment.jar().close();
     }
     deployments.clear();
+    running = List.of();
     if (http != null) {
       http.close();
     }

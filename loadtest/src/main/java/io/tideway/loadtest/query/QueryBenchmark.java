@@ -1,0 +1,417 @@
+package io.tideway.loadtest.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tideway.contracts.common.Address;
+import io.tideway.contracts.customer.CustomerCreated;
+import io.tideway.loadtest.LoadSettings;
+import io.tideway.loadtest.LoadTest;
+import io.tideway.loadtest.LoadTestException;
+import io.tideway.loadtest.LoadTestResult;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.EventHeaders;
+import io.tideway.topology.Topics;
+import io.tideway.topology.runtime.RuntimeClient;
+import io.tideway.topology.runtime.RuntimeSettings;
+import io.tideway.topology.runtime.TopologyRuntime;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Interactive queries under load. Starts two topology runtimes on one broker, deploys {@link
+ * CustomerLookups} on both from a topology jar, feeds one customer event per key, and learns which
+ * runtime owns each key. Then two open-loop phases ask runtime {@code a} only: lookups of the keys
+ * it owns (answered from its own store) and lookups of the keys {@code b} owns (forwarded to {@code
+ * b} and relayed back). Latency runs from each lookup's intended send time to its {@code 200}
+ * answer read to its end.
+ *
+ * <p>Both runtimes and the load generator share this JVM and the machine's cores, as a runtime and
+ * its callers do on a small host; nothing is left behind: the application's group and topics and
+ * the state directories are deleted at the end.
+ */
+public final class QueryBenchmark {
+
+  /** Local lookups per second, at least. */
+  public static final int LOCAL_RATE_TARGET = 20_000;
+
+  /** Local lookups' p99 at that rate, at most. */
+  public static final double LOCAL_P99_TARGET_MS = 5;
+
+  /** Forwarded lookups' p99, at most. */
+  public static final double FORWARDED_P99_TARGET_MS = 15;
+
+  /** Unmeasured lookups at the start of each measured phase, at its rate. */
+  private static final Duration SETTLE = Duration.ofSeconds(5);
+
+  /** How long the store may take to hold every fed key. */
+  private static final Duration LOADED_TIMEOUT = Duration.ofMinutes(2);
+
+  /**
+   * @param bootstrapServers the broker
+   * @param registryUrl the schema registry the topology and the feed use
+   * @param keys distinct keys in the store
+   * @param localRate local lookups per second
+   * @param forwardedRate forwarded lookups per second
+   * @param concurrency lookups in flight at most
+   * @param warmup unmeasured lookups of every key at half the local rate before the phases, so that
+   *     the measured ones run compiled code rather than a backlog built while the JIT compiler
+   *     worked
+   * @param duration each phase's measured length
+   */
+  public record Settings(
+      String bootstrapServers,
+      String registryUrl,
+      int keys,
+      int localRate,
+      int forwardedRate,
+      int concurrency,
+      Duration warmup,
+      Duration duration) {
+
+    /** Rejects settings that cannot run, naming the option. */
+    public Settings {
+      if (keys < 2) {
+        throw new IllegalArgumentException("--keys must be at least 2 (was " + keys + ")");
+      }
+      if (localRate < 1 || forwardedRate < 1 || concurrency < 1) {
+        throw new IllegalArgumentException(
+            "--rate, --forwarded-rate and --concurrency must be at least 1");
+      }
+    }
+  }
+
+  /**
+   * Both phases.
+   *
+   * @param localKeys keys runtime {@code a} owns
+   * @param forwardedKeys keys runtime {@code b} owns
+   */
+  public record Report(
+      LoadTestResult local, LoadTestResult forwarded, int localKeys, int forwardedKeys) {
+
+    /** Whether local lookups kept the target rate (within 1% of the schedule) and p99. */
+    public boolean localPasses() {
+      return local.recordsPerSecond() >= LOCAL_RATE_TARGET * 0.99
+          && local.latency().p99() <= LOCAL_P99_TARGET_MS;
+    }
+
+    /** Whether forwarded lookups kept the target p99. */
+    public boolean forwardedPasses() {
+      return forwarded.latency().p99() <= FORWARDED_P99_TARGET_MS;
+    }
+
+    /** The figures against the targets, a line each. */
+    public List<String> lines() {
+      return List.of(
+          String.format(
+              "local     %,9.0f lookups/s (target >= %,d), p50 %.2f ms, p99 %.2f ms (target <= %.0f"
+                  + " ms): %s",
+              local.recordsPerSecond(),
+              LOCAL_RATE_TARGET,
+              local.latency().p50(),
+              local.latency().p99(),
+              LOCAL_P99_TARGET_MS,
+              localPasses() ? "PASS" : "MISS"),
+          String.format(
+              "forwarded %,9.0f lookups/s, p50 %.2f ms, p99 %.2f ms (target <= %.0f ms): %s",
+              forwarded.recordsPerSecond(),
+              forwarded.latency().p50(),
+              forwarded.latency().p99(),
+              FORWARDED_P99_TARGET_MS,
+              forwardedPasses() ? "PASS" : "MISS"));
+    }
+  }
+
+  private final Settings settings;
+  private final Consumer<String> progress;
+  private final AtomicReference<LoadTest> current = new AtomicReference<>();
+  private volatile boolean stopped;
+
+  public QueryBenchmark(Settings settings, Consumer<String> progress) {
+    this.settings = settings;
+    this.progress = progress;
+  }
+
+  /** Asks a running benchmark to end its current phase early; safe from any thread. */
+  public void stop() {
+    stopped = true;
+    LoadTest test = current.get();
+    if (test != null) {
+      test.stop();
+    }
+  }
+
+  /** Sets up, runs both phases and removes what it created. */
+  public Report run() throws Exception {
+    String input = "loadtest.query." + UUID.randomUUID().toString().substring(0, 8) + ".customers";
+    Path dir = Files.createTempDirectory("tideway-query-bench");
+    try (TopologyRuntime a = start(dir, "a");
+        TopologyRuntime b = start(dir, "b")) {
+      Path jar = LookupJar.write(dir);
+      Map<String, String> deployment =
+          Map.of(DeploymentContext.TOPIC_RENAME_PREFIX + Topics.CUSTOMER_EVENTS.name(), input);
+      try {
+        progress.accept("Deploying " + CustomerLookups.NAME + " on runtimes a and b ...");
+        // Reset on the first: a run before may have left the application's state behind.
+        a.deploy(jar, deployment, 1, false, true);
+        b.deploy(jar, deployment, 1, false, false);
+        awaitSharedPartitions();
+        List<String> keys = feed(input);
+        List<String> local = new ArrayList<>();
+        List<String> remote = new ArrayList<>();
+        int answerBytes = classify(a, keys, local, remote);
+        progress.accept(
+            String.format(
+                "Runtime a owns %,d keys, b owns %,d; an answer is about %d bytes",
+                local.size(), remote.size(), answerBytes));
+        phase(
+            new KeyLookups("query-warmup", a.url(), keys, settings.concurrency()),
+            Math.max(1, settings.localRate() / 2),
+            answerBytes,
+            Duration.ZERO,
+            settings.warmup());
+        LoadTestResult localResult =
+            phase(
+                new KeyLookups("query-local", a.url(), local, settings.concurrency()),
+                settings.localRate(),
+                answerBytes,
+                SETTLE,
+                settings.duration());
+        LoadTestResult forwardedResult =
+            phase(
+                new KeyLookups("query-forwarded", a.url(), remote, settings.concurrency()),
+                settings.forwardedRate(),
+                answerBytes,
+                SETTLE,
+                settings.duration());
+        return new Report(localResult, forwardedResult, local.size(), remote.size());
+      } finally {
+        // Leaving the group (which closing a runtime does not do, its members being static) lets
+        // the group be deleted now, and the next run reset the application at once.
+        a.undeploy(CustomerLookups.NAME);
+        b.undeploy(CustomerLookups.NAME);
+      }
+    } finally {
+      removeTopics(input);
+      deleteRecursively(dir);
+    }
+  }
+
+  private TopologyRuntime start(Path dir, String instance) {
+    return TopologyRuntime.start(
+        RuntimeSettings.of(settings.bootstrapServers(), dir.resolve("state-" + instance))
+            .withHttp("127.0.0.1", 0)
+            .withInstanceName(instance)
+            .withDeploymentDefaults(
+                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, settings.registryUrl())),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * Waits until the application's group is stable with both runtimes holding partitions: before
+   * that, one runtime may own every key, and keys may move while they are sorted.
+   */
+  private void awaitSharedPartitions() throws Exception {
+    long deadline = System.nanoTime() + LOADED_TIMEOUT.toNanos();
+    try (Admin admin = admin()) {
+      while (true) {
+        ConsumerGroupDescription group =
+            admin
+                .describeConsumerGroups(List.of(CustomerLookups.APPLICATION_ID))
+                .all()
+                .get(30, TimeUnit.SECONDS)
+                .get(CustomerLookups.APPLICATION_ID);
+        if (group.groupState() == GroupState.STABLE
+            && group.members().size() == 2
+            && group.members().stream()
+                .noneMatch(member -> member.assignment().topicPartitions().isEmpty())) {
+          return;
+        }
+        if (System.nanoTime() > deadline || stopped) {
+          throw new LoadTestException(
+              "The two runtimes did not share the input's partitions within "
+                  + LOADED_TIMEOUT.toSeconds()
+                  + " s (group "
+                  + group.groupState()
+                  + ", "
+                  + group.members().size()
+                  + " members)");
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private Admin admin() {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    return Admin.create(props);
+  }
+
+  /** Sends one {@code CustomerCreated} per key; returns the keys. */
+  private List<String> feed(String input) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    Serde<SpecificRecord> values = Topics.CUSTOMER_EVENTS.newValueSerde();
+    values.configure(
+        Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, settings.registryUrl()), false);
+    List<String> keys = new ArrayList<>(settings.keys());
+    progress.accept(String.format("Feeding %,d customers to %s ...", settings.keys(), input));
+    try (KafkaProducer<String, SpecificRecord> producer =
+        new KafkaProducer<>(props, new StringSerializer(), values.serializer())) {
+      for (int i = 0; i < settings.keys(); i++) {
+        UUID id = UUID.randomUUID();
+        keys.add(id.toString());
+        ProducerRecord<String, SpecificRecord> record =
+            new ProducerRecord<>(input, id.toString(), customer(id, i));
+        record
+            .headers()
+            .add(EventHeaders.ID, UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+        producer.send(record);
+      }
+      producer.flush();
+    }
+    return keys;
+  }
+
+  private static CustomerCreated customer(UUID id, int index) {
+    return CustomerCreated.newBuilder()
+        .setCustomerId(id)
+        .setName("Customer " + index)
+        .setEmail("customer-" + index + "@example.org")
+        .setCreditLimit(new BigDecimal("2500.00"))
+        .setAddress(
+            Address.newBuilder()
+                .setStreet(index + " Harbour Street")
+                .setCity("Portsmouth")
+                .setPostalCode("PO1 3LJ")
+                .setCountry("GB")
+                .build())
+        .setCreatedAt(Instant.ofEpochMilli(1_700_000_000_000L + index))
+        .build();
+  }
+
+  /**
+   * Looks every key up once at {@code a}, waiting until the store holds it, and sorts it by the
+   * instance that answered; returns the mean answer size in bytes.
+   */
+  private int classify(
+      TopologyRuntime a, List<String> keys, List<String> local, List<String> remote)
+      throws IOException, InterruptedException, LoadTestException {
+    RuntimeClient client = new RuntimeClient(a.url());
+    String self = a.url().replaceFirst("^http://", "");
+    long deadline = System.nanoTime() + LOADED_TIMEOUT.toNanos();
+    long bytes = 0;
+    for (String key : keys) {
+      JsonNode answer = null;
+      while (answer == null) {
+        try {
+          answer = client.get(CustomerLookups.STORE, key, false);
+        } catch (RuntimeClient.RuntimeError e) {
+          if (e.status() != 404 || System.nanoTime() > deadline || stopped) {
+            throw new LoadTestException(
+                "Key " + key + " of store " + CustomerLookups.STORE + ": " + e.getMessage(), e);
+          }
+          Thread.sleep(100);
+        }
+      }
+      bytes += answer.toString().length();
+      (self.equals(answer.path("host").asText()) ? local : remote).add(key);
+      if ((local.size() + remote.size()) % 5_000 == 0) {
+        progress.accept(
+            String.format(
+                "  %,d of %,d keys queryable", local.size() + remote.size(), keys.size()));
+      }
+    }
+    if (local.isEmpty() || remote.isEmpty()) {
+      throw new LoadTestException(
+          "One runtime owns every key (a: "
+              + local.size()
+              + ", b: "
+              + remote.size()
+              + "): the input's partitions were not shared between them");
+    }
+    return (int) (bytes / keys.size());
+  }
+
+  private LoadTestResult phase(
+      KeyLookups lookups, int rate, int answerBytes, Duration warmup, Duration duration)
+      throws LoadTestException, InterruptedException {
+    LoadTest test =
+        new LoadTest(
+            lookups,
+            new LoadSettings(
+                rate,
+                Optional.of(duration),
+                OptionalLong.empty(),
+                answerBytes,
+                warmup,
+                LoadSettings.DEFAULT_TOPIC_PARTITIONS),
+            progress);
+    current.set(test);
+    if (stopped) {
+      test.stop();
+    }
+    LoadTestResult result = test.run();
+    progress.accept(result.summaryLine());
+    return result;
+  }
+
+  /** Deletes the input and the application's group, changelog and dead-letter topic. */
+  private void removeTopics(String input) {
+    try (Admin admin = admin()) {
+      admin
+          .deleteTopics(
+              List.of(
+                  input,
+                  CustomerLookups.APPLICATION_ID + "-" + CustomerLookups.STORE + "-changelog",
+                  Topics.deadLetters(CustomerLookups.APPLICATION_ID).name()))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+      admin
+          .deleteConsumerGroups(List.of(CustomerLookups.APPLICATION_ID))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      progress.accept("Could not remove what the run created: " + e.getMessage());
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+}

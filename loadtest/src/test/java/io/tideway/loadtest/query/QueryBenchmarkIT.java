@@ -1,0 +1,62 @@
+package io.tideway.loadtest.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TidewayTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.GroupListing;
+import org.junit.jupiter.api.Test;
+
+/** A short run end to end on the test kit's broker; no figure is judged here. */
+@TidewayTest
+class QueryBenchmarkIT {
+
+  @Test
+  void looksUpLocalAndForwardedKeysAndLeavesNothingBehind(TestKafka kafka) throws Exception {
+    List<String> progress = new ArrayList<>();
+    QueryBenchmark.Settings settings =
+        new QueryBenchmark.Settings(
+            kafka.bootstrapServers(),
+            "mock://query-benchmark-" + UUID.randomUUID(),
+            300,
+            200,
+            100,
+            4,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2));
+
+    QueryBenchmark.Report report = new QueryBenchmark(settings, progress::add).run();
+
+    assertThat(report.localKeys()).isPositive();
+    assertThat(report.forwardedKeys()).isPositive();
+    assertThat(report.localKeys() + report.forwardedKeys()).isEqualTo(300);
+    for (var phase : List.of(report.local(), report.forwarded())) {
+      assertThat(phase.recordsMeasured()).isPositive();
+      assertThat(phase.recordsLost()).isZero();
+      assertThat(phase.stoppedEarly()).isFalse();
+    }
+    assertThat(report.forwarded().latency().p50())
+        .as("a forwarded lookup costs a second request")
+        .isGreaterThan(0);
+    assertThat(report.lines()).hasSize(2);
+    assertThat(progress).anyMatch(line -> line.startsWith("Runtime a owns"));
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (Admin admin = Admin.create(props)) {
+      assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
+          .noneMatch(topic -> topic.startsWith("loadtest.query."))
+          .noneMatch(topic -> topic.startsWith(CustomerLookups.APPLICATION_ID));
+      assertThat(admin.listGroups().all().get(30, TimeUnit.SECONDS))
+          .extracting(GroupListing::groupId)
+          .doesNotContain(CustomerLookups.APPLICATION_ID);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.tideway.topology.runtime;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * HTTP to the other instances of a runtime's applications: forwarded lookups and scan pages, over
+ * pooled keep-alive connections.
+ *
+ * <p>Blocking calls on Apache HttpClient rather than the JDK's client: a forwarded lookup runs on
+ * the server thread that took it, and the JDK client's hand-offs to its own threads cost more CPU
+ * than the lookup on a small host.
+ */
+final class Peers implements AutoCloseable {
+
+  /** An answer: status, body, and the {@code Retry-After} seconds (0 when absent). */
+  record Reply(int status, String body, int retryAfter) {}
+
+  private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(5);
+
+  /** Connections kept per instance: as many as server threads may forward at once. */
+  private static final int CONNECTIONS_PER_PEER = 64;
+
+  private final CloseableHttpClient client =
+      HttpClients.custom()
+          .setConnectionManager(
+              PoolingHttpClientConnectionManagerBuilder.create()
+                  .setMaxConnPerRoute(CONNECTIONS_PER_PEER)
+                  .setMaxConnTotal(CONNECTIONS_PER_PEER * 4)
+                  .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).build())
+                  .setDefaultConnectionConfig(
+                      ConnectionConfig.custom().setConnectTimeout(CONNECT_TIMEOUT).build())
+                  .build())
+          // A peer's answer is relayed as it is: nothing to retry, follow or decompress here.
+          .disableAutomaticRetries()
+          .disableRedirectHandling()
+          .disableContentCompression()
+          .disableCookieManagement()
+          .build();
+
+  /**
+   * GETs {@code uri}, waiting at most {@code timeout} for the answer.
+   *
+   * @throws IOException when the peer cannot be reached or does not answer in time
+   */
+  Reply get(URI uri, Duration timeout) throws IOException {
+    HttpGet get = new HttpGet(uri);
+    get.setConfig(
+        RequestConfig.custom()
+            .setResponseTimeout(Timeout.of(timeout))
+            .setConnectionRequestTimeout(Timeout.of(timeout))
+            .build());
+    return client.execute(
+        get,
+        response -> {
+          Header retryAfter = response.getFirstHeader("Retry-After");
+          return new Reply(
+              response.getCode(),
+              response.getEntity() == null
+                  ? ""
+                  : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8),
+              retryAfter == null ? 0 : Integer.parseInt(retryAfter.getValue().trim()));
+        });
+  }
+
+  @Override
+  public void close() throws IOException {
+    client.close();
+  }
+}
