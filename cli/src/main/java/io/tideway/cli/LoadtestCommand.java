@@ -455,16 +455,7 @@ final class LoadtestCommand {
         description = "Left out at the start of each phase (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
-    @Option(
-        names = "--duration",
-        paramLabel = "TIME",
-        defaultValue = "30s",
-        converter = DurationConverter.class,
-        description = "Measured length of each phase (default: ${DEFAULT-VALUE}).")
-    Duration duration;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
-    Path json;
+    @Mixin PhaseOptions phases;
 
     @Override
     public Integer call() throws Exception {
@@ -488,7 +479,7 @@ final class LoadtestCommand {
               batch,
               writers,
               warmup,
-              duration);
+              phases.duration);
       RelayBenchmark.Report report =
           new RelayBenchmark(
                   settings,
@@ -498,13 +489,28 @@ final class LoadtestCommand {
                   })
               .run();
       RelayTargets.lines(report).forEach(out::println);
-      if (json != null) {
-        writeReport(json, settings, report, Map.of("ratio", report.ratio()));
-        out.println("Results written to " + json);
+      if (phases.json != null) {
+        writeReport(phases.json, settings, report, Map.of("ratio", report.ratio()));
+        out.println("Results written to " + phases.json);
       }
       out.flush();
       return 0;
     }
+  }
+
+  /** Options of the benchmarks that run measured phases: their length, and the JSON report. */
+  static final class PhaseOptions {
+
+    @Option(
+        names = "--duration",
+        paramLabel = "TIME",
+        defaultValue = "30s",
+        converter = DurationConverter.class,
+        description = "Measured length of each phase (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
   }
 
   /** Writes a benchmark's settings, report, derived figures and the machine as JSON. */
@@ -670,16 +676,7 @@ final class LoadtestCommand {
                 + " compiler to finish its work (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
-    @Option(
-        names = "--duration",
-        paramLabel = "TIME",
-        defaultValue = "30s",
-        converter = DurationConverter.class,
-        description = "Measured length of each phase (default: ${DEFAULT-VALUE}).")
-    Duration duration;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
-    Path json;
+    @Mixin PhaseOptions phases;
 
     @Override
     public Integer call() throws Exception {
@@ -696,7 +693,7 @@ final class LoadtestCommand {
                 forwardedRate,
                 concurrency,
                 warmup,
-                duration);
+                phases.duration);
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -709,10 +706,10 @@ final class LoadtestCommand {
                   })
               .run();
       report.lines().forEach(out::println);
-      if (json != null) {
+      if (phases.json != null) {
         ObjectMapper mapper = new ObjectMapper();
         writeReport(
-            json,
+            phases.json,
             settings,
             Map.of(
                 "local", mapper.readTree(report.local().toJson()),
@@ -722,7 +719,7 @@ final class LoadtestCommand {
             Map.of(
                 "localPasses", report.localPasses(),
                 "forwardedPasses", report.forwardedPasses()));
-        out.println("Results written to " + json);
+        out.println("Results written to " + phases.json);
       }
       out.flush();
       return 0;
