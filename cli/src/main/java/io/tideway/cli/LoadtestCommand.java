@@ -199,35 +199,14 @@ final class LoadtestCommand {
         err.flush();
         return Tideway.BAD_INPUT;
       }
-      CountDownLatch finished = new CountDownLatch(1);
-      // On Ctrl-C the run stops sending and still deletes what it created before the JVM exits.
-      Thread stopper =
-          new Thread(
-              () -> {
-                test.stop();
-                try {
-                  finished.await(LoadTest.DRAIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              },
-              "tideway-loadtest-stop");
-      Runtime.getRuntime().addShutdownHook(stopper);
       try {
-        return report(test.run(), out, err, command);
+        return report(stoppingOnCtrlC(test::stop, test::run), out, err, command);
       } catch (LoadTestException e) {
         // The terminal gets the one line; the log file, below the terminal's threshold, the trace.
         CommandLogs.log().info("{} failed", command, e);
         err.println(command + ": " + e.getMessage() + " (details in " + CommandLogs.file() + ")");
         err.flush();
         return 1;
-      } finally {
-        finished.countDown();
-        try {
-          Runtime.getRuntime().removeShutdownHook(stopper);
-        } catch (IllegalStateException shuttingDown) {
-          // The hook is running: it waits for this run, which is over now.
-        }
       }
     }
 
@@ -498,6 +477,37 @@ final class LoadtestCommand {
     }
   }
 
+  /**
+   * Runs {@code run}; on Ctrl-C meanwhile, calls {@code stop} and keeps the JVM up until {@code
+   * run} has returned (for at most {@link LoadTest#DRAIN_TIMEOUT}), so that it still deletes what
+   * it created.
+   */
+  static <T> T stoppingOnCtrlC(Runnable stop, Callable<T> run) throws Exception {
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread stopper =
+        new Thread(
+            () -> {
+              stop.run();
+              try {
+                finished.await(LoadTest.DRAIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "tideway-loadtest-stop");
+    Runtime.getRuntime().addShutdownHook(stopper);
+    try {
+      return run.call();
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopper);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running: it waits for this run, which is over now.
+      }
+    }
+  }
+
   /** Options of the benchmarks that run measured phases: their length, and the JSON report. */
   static final class PhaseOptions {
 
@@ -697,14 +707,14 @@ final class LoadtestCommand {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
-      QueryBenchmark.Report report =
+      QueryBenchmark benchmark =
           new QueryBenchmark(
-                  settings,
-                  line -> {
-                    out.println(line);
-                    out.flush();
-                  })
-              .run();
+              settings,
+              line -> {
+                out.println(line);
+                out.flush();
+              });
+      QueryBenchmark.Report report = stoppingOnCtrlC(benchmark::stop, benchmark::run);
       report.lines().forEach(out::println);
       if (phases.json != null) {
         ObjectMapper mapper = new ObjectMapper();
@@ -722,6 +732,11 @@ final class LoadtestCommand {
         out.println("Results written to " + phases.json);
       }
       out.flush();
+      if (report.local().stoppedEarly() || report.forwarded().stoppedEarly()) {
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": stopped before the end");
+        spec.commandLine().getErr().flush();
+        return 1;
+      }
       return 0;
     }
   }
