@@ -1,7 +1,7 @@
 package io.tideway.loadtest.query;
 
-import io.tideway.topology.Topic;
-import io.tideway.topology.Topics;
+import io.tideway.topics.Topic;
+import io.tideway.topics.Topics;
 import io.tideway.topology.TopologyContext;
 import io.tideway.topology.TopologyProvider;
 import java.util.Set;

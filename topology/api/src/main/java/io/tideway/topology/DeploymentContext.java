@@ -1,6 +1,7 @@
 package io.tideway.topology;
 
 import io.tideway.schemas.serde.AvroSerde;
+import io.tideway.topics.Topic;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

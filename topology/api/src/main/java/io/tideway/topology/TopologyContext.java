@@ -1,5 +1,6 @@
 package io.tideway.topology;
 
+import io.tideway.topics.Topic;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsBuilder;

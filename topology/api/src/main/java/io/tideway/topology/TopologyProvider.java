@@ -1,5 +1,6 @@
 package io.tideway.topology;
 
+import io.tideway.topics.Topic;
 import java.util.Set;
 import org.apache.kafka.streams.Topology;
 

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tideway.contracts.inventory.StockAdjusted;
 import io.tideway.schemas.client.MockSchemaRegistry;
 import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.topics.Topic;
+import io.tideway.topics.Topics;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;

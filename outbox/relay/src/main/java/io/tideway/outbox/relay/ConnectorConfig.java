@@ -1,5 +1,6 @@
 package io.tideway.outbox.relay;
 
+import io.tideway.topics.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -84,7 +85,7 @@ final class ConnectorConfig {
     all.put("slot.name", source.slotName());
     all.put("offset.storage", RelayOffsetStore.class.getName());
     all.put("offset.storage.topic", settings.offsetsTopic());
-    all.put("offset.storage.partitions", "1");
+    all.put("offset.storage.partitions", Integer.toString(Topics.RELAY_OFFSETS.partitions()));
     all.put("offset.storage.replication.factor", Short.toString(settings.replicationFactor()));
     all.put("bootstrap.servers", settings.bootstrapServers());
     all.put("offset.flush.interval.ms", Long.toString(settings.offsetFlushInterval().toMillis()));

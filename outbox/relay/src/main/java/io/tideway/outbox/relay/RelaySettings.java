@@ -1,5 +1,6 @@
 package io.tideway.outbox.relay;
 
+import io.tideway.topics.Topics;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,15 +14,15 @@ import java.util.Objects;
 public final class RelaySettings {
 
   /** The topic the relay stores Debezium's offsets in, when not told otherwise. */
-  public static final String DEFAULT_OFFSETS_TOPIC = "tideway.relay.offsets";
+  public static final String DEFAULT_OFFSETS_TOPIC = Topics.RELAY_OFFSETS.name();
 
   /** The dead-letter topic of the outbox, from the platform's contract. */
-  public static final String DEFAULT_DEAD_LETTER_TOPIC = "outbox.dlq";
+  public static final String DEFAULT_DEAD_LETTER_TOPIC = Topics.OUTBOX_DLQ.name();
 
   // Not final so that the with… methods can change their fresh copy; never changed once returned.
   private String bootstrapServers;
   private List<OutboxSource> sources;
-  private int partitions = 3;
+  private int partitions = Topics.DEFAULT_PARTITIONS;
   private short replicationFactor = -1;
   private String offsetsTopic = DEFAULT_OFFSETS_TOPIC;
   private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
@@ -46,9 +47,10 @@ public final class RelaySettings {
   }
 
   /**
-   * Settings for relaying the given databases' outboxes to a cluster: topics with 3 partitions and
-   * the broker's default replication factor, offsets in {@value #DEFAULT_OFFSETS_TOPIC}, dead
-   * letters in {@value #DEFAULT_DEAD_LETTER_TOPIC}, offsets committed every second.
+   * Settings for relaying the given databases' outboxes to a cluster: topics with {@link
+   * Topics#DEFAULT_PARTITIONS} partitions and the broker's default replication factor, offsets in
+   * {@link Topics#RELAY_OFFSETS}, dead letters in {@link Topics#OUTBOX_DLQ}, offsets committed
+   * every second.
    *
    * @throws IllegalArgumentException when there is no source, or two share a name or a database
    */

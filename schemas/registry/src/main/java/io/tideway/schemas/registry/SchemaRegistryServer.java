@@ -1,6 +1,7 @@
 package io.tideway.schemas.registry;
 
 import io.javalin.Javalin;
+import io.tideway.topics.Topics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -52,7 +53,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
       Map<String, String> kafka) {
 
     /** The store topic when not told otherwise, as in Confluent Schema Registry. */
-    public static final String DEFAULT_TOPIC = "_schemas";
+    public static final String DEFAULT_TOPIC = Topics.SCHEMAS_NAME;
 
     /** The HTTP address when not told otherwise: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";

@@ -1,6 +1,8 @@
 package io.tideway.schemas.registry;
 
+import io.tideway.topics.Topics;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -52,14 +54,12 @@ final class StoreTopic implements AutoCloseable {
    */
   void ensure(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, String> configs = new HashMap<>(Topics.SCHEMAS.settings());
+    configs.put(
+        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+        Integer.toString(minInSyncReplicas(replicationFactor)));
     NewTopic topic =
-        new NewTopic(name, 1, (short) replicationFactor)
-            .configs(
-                Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG,
-                    TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
-                    Integer.toString(minInSyncReplicas(replicationFactor))));
+        new NewTopic(name, Topics.SCHEMAS.partitions(), (short) replicationFactor).configs(configs);
     try {
       await(admin.createTopics(List.of(topic)).all(), deadline);
       log.info(

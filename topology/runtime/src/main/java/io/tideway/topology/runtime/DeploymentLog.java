@@ -1,7 +1,7 @@
 package io.tideway.topology.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tideway.topology.Topics;
+import io.tideway.topics.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;

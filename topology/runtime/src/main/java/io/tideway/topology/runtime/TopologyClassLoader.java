@@ -22,6 +22,7 @@ final class TopologyClassLoader extends URLClassLoader {
           "org.slf4j.",
           "com.fasterxml.jackson.",
           "io.tideway.topology.",
+          "io.tideway.topics.",
           "io.tideway.schemas.",
           "io.tideway.contracts.");
 

@@ -2,10 +2,10 @@ package io.tideway.topology.runtime;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tideway.topics.Topic;
+import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.ProcessingObserver;
-import io.tideway.topology.Topic;
-import io.tideway.topology.Topics;
 import io.tideway.topology.TopologyNaming;
 import io.tideway.topology.TopologyProvider;
 import io.tideway.topology.runtime.errors.DeadLetterCount;

@@ -1,4 +1,4 @@
-package io.tideway.topology;
+package io.tideway.topics;
 
 import java.util.Map;
 import java.util.Objects;

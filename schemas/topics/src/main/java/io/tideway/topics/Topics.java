@@ -1,4 +1,4 @@
-package io.tideway.topology;
+package io.tideway.topics;
 
 import io.tideway.schemas.serde.AvroSerde;
 import io.tideway.schemas.serde.AvroSerdeConfig;
@@ -37,6 +37,33 @@ public final class Topics {
 
   /** Outbox rows the relay could not route, with the reason in headers. */
   public static final Topic<byte[], byte[]> OUTBOX_DLQ = rawBytes("outbox.dlq");
+
+  /**
+   * Debezium's offsets of the outbox relay, one record per source database; Kafka Connect's offset
+   * store creates it compacted. One partition: the engine reads it whole at start.
+   */
+  public static final Topic<byte[], byte[]> RELAY_OFFSETS =
+      Topic.of(
+          "tideway.relay.offsets",
+          1,
+          Map.of("cleanup.policy", "compact"),
+          Serdes::ByteArray,
+          Serdes::ByteArray);
+
+  /** The name of {@link #SCHEMAS}, for where a constant is needed (a command-line default). */
+  public static final String SCHEMAS_NAME = "_schemas";
+
+  /**
+   * The schema registry's store: every subject, version, id and setting as JSON records, as
+   * Confluent's registry keeps them. One partition, whose order is the registry's; compacted.
+   */
+  public static final Topic<byte[], byte[]> SCHEMAS =
+      Topic.of(
+          SCHEMAS_NAME,
+          1,
+          Map.of("cleanup.policy", "compact"),
+          Serdes::ByteArray,
+          Serdes::ByteArray);
 
   /**
    * What each application deployed last looks like (its stores and internal topics), keyed by
