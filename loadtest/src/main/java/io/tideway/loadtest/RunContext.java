@@ -155,7 +155,8 @@ public final class RunContext {
 
   /**
    * Creates the run's topic for {@code role} with the settings' partition count and the broker's
-   * default replication; it is deleted when the run ends.
+   * default replication, and waits until every partition has a leader; it is deleted when the run
+   * ends.
    *
    * @return the topic's name, see {@link #name(String)}
    */
@@ -166,6 +167,11 @@ public final class RunContext {
     await(kafka().createTopics(List.of(newTopic)).all(), "create topic " + topic);
     synchronized (topics) {
       topics.add(topic);
+    }
+    try {
+      TopicLeaders.await(kafka(), List.of(topic), ADMIN_TIMEOUT);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new LoadTestException("Topic " + topic + " is not ready: " + rootMessage(e), e);
     }
     return topic;
   }

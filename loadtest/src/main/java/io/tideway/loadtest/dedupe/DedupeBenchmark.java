@@ -1,5 +1,6 @@
 package io.tideway.loadtest.dedupe;
 
+import io.tideway.loadtest.TopicLeaders;
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.dedupe.Deduplicate;
 import java.io.IOException;
@@ -164,7 +165,8 @@ public final class DedupeBenchmark {
         topics.add(new NewTopic(outputs.get(outputs.size() - 1), settings.partitions(), (short) 1));
       }
       admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
-      awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
+      TopicLeaders.await(
+          admin, topics.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
       try {
         long inputs = feed(input);
         // Two rounds, the best of each kept: the first round warms the JVM and the broker's cache
@@ -225,22 +227,6 @@ public final class DedupeBenchmark {
         admin.deleteTopics(created).all().get(30, TimeUnit.SECONDS);
         deleteRecursively(stateDir);
       }
-    }
-  }
-
-  /**
-   * Waits until every partition of new topics has a leader: a producer's first batches to a
-   * partition whose leader is still being elected can fail.
-   */
-  private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
-        .flatMap(topic -> topic.partitions().stream())
-        .anyMatch(partition -> partition.leader() == null || partition.leader().isEmpty())) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("Partitions of " + topics + " got no leader within 30 s");
-      }
-      Thread.sleep(100);
     }
   }
 
