@@ -9,6 +9,8 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionReplica;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +67,9 @@ final class TopicCreation {
   /**
    * A produce request that meets a partition before its leader is known everywhere is retried, and
    * an idempotent producer's retry there was seen to end in an endless out-of-order-sequence loop:
-   * the first records go to a topic only once it is ready.
+   * the first records go to a topic only once it is ready. Ready is more than a leader in the
+   * metadata: the leader's broker answers {@code NOT_LEADER_OR_FOLLOWER} until it has created the
+   * partition's log, so the wait goes on until each leader reports its replica's log directory.
    */
   private void awaitLeaders(String topic) throws InterruptedException {
     long deadline = System.nanoTime() + LEADERS_TIMEOUT.toNanos();
@@ -73,7 +77,8 @@ final class TopicCreation {
       try {
         TopicDescription description =
             admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        if (description.partitions().stream().allMatch(partition -> partition.leader() != null)) {
+        if (description.partitions().stream().allMatch(partition -> partition.leader() != null)
+            && logsCreated(topic, description)) {
           return;
         }
       } catch (ExecutionException e) {
@@ -84,6 +89,26 @@ final class TopicCreation {
             "Topic " + topic + " has partitions without a leader after " + LEADERS_TIMEOUT, null);
       }
       Thread.sleep(20);
+    }
+  }
+
+  /** Whether every partition's leader has created its log; true when brokers cannot tell. */
+  private boolean logsCreated(String topic, TopicDescription description)
+      throws InterruptedException {
+    List<TopicPartitionReplica> leaders =
+        description.partitions().stream()
+            .map(p -> new TopicPartitionReplica(topic, p.partition(), p.leader().id()))
+            .toList();
+    try {
+      return admin.describeReplicaLogDirs(leaders).all().get().values().stream()
+          .allMatch(replica -> replica.getCurrentReplicaLogDir() != null);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RetriableException) {
+        return false;
+      }
+      // A cluster that does not answer this (an authorizer, say) is left to the producer's retries.
+      log.debug("Cannot describe the log directories of {}", topic, e.getCause());
+      return true;
     }
   }
 }
