@@ -50,8 +50,9 @@ class RegistryScenarioIT {
       assertThat(result.recordsLost()).isZero();
       assertThat(result.stoppedEarly()).isFalse();
       // A cold JVM on a shared machine may lag behind the schedule: only an upper bound is firm,
-      // and a loose one: requests that fell behind catch up in a burst, shortening the span.
-      assertThat(result.recordsPerSecond()).isPositive().isLessThan(1_250.0);
+      // and a loose one: requests that fell behind catch up in a burst, shortening the span. Far
+      // below what the registry answers unthrottled (over 15,000/s), so the schedule did rule.
+      assertThat(result.recordsPerSecond()).isPositive().isLessThan(2_000.0);
       assertThat(result.latency().p50()).isPositive().isLessThan(1_000);
       assertThat(result.summaryLine()).startsWith("400 requests sent, ");
       assertThat(progress.get(0)).endsWith("against the schema registry at " + registry.url());
