@@ -460,13 +460,7 @@ final class LoadtestCommand {
               warmup,
               phases.duration);
       RelayBenchmark.Report report =
-          new RelayBenchmark(
-                  settings,
-                  line -> {
-                    out.println(line);
-                    out.flush();
-                  })
-              .run();
+          new RelayBenchmark(settings, line -> ScenarioCommand.print(out, line)).run();
       RelayTargets.lines(report).forEach(out::println);
       if (phases.json != null) {
         writeReport(phases.json, settings, report, Map.of("ratio", report.ratio()));
@@ -608,13 +602,7 @@ final class LoadtestCommand {
           new DedupeBenchmark.Settings(
               bootstrap, events, duplicates, partitions, recordSize, Duration.ofMinutes(10));
       DedupeBenchmark.Report report =
-          new DedupeBenchmark(
-                  settings,
-                  line -> {
-                    out.println(line);
-                    out.flush();
-                  })
-              .run();
+          new DedupeBenchmark(settings, line -> ScenarioCommand.print(out, line)).run();
       report.lines().forEach(out::println);
       if (json != null) {
         writeReport(
@@ -708,12 +696,7 @@ final class LoadtestCommand {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
       QueryBenchmark benchmark =
-          new QueryBenchmark(
-              settings,
-              line -> {
-                out.println(line);
-                out.flush();
-              });
+          new QueryBenchmark(settings, line -> ScenarioCommand.print(out, line));
       QueryBenchmark.Report report = stoppingOnCtrlC(benchmark::stop, benchmark::run);
       report.lines().forEach(out::println);
       if (phases.json != null) {
