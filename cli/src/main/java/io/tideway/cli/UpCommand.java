@@ -3,6 +3,9 @@ package io.tideway.cli;
 import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.platform.LocalPlatform;
 import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Run the platform on this machine with nothing installed: a Kafka broker (KRaft),"
           + " PostgreSQL (wal_level=logical) with a database per service, the schema registry and"
-          + " the outbox relay, data kept under the data directory.",
+          + " the outbox relay, the topology runtime, and the customer, order and inventory"
+          + " services, data kept under the data directory.",
       "Prints a line starting 'Tideway is ready' with the endpoints and writes them to"
           + " DIR/endpoints.json. Ctrl-C or SIGTERM stops everything cleanly."
     })
@@ -69,6 +73,32 @@ final class UpCommand implements Callable<Integer> {
   private int queryPort;
 
   @Option(
+      names = "--customer-port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_CUSTOMER_PORT:-8091}",
+      description = "The customer service's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  private int customerPort;
+
+  @Option(
+      names = "--order-port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_ORDER_PORT:-8092}",
+      description = "The order service's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  private int orderPort;
+
+  @Option(
+      names = "--inventory-port",
+      paramLabel = "N",
+      defaultValue = "${env:TIDEWAY_INVENTORY_PORT:-8093}",
+      description = "The inventory service's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  private int inventoryPort;
+
+  @Option(
+      names = "--no-services",
+      description = "Run none of the reference services (customer, order, inventory).")
+  private boolean noServices;
+
+  @Option(
       names = "--no-relay",
       description =
           "Run no outbox relay: one runs elsewhere, e.g. 'tideway relay' in another terminal.")
@@ -88,7 +118,13 @@ final class UpCommand implements Callable<Integer> {
             postgresPort,
             registryPort,
             noRelay ? -1 : relayPort,
-            queryPort);
+            queryPort,
+            noServices
+                ? null
+                : new LocalPlatform.Services(
+                    serviceJars(),
+                    Map.of(
+                        "customer", customerPort, "order", orderPort, "inventory", inventoryPort)));
     LocalPlatform platform =
         new LocalPlatform(
             settings,
@@ -134,10 +170,19 @@ final class UpCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The services' executable jars, which the build puts in {@code services} beside the CLI's own
+   * jar (or its classes, when run from a build's output).
+   */
+  private static Path serviceJars() throws URISyntaxException {
+    Path cli = Path.of(UpCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    return cli.getParent().resolve("services");
+  }
+
   private String readyLine(PlatformEndpoints endpoints, double seconds) {
     return String.format(
         "Tideway is ready in %.1f s: kafka %s, postgres %s (user %s), registry %s, relay %s,"
-            + " query %s; endpoints in %s",
+            + " query %s, services %s; endpoints in %s",
         seconds,
         endpoints.kafka().bootstrap(),
         endpoints.postgres().jdbcUrl(),
@@ -145,6 +190,7 @@ final class UpCommand implements Callable<Integer> {
         endpoints.registry().url(),
         endpoints.relay() == null ? "not run" : endpoints.relay().url(),
         endpoints.query().url(),
+        endpoints.services().isEmpty() ? "not run" : endpoints.services(),
         dataDir.path().resolve(PlatformEndpoints.FILE_NAME));
   }
 }

@@ -63,6 +63,10 @@ final class PlatformProcess implements AutoCloseable {
     command.add(String.valueOf(LoopbackPorts.pickFree()));
     command.add("--query-port");
     command.add(String.valueOf(LoopbackPorts.pickFree()));
+    for (String service : List.of("customer", "order", "inventory")) {
+      command.add("--" + service + "-port");
+      command.add(String.valueOf(LoopbackPorts.pickFree()));
+    }
     command.addAll(List.of(extra));
     return new PlatformProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
   }

@@ -61,9 +61,16 @@ class UpCommandIT {
           .contains(endpoints.postgres().jdbcUrl());
       assertThat(endpoints.kafka().bootstrap()).isEqualTo("127.0.0.1:" + kafkaPort);
 
+      // with the services' event topics created and the services answering
+      assertThat(listTopics(endpoints.kafka().bootstrap()))
+          .contains("customer.events", "order.events", "inventory.events");
+      assertThatTheServicesAnswer(endpoints);
+      List<ProcessHandle> services = services(platform);
+      assertThat(services).hasSize(3);
+
       // when data is written to both
       try (Admin admin = admin(endpoints)) {
-        admin.createTopics(List.of(new NewTopic("customer.events", 3, (short) 1))).all().get();
+        admin.createTopics(List.of(new NewTopic("kept.events", 3, (short) 1))).all().get();
       }
       try (Connection c = superuser(endpoints);
           Statement s = c.createStatement()) {
@@ -108,11 +115,12 @@ class UpCommandIT {
       assertThat(err.toString(StandardCharsets.UTF_8))
           .contains("in use by a running platform")
           .contains("--data-dir");
-      assertThat(listTopics(endpoints.kafka().bootstrap())).contains("customer.events");
+      assertThat(listTopics(endpoints.kafka().bootstrap())).contains("kept.events");
 
       // and SIGTERM stops everything
       assertThat(platform.stop()).isIn(0, 130, 143);
       assertThat(platform.output()).contains("Tideway stopped");
+      assertThat(services).noneMatch(ProcessHandle::isAlive);
     }
     await("PostgreSQL exits")
         .atMost(Duration.ofSeconds(15))
@@ -129,7 +137,7 @@ class UpCommandIT {
       PlatformEndpoints endpoints = PlatformEndpoints.readFrom(dataDir).orElseThrow();
 
       // then the topics and tables created before are there
-      assertThat(listTopics(endpoints.kafka().bootstrap())).contains("customer.events");
+      assertThat(listTopics(endpoints.kafka().bootstrap())).contains("kept.events");
       try (Connection c = superuser(endpoints);
           Statement s = c.createStatement()) {
         assertThat(single(s, "SELECT id FROM kept")).isEqualTo("42");
@@ -154,9 +162,17 @@ class UpCommandIT {
         s.execute("INSERT INTO committed VALUES (7)");
       }
 
+      List<ProcessHandle> services = services(platform);
+      assertThat(services).hasSize(3);
+
       // when the platform is killed with no chance to stop anything
       platform.handle().destroyForcibly();
       platform.handle().onExit().get();
+
+      // then its services end by themselves
+      await("services end with the platform")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> services.stream().noneMatch(ProcessHandle::isAlive));
     }
 
     // then a new one takes over the PostgreSQL left behind, and nothing committed is lost
@@ -264,6 +280,30 @@ class UpCommandIT {
         String.valueOf(LoopbackPorts.pickFree()),
         "--query-port",
         String.valueOf(LoopbackPorts.pickFree()));
+  }
+
+  /** The service processes the platform started. */
+  private static List<ProcessHandle> services(PlatformProcess platform) {
+    return platform
+        .handle()
+        .children()
+        .filter(
+            p ->
+                p.info().commandLine().map(line -> line.contains("tideway-service-")).orElse(false))
+        .toList();
+  }
+
+  /** Each service is ready and listed in endpoints.json. */
+  private static void assertThatTheServicesAnswer(PlatformEndpoints endpoints) throws Exception {
+    assertThat(endpoints.services()).containsOnlyKeys("customer", "order", "inventory");
+    for (String url : endpoints.services().values()) {
+      HttpResponse<String> health =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(url + "/actuator/health/readiness")).build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).as(url).isEqualTo(200);
+    }
   }
 
   /** The runtime is ready with no deployment, and the CLI finds it through endpoints.json. */

@@ -6,6 +6,7 @@ import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.embedded.EmbeddedKafka;
 import io.tideway.deploy.embedded.EmbeddedPostgresServer;
 import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.deploy.embedded.ServiceProcess;
 import io.tideway.outbox.OutboxMigration;
 import io.tideway.outbox.relay.OutboxRelay;
 import io.tideway.outbox.relay.OutboxSource;
@@ -13,23 +14,31 @@ import io.tideway.outbox.relay.RelayHttpEndpoint;
 import io.tideway.outbox.relay.RelaySettings;
 import io.tideway.schemas.registry.SchemaRegistryServer;
 import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.topics.Topics;
 import io.tideway.topology.runtime.RuntimeSettings;
 import io.tideway.topology.runtime.TopologyRuntime;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.commons.io.FileUtils;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +59,13 @@ public final class LocalPlatform implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalPlatform.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+  /**
+   * A service needs little heap; the serial collector suits a small heap on a machine of few cores,
+   * and a service out of memory is better ended than left half-working.
+   */
+  private static final List<String> SERVICE_JVM_OPTIONS =
+      List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+
   private final Settings settings;
   private final Consumer<String> progress;
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -69,6 +85,7 @@ public final class LocalPlatform implements AutoCloseable {
    *     no relay (one runs elsewhere, e.g. {@code tideway relay})
    * @param queryPort the topology runtime's port on loopback: deployments, interactive queries,
    *     health and metrics
+   * @param services the reference services to run, or null to run none
    */
   public record Settings(
       Path dataDir,
@@ -77,9 +94,29 @@ public final class LocalPlatform implements AutoCloseable {
       int postgresPort,
       int registryPort,
       int relayPort,
-      int queryPort) {
+      int queryPort,
+      Services services) {
     public Settings {
       dataDir = dataDir.toAbsolutePath().normalize();
+    }
+  }
+
+  /**
+   * Where the reference services come from and where they answer.
+   *
+   * @param jarDirectory holds each service's executable jar, {@code
+   *     tideway-service-<name>-<version>-exec.jar}
+   * @param ports each service's HTTP port on loopback, by service name; one for each of {@link
+   *     #SERVICES}
+   */
+  public record Services(Path jarDirectory, Map<String, Integer> ports) {
+    public Services {
+      jarDirectory = jarDirectory.toAbsolutePath().normalize();
+      ports = Map.copyOf(ports);
+      if (!ports.keySet().equals(Set.copyOf(SERVICES))) {
+        throw new IllegalArgumentException(
+            "A port for each service of " + SERVICES + " is needed, not for " + ports.keySet());
+      }
     }
   }
 
@@ -196,6 +233,7 @@ public final class LocalPlatform implements AutoCloseable {
             dataDir.resolve("kafka"), settings.kafkaPort(), controllerPort(), Map.of());
     kafka.start(START_TIMEOUT);
     running.push(kafka);
+    createEventTopics();
     progress.accept("Kafka is up (" + seconds(start) + ")");
 
     start = System.nanoTime();
@@ -208,6 +246,10 @@ public final class LocalPlatform implements AutoCloseable {
     registry.start();
     running.push(registry);
     progress.accept("Schema registry is up (" + seconds(start) + ")");
+
+    // They take the longest to start, so they start first and are waited for last.
+    long servicesStart = System.nanoTime();
+    Map<String, ServiceProcess> services = startServices(passwords, registry.url());
 
     PlatformEndpoints.Http relay = null;
     if (settings.relayPort() != -1) {
@@ -231,6 +273,15 @@ public final class LocalPlatform implements AutoCloseable {
     running.push(runtime);
     progress.accept("Topology runtime is up (" + seconds(start) + ")");
 
+    Map<String, String> serviceUrls = new LinkedHashMap<>();
+    for (Map.Entry<String, ServiceProcess> service : services.entrySet()) {
+      service.getValue().awaitReady(START_TIMEOUT);
+      serviceUrls.put(service.getKey(), service.getValue().url());
+    }
+    if (!services.isEmpty()) {
+      progress.accept("Services are up (" + seconds(servicesStart) + ")");
+    }
+
     endpoints =
         new PlatformEndpoints(
             new PlatformEndpoints.Kafka(kafka.bootstrapServers()),
@@ -239,9 +290,90 @@ public final class LocalPlatform implements AutoCloseable {
             new PlatformEndpoints.Http(registry.url()),
             relay,
             new PlatformEndpoints.Http(runtime.url()),
-            Map.of());
+            serviceUrls);
     endpoints.writeTo(dataDir);
     running.push(() -> PlatformEndpoints.deleteFrom(dataDir));
+  }
+
+  /**
+   * The topics of the services' events, created before any service consumes them or the relay
+   * writes them, with the catalogue's partitions. Those that exist are left as they are.
+   */
+  private void createEventTopics() throws InterruptedException, ExecutionException {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing =
+          SERVICES.stream()
+              .map(Topics::events)
+              .filter(topic -> !existing.contains(topic.name()))
+              .map(
+                  topic ->
+                      new NewTopic(topic.name(), Optional.of(topic.partitions()), Optional.empty()))
+              .toList();
+      admin.createTopics(missing).all().get();
+    }
+  }
+
+  /**
+   * Starts each service's process, if the platform runs services; {@link ServiceProcess#awaitReady}
+   * tells when they serve.
+   */
+  private Map<String, ServiceProcess> startServices(
+      Map<String, String> passwords, String registryUrl) throws IOException {
+    Map<String, ServiceProcess> started = new LinkedHashMap<>();
+    Services services = settings.services();
+    if (services == null) {
+      return started;
+    }
+    progress.accept("Starting the services " + services.ports() + " ...");
+    for (String service : SERVICES) {
+      Map<String, String> environment = new LinkedHashMap<>();
+      environment.put("SPRING_DATASOURCE_URL", postgres.jdbcUrl(service));
+      environment.put("SPRING_DATASOURCE_USERNAME", service);
+      environment.put("SPRING_DATASOURCE_PASSWORD", passwords.get(service));
+      environment.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+      environment.put("TIDEWAY_SERVICE_REGISTRY_URL", registryUrl);
+      // One JSON object per line, with the event id and traceparent of consumed events.
+      environment.put("LOGGING_STRUCTURED_FORMAT_CONSOLE", "logstash");
+      ServiceProcess process =
+          ServiceProcess.start(
+              new ServiceProcess.Settings(
+                  service,
+                  serviceJar(services.jarDirectory(), service),
+                  services.ports().get(service),
+                  environment,
+                  SERVICE_JVM_OPTIONS,
+                  settings.dataDir().resolve("logs").resolve(service + ".log")));
+      running.push(process);
+      started.put(service, process);
+    }
+    return started;
+  }
+
+  private static Path serviceJar(Path directory, String service) throws IOException {
+    String prefix = "tideway-service-" + service + "-";
+    try (Stream<Path> files = Files.list(directory)) {
+      return files
+          .filter(
+              f -> {
+                String name = f.getFileName().toString();
+                return name.startsWith(prefix) && name.endsWith("-exec.jar");
+              })
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new PlatformSetupException(
+                      "No executable jar of the "
+                          + service
+                          + " service in "
+                          + directory
+                          + ": build it with ./mvnw -pl services -am package"));
+    } catch (NoSuchFileException e) {
+      throw new PlatformSetupException(
+          "No directory " + directory + " with the services' executable jars");
+    }
   }
 
   /**
@@ -319,14 +451,7 @@ public final class LocalPlatform implements AutoCloseable {
    * to take: those are free too until their part binds them, so the system may offer one.
    */
   private int controllerPort() {
-    Set<Integer> taken =
-        new HashSet<>(
-            List.of(
-                settings.kafkaPort(),
-                settings.postgresPort(),
-                settings.registryPort(),
-                settings.relayPort(),
-                settings.queryPort()));
+    Set<Integer> taken = new HashSet<>(ports().keySet());
     int port = LoopbackPorts.pickFree();
     while (taken.contains(port)) {
       port = LoopbackPorts.pickFree();
@@ -334,37 +459,59 @@ public final class LocalPlatform implements AutoCloseable {
     return port;
   }
 
-  private void checkPorts() {
-    Set<Integer> ports =
-        new HashSet<>(
-            List.of(
-                settings.kafkaPort(),
-                settings.postgresPort(),
-                settings.registryPort(),
-                settings.queryPort()));
-    boolean relay = settings.relayPort() != -1;
-    if (relay) {
-      ports.add(settings.relayPort());
+  /** A part of the platform that listens on a port the user chose. */
+  private record Listener(int port, String part, String option) {}
+
+  /** Each part's port, by port. */
+  private Map<Integer, Listener> ports() {
+    List<Listener> listeners = new ArrayList<>();
+    listeners.add(new Listener(settings.kafkaPort(), "Kafka", "--kafka-port"));
+    listeners.add(new Listener(settings.postgresPort(), "PostgreSQL", "--postgres-port"));
+    listeners.add(new Listener(settings.registryPort(), "the schema registry", "--registry-port"));
+    if (settings.relayPort() != -1) {
+      listeners.add(new Listener(settings.relayPort(), "the outbox relay", "--relay-port"));
     }
-    if (ports.size() < (relay ? 5 : 4)) {
-      throw new PlatformSetupException(
-          "Kafka, PostgreSQL, the schema registry, the outbox relay and the topology runtime need"
-              + " a port each: change --kafka-port, --postgres-port, --registry-port,"
-              + " --relay-port or --query-port");
+    listeners.add(new Listener(settings.queryPort(), "the topology runtime", "--query-port"));
+    if (settings.services() != null) {
+      for (String service : SERVICES) {
+        listeners.add(
+            new Listener(
+                settings.services().ports().get(service),
+                "the " + service + " service",
+                "--" + service + "-port"));
+      }
     }
-    checkPort(settings.kafkaPort(), "Kafka", "--kafka-port");
-    checkPort(settings.postgresPort(), "PostgreSQL", "--postgres-port");
-    checkPort(settings.registryPort(), "the schema registry", "--registry-port");
-    if (relay) {
-      checkPort(settings.relayPort(), "the outbox relay", "--relay-port");
+    Map<Integer, Listener> ports = new LinkedHashMap<>();
+    for (Listener listener : listeners) {
+      Listener earlier = ports.putIfAbsent(listener.port(), listener);
+      if (earlier != null) {
+        throw new PlatformSetupException(
+            "Port "
+                + listener.port()
+                + " is set for both "
+                + earlier.part()
+                + " and "
+                + listener.part()
+                + ": change "
+                + earlier.option()
+                + " or "
+                + listener.option());
+      }
     }
-    checkPort(settings.queryPort(), "the topology runtime", "--query-port");
+    return ports;
   }
 
-  private static void checkPort(int port, String part, String flag) {
-    if (!LoopbackPorts.isFree(port)) {
-      throw new PlatformSetupException(
-          "Port " + port + " for " + part + " is already in use: choose another with " + flag);
+  private void checkPorts() {
+    for (Listener listener : ports().values()) {
+      if (!LoopbackPorts.isFree(listener.port())) {
+        throw new PlatformSetupException(
+            "Port "
+                + listener.port()
+                + " for "
+                + listener.part()
+                + " is already in use: choose another with "
+                + listener.option());
+      }
     }
   }
 

@@ -1,0 +1,178 @@
+package io.tideway.deploy.embedded;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Spring Boot service run from its executable jar as a child process on loopback, its output in a
+ * log file of its own. Each service has a class path of its own this way, as it would have in
+ * production, and cannot clash with the platform's libraries.
+ *
+ * <p>Settings reach the service as environment variables (Spring Boot's relaxed binding), so that
+ * passwords never show in a process listing. The service is told this process's id and ends when
+ * this process does, even when it is killed with {@code kill -9}.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ServiceProcess.class);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+  private final String name;
+  private final Process process;
+  private final int port;
+  private final Path logFile;
+
+  /**
+   * How to run a service.
+   *
+   * @param name the service's name, for messages
+   * @param jar its executable jar
+   * @param port the HTTP port on loopback
+   * @param environment its settings, such as {@code SPRING_DATASOURCE_URL}
+   * @param jvmOptions options of its JVM, such as {@code -Xmx256m}
+   * @param logFile where its output goes (appended)
+   */
+  public record Settings(
+      String name,
+      Path jar,
+      int port,
+      Map<String, String> environment,
+      List<String> jvmOptions,
+      Path logFile) {}
+
+  private ServiceProcess(String name, Process process, int port, Path logFile) {
+    this.name = name;
+    this.process = process;
+    this.port = port;
+    this.logFile = logFile;
+  }
+
+  /** Starts the service's process; {@link #awaitReady} waits until it serves. */
+  public static ServiceProcess start(Settings settings) throws IOException {
+    if (!Files.isRegularFile(settings.jar())) {
+      throw new IOException(
+          "No executable jar for the " + settings.name() + " service at " + settings.jar());
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(settings.jvmOptions());
+    command.add("-jar");
+    command.add(settings.jar().toString());
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = new LinkedHashMap<>(settings.environment());
+    env.put("SERVER_ADDRESS", "127.0.0.1");
+    env.put("SERVER_PORT", Integer.toString(settings.port()));
+    env.put("TIDEWAY_SERVICE_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+    builder.environment().putAll(env);
+    Files.createDirectories(settings.logFile().toAbsolutePath().getParent());
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()));
+    Process process = builder.start();
+    log.info("Started the {} service, pid {}", settings.name(), process.pid());
+    return new ServiceProcess(settings.name(), process, settings.port(), settings.logFile());
+  }
+
+  /**
+   * Waits until the service reports itself ready ({@code /actuator/health/readiness}).
+   *
+   * @throws IllegalStateException when it ends or is not ready in time, with the end of its log
+   */
+  public void awaitReady(Duration timeout) throws InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpRequest readiness =
+        HttpRequest.newBuilder(URI.create(url() + "/actuator/health/readiness"))
+            .timeout(Duration.ofSeconds(2))
+            .build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "The "
+                + name
+                + " service ended with exit code "
+                + process.exitValue()
+                + " before it was ready; the end of "
+                + logFile
+                + ":\n"
+                + tail());
+      }
+      try {
+        if (http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // Not listening yet.
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "The "
+                + name
+                + " service was not ready within "
+                + timeout.toSeconds()
+                + " s; the end of "
+                + logFile
+                + ":\n"
+                + tail());
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** The service's base URL. */
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** The service's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Whether the process still runs. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /**
+   * Asks the service to stop (SIGTERM: Spring Boot finishes its requests and listeners first) and
+   * kills it if it has not ended within 20 s.
+   */
+  @Override
+  public void close() throws InterruptedException {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+      log.warn("The {} service did not stop within {} s; killing it", name, STOP_TIMEOUT);
+      process.destroyForcibly().waitFor();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "the " + name + " service (pid " + process.pid() + ")";
+  }
+
+  private String tail() {
+    try {
+      List<String> lines = Files.readAllLines(logFile);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
+  }
+}

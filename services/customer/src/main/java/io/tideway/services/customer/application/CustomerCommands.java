@@ -1,0 +1,66 @@
+package io.tideway.services.customer.application;
+
+import io.tideway.outbox.TransactionalOutbox;
+import io.tideway.services.customer.domain.Address;
+import io.tideway.services.customer.domain.Customer;
+import io.tideway.services.customer.persistence.CustomerRepository;
+import io.tideway.services.starter.PreconditionFailedException;
+import io.tideway.services.starter.ResourceNotFoundException;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The customer service's commands, each one transaction that changes the customer and appends the
+ * event announcing it to the outbox: both commit or neither does.
+ */
+@Service
+public class CustomerCommands {
+
+  private static final String KIND = "customer";
+
+  private final CustomerRepository customers;
+  private final TransactionalOutbox outbox;
+  private final Clock clock;
+
+  CustomerCommands(CustomerRepository customers, TransactionalOutbox outbox) {
+    this.customers = customers;
+    this.outbox = outbox;
+    this.clock = Clock.systemUTC();
+  }
+
+  /** Registers a new customer and publishes {@code CustomerCreated}. */
+  @Transactional
+  public Customer register(String name, String email, BigDecimal creditLimit, Address address) {
+    Customer customer = Customer.register(UUID.randomUUID(), name, email, creditLimit, address);
+    customers.insert(customer);
+    outbox.append(CustomerEvents.created(customer, clock.instant()));
+    return customer;
+  }
+
+  /**
+   * Moves a customer to a new address and publishes {@code CustomerAddressChanged} with the
+   * customer's new version; the same address again changes nothing and publishes nothing.
+   *
+   * @param expectedVersion the version the client read ({@code If-Match}); empty for any
+   * @throws ResourceNotFoundException when there is no such customer
+   * @throws PreconditionFailedException when the customer is no longer at the expected version
+   */
+  @Transactional
+  public Customer changeAddress(UUID id, OptionalLong expectedVersion, Address address) {
+    Customer customer =
+        customers.find(id, true).orElseThrow(() -> new ResourceNotFoundException(KIND, id));
+    long readVersion = customer.version();
+    if (expectedVersion.isPresent() && expectedVersion.getAsLong() != readVersion) {
+      throw new PreconditionFailedException(KIND, id, readVersion);
+    }
+    if (customer.changeAddress(address)) {
+      customers.update(customer);
+      outbox.append(CustomerEvents.addressChanged(customer, clock.instant()));
+    }
+    return customer;
+  }
+}

@@ -1,0 +1,223 @@
+package io.tideway.services.customer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tideway.schemas.registry.SchemaRegistryServer;
+import io.tideway.testkit.CommittedOutboxEvents;
+import io.tideway.testkit.JsonFuzz;
+import io.tideway.testkit.TestDatabase;
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TestService;
+import io.tideway.testkit.TidewayTest;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The customer service as the platform runs it (its executable jar, its own process) on a real
+ * PostgreSQL, broker and registry: its commands, queries, and every kind of bad input.
+ */
+@TidewayTest
+class CustomerServiceIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> ADDRESS =
+      Map.of(
+          "street", "\"1 Main St\"",
+          "city", "\"Berlin\"",
+          "postalCode", "\"10115\"",
+          "country", "\"DE\"");
+
+  private static SchemaRegistryServer registry;
+  private static TestService service;
+  private static CommittedOutboxEvents events;
+
+  @BeforeAll
+  static void start(TestKafka kafka, TestDatabase db) throws Exception {
+    registry =
+        new SchemaRegistryServer(
+            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                .withTopic(kafka.topicName("_schemas"))
+                .withPort(0));
+    registry.start();
+    service = TestService.start("customer", db, registry.url(), kafka, Map.of());
+    events = CommittedOutboxEvents.since(db);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (service != null) {
+      service.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @Test
+  void shouldRegisterACustomerAndPublishCustomerCreatedInTheSameTransaction() throws Exception {
+    long before = events.count();
+
+    HttpResponse<String> created = service.post("/customers", customer("Ada"));
+
+    assertThat(created.statusCode()).isEqualTo(201);
+    JsonNode body = JSON.readTree(created.body());
+    String id = body.get("id").asText();
+    assertThat(created.headers().firstValue("Location")).hasValue("/customers/" + id);
+    assertThat(created.headers().firstValue("ETag")).hasValue("\"1\"");
+    assertThat(body.get("version").asLong()).isEqualTo(1);
+    assertThat(body.get("creditLimit").decimalValue()).isEqualByComparingTo("1000.50");
+    HttpResponse<String> read = service.get("/customers/" + id);
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(read.headers().firstValue("ETag")).hasValue("\"1\"");
+    assertThat(JSON.readTree(read.body()).get("address").get("city").asText()).isEqualTo("Berlin");
+    assertThat(events.count() - before).isEqualTo(1);
+  }
+
+  @Test
+  void shouldChangeTheAddressOnlyAtTheVersionIfMatchNames() throws Exception {
+    String id = register();
+    long before = events.count();
+
+    HttpResponse<String> changed =
+        service.put("/customers/" + id + "/address", address("2 New Rd"), "If-Match", "\"1\"");
+    HttpResponse<String> stale =
+        service.put("/customers/" + id + "/address", address("3 Old Rd"), "If-Match", "\"1\"");
+    HttpResponse<String> same = service.put("/customers/" + id + "/address", address("2 New Rd"));
+
+    assertThat(changed.statusCode()).isEqualTo(200);
+    assertThat(changed.headers().firstValue("ETag")).hasValue("\"2\"");
+    assertProblem(stale, 412, "is at version 2");
+    assertThat(same.statusCode()).isEqualTo(200);
+    assertThat(same.headers().firstValue("ETag")).hasValue("\"2\"");
+    JsonNode now = JSON.readTree(service.get("/customers/" + id).body());
+    assertThat(now.get("address").get("street").asText()).isEqualTo("2 New Rd");
+    // One change, one event: neither the refused change nor the repeated address published one.
+    assertThat(events.count() - before).isEqualTo(1);
+  }
+
+  @Test
+  void shouldAnswerUnknownAndMalformedIdsWithProblems() {
+    String unknown = "6c1f3a52-51bd-4bb4-9b59-3e1f0b0f6a11";
+
+    assertProblem(service.get("/customers/" + unknown), 404, unknown);
+    assertProblem(service.put("/customers/" + unknown + "/address", address("x")), 404, unknown);
+    assertProblem(service.get("/customers/not-a-uuid"), 400, null);
+  }
+
+  @Test
+  void shouldRefuseBadBodiesNamingWhatIsWrongAndPublishNothing() throws Exception {
+    long before = events.count();
+
+    assertProblem(service.post("/customers", "{\"name\": \"Ada\""), 400, "not valid JSON");
+    assertProblem(service.post("/customers", "{}"), 400, "invalid fields");
+    assertThat(service.post("/customers", "{}").body())
+        .contains("\"name\"", "\"email\"", "\"creditLimit\"", "\"address\"");
+    assertField(service.post("/customers", customer("A".repeat(201))), "name");
+    assertField(
+        service.post("/customers", customer("Ada").replace("1000.50", "-1")), "creditLimit");
+    assertField(
+        service.post("/customers", customer("Ada").replace("1000.50", "10.555")), "creditLimit");
+    assertField(
+        service.post("/customers", customer("Ada").replace("\"DE\"", "\"Germany\"")),
+        "address.country");
+    assertField(
+        service.post("/customers", customer("Ada").replace("ada@example.com", "nope")), "email");
+    HttpResponse<String> text =
+        service.send(
+            service
+                .request("/customers", "Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(customer("Ada")))
+                .build());
+    assertProblem(text, 415, null);
+    assertThat(events.count() - before).isZero();
+  }
+
+  @Test
+  void shouldAnswerRandomBodiesWithoutAServerErrorAndPublishOnlyForAcceptedOnes() throws Exception {
+    String id = register();
+    JsonFuzz fuzz = new JsonFuzz();
+    Map<String, String> customer = new LinkedHashMap<>();
+    customer.put("name", "\"Ada\"");
+    customer.put("email", "\"ada@example.com\"");
+    customer.put("creditLimit", "1000.50");
+    customer.put("address", JsonFuzz.render(ADDRESS));
+    long before = events.count();
+    long created = 0;
+
+    for (int i = 0; i < 200; i++) {
+      String body = fuzz.next(customer);
+      HttpResponse<String> answer = service.post("/customers", body);
+      assertThat(answer.statusCode())
+          .as("POST /customers %s (seed %d)", body, fuzz.seed())
+          .isIn(201, 400, 415);
+      created += answer.statusCode() == 201 ? 1 : 0;
+    }
+    for (int i = 0; i < 200; i++) {
+      String body = fuzz.next(ADDRESS);
+      HttpResponse<String> answer = service.put("/customers/" + id + "/address", body);
+      assertThat(answer.statusCode())
+          .as("PUT address %s (seed %d)", body, fuzz.seed())
+          .isIn(200, 400, 415);
+    }
+    for (int i = 0; i < 50; i++) {
+      String path = "/customers/" + fuzz.next(Map.of()).replaceAll("[^A-Za-z0-9-]", "");
+      assertThat(service.get(path).statusCode()).as("GET %s", path).isIn(200, 400, 404, 405);
+    }
+
+    long changes =
+        JSON.readTree(service.get("/customers/" + id).body()).get("version").asLong() - 1;
+    assertThat(events.count() - before).isEqualTo(created + changes);
+  }
+
+  @Test
+  void shouldDescribeItsApiAndExposeMetrics() {
+    HttpResponse<String> openApi = service.get("/v3/api-docs");
+    HttpResponse<String> metrics = service.get("/actuator/prometheus");
+
+    assertThat(openApi.statusCode()).isEqualTo(200);
+    assertThat(openApi.body()).contains("/customers", "/customers/{id}/address");
+    assertThat(metrics.body()).contains("tideway_outbox_appended", "http_server_requests");
+  }
+
+  private static String register() throws Exception {
+    HttpResponse<String> created = service.post("/customers", customer("Ada"));
+    assertThat(created.statusCode()).isEqualTo(201);
+    return JSON.readTree(created.body()).get("id").asText();
+  }
+
+  private static String customer(String name) {
+    return """
+        {"name": "%s", "email": "ada@example.com", "creditLimit": 1000.50,
+         "address": {"street": "1 Main St", "city": "Berlin", "postalCode": "10115",
+                     "country": "DE"}}
+        """
+        .formatted(name);
+  }
+
+  private static String address(String street) {
+    return """
+        {"street": "%s", "city": "Hamburg", "postalCode": "20095", "country": "DE"}
+        """
+        .formatted(street);
+  }
+
+  private static void assertProblem(HttpResponse<String> answer, int status, String detail) {
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(status);
+    assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    if (detail != null) {
+      assertThat(answer.body()).contains(detail);
+    }
+  }
+
+  private static void assertField(HttpResponse<String> answer, String field) {
+    assertProblem(answer, 400, "invalid fields");
+    assertThat(answer.body()).contains("\"field\":\"" + field + "\"");
+  }
+}

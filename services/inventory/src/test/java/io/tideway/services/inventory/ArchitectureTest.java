@@ -1,0 +1,12 @@
+package io.tideway.services.inventory;
+
+import io.tideway.testkit.ServiceArchitecture;
+import org.junit.jupiter.api.Test;
+
+class ArchitectureTest {
+
+  @Test
+  void domainIsPlainJavaAndDependsOnNoOtherLayer() {
+    ServiceArchitecture.check("io.tideway.services.inventory");
+  }
+}

@@ -1,0 +1,19 @@
+package io.tideway.services.order;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+/**
+ * The order service: takes orders and keeps their shipping addresses current with the customer's
+ * address, which it learns from the customer service's events only.
+ */
+@SpringBootApplication
+@EnableScheduling
+public class OrderServiceApplication {
+
+  /** Runs the service; settings come from Spring Boot's usual sources. */
+  public static void main(String[] args) {
+    SpringApplication.run(OrderServiceApplication.class, args);
+  }
+}

@@ -1,0 +1,77 @@
+package io.tideway.services.order.application;
+
+import io.tideway.outbox.TransactionalOutbox;
+import io.tideway.services.order.domain.Order;
+import io.tideway.services.order.domain.OrderLine;
+import io.tideway.services.order.persistence.KnownAggregates;
+import io.tideway.services.order.persistence.OrderRepository;
+import io.tideway.services.starter.CommandRejectedException;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The order service's commands, each one transaction that changes the order and appends the event
+ * announcing it to the outbox: both commit or neither does.
+ */
+@Service
+public class OrderCommands {
+
+  /**
+   * One line of an order as the client asks for it.
+   *
+   * @param productId the product
+   * @param quantity units
+   */
+  public record LineRequest(UUID productId, int quantity) {}
+
+  private final OrderRepository orders;
+  private final KnownAggregates known;
+  private final TransactionalOutbox outbox;
+  private final Clock clock = Clock.systemUTC();
+
+  OrderCommands(OrderRepository orders, KnownAggregates known, TransactionalOutbox outbox) {
+    this.orders = orders;
+    this.known = known;
+    this.outbox = outbox;
+  }
+
+  /**
+   * Places an order at the products' current prices and publishes {@code OrderPlaced}. It ships to
+   * the customer's address when the service knows the customer, and gets the address from the
+   * customer's events otherwise.
+   *
+   * @throws CommandRejectedException 422 when the service knows none of a line's product
+   */
+  @Transactional
+  public Order place(UUID customerId, List<LineRequest> requested) {
+    Map<UUID, BigDecimal> prices =
+        known.productPrices(requested.stream().map(LineRequest::productId).toList());
+    List<OrderLine> lines = new ArrayList<>();
+    for (LineRequest line : requested) {
+      BigDecimal price = prices.get(line.productId());
+      if (price == null) {
+        throw new CommandRejectedException(
+            HttpStatus.UNPROCESSABLE_CONTENT, "Unknown product " + line.productId());
+      }
+      lines.add(new OrderLine(line.productId(), line.quantity(), price));
+    }
+    known.lockCustomer(customerId);
+    Order order =
+        Order.place(
+            UUID.randomUUID(),
+            customerId,
+            lines,
+            known.customerAddress(customerId).orElse(null),
+            clock.instant());
+    orders.insert(order);
+    outbox.append(OrderEvents.placed(order));
+    return order;
+  }
+}

@@ -1,0 +1,397 @@
+package io.tideway.services.order;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tideway.contracts.common.Address;
+import io.tideway.contracts.customer.CustomerAddressChanged;
+import io.tideway.contracts.customer.CustomerCreated;
+import io.tideway.contracts.inventory.ProductAdded;
+import io.tideway.schemas.registry.SchemaRegistryServer;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.schemas.serde.AvroSerializer;
+import io.tideway.schemas.serde.TopicRecordNameStrategy;
+import io.tideway.testkit.CommittedOutboxEvents;
+import io.tideway.testkit.JsonFuzz;
+import io.tideway.testkit.TestDatabase;
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TestService;
+import io.tideway.testkit.TidewayTest;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The order service as the platform runs it (its executable jar, its own process) on a real
+ * PostgreSQL, broker and registry: orders over HTTP, and the customer and inventory events it
+ * consumes, duplicated, out of order and malformed.
+ */
+@TidewayTest
+class OrderServiceIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+  private static SchemaRegistryServer registry;
+  private static TestService service;
+  private static CommittedOutboxEvents events;
+  private static KafkaProducer<String, Object> producer;
+  private static String customerTopic;
+  private static String inventoryTopic;
+  private static String deadLetters;
+  private static TestKafka broker;
+
+  @BeforeAll
+  static void start(TestKafka kafka, TestDatabase db) throws Exception {
+    broker = kafka;
+    registry =
+        new SchemaRegistryServer(
+            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                .withTopic(kafka.topicName("_schemas"))
+                .withPort(0));
+    registry.start();
+    customerTopic = kafka.createTopic("customer.events", 3);
+    inventoryTopic = kafka.createTopic("inventory.events", 3);
+    deadLetters = kafka.topicName("order-service.dlq");
+    service =
+        TestService.start(
+            "order",
+            db,
+            registry.url(),
+            kafka,
+            Map.of(
+                "TIDEWAY_ORDER_CUSTOMER_EVENTS_TOPIC", customerTopic,
+                "TIDEWAY_ORDER_INVENTORY_EVENTS_TOPIC", inventoryTopic,
+                "TIDEWAY_SERVICE_DEAD_LETTER_TOPIC", deadLetters,
+                "TIDEWAY_SERVICE_LISTENER_BACKOFF", "PT0.1S",
+                "SPRING_KAFKA_CONSUMER_GROUP_ID", kafka.topicName("order-service")));
+    events = CommittedOutboxEvents.since(db);
+    Properties props = kafka.producerProperties();
+    producer =
+        new KafkaProducer<>(
+            props,
+            new StringSerializer(),
+            serializer(
+                Map.of(
+                    AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+                    registry.url(),
+                    AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+                    TopicRecordNameStrategy.class.getName())));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (producer != null) {
+      producer.close();
+    }
+    if (service != null) {
+      service.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @Test
+  void shouldShipToTheNewestAddressWhateverTheOrderAndRepetitionOfTheCustomersEvents()
+      throws Exception {
+    UUID product = knownProduct("12.50");
+    UUID customer = UUID.randomUUID();
+    long before = events.count();
+
+    // An order for a customer the service has not heard of: accepted, no address yet.
+    JsonNode order = JSON.readTree(placeOrder(customer, product, 2).body());
+    String orderId = order.get("id").asText();
+    assertThat(order.get("status").asText()).isEqualTo("PENDING");
+    assertThat(order.get("shippingAddress").isNull()).isTrue();
+    assertThat(order.get("total").decimalValue()).isEqualByComparingTo("25.00");
+
+    UUID createdId = publish(customerTopic, customer.toString(), created(customer, "1 Main St"));
+    awaitShippingAddress(orderId, "1 Main St", 1);
+
+    // Version 3 arrives before version 2: the older one must not win.
+    publish(customerTopic, customer.toString(), addressChanged(customer, 3, "3 Third Ave"));
+    publish(customerTopic, customer.toString(), addressChanged(customer, 2, "2 Second St"));
+    awaitShippingAddress(orderId, "3 Third Ave", 3);
+    await().atMost(PATIENCE).until(() -> consumed("CustomerAddressChanged", "stale") >= 1);
+
+    // The first event once more, with its id: a duplicate, which changes nothing.
+    publish(customerTopic, customer.toString(), created(customer, "1 Main St"), createdId);
+    await().atMost(PATIENCE).until(() -> consumed("CustomerCreated", "duplicate") >= 1);
+    JsonNode after = JSON.readTree(service.get("/orders/" + orderId).body());
+    assertThat(after.get("shippingAddress").get("street").asText()).isEqualTo("3 Third Ave");
+    assertThat(after.get("version").asLong()).isEqualTo(3);
+
+    // A customer the service knows: the order ships to the known address at once.
+    JsonNode second = JSON.readTree(placeOrder(customer, product, 1).body());
+    assertThat(second.get("shippingAddress").get("street").asText()).isEqualTo("3 Third Ave");
+    JsonNode listed = JSON.readTree(service.get("/orders?customerId=" + customer).body());
+    assertThat(listed).hasSize(2);
+    // Two OrderPlaced and two OrderShippingAddressUpdated (versions 1 and 3), nothing for the
+    // stale change or the duplicate.
+    assertThat(events.count() - before).isEqualTo(4);
+  }
+
+  @Test
+  void shouldDeadLetterRecordsThatCannotBeDecodedAndGoOn() throws Exception {
+    try (KafkaProducer<String, byte[]> raw =
+        new KafkaProducer<>(
+            broker.producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
+      ProducerRecord<String, byte[]> garbage =
+          new ProducerRecord<>(inventoryTopic, "poison", new byte[] {1, 2, 3, 4, 5});
+      garbage.headers().add("id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+      raw.send(garbage).get();
+      raw.send(new ProducerRecord<>(inventoryTopic, "no-id", new byte[] {0, 0, 0, 0, 1})).get();
+    }
+    UUID product = knownProduct("3.00");
+
+    List<ConsumerRecord<byte[], byte[]>> dead = deadLetters(2);
+    assertThat(dead)
+        .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+        .containsExactlyInAnyOrder("poison", "no-id");
+    assertThat(dead)
+        .allSatisfy(
+            r -> {
+              assertThat(header(r, "kafka_dlt-original-topic")).isEqualTo(inventoryTopic);
+              assertThat(r.headers().lastHeader("kafka_dlt-original-offset")).isNotNull();
+              assertThat(header(r, "kafka_dlt-exception-message")).isNotBlank();
+            });
+    assertThat(placeOrder(UUID.randomUUID(), product, 1).statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void shouldRefuseBadOrdersNamingWhatIsWrongAndPublishNothing() throws Exception {
+    UUID product = knownProduct("1.00");
+    UUID unknownProduct = UUID.randomUUID();
+    long before = events.count();
+
+    assertProblem(service.post("/orders", "{\"customerId\": "), 400, "not valid JSON");
+    assertField(service.post("/orders", order(UUID.randomUUID(), product, 0)), "lines[0].quantity");
+    assertField(
+        service.post("/orders", order(UUID.randomUUID(), product, -3)), "lines[0].quantity");
+    assertField(
+        service.post(
+            "/orders", "{\"customerId\": \"%s\", \"lines\": []}".formatted(UUID.randomUUID())),
+        "lines");
+    String tooMany =
+        "{\"customerId\": \"%s\", \"lines\": [%s]}"
+            .formatted(
+                UUID.randomUUID(),
+                String.join(
+                    ",",
+                    Collections.nCopies(
+                        101, "{\"productId\": \"%s\", \"quantity\": 1}".formatted(product))));
+    assertField(service.post("/orders", tooMany), "lines");
+    assertProblem(
+        service.post("/orders", order(UUID.randomUUID(), unknownProduct, 1)),
+        422,
+        unknownProduct.toString());
+    assertProblem(service.get("/orders/" + UUID.randomUUID()), 404, "No order");
+    assertProblem(service.get("/orders"), 400, null);
+    assertProblem(service.get("/orders?customerId=" + UUID.randomUUID() + "&limit=0"), 400, null);
+    assertThat(events.count() - before).isZero();
+  }
+
+  @Test
+  void shouldAnswerRandomOrdersWithoutAServerErrorAndPublishOnlyForAcceptedOnes() throws Exception {
+    UUID product = knownProduct("2.00");
+    JsonFuzz fuzz = new JsonFuzz();
+    Map<String, String> valid = new LinkedHashMap<>();
+    valid.put("customerId", "\"" + UUID.randomUUID() + "\"");
+    valid.put("lines", "[{\"productId\": \"" + product + "\", \"quantity\": 1}]");
+    Map<String, String> line = new LinkedHashMap<>();
+    line.put("productId", "\"" + product + "\"");
+    line.put("quantity", "2");
+    long before = events.count();
+    long accepted = 0;
+
+    for (int i = 0; i < 300; i++) {
+      String body =
+          i % 2 == 0
+              ? fuzz.next(valid)
+              : JsonFuzz.render(
+                  Map.of(
+                      "customerId", "\"" + UUID.randomUUID() + "\"",
+                      "lines", "[" + fuzz.next(line) + "]"));
+      HttpResponse<String> answer = service.post("/orders", body);
+      assertThat(answer.statusCode())
+          .as("POST /orders %s (seed %d)", body, fuzz.seed())
+          .isIn(201, 400, 415, 422);
+      accepted += answer.statusCode() == 201 ? 1 : 0;
+    }
+
+    assertThat(events.count() - before).isEqualTo(accepted);
+  }
+
+  @Test
+  void shouldDescribeItsApiAndExposeMetrics() {
+    assertThat(service.get("/v3/api-docs").body()).contains("/orders", "/orders/{id}");
+    assertThat(service.get("/actuator/prometheus").body()).contains("http_server_requests");
+  }
+
+  private static UUID knownProduct(String price) {
+    UUID product = UUID.randomUUID();
+    publish(
+        inventoryTopic,
+        product.toString(),
+        ProductAdded.newBuilder()
+            .setProductId(product)
+            .setSku("SKU-" + product)
+            .setName("Kettle")
+            .setPrice(new BigDecimal(price))
+            .setStock(100)
+            .setAddedAt(Instant.now())
+            .build());
+    // Known once an order for it is accepted rather than refused as for an unknown product.
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                service.post("/orders", order(UUID.randomUUID(), product, 1)).statusCode() == 201);
+    return product;
+  }
+
+  private static HttpResponse<String> placeOrder(UUID customer, UUID product, int quantity) {
+    HttpResponse<String> placed = service.post("/orders", order(customer, product, quantity));
+    assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+    return placed;
+  }
+
+  private static String order(UUID customer, UUID product, int quantity) {
+    return """
+        {"customerId": "%s", "lines": [{"productId": "%s", "quantity": %d}]}
+        """
+        .formatted(customer, product, quantity);
+  }
+
+  private static void awaitShippingAddress(String orderId, String street, long customerVersion) {
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () -> {
+              JsonNode address =
+                  JSON.readTree(service.get("/orders/" + orderId).body()).get("shippingAddress");
+              assertThat(address.isNull()).isFalse();
+              assertThat(address.get("street").asText()).isEqualTo(street);
+              assertThat(address.get("customerVersion").asLong()).isEqualTo(customerVersion);
+            });
+  }
+
+  private static CustomerCreated created(UUID customer, String street) {
+    return CustomerCreated.newBuilder()
+        .setCustomerId(customer)
+        .setName("Ada")
+        .setEmail("ada@example.com")
+        .setCreditLimit(new BigDecimal("100.00"))
+        .setAddress(new Address(street, "Berlin", "10115", "DE"))
+        .setCreatedAt(Instant.now())
+        .build();
+  }
+
+  private static CustomerAddressChanged addressChanged(UUID customer, long version, String street) {
+    return CustomerAddressChanged.newBuilder()
+        .setCustomerId(customer)
+        .setCustomerVersion(version)
+        .setAddress(new Address(street, "Hamburg", "20095", "DE"))
+        .setChangedAt(Instant.now())
+        .build();
+  }
+
+  private static UUID publish(String topic, String key, SpecificRecord event) {
+    return publish(topic, key, event, UUID.randomUUID());
+  }
+
+  /** Publishes as the relay does: the id and event type in headers. */
+  private static UUID publish(String topic, String key, SpecificRecord event, UUID id) {
+    ProducerRecord<String, Object> record = new ProducerRecord<>(topic, key, event);
+    record.headers().add("id", id.toString().getBytes(StandardCharsets.UTF_8));
+    record
+        .headers()
+        .add("eventType", event.getSchema().getFullName().getBytes(StandardCharsets.UTF_8));
+    try {
+      producer.send(record).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return id;
+  }
+
+  /** The service's count of consumed events of a type with an outcome, from its metrics. */
+  private static double consumed(String type, String outcome) {
+    Matcher m =
+        Pattern.compile(
+                "tideway_order_events_consumed_total\\{[^}]*outcome=\""
+                    + outcome
+                    + "\"[^}]*type=\""
+                    + type
+                    + "\"[^}]*} (\\S+)")
+            .matcher(service.get("/actuator/prometheus").body());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> deadLetters(int expected) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            broker.consumerProperties("dlq-reader"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(deadLetters));
+      await()
+          .atMost(PATIENCE)
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= expected;
+              });
+    }
+    return records;
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+
+  private static AvroSerializer<Object> serializer(Map<String, Object> config) {
+    AvroSerializer<Object> serializer = new AvroSerializer<>();
+    serializer.configure(config, false);
+    return serializer;
+  }
+
+  private static void assertProblem(HttpResponse<String> answer, int status, String detail) {
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(status);
+    assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    if (detail != null) {
+      assertThat(answer.body()).contains(detail);
+    }
+  }
+
+  private static void assertField(HttpResponse<String> answer, String field) {
+    assertProblem(answer, 400, "invalid fields");
+    assertThat(answer.body()).contains("\"field\":\"" + field + "\"");
+  }
+}

@@ -1,2 +1,0 @@
-/** Reference microservices: customer, order and inventory. */
-package io.tideway.services;

@@ -1,0 +1,128 @@
+package io.tideway.services.starter;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tideway.outbox.Outbox;
+import io.tideway.outbox.OutboxMigration;
+import io.tideway.outbox.TransactionalOutbox;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.topics.Topics;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * Wires a Spring Boot service to the platform; see the package documentation. Every bean here is
+ * the platform's contract with the service, so none of them is meant to be replaced.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(ServiceProperties.class)
+@Import({ProblemResponses.class, ParentProcessWatch.class})
+public class ServiceAutoConfiguration {
+
+  /** Serializes events against the registry; closed with the context. */
+  @Bean(destroyMethod = "close")
+  Outbox outbox(ServiceProperties properties, MeterRegistry meters) {
+    return Outbox.builder(
+            Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, properties.registryUrl()))
+        .meterRegistry(meters)
+        .build();
+  }
+
+  @Bean
+  TransactionalOutbox transactionalOutbox(Outbox outbox, DataSource dataSource) {
+    return new TransactionalOutbox(outbox, dataSource);
+  }
+
+  /**
+   * The service's own migrations first, then the outbox's: a Flyway that finds tables but no
+   * history of its own refuses to start, so the other order would stop the service's first start.
+   */
+  @Bean
+  FlywayMigrationStrategy outboxAfterServiceMigrations() {
+    return flyway -> {
+      flyway.migrate();
+      OutboxMigration.migrate(flyway.getConfiguration().getDataSource());
+    };
+  }
+
+  /**
+   * For a service that consumes (it names its consumer group): retries, then a dead-letter topic.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = "spring.kafka.consumer", name = "group-id")
+  static class Listeners {
+
+    /** The dead-letter topic of the service's listeners, created when the service starts. */
+    @Bean
+    NewTopic deadLetterTopic(
+        ServiceProperties properties, @Value("${spring.application.name}") String application) {
+      return TopicBuilder.name(deadLetterTopicName(properties, application))
+          .partitions(Topics.DEFAULT_PARTITIONS)
+          .build();
+    }
+
+    /**
+     * Retries a failed record with a doubling backoff, then sends it, with its original bytes and
+     * headers, to the dead-letter topic and goes on with the next. A record that cannot be decoded
+     * goes there at once: retrying cannot fix it.
+     */
+    @Bean
+    CommonErrorHandler deadLetteringErrorHandler(
+        ServiceProperties properties,
+        KafkaProperties kafka,
+        @Value("${spring.application.name}") String application) {
+      Map<String, Object> producer = kafka.buildProducerProperties();
+      producer.put(ProducerConfig.ACKS_CONFIG, "all");
+      producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      // Keys and values as the listener received them: text keys, raw bytes.
+      Map<Class<?>, Serializer<?>> byType =
+          Map.of(String.class, new StringSerializer(), byte[].class, new ByteArraySerializer());
+      KafkaTemplate<Object, Object> template =
+          new KafkaTemplate<>(
+              new DefaultKafkaProducerFactory<>(
+                  producer,
+                  new DelegatingByTypeSerializer(byType),
+                  new DelegatingByTypeSerializer(byType)));
+      String topic = deadLetterTopicName(properties, application);
+      // Partition -1: the producer chooses, so the topic need not have as many as the source.
+      DeadLetterPublishingRecoverer recoverer =
+          new DeadLetterPublishingRecoverer(template, (record, e) -> new TopicPartition(topic, -1));
+      ExponentialBackOff backOff =
+          new ExponentialBackOff(properties.listenerBackoff().toMillis(), 2);
+      backOff.setMaxAttempts(properties.listenerRetries());
+      DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
+      handler.addNotRetryableExceptions(
+          SerializationException.class, UnprocessableRecordException.class);
+      return handler;
+    }
+  }
+
+  private static String deadLetterTopicName(ServiceProperties properties, String application) {
+    return properties.deadLetterTopic() != null
+        ? properties.deadLetterTopic()
+        : application + ".dlq";
+  }
+}
