@@ -95,7 +95,9 @@ final class UpCommand implements Callable<Integer> {
 
   @Option(
       names = "--no-services",
-      description = "Run none of the reference services (customer, order, inventory).")
+      description =
+          "Run no reference system: neither the customer, order and inventory services nor their"
+              + " projections on the runtime.")
   private boolean noServices;
 
   @Option(
@@ -121,7 +123,7 @@ final class UpCommand implements Callable<Integer> {
             queryPort,
             noServices
                 ? null
-                : new LocalPlatform.Services(
+                : new LocalPlatform.ReferenceSystem(
                     serviceJars(),
                     Map.of(
                         "customer", customerPort, "order", orderPort, "inventory", inventoryPort)));
@@ -171,12 +173,13 @@ final class UpCommand implements Callable<Integer> {
   }
 
   /**
-   * The services' executable jars, which the build puts in {@code services} beside the CLI's own
-   * jar (or its classes, when run from a build's output).
+   * The reference system's jars (the services' executable jars, the projections' topology jar),
+   * which the build puts in {@code reference} beside the CLI's own jar (or its classes, when run
+   * from a build's output).
    */
   private static Path serviceJars() throws URISyntaxException {
     Path cli = Path.of(UpCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    return cli.getParent().resolve("services");
+    return cli.getParent().resolve("reference");
   }
 
   private String readyLine(PlatformEndpoints endpoints, double seconds) {

@@ -15,6 +15,7 @@ import io.tideway.outbox.relay.RelaySettings;
 import io.tideway.schemas.registry.SchemaRegistryServer;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.topics.Topics;
+import io.tideway.topology.runtime.DeploymentException;
 import io.tideway.topology.runtime.RuntimeSettings;
 import io.tideway.topology.runtime.TopologyRuntime;
 import java.io.IOException;
@@ -45,7 +46,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole platform on one machine with nothing installed: a KRaft broker, a PostgreSQL server,
- * the schema registry and the outbox relay, their data under one directory that survives restarts.
+ * the schema registry, the outbox relay, the topology runtime, and the reference system (the
+ * customer, order and inventory services, each a process of its own, and the reference projections
+ * on the runtime), their data under one directory that survives restarts.
  *
  * <p>Start-up checks its input before it starts anything, so a bad port or data directory ends in a
  * {@link PlatformSetupException} with nothing left running. {@link #close()} stops the parts in the
@@ -85,7 +88,8 @@ public final class LocalPlatform implements AutoCloseable {
    *     no relay (one runs elsewhere, e.g. {@code tideway relay})
    * @param queryPort the topology runtime's port on loopback: deployments, interactive queries,
    *     health and metrics
-   * @param services the reference services to run, or null to run none
+   * @param reference the reference system to run (the services and their projections), or null to
+   *     run none
    */
   public record Settings(
       Path dataDir,
@@ -95,22 +99,23 @@ public final class LocalPlatform implements AutoCloseable {
       int registryPort,
       int relayPort,
       int queryPort,
-      Services services) {
+      ReferenceSystem reference) {
     public Settings {
       dataDir = dataDir.toAbsolutePath().normalize();
     }
   }
 
   /**
-   * Where the reference services come from and where they answer.
+   * Where the reference system comes from and where its services answer.
    *
    * @param jarDirectory holds each service's executable jar, {@code
-   *     tideway-service-<name>-<version>-exec.jar}
+   *     tideway-service-<name>-<version>-exec.jar}, and the projections' topology jar, {@code
+   *     tideway-projections-<version>.jar}
    * @param ports each service's HTTP port on loopback, by service name; one for each of {@link
    *     #SERVICES}
    */
-  public record Services(Path jarDirectory, Map<String, Integer> ports) {
-    public Services {
+  public record ReferenceSystem(Path jarDirectory, Map<String, Integer> ports) {
+    public ReferenceSystem {
       jarDirectory = jarDirectory.toAbsolutePath().normalize();
       ports = Map.copyOf(ports);
       if (!ports.keySet().equals(Set.copyOf(SERVICES))) {
@@ -272,6 +277,7 @@ public final class LocalPlatform implements AutoCloseable {
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     running.push(runtime);
     progress.accept("Topology runtime is up (" + seconds(start) + ")");
+    deployProjections(runtime);
 
     Map<String, String> serviceUrls = new LinkedHashMap<>();
     for (Map.Entry<String, ServiceProcess> service : services.entrySet()) {
@@ -323,7 +329,7 @@ public final class LocalPlatform implements AutoCloseable {
   private Map<String, ServiceProcess> startServices(
       Map<String, String> passwords, String registryUrl) throws IOException {
     Map<String, ServiceProcess> started = new LinkedHashMap<>();
-    Services services = settings.services();
+    ReferenceSystem services = settings.reference();
     if (services == null) {
       return started;
     }
@@ -341,7 +347,7 @@ public final class LocalPlatform implements AutoCloseable {
           ServiceProcess.start(
               new ServiceProcess.Settings(
                   service,
-                  serviceJar(services.jarDirectory(), service),
+                  jar(services.jarDirectory(), "tideway-service-" + service + "-", "-exec.jar"),
                   services.ports().get(service),
                   environment,
                   SERVICE_JVM_OPTIONS,
@@ -352,28 +358,64 @@ public final class LocalPlatform implements AutoCloseable {
     return started;
   }
 
-  private static Path serviceJar(Path directory, String service) throws IOException {
-    String prefix = "tideway-service-" + service + "-";
+  /** The one jar in the directory whose name has the prefix and suffix. */
+  private static Path jar(Path directory, String prefix, String suffix) throws IOException {
     try (Stream<Path> files = Files.list(directory)) {
       return files
           .filter(
               f -> {
                 String name = f.getFileName().toString();
-                return name.startsWith(prefix) && name.endsWith("-exec.jar");
+                return name.startsWith(prefix) && name.endsWith(suffix);
               })
           .findFirst()
           .orElseThrow(
               () ->
                   new PlatformSetupException(
-                      "No executable jar of the "
-                          + service
-                          + " service in "
+                      "No "
+                          + prefix
+                          + "*"
+                          + suffix
+                          + " in "
                           + directory
-                          + ": build it with ./mvnw -pl services -am package"));
+                          + ": build the reference system with ./mvnw -pl cli -am package"));
     } catch (NoSuchFileException e) {
       throw new PlatformSetupException(
-          "No directory " + directory + " with the services' executable jars");
+          "No directory " + directory + " with the reference system's jars");
     }
+  }
+
+  /**
+   * Deploys the reference projections on the runtime and waits until they run. A runtime that
+   * already runs them (its deployments outlive it) gets this build's jar as an upgrade; an upgrade
+   * the runtime refuses as breaking leaves the running version in place, with a warning.
+   */
+  private void deployProjections(TopologyRuntime runtime) throws IOException, InterruptedException {
+    if (settings.reference() == null) {
+      return;
+    }
+    long start = System.nanoTime();
+    Path jar = jar(settings.reference().jarDirectory(), "tideway-projections-", ".jar");
+    try {
+      runtime.deploy(jar, Map.of(), 1, false, false);
+    } catch (DeploymentException e) {
+      if (runtime.deployments().isEmpty()) {
+        throw e;
+      }
+      progress.accept("The reference projections were not upgraded: " + e.getMessage());
+      log.warn("Keeping the running reference projections", e);
+    }
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!runtime.ready()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "The reference projections did not run within "
+                + START_TIMEOUT.toSeconds()
+                + " s: "
+                + runtime.deployments());
+      }
+      Thread.sleep(100);
+    }
+    progress.accept("Reference projections are running (" + seconds(start) + ")");
   }
 
   /**
@@ -472,11 +514,11 @@ public final class LocalPlatform implements AutoCloseable {
       listeners.add(new Listener(settings.relayPort(), "the outbox relay", "--relay-port"));
     }
     listeners.add(new Listener(settings.queryPort(), "the topology runtime", "--query-port"));
-    if (settings.services() != null) {
+    if (settings.reference() != null) {
       for (String service : SERVICES) {
         listeners.add(
             new Listener(
-                settings.services().ports().get(service),
+                settings.reference().ports().get(service),
                 "the " + service + " service",
                 "--" + service + "-port"));
       }

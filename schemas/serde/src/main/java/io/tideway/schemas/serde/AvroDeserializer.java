@@ -435,7 +435,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
           GeneratedClasses.trust(type, reader);
         }
         return new Reader(
-            new SpecificDatumReader<>(writer, reader, SpecificData.getForClass(type)), writer);
+            new SpecificDatumReader<>(writer, reader, AvroModels.specific(type)), writer);
       }
       if (readerSchema != null) {
         requireReadable(readerSchema, writer, id, topic, readerSchema.getFullName());

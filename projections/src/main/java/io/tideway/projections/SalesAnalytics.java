@@ -1,0 +1,135 @@
+package io.tideway.projections;
+
+import io.tideway.contracts.order.OrderLine;
+import io.tideway.contracts.order.OrderPlaced;
+import io.tideway.projections.model.ProductSales;
+import io.tideway.projections.model.TopProducts;
+import io.tideway.topology.TopologyContext;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * Sales per product by the time orders were placed: {@code product-sales-1m}, one-minute tumbling
+ * windows; {@code product-sales-5m}, five-minute windows advancing by a minute; and {@code
+ * top-products}, under the key {@value #TOP_KEY}, the ten products with the most revenue in the
+ * latest five-minute window.
+ *
+ * <p>Late and impossible orders are dropped by an explicit policy ({@link LateOrderPolicy}) and
+ * counted, before any window sees them: an order placed more than {@link #GRACE} before the latest
+ * placement seen is late; so no window ever has to drop one by its own grace.
+ */
+final class SalesAnalytics {
+
+  static final String ONE_MINUTE_STORE = "product-sales-1m";
+  static final String FIVE_MINUTE_STORE = "product-sales-5m";
+  static final String TOP_STORE = "top-products";
+
+  /** The one key of {@link #TOP_STORE}. */
+  static final String TOP_KEY = "last-5-minutes";
+
+  static final Duration GRACE = Duration.ofSeconds(30);
+  static final Duration ONE_MINUTE = Duration.ofMinutes(1);
+  static final Duration FIVE_MINUTES = Duration.ofMinutes(5);
+  static final int TOP = 10;
+
+  /** How long windows stay queryable. */
+  private static final Duration RETENTION = Duration.ofHours(1);
+
+  private SalesAnalytics() {}
+
+  static void build(KStream<String, SpecificRecord> orderEvents, TopologyContext context) {
+    Serde<ProductSales> sales = context.avroSerde(ProductSales.class);
+    KGroupedStream<String, ProductSales> byProduct =
+        orderEvents
+            .filter((orderId, event) -> event instanceof OrderPlaced, Named.as("placed"))
+            .mapValues(event -> (OrderPlaced) event, Named.as("as-placed"))
+            .processValues(LateOrderPolicy::new, Named.as(LateOrderPolicy.NAME))
+            .flatMap((orderId, placed) -> perProduct(placed), Named.as("sales-per-line"))
+            .groupByKey(
+                Grouped.<String, ProductSales>as("sales-by-product")
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(sales));
+    byProduct
+        .windowedBy(TimeWindows.ofSizeAndGrace(ONE_MINUTE, GRACE))
+        .reduce(
+            SalesAnalytics::add,
+            Named.as("sales-1m"),
+            Materialized.<String, ProductSales, WindowStore<Bytes, byte[]>>as(ONE_MINUTE_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(sales)
+                .withRetention(RETENTION));
+    byProduct
+        .windowedBy(TimeWindows.ofSizeAndGrace(FIVE_MINUTES, GRACE).advanceBy(ONE_MINUTE))
+        .reduce(
+            SalesAnalytics::add,
+            Named.as("sales-5m"),
+            Materialized.<String, ProductSales, WindowStore<Bytes, byte[]>>as(FIVE_MINUTE_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(sales)
+                .withRetention(RETENTION))
+        .toStream(Named.as("sales-5m-updates"))
+        .processValues(
+            TopProductsRanking::new, Named.as(TopProductsRanking.NAME), FIVE_MINUTE_STORE)
+        .selectKey((window, ranking) -> TOP_KEY, Named.as("top-products-key"))
+        .groupByKey(
+            Grouped.<String, TopProducts>as("top-products-window")
+                .withKeySerde(Serdes.String())
+                .withValueSerde(context.avroSerde(TopProducts.class)))
+        .reduce(
+            SalesAnalytics::latest,
+            Named.as("top-products-rank"),
+            Materialized.<String, TopProducts, KeyValueStore<Bytes, byte[]>>as(TOP_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(context.avroSerde(TopProducts.class)));
+  }
+
+  /** One order's sales, one entry per product (a product on two lines counts as one order). */
+  static List<KeyValue<String, ProductSales>> perProduct(OrderPlaced placed) {
+    Map<String, ProductSales> byProduct = new LinkedHashMap<>();
+    for (OrderLine line : placed.getLines()) {
+      String product = line.getProductId().toString();
+      ProductSales lineSales =
+          new ProductSales(
+              product,
+              1L,
+              (long) line.getQuantity(),
+              line.getUnitPrice().multiply(BigDecimal.valueOf(line.getQuantity())));
+      byProduct.merge(
+          product,
+          lineSales,
+          (a, b) ->
+              new ProductSales(
+                  product, 1L, a.getUnits() + b.getUnits(), a.getRevenue().add(b.getRevenue())));
+    }
+    return byProduct.values().stream().map(s -> KeyValue.pair(s.getProductId(), s)).toList();
+  }
+
+  static ProductSales add(ProductSales a, ProductSales b) {
+    return new ProductSales(
+        a.getProductId(),
+        a.getOrders() + b.getOrders(),
+        a.getUnits() + b.getUnits(),
+        a.getRevenue().add(b.getRevenue()));
+  }
+
+  /** The ranking of the latest window; an update of an earlier window changes nothing. */
+  static TopProducts latest(TopProducts current, TopProducts update) {
+    return update.getWindowStart().isBefore(current.getWindowStart()) ? current : update;
+  }
+}
