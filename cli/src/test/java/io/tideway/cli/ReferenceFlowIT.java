@@ -1,0 +1,369 @@
+package io.tideway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tideway.contracts.common.Address;
+import io.tideway.contracts.customer.CustomerAddressChanged;
+import io.tideway.deploy.PlatformEndpoints;
+import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.deploy.platform.LocalPlatform;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.schemas.serde.AvroSerializer;
+import io.tideway.schemas.serde.TopicRecordNameStrategy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reference system end to end on the platform {@code tideway up} runs, every part real: the
+ * services' HTTP APIs, their outboxes, the relay, Kafka, the order service's listener and the
+ * projections queried on the runtime.
+ */
+class ReferenceFlowIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+  private static final List<String> EVENT_TOPICS =
+      List.of("customer.events", "order.events", "inventory.events");
+
+  @TempDir Path dataDir;
+
+  private LocalPlatform platform;
+  private PlatformEndpoints endpoints;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    platform =
+        new LocalPlatform(
+            new LocalPlatform.Settings(
+                dataDir,
+                false,
+                LoopbackPorts.pickFree(),
+                LoopbackPorts.pickFree(),
+                LoopbackPorts.pickFree(),
+                LoopbackPorts.pickFree(),
+                LoopbackPorts.pickFree(),
+                new LocalPlatform.ReferenceSystem(
+                    Path.of("target", "reference"),
+                    Map.of(
+                        "customer", LoopbackPorts.pickFree(),
+                        "order", LoopbackPorts.pickFree(),
+                        "inventory", LoopbackPorts.pickFree()))),
+            line -> {});
+    platform.start();
+    endpoints = platform.endpoints();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (platform != null) {
+      platform.close();
+    }
+  }
+
+  @Test
+  void shouldCarryAnAddressChangeToTheOrderAndTheReadModelsExactlyOnceAndNewestFirst()
+      throws Exception {
+    // given a customer, a product and an order
+    String customer =
+        created(
+            post(
+                "customer",
+                "/customers",
+                """
+                {"name": "Ada", "email": "ada@example.com", "creditLimit": 500.00,
+                 "address": {"street": "1 Main St", "city": "Berlin", "postalCode": "10115",
+                             "country": "DE"}}
+                """));
+    String product =
+        created(
+            post(
+                "inventory",
+                "/products",
+                "{\"sku\": \"KETTLE-1\", \"name\": \"Kettle\", \"price\": 19.99, \"stock\": 10}"));
+    String orderBody =
+        "{\"customerId\": \"%s\", \"lines\": [{\"productId\": \"%s\", \"quantity\": 2}]}"
+            .formatted(customer, product);
+    // The order service learns the product from its event: until then it refuses the order.
+    await().atMost(PATIENCE).until(() -> post("order", "/orders", orderBody).statusCode() == 201);
+    JsonNode order = JSON.readTree(get("order", "/orders?customerId=" + customer).body()).get(0);
+    String orderId = order.get("id").asText();
+    assertThat(order.get("shippingAddress").get("street").asText()).isEqualTo("1 Main St");
+    assertThat(order.get("total").decimalValue()).isEqualByComparingTo("39.98");
+
+    // when the customer moves
+    HttpResponse<String> moved =
+        send(
+            HttpRequest.newBuilder(
+                    URI.create(service("customer") + "/customers/" + customer + "/address"))
+                .header("Content-Type", "application/json")
+                .header("If-Match", "\"1\"")
+                .PUT(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"street\": \"2 New Rd\", \"city\": \"Hamburg\", \"postalCode\":"
+                            + " \"20095\", \"country\": \"DE\"}"))
+                .build());
+    assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
+
+    // then the order ships there, and both read models say so
+    awaitAddress(customer, orderId, "2 New Rd", 2);
+    JsonNode customerOrders = stored("customer-orders", customer);
+    assertThat(customerOrders.get("name").asText()).isEqualTo("Ada");
+    assertThat(customerOrders.get("orders")).hasSize(1);
+    assertThat(customerOrders.get("orders").get(0).get("orderId").asText()).isEqualTo(orderId);
+
+    // when every event is delivered a second time
+    String orderBefore = get("order", "/orders/" + orderId).body();
+    JsonNode customerOrdersBefore = stored("customer-orders", customer);
+    JsonNode orderViewBefore = stored("order-view", orderId);
+    double projectionDuplicates = projectionDuplicates();
+    double serviceDuplicates = orderServiceDuplicates();
+    int consumedByProjections = redeliver("customer.events") + redeliver("order.events");
+    int consumedByOrderService = redeliver("inventory.events") + countOf("customer.events");
+
+    // then every copy is recognised and dropped, and nothing changes
+    await()
+        .atMost(PATIENCE)
+        .until(() -> projectionDuplicates() >= projectionDuplicates + consumedByProjections);
+    await()
+        .atMost(PATIENCE)
+        .until(() -> orderServiceDuplicates() >= serviceDuplicates + consumedByOrderService);
+    awaitCaughtUp();
+    assertThat(get("order", "/orders/" + orderId).body()).isEqualTo(orderBefore);
+    assertThat(stored("customer-orders", customer)).isEqualTo(customerOrdersBefore);
+    assertThat(stored("order-view", orderId)).isEqualTo(orderViewBefore);
+    assertThat(JSON.readTree(get("order", "/orders?customerId=" + customer).body())).hasSize(1);
+
+    // when two more changes arrive newest first
+    publishAddressChange(customer, 4, "4 Fourth St");
+    publishAddressChange(customer, 3, "3 Third Ave");
+
+    // then the newer one stays
+    awaitAddress(customer, orderId, "4 Fourth St", 4);
+    awaitCaughtUp();
+    awaitAddress(customer, orderId, "4 Fourth St", 4);
+  }
+
+  private void awaitAddress(String customer, String orderId, String street, long version) {
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () -> {
+              JsonNode order = JSON.readTree(get("order", "/orders/" + orderId).body());
+              assertThat(order.get("shippingAddress").get("street").asText()).isEqualTo(street);
+              assertThat(order.get("shippingAddress").get("customerVersion").asLong())
+                  .isEqualTo(version);
+              JsonNode customerOrders = stored("customer-orders", customer);
+              assertThat(customerOrders.get("address").get("street").asText()).isEqualTo(street);
+              assertThat(customerOrders.get("customerVersion").asLong()).isEqualTo(version);
+              JsonNode orderView = stored("order-view", orderId);
+              assertThat(orderView.get("shippingAddress").get("street").asText()).isEqualTo(street);
+            });
+  }
+
+  /** Both the order service's group and the projections have read everything there is. */
+  private void awaitCaughtUp() {
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                lag("order-service") == 0
+                    && JSON.readTree(get(endpoints.query().url(), "/v1/deployments").body())
+                            .get(0)
+                            .get("lag")
+                            .asLong()
+                        == 0);
+  }
+
+  /** Sends every record of a topic again, as it was: key, value and headers. */
+  private int redeliver(String topic) throws Exception {
+    List<ConsumerRecord<byte[], byte[]>> records = readAll(topic);
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                endpoints.kafka().bootstrap(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        producer.send(
+            new ProducerRecord<>(topic, r.partition(), null, r.key(), r.value(), r.headers()));
+      }
+      producer.flush();
+    }
+    return records.size();
+  }
+
+  private int countOf(String topic) throws Exception {
+    // Half of it now is the copies just sent.
+    return readAll(topic).size() / 2;
+  }
+
+  private List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws Exception {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                endpoints.kafka().bootstrap(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+    }
+    return records;
+  }
+
+  private void publishAddressChange(String customer, long version, String street) throws Exception {
+    try (AvroSerializer<Object> serializer = new AvroSerializer<>();
+        KafkaProducer<String, Object> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafka().bootstrap()),
+                new StringSerializer(),
+                serializer)) {
+      serializer.configure(
+          Map.of(
+              AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+              endpoints.registry().url(),
+              AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+              TopicRecordNameStrategy.class.getName()),
+          false);
+      CustomerAddressChanged event =
+          CustomerAddressChanged.newBuilder()
+              .setCustomerId(UUID.fromString(customer))
+              .setCustomerVersion(version)
+              .setAddress(new Address(street, "Munich", "80331", "DE"))
+              .setChangedAt(Instant.now())
+              .build();
+      ProducerRecord<String, Object> record =
+          new ProducerRecord<>("customer.events", customer, event);
+      record.headers().add("id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+      record
+          .headers()
+          .add("eventType", event.getSchema().getFullName().getBytes(StandardCharsets.UTF_8));
+      producer.send(record).get();
+    }
+  }
+
+  private long lag(String group) throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafka().bootstrap()))) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+      committed.keySet().forEach(p -> latest.put(p, OffsetSpec.latest()));
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+          admin.listOffsets(latest).all().get();
+      Set<String> topics = Set.copyOf(EVENT_TOPICS);
+      return committed.entrySet().stream()
+          .filter(e -> topics.contains(e.getKey().topic()))
+          .mapToLong(e -> ends.get(e.getKey()).offset() - e.getValue().offset())
+          .sum();
+    }
+  }
+
+  private double projectionDuplicates() {
+    return sum(
+        get(endpoints.query().url(), "/metrics").body(),
+        "kafka_stream_tideway_dedupe_duplicates_dropped_total\\{[^}]*} (\\S+)");
+  }
+
+  private double orderServiceDuplicates() {
+    return sum(
+        get("order", "/actuator/prometheus").body(),
+        "tideway_order_events_consumed_total\\{[^}]*outcome=\"duplicate\"[^}]*} (\\S+)");
+  }
+
+  private static double sum(String metrics, String pattern) {
+    Matcher m = Pattern.compile(pattern).matcher(metrics);
+    double total = 0;
+    while (m.find()) {
+      total += Double.parseDouble(m.group(1));
+    }
+    return total;
+  }
+
+  private JsonNode stored(String store, String key) throws Exception {
+    HttpResponse<String> answer =
+        get(endpoints.query().url(), "/v1/stores/" + store + "/keys/" + key);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    return JSON.readTree(answer.body()).get("value");
+  }
+
+  private String service(String name) {
+    return name.startsWith("http") ? name : endpoints.services().get(name);
+  }
+
+  private HttpResponse<String> get(String service, String path) {
+    return send(HttpRequest.newBuilder(URI.create(service(service) + path)).build());
+  }
+
+  private HttpResponse<String> post(String service, String path, String json) {
+    return send(
+        HttpRequest.newBuilder(URI.create(service(service) + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  private static String created(HttpResponse<String> answer) throws Exception {
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
+    return JSON.readTree(answer.body()).get("id").asText();
+  }
+
+  private HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(request.uri() + " failed", e);
+    }
+  }
+}
