@@ -30,6 +30,7 @@ import picocli.CommandLine.ParseResult;
       DeploymentsCommand.class,
       UndeployCommand.class,
       QueryCommand.class,
+      DemoCommand.class,
       SchemasCommand.class,
       LoadtestCommand.class,
       CommandLine.HelpCommand.class

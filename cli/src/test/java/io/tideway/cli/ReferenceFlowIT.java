@@ -13,6 +13,8 @@ import io.tideway.deploy.platform.LocalPlatform;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.AvroSerializer;
 import io.tideway.schemas.serde.TopicRecordNameStrategy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,16 +45,19 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The reference system end to end on the platform {@code tideway up} runs, every part real: the
  * services' HTTP APIs, their outboxes, the relay, Kafka, the order service's listener and the
- * projections queried on the runtime.
+ * projections queried on the runtime. One platform for the class: the tests use data of their own.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReferenceFlowIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,7 +71,7 @@ class ReferenceFlowIT {
   private PlatformEndpoints endpoints;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  @BeforeEach
+  @BeforeAll
   void start() throws Exception {
     platform =
         new LocalPlatform(
@@ -89,7 +94,7 @@ class ReferenceFlowIT {
     endpoints = platform.endpoints();
   }
 
-  @AfterEach
+  @AfterAll
   void stop() throws Exception {
     if (platform != null) {
       platform.close();
@@ -177,6 +182,26 @@ class ReferenceFlowIT {
     awaitAddress(customer, orderId, "4 Fourth St", 4);
     awaitCaughtUp();
     awaitAddress(customer, orderId, "4 Fourth St", 4);
+  }
+
+  @Test
+  void shouldTellTheDemoStoryStepByStep() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Tideway.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+
+    int code = cli.execute("demo", "--data-dir", dataDir.toString());
+
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains("Customer registered", "Order placed", "Ada moved to Hamburg")
+        .contains("Order service updated the order's shipping address")
+        .contains("Read model customer-orders shows 5 Jungfernstieg, Hamburg and 1 order(s)")
+        .contains("Top products of the last five minutes")
+        .contains("A change based on an old version is refused")
+        .contains("Done.");
   }
 
   private void awaitAddress(String customer, String orderId, String street, long version) {
