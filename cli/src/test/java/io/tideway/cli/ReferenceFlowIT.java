@@ -65,14 +65,15 @@ class ReferenceFlowIT {
   private static final List<String> EVENT_TOPICS =
       List.of("customer.events", "order.events", "inventory.events");
 
-  @TempDir Path dataDir;
+  private Path dataDir;
 
   private LocalPlatform platform;
   private PlatformEndpoints endpoints;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
-  void start() throws Exception {
+  void start(@TempDir Path dir) throws Exception {
+    dataDir = dir;
     platform =
         new LocalPlatform(
             new LocalPlatform.Settings(
