@@ -102,16 +102,7 @@ final class DemoCommand implements Callable<Integer> {
             + " (the order service knows products and addresses from their events only)");
 
     start = System.nanoTime();
-    HttpResponse<String> moved =
-        send(
-            request("customer", "/customers/" + customer + "/address")
-                .header("Content-Type", "application/json")
-                .header("If-Match", "\"1\"")
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"street\": \"5 Jungfernstieg\", \"city\": \"Hamburg\", \"postalCode\":"
-                            + " \"20354\", \"country\": \"DE\"}"))
-                .build());
+    HttpResponse<String> moved = move(customer, "5 Jungfernstieg", "Hamburg", "20354");
     expect(moved, 200);
     step(start, "Ada moved to Hamburg: customer version " + json(moved).get("version").asText());
 
@@ -154,16 +145,7 @@ final class DemoCommand implements Callable<Integer> {
     step(start, "Top products of the last five minutes: " + ranking(top));
 
     start = System.nanoTime();
-    HttpResponse<String> stale =
-        send(
-            request("customer", "/customers/" + customer + "/address")
-                .header("Content-Type", "application/json")
-                .header("If-Match", "\"1\"")
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"street\": \"1 Old Rd\", \"city\": \"Berlin\", \"postalCode\":"
-                            + " \"10115\", \"country\": \"DE\"}"))
-                .build());
+    HttpResponse<String> stale = move(customer, "1 Old Rd", "Berlin", "10115");
     expect(stale, 412);
     step(
         start,
@@ -188,6 +170,20 @@ final class DemoCommand implements Callable<Integer> {
             "the order service to learn the new products");
     expect(answer, 201);
     return json(answer).get("id").asText();
+  }
+
+  /** Changes the customer's address as of version 1, the version the demo registered. */
+  private HttpResponse<String> move(
+      String customer, String street, String city, String postalCode) {
+    return send(
+        request("customer", "/customers/" + customer + "/address")
+            .header("Content-Type", "application/json")
+            .header("If-Match", "\"1\"")
+            .PUT(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"street\": \"%s\", \"city\": \"%s\", \"postalCode\": \"%s\", \"country\": \"DE\"}"
+                        .formatted(street, city, postalCode)))
+            .build());
   }
 
   private void step(long startNanos, String what) {

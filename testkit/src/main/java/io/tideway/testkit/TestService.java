@@ -126,6 +126,14 @@ public final class TestService implements AutoCloseable {
     return builder;
   }
 
+  /** Kills the service's process at once ({@code kill -9}): no shutdown, no last commit. */
+  public void kill() throws InterruptedException {
+    ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
+    while (process.isAlive()) {
+      Thread.sleep(20);
+    }
+  }
+
   @Override
   public void close() throws InterruptedException {
     process.close();

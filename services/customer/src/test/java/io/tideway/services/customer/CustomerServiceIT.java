@@ -1,10 +1,12 @@
 package io.tideway.services.customer;
 
+import static io.tideway.services.starter.ProblemAssertions.assertInvalidField;
+import static io.tideway.services.starter.ProblemAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tideway.schemas.registry.SchemaRegistryServer;
+import io.tideway.services.starter.ServiceUnderTest;
 import io.tideway.testkit.CommittedOutboxEvents;
 import io.tideway.testkit.JsonFuzz;
 import io.tideway.testkit.TestDatabase;
@@ -34,29 +36,21 @@ class CustomerServiceIT {
           "postalCode", "\"10115\"",
           "country", "\"DE\"");
 
-  private static SchemaRegistryServer registry;
+  private static ServiceUnderTest running;
   private static TestService service;
   private static CommittedOutboxEvents events;
 
   @BeforeAll
   static void start(TestKafka kafka, TestDatabase db) throws Exception {
-    registry =
-        new SchemaRegistryServer(
-            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
-                .withTopic(kafka.topicName("_schemas"))
-                .withPort(0));
-    registry.start();
-    service = TestService.start("customer", db, registry.url(), kafka, Map.of());
+    running = ServiceUnderTest.start("customer", kafka, db, Map.of());
+    service = running.service();
     events = CommittedOutboxEvents.since(db);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (service != null) {
-      service.close();
-    }
-    if (registry != null) {
-      registry.close();
+    if (running != null) {
+      running.close();
     }
   }
 
@@ -119,15 +113,15 @@ class CustomerServiceIT {
     assertProblem(service.post("/customers", "{}"), 400, "invalid fields");
     assertThat(service.post("/customers", "{}").body())
         .contains("\"name\"", "\"email\"", "\"creditLimit\"", "\"address\"");
-    assertField(service.post("/customers", customer("A".repeat(201))), "name");
-    assertField(
+    assertInvalidField(service.post("/customers", customer("A".repeat(201))), "name");
+    assertInvalidField(
         service.post("/customers", customer("Ada").replace("1000.50", "-1")), "creditLimit");
-    assertField(
+    assertInvalidField(
         service.post("/customers", customer("Ada").replace("1000.50", "10.555")), "creditLimit");
-    assertField(
+    assertInvalidField(
         service.post("/customers", customer("Ada").replace("\"DE\"", "\"Germany\"")),
         "address.country");
-    assertField(
+    assertInvalidField(
         service.post("/customers", customer("Ada").replace("ada@example.com", "nope")), "email");
     HttpResponse<String> text =
         service.send(
@@ -206,18 +200,5 @@ class CustomerServiceIT {
         {"street": "%s", "city": "Hamburg", "postalCode": "20095", "country": "DE"}
         """
         .formatted(street);
-  }
-
-  private static void assertProblem(HttpResponse<String> answer, int status, String detail) {
-    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(status);
-    assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    if (detail != null) {
-      assertThat(answer.body()).contains(detail);
-    }
-  }
-
-  private static void assertField(HttpResponse<String> answer, String field) {
-    assertProblem(answer, 400, "invalid fields");
-    assertThat(answer.body()).contains("\"field\":\"" + field + "\"");
   }
 }

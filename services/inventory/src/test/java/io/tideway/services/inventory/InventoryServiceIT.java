@@ -1,10 +1,12 @@
 package io.tideway.services.inventory;
 
+import static io.tideway.services.starter.ProblemAssertions.assertInvalidField;
+import static io.tideway.services.starter.ProblemAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tideway.schemas.registry.SchemaRegistryServer;
+import io.tideway.services.starter.ServiceUnderTest;
 import io.tideway.testkit.CommittedOutboxEvents;
 import io.tideway.testkit.JsonFuzz;
 import io.tideway.testkit.TestDatabase;
@@ -29,29 +31,21 @@ class InventoryServiceIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static SchemaRegistryServer registry;
+  private static ServiceUnderTest running;
   private static TestService service;
   private static CommittedOutboxEvents events;
 
   @BeforeAll
   static void start(TestKafka kafka, TestDatabase db) throws Exception {
-    registry =
-        new SchemaRegistryServer(
-            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
-                .withTopic(kafka.topicName("_schemas"))
-                .withPort(0));
-    registry.start();
-    service = TestService.start("inventory", db, registry.url(), kafka, Map.of());
+    running = ServiceUnderTest.start("inventory", kafka, db, Map.of());
+    service = running.service();
     events = CommittedOutboxEvents.since(db);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (service != null) {
-      service.close();
-    }
-    if (registry != null) {
-      registry.close();
+    if (running != null) {
+      running.close();
     }
   }
 
@@ -91,10 +85,10 @@ class InventoryServiceIT {
     String unknown = UUID.randomUUID().toString();
 
     assertProblem(service.post("/products", "[1,"), 400, "not valid JSON");
-    assertField(service.post("/products", product(sku(), "-0.01", 1)), "price");
-    assertField(service.post("/products", product(sku(), "1.001", 1)), "price");
-    assertField(service.post("/products", product(sku(), "1.00", -1)), "stock");
-    assertField(service.post("/products", product("S".repeat(65), "1.00", 1)), "sku");
+    assertInvalidField(service.post("/products", product(sku(), "-0.01", 1)), "price");
+    assertInvalidField(service.post("/products", product(sku(), "1.001", 1)), "price");
+    assertInvalidField(service.post("/products", product(sku(), "1.00", -1)), "stock");
+    assertInvalidField(service.post("/products", product("S".repeat(65), "1.00", 1)), "sku");
     assertProblem(
         service.post("/products", product(sku(), "1.00", 1).replace("1}", "1e10}")), 400, null);
     assertProblem(service.put("/products/" + unknown + "/stock", "{\"stock\": 1}"), 404, unknown);
@@ -159,18 +153,5 @@ class InventoryServiceIT {
         {"sku": "%s", "name": "Kettle", "price": %s, "stock": %d}
         """
         .formatted(sku, price, stock);
-  }
-
-  private static void assertProblem(HttpResponse<String> answer, int status, String detail) {
-    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(status);
-    assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    if (detail != null) {
-      assertThat(answer.body()).contains(detail);
-    }
-  }
-
-  private static void assertField(HttpResponse<String> answer, String field) {
-    assertProblem(answer, 400, "invalid fields");
-    assertThat(answer.body()).contains("\"field\":\"" + field + "\"");
   }
 }

@@ -1,5 +1,7 @@
 package io.tideway.services.order;
 
+import static io.tideway.services.starter.ProblemAssertions.assertInvalidField;
+import static io.tideway.services.starter.ProblemAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,10 +11,10 @@ import io.tideway.contracts.common.Address;
 import io.tideway.contracts.customer.CustomerAddressChanged;
 import io.tideway.contracts.customer.CustomerCreated;
 import io.tideway.contracts.inventory.ProductAdded;
-import io.tideway.schemas.registry.SchemaRegistryServer;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.AvroSerializer;
 import io.tideway.schemas.serde.TopicRecordNameStrategy;
+import io.tideway.services.starter.ServiceUnderTest;
 import io.tideway.testkit.CommittedOutboxEvents;
 import io.tideway.testkit.JsonFuzz;
 import io.tideway.testkit.TestDatabase;
@@ -56,7 +58,7 @@ class OrderServiceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
-  private static SchemaRegistryServer registry;
+  private static ServiceUnderTest running;
   private static TestService service;
   private static CommittedOutboxEvents events;
   private static KafkaProducer<String, Object> producer;
@@ -68,27 +70,21 @@ class OrderServiceIT {
   @BeforeAll
   static void start(TestKafka kafka, TestDatabase db) throws Exception {
     broker = kafka;
-    registry =
-        new SchemaRegistryServer(
-            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
-                .withTopic(kafka.topicName("_schemas"))
-                .withPort(0));
-    registry.start();
     customerTopic = kafka.createTopic("customer.events", 3);
     inventoryTopic = kafka.createTopic("inventory.events", 3);
     deadLetters = kafka.topicName("order-service.dlq");
-    service =
-        TestService.start(
+    running =
+        ServiceUnderTest.start(
             "order",
-            db,
-            registry.url(),
             kafka,
+            db,
             Map.of(
                 "TIDEWAY_ORDER_CUSTOMER_EVENTS_TOPIC", customerTopic,
                 "TIDEWAY_ORDER_INVENTORY_EVENTS_TOPIC", inventoryTopic,
                 "TIDEWAY_SERVICE_DEAD_LETTER_TOPIC", deadLetters,
                 "TIDEWAY_SERVICE_LISTENER_BACKOFF", "PT0.1S",
                 "SPRING_KAFKA_CONSUMER_GROUP_ID", kafka.topicName("order-service")));
+    service = running.service();
     events = CommittedOutboxEvents.since(db);
     Properties props = kafka.producerProperties();
     producer =
@@ -98,7 +94,7 @@ class OrderServiceIT {
             serializer(
                 Map.of(
                     AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
-                    registry.url(),
+                    running.registryUrl(),
                     AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
                     TopicRecordNameStrategy.class.getName())));
   }
@@ -108,11 +104,8 @@ class OrderServiceIT {
     if (producer != null) {
       producer.close();
     }
-    if (service != null) {
-      service.close();
-    }
-    if (registry != null) {
-      registry.close();
+    if (running != null) {
+      running.close();
     }
   }
 
@@ -157,6 +150,44 @@ class OrderServiceIT {
   }
 
   @Test
+  void shouldApplyEveryEventExactlyOnceWhenKilledMidStream() throws Exception {
+    UUID product = knownProduct("1.00");
+    Map<UUID, String> orders = new LinkedHashMap<>();
+    for (int i = 0; i < 20; i++) {
+      UUID customer = UUID.randomUUID();
+      orders.put(
+          customer, JSON.readTree(placeOrder(customer, product, 1).body()).get("id").asText());
+    }
+    long before = events.count();
+    double appliedBefore = consumed("CustomerAddressChanged", "applied");
+
+    // Registration and four moves per customer: 100 events, each moving the orders on.
+    for (int version = 1; version <= 5; version++) {
+      for (UUID customer : orders.keySet()) {
+        publish(
+            customerTopic,
+            customer.toString(),
+            version == 1
+                ? created(customer, "1 Main St")
+                : addressChanged(customer, version, version + " Main St"));
+      }
+    }
+    await()
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> consumed("CustomerAddressChanged", "applied") >= appliedBefore + 5);
+    service = running.killAndRestart();
+
+    for (String order : orders.values()) {
+      awaitShippingAddress(order, "5 Main St", 5);
+      // Placed at version 1, then five new addresses: each applied once.
+      assertThat(JSON.readTree(service.get("/orders/" + order).body()).get("version").asLong())
+          .isEqualTo(6);
+    }
+    assertThat(events.count() - before).isEqualTo(100);
+  }
+
+  @Test
   void shouldDeadLetterRecordsThatCannotBeDecodedAndGoOn() throws Exception {
     try (KafkaProducer<String, byte[]> raw =
         new KafkaProducer<>(
@@ -190,10 +221,11 @@ class OrderServiceIT {
     long before = events.count();
 
     assertProblem(service.post("/orders", "{\"customerId\": "), 400, "not valid JSON");
-    assertField(service.post("/orders", order(UUID.randomUUID(), product, 0)), "lines[0].quantity");
-    assertField(
+    assertInvalidField(
+        service.post("/orders", order(UUID.randomUUID(), product, 0)), "lines[0].quantity");
+    assertInvalidField(
         service.post("/orders", order(UUID.randomUUID(), product, -3)), "lines[0].quantity");
-    assertField(
+    assertInvalidField(
         service.post(
             "/orders", "{\"customerId\": \"%s\", \"lines\": []}".formatted(UUID.randomUUID())),
         "lines");
@@ -205,7 +237,7 @@ class OrderServiceIT {
                     ",",
                     Collections.nCopies(
                         101, "{\"productId\": \"%s\", \"quantity\": 1}".formatted(product))));
-    assertField(service.post("/orders", tooMany), "lines");
+    assertInvalidField(service.post("/orders", tooMany), "lines");
     assertProblem(
         service.post("/orders", order(UUID.randomUUID(), unknownProduct, 1)),
         422,
@@ -380,18 +412,5 @@ class OrderServiceIT {
     AvroSerializer<Object> serializer = new AvroSerializer<>();
     serializer.configure(config, false);
     return serializer;
-  }
-
-  private static void assertProblem(HttpResponse<String> answer, int status, String detail) {
-    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(status);
-    assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    if (detail != null) {
-      assertThat(answer.body()).contains(detail);
-    }
-  }
-
-  private static void assertField(HttpResponse<String> answer, String field) {
-    assertProblem(answer, 400, "invalid fields");
-    assertThat(answer.body()).contains("\"field\":\"" + field + "\"");
   }
 }

@@ -9,6 +9,7 @@ import io.tideway.topics.Topics;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
@@ -20,6 +21,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -74,6 +76,16 @@ public class ServiceAutoConfiguration {
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnProperty(prefix = "spring.kafka.consumer", name = "group-id")
   static class Listeners {
+
+    /** Static membership: see {@link ServiceProperties#instanceId()}. */
+    @Bean
+    DefaultKafkaConsumerFactoryCustomizer staticMembership(
+        ServiceProperties properties, @Value("${spring.application.name}") String application) {
+      String instance =
+          properties.instanceId() != null ? properties.instanceId() : application + "-0";
+      return factory ->
+          factory.updateConfigs(Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance));
+    }
 
     /** The dead-letter topic of the service's listeners, created when the service starts. */
     @Bean

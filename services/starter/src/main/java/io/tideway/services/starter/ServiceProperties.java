@@ -16,6 +16,10 @@ import org.springframework.validation.annotation.Validated;
  *     it
  * @param listenerBackoff the wait before the first retry, doubled before each next one
  * @param parentPid the process that started this one, if the service should end with it
+ * @param instanceId this instance's name in its consumer group ({@code group.instance.id}): static
+ *     membership, so an instance restarted after a crash takes its partitions back at once instead
+ *     of after the session timeout; {@code <spring.application.name>-0} when not set, so each
+ *     instance of a service run more than once needs its own
  */
 @Validated
 @ConfigurationProperties("tideway.service")
@@ -24,7 +28,8 @@ public record ServiceProperties(
     String deadLetterTopic,
     Integer listenerRetries,
     Duration listenerBackoff,
-    Long parentPid) {
+    Long parentPid,
+    String instanceId) {
 
   public ServiceProperties {
     listenerRetries = listenerRetries == null ? 4 : listenerRetries;

@@ -1,0 +1,92 @@
+package io.tideway.services.starter;
+
+import io.tideway.schemas.registry.SchemaRegistryServer;
+import io.tideway.testkit.TestDatabase;
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TestService;
+import java.util.Map;
+
+/**
+ * A reference service under test with a schema registry of its own on the test's broker: what each
+ * service's integration tests start once per class (shared through this module's test jar).
+ */
+public final class ServiceUnderTest implements AutoCloseable {
+
+  private final SchemaRegistryServer registry;
+  private final String name;
+  private final TestKafka kafka;
+  private final TestDatabase db;
+  private final Map<String, String> settings;
+  private TestService service;
+
+  private ServiceUnderTest(
+      SchemaRegistryServer registry,
+      String name,
+      TestKafka kafka,
+      TestDatabase db,
+      Map<String, String> settings) {
+    this.registry = registry;
+    this.name = name;
+    this.kafka = kafka;
+    this.db = db;
+    this.settings = settings;
+  }
+
+  /**
+   * Starts a registry, then the service on the test's database and broker.
+   *
+   * @param name the service, e.g. {@code order}
+   * @param settings more of its settings, as environment variables
+   */
+  public static ServiceUnderTest start(
+      String name, TestKafka kafka, TestDatabase db, Map<String, String> settings)
+      throws Exception {
+    SchemaRegistryServer registry =
+        new SchemaRegistryServer(
+            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                .withTopic(kafka.topicName("_schemas"))
+                .withPort(0));
+    registry.start();
+    ServiceUnderTest running = new ServiceUnderTest(registry, name, kafka, db, settings);
+    try {
+      running.service = running.startService();
+      return running;
+    } catch (Exception | Error e) {
+      registry.close();
+      throw e;
+    }
+  }
+
+  /** The service, as last started. */
+  public TestService service() {
+    return service;
+  }
+
+  /**
+   * Kills the service with {@code kill -9} and starts it again on the same database, broker and
+   * consumer group, as a supervisor would after a crash.
+   */
+  public TestService killAndRestart() throws Exception {
+    service.kill();
+    service = startService();
+    return service;
+  }
+
+  private TestService startService() throws Exception {
+    return TestService.start(name, db, registry.url(), kafka, settings);
+  }
+
+  /** The registry's URL. */
+  public String registryUrl() {
+    return registry.url();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    try {
+      service.close();
+    } finally {
+      registry.close();
+    }
+  }
+}
