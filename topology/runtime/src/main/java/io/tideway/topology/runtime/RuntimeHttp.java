@@ -6,7 +6,9 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +49,18 @@ final class RuntimeHttp implements AutoCloseable {
     this.queries = queries;
   }
 
+  /**
+   * A small pool: lookups take well under a millisecond of CPU, so on a machine of few cores more
+   * threads than a few per core only queue for the CPU and lengthen the tail. Bounded below for
+   * Jetty's acceptor and selector and for forwarded lookups, which wait on the owning instance.
+   */
+  private static QueuedThreadPool threadPool() {
+    int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    QueuedThreadPool pool = new QueuedThreadPool(threads, Math.min(threads, 4));
+    pool.setName("tideway-query");
+    return pool;
+  }
+
   static RuntimeHttp start(
       TopologyRuntime runtime, PrometheusMeterRegistry meters, String host, int port) {
     ObjectMapper json = new ObjectMapper();
@@ -57,6 +72,7 @@ final class RuntimeHttp implements AutoCloseable {
               config.startup.showOldJavalinVersionWarning = false;
               config.jetty.host = host;
               config.jetty.port = port;
+              config.jetty.threadPool = threadPool();
               config.http.defaultContentType = "application/json";
               config.http.maxRequestSize = 512L * 1024 * 1024;
               // Lookups answer a few hundred bytes: deciding whether to compress each answer cost
@@ -214,11 +230,20 @@ final class RuntimeHttp implements AutoCloseable {
       answer(ctx, answer);
     }
 
-    private static void answer(Context ctx, StoreQueries.Answer answer) {
+    /**
+     * Writes the answer straight to the response: a result handed to Javalin is copied through an
+     * input stream, a twentieth of the server's time at full load.
+     */
+    private static void answer(Context ctx, StoreQueries.Answer answer) throws IOException {
+      HttpServletResponse response = ctx.res();
       if (answer.retryAfter() > 0) {
-        ctx.header("Retry-After", String.valueOf(answer.retryAfter()));
+        response.setHeader("Retry-After", String.valueOf(answer.retryAfter()));
       }
-      ctx.status(answer.status()).result(answer.body());
+      byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+      response.setStatus(answer.status());
+      response.setContentType("application/json");
+      response.setContentLength(body.length);
+      response.getOutputStream().write(body);
     }
 
     /** The lookup the parameters ask for: {@code from} and {@code to}, {@code asOf}, or neither. */
