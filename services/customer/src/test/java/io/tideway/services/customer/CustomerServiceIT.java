@@ -176,7 +176,8 @@ class CustomerServiceIT {
     HttpResponse<String> metrics = service.get("/actuator/prometheus");
 
     assertThat(openApi.statusCode()).isEqualTo(200);
-    assertThat(openApi.body()).contains("/customers", "/customers/{id}/address");
+    assertThat(openApi.body())
+        .contains("Customer service", "/customers", "/customers/{id}/address");
     assertThat(metrics.body()).contains("tideway_outbox_appended", "http_server_requests");
   }
 

@@ -133,6 +133,11 @@ class InventoryServiceIT {
           .isIn(200, 400, 415);
     }
 
+    for (int i = 0; i < 50; i++) {
+      String path = "/products/" + fuzz.next(Map.of()).replaceAll("[^A-Za-z0-9-]", "");
+      assertThat(service.get(path).statusCode()).as("GET %s", path).isIn(200, 400, 404, 405);
+    }
+
     long adjustments =
         JSON.readTree(service.get("/products/" + id).body()).get("version").asLong() - 1;
     assertThat(events.count() - before).isEqualTo(accepted + adjustments);
@@ -140,7 +145,8 @@ class InventoryServiceIT {
 
   @Test
   void shouldDescribeItsApiAndExposeMetrics() {
-    assertThat(service.get("/v3/api-docs").body()).contains("/products", "/products/{id}/stock");
+    assertThat(service.get("/v3/api-docs").body())
+        .contains("Inventory service", "/products", "/products/{id}/stock");
     assertThat(service.get("/actuator/prometheus").body()).contains("http_server_requests");
   }
 

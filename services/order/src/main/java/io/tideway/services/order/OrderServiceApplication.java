@@ -1,5 +1,7 @@
 package io.tideway.services.order;
 
+import io.swagger.v3.oas.annotations.OpenAPIDefinition;
+import io.swagger.v3.oas.annotations.info.Info;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.scheduling.annotation.EnableScheduling;
@@ -9,6 +11,13 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * address, which it learns from the customer service's events only.
  */
 @SpringBootApplication
+@OpenAPIDefinition(
+    info =
+        @Info(
+            title = "Order service",
+            version = "1",
+            description =
+                "Takes orders and keeps their shipping addresses current from the customer service's events; publishes OrderPlaced and OrderShippingAddressUpdated."))
 @EnableScheduling
 public class OrderServiceApplication {
 

@@ -276,12 +276,20 @@ class OrderServiceIT {
       accepted += answer.statusCode() == 201 ? 1 : 0;
     }
 
+    for (int i = 0; i < 50; i++) {
+      String noise = fuzz.next(Map.of()).replaceAll("[^A-Za-z0-9-]", "");
+      assertThat(service.get("/orders/" + noise).statusCode()).isIn(200, 400, 404, 405);
+      assertThat(service.get("/orders?customerId=" + noise + "&limit=" + noise).statusCode())
+          .isIn(200, 400);
+    }
+
     assertThat(events.count() - before).isEqualTo(accepted);
   }
 
   @Test
   void shouldDescribeItsApiAndExposeMetrics() {
-    assertThat(service.get("/v3/api-docs").body()).contains("/orders", "/orders/{id}");
+    assertThat(service.get("/v3/api-docs").body())
+        .contains("Order service", "/orders", "/orders/{id}");
     assertThat(service.get("/actuator/prometheus").body()).contains("http_server_requests");
   }
 
