@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
@@ -200,10 +201,9 @@ class OrderServiceIT {
     }
     UUID product = knownProduct("3.00");
 
-    List<ConsumerRecord<byte[], byte[]>> dead = deadLetters(2);
-    assertThat(dead)
-        .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
-        .containsExactlyInAnyOrder("poison", "no-id");
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        deadLetters(r -> List.of("poison", "no-id").contains(key(r)), 2);
+    assertThat(dead).extracting(OrderServiceIT::key).containsExactlyInAnyOrder("poison", "no-id");
     assertThat(dead)
         .allSatisfy(
             r -> {
@@ -212,6 +212,33 @@ class OrderServiceIT {
               assertThat(header(r, "kafka_dlt-exception-message")).isNotBlank();
             });
     assertThat(placeOrder(UUID.randomUUID(), product, 1).statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void shouldRetryAnEventWhoseEffectFailsThenDeadLetterItAndGoOn() throws Exception {
+    UUID customer = UUID.randomUUID();
+    UUID product = knownProduct("1.00");
+    String order = JSON.readTree(placeOrder(customer, product, 1).body()).get("id").asText();
+    double failedBefore = failedAttempts();
+
+    // A country code the database cannot hold: every attempt fails the same way.
+    CustomerAddressChanged unstorable =
+        CustomerAddressChanged.newBuilder()
+            .setCustomerId(customer)
+            .setCustomerVersion(2)
+            .setAddress(new Address("2 Second St", "Hamburg", "20095", "DEU"))
+            .setChangedAt(Instant.now())
+            .build();
+    UUID id = publish(customerTopic, customer.toString(), unstorable);
+    publish(customerTopic, customer.toString(), addressChanged(customer, 3, "3 Third Ave"));
+
+    awaitShippingAddress(order, "3 Third Ave", 3);
+    ConsumerRecord<byte[], byte[]> dead =
+        deadLetters(r -> id.toString().equals(header(r, "id")), 1).get(0);
+    assertThat(header(dead, "kafka_dlt-original-topic")).isEqualTo(customerTopic);
+    assertThat(header(dead, "kafka_dlt-exception-message")).contains("too long");
+    // The first attempt and four retries.
+    assertThat(failedAttempts() - failedBefore).isEqualTo(5);
   }
 
   @Test
@@ -393,11 +420,13 @@ class OrderServiceIT {
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
-  private static List<ConsumerRecord<byte[], byte[]>> deadLetters(int expected) {
+  /** The dead letters that are wanted, once there are {@code expected} of them. */
+  private static List<ConsumerRecord<byte[], byte[]>> deadLetters(
+      Predicate<ConsumerRecord<byte[], byte[]>> wanted, int expected) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
-            broker.consumerProperties("dlq-reader"),
+            broker.consumerProperties("dlq-reader-" + UUID.randomUUID()),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(deadLetters));
@@ -405,7 +434,14 @@ class OrderServiceIT {
           .atMost(PATIENCE)
           .until(
               () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                consumer
+                    .poll(Duration.ofMillis(200))
+                    .forEach(
+                        r -> {
+                          if (wanted.test(r)) {
+                            records.add(r);
+                          }
+                        });
                 return records.size() >= expected;
               });
     }
@@ -413,7 +449,24 @@ class OrderServiceIT {
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static String key(ConsumerRecord<byte[], byte[]> record) {
+    return new String(record.key(), StandardCharsets.UTF_8);
+  }
+
+  /** Attempts to apply an event that failed, as the service counts them. */
+  private static double failedAttempts() {
+    Matcher m =
+        Pattern.compile("tideway_order_events_failed_total\\{[^}]*} (\\S+)")
+            .matcher(service.get("/actuator/prometheus").body());
+    double total = 0;
+    while (m.find()) {
+      total += Double.parseDouble(m.group(1));
+    }
+    return total;
   }
 
   private static AvroSerializer<Object> serializer(Map<String, Object> config) {

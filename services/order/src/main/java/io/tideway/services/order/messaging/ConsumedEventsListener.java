@@ -1,5 +1,6 @@
 package io.tideway.services.order.messaging;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tideway.schemas.serde.AvroDeserializer;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.services.order.application.IncomingEvents;
@@ -29,10 +30,13 @@ class ConsumedEventsListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConsumedEventsListener.class);
 
   private final IncomingEvents incoming;
+  private final MeterRegistry meters;
   private final AvroDeserializer<SpecificRecord> deserializer = new AvroDeserializer<>();
 
-  ConsumedEventsListener(IncomingEvents incoming, ServiceProperties properties) {
+  ConsumedEventsListener(
+      IncomingEvents incoming, ServiceProperties properties, MeterRegistry meters) {
     this.incoming = incoming;
+    this.meters = meters;
     deserializer.configure(
         Map.of(
             AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
@@ -58,7 +62,16 @@ class ConsumedEventsListener implements AutoCloseable {
     SpecificRecord event = deserializer.deserialize(record.topic(), record.value());
     try (MDC.MDCCloseable id = MDC.putCloseable("eventId", eventId.toString());
         MDC.MDCCloseable trace = MDC.putCloseable("traceparent", header(record, "traceparent"))) {
-      IncomingEvents.Outcome outcome = incoming.apply(eventId, event);
+      IncomingEvents.Outcome outcome;
+      try {
+        outcome = incoming.apply(eventId, event);
+      } catch (RuntimeException e) {
+        // Each failed attempt: the error handler retries, then dead-letters.
+        meters
+            .counter("tideway.order.events.failed", "type", event.getSchema().getName())
+            .increment();
+        throw e;
+      }
       log.debug(
           "{} {} from {}-{}@{}: {}",
           event.getSchema().getName(),
