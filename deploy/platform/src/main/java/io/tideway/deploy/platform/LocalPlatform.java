@@ -333,7 +333,11 @@ public final class LocalPlatform implements AutoCloseable {
     if (services == null) {
       return started;
     }
-    progress.accept("Starting the services " + services.ports() + " ...");
+    progress.accept(
+        "Starting the services "
+            + String.join(
+                ", ", SERVICES.stream().map(s -> s + " on " + services.ports().get(s)).toList())
+            + " ...");
     for (String service : SERVICES) {
       Map<String, String> environment = new LinkedHashMap<>();
       environment.put("SPRING_DATASOURCE_URL", postgres.jdbcUrl(service));
