@@ -23,16 +23,16 @@ public final class Topics {
   /** Events of the order aggregate, keyed by order id. */
   public static final Topic<String, SpecificRecord> ORDER_EVENTS = events("order");
 
-  /** Events of the inventory aggregate, keyed by product id. */
+  /** Events of the inventory: product events keyed by product id, reservations by order id. */
   public static final Topic<String, SpecificRecord> INVENTORY_EVENTS = events("inventory");
 
-  /** Commands to the customer service, keyed by customer id. */
+  /** Commands to the customer service, keyed by the saga id that sends them (the order id). */
   public static final Topic<String, SpecificRecord> CUSTOMER_COMMANDS = commands("customer");
 
-  /** Commands to the order service, keyed by order id. */
+  /** Commands to the order service, keyed by the saga id that sends them (the order id). */
   public static final Topic<String, SpecificRecord> ORDER_COMMANDS = commands("order");
 
-  /** Commands to the inventory service, keyed by product id. */
+  /** Commands to the inventory service, keyed by the saga id that sends them (the order id). */
   public static final Topic<String, SpecificRecord> INVENTORY_COMMANDS = commands("inventory");
 
   /** Outbox rows the relay could not route, with the reason in headers. */
@@ -96,6 +96,14 @@ public final class Topics {
    */
   public static Topic<byte[], byte[]> deadLetters(String applicationId) {
     return rawBytes(applicationId + ".dlq");
+  }
+
+  /**
+   * The lifecycle of a saga's instances, {@code <saga>.lifecycle}: every step, reply, timeout,
+   * retry and compensation, keyed by saga id, for audit.
+   */
+  public static Topic<String, SpecificRecord> sagaLifecycle(String saga) {
+    return avro(saga + ".lifecycle");
   }
 
   private static Topic<String, SpecificRecord> avro(String name) {

@@ -98,6 +98,12 @@ public final class DeploymentContext implements TopologyContext, AutoCloseable {
   }
 
   @Override
+  public <T> T extension(String key, Class<T> type) {
+    Object value = settings.get(key);
+    return type.isInstance(value) ? type.cast(value) : null;
+  }
+
+  @Override
   public String setting(String key, String defaultValue) {
     Object value = settings.get(key);
     return value == null ? defaultValue : value.toString();

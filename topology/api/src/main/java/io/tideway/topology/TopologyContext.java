@@ -53,6 +53,12 @@ public interface TopologyContext {
    */
   StreamsBuilder streamsBuilder();
 
+  /**
+   * An object the runtime hands the topology under a setting, such as the {@code SagaObserver} that
+   * turns saga activity into metrics; null when there is none, or it is not a {@code type}.
+   */
+  <T> T extension(String key, Class<T> type);
+
   /** A deployment setting, or {@code defaultValue} when it is not set. */
   String setting(String key, String defaultValue);
 }

@@ -1,0 +1,59 @@
+package io.tideway.topology.saga;
+
+import java.time.Duration;
+
+/**
+ * Told what sagas do, for metrics. The runtime passes one to every deployment under {@link
+ * #CONFIG}; without one (in {@code TopologyTestDriver}) nothing is observed. Called on stream
+ * threads: implementations are thread-safe and quick.
+ */
+public interface SagaObserver {
+
+  /** The setting the runtime passes its observer under (an object, not a string). */
+  String CONFIG = "tideway.saga.observer";
+
+  /** Observes nothing. */
+  SagaObserver NONE =
+      new SagaObserver() {
+        @Override
+        public void started(String saga) {}
+
+        @Override
+        public void ended(String saga, SagaStatus status) {}
+
+        @Override
+        public void stepEnded(String saga, String step, boolean compensation, Duration latency) {}
+
+        @Override
+        public void ignored(String saga, String reason) {}
+
+        @Override
+        public void inFlight(String saga, String task, int count) {}
+      };
+
+  /** A saga started running (not when it was queued). */
+  void started(String saga);
+
+  /**
+   * A saga ended: {@code COMPLETED}, {@code COMPENSATED}, {@code FAILED_COMPENSATION}, or {@code
+   * REJECTED} by the semantic lock.
+   */
+  void ended(String saga, SagaStatus status);
+
+  /**
+   * A step, or its compensation, got the reply that ends it.
+   *
+   * @param latency from its command's first send to the reply
+   */
+  void stepEnded(String saga, String step, boolean compensation, Duration latency);
+
+  /**
+   * A record was ignored: a reply with {@code unknown-saga} (no saga of its key), {@code after-end}
+   * (the saga had ended) or {@code wrong-step} (a duplicate, or a reply to a step the saga is not
+   * waiting for); or a start event with {@code duplicate-start} (its saga id already exists).
+   */
+  void ignored(String saga, String reason);
+
+  /** How many sagas run (started, not ended) in one task; 0 when the task closes. */
+  void inFlight(String saga, String task, int count);
+}

@@ -1,0 +1,489 @@
+package io.tideway.topology.saga;
+
+import io.tideway.topology.EventHeaders;
+import io.tideway.topology.InvalidEventException;
+import io.tideway.topology.saga.SagaDefinition.Outcome;
+import io.tideway.topology.saga.SagaDefinition.Step;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Runs the sagas of one definition in one task. Every input record is keyed by business key; the
+ * saga's state, its lock and its deadline change in the task's stores, and its commands and
+ * lifecycle records are forwarded in the same task, so under {@code exactly_once_v2} they commit
+ * together or not at all.
+ *
+ * <p>Deadlines live in their own store keyed by (deadline, saga id), so the wall-clock punctuator
+ * reads only the due ones in order; each running saga has exactly one, so the store's size is the
+ * number of sagas in flight.
+ */
+final class SagaProcessor<D extends SpecificRecord>
+    implements Processor<String, SpecificRecord, String, SpecificRecord> {
+
+  static final String UNKNOWN_SAGA = "unknown-saga";
+  static final String AFTER_END = "after-end";
+  static final String WRONG_STEP = "wrong-step";
+  static final String DUPLICATE_START = "duplicate-start";
+
+  /** What a dead-lettered compensation names as its exception. */
+  static final String COMPENSATION_FAILED = "io.tideway.topology.saga.CompensationFailed";
+
+  /** Sweeps of ended sagas past their retention run this often. */
+  private static final Duration SWEEP_INTERVAL = Duration.ofMinutes(10);
+
+  private final SagaDefinition<D> definition;
+  private final Saga.Names names;
+  private final Serde<D> dataSerde;
+  private final SagaObserver observer;
+
+  private ProcessorContext<String, SpecificRecord> context;
+  private KeyValueStore<String, SagaInstance> instances;
+  private KeyValueStore<String, SagaLock> locks;
+  private KeyValueStore<Bytes, String> deadlines;
+  private int inFlight;
+
+  SagaProcessor(
+      SagaDefinition<D> definition, Saga.Names names, Serde<D> dataSerde, SagaObserver observer) {
+    this.definition = definition;
+    this.names = names;
+    this.dataSerde = dataSerde;
+    this.observer = observer;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, SpecificRecord> context) {
+    this.context = context;
+    this.instances = context.getStateStore(names.instances());
+    this.locks = context.getStateStore(names.locks());
+    this.deadlines = context.getStateStore(names.deadlines());
+    try (KeyValueIterator<Bytes, String> all = deadlines.all()) {
+      while (all.hasNext()) {
+        all.next();
+        inFlight++;
+      }
+    }
+    observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
+    context.schedule(
+        definition.timeoutCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
+    context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepEnded);
+  }
+
+  @Override
+  public void process(Record<String, SpecificRecord> record) {
+    if (record.key() == null) {
+      throw new InvalidEventException(
+          definition.name() + ": record has no key (the business key)",
+          context.recordMetadata().orElse(null));
+    }
+    SpecificRecord value = record.value();
+    if (definition.startType().isInstance(value)) {
+      start(record.key(), definition.startType().cast(value));
+    } else if (value != null) {
+      reply(record.key(), value);
+    }
+  }
+
+  private void start(String key, D data) {
+    String sagaId = definition.sagaId(data);
+    if (instances.get(sagaId) != null) {
+      observer.ignored(definition.name(), DUPLICATE_START);
+      return;
+    }
+    long now = now();
+    SagaLock lock = locks.get(key);
+    if (lock == null) {
+      lock = new SagaLock(null, null, new ArrayList<>());
+    }
+    SagaInstance saga =
+        new SagaInstance(
+            sagaId,
+            definition.name(),
+            key,
+            SagaStatus.QUEUED,
+            -1,
+            "",
+            null,
+            0,
+            null,
+            false,
+            Instant.ofEpochMilli(now),
+            null,
+            ByteBuffer.wrap(dataSerde.serializer().serialize(names.data(), data)),
+            Instant.ofEpochMilli(now),
+            Instant.ofEpochMilli(now),
+            null,
+            new ArrayList<>());
+    if (lock.getActive() != null) {
+      if (definition.lockPolicy() == LockPolicy.QUEUE) {
+        lock.getQueued().add(sagaId);
+        locks.put(key, lock);
+        note(saga, "QUEUED", null, "behind saga " + lock.getActive());
+        instances.put(sagaId, saga);
+      } else {
+        saga.setStatus(SagaStatus.REJECTED);
+        saga.setEndedAt(Instant.ofEpochMilli(now));
+        note(saga, "REJECTED", null, "saga " + lock.getActive() + " holds " + key);
+        instances.put(sagaId, saga);
+        observer.ended(definition.name(), SagaStatus.REJECTED);
+      }
+      return;
+    }
+    lock.setActive(sagaId);
+    locks.put(key, lock);
+    run(saga);
+  }
+
+  private void run(SagaInstance saga) {
+    saga.setStatus(SagaStatus.RUNNING);
+    note(saga, "STARTED", null, null);
+    observer.started(definition.name());
+    inFlight(+1);
+    forward(saga, 0);
+  }
+
+  private void reply(String key, SpecificRecord reply) {
+    SagaLock lock = locks.get(key);
+    if (lock == null || lock.getActive() == null) {
+      observer.ignored(
+          definition.name(), lock != null && lock.getLast() != null ? AFTER_END : UNKNOWN_SAGA);
+      return;
+    }
+    SagaInstance saga = instances.get(lock.getActive());
+    Step<D> step = definition.steps().get(saga.getStep());
+    boolean compensating = saga.getStatus() == SagaStatus.COMPENSATING;
+    Outcome outcome =
+        (compensating ? step.compensationReplies() : step.replies()).get(reply.getClass());
+    if (outcome == null) {
+      observer.ignored(definition.name(), WRONG_STEP);
+      return;
+    }
+    String type = reply.getClass().getSimpleName();
+    long now = now();
+    if (outcome.success()) {
+      observer.stepEnded(
+          definition.name(),
+          step.name(),
+          compensating,
+          Duration.ofMillis(now - saga.getStepStartedAt().toEpochMilli()));
+    }
+    if (!compensating && outcome.success()) {
+      note(saga, "SUCCEEDED", step.name(), type);
+      forward(saga, saga.getStep() + 1);
+    } else if (!compensating) {
+      String reason = type + ": " + outcome.reason().apply(reply);
+      note(saga, "FAILED", step.name(), reason);
+      compensate(saga, saga.getStep() - 1, step.name() + " failed (" + reason + ")");
+    } else if (outcome.success()) {
+      note(saga, "COMPENSATED", step.name(), type);
+      nextCompensation(saga, saga.getStep() - 1);
+    } else {
+      note(saga, "COMPENSATION_FAILED", step.name(), type + ": " + outcome.reason().apply(reply));
+      retryCompensation(saga);
+    }
+  }
+
+  /** Runs the steps from {@code index} on: sends the first command, or completes the saga. */
+  private void forward(SagaInstance saga, int index) {
+    List<Step<D>> steps = definition.steps();
+    int next = index;
+    while (next < steps.size() && !steps.get(next).hasCommand()) {
+      next++;
+    }
+    if (next == steps.size()) {
+      end(saga, SagaStatus.COMPLETED, "COMPLETED");
+      return;
+    }
+    send(saga, next, 1);
+  }
+
+  private void compensate(SagaInstance saga, int from, String failure) {
+    saga.setStatus(SagaStatus.COMPENSATING);
+    saga.setFailure(failure);
+    nextCompensation(saga, from);
+  }
+
+  /** Sends the compensation of the last step at or before {@code index} that has one. */
+  private void nextCompensation(SagaInstance saga, int index) {
+    int next = index;
+    while (next >= 0 && !definition.steps().get(next).hasCompensation()) {
+      next--;
+    }
+    if (next < 0) {
+      end(saga, SagaStatus.COMPENSATED, "SAGA_COMPENSATED");
+      return;
+    }
+    send(saga, next, 1);
+  }
+
+  /**
+   * Sends the command, or in compensation the compensation, of step {@code index}, and waits for
+   * its reply until the step's timeout.
+   */
+  private void send(SagaInstance saga, int index, int attempt) {
+    Step<D> step = definition.steps().get(index);
+    boolean compensating = saga.getStatus() == SagaStatus.COMPENSATING;
+    long now = now();
+    String commandId = commandId(saga.getSagaId(), step.name(), compensating);
+    SpecificRecord command = command(saga, step, compensating, commandId, now);
+    String topic = compensating ? step.compensationTopic().name() : step.commandTopic().name();
+    context.forward(
+        new Record<String, SpecificRecord>(
+            saga.getSagaId(), command, now, headers(commandId, attempt, command, now)),
+        names.sink(topic));
+    if (attempt == 1) {
+      saga.setStepStartedAt(Instant.ofEpochMilli(now));
+    }
+    saga.setStep(index);
+    saga.setStepName(step.name());
+    saga.setCommandId(commandId);
+    saga.setAttempt(attempt);
+    note(
+        saga,
+        compensating ? "COMPENSATION_SENT" : "COMMAND_SENT",
+        step.name(),
+        command.getSchema().getName() + (attempt > 1 ? ", attempt " + attempt : ""));
+    setDeadline(saga, now + step.timeout().toMillis(), false);
+  }
+
+  private SpecificRecord command(
+      SagaInstance saga, Step<D> step, boolean compensating, String commandId, long now) {
+    D data = dataSerde.deserializer().deserialize(names.data(), bytes(saga.getData()));
+    SagaCommand about =
+        new SagaCommand(
+            saga.getSagaId(),
+            commandId,
+            Instant.ofEpochMilli(now),
+            compensating ? saga.getFailure() : null);
+    return (compensating ? step.compensation() : step.command()).create(data, about);
+  }
+
+  /**
+   * The command's id: the same for every send of one step's command (or compensation) in one saga,
+   * so a participant recognises a resend.
+   */
+  static String commandId(String sagaId, String step, boolean compensation) {
+    return UUID.nameUUIDFromBytes(
+            (sagaId + '/' + step + '/' + (compensation ? "compensation" : "command"))
+                .getBytes(StandardCharsets.UTF_8))
+        .toString();
+  }
+
+  private static RecordHeaders headers(
+      String commandId, int attempt, SpecificRecord command, long now) {
+    RecordHeaders headers = new RecordHeaders();
+    String recordId =
+        attempt == 1
+            ? commandId
+            : UUID.nameUUIDFromBytes((commandId + '#' + attempt).getBytes(StandardCharsets.UTF_8))
+                .toString();
+    headers.add(EventHeaders.ID, recordId.getBytes(StandardCharsets.UTF_8));
+    headers.add(
+        EventHeaders.EVENT_TYPE, command.getSchema().getName().getBytes(StandardCharsets.UTF_8));
+    headers.add(EventHeaders.OCCURRED_AT, Long.toString(now).getBytes(StandardCharsets.UTF_8));
+    return headers;
+  }
+
+  private void fireDeadlines(long now) {
+    List<KeyValue<Bytes, String>> due = new ArrayList<>();
+    try (KeyValueIterator<Bytes, String> it = deadlines.range(null, deadlineKey(now + 1, ""))) {
+      while (it.hasNext()) {
+        due.add(it.next());
+      }
+    }
+    for (KeyValue<Bytes, String> entry : due) {
+      SagaInstance saga = instances.get(entry.value);
+      if (saga == null
+          || saga.getDeadline() == null
+          || !entry.key.equals(deadlineKey(saga.getDeadline().toEpochMilli(), entry.value))) {
+        deadlines.delete(entry.key);
+        continue;
+      }
+      expired(saga);
+    }
+  }
+
+  /** The saga's deadline passed: resend when it was waiting to, else the reply timed out. */
+  private void expired(SagaInstance saga) {
+    Step<D> step = definition.steps().get(saga.getStep());
+    if (saga.getRetrying()) {
+      send(saga, saga.getStep(), saga.getAttempt() + 1);
+      return;
+    }
+    note(saga, "TIMED_OUT", step.name(), "no reply after " + step.timeout());
+    if (saga.getStatus() == SagaStatus.COMPENSATING) {
+      retryCompensation(saga);
+    } else if (step.retriable()) {
+      scheduleResend(saga);
+    } else {
+      // The participant may still act on the command: undo this step too.
+      compensate(saga, saga.getStep(), step.name() + " timed out");
+    }
+  }
+
+  private void retryCompensation(SagaInstance saga) {
+    if (saga.getAttempt() < definition.compensationAttempts()) {
+      scheduleResend(saga);
+      return;
+    }
+    Step<D> step = definition.steps().get(saga.getStep());
+    long now = now();
+    SpecificRecord command = command(saga, step, true, saga.getCommandId(), now);
+    RecordHeaders headers = new RecordHeaders();
+    header(headers, "__streams.errors.exception", COMPENSATION_FAILED);
+    header(
+        headers,
+        "__streams.errors.message",
+        "saga "
+            + saga.getSagaId()
+            + ": compensation of step "
+            + step.name()
+            + " failed after "
+            + saga.getAttempt()
+            + " attempts");
+    header(headers, "tideway.saga", definition.name());
+    header(headers, "tideway.saga.id", saga.getSagaId());
+    header(headers, "tideway.saga.step", step.name());
+    header(headers, "tideway.saga.destination", step.compensationTopic().name());
+    context.forward(
+        new Record<String, SpecificRecord>(saga.getSagaId(), command, now, headers),
+        names.deadLetterSink());
+    end(saga, SagaStatus.FAILED_COMPENSATION, "SAGA_FAILED_COMPENSATION");
+  }
+
+  private void scheduleResend(SagaInstance saga) {
+    Duration wait = definition.backoff(saga.getAttempt());
+    note(
+        saga,
+        "RETRY_SCHEDULED",
+        saga.getStepName(),
+        "attempt " + (saga.getAttempt() + 1) + " in " + wait.toMillis() + " ms");
+    setDeadline(saga, now() + wait.toMillis(), true);
+  }
+
+  private void end(SagaInstance saga, SagaStatus status, String event) {
+    long now = now();
+    saga.setStatus(status);
+    saga.setEndedAt(Instant.ofEpochMilli(now));
+    saga.setCommandId(null);
+    note(saga, event, null, saga.getFailure());
+    setDeadline(saga, -1, false);
+    inFlight(-1);
+    observer.ended(definition.name(), status);
+    SagaLock lock = locks.get(saga.getBusinessKey());
+    lock.setActive(null);
+    lock.setLast(saga.getSagaId());
+    if (!lock.getQueued().isEmpty()) {
+      String next = lock.getQueued().remove(0);
+      lock.setActive(next);
+      locks.put(saga.getBusinessKey(), lock);
+      run(instances.get(next));
+    } else {
+      locks.put(saga.getBusinessKey(), lock);
+    }
+  }
+
+  /** Replaces the saga's deadline, or removes it ({@code at} < 0), and stores the saga. */
+  private void setDeadline(SagaInstance saga, long at, boolean retrying) {
+    if (saga.getDeadline() != null) {
+      deadlines.delete(deadlineKey(saga.getDeadline().toEpochMilli(), saga.getSagaId()));
+    }
+    saga.setRetrying(retrying);
+    saga.setDeadline(at < 0 ? null : Instant.ofEpochMilli(at));
+    if (at >= 0) {
+      deadlines.put(deadlineKey(at, saga.getSagaId()), saga.getSagaId());
+    }
+    instances.put(saga.getSagaId(), saga);
+  }
+
+  /** Appends to the saga's history and publishes the same on the lifecycle topic. */
+  private void note(SagaInstance saga, String event, String step, String detail) {
+    long now = now();
+    SagaTransition transition =
+        new SagaTransition(
+            saga.getSagaId(),
+            definition.name(),
+            event,
+            step,
+            saga.getStatus(),
+            detail,
+            Instant.ofEpochMilli(now));
+    saga.getHistory().add(transition);
+    saga.setUpdatedAt(Instant.ofEpochMilli(now));
+    context.forward(
+        new Record<String, SpecificRecord>(saga.getSagaId(), transition, now),
+        names.lifecycleSink());
+  }
+
+  /** Deletes ended sagas past their retention, and the locks nothing holds any more. */
+  private void sweepEnded(long now) {
+    long cutoff = now - definition.retention().toMillis();
+    List<SagaInstance> expired = new ArrayList<>();
+    try (KeyValueIterator<String, SagaInstance> all = instances.all()) {
+      while (all.hasNext()) {
+        SagaInstance saga = all.next().value;
+        if (saga.getEndedAt() != null && saga.getEndedAt().toEpochMilli() < cutoff) {
+          expired.add(saga);
+        }
+      }
+    }
+    for (SagaInstance saga : expired) {
+      instances.delete(saga.getSagaId());
+      SagaLock lock = locks.get(saga.getBusinessKey());
+      if (lock != null
+          && lock.getActive() == null
+          && lock.getQueued().isEmpty()
+          && saga.getSagaId().equals(lock.getLast())) {
+        locks.delete(saga.getBusinessKey());
+      }
+    }
+  }
+
+  private void inFlight(int delta) {
+    inFlight += delta;
+    observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
+  }
+
+  @Override
+  public void close() {
+    if (context != null) {
+      observer.inFlight(definition.name(), context.taskId().toString(), 0);
+    }
+  }
+
+  private long now() {
+    return context.currentSystemTimeMs();
+  }
+
+  /** (deadline, saga id) with the deadline big-endian first, so keys sort by deadline. */
+  static Bytes deadlineKey(long at, String sagaId) {
+    byte[] id = sagaId.getBytes(StandardCharsets.UTF_8);
+    return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + id.length).putLong(at).put(id).array());
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer copy = buffer.duplicate();
+    byte[] bytes = new byte[copy.remaining()];
+    copy.get(bytes);
+    return bytes;
+  }
+
+  private static void header(RecordHeaders headers, String name, String value) {
+    headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+  }
+}

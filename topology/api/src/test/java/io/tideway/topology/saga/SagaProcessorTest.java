@@ -1,0 +1,465 @@
+package io.tideway.topology.saga;
+
+import static io.tideway.topology.saga.OrderSagaFixture.COMPENSATION_ATTEMPTS;
+import static io.tideway.topology.saga.OrderSagaFixture.STEP_TIMEOUT;
+import static io.tideway.topology.saga.OrderSagaFixture.approved;
+import static io.tideway.topology.saga.OrderSagaFixture.creditRejected;
+import static io.tideway.topology.saga.OrderSagaFixture.creditReleased;
+import static io.tideway.topology.saga.OrderSagaFixture.creditReserved;
+import static io.tideway.topology.saga.OrderSagaFixture.placed;
+import static io.tideway.topology.saga.OrderSagaFixture.rejected;
+import static io.tideway.topology.saga.OrderSagaFixture.stockReleased;
+import static io.tideway.topology.saga.OrderSagaFixture.stockReserved;
+import static io.tideway.topology.saga.OrderSagaFixture.stockUnavailable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tideway.contracts.order.OrderPlaced;
+import io.tideway.contracts.saga.ApproveOrder;
+import io.tideway.contracts.saga.RejectOrder;
+import io.tideway.contracts.saga.ReleaseCredit;
+import io.tideway.contracts.saga.ReleaseStock;
+import io.tideway.contracts.saga.ReserveCredit;
+import io.tideway.contracts.saga.ReserveStock;
+import io.tideway.schemas.client.MockSchemaRegistry;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.schemas.serde.RecordNameStrategy;
+import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.InvalidEventException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SagaProcessorTest {
+
+  private static final String SCOPE = "saga-processor-test";
+  private static final long T0 = 1_000_000L;
+
+  private final UUID order = UUID.randomUUID();
+  private final UUID customer = UUID.randomUUID();
+  private final RecordingObserver observer = new RecordingObserver();
+
+  private DeploymentContext deployment;
+  private MockProcessorContext<String, SpecificRecord> context;
+  private SagaDefinition<OrderPlaced> definition;
+  private SagaProcessor<OrderPlaced> processor;
+  private KeyValueStore<String, SagaInstance> instances;
+  private KeyValueStore<String, SagaLock> locks;
+
+  @BeforeEach
+  void setUp() {
+    // The mock context names every store's topic "changelog": one subject per record type instead.
+    deployment =
+        DeploymentContext.of(
+            "saga-test",
+            Map.of(
+                "schema.registry.url",
+                "mock://" + SCOPE,
+                AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+                RecordNameStrategy.class.getName()));
+    start(LockPolicy.REJECT, false);
+  }
+
+  @AfterEach
+  void tearDown() {
+    processor.close();
+    deployment.close();
+    MockSchemaRegistry.drop(SCOPE);
+  }
+
+  /** A processor over fresh stores. */
+  private void start(LockPolicy policy, boolean lockPerCustomer) {
+    definition = OrderSagaFixture.definition(policy, lockPerCustomer);
+    context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(T0);
+    Saga.Names names = new Saga.Names(definition.name());
+    instances =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(names.instances()),
+                Serdes.String(),
+                deployment.avroSerde(SagaInstance.class))
+            .withLoggingDisabled()
+            .build();
+    locks =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(names.locks()),
+                Serdes.String(),
+                deployment.avroSerde(SagaLock.class))
+            .withLoggingDisabled()
+            .build();
+    var deadlines =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(names.deadlines()), Serdes.Bytes(), Serdes.String())
+            .withLoggingDisabled()
+            .build();
+    for (var store : List.of(instances, locks, deadlines)) {
+      store.init(context.getStateStoreContext(), store);
+      context.addStateStore(store);
+    }
+    restart();
+  }
+
+  /** A new processor over the same stores, as after a crash and a restore. */
+  private void restart() {
+    if (processor != null) {
+      processor.close();
+    }
+    Saga.Names names = new Saga.Names(definition.name());
+    processor =
+        new SagaProcessor<>(definition, names, deployment.avroSerde(OrderPlaced.class), observer);
+    processor.init(context);
+  }
+
+  private void send(String key, SpecificRecord value) {
+    processor.process(new Record<>(key, value, context.currentSystemTimeMs()));
+  }
+
+  /** Lets wall-clock time pass and runs the deadline punctuator. */
+  private void advance(Duration by) {
+    context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + by.toMillis());
+    context.scheduledPunctuators().stream()
+        .filter(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME)
+        .filter(p -> p.getInterval().equals(definition.timeoutCheckInterval()))
+        .forEach(p -> p.getPunctuator().punctuate(context.currentSystemTimeMs()));
+  }
+
+  /** The commands forwarded since the last call, in order. */
+  private List<SpecificRecord> commands() {
+    List<SpecificRecord> commands = new ArrayList<>();
+    for (CapturedForward<? extends String, ? extends SpecificRecord> forward :
+        context.forwarded()) {
+      if (forward.childName().orElseThrow().endsWith(".commands-sink")) {
+        commands.add(forward.record().value());
+      }
+    }
+    context.resetForwards();
+    return commands;
+  }
+
+  private SagaInstance saga() {
+    return instances.get(order.toString());
+  }
+
+  private List<String> events() {
+    return saga().getHistory().stream().map(SagaTransition::getEvent).toList();
+  }
+
+  @Test
+  void happyPathSendsEachCommandOnItsReplyAndCompletes() {
+    send(order.toString(), placed(order, customer));
+    assertThat(commands()).singleElement().isInstanceOf(ReserveCredit.class);
+    send(order.toString(), creditReserved(order, customer));
+    assertThat(commands()).singleElement().isInstanceOf(ReserveStock.class);
+    send(order.toString(), stockReserved(order));
+    assertThat(commands()).singleElement().isInstanceOf(ApproveOrder.class);
+    send(order.toString(), approved(order));
+
+    assertThat(commands()).isEmpty();
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPLETED);
+    assertThat(saga().getDeadline()).isNull();
+    assertThat(locks.get(order.toString()).getActive()).isNull();
+    assertThat(events())
+        .containsExactly(
+            "STARTED",
+            "COMMAND_SENT",
+            "SUCCEEDED",
+            "COMMAND_SENT",
+            "SUCCEEDED",
+            "COMMAND_SENT",
+            "SUCCEEDED",
+            "COMPLETED");
+    assertThat(observer.started).hasValue(1);
+    assertThat(observer.ended).containsExactly(SagaStatus.COMPLETED);
+    assertThat(observer.steps).containsExactly("reserve-credit", "reserve-stock", "approve-order");
+    assertThat(observer.inFlight.get("0_0")).isZero();
+  }
+
+  @Test
+  void everyTransitionIsPublishedOnTheLifecycleTopic() {
+    send(order.toString(), placed(order, customer));
+    List<String> published =
+        context.forwarded().stream()
+            .filter(f -> f.childName().orElseThrow().equals("place-order-lifecycle-sink"))
+            .map(f -> ((SagaTransition) f.record().value()).getEvent())
+            .toList();
+    assertThat(published).isEqualTo(events());
+  }
+
+  @Test
+  void commandsCarryTheSagaAndAStableCommandIdKeyedBySagaId() {
+    send(order.toString(), placed(order, customer));
+    CapturedForward<? extends String, ? extends SpecificRecord> forward =
+        context.forwarded().stream()
+            .filter(f -> f.childName().orElseThrow().equals("place-order-customer.commands-sink"))
+            .findFirst()
+            .orElseThrow();
+    ReserveCredit command = (ReserveCredit) forward.record().value();
+    assertThat(forward.record().key()).isEqualTo(order.toString());
+    assertThat(command.getSagaId()).isEqualTo(order);
+    assertThat(command.getCommandId().toString())
+        .isEqualTo(SagaProcessor.commandId(order.toString(), "reserve-credit", false))
+        .isEqualTo(saga().getCommandId());
+    assertThat(
+            new String(forward.record().headers().lastHeader("id").value(), StandardCharsets.UTF_8))
+        .isEqualTo(command.getCommandId().toString());
+  }
+
+  @Test
+  void aFailedFirstStepCompensatesOnlyWhatCameBefore() {
+    send(order.toString(), placed(order, customer));
+    commands();
+    send(order.toString(), creditRejected(order, customer));
+    assertThat(commands()).singleElement().isInstanceOf(RejectOrder.class);
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATING);
+    assertThat(saga().getFailure()).contains("reserve-credit failed").contains("limit exceeded");
+    send(order.toString(), rejected(order));
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATED);
+    assertThat(observer.ended).containsExactly(SagaStatus.COMPENSATED);
+  }
+
+  @Test
+  void stockUnavailableReleasesTheCreditThenRejectsTheOrder() {
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditReserved(order, customer));
+    commands();
+    send(order.toString(), stockUnavailable(order));
+    assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
+    send(order.toString(), creditReleased(order, customer));
+    assertThat(commands()).singleElement().isInstanceOf(RejectOrder.class);
+    send(order.toString(), rejected(order));
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATED);
+    assertThat(observer.steps)
+        .containsExactly("reserve-credit", "compensate reserve-credit", "compensate create-order");
+  }
+
+  @Test
+  void aStepTimesOutWithNoReplyAndItsOwnCompensationRunsToo() {
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditReserved(order, customer));
+    commands();
+    advance(STEP_TIMEOUT.minusMillis(1));
+    assertThat(commands()).isEmpty();
+    advance(Duration.ofMillis(1));
+
+    // The inventory may still reserve late, so its reservation is released as well.
+    assertThat(commands()).singleElement().isInstanceOf(ReleaseStock.class);
+    assertThat(events()).contains("TIMED_OUT");
+    assertThat(saga().getFailure()).isEqualTo("reserve-stock timed out");
+    send(order.toString(), stockReleased(order));
+    assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
+    send(order.toString(), creditReleased(order, customer));
+    send(order.toString(), rejected(order));
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATED);
+  }
+
+  @Test
+  void aTimeoutSurvivesARestart() {
+    send(order.toString(), placed(order, customer));
+    commands();
+    restart();
+    assertThat(observer.inFlight.get("0_0")).isEqualTo(1);
+    advance(STEP_TIMEOUT);
+    assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
+  }
+
+  @Test
+  void aFailingCompensationIsRetriedWithBackoffThenDeadLettered() {
+    send(order.toString(), placed(order, customer));
+    commands();
+    advance(STEP_TIMEOUT);
+    assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
+
+    advance(STEP_TIMEOUT); // no reply: first retry after 1 s
+    assertThat(commands()).isEmpty();
+    advance(Duration.ofMillis(999));
+    assertThat(commands()).isEmpty();
+    advance(Duration.ofMillis(1));
+    List<SpecificRecord> resent = commands();
+    assertThat(resent).singleElement().isInstanceOf(ReleaseCredit.class);
+    assertThat(((ReleaseCredit) resent.get(0)).getCommandId().toString())
+        .isEqualTo(SagaProcessor.commandId(order.toString(), "reserve-credit", true));
+
+    advance(STEP_TIMEOUT); // second retry after 2 s
+    advance(Duration.ofSeconds(2));
+    assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
+    assertThat(saga().getAttempt()).isEqualTo(COMPENSATION_ATTEMPTS);
+
+    advance(STEP_TIMEOUT);
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.FAILED_COMPENSATION);
+    assertThat(saga().getDeadline()).isNull();
+    var deadLetter =
+        context.forwarded().stream()
+            .filter(f -> f.childName().orElseThrow().equals("place-order-dead-letter-sink"))
+            .findFirst()
+            .orElseThrow()
+            .record();
+    assertThat(deadLetter.value()).isInstanceOf(ReleaseCredit.class);
+    assertThat(header(deadLetter, "tideway.saga.id")).isEqualTo(order.toString());
+    assertThat(header(deadLetter, "tideway.saga.step")).isEqualTo("reserve-credit");
+    assertThat(header(deadLetter, "__streams.errors.message")).contains("after 3 attempts");
+    assertThat(observer.ended).containsExactly(SagaStatus.FAILED_COMPENSATION);
+    assertThat(locks.get(order.toString()).getActive()).isNull();
+  }
+
+  @Test
+  void aCompensationReplyToAnEarlierAttemptStillCounts() {
+    send(order.toString(), placed(order, customer));
+    advance(STEP_TIMEOUT);
+    advance(STEP_TIMEOUT); // waiting to resend ReleaseCredit
+    commands();
+    send(order.toString(), creditReleased(order, customer));
+    assertThat(commands()).singleElement().isInstanceOf(RejectOrder.class);
+  }
+
+  @Test
+  void aRetriableStepIsResentNotCompensated() {
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditReserved(order, customer));
+    send(order.toString(), stockReserved(order));
+    commands();
+    advance(STEP_TIMEOUT);
+    assertThat(commands()).isEmpty();
+    advance(Duration.ofSeconds(1));
+    List<SpecificRecord> resent = commands();
+    assertThat(resent).singleElement().isInstanceOf(ApproveOrder.class);
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.RUNNING);
+    assertThat(saga().getAttempt()).isEqualTo(2);
+    send(order.toString(), approved(order));
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPLETED);
+  }
+
+  @Test
+  void duplicateLateAndUnknownRepliesAreIgnoredAndCounted() {
+    send(UUID.randomUUID().toString(), creditReserved(UUID.randomUUID(), customer));
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditReserved(order, customer));
+    commands();
+    send(order.toString(), creditReserved(order, customer)); // duplicate
+    send(order.toString(), approved(order)); // out of order: not the step waited for
+    assertThat(commands()).isEmpty();
+    assertThat(saga().getStepName()).isEqualTo("reserve-stock");
+    send(order.toString(), stockReserved(order));
+    send(order.toString(), approved(order));
+    send(order.toString(), approved(order)); // after the end
+    send(order.toString(), placed(order, customer)); // the same saga again
+
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPLETED);
+    assertThat(observer.ignored)
+        .containsExactly(
+            SagaProcessor.UNKNOWN_SAGA,
+            SagaProcessor.WRONG_STEP,
+            SagaProcessor.WRONG_STEP,
+            SagaProcessor.AFTER_END,
+            SagaProcessor.DUPLICATE_START);
+  }
+
+  @Test
+  void theLockRejectsASecondSagaOfTheSameBusinessKey() {
+    processor.close();
+    start(LockPolicy.REJECT, true);
+    UUID second = UUID.randomUUID();
+    send(customer.toString(), placed(order, customer));
+    commands();
+    send(customer.toString(), placed(second, customer));
+
+    assertThat(commands()).isEmpty();
+    assertThat(instances.get(second.toString()).getStatus()).isEqualTo(SagaStatus.REJECTED);
+    assertThat(observer.ended).containsExactly(SagaStatus.REJECTED);
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.RUNNING);
+  }
+
+  @Test
+  void theLockQueuesASecondSagaUntilTheFirstEnds() {
+    processor.close();
+    start(LockPolicy.QUEUE, true);
+    UUID second = UUID.randomUUID();
+    send(customer.toString(), placed(order, customer));
+    send(customer.toString(), placed(second, customer));
+    commands();
+    assertThat(instances.get(second.toString()).getStatus()).isEqualTo(SagaStatus.QUEUED);
+
+    send(customer.toString(), creditRejected(order, customer));
+    send(customer.toString(), rejected(order));
+
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATED);
+    assertThat(instances.get(second.toString()).getStatus()).isEqualTo(SagaStatus.RUNNING);
+    List<SpecificRecord> commands = commands();
+    assertThat(commands).hasSize(2);
+    assertThat(((ReserveCredit) commands.get(1)).getOrderId()).isEqualTo(second);
+    assertThat(locks.get(customer.toString()).getActive()).isEqualTo(second.toString());
+  }
+
+  @Test
+  void endedSagasAreForgottenAfterTheirRetention() {
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditRejected(order, customer));
+    send(order.toString(), rejected(order));
+    context.setCurrentSystemTimeMs(T0 + Duration.ofDays(8).toMillis());
+    context.scheduledPunctuators().stream()
+        .filter(p -> !p.getInterval().equals(definition.timeoutCheckInterval()))
+        .forEach(p -> p.getPunctuator().punctuate(context.currentSystemTimeMs()));
+    assertThat(saga()).isNull();
+    assertThat(locks.get(order.toString())).isNull();
+  }
+
+  @Test
+  void aRecordWithoutKeyIsRefused() {
+    assertThatThrownBy(() -> send(null, creditReserved(order, customer)))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessageContaining("no key");
+  }
+
+  private static String header(Record<?, ?> record, String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+
+  /** Records what the processor reports. */
+  private static final class RecordingObserver implements SagaObserver {
+    final AtomicInteger started = new AtomicInteger();
+    final List<SagaStatus> ended = new ArrayList<>();
+    final List<String> steps = new ArrayList<>();
+    final List<String> ignored = new ArrayList<>();
+    final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+
+    @Override
+    public void started(String saga) {
+      started.incrementAndGet();
+    }
+
+    @Override
+    public void ended(String saga, SagaStatus status) {
+      ended.add(status);
+    }
+
+    @Override
+    public void stepEnded(String saga, String step, boolean compensation, Duration latency) {
+      steps.add(compensation ? "compensate " + step : step);
+    }
+
+    @Override
+    public void ignored(String saga, String reason) {
+      ignored.add(reason);
+    }
+
+    @Override
+    public void inFlight(String saga, String task, int count) {
+      inFlight.put(task, count);
+    }
+  }
+}
