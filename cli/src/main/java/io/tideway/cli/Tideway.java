@@ -30,6 +30,7 @@ import picocli.CommandLine.ParseResult;
       DeploymentsCommand.class,
       UndeployCommand.class,
       QueryCommand.class,
+      SagasCommand.class,
       DemoCommand.class,
       SchemasCommand.class,
       LoadtestCommand.class,

@@ -76,6 +76,11 @@ public final class LocalPlatform implements AutoCloseable {
   private EmbeddedKafka kafka;
   private PlatformEndpoints endpoints;
 
+  /** How each reference service is started, and its process while it runs. */
+  private final Map<String, ServiceProcess.Settings> serviceSettings = new LinkedHashMap<>();
+
+  private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+
   /**
    * How to run the platform.
    *
@@ -238,7 +243,7 @@ public final class LocalPlatform implements AutoCloseable {
             dataDir.resolve("kafka"), settings.kafkaPort(), controllerPort(), Map.of());
     kafka.start(START_TIMEOUT);
     running.push(kafka);
-    createEventTopics();
+    createServiceTopics();
     progress.accept("Kafka is up (" + seconds(start) + ")");
 
     start = System.nanoTime();
@@ -302,17 +307,18 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   /**
-   * The topics of the services' events, created before any service consumes them or the relay
-   * writes them, with the catalogue's partitions. Those that exist are left as they are.
+   * The topics of the services' events and commands, created before any service consumes them or
+   * the relay or the saga writes them, with the catalogue's partitions. Those that exist are left
+   * as they are.
    */
-  private void createEventTopics() throws InterruptedException, ExecutionException {
+  private void createServiceTopics() throws InterruptedException, ExecutionException {
     try (Admin admin =
         Admin.create(
             Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing =
           SERVICES.stream()
-              .map(Topics::events)
+              .flatMap(service -> Stream.of(Topics.events(service), Topics.commands(service)))
               .filter(topic -> !existing.contains(topic.name()))
               .map(
                   topic ->
@@ -338,6 +344,7 @@ public final class LocalPlatform implements AutoCloseable {
             + String.join(
                 ", ", SERVICES.stream().map(s -> s + " on " + services.ports().get(s)).toList())
             + " ...");
+    running.push(this::stopServices);
     for (String service : SERVICES) {
       Map<String, String> environment = new LinkedHashMap<>();
       environment.put("SPRING_DATASOURCE_URL", postgres.jdbcUrl(service));
@@ -347,19 +354,51 @@ public final class LocalPlatform implements AutoCloseable {
       environment.put("TIDEWAY_SERVICE_REGISTRY_URL", registryUrl);
       // One JSON object per line, with the event id and traceparent of consumed events.
       environment.put("LOGGING_STRUCTURED_FORMAT_CONSOLE", "logstash");
-      ServiceProcess process =
-          ServiceProcess.start(
-              new ServiceProcess.Settings(
-                  service,
-                  jar(services.jarDirectory(), "tideway-service-" + service + "-", "-exec.jar"),
-                  services.ports().get(service),
-                  environment,
-                  SERVICE_JVM_OPTIONS,
-                  settings.dataDir().resolve("logs").resolve(service + ".log")));
-      running.push(process);
+      ServiceProcess.Settings how =
+          new ServiceProcess.Settings(
+              service,
+              jar(services.jarDirectory(), "tideway-service-" + service + "-", "-exec.jar"),
+              services.ports().get(service),
+              environment,
+              SERVICE_JVM_OPTIONS,
+              settings.dataDir().resolve("logs").resolve(service + ".log"));
+      serviceSettings.put(service, how);
+      ServiceProcess process = ServiceProcess.start(how);
+      this.services.put(service, process);
       started.put(service, process);
     }
     return started;
+  }
+
+  /**
+   * Stops one reference service (SIGTERM, a graceful stop), as an operator would, or as a failure
+   * looks to the others; {@link #startService} runs it again.
+   */
+  public synchronized void stopService(String name) throws InterruptedException {
+    ServiceProcess process = services.remove(name);
+    if (process == null) {
+      throw new IllegalArgumentException(
+          "No running service " + name + "; running: " + services.keySet());
+    }
+    process.close();
+  }
+
+  /** Starts a stopped reference service again and returns once it is ready. */
+  public synchronized void startService(String name) throws IOException, InterruptedException {
+    ServiceProcess.Settings how = serviceSettings.get(name);
+    if (how == null || services.containsKey(name)) {
+      throw new IllegalArgumentException("No stopped service " + name);
+    }
+    ServiceProcess process = ServiceProcess.start(how);
+    services.put(name, process);
+    process.awaitReady(START_TIMEOUT);
+  }
+
+  private synchronized void stopServices() throws InterruptedException {
+    for (ServiceProcess process : services.values()) {
+      process.close();
+    }
+    services.clear();
   }
 
   /** The one jar in the directory whose name has the prefix and suffix. */

@@ -4,7 +4,6 @@ import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.info.Info;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
  * The order service: takes orders and keeps their shipping addresses current with the customer's
@@ -18,7 +17,6 @@ import org.springframework.scheduling.annotation.EnableScheduling;
             version = "1",
             description =
                 "Takes orders and keeps their shipping addresses current from the customer service's events; publishes OrderPlaced and OrderShippingAddressUpdated."))
-@EnableScheduling
 public class OrderServiceApplication {
 
   /** Runs the service; settings come from Spring Boot's usual sources. */

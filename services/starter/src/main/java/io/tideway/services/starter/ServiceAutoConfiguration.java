@@ -26,6 +26,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -33,6 +34,7 @@ import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
+import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
@@ -71,10 +73,12 @@ public class ServiceAutoConfiguration {
   }
 
   /**
-   * For a service that consumes (it names its consumer group): retries, then a dead-letter topic.
+   * For a service that consumes (it names its consumer group): decoding, deduplication by record
+   * id, retries, then a dead-letter topic.
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnProperty(prefix = "spring.kafka.consumer", name = "group-id")
+  @EnableScheduling
   static class Listeners {
 
     /** Static membership: see {@link ServiceProperties#instanceId()}. */
@@ -85,6 +89,18 @@ public class ServiceAutoConfiguration {
           properties.instanceId() != null ? properties.instanceId() : application + "-0";
       return factory ->
           factory.updateConfigs(Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance));
+    }
+
+    /** What the service's listeners have applied. */
+    @Bean
+    ProcessedEvents processedEvents(DataSource dataSource) {
+      return new ProcessedEvents(JdbcClient.create(dataSource));
+    }
+
+    /** Decodes what the service's listeners consume. */
+    @Bean(destroyMethod = "close")
+    InboundEvents inboundEvents(ServiceProperties properties, MeterRegistry meters) {
+      return new InboundEvents(properties.registryUrl(), meters);
     }
 
     /** The dead-letter topic of the service's listeners, created when the service starts. */

@@ -97,6 +97,7 @@ public final class SagaDefinition<D extends SpecificRecord> {
   private final Duration maxRetryBackoff;
   private final Duration retention;
   private final Duration timeoutCheckInterval;
+  private final Duration startupGrace;
 
   private SagaDefinition(Builder<D> b) {
     this.name = b.name;
@@ -112,6 +113,7 @@ public final class SagaDefinition<D extends SpecificRecord> {
     this.maxRetryBackoff = b.maxRetryBackoff;
     this.retention = b.retention;
     this.timeoutCheckInterval = b.timeoutCheckInterval;
+    this.startupGrace = b.startupGrace;
   }
 
   /**
@@ -212,6 +214,10 @@ public final class SagaDefinition<D extends SpecificRecord> {
     return timeoutCheckInterval;
   }
 
+  Duration startupGrace() {
+    return startupGrace;
+  }
+
   /**
    * Builds a {@link SagaDefinition}: the saga's identity and inputs first, then its steps in order.
    *
@@ -232,6 +238,7 @@ public final class SagaDefinition<D extends SpecificRecord> {
     private Duration maxRetryBackoff = Duration.ofSeconds(30);
     private Duration retention = Duration.ofDays(7);
     private Duration timeoutCheckInterval = Duration.ofMillis(250);
+    private Duration startupGrace = Duration.ofSeconds(5);
 
     private Builder(String name, Class<D> startType) {
       if (name == null || !name.matches("[a-z0-9][a-z0-9-]*")) {
@@ -321,6 +328,19 @@ public final class SagaDefinition<D extends SpecificRecord> {
         throw new IllegalArgumentException("The timeout check interval must be positive");
       }
       this.timeoutCheckInterval = interval;
+      return this;
+    }
+
+    /**
+     * How long after a task starts (a restart, a rebalance) its deadlines wait before they fire; 5
+     * s unless set. Deadlines are wall-clock time: those that passed while the saga runtime was
+     * down would otherwise fire before the replies that came meanwhile are read.
+     */
+    public Builder<D> startupGrace(Duration grace) {
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("The startup grace must not be negative");
+      }
+      this.startupGrace = grace;
       return this;
     }
 

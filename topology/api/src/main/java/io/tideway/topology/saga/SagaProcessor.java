@@ -58,6 +58,9 @@ final class SagaProcessor<D extends SpecificRecord>
   private KeyValueStore<Bytes, String> deadlines;
   private int inFlight;
 
+  /** Deadlines fire from this time on: see {@link SagaDefinition.Builder#startupGrace}. */
+  private long firesFrom;
+
   SagaProcessor(
       SagaDefinition<D> definition, Saga.Names names, Serde<D> dataSerde, SagaObserver observer) {
     this.definition = definition;
@@ -79,6 +82,7 @@ final class SagaProcessor<D extends SpecificRecord>
       }
     }
     observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
+    firesFrom = now() + definition.startupGrace().toMillis();
     context.schedule(
         definition.timeoutCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
     context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepEnded);
@@ -300,6 +304,9 @@ final class SagaProcessor<D extends SpecificRecord>
   }
 
   private void fireDeadlines(long now) {
+    if (now < firesFrom) {
+      return;
+    }
     List<KeyValue<Bytes, String>> due = new ArrayList<>();
     try (KeyValueIterator<Bytes, String> it = deadlines.range(null, deadlineKey(now + 1, ""))) {
       while (it.hasNext()) {

@@ -130,13 +130,19 @@ class SagaProcessorTest {
     processor.process(new Record<>(key, value, context.currentSystemTimeMs()));
   }
 
-  /** Lets wall-clock time pass and runs the deadline punctuator. */
+  /**
+   * Lets wall-clock time pass and runs the deadline punctuator of the current processor (the mock
+   * context keeps those of processors closed before).
+   */
   private void advance(Duration by) {
     context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + by.toMillis());
     context.scheduledPunctuators().stream()
         .filter(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME)
         .filter(p -> p.getInterval().equals(definition.timeoutCheckInterval()))
-        .forEach(p -> p.getPunctuator().punctuate(context.currentSystemTimeMs()));
+        .reduce((first, second) -> second)
+        .orElseThrow()
+        .getPunctuator()
+        .punctuate(context.currentSystemTimeMs());
   }
 
   /** The commands forwarded since the last call, in order. */
@@ -276,6 +282,20 @@ class SagaProcessorTest {
     assertThat(observer.inFlight.get("0_0")).isEqualTo(1);
     advance(STEP_TIMEOUT);
     assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
+  }
+
+  @Test
+  void afterARestartDeadlinesWaitForTheRepliesThatCameMeanwhile() {
+    send(order.toString(), placed(order, customer));
+    commands();
+    // Down for twice the step timeout; the credit was reserved meanwhile.
+    context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + 2 * STEP_TIMEOUT.toMillis());
+    restart();
+    advance(Duration.ofSeconds(1));
+    assertThat(commands()).isEmpty();
+    send(order.toString(), creditReserved(order, customer));
+    assertThat(commands()).singleElement().isInstanceOf(ReserveStock.class);
+    assertThat(events()).doesNotContain("TIMED_OUT");
   }
 
   @Test

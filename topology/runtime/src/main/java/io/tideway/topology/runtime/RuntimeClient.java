@@ -164,6 +164,31 @@ public final class RuntimeClient {
     return retryingWhileUnavailable(get(path.toString()));
   }
 
+  /**
+   * One saga: status, current step and history ({@code GET /v1/sagas/{id}}). Retried while its
+   * store cannot answer, as {@link #get} is.
+   */
+  public JsonNode saga(String id) throws IOException {
+    return retryingWhileUnavailable(get("/v1/sagas/" + encode(id)));
+  }
+
+  /**
+   * A page of sagas in id order: {@code {"sagas":[...],"next"}}.
+   *
+   * @param state only sagas in this status, or null for all
+   * @param cursor the previous page's {@code next}, or null
+   */
+  public JsonNode sagas(String state, int limit, String cursor) throws IOException {
+    StringBuilder path = new StringBuilder("/v1/sagas?limit=").append(limit);
+    if (state != null) {
+      path.append("&state=").append(encode(state));
+    }
+    if (cursor != null) {
+      path.append("&cursor=").append(encode(cursor));
+    }
+    return retryingWhileUnavailable(get(path.toString()));
+  }
+
   private HttpRequest get(String path) {
     return HttpRequest.newBuilder(URI.create(url + path)).timeout(QUERY_TIMEOUT).GET().build();
   }

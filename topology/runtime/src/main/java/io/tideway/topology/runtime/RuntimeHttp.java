@@ -6,12 +6,14 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tideway.topology.saga.SagaStatus;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,6 +100,8 @@ final class RuntimeHttp implements AutoCloseable {
               r.delete("/v1/deployments/{name}", routes::undeploy);
               r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
               r.get("/v1/stores/{store}/keys", routes::scan);
+              r.get("/v1/sagas", routes::sagas);
+              r.get("/v1/sagas/{id}", routes::saga);
               r.exception(
                   BadRequest.class,
                   (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
@@ -151,6 +155,7 @@ final class RuntimeHttp implements AutoCloseable {
     private final TopologyRuntime runtime;
     private final ObjectMapper json;
     private StoreQueries queries;
+    private SagaQueries sagas;
 
     Routes(TopologyRuntime runtime, ObjectMapper json) {
       this.runtime = runtime;
@@ -159,6 +164,25 @@ final class RuntimeHttp implements AutoCloseable {
 
     void bind(HostInfo self) {
       queries = new StoreQueries(runtime, self, json);
+      sagas = new SagaQueries(runtime, queries, json);
+    }
+
+    void saga(Context ctx) throws IOException {
+      answer(ctx, sagas.saga(ctx.pathParam("id")));
+    }
+
+    void sagas(Context ctx) throws IOException {
+      int limit = intParam(ctx, "limit", 100);
+      if (limit < 1 || limit > StoreQueries.MAX_LIMIT) {
+        throw new BadRequest("limit must be 1-" + StoreQueries.MAX_LIMIT + ", not " + limit);
+      }
+      String state = ctx.queryParam("state");
+      if (state != null
+          && Arrays.stream(SagaStatus.values()).noneMatch(s -> s.name().equalsIgnoreCase(state))) {
+        throw new BadRequest(
+            "state must be one of " + Arrays.toString(SagaStatus.values()) + ", not " + state);
+      }
+      answer(ctx, sagas.list(state, limit, ctx.queryParam("cursor")));
     }
 
     StoreQueries queries() {

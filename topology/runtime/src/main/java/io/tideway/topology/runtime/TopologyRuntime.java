@@ -9,6 +9,7 @@ import io.tideway.topology.ProcessingObserver;
 import io.tideway.topology.TopologyNaming;
 import io.tideway.topology.TopologyProvider;
 import io.tideway.topology.runtime.errors.DeadLetterCount;
+import io.tideway.topology.saga.SagaObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -431,6 +432,7 @@ public final class TopologyRuntime implements AutoCloseable {
     ProcessedEvents processed = new ProcessedEvents(provider.name(), meters);
     Map<String, Object> observed = new HashMap<>(merged);
     observed.put(ProcessingObserver.CONFIG, processed);
+    observed.put(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters));
     DeploymentContext context = DeploymentContext.of(provider.applicationId(), observed);
     Topology topology;
     ClassLoader previous = Thread.currentThread().getContextClassLoader();

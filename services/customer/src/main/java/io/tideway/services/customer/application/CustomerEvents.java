@@ -3,9 +3,15 @@ package io.tideway.services.customer.application;
 import io.tideway.contracts.common.Address;
 import io.tideway.contracts.customer.CustomerAddressChanged;
 import io.tideway.contracts.customer.CustomerCreated;
+import io.tideway.contracts.customer.CustomerCreditRejected;
+import io.tideway.contracts.customer.CustomerCreditReleased;
+import io.tideway.contracts.customer.CustomerCreditReserved;
 import io.tideway.outbox.OutboxEvent;
 import io.tideway.services.customer.domain.Customer;
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
 
 /** The integration events of the customer aggregate, as the outbox publishes them. */
 final class CustomerEvents {
@@ -39,8 +45,25 @@ final class CustomerEvents {
             .build());
   }
 
-  private static OutboxEvent event(Customer c, org.apache.avro.specific.SpecificRecord record) {
-    return OutboxEvent.of(AGGREGATE_TYPE, c.id().toString(), record);
+  static OutboxEvent creditReserved(UUID customerId, UUID orderId, BigDecimal amount, Instant at) {
+    return event(customerId, new CustomerCreditReserved(customerId, orderId, amount, at));
+  }
+
+  static OutboxEvent creditRejected(
+      UUID customerId, UUID orderId, BigDecimal amount, String reason, Instant at) {
+    return event(customerId, new CustomerCreditRejected(customerId, orderId, amount, reason, at));
+  }
+
+  static OutboxEvent creditReleased(UUID customerId, UUID orderId, BigDecimal amount, Instant at) {
+    return event(customerId, new CustomerCreditReleased(customerId, orderId, amount, at));
+  }
+
+  private static OutboxEvent event(Customer c, SpecificRecord record) {
+    return event(c.id(), record);
+  }
+
+  private static OutboxEvent event(UUID customerId, SpecificRecord record) {
+    return OutboxEvent.of(AGGREGATE_TYPE, customerId.toString(), record);
   }
 
   private static Address address(Customer c) {

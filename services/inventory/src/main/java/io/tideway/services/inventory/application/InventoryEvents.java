@@ -1,10 +1,17 @@
 package io.tideway.services.inventory.application;
 
+import io.tideway.contracts.common.StockLine;
 import io.tideway.contracts.inventory.ProductAdded;
 import io.tideway.contracts.inventory.StockAdjusted;
+import io.tideway.contracts.inventory.StockReleased;
+import io.tideway.contracts.inventory.StockReserved;
+import io.tideway.contracts.inventory.StockUnavailable;
 import io.tideway.outbox.OutboxEvent;
 import io.tideway.services.inventory.domain.Product;
+import io.tideway.services.inventory.domain.StockReservation;
 import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 
 /** The integration events of the product aggregate, as the outbox publishes them. */
@@ -37,7 +44,34 @@ final class InventoryEvents {
             .build());
   }
 
+  static OutboxEvent stockReserved(StockReservation r, Instant at) {
+    return reservation(r.orderId(), new StockReserved(r.orderId(), lines(r), at));
+  }
+
+  static OutboxEvent stockUnavailable(
+      StockReservation.Shortfall shortfall, UUID orderId, Instant at) {
+    return reservation(
+        orderId,
+        new StockUnavailable(
+            orderId, shortfall.productId(), shortfall.requested(), shortfall.available(), at));
+  }
+
+  static OutboxEvent stockReleased(StockReservation r, Instant at) {
+    return reservation(r.orderId(), new StockReleased(r.orderId(), lines(r), at));
+  }
+
+  private static List<StockLine> lines(StockReservation r) {
+    return r.lines().entrySet().stream()
+        .map(line -> new StockLine(line.getKey(), line.getValue()))
+        .toList();
+  }
+
   private static OutboxEvent event(Product p, SpecificRecord record) {
     return OutboxEvent.of(AGGREGATE_TYPE, p.id().toString(), record);
+  }
+
+  /** Reservation events are keyed by order id, the reservation's id. */
+  private static OutboxEvent reservation(UUID orderId, SpecificRecord record) {
+    return OutboxEvent.of(AGGREGATE_TYPE, orderId.toString(), record);
   }
 }

@@ -60,6 +60,34 @@ public final class Product {
     return true;
   }
 
+  /** Whether {@code units} can be taken from stock. */
+  public boolean has(int units) {
+    return units <= stock;
+  }
+
+  /**
+   * Takes units from stock for a reservation.
+   *
+   * @throws IllegalArgumentException when fewer are in stock, or units is not positive
+   */
+  public void take(int units) {
+    if (units <= 0 || units > stock) {
+      throw new IllegalArgumentException(
+          "cannot take " + units + " units of product " + id + " with " + stock + " in stock");
+    }
+    stock -= units;
+    version++;
+  }
+
+  /** Puts reserved units back in stock. */
+  public void putBack(int units) {
+    if (units <= 0) {
+      throw new IllegalArgumentException("units put back must be positive");
+    }
+    stock += units;
+    version++;
+  }
+
   public UUID id() {
     return id;
   }

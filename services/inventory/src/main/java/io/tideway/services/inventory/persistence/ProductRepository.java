@@ -3,6 +3,9 @@ package io.tideway.services.inventory.persistence;
 import io.tideway.services.inventory.domain.Product;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -43,6 +46,20 @@ public class ProductRepository {
         .param(id)
         .query(ProductRepository::product)
         .optional();
+  }
+
+  /**
+   * The products of these ids that exist, locked for update in id order (so two transactions
+   * locking overlapping sets cannot deadlock), by id.
+   */
+  public Map<UUID, Product> findAllForUpdate(Collection<UUID> ids) {
+    Map<UUID, Product> found = new LinkedHashMap<>();
+    jdbc.sql("SELECT * FROM products WHERE id = ANY(?) ORDER BY id FOR UPDATE")
+        .param(ids.toArray(UUID[]::new))
+        .query(ProductRepository::product)
+        .list()
+        .forEach(p -> found.put(p.id(), p));
+    return found;
   }
 
   /** Whether a product has this SKU. */

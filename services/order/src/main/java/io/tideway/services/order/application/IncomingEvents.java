@@ -1,6 +1,5 @@
 package io.tideway.services.order.application;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.tideway.contracts.customer.CustomerAddressChanged;
 import io.tideway.contracts.customer.CustomerCreated;
 import io.tideway.contracts.inventory.ProductAdded;
@@ -10,6 +9,7 @@ import io.tideway.services.order.domain.CustomerAddress;
 import io.tideway.services.order.domain.Order;
 import io.tideway.services.order.persistence.KnownAggregates;
 import io.tideway.services.order.persistence.OrderRepository;
+import io.tideway.services.starter.ProcessedEvents;
 import java.time.Clock;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
@@ -39,20 +39,20 @@ public class IncomingEvents {
   }
 
   private final KnownAggregates known;
+  private final ProcessedEvents processed;
   private final OrderRepository orders;
   private final TransactionalOutbox outbox;
-  private final MeterRegistry meters;
   private final Clock clock = Clock.systemUTC();
 
   IncomingEvents(
       KnownAggregates known,
+      ProcessedEvents processed,
       OrderRepository orders,
-      TransactionalOutbox outbox,
-      MeterRegistry meters) {
+      TransactionalOutbox outbox) {
     this.known = known;
+    this.processed = processed;
     this.orders = orders;
     this.outbox = outbox;
-    this.meters = meters;
   }
 
   /**
@@ -63,19 +63,6 @@ public class IncomingEvents {
    */
   @Transactional
   public Outcome apply(UUID eventId, SpecificRecord event) {
-    Outcome outcome = applyOnce(eventId, event);
-    meters
-        .counter(
-            "tideway.order.events.consumed",
-            "type",
-            event.getSchema().getName(),
-            "outcome",
-            outcome.name().toLowerCase())
-        .increment();
-    return outcome;
-  }
-
-  private Outcome applyOnce(UUID eventId, SpecificRecord event) {
     CustomerAddress address;
     if (event instanceof CustomerCreated created) {
       address =
@@ -88,7 +75,7 @@ public class IncomingEvents {
           new CustomerAddress(
               changed.getCustomerId(), changed.getCustomerVersion(), address(changed.getAddress()));
     } else if (event instanceof ProductAdded product) {
-      if (!known.markProcessed(eventId)) {
+      if (!processed.markProcessed(eventId)) {
         return Outcome.DUPLICATE;
       }
       known.saveProduct(product.getProductId(), product.getName(), product.getPrice());
@@ -96,7 +83,7 @@ public class IncomingEvents {
     } else {
       return Outcome.IGNORED;
     }
-    if (!known.markProcessed(eventId)) {
+    if (!processed.markProcessed(eventId)) {
       return Outcome.DUPLICATE;
     }
     return learn(address);

@@ -1,8 +1,10 @@
 package io.tideway.services.order.application;
 
 import io.tideway.contracts.common.Address;
+import io.tideway.contracts.order.OrderApproved;
 import io.tideway.contracts.order.OrderLine;
 import io.tideway.contracts.order.OrderPlaced;
+import io.tideway.contracts.order.OrderRejected;
 import io.tideway.contracts.order.OrderShippingAddressUpdated;
 import io.tideway.outbox.OutboxEvent;
 import io.tideway.services.order.domain.CustomerAddress;
@@ -43,6 +45,14 @@ final class OrderEvents {
             .setCustomerVersion(o.shippingAddress().customerVersion())
             .setUpdatedAt(at)
             .build());
+  }
+
+  static OutboxEvent approved(Order o, Instant at) {
+    return event(o, new OrderApproved(o.id(), at));
+  }
+
+  static OutboxEvent rejected(Order o, String reason, Instant at) {
+    return event(o, new OrderRejected(o.id(), reason, at));
   }
 
   private static OutboxEvent event(Order o, SpecificRecord record) {

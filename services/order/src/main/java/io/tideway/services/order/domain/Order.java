@@ -75,6 +75,26 @@ public final class Order {
   }
 
   /**
+   * Decides a pending order, as the place-order saga asks: it becomes {@code decision}. A decided
+   * order stays as it is, whatever is asked: a saga resends its command, and the answer is then the
+   * order's status as it stands.
+   *
+   * @param decision {@code APPROVED} or {@code REJECTED}
+   * @return whether the order changed
+   */
+  public boolean decide(OrderStatus decision) {
+    if (decision == OrderStatus.PENDING) {
+      throw new IllegalArgumentException("An order is decided APPROVED or REJECTED");
+    }
+    if (status != OrderStatus.PENDING) {
+      return false;
+    }
+    status = decision;
+    version++;
+    return true;
+  }
+
+  /**
    * Ships to the customer's newer address.
    *
    * @return false, changing nothing, when the order is closed, the address is of another customer,

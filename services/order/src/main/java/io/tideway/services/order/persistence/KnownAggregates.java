@@ -97,29 +97,4 @@ public class KnownAggregates {
         .params(id, name, price)
         .update();
   }
-
-  /**
-   * Records that an event was applied.
-   *
-   * @return false when it was applied before: the caller then changes nothing
-   */
-  public boolean markProcessed(UUID eventId) {
-    return jdbc.sql("INSERT INTO processed_events (event_id) VALUES (?) ON CONFLICT DO NOTHING")
-            .param(eventId)
-            .update()
-        == 1;
-  }
-
-  /**
-   * Forgets the ids of events applied longer ago than the given number of days: redeliveries come
-   * within minutes, and a replay older than that is a deliberate rebuild.
-   *
-   * @return how many were forgotten
-   */
-  public int forgetProcessedBefore(int days) {
-    return jdbc.sql(
-            "DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => ?)")
-        .param(days)
-        .update();
-  }
 }

@@ -82,6 +82,24 @@ public class OrderRepository {
         .update();
   }
 
+  /** Stores an order's new status. */
+  public void updateStatus(Order o) {
+    jdbc.sql("UPDATE orders SET status = ?, version = ? WHERE id = ?")
+        .params(o.status().name(), o.version(), o.id())
+        .update();
+  }
+
+  /** An order by id, locked for update until the transaction ends. */
+  public Optional<Order> findForUpdate(UUID id) {
+    boolean exists =
+        jdbc.sql("SELECT id FROM orders WHERE id = ? FOR UPDATE")
+            .param(id)
+            .query(UUID.class)
+            .optional()
+            .isPresent();
+    return exists ? find(id) : Optional.empty();
+  }
+
   /** An order by id. */
   public Optional<Order> find(UUID id) {
     return load("WHERE o.id = ?", id, Integer.MAX_VALUE).stream().findFirst();

@@ -1,0 +1,146 @@
+package io.tideway.services.customer.application;
+
+import io.tideway.contracts.saga.ReleaseCredit;
+import io.tideway.contracts.saga.ReserveCredit;
+import io.tideway.outbox.OutboxEvent;
+import io.tideway.outbox.TransactionalOutbox;
+import io.tideway.services.customer.domain.CreditReservation;
+import io.tideway.services.customer.domain.Customer;
+import io.tideway.services.customer.persistence.CreditReservationRepository;
+import io.tideway.services.customer.persistence.CustomerRepository;
+import io.tideway.services.starter.ProcessedEvents;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The order saga's commands to the customer service: reserve credit for an order against the
+ * customer's credit limit, or release it. Each command is applied and answered through the outbox
+ * in one transaction, with the customer's row locked, so concurrent orders of one customer never
+ * hold more than the limit. A redelivered record changes nothing; a command resent by the saga is
+ * answered again with the reservation as it stands. A release that comes before its reservation
+ * (the saga timed out while the command was on its way) leaves a mark that refuses the reservation
+ * when it arrives.
+ */
+@Service
+public class IncomingCommands {
+
+  /** What became of a command; the tag of the {@code tideway.customer.commands.consumed} metric. */
+  public enum Outcome {
+    /** Credit was reserved, rejected or released as asked. */
+    APPLIED,
+    /** Decided before; the decision was sent again as the reply. */
+    REPEATED,
+    /** The same record again; nothing changed and nothing was sent. */
+    DUPLICATE,
+    /** Not a command of the customer service. */
+    IGNORED
+  }
+
+  private final CustomerRepository customers;
+  private final CreditReservationRepository reservations;
+  private final ProcessedEvents processed;
+  private final TransactionalOutbox outbox;
+  private final Clock clock = Clock.systemUTC();
+
+  IncomingCommands(
+      CustomerRepository customers,
+      CreditReservationRepository reservations,
+      ProcessedEvents processed,
+      TransactionalOutbox outbox) {
+    this.customers = customers;
+    this.reservations = reservations;
+    this.processed = processed;
+    this.outbox = outbox;
+  }
+
+  /**
+   * Applies one command in one transaction.
+   *
+   * @param recordId the record's {@code id} header
+   * @param command the decoded command
+   */
+  @Transactional
+  public Outcome apply(UUID recordId, SpecificRecord command) {
+    if (!(command instanceof ReserveCredit) && !(command instanceof ReleaseCredit)) {
+      return Outcome.IGNORED;
+    }
+    if (!processed.markProcessed(recordId)) {
+      return Outcome.DUPLICATE;
+    }
+    return command instanceof ReserveCredit reserve
+        ? reserve(reserve)
+        : release((ReleaseCredit) command);
+  }
+
+  private Outcome reserve(ReserveCredit command) {
+    UUID orderId = command.getOrderId();
+    Optional<Customer> customer = customers.find(command.getCustomerId(), true);
+    if (customer.isEmpty()) {
+      outbox.append(
+          CustomerEvents.creditRejected(
+              command.getCustomerId(),
+              orderId,
+              command.getAmount(),
+              "unknown customer",
+              clock.instant()));
+      return Outcome.APPLIED;
+    }
+    Optional<CreditReservation> earlier = reservations.find(orderId);
+    if (earlier.isPresent()) {
+      outbox.append(reply(earlier.get()));
+      return Outcome.REPEATED;
+    }
+    CreditReservation decided =
+        CreditReservation.decide(
+            customer.get(), orderId, command.getAmount(), reservations.held(customer.get().id()));
+    reservations.save(decided);
+    outbox.append(reply(decided));
+    return Outcome.APPLIED;
+  }
+
+  private Outcome release(ReleaseCredit command) {
+    UUID orderId = command.getOrderId();
+    UUID customerId = command.getCustomerId();
+    if (customers.find(customerId, true).isEmpty()) {
+      outbox.append(
+          CustomerEvents.creditReleased(customerId, orderId, BigDecimal.ZERO, clock.instant()));
+      return Outcome.APPLIED;
+    }
+    Optional<CreditReservation> earlier = reservations.find(orderId);
+    CreditReservation released =
+        earlier
+            .map(CreditReservation::release)
+            .orElseGet(() -> CreditReservation.releasedBeforeReserved(orderId, customerId));
+    if (earlier.isEmpty() || earlier.get().holds()) {
+      reservations.save(released);
+    }
+    BigDecimal amount =
+        released.status() == CreditReservation.Status.RELEASED
+            ? released.amount()
+            : BigDecimal.ZERO;
+    outbox.append(CustomerEvents.creditReleased(customerId, orderId, amount, clock.instant()));
+    return earlier.isPresent() && !earlier.get().holds() ? Outcome.REPEATED : Outcome.APPLIED;
+  }
+
+  private OutboxEvent reply(CreditReservation r) {
+    return switch (r.status()) {
+      case RESERVED ->
+          CustomerEvents.creditReserved(r.customerId(), r.orderId(), r.amount(), clock.instant());
+      case REJECTED ->
+          CustomerEvents.creditRejected(
+              r.customerId(), r.orderId(), r.amount(), r.reason(), clock.instant());
+      case RELEASED ->
+          CustomerEvents.creditRejected(
+              r.customerId(),
+              r.orderId(),
+              r.amount(),
+              "the order's credit was released",
+              clock.instant());
+    };
+  }
+}

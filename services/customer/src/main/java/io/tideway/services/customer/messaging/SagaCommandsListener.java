@@ -1,0 +1,35 @@
+package io.tideway.services.customer.messaging;
+
+import io.tideway.services.customer.application.IncomingCommands;
+import io.tideway.services.starter.InboundEvents;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Consumes the order saga's commands ({@code customer.commands}, unless {@code
+ * tideway.service.commands-topic} names another): each is applied and answered in one transaction;
+ * failures are retried, then dead-lettered (see the starter).
+ */
+@Component
+class SagaCommandsListener {
+
+  private final IncomingCommands commands;
+  private final InboundEvents inbound;
+
+  SagaCommandsListener(IncomingCommands commands, InboundEvents inbound) {
+    this.commands = commands;
+    this.inbound = inbound;
+  }
+
+  @KafkaListener(
+      topics =
+          "#{environment['tideway.service.commands-topic']"
+              + " ?: T(io.tideway.topics.Topics).CUSTOMER_COMMANDS.name()}")
+  void onCommand(ConsumerRecord<String, byte[]> record) {
+    inbound.handle(
+        record,
+        "tideway.customer.commands",
+        command -> commands.apply(command.id(), command.value()));
+  }
+}

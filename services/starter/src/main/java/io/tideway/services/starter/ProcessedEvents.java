@@ -1,0 +1,52 @@
+package io.tideway.services.starter;
+
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+
+/**
+ * The ids of the events and commands a service has applied, each recorded in the transaction of its
+ * effect, so a redelivered record changes nothing. The table is {@code processed_events (event_id
+ * uuid primary key, processed_at timestamptz not null default now())}, created by each consuming
+ * service's own migration. Ids older than the deduplication window (7 days, as the platform's
+ * {@code Deduplicate}) are forgotten hourly: redeliveries come within minutes, and a replay older
+ * than that is a deliberate rebuild.
+ */
+public class ProcessedEvents {
+
+  static final int RETENTION_DAYS = 7;
+
+  private static final Logger log = LoggerFactory.getLogger(ProcessedEvents.class);
+
+  private final JdbcClient jdbc;
+
+  ProcessedEvents(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /**
+   * Records that the record with this id is applied, in the caller's transaction.
+   *
+   * @return false when it was applied before: the caller then changes nothing
+   */
+  public boolean markProcessed(UUID eventId) {
+    return jdbc.sql("INSERT INTO processed_events (event_id) VALUES (?) ON CONFLICT DO NOTHING")
+            .param(eventId)
+            .update()
+        == 1;
+  }
+
+  @Scheduled(fixedDelayString = "PT1H", initialDelayString = "PT1M")
+  void forgetOldIds() {
+    int forgotten =
+        jdbc.sql(
+                "DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => ?)")
+            .param(RETENTION_DAYS)
+            .update();
+    if (forgotten > 0) {
+      log.info("Forgot {} processed event ids older than {} days", forgotten, RETENTION_DAYS);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.tideway.topology.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tideway.topology.saga.SagaObserver;
+import io.tideway.topology.saga.SagaStatus;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The sagas of one deployment as Micrometer meters, tagged with the deployment and the saga: {@code
+ * tideway.saga.started}, {@code tideway.saga.ended{status}} (completed, compensated,
+ * failed_compensation, rejected), {@code tideway.saga.step.latency{step,compensation}} as a
+ * histogram, {@code tideway.saga.ignored{reason}} and the gauge {@code tideway.saga.in.flight}.
+ */
+final class SagaMeters implements SagaObserver {
+
+  private final String deployment;
+  private final MeterRegistry meters;
+
+  /** In-flight sagas per saga, per task: tasks come and go with rebalances. */
+  private final Map<String, Map<String, Integer>> inFlight = new ConcurrentHashMap<>();
+
+  SagaMeters(String deployment, MeterRegistry meters) {
+    this.deployment = deployment;
+    this.meters = meters;
+  }
+
+  @Override
+  public void started(String saga) {
+    counter("tideway.saga.started", "Sagas started", saga).increment();
+  }
+
+  @Override
+  public void ended(String saga, SagaStatus status) {
+    Counter.builder("tideway.saga.ended")
+        .description("Sagas ended, by final status")
+        .tags("deployment", deployment, "saga", saga, "status", status.name().toLowerCase())
+        .register(meters)
+        .increment();
+  }
+
+  @Override
+  public void stepEnded(String saga, String step, boolean compensation, Duration latency) {
+    Timer.builder("tideway.saga.step.latency")
+        .description("From a step's first command (or compensation) to the reply that ends it")
+        .tags(
+            "deployment",
+            deployment,
+            "saga",
+            saga,
+            "step",
+            step,
+            "compensation",
+            Boolean.toString(compensation))
+        .publishPercentileHistogram()
+        .register(meters)
+        .record(latency);
+  }
+
+  @Override
+  public void ignored(String saga, String reason) {
+    Counter.builder("tideway.saga.ignored")
+        .description(
+            "Replies and starts ignored: unknown saga, after the end, wrong step, duplicate")
+        .tags("deployment", deployment, "saga", saga, "reason", reason)
+        .register(meters)
+        .increment();
+  }
+
+  @Override
+  public void inFlight(String saga, String task, int count) {
+    inFlight
+        .computeIfAbsent(
+            saga,
+            name -> {
+              Map<String, Integer> tasks = new ConcurrentHashMap<>();
+              Gauge.builder(
+                      "tideway.saga.in.flight",
+                      tasks,
+                      t -> t.values().stream().mapToInt(Integer::intValue).sum())
+                  .description("Sagas started and not ended, in this instance's tasks")
+                  .tags("deployment", deployment, "saga", name)
+                  .register(meters);
+              return tasks;
+            })
+        .put(task, count);
+  }
+
+  private Counter counter(String name, String description, String saga) {
+    return Counter.builder(name)
+        .description(description)
+        .tags("deployment", deployment, "saga", saga)
+        .register(meters);
+  }
+}

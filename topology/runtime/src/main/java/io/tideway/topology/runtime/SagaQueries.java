@@ -1,0 +1,116 @@
+package io.tideway.topology.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Sagas as operators look at them: {@code GET /v1/sagas/{id}} and {@code GET /v1/sagas}, answered
+ * from the saga engine's instance stores ({@code <saga>-saga-instances}) through the store queries,
+ * so a saga another instance owns is forwarded to it. The serialized start event is left out.
+ */
+final class SagaQueries {
+
+  private static final String INSTANCES_SUFFIX = "-saga-instances";
+
+  /** Entries read per store page while filtering a list by state. */
+  private static final int PAGE = 500;
+
+  /** Pages read per list request at most: a list filtered to a rare state stays bounded. */
+  private static final int MAX_PAGES = 20;
+
+  private final TopologyRuntime runtime;
+  private final StoreQueries queries;
+  private final ObjectMapper json;
+
+  SagaQueries(TopologyRuntime runtime, StoreQueries queries, ObjectMapper json) {
+    this.runtime = runtime;
+    this.queries = queries;
+    this.json = json;
+  }
+
+  /** One saga: its state, current step and history. */
+  StoreQueries.Answer saga(String id) throws IOException {
+    for (String store : instanceStores()) {
+      StoreQueries.Answer answer =
+          queries.get(store, KeyLookup.latest(id), false, false, null, Duration.ZERO);
+      if (answer.status() == 200) {
+        JsonNode value = json.readTree(answer.body()).get("value");
+        return new StoreQueries.Answer(200, json.writeValueAsString(view(value, store)), 0);
+      }
+      if (answer.status() != 404) {
+        return answer;
+      }
+    }
+    return error(404, "No saga " + id);
+  }
+
+  /**
+   * Sagas in saga id order, optionally only those in one state.
+   *
+   * @param state a status such as {@code RUNNING} or {@code FAILED_COMPENSATION}, or null for all
+   * @param cursor the {@code next} of the previous answer, or null
+   */
+  StoreQueries.Answer list(String state, int limit, String cursor) throws IOException {
+    ObjectNode body = json.createObjectNode();
+    ArrayNode sagas = body.putArray("sagas");
+    String next = null;
+    for (String store : instanceStores()) {
+      String position = cursor;
+      for (int page = 0; page < MAX_PAGES && sagas.size() < limit; page++) {
+        StoreQueries.Answer answer = queries.scan(store, null, null, null, PAGE, position, false);
+        if (answer.status() != 200) {
+          return answer;
+        }
+        JsonNode scanned = json.readTree(answer.body());
+        for (JsonNode entry : scanned.get("entries")) {
+          JsonNode value = entry.get("value");
+          if (state == null || state.equalsIgnoreCase(value.path("status").asText())) {
+            sagas.add(view(value, store));
+            if (sagas.size() == limit) {
+              next = entry.get("key").asText();
+              break;
+            }
+          }
+          position = entry.get("key").asText();
+        }
+        if (scanned.get("next").isNull()) {
+          position = null;
+          break;
+        }
+      }
+      if (position != null && next == null) {
+        next = position;
+      }
+      if (next != null) {
+        break;
+      }
+    }
+    body.put("next", next);
+    return new StoreQueries.Answer(200, json.writeValueAsString(body), 0);
+  }
+
+  private ObjectNode view(JsonNode value, String store) {
+    ObjectNode saga = ((ObjectNode) value).deepCopy();
+    saga.remove("data");
+    saga.put("store", store);
+    return saga;
+  }
+
+  private List<String> instanceStores() {
+    return runtime.running().stream()
+        .flatMap(d -> d.stores().stream())
+        .filter(store -> store.endsWith(INSTANCES_SUFFIX))
+        .sorted()
+        .toList();
+  }
+
+  private StoreQueries.Answer error(int status, String message) throws IOException {
+    return new StoreQueries.Answer(
+        status, json.writeValueAsString(json.createObjectNode().put("error", message)), 0);
+  }
+}
