@@ -8,15 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.contracts.common.Address;
 import io.tideway.contracts.customer.CustomerAddressChanged;
 import io.tideway.deploy.PlatformEndpoints;
-import io.tideway.deploy.embedded.LoopbackPorts;
-import io.tideway.deploy.platform.LocalPlatform;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.AvroSerializer;
 import io.tideway.schemas.serde.TopicRecordNameStrategy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -60,45 +55,26 @@ import picocli.CommandLine;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReferenceFlowIT {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = ReferenceSystemUnderTest.JSON;
   private static final Duration PATIENCE = Duration.ofSeconds(60);
   private static final List<String> EVENT_TOPICS =
       List.of("customer.events", "order.events", "inventory.events");
 
   private Path dataDir;
-
-  private LocalPlatform platform;
+  private ReferenceSystemUnderTest system;
   private PlatformEndpoints endpoints;
-  private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
     dataDir = dir;
-    platform =
-        new LocalPlatform(
-            new LocalPlatform.Settings(
-                dataDir,
-                false,
-                LoopbackPorts.pickFree(),
-                LoopbackPorts.pickFree(),
-                LoopbackPorts.pickFree(),
-                LoopbackPorts.pickFree(),
-                LoopbackPorts.pickFree(),
-                new LocalPlatform.ReferenceSystem(
-                    Path.of("target", "reference"),
-                    Map.of(
-                        "customer", LoopbackPorts.pickFree(),
-                        "order", LoopbackPorts.pickFree(),
-                        "inventory", LoopbackPorts.pickFree()))),
-            line -> {});
-    platform.start();
-    endpoints = platform.endpoints();
+    system = ReferenceSystemUnderTest.start(dir);
+    endpoints = system.endpoints();
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (platform != null) {
-      platform.close();
+    if (system != null) {
+      system.close();
     }
   }
 
@@ -107,7 +83,7 @@ class ReferenceFlowIT {
       throws Exception {
     // given a customer, a product and an order
     String customer =
-        created(
+        ReferenceSystemUnderTest.created(
             post(
                 "customer",
                 "/customers",
@@ -117,7 +93,7 @@ class ReferenceFlowIT {
                              "country": "DE"}}
                 """));
     String product =
-        created(
+        ReferenceSystemUnderTest.created(
             post(
                 "inventory",
                 "/products",
@@ -129,6 +105,16 @@ class ReferenceFlowIT {
     await().atMost(PATIENCE).until(() -> post("order", "/orders", orderBody).statusCode() == 201);
     JsonNode order = JSON.readTree(get("order", "/orders?customerId=" + customer).body()).get(0);
     String orderId = order.get("id").asText();
+    // The place-order saga reserves credit and stock, then approves it.
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                system
+                    .json("order", "/orders/" + orderId)
+                    .get("status")
+                    .asText()
+                    .equals("APPROVED"));
     assertThat(order.get("shippingAddress").get("street").asText()).isEqualTo("1 Main St");
     assertThat(order.get("total").decimalValue()).isEqualByComparingTo("39.98");
 
@@ -229,11 +215,11 @@ class ReferenceFlowIT {
         .until(
             () ->
                 lag("order-service") == 0
-                    && JSON.readTree(get(endpoints.query().url(), "/v1/deployments").body())
-                            .get(0)
-                            .get("lag")
-                            .asLong()
-                        == 0);
+                    && system
+                        .json(endpoints.query().url(), "/v1/deployments")
+                        .findValues("lag")
+                        .stream()
+                        .allMatch(lag -> lag.asLong() == 0));
   }
 
   /** Sends every record of a topic again, as it was: key, value and headers. */
@@ -337,59 +323,34 @@ class ReferenceFlowIT {
   }
 
   private double projectionDuplicates() {
-    return sum(
+    return ReferenceSystemUnderTest.sum(
         get(endpoints.query().url(), "/metrics").body(),
         "kafka_stream_tideway_dedupe_duplicates_dropped_total\\{[^}]*} (\\S+)");
   }
 
   private double orderServiceDuplicates() {
-    return sum(
+    return ReferenceSystemUnderTest.sum(
         get("order", "/actuator/prometheus").body(),
-        "tideway_order_events_consumed_total\\{[^}]*outcome=\"duplicate\"[^}]*} (\\S+)");
-  }
-
-  private static double sum(String metrics, String pattern) {
-    Matcher m = Pattern.compile(pattern).matcher(metrics);
-    double total = 0;
-    while (m.find()) {
-      total += Double.parseDouble(m.group(1));
-    }
-    return total;
+        "tideway_order_events_consumed_total\\{[^}]*outcome=\"(?:duplicate|ignored)\"[^}]*} (\\S+)");
   }
 
   private JsonNode stored(String store, String key) throws Exception {
-    HttpResponse<String> answer =
-        get(endpoints.query().url(), "/v1/stores/" + store + "/keys/" + key);
-    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-    return JSON.readTree(answer.body()).get("value");
+    return system.stored(store, key);
   }
 
   private String service(String name) {
-    return name.startsWith("http") ? name : endpoints.services().get(name);
+    return system.service(name);
   }
 
   private HttpResponse<String> get(String service, String path) {
-    return send(HttpRequest.newBuilder(URI.create(service(service) + path)).build());
+    return system.get(service, path);
   }
 
   private HttpResponse<String> post(String service, String path, String json) {
-    return send(
-        HttpRequest.newBuilder(URI.create(service(service) + path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build());
-  }
-
-  private static String created(HttpResponse<String> answer) throws Exception {
-    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
-    return JSON.readTree(answer.body()).get("id").asText();
+    return system.post(service, path, json);
   }
 
   private HttpResponse<String> send(HttpRequest request) {
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new IllegalStateException(request.uri() + " failed", e);
-    }
+    return system.send(request);
   }
 }

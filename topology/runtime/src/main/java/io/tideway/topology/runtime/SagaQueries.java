@@ -12,6 +12,11 @@ import java.util.List;
  * Sagas as operators look at them: {@code GET /v1/sagas/{id}} and {@code GET /v1/sagas}, answered
  * from the saga engine's instance stores ({@code <saga>-saga-instances}) through the store queries,
  * so a saga another instance owns is forwarded to it. The serialized start event is left out.
+ *
+ * <p>A saga is looked up by its id as the store's key, which finds it on the instance that owns the
+ * key's partition: sagas are partitioned by business key, so this holds where the business key is
+ * the saga id (the place-order saga). A saga partitioned by another key is found when this instance
+ * holds its partition, else it answers 404.
  */
 final class SagaQueries {
 
@@ -97,6 +102,10 @@ final class SagaQueries {
   private ObjectNode view(JsonNode value, String store) {
     ObjectNode saga = ((ObjectNode) value).deepCopy();
     saga.remove("data");
+    // Each transition repeats the saga it belongs to, as its lifecycle record must; not here.
+    for (JsonNode transition : saga.path("history")) {
+      ((ObjectNode) transition).remove(List.of("sagaId", "saga"));
+    }
     saga.put("store", store);
     return saga;
   }

@@ -22,7 +22,9 @@ class SagaCommandsListener {
     this.inbound = inbound;
   }
 
+  /** A group of its own: its static member id then never clashes with the events listener's. */
   @KafkaListener(
+      groupId = "${spring.application.name}-commands",
       topics =
           "#{environment['tideway.service.commands-topic']"
               + " ?: T(io.tideway.topics.Topics).CUSTOMER_COMMANDS.name()}")
