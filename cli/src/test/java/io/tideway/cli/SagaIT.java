@@ -5,17 +5,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tideway.projections.saga.PlaceOrderSaga;
+import io.tideway.topology.runtime.RuntimeClient;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -25,6 +38,7 @@ import picocli.CommandLine;
  * answering its commands, every part real. Each test uses customers and products of its own.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SagaIT {
 
   private static final Duration PATIENCE = Duration.ofSeconds(90);
@@ -125,6 +139,104 @@ class SagaIT {
     assertThat(stock(kettle)).isEqualTo(5);
   }
 
+  /**
+   * The saga runtime is killed with SIGKILL twice while orders flow, so sagas are cut at every
+   * step; after each restart every saga still ends once, and what the services hold is exactly what
+   * the approved orders hold.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void everySagaEndsOnceThoughTheSagaRuntimeIsKilledTwice(@TempDir Path runtimeDir)
+      throws Exception {
+    List<String> customers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      customers.add(customer("50.00"));
+    }
+    String kettle = product("10.00", 40);
+    // The order service knows the product from now on; the first customer holds 10.00 more.
+    assertThat(awaitDecided(place(customers.get(0), kettle, 1))).isEqualTo("APPROVED");
+    int before = stock(kettle);
+
+    // The saga moves to a runtime of its own; both runtimes run the projections.
+    RuntimeClient local = new RuntimeClient(system.endpoints().query().url());
+    local.undeploy(PlaceOrderSaga.NAME);
+    List<String> orders = new CopyOnWriteArrayList<>();
+    try (SagaRuntimeProcess runtime =
+        SagaRuntimeProcess.start(
+            system.endpoints().kafka().bootstrap(),
+            system.endpoints().registry().url(),
+            runtimeDir)) {
+      runtime.awaitReady(PATIENCE);
+      new RuntimeClient(runtime.url()).deploy(projectionsJar(), Map.of(), 1, false, false);
+      runtime.awaitReady(PATIENCE);
+
+      Thread placing =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 24; i++) {
+                  try {
+                    orders.add(place(customers.get(i % customers.size()), kettle, 2));
+                    Thread.sleep(300);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                }
+              });
+      placing.start();
+      for (int kill = 0; kill < 2; kill++) {
+        Thread.sleep(2_500);
+        runtime.killAndRestart();
+        runtime.awaitReady(PATIENCE);
+      }
+      placing.join();
+      assertThat(orders).hasSize(24);
+
+      Map<String, String> decided = new HashMap<>();
+      for (String order : orders) {
+        decided.put(order, awaitDecided(order));
+      }
+      JsonNode unfinished = system.json(runtime.url(), "/v1/sagas?state=RUNNING").get("sagas");
+      await()
+          .atMost(PATIENCE)
+          .until(
+              () ->
+                  system.json(runtime.url(), "/v1/sagas?state=RUNNING").get("sagas").isEmpty()
+                      && system
+                          .json(runtime.url(), "/v1/sagas?state=COMPENSATING")
+                          .get("sagas")
+                          .isEmpty());
+      for (String order : orders) {
+        String expected = decided.get(order).equals("APPROVED") ? "COMPLETED" : "COMPENSATED";
+        assertThat(system.json(runtime.url(), "/v1/sagas/" + order).get("status").asText())
+            .as(
+                "saga of order %s (%s), unfinished earlier: %s",
+                order, decided.get(order), unfinished)
+            .isEqualTo(expected);
+      }
+      long approved = decided.values().stream().filter("APPROVED"::equals).count();
+      // Each customer's limit holds two orders of 20.00 (a saga that timed out while the runtime
+      // was down rejects its order instead, and gives everything back).
+      assertThat(approved).isBetween(1L, 8L);
+      assertThat(stock(kettle)).isEqualTo(before - 2 * (int) approved);
+      for (String customer : customers) {
+        BigDecimal held =
+            orders.stream()
+                .filter(o -> decided.get(o).equals("APPROVED"))
+                .filter(o -> orderOf(o).get("customerId").asText().equals(customer))
+                .map(o -> orderOf(o).get("total").decimalValue())
+                .reduce(BigDecimal.ZERO, BigDecimal::add);
+        if (customer.equals(customers.get(0))) {
+          held = held.add(BigDecimal.TEN);
+        }
+        assertThat(credit(customer).get("reserved").decimalValue())
+            .as("credit held for customer %s", customer)
+            .isEqualByComparingTo(held);
+      }
+    } finally {
+      local.deploy(projectionsJar(), Map.of(), 1, false, false);
+    }
+  }
+
   // --- the reference system's API
 
   private String customer(String creditLimit) throws Exception {
@@ -180,6 +292,22 @@ class SagaIT {
               return !status[0].equals("PENDING");
             });
     return status[0];
+  }
+
+  private JsonNode orderOf(String order) {
+    try {
+      return system.json("order", "/orders/" + order);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Path projectionsJar() throws IOException {
+    try (Stream<Path> jars = Files.list(Path.of("target", "reference"))) {
+      return jars.filter(p -> p.getFileName().toString().startsWith("tideway-projections-"))
+          .findFirst()
+          .orElseThrow();
+    }
   }
 
   private JsonNode credit(String customer) throws Exception {

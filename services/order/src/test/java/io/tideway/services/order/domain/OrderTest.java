@@ -73,4 +73,20 @@ class OrderTest {
   private static CustomerAddress address(UUID customer, long version) {
     return new CustomerAddress(customer, version, new Address("s" + version, "c", "p", "DE"));
   }
+
+  @Test
+  void shouldBeDecidedOnceAndStayDecided() {
+    Order approved = Order.place(UUID.randomUUID(), CUSTOMER, LINES, null, Instant.now());
+    Order rejected = Order.place(UUID.randomUUID(), CUSTOMER, LINES, null, Instant.now());
+
+    assertThat(approved.decide(OrderStatus.APPROVED)).isTrue();
+    assertThat(approved.decide(OrderStatus.REJECTED)).isFalse();
+    assertThat(approved.status()).isEqualTo(OrderStatus.APPROVED);
+    assertThat(approved.version()).isEqualTo(2);
+    assertThat(rejected.decide(OrderStatus.REJECTED)).isTrue();
+    assertThat(rejected.decide(OrderStatus.APPROVED)).isFalse();
+    assertThat(rejected.status()).isEqualTo(OrderStatus.REJECTED);
+    assertThatThrownBy(() -> rejected.decide(OrderStatus.PENDING))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
