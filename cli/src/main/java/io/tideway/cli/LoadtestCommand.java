@@ -19,6 +19,7 @@ import io.tideway.loadtest.jmh.SerdeComparison;
 import io.tideway.loadtest.query.QueryBenchmark;
 import io.tideway.loadtest.relay.RelayBenchmark;
 import io.tideway.loadtest.relay.RelayTargets;
+import io.tideway.loadtest.saga.SagaScenario;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -66,6 +67,7 @@ import picocli.CommandLine.TypeConversionException;
       LoadtestCommand.Relay.class,
       LoadtestCommand.Dedupe.class,
       LoadtestCommand.Query.class,
+      LoadtestCommand.Saga.class,
       LoadtestCommand.Serde.class
     })
 final class LoadtestCommand {
@@ -371,6 +373,61 @@ final class LoadtestCommand {
     @Override
     LoadTest loadTest(Scenario scenario, LoadSettings settings, Consumer<String> progress) {
       return new LoadTest(scenario, settings, progress);
+    }
+  }
+
+  @Command(
+      name = SagaScenario.NAME,
+      mixinStandardHelpOptions = true,
+      description = {
+        "The place-order saga on the local platform with its reference services: orders of one"
+            + " line placed at --rate through the order service's API, at most --concurrency"
+            + " placements in flight; latency runs from each order's intended send time to its"
+            + " OrderApproved on order.events (credit, then stock reserved, then the order"
+            + " approved). Creates --customers customers and --products products first, with"
+            + " credit and stock no run exhausts; a rejected order fails the run."
+      })
+  static final class Saga extends ScenarioCommand {
+
+    @Option(
+        names = "--customers",
+        paramLabel = "N",
+        defaultValue = "" + SagaScenario.DEFAULT_CUSTOMERS,
+        description = "Customers the orders cycle over (default: ${DEFAULT-VALUE}).")
+    private int customers;
+
+    @Option(
+        names = "--products",
+        paramLabel = "N",
+        defaultValue = "" + SagaScenario.DEFAULT_PRODUCTS,
+        description = "Products the orders cycle over (default: ${DEFAULT-VALUE}).")
+    private int products;
+
+    @Option(
+        names = "--concurrency",
+        paramLabel = "N",
+        defaultValue = "" + SagaScenario.DEFAULT_CONCURRENCY,
+        description =
+            "Placements in flight at most; at the bound the sender waits, and the wait counts as"
+                + " latency (default: ${DEFAULT-VALUE}).")
+    private int concurrency;
+
+    private PlatformEndpoints endpoints;
+
+    @Override
+    LoadSettings loadSettings() {
+      return options.loadSettings(1, LoadSettings.DEFAULT_TOPIC_PARTITIONS);
+    }
+
+    @Override
+    Scenario scenario() {
+      endpoints = dataDir.endpoints("pass the --data-dir of a platform with its services");
+      return new SagaScenario(endpoints.services(), customers, products, concurrency);
+    }
+
+    @Override
+    LoadTest loadTest(Scenario scenario, LoadSettings settings, Consumer<String> progress) {
+      return new LoadTest(scenario, endpoints.kafka().bootstrap(), settings, progress);
     }
   }
 

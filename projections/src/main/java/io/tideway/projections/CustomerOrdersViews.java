@@ -25,13 +25,21 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The {@code customer-orders} read model, keyed by customer id: the customer, the address of the
  * highest customer version seen (an older change delivered late is ignored), and the customer's
- * orders with their status, taken from {@code order-view} and moved to the customer's partition
- * through the repartition topic {@code reference-projections-order-summaries-by-customer}.
+ * {@value #RECENT_ORDERS} most recent orders with their status, taken from {@code order-view} and
+ * moved to the customer's partition through the repartition topic {@code
+ * reference-projections-order-summaries-by-customer}.
  */
 final class CustomerOrdersViews {
 
   /** The store. */
   static final String STORE = "customer-orders";
+
+  /**
+   * Orders kept per customer, the most recent by placement time: a read model of a customer's
+   * recent orders stays small, however many orders a customer has placed, so updating it stays
+   * cheap (every order update rewrites the customer's value).
+   */
+  static final int RECENT_ORDERS = 100;
 
   /** A customer's version at registration: the customer service starts every one at 1. */
   static final long REGISTERED_VERSION = 1;
@@ -107,7 +115,10 @@ final class CustomerOrdersViews {
       orders.removeIf(o -> o.getOrderId().equals(summary.getOrderId()));
       orders.add(summary);
       orders.sort(Comparator.comparing(OrderSummary::getPlacedAt));
-      next.setOrders(orders);
+      next.setOrders(
+          orders.size() <= RECENT_ORDERS
+              ? orders
+              : new ArrayList<>(orders.subList(orders.size() - RECENT_ORDERS, orders.size())));
     }
     return next;
   }
