@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
@@ -101,6 +102,18 @@ public class ServiceAutoConfiguration {
     @Bean(destroyMethod = "close")
     InboundEvents inboundEvents(ServiceProperties properties, MeterRegistry meters) {
       return new InboundEvents(properties.registryUrl(), meters);
+    }
+
+    /** The listener of a service's saga commands, when it takes part in sagas. */
+    @Bean
+    @ConditionalOnBean(SagaParticipant.class)
+    SagaCommandsListener sagaCommandsListener(
+        SagaParticipant participant, InboundEvents inbound, ServiceProperties properties) {
+      String topic =
+          properties.commandsTopic() != null
+              ? properties.commandsTopic()
+              : participant.commands().name();
+      return new SagaCommandsListener(participant, inbound, topic);
     }
 
     /** The dead-letter topic of the service's listeners, created when the service starts. */

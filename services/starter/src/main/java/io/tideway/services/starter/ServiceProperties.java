@@ -20,6 +20,8 @@ import org.springframework.validation.annotation.Validated;
  *     membership, so an instance restarted after a crash takes its partitions back at once instead
  *     of after the session timeout; {@code <spring.application.name>-0} when not set, so each
  *     instance of a service run more than once needs its own
+ * @param commandsTopic the topic of the service's saga commands, when not its {@link
+ *     SagaParticipant#commands()} (to run against differently named topics)
  */
 @Validated
 @ConfigurationProperties("tideway.service")
@@ -29,7 +31,8 @@ public record ServiceProperties(
     Integer listenerRetries,
     Duration listenerBackoff,
     Long parentPid,
-    String instanceId) {
+    String instanceId,
+    String commandsTopic) {
 
   public ServiceProperties {
     listenerRetries = listenerRetries == null ? 4 : listenerRetries;

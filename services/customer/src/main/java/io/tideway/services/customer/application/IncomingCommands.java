@@ -8,7 +8,11 @@ import io.tideway.services.customer.domain.CreditReservation;
 import io.tideway.services.customer.domain.Customer;
 import io.tideway.services.customer.persistence.CreditReservationRepository;
 import io.tideway.services.customer.persistence.CustomerRepository;
+import io.tideway.services.starter.CommandOutcome;
 import io.tideway.services.starter.ProcessedEvents;
+import io.tideway.services.starter.SagaParticipant;
+import io.tideway.topics.Topic;
+import io.tideway.topics.Topics;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.Optional;
@@ -27,19 +31,7 @@ import org.springframework.transaction.annotation.Transactional;
  * when it arrives.
  */
 @Service
-public class IncomingCommands {
-
-  /** What became of a command; the tag of the {@code tideway.customer.commands.consumed} metric. */
-  public enum Outcome {
-    /** Credit was reserved, rejected or released as asked. */
-    APPLIED,
-    /** Decided before; the decision was sent again as the reply. */
-    REPEATED,
-    /** The same record again; nothing changed and nothing was sent. */
-    DUPLICATE,
-    /** Not a command of the customer service. */
-    IGNORED
-  }
+public class IncomingCommands implements SagaParticipant {
 
   private final CustomerRepository customers;
   private final CreditReservationRepository reservations;
@@ -58,26 +50,32 @@ public class IncomingCommands {
     this.outbox = outbox;
   }
 
+  @Override
+  public Topic<String, SpecificRecord> commands() {
+    return Topics.CUSTOMER_COMMANDS;
+  }
+
   /**
    * Applies one command in one transaction.
    *
    * @param recordId the record's {@code id} header
    * @param command the decoded command
    */
+  @Override
   @Transactional
-  public Outcome apply(UUID recordId, SpecificRecord command) {
+  public CommandOutcome apply(UUID recordId, SpecificRecord command) {
     if (!(command instanceof ReserveCredit) && !(command instanceof ReleaseCredit)) {
-      return Outcome.IGNORED;
+      return CommandOutcome.IGNORED;
     }
     if (!processed.markProcessed(recordId)) {
-      return Outcome.DUPLICATE;
+      return CommandOutcome.DUPLICATE;
     }
     return command instanceof ReserveCredit reserve
         ? reserve(reserve)
         : release((ReleaseCredit) command);
   }
 
-  private Outcome reserve(ReserveCredit command) {
+  private CommandOutcome reserve(ReserveCredit command) {
     UUID orderId = command.getOrderId();
     Optional<Customer> customer = customers.find(command.getCustomerId(), true);
     if (customer.isEmpty()) {
@@ -88,28 +86,28 @@ public class IncomingCommands {
               command.getAmount(),
               "unknown customer",
               clock.instant()));
-      return Outcome.APPLIED;
+      return CommandOutcome.APPLIED;
     }
     Optional<CreditReservation> earlier = reservations.find(orderId);
     if (earlier.isPresent()) {
       outbox.append(reply(earlier.get()));
-      return Outcome.REPEATED;
+      return CommandOutcome.REPEATED;
     }
     CreditReservation decided =
         CreditReservation.decide(
             customer.get(), orderId, command.getAmount(), reservations.held(customer.get().id()));
     reservations.save(decided);
     outbox.append(reply(decided));
-    return Outcome.APPLIED;
+    return CommandOutcome.APPLIED;
   }
 
-  private Outcome release(ReleaseCredit command) {
+  private CommandOutcome release(ReleaseCredit command) {
     UUID orderId = command.getOrderId();
     UUID customerId = command.getCustomerId();
     if (customers.find(customerId, true).isEmpty()) {
       outbox.append(
           CustomerEvents.creditReleased(customerId, orderId, BigDecimal.ZERO, clock.instant()));
-      return Outcome.APPLIED;
+      return CommandOutcome.APPLIED;
     }
     Optional<CreditReservation> earlier = reservations.find(orderId);
     CreditReservation released =
@@ -124,7 +122,9 @@ public class IncomingCommands {
             ? released.amount()
             : BigDecimal.ZERO;
     outbox.append(CustomerEvents.creditReleased(customerId, orderId, amount, clock.instant()));
-    return earlier.isPresent() && !earlier.get().holds() ? Outcome.REPEATED : Outcome.APPLIED;
+    return earlier.isPresent() && !earlier.get().holds()
+        ? CommandOutcome.REPEATED
+        : CommandOutcome.APPLIED;
   }
 
   private OutboxEvent reply(CreditReservation r) {

@@ -9,7 +9,11 @@ import io.tideway.services.inventory.domain.Product;
 import io.tideway.services.inventory.domain.StockReservation;
 import io.tideway.services.inventory.persistence.ProductRepository;
 import io.tideway.services.inventory.persistence.StockReservationRepository;
+import io.tideway.services.starter.CommandOutcome;
 import io.tideway.services.starter.ProcessedEvents;
+import io.tideway.services.starter.SagaParticipant;
+import io.tideway.topics.Topic;
+import io.tideway.topics.Topics;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,21 +31,7 @@ import org.springframework.transaction.annotation.Transactional;
  * comes before its reservation leaves a mark that refuses the reservation when it arrives.
  */
 @Service
-public class IncomingCommands {
-
-  /**
-   * What became of a command; the tag of the {@code tideway.inventory.commands.consumed} metric.
-   */
-  public enum Outcome {
-    /** Stock was reserved, found short or released as asked. */
-    APPLIED,
-    /** Decided before; the decision was sent again as the reply. */
-    REPEATED,
-    /** The same record again; nothing changed and nothing was sent. */
-    DUPLICATE,
-    /** Not a command of the inventory service. */
-    IGNORED
-  }
+public class IncomingCommands implements SagaParticipant {
 
   private final ProductRepository products;
   private final StockReservationRepository reservations;
@@ -60,26 +50,32 @@ public class IncomingCommands {
     this.outbox = outbox;
   }
 
+  @Override
+  public Topic<String, SpecificRecord> commands() {
+    return Topics.INVENTORY_COMMANDS;
+  }
+
   /**
    * Applies one command in one transaction.
    *
    * @param recordId the record's {@code id} header
    * @param command the decoded command
    */
+  @Override
   @Transactional
-  public Outcome apply(UUID recordId, SpecificRecord command) {
+  public CommandOutcome apply(UUID recordId, SpecificRecord command) {
     if (!(command instanceof ReserveStock) && !(command instanceof ReleaseStock)) {
-      return Outcome.IGNORED;
+      return CommandOutcome.IGNORED;
     }
     if (!processed.markProcessed(recordId)) {
-      return Outcome.DUPLICATE;
+      return CommandOutcome.DUPLICATE;
     }
     return command instanceof ReserveStock reserve
         ? reserve(reserve)
         : release(((ReleaseStock) command).getOrderId());
   }
 
-  private Outcome reserve(ReserveStock command) {
+  private CommandOutcome reserve(ReserveStock command) {
     UUID orderId = command.getOrderId();
     Map<UUID, Integer> lines = new LinkedHashMap<>();
     for (StockLine line : command.getLines()) {
@@ -98,7 +94,7 @@ public class IncomingCommands {
                   orderId,
                   clock.instant())
               : reply(r));
-      return Outcome.REPEATED;
+      return CommandOutcome.REPEATED;
     }
     Map<UUID, Product> locked = products.findAllForUpdate(lines.keySet());
     StockReservation decided = StockReservation.reserve(orderId, lines, locked);
@@ -107,16 +103,16 @@ public class IncomingCommands {
     }
     reservations.save(decided);
     outbox.append(reply(decided));
-    return Outcome.APPLIED;
+    return CommandOutcome.APPLIED;
   }
 
-  private Outcome release(UUID orderId) {
+  private CommandOutcome release(UUID orderId) {
     Optional<StockReservation> earlier = reservations.findForUpdate(orderId);
     if (earlier.isEmpty()) {
       StockReservation mark = StockReservation.releasedBeforeReserved(orderId);
       reservations.save(mark);
       outbox.append(InventoryEvents.stockReleased(mark, clock.instant()));
-      return Outcome.APPLIED;
+      return CommandOutcome.APPLIED;
     }
     StockReservation r = earlier.get();
     if (!r.holds()) {
@@ -126,14 +122,14 @@ public class IncomingCommands {
                   ? r
                   : StockReservation.releasedBeforeReserved(orderId),
               clock.instant()));
-      return Outcome.REPEATED;
+      return CommandOutcome.REPEATED;
     }
     Map<UUID, Product> locked = products.findAllForUpdate(r.lines().keySet());
     StockReservation released = r.release(locked);
     locked.values().forEach(products::update);
     reservations.save(released);
     outbox.append(InventoryEvents.stockReleased(released, clock.instant()));
-    return Outcome.APPLIED;
+    return CommandOutcome.APPLIED;
   }
 
   private OutboxEvent reply(StockReservation r) {

@@ -6,8 +6,12 @@ import io.tideway.outbox.TransactionalOutbox;
 import io.tideway.services.order.domain.Order;
 import io.tideway.services.order.domain.OrderStatus;
 import io.tideway.services.order.persistence.OrderRepository;
+import io.tideway.services.starter.CommandOutcome;
 import io.tideway.services.starter.ProcessedEvents;
 import io.tideway.services.starter.ResourceNotFoundException;
+import io.tideway.services.starter.SagaParticipant;
+import io.tideway.topics.Topic;
+import io.tideway.topics.Topics;
 import java.time.Clock;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
@@ -21,19 +25,7 @@ import org.springframework.transaction.annotation.Transactional;
  * changes nothing either, but is answered again with the order's status as it stands.
  */
 @Service
-public class IncomingCommands {
-
-  /** What became of a command; the tag of the {@code tideway.order.commands.consumed} metric. */
-  public enum Outcome {
-    /** The order was decided as asked. */
-    APPLIED,
-    /** The order was already decided; its status was sent again as the reply. */
-    REPEATED,
-    /** The same record again; nothing changed and nothing was sent. */
-    DUPLICATE,
-    /** Not a command of the order service. */
-    IGNORED
-  }
+public class IncomingCommands implements SagaParticipant {
 
   private final OrderRepository orders;
   private final ProcessedEvents processed;
@@ -46,6 +38,11 @@ public class IncomingCommands {
     this.outbox = outbox;
   }
 
+  @Override
+  public Topic<String, SpecificRecord> commands() {
+    return Topics.ORDER_COMMANDS;
+  }
+
   /**
    * Applies one command in one transaction.
    *
@@ -53,8 +50,9 @@ public class IncomingCommands {
    * @param command the decoded command
    * @throws ResourceNotFoundException when the order does not exist (retried, then dead-lettered)
    */
+  @Override
   @Transactional
-  public Outcome apply(UUID recordId, SpecificRecord command) {
+  public CommandOutcome apply(UUID recordId, SpecificRecord command) {
     UUID orderId;
     OrderStatus decision;
     String reason = null;
@@ -66,10 +64,10 @@ public class IncomingCommands {
       decision = OrderStatus.REJECTED;
       reason = reject.getReason();
     } else {
-      return Outcome.IGNORED;
+      return CommandOutcome.IGNORED;
     }
     if (!processed.markProcessed(recordId)) {
-      return Outcome.DUPLICATE;
+      return CommandOutcome.DUPLICATE;
     }
     Order order =
         orders
@@ -84,6 +82,6 @@ public class IncomingCommands {
             ? OrderEvents.approved(order, clock.instant())
             : OrderEvents.rejected(
                 order, reason == null ? "rejected before" : reason, clock.instant()));
-    return changed ? Outcome.APPLIED : Outcome.REPEATED;
+    return changed ? CommandOutcome.APPLIED : CommandOutcome.REPEATED;
   }
 }
