@@ -8,15 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.contracts.common.Address;
 import io.tideway.contracts.customer.CustomerAddressChanged;
 import io.tideway.deploy.PlatformEndpoints;
-import io.tideway.schemas.serde.AvroSerdeConfig;
-import io.tideway.schemas.serde.AvroSerializer;
-import io.tideway.schemas.serde.TopicRecordNameStrategy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,7 +35,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -274,34 +269,15 @@ class ReferenceFlowIT {
   }
 
   private void publishAddressChange(String customer, long version, String street) throws Exception {
-    try (AvroSerializer<Object> serializer = new AvroSerializer<>();
-        KafkaProducer<String, Object> producer =
-            new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafka().bootstrap()),
-                new StringSerializer(),
-                serializer)) {
-      serializer.configure(
-          Map.of(
-              AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
-              endpoints.registry().url(),
-              AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
-              TopicRecordNameStrategy.class.getName()),
-          false);
-      CustomerAddressChanged event =
-          CustomerAddressChanged.newBuilder()
-              .setCustomerId(UUID.fromString(customer))
-              .setCustomerVersion(version)
-              .setAddress(new Address(street, "Munich", "80331", "DE"))
-              .setChangedAt(Instant.now())
-              .build();
-      ProducerRecord<String, Object> record =
-          new ProducerRecord<>("customer.events", customer, event);
-      record.headers().add("id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
-      record
-          .headers()
-          .add("eventType", event.getSchema().getFullName().getBytes(StandardCharsets.UTF_8));
-      producer.send(record).get();
-    }
+    system.publish(
+        "customer.events",
+        customer,
+        CustomerAddressChanged.newBuilder()
+            .setCustomerId(UUID.fromString(customer))
+            .setCustomerVersion(version)
+            .setAddress(new Address(street, "Munich", "80331", "DE"))
+            .setChangedAt(Instant.now())
+            .build());
   }
 
   private long lag(String group) throws Exception {

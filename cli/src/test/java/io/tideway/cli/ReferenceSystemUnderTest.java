@@ -7,15 +7,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.embedded.LoopbackPorts;
 import io.tideway.deploy.platform.LocalPlatform;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.schemas.serde.AvroSerializer;
+import io.tideway.schemas.serde.TopicRecordNameStrategy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The platform {@code tideway up} runs, in this JVM, with the reference services and topologies on
@@ -98,6 +108,33 @@ final class ReferenceSystemUnderTest implements AutoCloseable {
   /** The value of a key in a runtime store, asserting it is there. */
   JsonNode stored(String store, String key) throws IOException {
     return json(endpoints().query().url(), "/v1/stores/" + store + "/keys/" + key).get("value");
+  }
+
+  /**
+   * Publishes an event as a service's outbox would: Avro against the registry, subject by record
+   * name, with a new {@code id} header and its {@code eventType}.
+   */
+  void publish(String topic, String key, SpecificRecord event) throws Exception {
+    try (AvroSerializer<Object> serializer = new AvroSerializer<>();
+        KafkaProducer<String, Object> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints().kafka().bootstrap()),
+                new StringSerializer(),
+                serializer)) {
+      serializer.configure(
+          Map.of(
+              AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+              endpoints().registry().url(),
+              AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+              TopicRecordNameStrategy.class.getName()),
+          false);
+      ProducerRecord<String, Object> record = new ProducerRecord<>(topic, key, event);
+      record.headers().add("id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+      record
+          .headers()
+          .add("eventType", event.getSchema().getFullName().getBytes(StandardCharsets.UTF_8));
+      producer.send(record).get();
+    }
   }
 
   /** The id of what a {@code 201 Created} answer created. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tideway.contracts.customer.CustomerCreditReserved;
+import io.tideway.contracts.inventory.StockReserved;
 import io.tideway.projections.saga.PlaceOrderSaga;
 import io.tideway.topology.runtime.RuntimeClient;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -75,6 +78,20 @@ class SagaIT {
         .containsSubsequence("STARTED", "COMMAND_SENT", "SUCCEEDED", "COMPLETED");
     assertThat(saga.get("history").findValuesAsText("step"))
         .contains("reserve-credit", "reserve-stock", "approve-order");
+
+    // A duplicate reply (a new event id) and a reply to an earlier step, after the end: both are
+    // counted and ignored.
+    double ignored = ignoredAfterEnd();
+    UUID orderId = UUID.fromString(order);
+    system.publish(
+        "customer.events",
+        customer,
+        new CustomerCreditReserved(
+            UUID.fromString(customer), orderId, new BigDecimal("20.00"), Instant.now()));
+    system.publish("inventory.events", order, new StockReserved(orderId, List.of(), Instant.now()));
+    await().atMost(PATIENCE).until(() -> ignoredAfterEnd() >= ignored + 2);
+    assertThat(saga(order).get("history")).hasSize(saga.get("history").size());
+    assertThat(credit(customer).get("reserved").decimalValue()).isEqualByComparingTo("20.00");
 
     String shown = cli("sagas", "show", order);
     assertThat(shown).contains("place-order " + order + ": COMPLETED", "reserve-stock");
@@ -308,6 +325,12 @@ class SagaIT {
           .findFirst()
           .orElseThrow();
     }
+  }
+
+  private double ignoredAfterEnd() {
+    return ReferenceSystemUnderTest.sum(
+        system.get(system.endpoints().query().url(), "/metrics").body(),
+        "tideway_saga_ignored_total\\{[^}]*reason=\"after-end\"[^}]*} (\\S+)");
   }
 
   private JsonNode credit(String customer) throws Exception {
