@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code tideway query <store> <key>}: one key of a read model. */
+/** {@code tideway query <store> <key> [--as-of T]}: one key of a read model, now or at a time. */
 @Command(
     name = "query",
     mixinStandardHelpOptions = true,
@@ -34,10 +34,19 @@ final class QueryCommand implements Callable<Integer> {
       description = "Accept an answer from a standby copy while the owner cannot answer.")
   private boolean allowStale;
 
+  @Option(
+      names = "--as-of",
+      paramLabel = "TIME",
+      description =
+          "Of a versioned store (customer-orders is one), the value as it was at this time: an"
+              + " ISO-8601 instant (2026-12-01T10:00:00Z) or epoch milliseconds, within the"
+              + " store's history retention.")
+  private String asOf;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    out.println(runtime.client().get(store, key, allowStale).toPrettyString());
+    out.println(runtime.client().get(store, key, allowStale, asOf).toPrettyString());
     out.flush();
     return 0;
   }

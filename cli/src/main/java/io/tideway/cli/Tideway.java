@@ -31,6 +31,7 @@ import picocli.CommandLine.ParseResult;
       UndeployCommand.class,
       QueryCommand.class,
       SagasCommand.class,
+      HistoryCommand.class,
       DemoCommand.class,
       SchemasCommand.class,
       LoadtestCommand.class,

@@ -5,22 +5,24 @@ import io.tideway.contracts.customer.CustomerCreated;
 import io.tideway.projections.model.CustomerOrders;
 import io.tideway.projections.model.OrderSummary;
 import io.tideway.projections.model.OrderView;
-import io.tideway.topics.Topics;
 import io.tideway.topology.TopologyContext;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.VersionedKeyValueStore;
+import org.apache.kafka.streams.state.VersionedRecord;
 
 /**
  * The {@code customer-orders} read model, keyed by customer id: the customer, the address of the
@@ -28,6 +30,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@value #RECENT_ORDERS} most recent orders with their status, taken from {@code order-view} and
  * moved to the customer's partition through the repartition topic {@code
  * reference-projections-order-summaries-by-customer}.
+ *
+ * <p>The store is versioned: it keeps each customer's earlier values for {@value
+ * #HISTORY_RETENTION} (7 days unless set), stamped with the event time of the change, so a query
+ * can ask what the read model said at a past time ({@code asOf}).
  */
 final class CustomerOrdersViews {
 
@@ -46,19 +52,28 @@ final class CustomerOrdersViews {
 
   private CustomerOrdersViews() {}
 
+  /** The setting that sets how long {@value #STORE} keeps each customer's earlier values. */
+  static final String HISTORY_RETENTION = "customer-orders.history-retention";
+
   static void build(
+      StreamsBuilder builder,
       KStream<String, SpecificRecord> customerEvents,
       KTable<String, OrderView> orders,
       TopologyContext context) {
+    Duration history =
+        Duration.parse(context.setting(HISTORY_RETENTION, DEFAULT_HISTORY.toString()));
+    builder.addStateStore(
+        Stores.versionedKeyValueStoreBuilder(
+            context.versionedStore(STORE, history),
+            Serdes.String(),
+            context.avroSerde(CustomerOrders.class)));
     KStream<String, SpecificRecord> summaries =
         orders
             .toStream(Named.as("order-view-updates"))
             .filter(
                 (orderId, view) -> view != null && view.getCustomerId() != null,
                 Named.as("placed-orders"))
-            .map(
-                (orderId, view) -> KeyValue.pair(view.getCustomerId(), summary(view)),
-                Named.as("order-summary-by-customer"))
+            .process(SummaryByCustomer::new, Named.as("order-summary-by-customer"))
             .repartition(
                 Repartitioned.<String, OrderSummary>as("order-summaries-by-customer")
                     .withKeySerde(Serdes.String())
@@ -70,17 +85,60 @@ final class CustomerOrdersViews {
                 event instanceof CustomerCreated || event instanceof CustomerAddressChanged,
             Named.as("customer-changes"))
         .merge(summaries, Named.as("customer-and-order-changes"))
-        .groupByKey(
-            Grouped.<String, SpecificRecord>as("customer-orders-by-customer")
-                .withKeySerde(Serdes.String())
-                .withValueSerde(context.valueSerde(Topics.CUSTOMER_EVENTS)))
-        .aggregate(
-            () -> null,
-            (customerId, change, view) -> apply(customerId, change, view),
-            Named.as("customer-orders-apply"),
-            Materialized.<String, CustomerOrders, KeyValueStore<Bytes, byte[]>>as(STORE)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(context.avroSerde(CustomerOrders.class)));
+        .process(Apply::new, Named.as("customer-orders-apply"), STORE);
+  }
+
+  /** History kept unless {@value #HISTORY_RETENTION} says otherwise. */
+  static final Duration DEFAULT_HISTORY = Duration.ofDays(7);
+
+  /**
+   * An order's summary, keyed by its customer and stamped with the time of the order's latest
+   * event, so the customer's history changes when the order did.
+   */
+  private static final class SummaryByCustomer
+      implements Processor<String, OrderView, String, OrderSummary> {
+
+    private ProcessorContext<String, OrderSummary> context;
+
+    @Override
+    public void init(ProcessorContext<String, OrderSummary> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, OrderView> record) {
+      OrderView view = record.value();
+      context.forward(
+          record
+              .withKey(view.getCustomerId())
+              .withValue(summary(view))
+              .withTimestamp(view.getUpdatedAt().toEpochMilli()));
+    }
+  }
+
+  /**
+   * Applies each change to the customer's latest value and keeps it as a new version. A version is
+   * never put before the latest one: an earlier timestamp would file the change in the past, where
+   * the latest value, and every later change built on it, would never see it.
+   */
+  private static final class Apply implements Processor<String, SpecificRecord, Void, Void> {
+
+    private VersionedKeyValueStore<String, CustomerOrders> store;
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+      VersionedRecord<CustomerOrders> latest = store.get(record.key());
+      CustomerOrders next =
+          apply(record.key(), record.value(), latest == null ? null : latest.value());
+      long at =
+          latest == null ? record.timestamp() : Math.max(latest.timestamp(), record.timestamp());
+      store.put(record.key(), next, at);
+    }
   }
 
   /**

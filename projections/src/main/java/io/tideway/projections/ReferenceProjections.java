@@ -6,6 +6,7 @@ import io.tideway.topics.Topics;
 import io.tideway.topology.TopologyContext;
 import io.tideway.topology.TopologyProvider;
 import io.tideway.topology.dedupe.Deduplicate;
+import io.tideway.topology.history.AggregateHistory;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -21,6 +22,11 @@ public final class ReferenceProjections implements TopologyProvider {
 
   /** The deployment's name, and its application id. */
   public static final String NAME = "reference-projections";
+
+  /** The aggregate types whose histories it keeps, in stores {@code customer-history} and so on. */
+  static final String CUSTOMER = "customer";
+
+  static final String ORDER = "order";
 
   @Override
   public String name() {
@@ -59,8 +65,10 @@ public final class ReferenceProjections implements TopologyProvider {
                     context
                         .consumed(Topics.ORDER_EVENTS)
                         .withTimestampExtractor(new PlacedAtTimestamps())));
+    AggregateHistory.record(builder, context, CUSTOMER, customerEvents);
+    AggregateHistory.record(builder, context, ORDER, orderEvents);
     KTable<String, OrderView> orders = OrderViews.build(orderEvents, context);
-    CustomerOrdersViews.build(customerEvents, orders, context);
+    CustomerOrdersViews.build(builder, customerEvents, orders, context);
     SalesAnalytics.build(orderEvents, context);
     return builder.build();
   }

@@ -34,6 +34,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.VersionedKeyValueStore;
+import org.apache.kafka.streams.state.VersionedRecord;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -125,6 +127,34 @@ class ReferenceProjectionsTest {
   }
 
   @Test
+  void shouldKeepWhatCustomerOrdersSaidAtEachTimeOfItsHistory() {
+    UUID order = UUID.randomUUID();
+    Instant placedAt = NOW.plusSeconds(60);
+    Instant approvedAt = NOW.plusSeconds(120);
+
+    send(customers, CUSTOMER, created());
+    send(orders, order, placed(order, placedAt, null, line(KETTLE, 1, "5.00")));
+    send(orders, order, new OrderApproved(order, approvedAt), UUID.randomUUID(), approvedAt);
+    // An address change whose record is older than the latest version still becomes the latest.
+    send(customers, CUSTOMER, addressChanged(2, "2 Second St"));
+
+    VersionedKeyValueStore<String, CustomerOrders> store = customerOrdersStore();
+    String key = CUSTOMER.toString();
+    assertThat(store.get(key, NOW.minusMillis(1).toEpochMilli())).isNull();
+    CustomerOrders registered = store.get(key, NOW.toEpochMilli()).value();
+    assertThat(registered.getOrders()).isEmpty();
+    assertThat(store.get(key, placedAt.toEpochMilli()).value().getOrders())
+        .extracting(OrderSummary::getStatus)
+        .containsExactly("PENDING");
+    CustomerOrders approved = store.get(key, approvedAt.toEpochMilli()).value();
+    assertThat(approved.getOrders())
+        .extracting(OrderSummary::getStatus)
+        .containsExactly("APPROVED");
+    assertThat(approved.getAddress().getStreet()).isEqualTo("2 Second St");
+    assertThat(customerOrders(CUSTOMER).getAddress().getStreet()).isEqualTo("2 Second St");
+  }
+
+  @Test
   void shouldApplyAnEventSeenTwiceOnce() {
     UUID order = UUID.randomUUID();
     UUID id = UUID.randomUUID();
@@ -193,9 +223,12 @@ class ReferenceProjectionsTest {
   }
 
   private CustomerOrders customerOrders(UUID customer) {
-    KeyValueStore<String, CustomerOrders> store =
-        driver.getKeyValueStore(CustomerOrdersViews.STORE);
-    return store.get(customer.toString());
+    VersionedRecord<CustomerOrders> latest = customerOrdersStore().get(customer.toString());
+    return latest == null ? null : latest.value();
+  }
+
+  private VersionedKeyValueStore<String, CustomerOrders> customerOrdersStore() {
+    return driver.getVersionedKeyValueStore(CustomerOrdersViews.STORE);
   }
 
   private ProductSales sales(String storeName, UUID product, Instant windowStart) {

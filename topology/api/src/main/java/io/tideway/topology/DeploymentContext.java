@@ -2,17 +2,21 @@ package io.tideway.topology;
 
 import io.tideway.schemas.serde.AvroSerde;
 import io.tideway.topics.Topic;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.VersionedBytesStoreSupplier;
 
 /**
  * The {@link TopologyContext} of one deployment: settings are the deployment's, including the
@@ -38,6 +42,7 @@ public final class DeploymentContext implements TopologyContext, AutoCloseable {
   private final String applicationId;
   private final Map<String, Object> settings;
   private final List<Serde<?>> serdes = new ArrayList<>();
+  private final Map<String, Duration> historyRetentions = new HashMap<>();
 
   private DeploymentContext(String applicationId, Map<String, ?> settings) {
     this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
@@ -78,6 +83,18 @@ public final class DeploymentContext implements TopologyContext, AutoCloseable {
   @Override
   public <T extends SpecificRecord> Serde<T> avroSerde(Class<T> type) {
     return configured(AvroSerde.specific(type), Map.of(), false);
+  }
+
+  @Override
+  public synchronized VersionedBytesStoreSupplier versionedStore(
+      String name, Duration historyRetention) {
+    historyRetentions.put(name, historyRetention);
+    return Stores.persistentVersionedKeyValueStore(name, historyRetention);
+  }
+
+  /** How long a versioned store made by {@link #versionedStore} keeps history; empty for others. */
+  public synchronized Optional<Duration> historyRetention(String store) {
+    return Optional.ofNullable(historyRetentions.get(store));
   }
 
   @Override

@@ -1,11 +1,13 @@
 package io.tideway.topology;
 
 import io.tideway.topics.Topic;
+import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.VersionedBytesStoreSupplier;
 
 /**
  * What a deployment gives a {@link TopologyProvider} to build with: the names its catalogue topics
@@ -46,6 +48,15 @@ public interface TopologyContext {
   <T extends SpecificRecord> Serde<T> avroSerde(Class<T> type);
 
   /**
+   * A persistent versioned store that keeps each key's earlier values for {@code historyRetention},
+   * so a query can ask what it held at a past time ({@code asOf}). The runtime refuses an {@code
+   * asOf} further back than the retention rather than answer from a history the store may have
+   * dropped. Use it in {@code Materialized.as(...)}, or in {@code
+   * Stores.versionedKeyValueStoreBuilder(...)} for a processor's store.
+   */
+  VersionedBytesStoreSupplier versionedStore(String name, Duration historyRetention);
+
+  /**
    * A builder that refuses, when the topology is built, an internal topic whose name Kafka Streams
    * would generate ({@code ensure.explicit.internal.resource.naming}), and whose topologies the
    * runtime can observe: queries that wait for an event ({@code waitFor}) and end-to-end latency
@@ -58,6 +69,15 @@ public interface TopologyContext {
    * turns saga activity into metrics; null when there is none, or it is not a {@code type}.
    */
   <T> T extension(String key, Class<T> type);
+
+  /**
+   * Whether writes outside the deployment take effect now: not while the runtime rebuilds it, see
+   * {@link SideEffects}.
+   */
+  default SideEffects sideEffects() {
+    SideEffects effects = extension(SideEffects.CONFIG, SideEffects.class);
+    return effects == null ? SideEffects.LIVE : effects;
+  }
 
   /** A deployment setting, or {@code defaultValue} when it is not set. */
   String setting(String key, String defaultValue);

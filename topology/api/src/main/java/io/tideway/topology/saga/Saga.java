@@ -129,7 +129,7 @@ public final class Saga {
         Objects.requireNonNullElse(
             context.extension(SagaObserver.CONFIG, SagaObserver.class), SagaObserver.NONE);
     ProcessorSupplier<String, SpecificRecord, String, SpecificRecord> processor =
-        () -> new SagaProcessor<>(definition, names, dataSerde, observer);
+        () -> new SagaProcessor<>(definition, names, dataSerde, observer, context.sideEffects());
     KStream<String, SpecificRecord> out =
         Objects.requireNonNull(merged)
             .process(

@@ -2,6 +2,7 @@ package io.tideway.topology.saga;
 
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.InvalidEventException;
+import io.tideway.topology.SideEffects;
 import io.tideway.topology.saga.SagaDefinition.Outcome;
 import io.tideway.topology.saga.SagaDefinition.Step;
 import java.nio.ByteBuffer;
@@ -61,12 +62,29 @@ final class SagaProcessor<D extends SpecificRecord>
   /** Deadlines fire from this time on: see {@link SagaDefinition.Builder#startupGrace}. */
   private long firesFrom;
 
+  private final SideEffects sideEffects;
+
   SagaProcessor(
-      SagaDefinition<D> definition, Saga.Names names, Serde<D> dataSerde, SagaObserver observer) {
+      SagaDefinition<D> definition,
+      Saga.Names names,
+      Serde<D> dataSerde,
+      SagaObserver observer,
+      SideEffects sideEffects) {
     this.definition = definition;
     this.names = names;
     this.dataSerde = dataSerde;
     this.observer = observer;
+    this.sideEffects = sideEffects;
+  }
+
+  /**
+   * Sends a record outside the deployment — a command, a dead letter, a lifecycle record — unless a
+   * rebuild replays history: the saga's state still changes as it did, its effects do not again.
+   */
+  private void sendOut(Record<String, SpecificRecord> record, String sink) {
+    if (sideEffects.live()) {
+      context.forward(record, sink);
+    }
   }
 
   @Override
@@ -246,7 +264,7 @@ final class SagaProcessor<D extends SpecificRecord>
     String commandId = commandId(saga.getSagaId(), step.name(), compensating);
     SpecificRecord command = command(saga, step, compensating, commandId, now);
     String topic = compensating ? step.compensationTopic().name() : step.commandTopic().name();
-    context.forward(
+    sendOut(
         new Record<String, SpecificRecord>(
             saga.getSagaId(), command, now, headers(commandId, attempt, command, now)),
         names.sink(topic));
@@ -367,7 +385,7 @@ final class SagaProcessor<D extends SpecificRecord>
     header(headers, "tideway.saga.id", saga.getSagaId());
     header(headers, "tideway.saga.step", step.name());
     header(headers, "tideway.saga.destination", step.compensationTopic().name());
-    context.forward(
+    sendOut(
         new Record<String, SpecificRecord>(saga.getSagaId(), command, now, headers),
         names.deadLetterSink());
     end(saga, SagaStatus.FAILED_COMPENSATION, "SAGA_FAILED_COMPENSATION");
@@ -432,7 +450,7 @@ final class SagaProcessor<D extends SpecificRecord>
             Instant.ofEpochMilli(now));
     saga.getHistory().add(transition);
     saga.setUpdatedAt(Instant.ofEpochMilli(now));
-    context.forward(
+    sendOut(
         new Record<String, SpecificRecord>(saga.getSagaId(), transition, now),
         names.lifecycleSink());
   }

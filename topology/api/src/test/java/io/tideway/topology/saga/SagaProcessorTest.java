@@ -54,6 +54,7 @@ class SagaProcessorTest {
   private final UUID order = UUID.randomUUID();
   private final UUID customer = UUID.randomUUID();
   private final RecordingObserver observer = new RecordingObserver();
+  private boolean live = true;
 
   private DeploymentContext deployment;
   private MockProcessorContext<String, SpecificRecord> context;
@@ -122,7 +123,8 @@ class SagaProcessorTest {
     }
     Saga.Names names = new Saga.Names(definition.name());
     processor =
-        new SagaProcessor<>(definition, names, deployment.avroSerde(OrderPlaced.class), observer);
+        new SagaProcessor<>(
+            definition, names, deployment.avroSerde(OrderPlaced.class), observer, () -> live);
     processor.init(context);
   }
 
@@ -194,6 +196,19 @@ class SagaProcessorTest {
     assertThat(observer.ended).containsExactly(SagaStatus.COMPLETED);
     assertThat(observer.steps).containsExactly("reserve-credit", "reserve-stock", "approve-order");
     assertThat(observer.inFlight.get("0_0")).isZero();
+  }
+
+  @Test
+  void whileARebuildReplaysHistoryTheSagaAdvancesButSendsNothing() {
+    live = false;
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditReserved(order, customer));
+    assertThat(context.forwarded()).isEmpty();
+    assertThat(saga().getStepName()).isEqualTo("reserve-stock");
+
+    live = true;
+    send(order.toString(), stockReserved(order));
+    assertThat(commands()).singleElement().isInstanceOf(ApproveOrder.class);
   }
 
   @Test

@@ -3,7 +3,6 @@ package io.tideway.topology.runtime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.TopologyProvider;
 import io.tideway.topology.runtime.errors.DeadLetterCount;
@@ -45,6 +44,7 @@ final class Deployment {
   private static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
 
   private final TopologyProvider provider;
+  private final String applicationId;
   private final TopologyJar jar;
   private final DeploymentContext context;
   private final Topology topology;
@@ -57,13 +57,19 @@ final class Deployment {
   private KafkaStreamsMetrics metrics;
   private int threads;
 
+  /**
+   * @param applicationId the provider's application id, or a later generation of it that a rebuild
+   *     made
+   */
   Deployment(
       TopologyProvider provider,
+      String applicationId,
       TopologyJar jar,
       DeploymentContext context,
       Topology topology,
       ProcessedEvents processed) {
     this.provider = provider;
+    this.applicationId = applicationId;
     this.jar = jar;
     this.context = context;
     this.topology = topology;
@@ -90,7 +96,16 @@ final class Deployment {
     return provider.name();
   }
 
+  /** The Kafka Streams application id it runs under. */
   String applicationId() {
+    return applicationId;
+  }
+
+  /**
+   * The provider's application id, which names what stays across rebuilds: the dead-letter topic,
+   * and the id the topology sees in its context.
+   */
+  String baseApplicationId() {
     return provider.applicationId();
   }
 
@@ -197,6 +212,7 @@ final class Deployment {
       String instanceName,
       String applicationServer,
       String applicationId,
+      String deadLetterTopic,
       Map<String, Object> settings,
       DeadLetterCount deadLetters,
       int threads) {
@@ -221,9 +237,7 @@ final class Deployment {
         StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
         applicationId + "-" + instanceName);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
-    props.put(
-        StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
-        Topics.deadLetters(applicationId).name());
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic);
     props.put(DeadLetterCount.CONFIG, deadLetters);
     return props;
   }
@@ -256,6 +270,22 @@ final class Deployment {
     } catch (RuntimeException e) {
       close(Duration.ofSeconds(30), true);
       throw e;
+    }
+  }
+
+  /** Stops processing, as a rebuild's switch needs; the stores still answer queries. */
+  void pause() {
+    KafkaStreams client = streams;
+    if (client != null) {
+      client.pause();
+    }
+  }
+
+  /** Processes again after {@link #pause}. */
+  void resume() {
+    KafkaStreams client = streams;
+    if (client != null) {
+      client.resume();
     }
   }
 

@@ -13,12 +13,22 @@ import java.util.TreeMap;
 
 /**
  * What a runtime runs, kept in {@code <state dir>/deployments.json} so that a restarted runtime
- * runs it again: per deployment name, the jar, its settings and its instances.
+ * runs it again: per deployment name, the jar, its settings, its instances and the application id
+ * its latest rebuild runs under.
  */
 final class DeploymentJournal {
 
-  /** One deployment as it was asked for. */
-  record Entry(String jar, Map<String, String> settings, int instances) {}
+  /**
+   * One deployment as it was asked for.
+   *
+   * @param applicationId the generation a rebuild made, or null for the provider's own
+   */
+  record Entry(String jar, Map<String, String> settings, int instances, String applicationId) {
+
+    Entry withApplicationId(String applicationId) {
+      return new Entry(jar, settings, instances, applicationId);
+    }
+  }
 
   private final Path file;
   private final ObjectMapper json = new ObjectMapper();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tideway.topology.AvroJson;
 import java.time.Instant;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.query.KeyQuery;
@@ -14,9 +15,9 @@ import org.apache.kafka.streams.state.VersionedRecord;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * One key's lookup in whatever kind of store holds it: the latest value of a key-value store, the
- * windows of a window store that start between {@code from} and {@code to}, or a versioned store's
- * value as of a time.
+ * One key's lookup in whatever kind of store holds it: the latest value of a key-value or versioned
+ * store, the windows of a window store that start between {@code from} and {@code to}, or a
+ * versioned store's value as of a time.
  */
 final class KeyLookup {
 
@@ -26,31 +27,49 @@ final class KeyLookup {
   private final Instant from;
   private final Instant to;
   private final Instant asOf;
+  private final boolean latestVersion;
 
-  private KeyLookup(String key, Instant from, Instant to, Instant asOf) {
+  private KeyLookup(String key, Instant from, Instant to, Instant asOf, boolean latestVersion) {
     this.key = key;
     this.from = from;
     this.to = to;
     this.asOf = asOf;
+    this.latestVersion = latestVersion;
   }
 
   /** The latest value of a key. */
   static KeyLookup latest(String key) {
-    return new KeyLookup(key, null, null, null);
+    return new KeyLookup(key, null, null, null, false);
   }
 
   /** The windows of a key that start in {@code [from, to]}. */
   static KeyLookup windows(String key, Instant from, Instant to) {
-    return new KeyLookup(key, from, to, null);
+    return new KeyLookup(key, from, to, null, false);
   }
 
   /** A versioned store's value of a key as it was at {@code asOf}. */
   static KeyLookup asOf(String key, Instant asOf) {
-    return new KeyLookup(key, null, null, asOf);
+    return new KeyLookup(key, null, null, asOf, false);
+  }
+
+  /**
+   * The same lookup asked of a versioned store, when a key-value store refused it: a latest value
+   * is a versioned store's latest version, answered in the same form as a key-value store's; null
+   * for any other lookup, which a versioned store cannot answer differently.
+   */
+  KeyLookup onVersionedStore() {
+    return asOf == null && from == null && !latestVersion
+        ? new KeyLookup(key, null, null, null, true)
+        : null;
   }
 
   String key() {
     return key;
+  }
+
+  /** The time a versioned store is asked about, or null. */
+  Instant asOf() {
+    return asOf;
   }
 
   /** The query string that asks another instance the same, starting with {@code &}. */
@@ -67,6 +86,8 @@ final class KeyLookup {
     Query<?> query;
     if (asOf != null) {
       query = VersionedKeyQuery.<String, Object>withKey(key).asOf(asOf);
+    } else if (latestVersion) {
+      query = VersionedKeyQuery.<String, Object>withKey(key);
     } else if (from != null) {
       query = WindowKeyQuery.<String, Object>withKeyAndWindowStartRange(key, from, to);
     } else {
@@ -83,7 +104,7 @@ final class KeyLookup {
     if (from != null) {
       return "Store " + store + " is not a window store: leave out from and to";
     }
-    return "Store " + store + " is a window or versioned store: pass from and to, or asOf";
+    return "Store " + store + " is a window store: pass from and to";
   }
 
   /**
@@ -91,9 +112,12 @@ final class KeyLookup {
    *
    * @param values renders one value
    */
-  JsonNode render(Object result, JsonValues values) {
+  JsonNode render(Object result, AvroJson values) {
     if (result == null) {
       return null;
+    }
+    if (result instanceof VersionedRecord && latestVersion) {
+      return values.render(((VersionedRecord<?>) result).value());
     }
     if (result instanceof VersionedRecord) {
       VersionedRecord<?> record = (VersionedRecord<?>) result;

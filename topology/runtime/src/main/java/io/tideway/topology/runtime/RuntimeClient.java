@@ -112,12 +112,68 @@ public final class RuntimeClient {
   }
 
   /**
+   * Replays a deployment's inputs from a time, as {@link TopologyRuntime#reset} says.
+   *
+   * @param to an ISO-8601 instant or epoch milliseconds; null for the earliest records
+   */
+  public ResetPlan reset(String name, String to, boolean dryRun) throws IOException {
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    url
+                        + "/v1/deployments/"
+                        + encode(name)
+                        + "/reset?to="
+                        + encode(to == null ? "earliest" : to)
+                        + "&dryRun="
+                        + dryRun))
+            .timeout(DEPLOY_TIMEOUT)
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
+    return json.readValue(send(request).body(), ResetPlan.class);
+  }
+
+  /** Starts rebuilding a deployment, as {@link TopologyRuntime#rebuild} says. */
+  public RebuildStatus rebuild(String name) throws IOException {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url + "/v1/deployments/" + encode(name) + "/rebuild"))
+            .timeout(DEPLOY_TIMEOUT)
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
+    return json.readValue(send(request).body(), RebuildStatus.class);
+  }
+
+  /** The latest rebuild of a deployment. */
+  public RebuildStatus rebuildStatus(String name) throws IOException {
+    return json.readValue(
+        send(get("/v1/deployments/" + encode(name) + "/rebuild")).body(), RebuildStatus.class);
+  }
+
+  /**
    * A key's entry in a store, as the runtime renders it. While the store cannot answer (a
    * rebalance, a restore) the lookup is retried each second, for up to 30 s.
    */
   public JsonNode get(String store, String key, boolean allowStale) throws IOException {
+    return get(store, key, allowStale, null);
+  }
+
+  /**
+   * A key's entry in a versioned store as it was at a time, retried as {@link #get(String, String,
+   * boolean)} is.
+   *
+   * @param asOf an ISO-8601 instant or epoch milliseconds; null for the latest value
+   */
+  public JsonNode get(String store, String key, boolean allowStale, String asOf)
+      throws IOException {
     return retryingWhileUnavailable(
-        get("/v1/stores/" + encode(store) + "/keys/" + encode(key) + "?allowStale=" + allowStale));
+        get(
+            "/v1/stores/"
+                + encode(store)
+                + "/keys/"
+                + encode(key)
+                + "?allowStale="
+                + allowStale
+                + (asOf == null ? "" : "&asOf=" + encode(asOf))));
   }
 
   /** Sends a query, again each second while it is answered 503, for up to 30 s. */
@@ -187,6 +243,24 @@ public final class RuntimeClient {
       path.append("&cursor=").append(encode(cursor));
     }
     return retryingWhileUnavailable(get(path.toString()));
+  }
+
+  /**
+   * A page of an aggregate's events in the order they were published: {@code
+   * {"aggregateType","aggregateId","events":[...],"next"}}; pass {@code next} as {@code cursor} for
+   * the following page (null at the end). Retried while the history cannot answer.
+   */
+  public JsonNode aggregateEvents(String type, String id, int limit, String cursor)
+      throws IOException {
+    return retryingWhileUnavailable(
+        get(
+            "/v1/aggregates/"
+                + encode(type)
+                + "/"
+                + encode(id)
+                + "/events?limit="
+                + limit
+                + (cursor == null ? "" : "&cursor=" + encode(cursor))));
   }
 
   private HttpRequest get(String path) {

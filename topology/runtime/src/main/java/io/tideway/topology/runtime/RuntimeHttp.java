@@ -28,10 +28,15 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET /v1/deployments}; {@code POST /v1/deployments?jar=<file name>&instances=N
  *       &settings=<properties text>[&dryRun=true][&reset=true]} with the jar's bytes as the body;
- *       {@code GET} and {@code DELETE /v1/deployments/{name}};
+ *       {@code GET} and {@code DELETE /v1/deployments/{name}}; {@code POST
+ *       /v1/deployments/{name}/reset?to=earliest|<time>[&dryRun=true]}; {@code POST} (starts, 202)
+ *       and {@code GET /v1/deployments/{name}/rebuild};
  *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]
  *       [&from=&to=|&asOf=][&waitFor=<event id>&timeout=2s]}; {@code GET
  *       /v1/stores/{store}/keys[?from=&to=&prefix= &limit=&cursor=]};
+ *   <li>{@code GET /v1/sagas[?state=&limit=&cursor=]}; {@code GET /v1/sagas/{id}};
+ *   <li>{@code GET /v1/aggregates/{type}/{id}/events[?limit=&cursor=]}, an aggregate's events in
+ *       order, from its history store;
  *   <li>{@code GET /health/live}; {@code GET /health/ready}, {@code 200} only when every deployment
  *       is {@code RUNNING}; {@code GET /metrics}, Prometheus text.
  * </ul>
@@ -98,13 +103,24 @@ final class RuntimeHttp implements AutoCloseable {
               r.post("/v1/deployments", routes::deploy);
               r.get("/v1/deployments/{name}", routes::deployment);
               r.delete("/v1/deployments/{name}", routes::undeploy);
+              r.post("/v1/deployments/{name}/reset", routes::reset);
+              r.post(
+                  "/v1/deployments/{name}/rebuild",
+                  ctx ->
+                      ctx.status(202)
+                          .result(json.writeValueAsString(runtime.rebuild(ctx.pathParam("name")))));
+              r.get("/v1/deployments/{name}/rebuild", routes::rebuildStatus);
               r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
               r.get("/v1/stores/{store}/keys", routes::scan);
               r.get("/v1/sagas", routes::sagas);
               r.get("/v1/sagas/{id}", routes::saga);
+              r.get("/v1/aggregates/{type}/{id}/events", routes::aggregateEvents);
               r.exception(
                   BadRequest.class,
                   (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
+              r.exception(
+                  NoSuchDeploymentException.class,
+                  (e, ctx) -> ctx.status(404).result(Routes.error(json, e.getMessage())));
               r.exception(
                   DeploymentException.class,
                   (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
@@ -156,6 +172,7 @@ final class RuntimeHttp implements AutoCloseable {
     private final ObjectMapper json;
     private StoreQueries queries;
     private SagaQueries sagas;
+    private AggregateQueries aggregates;
 
     Routes(TopologyRuntime runtime, ObjectMapper json) {
       this.runtime = runtime;
@@ -165,6 +182,46 @@ final class RuntimeHttp implements AutoCloseable {
     void bind(HostInfo self) {
       queries = new StoreQueries(runtime, self, json);
       sagas = new SagaQueries(runtime, queries, json);
+      aggregates = new AggregateQueries(runtime, queries, json);
+    }
+
+    void reset(Context ctx) throws IOException {
+      String to = ctx.queryParam("to");
+      if (to == null) {
+        throw new BadRequest("to must be earliest, an ISO-8601 instant or epoch milliseconds");
+      }
+      Instant time = "earliest".equals(to) ? null : instant(ctx, "to");
+      boolean dryRun = Boolean.parseBoolean(ctx.queryParam("dryRun"));
+      ctx.result(json.writeValueAsString(runtime.reset(ctx.pathParam("name"), time, dryRun)));
+    }
+
+    void rebuildStatus(Context ctx) throws IOException {
+      String name = ctx.pathParam("name");
+      var status = runtime.rebuildStatus(name);
+      if (status.isEmpty()) {
+        ctx.status(404)
+            .result(error(json, "No rebuild of " + name + " since this runtime started"));
+      } else {
+        ctx.result(json.writeValueAsString(status.get()));
+      }
+    }
+
+    void aggregateEvents(Context ctx) throws IOException {
+      answer(
+          ctx,
+          aggregates.events(
+              ctx.pathParam("type"),
+              ctx.pathParam("id"),
+              limit(ctx, StoreQueries.MAX_LIMIT),
+              ctx.queryParam("cursor")));
+    }
+
+    private static int limit(Context ctx, int defaultValue) {
+      int limit = intParam(ctx, "limit", defaultValue);
+      if (limit < 1 || limit > StoreQueries.MAX_LIMIT) {
+        throw new BadRequest("limit must be 1-" + StoreQueries.MAX_LIMIT + ", not " + limit);
+      }
+      return limit;
     }
 
     void saga(Context ctx) throws IOException {
@@ -172,10 +229,7 @@ final class RuntimeHttp implements AutoCloseable {
     }
 
     void sagas(Context ctx) throws IOException {
-      int limit = intParam(ctx, "limit", 100);
-      if (limit < 1 || limit > StoreQueries.MAX_LIMIT) {
-        throw new BadRequest("limit must be 1-" + StoreQueries.MAX_LIMIT + ", not " + limit);
-      }
+      int limit = limit(ctx, 100);
       String state = ctx.queryParam("state");
       if (state != null
           && Arrays.stream(SagaStatus.values()).noneMatch(s -> s.name().equalsIgnoreCase(state))) {
@@ -226,10 +280,7 @@ final class RuntimeHttp implements AutoCloseable {
     }
 
     void scan(Context ctx) throws IOException {
-      int limit = intParam(ctx, "limit", 100);
-      if (limit < 1 || limit > StoreQueries.MAX_LIMIT) {
-        throw new BadRequest("limit must be 1-" + StoreQueries.MAX_LIMIT + ", not " + limit);
-      }
+      int limit = limit(ctx, 100);
       answer(
           ctx,
           queries.scan(

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tideway.topology.AvroJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -42,14 +44,14 @@ final class StoreQueries implements AutoCloseable {
   private final TopologyRuntime runtime;
   private final HostInfo self;
   private final ObjectMapper json;
-  private final JsonValues values;
+  private final AvroJson values;
   private final Peers peers = new Peers();
 
   StoreQueries(TopologyRuntime runtime, HostInfo self, ObjectMapper json) {
     this.runtime = runtime;
     this.self = self;
     this.json = json;
-    this.values = new JsonValues(json);
+    this.values = new AvroJson(json);
   }
 
   /** An HTTP answer: status, JSON body, and seconds to wait before retrying (503 only). */
@@ -100,6 +102,12 @@ final class StoreQueries implements AutoCloseable {
     }
     String key = lookup.key();
     Deployment deployment = owner.get();
+    if (lookup.asOf() != null) {
+      Answer refused = refusedTime(deployment, store, lookup.asOf());
+      if (refused != null) {
+        return refused;
+      }
+    }
     KafkaStreams streams = deployment.streams();
     if (streams == null) {
       return unavailable(store, "its deployment is stopping");
@@ -139,6 +147,32 @@ final class StoreQueries implements AutoCloseable {
     return forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout);
   }
 
+  /**
+   * A {@code 400} for a time a versioned store cannot answer truly: one in the future, or one
+   * further back than the history it keeps, where an absent key could be history it dropped.
+   */
+  private Answer refusedTime(Deployment deployment, String store, Instant asOf) throws IOException {
+    Instant now = Instant.now();
+    if (asOf.isAfter(now)) {
+      return error(400, "asOf " + asOf + " is in the future; the store answers up to now");
+    }
+    Optional<Duration> retention = deployment.context().historyRetention(store);
+    if (retention.isPresent() && asOf.isBefore(now.minus(retention.get()))) {
+      return error(
+          400,
+          "asOf "
+              + asOf
+              + " is further back than store "
+              + store
+              + " keeps history ("
+              + retention.get()
+              + "): ask for "
+              + now.minus(retention.get())
+              + " or later");
+    }
+    return null;
+  }
+
   /** Null once the event is processed; else the {@code 504} to answer. */
   private Answer awaitEvent(Deployment deployment, String store, String eventId, Duration timeout)
       throws IOException {
@@ -174,6 +208,9 @@ final class StoreQueries implements AutoCloseable {
     StateQueryResult<Object> result;
     try {
       result = streams.query(request);
+    } catch (UnsupportedOperationException e) {
+      // How a versioned store refuses a key query, where other stores answer UNKNOWN_QUERY_TYPE.
+      return otherKind(streams, store, lookup, partition, stale);
     } catch (RuntimeException e) {
       return unavailable(store, e.getMessage());
     }
@@ -182,7 +219,7 @@ final class StoreQueries implements AutoCloseable {
       QueryResult<Object> answer = entry.getValue();
       if (!answer.isSuccess()) {
         if (answer.getFailureReason() == FailureReason.UNKNOWN_QUERY_TYPE) {
-          return error(400, lookup.wrongKind(store));
+          return otherKind(streams, store, lookup, partition, stale);
         }
         failure = answer.getFailureReason() + ": " + answer.getFailureMessage();
         continue;
@@ -202,6 +239,16 @@ final class StoreQueries implements AutoCloseable {
     return failure != null || result.getPartitionResults().isEmpty()
         ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
         : error(404, "No key " + lookup.key() + " in store " + store);
+  }
+
+  /** Asks a store that refused a lookup's kind the versioned form of it, or answers {@code 400}. */
+  private Answer otherKind(
+      KafkaStreams streams, String store, KeyLookup lookup, int partition, boolean stale)
+      throws IOException {
+    KeyLookup versioned = lookup.onVersionedStore();
+    return versioned == null
+        ? error(400, lookup.wrongKind(store))
+        : local(streams, store, versioned, partition, stale);
   }
 
   /** Most entries one scan page holds. */
@@ -311,6 +358,8 @@ final class StoreQueries implements AutoCloseable {
                   .withQuery(RangeQuery.<String, Object>withRange(lower, upper))
                   .withPartitions(partitions)
                   .requireActive());
+    } catch (UnsupportedOperationException e) {
+      return error(400, "Store " + store + " cannot be scanned: " + e.getMessage());
     } catch (RuntimeException e) {
       return unavailable(store, e.getMessage());
     }

@@ -6,6 +6,7 @@ import io.tideway.topics.Topic;
 import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.ProcessingObserver;
+import io.tideway.topology.SideEffects;
 import io.tideway.topology.TopologyNaming;
 import io.tideway.topology.TopologyProvider;
 import io.tideway.topology.runtime.errors.DeadLetterCount;
@@ -17,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -35,14 +37,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.tools.StreamsResetter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,12 +71,17 @@ public final class TopologyRuntime implements AutoCloseable {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
+  /** Between a provider's application id and a rebuild's generation number: {@code app-g2}. */
+  static final String GENERATION = "-g";
+
   private final RuntimeSettings settings;
   private final PrometheusMeterRegistry meters;
   private final Admin admin;
   private final DeploymentLog log;
   private final DeploymentJournal journal;
   private final Map<String, Deployment> deployments = new LinkedHashMap<>();
+  private final Map<String, Rebuild> rebuilds = new HashMap<>();
+  private final GroupOffsets offsets;
 
   /**
    * What {@link #deployments} holds, for queries: read on every lookup without the lock that a
@@ -86,6 +97,7 @@ public final class TopologyRuntime implements AutoCloseable {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     this.admin = Admin.create(props);
+    this.offsets = new GroupOffsets(admin, ADMIN_TIMEOUT);
     this.log = new DeploymentLog(settings.bootstrapServers());
     this.journal = new DeploymentJournal(settings.stateDir());
   }
@@ -170,14 +182,13 @@ public final class TopologyRuntime implements AutoCloseable {
     if (instances < 1) {
       throw new DeploymentException("Instances must be at least 1, not " + instances);
     }
-    Map<String, Object> merged = new HashMap<>(settings.deploymentDefaults());
-    merged.putAll(deploymentSettings);
-    merged.put("bootstrap.servers", settings.bootstrapServers());
+    Map<String, Object> merged = merged(deploymentSettings);
     TopologyJar opened = TopologyJar.open(jar);
     List<Deployment> built = new ArrayList<>();
     Map<String, TopologyShape> recorded;
     try {
       buildAll(opened, merged, built);
+      built.forEach(deployment -> refuseWhileRebuilding(deployment.name()));
       recorded = log.latest();
       if (!reset) {
         refuseBreakingChanges(jar, built, recorded);
@@ -200,10 +211,35 @@ public final class TopologyRuntime implements AutoCloseable {
       journal.put(
           deployment.name(),
           new DeploymentJournal.Entry(
-              jar.toAbsolutePath().toString(), Map.copyOf(deploymentSettings), instances));
+              jar.toAbsolutePath().toString(),
+              Map.copyOf(deploymentSettings),
+              instances,
+              generation(deployment)));
       started.add(status(deployment, deployment.state(), instances, recorded));
     }
     return started;
+  }
+
+  /** The runtime's defaults, then a deployment's settings, then the cluster. */
+  private Map<String, Object> merged(Map<String, String> deploymentSettings) {
+    Map<String, Object> merged = new HashMap<>(settings.deploymentDefaults());
+    merged.putAll(deploymentSettings);
+    merged.put("bootstrap.servers", settings.bootstrapServers());
+    return merged;
+  }
+
+  /**
+   * The application id a deployment runs under: the generation its latest rebuild made, kept in the
+   * journal, else its provider's.
+   */
+  private String applicationIdOf(String name, TopologyProvider provider) {
+    DeploymentJournal.Entry entry = journal.entries().get(name);
+    String base = provider.applicationId();
+    return entry != null
+            && entry.applicationId() != null
+            && entry.applicationId().startsWith(base + GENERATION)
+        ? entry.applicationId()
+        : base;
   }
 
   /** Builds and checks each provider of a jar into {@code built}; throws at the first problem. */
@@ -213,7 +249,8 @@ public final class TopologyRuntime implements AutoCloseable {
     for (TopologyProvider provider : jar.providers()) {
       String where = jar.path().getFileName() + ": topology " + provider.getClass().getName();
       String name = checked(provider::name, where, "name");
-      String applicationId = checked(provider::applicationId, where, "applicationId");
+      checked(provider::applicationId, where, "applicationId");
+      String applicationId = applicationIdOf(name, provider);
       if (!names.add(name)) {
         throw new DeploymentException(where + ": another topology of the jar is named " + name);
       }
@@ -223,7 +260,7 @@ public final class TopologyRuntime implements AutoCloseable {
         throw new DeploymentException(
             where + ": application id " + applicationId + " is already deployed");
       }
-      built.add(build(provider, jar, where, merged));
+      built.add(build(provider, jar, where, merged, applicationId));
     }
   }
 
@@ -290,12 +327,311 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
+   * Replays a deployment's inputs from a time, as Kafka's {@code StreamsResetter} does it: the
+   * deployment stops, its group's offsets on its input topics move to the first record at or after
+   * {@code to}, its internal topics and local state are deleted, and it starts again.
+   *
+   * @param to where the inputs restart; null for the earliest records kept
+   * @param dryRun only the plan: nothing stops and nothing changes
+   * @throws DeploymentException for an unknown deployment, a time in the future, a rebuild under
+   *     way, or instances of the application running elsewhere
+   */
+  public synchronized ResetPlan reset(String name, Instant to, boolean dryRun) {
+    Deployment deployment = existing(name);
+    if (to != null && to.isAfter(Instant.now())) {
+      throw new DeploymentException(
+          "Cannot reset " + name + " to " + to + ": that is in the future");
+    }
+    refuseWhileRebuilding(name);
+    refuseWhileRunningElsewhere(deployment, "reset");
+    String applicationId = deployment.applicationId();
+    List<TopicPartition> partitions = offsets.partitions(inputTopics(deployment));
+    Map<TopicPartition, Long> committed = offsets.committed(applicationId);
+    Map<TopicPartition, Long> targets = offsets.at(partitions, to);
+    List<ResetPlan.PartitionReset> moves =
+        partitions.stream()
+            .map(
+                p ->
+                    new ResetPlan.PartitionReset(
+                        p.topic(), p.partition(), committed.get(p), targets.get(p)))
+            .toList();
+    Path stateDir = settings.stateDir().resolve(applicationId);
+    ResetPlan plan =
+        new ResetPlan(
+            name,
+            applicationId,
+            to == null ? "earliest" : to.toString(),
+            dryRun,
+            moves,
+            List.copyOf(internalTopicsOf(applicationId)),
+            stateDir.toString());
+    if (dryRun) {
+      return plan;
+    }
+    restart(
+        deployment,
+        () -> {
+          runStreamsResetter(applicationId, inputTopics(deployment), moves);
+          try {
+            deleteRecursively(stateDir);
+          } catch (IOException e) {
+            throw new DeploymentException("Cannot delete the local state in " + stateDir, e);
+          }
+        });
+    logger.info("Reset {} ({}) to {}: {}", name, applicationId, plan.target(), moves);
+    return plan;
+  }
+
+  /** The topics a deployment reads that no part of it writes: its inputs, not its repartitions. */
+  private static Set<String> inputTopics(Deployment deployment) {
+    Set<String> inputs = new TreeSet<>();
+    Set<String> written = new HashSet<>();
+    for (TopologyDescription.Subtopology sub : deployment.topology().describe().subtopologies()) {
+      for (TopologyDescription.Node node : sub.nodes()) {
+        if (node instanceof TopologyDescription.Source source && source.topicSet() != null) {
+          inputs.addAll(source.topicSet());
+        } else if (node instanceof TopologyDescription.Sink sink && sink.topic() != null) {
+          written.add(sink.topic());
+        }
+      }
+    }
+    inputs.removeAll(written);
+    return inputs;
+  }
+
+  /** The changelog and repartition topics of an application, as the reset tool finds them. */
+  private Set<String> internalTopicsOf(String applicationId) {
+    try {
+      return admin
+          .listTopics()
+          .names()
+          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .stream()
+          .filter(
+              topic ->
+                  topic.startsWith(applicationId + "-")
+                      && StreamsResetter.matchesInternalTopicFormat(topic))
+          .collect(Collectors.toCollection(TreeSet::new));
+    } catch (ExecutionException | TimeoutException e) {
+      throw new DeploymentException("Cannot list the topics of " + applicationId + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DeploymentException("Interrupted listing topics", e);
+    }
+  }
+
+  /**
+   * Runs Kafka's reset tool with the plan's offsets as its reset file, so what it does is exactly
+   * what the plan shows; it also deletes the application's internal topics.
+   */
+  private void runStreamsResetter(
+      String applicationId, Set<String> inputs, List<ResetPlan.PartitionReset> moves) {
+    Path plan = null;
+    try {
+      plan = Files.createTempFile("tideway-reset-", ".csv");
+      StringBuilder csv = new StringBuilder();
+      moves.forEach(
+          m ->
+              csv.append(m.topic())
+                  .append(',')
+                  .append(m.partition())
+                  .append(',')
+                  .append(m.to())
+                  .append('\n'));
+      Files.writeString(plan, csv);
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--bootstrap-server",
+                  settings.bootstrapServers(),
+                  "--application-id",
+                  applicationId,
+                  "--from-file",
+                  plan.toString()));
+      if (!inputs.isEmpty()) {
+        args.add("--input-topics");
+        args.add(String.join(",", inputs));
+      }
+      int exit = new StreamsResetter().execute(args.toArray(String[]::new));
+      if (exit != 0) {
+        throw new DeploymentException(
+            "Kafka's reset tool failed for " + applicationId + " (exit " + exit + "); see the log");
+      }
+    } catch (IOException e) {
+      throw new DeploymentException("Cannot write the reset plan of " + applicationId, e);
+    } finally {
+      if (plan != null) {
+        try {
+          Files.deleteIfExists(plan);
+        } catch (IOException e) {
+          logger.warn("Could not delete {}: {}", plan, e.toString());
+        }
+      }
+    }
+  }
+
+  /**
+   * Stops a deployment, leaving its group, does {@code whileStopped}, and starts it again from its
+   * jar as the journal has it, also when {@code whileStopped} fails.
+   */
+  private void restart(Deployment deployment, Runnable whileStopped) {
+    String name = deployment.name();
+    DeploymentJournal.Entry entry = journal.entries().get(name);
+    Map<String, Object> merged = merged(entry.settings());
+    Deployment fresh =
+        build(
+            deployment.provider(),
+            deployment.jar(),
+            deployment.jar().path().getFileName() + ": topology " + name,
+            merged,
+            deployment.applicationId());
+    deployments.remove(name);
+    running = List.copyOf(deployments.values());
+    deployment.close(CLOSE_TIMEOUT, true);
+    try {
+      whileStopped.run();
+    } finally {
+      createTopics(fresh);
+      fresh.start(config(fresh, merged, entry.instances()), meters);
+      deployments.put(name, fresh);
+      running = List.copyOf(deployments.values());
+    }
+  }
+
+  /**
+   * Rebuilds a deployment without downtime: the same topology runs under a new application id (a
+   * generation, {@code <application id>-g<n>}) from the beginning of its inputs, with its side
+   * effects held back ({@link SideEffects}); once it has caught up it takes over queries at once,
+   * and the old application is retired. The old one answers queries until then.
+   *
+   * @return the rebuild as it starts; {@link #rebuildStatus} follows it
+   * @throws DeploymentException for an unknown deployment or a rebuild already under way
+   */
+  public synchronized RebuildStatus rebuild(String name) {
+    Deployment current = existing(name);
+    refuseWhileRebuilding(name);
+    refuseWhileRunningElsewhere(current, "rebuild");
+    DeploymentJournal.Entry entry = journal.entries().get(name);
+    String next = nextGeneration(current);
+    Rebuild.Gate gate = new Rebuild.Gate();
+    Map<String, Object> merged = merged(entry.settings());
+    Map<String, Object> shadowSettings = new HashMap<>(merged);
+    shadowSettings.put(SideEffects.CONFIG, gate);
+    shadowSettings.put(SagaObserver.CONFIG, SagaObserver.NONE);
+    Deployment shadow =
+        build(
+            current.provider(),
+            current.jar(),
+            current.jar().path().getFileName() + ": topology " + name,
+            shadowSettings,
+            next);
+    // Whatever an abandoned rebuild under the same id left behind must not be resumed.
+    resetApplication(shadow, null);
+    createTopics(shadow);
+    shadow.start(config(shadow, merged, entry.instances()), meters);
+    Rebuild rebuild =
+        new Rebuild(
+            this,
+            offsets,
+            current,
+            shadow,
+            inputTopics(current),
+            shape(current).repartitionTopics(),
+            gate,
+            commitInterval(merged));
+    rebuilds.put(name, rebuild);
+    rebuild.start();
+    logger.info("Rebuilding {} as {} from the beginning of {}", name, next, inputTopics(current));
+    return rebuild.status();
+  }
+
+  /** The latest rebuild of a deployment, under way or ended. */
+  public synchronized Optional<RebuildStatus> rebuildStatus(String name) {
+    return Optional.ofNullable(rebuilds.get(name)).map(Rebuild::status);
+  }
+
+  /**
+   * Routes a deployment's queries to its rebuild in one step, and records the new application id;
+   * the old deployment is then the rebuild's to retire.
+   */
+  synchronized void switchTo(Deployment old, Deployment rebuilt) {
+    if (deployments.get(old.name()) != old) {
+      throw new DeploymentException(old.name() + " changed while it was rebuilt");
+    }
+    deployments.put(old.name(), rebuilt);
+    running = List.copyOf(deployments.values());
+    journal.put(
+        old.name(), journal.entries().get(old.name()).withApplicationId(generation(rebuilt)));
+    log.record(rebuilt.applicationId(), shape(rebuilt));
+  }
+
+  /**
+   * Stops a deployment that no longer serves (the old generation after a switch, or an abandoned
+   * rebuild) and deletes its group, internal topics and local state.
+   */
+  synchronized void retire(Deployment deployment) {
+    deployment.close(CLOSE_TIMEOUT, true);
+    resetApplication(deployment, null);
+  }
+
+  private static long commitInterval(Map<String, Object> merged) {
+    Object interval = merged.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+    return interval == null ? 100 : Long.parseLong(interval.toString());
+  }
+
+  private String nextGeneration(Deployment deployment) {
+    String base = deployment.baseApplicationId();
+    String current = deployment.applicationId();
+    int generation =
+        current.equals(base)
+            ? 1
+            : Integer.parseInt(current.substring(base.length() + GENERATION.length()));
+    return base + GENERATION + (generation + 1);
+  }
+
+  /** Replays run in one runtime: other instances of the application would go on unaware. */
+  private void refuseWhileRunningElsewhere(Deployment deployment, String what) {
+    String applicationId = deployment.applicationId();
+    Set<String> elsewhere =
+        offsets.membersElsewhere(applicationId, applicationId + "-" + instanceName() + "-");
+    if (!elsewhere.isEmpty()) {
+      throw new DeploymentException(
+          "Cannot "
+              + what
+              + " "
+              + deployment.name()
+              + ": instances of "
+              + applicationId
+              + " still run elsewhere "
+              + elsewhere
+              + "; undeploy it there first");
+    }
+  }
+
+  private void refuseWhileRebuilding(String name) {
+    Rebuild rebuild = rebuilds.get(name);
+    if (rebuild != null && !rebuild.ended()) {
+      throw new DeploymentException(
+          name + " is being rebuilt (" + rebuild.status().phase() + "); wait until it ends");
+    }
+  }
+
+  private Deployment existing(String name) {
+    Deployment deployment = deployments.get(name);
+    if (deployment == null) {
+      throw new NoSuchDeploymentException(name);
+    }
+    return deployment;
+  }
+
+  /**
    * Stops a deployment: its instances commit, close and leave the group; its state stays on disk
    * for the next deployment of the same application.
    *
    * @return the deployment as it was, or empty when none has that name
    */
   public synchronized Optional<DeploymentStatus> undeploy(String name) {
+    refuseWhileRebuilding(name);
     Deployment deployment = deployments.remove(name);
     if (deployment == null) {
       return Optional.empty();
@@ -415,6 +751,7 @@ public final class TopologyRuntime implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
+    rebuilds.values().forEach(Rebuild::abandon);
     for (Deployment deployment : deployments.values()) {
       deployment.close(CLOSE_TIMEOUT, false);
       deployment.jar().close();
@@ -427,12 +764,23 @@ public final class TopologyRuntime implements AutoCloseable {
     admin.close(ADMIN_TIMEOUT);
   }
 
+  /** The application id a rebuild made, for the journal; null for the provider's own. */
+  private static String generation(Deployment deployment) {
+    return deployment.applicationId().equals(deployment.baseApplicationId())
+        ? null
+        : deployment.applicationId();
+  }
+
   private Deployment build(
-      TopologyProvider provider, TopologyJar jar, String where, Map<String, Object> merged) {
+      TopologyProvider provider,
+      TopologyJar jar,
+      String where,
+      Map<String, Object> merged,
+      String applicationId) {
     ProcessedEvents processed = new ProcessedEvents(provider.name(), meters);
     Map<String, Object> observed = new HashMap<>(merged);
     observed.put(ProcessingObserver.CONFIG, processed);
-    observed.put(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters));
+    observed.putIfAbsent(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters));
     DeploymentContext context = DeploymentContext.of(provider.applicationId(), observed);
     Topology topology;
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
@@ -459,14 +807,17 @@ public final class TopologyRuntime implements AutoCloseable {
               + generated
               + "; name them with Materialized.as, Grouped.as, Repartitioned.as, ...");
     }
-    return new Deployment(provider, jar, context, topology, processed);
+    return new Deployment(provider, applicationId, jar, context, topology, processed);
+  }
+
+  /** This runtime's name in its groups' static member ids. */
+  private String instanceName() {
+    return settings.instanceName() != null
+        ? settings.instanceName()
+        : settings.host() + "-" + http.port();
   }
 
   private Properties config(Deployment deployment, Map<String, Object> merged, int threads) {
-    String instanceName =
-        settings.instanceName() != null
-            ? settings.instanceName()
-            : settings.host() + "-" + http.port();
     DeadLetterCount deadLetters =
         stage ->
             Counter.builder("tideway.topology.dead.letters")
@@ -476,9 +827,10 @@ public final class TopologyRuntime implements AutoCloseable {
                 .increment();
     return Deployment.streamsConfig(
         settings,
-        instanceName,
+        instanceName(),
         settings.host() + ":" + http.port(),
         deployment.applicationId(),
+        Topics.deadLetters(deployment.baseApplicationId()).name(),
         merged,
         deadLetters,
         threads);
@@ -490,7 +842,7 @@ public final class TopologyRuntime implements AutoCloseable {
    */
   private void createTopics(Deployment deployment) {
     Set<Topic<?, ?>> topics = new LinkedHashSet<>();
-    topics.add(Topics.deadLetters(deployment.applicationId()));
+    topics.add(Topics.deadLetters(deployment.baseApplicationId()));
     topics.addAll(deployment.provider().inputs());
     topics.addAll(deployment.provider().outputs());
     ensureTopics(topics, deployment.context()::topicName, deployment.name());

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.contracts.inventory.StockAdjusted;
+import io.tideway.fixtures.AdjustmentAudit;
 import io.tideway.fixtures.StockLevels;
 import io.tideway.fixtures.StockLevelsCopy;
 import io.tideway.fixtures.StockLevelsV2;
@@ -398,7 +399,18 @@ class TopologyRuntimeIT {
 
     HttpResponse<String> noWindow = get("/v1/stores/hourly-adjustments/keys/" + product);
     assertThat(noWindow.statusCode()).isEqualTo(400);
-    assertThat(noWindow.body()).contains("is a window or versioned store");
+    assertThat(noWindow.body()).contains("is a window store");
+    // The latest value of a versioned store reads like a key-value store's.
+    assertThat(query("stock-history", product).path("value").path("stock").asInt()).isEqualTo(3);
+    HttpResponse<String> future =
+        get("/v1/stores/stock-history/keys/" + product + "?asOf=" + Instant.now().plusSeconds(60));
+    assertThat(future.statusCode()).isEqualTo(400);
+    assertThat(future.body()).contains("is in the future");
+    Instant forgotten = Instant.now().minus(StockLevels.STOCK_HISTORY).minusSeconds(3600);
+    HttpResponse<String> beyond =
+        get("/v1/stores/stock-history/keys/" + product + "?asOf=" + forgotten.toEpochMilli());
+    assertThat(beyond.statusCode()).isEqualTo(400);
+    assertThat(beyond.body()).contains("further back than store stock-history keeps history");
     assertThat(
             get("/v1/stores/stock-adjustments/keys/" + product + "?asOf=2026-01-01T10:00:00Z")
                 .statusCode())
@@ -496,10 +508,177 @@ class TopologyRuntimeIT {
                 DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
                 input,
                 DeploymentContext.TOPIC_RENAME_PREFIX + "ledger",
-                kafka.topicName("ledger")));
+                kafka.topicName("ledger"),
+                AdjustmentAudit.AUDIT_TOPIC,
+                kafka.topicName("audit")));
   }
 
   /** Waits until the store holds {@code expected} for the key. */
+  @Test
+  void resetShowsItsPlanThenReplaysTheInputsFromATime(TestKafka kafka) throws Exception {
+    kafka.createTopic("audit", 3);
+    runtime.deploy(
+        FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    String product = uuid();
+    Instant now = Instant.now();
+    for (int i = 0; i < 10; i++) {
+      Instant at = i < 6 ? now.minus(Duration.ofHours(2)) : now.minus(Duration.ofMinutes(10));
+      send(product, bytes(adjusted(product, i)), uuid(), at);
+    }
+    producer.flush();
+    awaitValue("audit-counts", product, 10);
+    String applicationId = runtime.deployments().get(0).applicationId();
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> committed(kafka, applicationId).values().stream().mapToLong(l -> l).sum() == 10);
+
+    ResetPlan plan = runtime.reset("adjustment-audit", now.minus(Duration.ofHours(1)), true);
+
+    assertThat(plan.dryRun()).isTrue();
+    assertThat(plan.partitions()).hasSize(3);
+    ResetPlan.PartitionReset moved =
+        plan.partitions().stream()
+            .filter(p -> p.from() != null && p.from() == 10)
+            .findFirst()
+            .orElseThrow();
+    assertThat(moved.to()).isEqualTo(6);
+    assertThat(moved.topic()).isEqualTo(input);
+    assertThat(plan.internalTopics()).contains(applicationId + "-audit-counts-changelog");
+    assertThat(committed(kafka, applicationId).values().stream().mapToLong(l -> l).sum())
+        .isEqualTo(10);
+    assertThat(query("audit-counts", product).path("value").asLong()).isEqualTo(10);
+
+    assertThatThrownBy(() -> runtime.reset("adjustment-audit", now.plusSeconds(3600), false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("in the future");
+    assertThatThrownBy(() -> runtime.reset("no-such", null, true))
+        .isInstanceOf(NoSuchDeploymentException.class);
+
+    runtime.reset("adjustment-audit", now.minus(Duration.ofHours(1)), false);
+    awaitValue("audit-counts", product, 4);
+    assertThat(runtime.deployments().get(0).state()).isEqualTo("RUNNING");
+  }
+
+  @Test
+  void rebuildTakesOverWithNoFailedQueryNoValueGoingBackAndHistoryActedOnOnce(TestKafka kafka)
+      throws Exception {
+    String audit = kafka.createTopic("audit", 3);
+    runtime.deploy(
+        FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    List<String> products = List.of(uuid(), uuid(), uuid(), uuid());
+    Map<String, Long> sent = new java.util.concurrent.ConcurrentHashMap<>();
+    List<String> history = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      String product = products.get(i % products.size());
+      String id = uuid();
+      send(product, bytes(adjusted(product, i)), id);
+      history.add(id);
+      sent.merge(product, 1L, Long::sum);
+    }
+    producer.flush();
+    for (String product : products) {
+      awaitValue("audit-counts", product, sent.get(product));
+    }
+    String before = runtime.deployments().get(0).applicationId();
+
+    java.util.concurrent.atomic.AtomicBoolean going =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    Map<String, Long> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    Thread queries =
+        new Thread(
+            () -> {
+              while (going.get()) {
+                for (String product : products) {
+                  try {
+                    HttpResponse<String> answer = get("/v1/stores/audit-counts/keys/" + product);
+                    if (answer.statusCode() != 200) {
+                      failures.add(answer.statusCode() + " " + answer.body());
+                      continue;
+                    }
+                    long value = JSON.readTree(answer.body()).path("value").asLong();
+                    Long earlier = seen.put(product, value);
+                    if (earlier != null && value < earlier) {
+                      failures.add(product + " went back from " + earlier + " to " + value);
+                    }
+                  } catch (Exception e) {
+                    failures.add(e.toString());
+                  }
+                }
+              }
+            });
+    Thread writes =
+        new Thread(
+            () -> {
+              int i = 0;
+              while (going.get()) {
+                String product = products.get(i++ % products.size());
+                send(product, bytes(adjusted(product, i)), uuid());
+                sent.merge(product, 1L, Long::sum);
+                producer.flush();
+                sleep(20);
+              }
+            });
+    queries.start();
+    writes.start();
+
+    RebuildStatus started = runtime.rebuild("adjustment-audit");
+    assertThat(started.to()).isEqualTo(before + "-g2");
+    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit"))
+        .hasMessageContaining("is being rebuilt");
+    await()
+        .atMost(WAIT)
+        .until(() -> runtime.rebuildStatus("adjustment-audit").orElseThrow().ended());
+    sleep(500);
+    going.set(false);
+    queries.join();
+    writes.join();
+
+    RebuildStatus done = runtime.rebuildStatus("adjustment-audit").orElseThrow();
+    assertThat(done.phase()).as(done.message()).isEqualTo("DONE");
+    assertThat(failures).isEmpty();
+    assertThat(seen).hasSize(products.size());
+    assertThat(runtime.deployments().get(0).applicationId()).isEqualTo(before + "-g2");
+    for (String product : products) {
+      awaitValue("audit-counts", product, sent.get(product));
+    }
+    assertThat(committed(kafka, before)).isEmpty();
+    Map<String, Long> copies = new java.util.HashMap<>();
+    readAll(kafka, audit, (int) sent.values().stream().mapToLong(l -> l).sum())
+        .forEach(r -> copies.merge(header(r, EventHeaders.ID), 1L, Long::sum));
+    assertThat(copies.keySet()).hasSize((int) sent.values().stream().mapToLong(l -> l).sum());
+    assertThat(history).allSatisfy(id -> assertThat(copies.get(id)).isEqualTo(1L));
+  }
+
+  private static Map<org.apache.kafka.common.TopicPartition, Long> committed(
+      TestKafka kafka, String group) throws Exception {
+    Map<org.apache.kafka.common.TopicPartition, Long> offsets = new java.util.HashMap<>();
+    kafka
+        .admin()
+        .listConsumerGroupOffsets(group)
+        .partitionsToOffsetAndMetadata()
+        .get()
+        .forEach((p, o) -> offsets.put(p, o.offset()));
+    return offsets;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void awaitValue(String store, String key, long expected) {
     await()
         .atMost(WAIT)
@@ -528,7 +707,12 @@ class TopologyRuntimeIT {
   }
 
   private void send(String key, byte[] value, String id) {
-    ProducerRecord<String, byte[]> record = new ProducerRecord<>(input, key, value);
+    send(key, value, id, null);
+  }
+
+  private void send(String key, byte[] value, String id, Instant at) {
+    ProducerRecord<String, byte[]> record =
+        new ProducerRecord<>(input, null, at == null ? null : at.toEpochMilli(), key, value);
     record.headers().add(EventHeaders.ID, id.getBytes(StandardCharsets.UTF_8));
     producer.send(record);
   }

@@ -1,4 +1,4 @@
-package io.tideway.topology.runtime;
+package io.tideway.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,21 +20,25 @@ import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
- * Renders store values as JSON: Avro records field by field, logical types as their natural text
- * (decimals as numbers, timestamps as ISO-8601, UUIDs as strings), bytes in base64, and anything
- * else as Jackson sees it.
+ * Renders Avro values and store values as JSON a person reads: Avro records field by field, logical
+ * types as their natural text (decimals as numbers, timestamps as ISO-8601, UUIDs as strings),
+ * bytes in base64, and anything else as Jackson sees it.
  */
-final class JsonValues {
+public final class AvroJson {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final ObjectMapper json;
 
-  JsonValues(ObjectMapper json) {
+  /**
+   * @param json renders what is not Avro
+   */
+  public AvroJson(ObjectMapper json) {
     this.json = json;
   }
 
-  JsonNode render(Object value) {
+  /** The value as JSON; a {@link ValueAndTimestamp} as its value, null as JSON null. */
+  public JsonNode render(Object value) {
     if (value == null) {
       return NODES.nullNode();
     }

@@ -1,0 +1,134 @@
+package io.tideway.topology.history;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tideway.topology.AvroJson;
+import io.tideway.topology.EventHeaders;
+import io.tideway.topology.TopologyContext;
+import java.time.Instant;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Keeps every event of one aggregate type in a history store, for an audit trail: the runtime
+ * answers {@code GET /v1/aggregates/{type}/{id}/events} from it, and {@code tideway history <type>
+ * <id>} prints it.
+ *
+ * <pre>{@code
+ * KStream<String, SpecificRecord> orders = Deduplicate.byEventId("order-events-dedupe").apply(...);
+ * AggregateHistory.record(builder, context, "order", orders);
+ * }</pre>
+ *
+ * <p>The store is {@code <type>-history}, a persistent key-value store keyed by {@code <aggregate
+ * id>/<offset>}: the stream must be keyed by aggregate id and read straight from the aggregate's
+ * topic (deduplicated, not repartitioned), so all of an aggregate's events come from one partition
+ * and their offsets order them as they were published. Recording an event again, as a replay does,
+ * writes the same entry. Each entry is an {@link AggregateEvent}: the event's id, type, time, trace
+ * context and position, and its payload as JSON.
+ */
+public final class AggregateHistory {
+
+  /** Offsets are written with this many digits, so keys sort as offsets do. */
+  private static final int OFFSET_DIGITS = 19;
+
+  private AggregateHistory() {}
+
+  /** The history store of an aggregate type: {@code <type>-history}. */
+  public static String storeName(String aggregateType) {
+    return aggregateType + "-history";
+  }
+
+  /** What every history key of one aggregate starts with. */
+  public static String keyPrefix(String aggregateId) {
+    return aggregateId + "/";
+  }
+
+  /**
+   * Records every event of {@code events} in the history of {@code aggregateType}, through a
+   * processor named {@code <type>-history-record}.
+   *
+   * @param events keyed by aggregate id, read from the aggregate's topic
+   */
+  public static <V extends SpecificRecord> void record(
+      StreamsBuilder builder,
+      TopologyContext context,
+      String aggregateType,
+      KStream<String, V> events) {
+    String store = storeName(aggregateType);
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(store),
+            Serdes.String(),
+            context.avroSerde(AggregateEvent.class)));
+    events.process(
+        () -> new RecordEvent<>(aggregateType, store),
+        Named.as(aggregateType + "-history-record"),
+        store);
+  }
+
+  private static final class RecordEvent<V extends SpecificRecord>
+      implements Processor<String, V, Void, Void> {
+
+    private final String aggregateType;
+    private final String storeName;
+    private final AvroJson json = new AvroJson(new ObjectMapper());
+    private ProcessorContext<Void, Void> context;
+    private KeyValueStore<String, AggregateEvent> store;
+
+    RecordEvent(String aggregateType, String storeName) {
+      this.aggregateType = aggregateType;
+      this.storeName = storeName;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      this.context = context;
+      this.store = context.getStateStore(storeName);
+    }
+
+    @Override
+    public void process(Record<String, V> record) {
+      if (record.key() == null) {
+        // No aggregate to file it under; the topology's other processors decide what it means.
+        return;
+      }
+      RecordMetadata source =
+          context
+              .recordMetadata()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException("An aggregate's history needs the source record"));
+      String eventType = EventHeaders.text(record.headers(), EventHeaders.EVENT_TYPE);
+      if (eventType == null && record.value() != null) {
+        eventType = record.value().getSchema().getName();
+      }
+      long occurredAt = EventHeaders.occurredAt(record.headers());
+      AggregateEvent event =
+          new AggregateEvent(
+              aggregateType,
+              record.key(),
+              EventHeaders.eventId(record.headers()),
+              eventType,
+              occurredAt < 0 ? null : Instant.ofEpochMilli(occurredAt),
+              EventHeaders.text(record.headers(), EventHeaders.TRACEPARENT),
+              source.topic(),
+              source.partition(),
+              source.offset(),
+              json.render(record.value()).toString());
+      store.put(key(record.key(), source.offset()), event);
+    }
+  }
+
+  static String key(String aggregateId, long offset) {
+    String digits = Long.toString(offset);
+    return keyPrefix(aggregateId) + "0".repeat(OFFSET_DIGITS - digits.length()) + digits;
+  }
+}

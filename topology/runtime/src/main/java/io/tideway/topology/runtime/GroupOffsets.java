@@ -1,0 +1,161 @@
+package io.tideway.topology.runtime;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+
+/**
+ * What replays need to know of topics and groups: partitions, positions at a time, committed
+ * offsets and the members of a group, each asked of the cluster with a bounded wait.
+ */
+final class GroupOffsets {
+
+  private final Admin admin;
+  private final Duration timeout;
+
+  GroupOffsets(Admin admin, Duration timeout) {
+    this.admin = admin;
+    this.timeout = timeout;
+  }
+
+  /** Every partition of the topics, in topic and partition order. */
+  List<TopicPartition> partitions(Collection<String> topics) {
+    Map<String, TopicDescription> described = get(admin.describeTopics(topics).allTopicNames());
+    return described.values().stream()
+        .flatMap(
+            topic ->
+                topic.partitions().stream()
+                    .map(p -> new TopicPartition(topic.name(), p.partition())))
+        .sorted(
+            (a, b) ->
+                a.topic().equals(b.topic())
+                    ? Integer.compare(a.partition(), b.partition())
+                    : a.topic().compareTo(b.topic()))
+        .toList();
+  }
+
+  /** The offsets a group committed; partitions it never committed are absent. */
+  Map<TopicPartition, Long> committed(String group) {
+    Map<TopicPartition, OffsetAndMetadata> offsets;
+    try {
+      offsets =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof GroupIdNotFoundException) {
+        return Map.of();
+      }
+      throw new DeploymentException("Cannot read the offsets of group " + group + ": " + e, e);
+    } catch (InterruptedException | TimeoutException e) {
+      throw failed("read the offsets of group " + group, e);
+    }
+    Map<TopicPartition, Long> committed = new HashMap<>();
+    offsets.forEach(
+        (partition, offset) -> {
+          if (offset != null) {
+            committed.put(partition, offset.offset());
+          }
+        });
+    return committed;
+  }
+
+  /** The end offset of each partition: where the next record will be written. */
+  Map<TopicPartition, Long> ends(Collection<TopicPartition> partitions) {
+    return offsets(partitions, OffsetSpec.latest());
+  }
+
+  /**
+   * The offset of each partition's first record at or after {@code time}, or its end when none is;
+   * the earliest offset when {@code time} is null.
+   */
+  Map<TopicPartition, Long> at(Collection<TopicPartition> partitions, Instant time) {
+    if (time == null) {
+      return offsets(partitions, OffsetSpec.earliest());
+    }
+    Map<TopicPartition, Long> found =
+        offsets(partitions, OffsetSpec.forTimestamp(time.toEpochMilli()));
+    List<TopicPartition> none =
+        found.entrySet().stream().filter(e -> e.getValue() < 0).map(Map.Entry::getKey).toList();
+    found.putAll(ends(none));
+    return found;
+  }
+
+  /**
+   * The members of a group that are not this runtime's: their group instance ids do not start with
+   * {@code ownPrefix}.
+   */
+  Set<String> membersElsewhere(String group, String ownPrefix) {
+    Collection<MemberDescription> members;
+    try {
+      members =
+          admin
+              .describeConsumerGroups(List.of(group))
+              .describedGroups()
+              .get(group)
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .members();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof GroupIdNotFoundException) {
+        return Set.of();
+      }
+      throw new DeploymentException("Cannot describe group " + group + ": " + e, e);
+    } catch (InterruptedException | TimeoutException e) {
+      throw failed("describe group " + group, e);
+    }
+    return members.stream()
+        .filter(m -> m.groupInstanceId().map(id -> !id.startsWith(ownPrefix)).orElse(true))
+        .map(m -> m.groupInstanceId().orElse(m.consumerId()) + "@" + m.host())
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  private Map<TopicPartition, Long> offsets(
+      Collection<TopicPartition> partitions, OffsetSpec spec) {
+    if (partitions.isEmpty()) {
+      return new HashMap<>();
+    }
+    Map<TopicPartition, OffsetSpec> request =
+        partitions.stream().collect(Collectors.toMap(p -> p, p -> spec));
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answers =
+        get(admin.listOffsets(request).all());
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    answers.forEach((partition, info) -> offsets.put(partition, info.offset()));
+    return offsets;
+  }
+
+  private <T> T get(KafkaFuture<T> future) {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new DeploymentException("The cluster refused: " + e.getCause().getMessage(), e);
+    } catch (InterruptedException | TimeoutException e) {
+      throw failed("ask the cluster", e);
+    }
+  }
+
+  private static DeploymentException failed(String what, Exception e) {
+    if (e instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+    }
+    return new DeploymentException("Could not " + what + " in time: " + e, e);
+  }
+}
