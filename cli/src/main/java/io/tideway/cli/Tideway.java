@@ -1,6 +1,7 @@
 package io.tideway.cli;
 
 import io.tideway.deploy.platform.PlatformSetupException;
+import io.tideway.replay.ReplayException;
 import io.tideway.schemas.client.RegistryException;
 import io.tideway.topology.runtime.RuntimeClient;
 import picocli.CommandLine;
@@ -31,6 +32,7 @@ import picocli.CommandLine.ParseResult;
       UndeployCommand.class,
       QueryCommand.class,
       SagasCommand.class,
+      ReplayCommand.class,
       DemoCommand.class,
       SchemasCommand.class,
       LoadtestCommand.class,
@@ -66,7 +68,7 @@ public final class Tideway {
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
       String command = cmd.getCommandSpec().qualifiedName();
-      if (e instanceof PlatformSetupException) {
+      if (e instanceof PlatformSetupException || e instanceof ReplayException) {
         cmd.getErr().println(command + ": " + e.getMessage());
         return BAD_INPUT;
       }
