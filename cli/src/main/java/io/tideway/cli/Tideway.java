@@ -1,6 +1,7 @@
 package io.tideway.cli;
 
 import io.tideway.deploy.platform.PlatformSetupException;
+import io.tideway.replay.ReplayException;
 import io.tideway.schemas.client.RegistryException;
 import io.tideway.topology.runtime.RuntimeClient;
 import picocli.CommandLine;
@@ -32,6 +33,7 @@ import picocli.CommandLine.ParseResult;
       QueryCommand.class,
       SagasCommand.class,
       HistoryCommand.class,
+      ReplayCommand.class,
       DemoCommand.class,
       SchemasCommand.class,
       LoadtestCommand.class,
@@ -67,7 +69,7 @@ public final class Tideway {
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
       String command = cmd.getCommandSpec().qualifiedName();
-      if (e instanceof PlatformSetupException) {
+      if (e instanceof PlatformSetupException || e instanceof ReplayException) {
         cmd.getErr().println(command + ": " + e.getMessage());
         return BAD_INPUT;
       }

@@ -1,0 +1,29 @@
+package io.tideway.cli;
+
+import java.util.Map;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code --bootstrap-server}: any Kafka cluster, by default the local platform's. */
+final class KafkaOption {
+
+  @Mixin private DataDirOption dataDir;
+
+  @Option(
+      names = {"--bootstrap-server", "--bootstrap-servers"},
+      paramLabel = "HOST:PORT",
+      defaultValue = "${env:TIDEWAY_BOOTSTRAP_SERVER}",
+      description =
+          "Kafka, comma separated for several brokers (env TIDEWAY_BOOTSTRAP_SERVER; default: the"
+              + " local platform's, found through --data-dir).")
+  private String bootstrapServers;
+
+  /** Client settings for the chosen cluster. */
+  Map<String, Object> settings() {
+    return Map.of(
+        "bootstrap.servers",
+        bootstrapServers != null
+            ? bootstrapServers
+            : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap());
+  }
+}

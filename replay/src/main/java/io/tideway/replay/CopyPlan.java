@@ -1,0 +1,34 @@
+package io.tideway.replay;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a copy will do, fixed before it writes anything: the offsets of each source partition, up to
+ * the end offsets seen when it was planned, and where the records go.
+ *
+ * @param source the topic read
+ * @param target the topic written
+ * @param ranges the offsets read, one range per source partition, in partition order
+ * @param until records with a timestamp at or after this time are read but not copied
+ * @param keepsPartitions whether each record goes to the partition of the same number (the topics
+ *     have as many partitions), or else to the partition the producer picks by its key
+ */
+public record CopyPlan(
+    String source,
+    String target,
+    List<PartitionRange> ranges,
+    Optional<Instant> until,
+    boolean keepsPartitions) {
+
+  /** The ranges are copied. */
+  public CopyPlan {
+    ranges = List.copyOf(ranges);
+  }
+
+  /** Offsets to read in all: an upper bound of the records copied. */
+  public long total() {
+    return ranges.stream().mapToLong(PartitionRange::count).sum();
+  }
+}

@@ -1,0 +1,178 @@
+package io.tideway.replay;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Sends the records of a Kafka Streams dead-letter topic back to the topics they failed on, once
+ * the cause is fixed.
+ *
+ * <pre>{@code
+ * try (DeadLetterRedrive redrive = new DeadLetterRedrive(Map.of("bootstrap.servers", servers))) {
+ *   DeadLetterFilter filter = DeadLetterFilter.parse(List.of("exception=InvalidEventException"), null);
+ *   RedriveSummary done = redrive.redrive("order-view.dlq", filter, false, new RedriveListener() {});
+ * }
+ * }</pre>
+ *
+ * <p>It reads the dead-letter topic from its earliest offsets up to the end offsets seen when it
+ * starts (committed records only), and sends each dead letter that matches the filter to the topic
+ * named by its {@value DeadLetter#TOPIC_HEADER} header, with its key, value, timestamp and headers
+ * as they were: the {@code __streams.errors.*} headers are removed, so the {@code id} header the
+ * topologies deduplicate by is kept and re-driving twice changes nothing the second time. Each
+ * record goes to the partition it was read from ({@value DeadLetter#PARTITION_HEADER}) while the
+ * topic has it, otherwise where the producer's partitioner puts its key. Sends are idempotent,
+ * {@code acks=all}, in the dead-letter topic's order per partition. A record that failed after a
+ * {@code Deduplicate} step of its topology had its id remembered there before it failed, so that
+ * topology drops its re-drive as a duplicate; re-driving reaches failures before deduplication.
+ *
+ * <p>A dead letter without the original-topic header (not written by Kafka Streams' handlers), or
+ * whose original topic no longer exists, is skipped: the listener hears why, naming its dead-letter
+ * topic, partition and offset, and the summary counts it. Dead letters stay in the dead-letter
+ * topic; nothing is deleted or committed.
+ */
+public final class DeadLetterRedrive implements AutoCloseable {
+
+  private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
+
+  private final ReplayClients clients;
+
+  /**
+   * A re-drive tool on one cluster.
+   *
+   * @param kafkaSettings Kafka client settings: {@code bootstrap.servers} and whatever else the
+   *     cluster needs; serializers, isolation and acknowledgements are set here
+   */
+  public DeadLetterRedrive(Map<String, ?> kafkaSettings) {
+    this.clients = new ReplayClients(kafkaSettings);
+  }
+
+  /**
+   * Re-drives the dead letters that match a filter.
+   *
+   * @param dlqTopic the dead-letter topic, e.g. {@code <application id>.dlq}
+   * @param filter which dead letters to send back
+   * @param dryRun list what would be sent through {@link RedriveListener#wouldSend} and send
+   *     nothing
+   * @throws ReplayException for an unknown dead-letter topic, or a {@code since} in the future
+   * @throws IllegalStateException when a record cannot be written; records before it were
+   */
+  public RedriveSummary redrive(
+      String dlqTopic, DeadLetterFilter filter, boolean dryRun, RedriveListener listener) {
+    long started = System.nanoTime();
+    SourceSpec.checkTopicName(dlqTopic, "dead letters");
+    Instant now = Instant.now();
+    if (filter.since() != null && filter.since().isAfter(now)) {
+      throw new ReplayException(
+          "The time to re-drive since, " + filter.since() + ", is in the future (now " + now + ")");
+    }
+    OptionalInt partitionCount = clients.partitionCount(dlqTopic);
+    if (partitionCount.isEmpty()) {
+      throw new ReplayException("Unknown dead-letter topic: " + dlqTopic);
+    }
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (int p = 0; p < partitionCount.getAsInt(); p++) {
+      partitions.add(new TopicPartition(dlqTopic, p));
+    }
+    Map<String, OptionalInt> originalTopics = new HashMap<>();
+    Map<String, Long> sentByTopic = new TreeMap<>();
+    long[] filteredOut = {0};
+    long[] skipped = {0};
+    ReplayProgress last;
+    try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer();
+        ReplaySends sends = new ReplaySends(clients.producer())) {
+      Map<TopicPartition, Long> beginnings =
+          consumer.beginningOffsets(partitions, ReplayClients.TIMEOUT);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, ReplayClients.TIMEOUT);
+      List<PartitionRange> ranges = new ArrayList<>();
+      for (TopicPartition partition : partitions) {
+        ranges.add(
+            new PartitionRange(
+                partition.partition(), beginnings.get(partition), ends.get(partition)));
+      }
+      RangeReader reader = new RangeReader(dlqTopic, ranges, PROGRESS_INTERVAL);
+      last =
+          reader.read(
+              consumer,
+              record -> {
+                DeadLetter letter = DeadLetter.of(record);
+                if (!filter.matches(letter)) {
+                  filteredOut[0]++;
+                  return false;
+                }
+                String reason = unsendable(letter, originalTopics);
+                if (reason != null) {
+                  skipped[0]++;
+                  listener.skipped(letter, letter.location() + ": " + reason + ", skipped");
+                  return false;
+                }
+                sentByTopic.merge(letter.originalTopic(), 1L, Long::sum);
+                if (dryRun) {
+                  listener.wouldSend(letter);
+                } else {
+                  sends.send(
+                      original(record, letter, originalTopics.get(letter.originalTopic())),
+                      letter.location());
+                }
+                return true;
+              },
+              sends::checkFailures,
+              listener::progress);
+      sends.flush();
+    }
+    listener.progress(last);
+    return new RedriveSummary(
+        dlqTopic,
+        dryRun,
+        last,
+        filteredOut[0],
+        skipped[0],
+        sentByTopic,
+        Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /** Why a dead letter cannot go back, or null when it can. */
+  private String unsendable(DeadLetter letter, Map<String, OptionalInt> originalTopics) {
+    if (letter.originalTopic() == null || letter.originalTopic().isBlank()) {
+      return "no " + DeadLetter.TOPIC_HEADER + " header names its original topic";
+    }
+    if (!SourceSpec.isTopicName(letter.originalTopic())) {
+      return "its original topic '" + letter.originalTopic() + "' is not a legal topic name";
+    }
+    OptionalInt partitions =
+        originalTopics.computeIfAbsent(letter.originalTopic(), clients::partitionCount);
+    if (partitions.isEmpty()) {
+      return "its original topic " + letter.originalTopic() + " no longer exists";
+    }
+    return null;
+  }
+
+  private static ProducerRecord<byte[], byte[]> original(
+      ConsumerRecord<byte[], byte[]> record, DeadLetter letter, OptionalInt partitions) {
+    Integer partition = letter.originalPartition();
+    if (partition != null && (partition < 0 || partition >= partitions.getAsInt())) {
+      partition = null;
+    }
+    return new ProducerRecord<>(
+        letter.originalTopic(),
+        partition,
+        record.timestamp() < 0 ? null : record.timestamp(),
+        record.key(),
+        record.value(),
+        DeadLetter.originalHeaders(record.headers()));
+  }
+
+  @Override
+  public void close() {
+    clients.close();
+  }
+}

@@ -1,0 +1,99 @@
+package io.tideway.replay;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** The Kafka clients both tools use, all built from the same connection settings. */
+final class ReplayClients implements AutoCloseable {
+
+  static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final Map<String, Object> settings;
+  private Admin admin;
+
+  ReplayClients(Map<String, ?> settings) {
+    this.settings = Map.copyOf(settings);
+    if (!settings.containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+      throw new IllegalArgumentException("The Kafka settings have no bootstrap.servers");
+    }
+  }
+
+  /** The number of partitions of a topic, or empty when the cluster has no such topic. */
+  OptionalInt partitionCount(String topic) {
+    try {
+      TopicDescription description =
+          admin()
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .get(topic);
+      return OptionalInt.of(description.partitions().size());
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return OptionalInt.empty();
+      }
+      throw new IllegalStateException("Cannot describe topic " + topic + ": " + e.getCause(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "Kafka at " + settings.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) + " did not answer",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while describing topic " + topic, e);
+    }
+  }
+
+  /**
+   * A consumer without a group, for assigned partitions: it reads committed records only, so
+   * records of aborted transactions are never replayed, and creates no topic by asking for it.
+   */
+  KafkaConsumer<byte[], byte[]> consumer() {
+    Map<String, Object> props = new HashMap<>(settings);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** An idempotent producer waiting for all in-sync replicas, which keeps order per partition. */
+  KafkaProducer<byte[], byte[]> producer() {
+    Map<String, Object> props = new HashMap<>(settings);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private synchronized Admin admin() {
+    if (admin == null) {
+      admin = Admin.create(settings);
+    }
+    return admin;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (admin != null) {
+      admin.close(TIMEOUT);
+      admin = null;
+    }
+  }
+}

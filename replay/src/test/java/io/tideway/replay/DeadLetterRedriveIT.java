@@ -1,0 +1,291 @@
+package io.tideway.replay;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TidewayTest;
+import io.tideway.topology.dedupe.Deduplicate;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Re-drives dead letters that a real Kafka Streams application wrote with its processing exception
+ * handler, back into that application, which deduplicates by event id.
+ */
+@TidewayTest
+class DeadLetterRedriveIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(45);
+  private static final Instant BASE =
+      Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS);
+
+  @TempDir Path stateDir;
+
+  private final AtomicBoolean fixed = new AtomicBoolean();
+  private String orders;
+  private String effects;
+  private String dlq;
+  private KafkaProducer<String, String> producer;
+  private KafkaStreams streams;
+  private DeadLetterRedrive redrive;
+
+  @BeforeEach
+  void start(TestKafka kafka) {
+    orders = kafka.createTopic("order.events", 2);
+    effects = kafka.createTopic("order.effects", 1);
+    dlq = kafka.createTopic("order-app.dlq", 1);
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    producer = new KafkaProducer<>(props);
+    redrive = new DeadLetterRedrive(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+  }
+
+  @AfterEach
+  void stop() {
+    if (streams != null) {
+      streams.close(Duration.ofSeconds(10));
+    }
+    producer.close();
+    redrive.close();
+  }
+
+  @Test
+  void sendsGenuineDeadLettersBackOnceEvenWhenReDrivenTwice(TestKafka kafka) {
+    streams = new KafkaStreams(topology(), streamsSettings(kafka));
+    streams.start();
+    send(0, "order-1", "ok-1", BASE);
+    send(1, "order-2", "poison-2", BASE.plusSeconds(1));
+    send(0, "order-3", "bad-3", BASE.plusSeconds(2));
+    send(1, "order-4", "poison-4", BASE.plusSeconds(3));
+    send(0, "order-5", "ok-5", BASE.plusSeconds(4));
+    await().atMost(WAIT).until(() -> TopicRecords.read(kafka, dlq).size() == 3);
+    await().atMost(WAIT).until(() -> effectCounts(kafka).size() == 2);
+    List<ConsumerRecord<String, String>> failed =
+        TopicRecords.read(kafka, orders).stream().filter(r -> !r.value().startsWith("ok")).toList();
+
+    // A dry run lists and sends nothing; the filters narrow what it lists.
+    List<DeadLetter> listed = new ArrayList<>();
+    Map<TopicPartition, Long> before = TopicRecords.ends(kafka, orders);
+    RedriveSummary dryRun =
+        redrive.redrive(
+            dlq,
+            DeadLetterFilter.parse(List.of("exception=IllegalStateException"), null),
+            true,
+            listener(listed, new ArrayList<>()));
+    assertThat(dryRun.sent()).isEqualTo(2);
+    assertThat(dryRun.filteredOut()).isEqualTo(1);
+    assertThat(TopicRecords.ends(kafka, orders)).isEqualTo(before);
+    assertThat(listed)
+        .extracting(DeadLetter::originalTopic, DeadLetter::exception, DeadLetter::message)
+        .containsExactly(
+            tuple(orders, IllegalStateException.class.getName(), "poison: poison-2"),
+            tuple(orders, IllegalStateException.class.getName(), "poison: poison-4"));
+    assertThat(listed.get(0).origin()).isEqualTo(orders + "-1@0");
+    assertThat(listed.get(0).location()).isEqualTo(dlq + "-0@" + listed.get(0).dlqOffset());
+    assertThat(
+            redrive
+                .redrive(
+                    dlq,
+                    DeadLetterFilter.parse(List.of("topic=" + orders), BASE.plusSeconds(3)),
+                    true,
+                    new RedriveListener() {})
+                .sent())
+        .isEqualTo(1);
+
+    // The cause is fixed: re-drive one kind, then everything twice.
+    fixed.set(true);
+    RedriveSummary poisonOnly =
+        redrive.redrive(
+            dlq,
+            DeadLetterFilter.parse(List.of("exception=IllegalStateException"), null),
+            false,
+            new RedriveListener() {});
+    assertThat(poisonOnly.sentByTopic()).isEqualTo(Map.of(orders, 2L));
+    await().atMost(WAIT).until(() -> effectCounts(kafka).size() == 4);
+    redrive.redrive(dlq, DeadLetterFilter.ALL, false, new RedriveListener() {});
+    redrive.redrive(dlq, DeadLetterFilter.ALL, false, new RedriveListener() {});
+    // Markers behind the re-driven records in both partitions: once they are through, so is all.
+    send(0, "order-6", "ok-6", BASE.plusSeconds(5));
+    send(1, "order-7", "ok-7", BASE.plusSeconds(6));
+    await().atMost(WAIT).until(() -> effectCounts(kafka).size() == 7);
+
+    assertThat(effectCounts(kafka).values()).containsOnly(1L);
+    List<ConsumerRecord<String, String>> redriven =
+        TopicRecords.read(kafka, orders).stream()
+            .filter(r -> !r.value().startsWith("ok") && r.offset() > 1)
+            .toList();
+    assertThat(redriven).hasSize(2 + 3 + 3);
+    for (ConsumerRecord<String, String> copy : redriven) {
+      ConsumerRecord<String, String> original =
+          failed.stream().filter(r -> r.value().equals(copy.value())).findFirst().orElseThrow();
+      assertThat(copy.key()).isEqualTo(original.key());
+      assertThat(copy.partition()).isEqualTo(original.partition());
+      assertThat(copy.timestamp()).isEqualTo(original.timestamp());
+      assertThat(copy.headers().toArray())
+          .extracting(Header::key)
+          .containsExactly("id", "eventType", "traceparent");
+      assertThat(copy.headers().toArray())
+          .extracting(Header::value)
+          .containsExactlyElementsOf(
+              List.of(original.headers().toArray()).stream().map(Header::value).toList());
+    }
+  }
+
+  @Test
+  void skipsAndReportsDeadLettersItCannotSendBack(TestKafka kafka) {
+    ProducerRecord<String, String> noTopic = new ProducerRecord<>(dlq, "k", "v");
+    noTopic.headers().add(DeadLetter.EXCEPTION_HEADER, "x.Boom".getBytes(UTF_8));
+    ProducerRecord<String, String> goneTopic = new ProducerRecord<>(dlq, "k", "v");
+    goneTopic
+        .headers()
+        .add(DeadLetter.TOPIC_HEADER, kafka.topicName("deleted.events").getBytes(UTF_8));
+    producer.send(noTopic);
+    producer.send(goneTopic);
+    producer.flush();
+    List<String> reasons = new ArrayList<>();
+
+    RedriveSummary summary =
+        redrive.redrive(dlq, DeadLetterFilter.ALL, false, listener(new ArrayList<>(), reasons));
+
+    assertThat(summary.skipped()).isEqualTo(2);
+    assertThat(summary.sent()).isZero();
+    assertThat(reasons)
+        .containsExactly(
+            dlq + "-0@0: no __streams.errors.topic header names its original topic, skipped",
+            dlq
+                + "-0@1: its original topic "
+                + kafka.topicName("deleted.events")
+                + " no longer exists, skipped");
+  }
+
+  @Test
+  void refusesAnUnknownDeadLetterTopic(TestKafka kafka) {
+    String missing = kafka.topicName("missing.dlq");
+
+    assertThatThrownBy(
+            () -> redrive.redrive(missing, DeadLetterFilter.ALL, true, new RedriveListener() {}))
+        .isInstanceOf(ReplayException.class)
+        .hasMessage("Unknown dead-letter topic: " + missing);
+  }
+
+  /**
+   * Checks each order, failing on poison until the cause is fixed, then deduplicates by event id
+   * and records the effect. The check comes first, so a failed record's id is not yet remembered.
+   */
+  private Topology topology() {
+    StreamsBuilder builder = new StreamsBuilder();
+    KStream<String, String> checked =
+        builder.stream(orders, Consumed.with(Serdes.String(), Serdes.String()))
+            .processValues(() -> new OrderCheck(fixed), Named.as("check"));
+    Deduplicate.<String, String>byEventId("dedupe")
+        .apply(checked)
+        .to(effects, Produced.with(Serdes.String(), Serdes.String()));
+    return builder.build();
+  }
+
+  private Properties streamsSettings(TestKafka kafka) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, kafka.topicName("order-app"));
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    props.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueProcessingExceptionHandler.class);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, dlq);
+    return props;
+  }
+
+  private Map<String, Long> effectCounts(TestKafka kafka) {
+    return TopicRecords.read(kafka, effects).stream()
+        .collect(Collectors.groupingBy(ConsumerRecord::value, Collectors.counting()));
+  }
+
+  private void send(int partition, String key, String value, Instant timestamp) {
+    ProducerRecord<String, String> record =
+        new ProducerRecord<>(orders, partition, timestamp.toEpochMilli(), key, value);
+    record.headers().add("id", ("event-" + value).getBytes(UTF_8));
+    record.headers().add("eventType", "OrderPlaced".getBytes(UTF_8));
+    record.headers().add("traceparent", ("00-trace-" + key + "-01").getBytes(UTF_8));
+    producer.send(record);
+    producer.flush();
+  }
+
+  private static RedriveListener listener(List<DeadLetter> listed, List<String> reasons) {
+    return new RedriveListener() {
+      @Override
+      public void wouldSend(DeadLetter letter) {
+        listed.add(letter);
+      }
+
+      @Override
+      public void skipped(DeadLetter letter, String reason) {
+        reasons.add(reason);
+      }
+    };
+  }
+
+  /** Fails on orders whose value starts with "poison" or "bad" until the cause is fixed. */
+  private static final class OrderCheck implements FixedKeyProcessor<String, String, String> {
+    private final AtomicBoolean fixed;
+    private FixedKeyProcessorContext<String, String> context;
+
+    OrderCheck(AtomicBoolean fixed) {
+      this.fixed = fixed;
+    }
+
+    @Override
+    public void init(FixedKeyProcessorContext<String, String> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(FixedKeyRecord<String, String> record) {
+      if (!fixed.get() && record.value().startsWith("poison")) {
+        throw new IllegalStateException("poison: " + record.value());
+      }
+      if (!fixed.get() && record.value().startsWith("bad")) {
+        throw new IllegalArgumentException("bad: " + record.value());
+      }
+      context.forward(record);
+    }
+  }
+}

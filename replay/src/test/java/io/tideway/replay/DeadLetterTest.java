@@ -1,0 +1,94 @@
+package io.tideway.replay;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.streams.errors.internals.ExceptionHandlerUtils;
+import org.junit.jupiter.api.Test;
+
+class DeadLetterTest {
+
+  @Test
+  void shouldReadTheHeadersKafkaStreamsWrites() {
+    assertThat(DeadLetter.TOPIC_HEADER).isEqualTo(ExceptionHandlerUtils.HEADER_ERRORS_TOPIC_NAME);
+    assertThat(DeadLetter.PARTITION_HEADER)
+        .isEqualTo(ExceptionHandlerUtils.HEADER_ERRORS_PARTITION_NAME);
+    assertThat(DeadLetter.OFFSET_HEADER).isEqualTo(ExceptionHandlerUtils.HEADER_ERRORS_OFFSET_NAME);
+    assertThat(DeadLetter.EXCEPTION_HEADER)
+        .isEqualTo(ExceptionHandlerUtils.HEADER_ERRORS_EXCEPTION_NAME);
+    assertThat(DeadLetter.MESSAGE_HEADER)
+        .isEqualTo(ExceptionHandlerUtils.HEADER_ERRORS_EXCEPTION_MESSAGE_NAME);
+    assertThat(DeadLetter.STACKTRACE_HEADER)
+        .isEqualTo(ExceptionHandlerUtils.HEADER_ERRORS_STACKTRACE_NAME);
+  }
+
+  @Test
+  void shouldReadWhereTheRecordFailedAndWhy() {
+    DeadLetter letter = DeadLetter.of(deadLetter(deadLetterHeaders()));
+
+    assertThat(letter.location()).isEqualTo("app.dlq-1@7");
+    assertThat(letter.originalTopic()).isEqualTo("order.events");
+    assertThat(letter.originalPartition()).isEqualTo(2);
+    assertThat(letter.originalOffset()).isEqualTo(41L);
+    assertThat(letter.origin()).isEqualTo("order.events-2@41");
+    assertThat(letter.exception()).isEqualTo("java.lang.IllegalStateException");
+    assertThat(letter.message()).isEqualTo("poison");
+    assertThat(letter.timestamp()).isEqualTo(Instant.ofEpochMilli(1_000));
+  }
+
+  @Test
+  void canReadADeadLetterWithoutKafkaStreamsHeaders() {
+    DeadLetter letter = DeadLetter.of(deadLetter(new RecordHeaders()));
+
+    assertThat(letter.originalTopic()).isNull();
+    assertThat(letter.originalPartition()).isNull();
+    assertThat(letter.exception()).isNull();
+    assertThat(letter.origin()).isEqualTo("?-?@?");
+  }
+
+  @Test
+  void shouldKeepTheRecordsOwnHeadersInOrderAndDropTheErrorHeaders() {
+    Headers original = DeadLetter.originalHeaders(deadLetterHeaders());
+
+    assertThat(original.toArray())
+        .extracting(Header::key)
+        .containsExactly("id", "eventType", "traceparent");
+    assertThat(original.lastHeader("id").value()).isEqualTo("e-1".getBytes(UTF_8));
+  }
+
+  private static Headers deadLetterHeaders() {
+    Headers headers = new RecordHeaders();
+    headers.add("id", "e-1".getBytes(UTF_8));
+    headers.add("eventType", "OrderPlaced".getBytes(UTF_8));
+    headers.add(DeadLetter.EXCEPTION_HEADER, "java.lang.IllegalStateException".getBytes(UTF_8));
+    headers.add(DeadLetter.MESSAGE_HEADER, "poison".getBytes(UTF_8));
+    headers.add(DeadLetter.STACKTRACE_HEADER, "at ...".getBytes(UTF_8));
+    headers.add("traceparent", "00-abc-def-01".getBytes(UTF_8));
+    headers.add(DeadLetter.TOPIC_HEADER, "order.events".getBytes(UTF_8));
+    headers.add(DeadLetter.PARTITION_HEADER, "2".getBytes(UTF_8));
+    headers.add(DeadLetter.OFFSET_HEADER, "41".getBytes(UTF_8));
+    return headers;
+  }
+
+  private static ConsumerRecord<byte[], byte[]> deadLetter(Headers headers) {
+    return new ConsumerRecord<>(
+        "app.dlq",
+        1,
+        7,
+        1_000,
+        TimestampType.CREATE_TIME,
+        1,
+        1,
+        "k".getBytes(UTF_8),
+        "v".getBytes(UTF_8),
+        headers,
+        Optional.empty());
+  }
+}
