@@ -6,17 +6,22 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 
-/** {@code tideway replay <tool>}: operator tools that write records again. */
+/** {@code tideway replay <tool>}: operator tools that process or write records again. */
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
     description = {
-      "Write records again: copy a range of a topic to another, or send dead letters back to the"
-          + " topics they failed on.",
-      "Each tool checks its input before it writes anything and stops at the end offsets it saw"
-          + " when it started."
+      "Process the event log again: reset a deployment to reprocess its inputs from a point,"
+          + " rebuild it with no downtime, copy a range of a topic to another, or send dead"
+          + " letters back to the topics they failed on.",
+      "Each tool checks its input before it changes anything, and takes --dry-run."
     },
-    subcommands = {ReplayCopyCommand.class, ReplayDlqCommand.class})
+    subcommands = {
+      ReplayResetCommand.class,
+      ReplayRebuildCommand.class,
+      ReplayCopyCommand.class,
+      ReplayDlqCommand.class
+    })
 final class ReplayCommand {
 
   /**

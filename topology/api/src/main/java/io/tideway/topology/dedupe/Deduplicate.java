@@ -25,6 +25,12 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * and one write; ids older than the retention are deleted by a sweep every retention / 7 of stream
  * time, so an id is remembered at least the retention and at most 8/7 of it.
  *
+ * <p>An id is remembered only once its record went through: a record that fails further down the
+ * same sub-topology goes to the dead-letter topic unremembered ({@link
+ * io.tideway.topology.ProcessingFailures}), so re-driving it once its cause is fixed processes it,
+ * and re-driving it twice processes it once. Branches below that did succeed for the failed record
+ * see it again on the re-drive: validate records right after deduplication, before branching.
+ *
  * <p>{@link #apply} assumes a duplicate always has the same record key as its original, so both are
  * on the same partition: true of relay re-deliveries, producer retries and replays. Where the same
  * event can arrive under different keys (merged topics, re-keyed streams), {@link

@@ -2,6 +2,7 @@ package io.tideway.topology.dedupe;
 
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.InvalidEventException;
+import io.tideway.topology.ProcessingFailures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,8 +83,11 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
       duplicates.record();
       return;
     }
-    seen.put(id, record.timestamp());
-    context.forward(record);
+    // Remembered only once it went through: a record that failed below goes to the dead-letter
+    // topic, and must be processed when it is re-driven from there.
+    if (!ProcessingFailures.failedDuring(() -> context.forward(record))) {
+      seen.put(id, record.timestamp());
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.InvalidEventException;
+import io.tideway.topology.ProcessingFailures;
 import io.tideway.topology.TopologyNaming;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -96,6 +98,34 @@ class DeduplicateTest {
             KeyValue.pair("order-2", "placed"),
             KeyValue.pair("order-1", "approved"));
     assertThat(dropped()).isEqualTo(3.0);
+  }
+
+  @Test
+  void forgetsARecordThatFailedBelowSoItsReDriveIsProcessedOnce() {
+    boolean[] broken = {true};
+    start(
+        events ->
+            Deduplicate.<String, String>byEventId("orders-dedupe")
+                .apply(events)
+                .filter(
+                    (key, value) -> {
+                      // What the runtime's handler does when a processor below throws.
+                      if (broken[0]) {
+                        ProcessingFailures.markFailed();
+                      }
+                      return !broken[0];
+                    },
+                    Named.as("domain-check")));
+
+    send("order-1", "placed", "e1", T0);
+    assertThat(out.readKeyValuesToList()).isEmpty();
+
+    broken[0] = false;
+    send("order-1", "placed", "e1", T0.plusSeconds(60));
+    send("order-1", "placed", "e1", T0.plusSeconds(61));
+
+    assertThat(out.readKeyValuesToList()).containsExactly(KeyValue.pair("order-1", "placed"));
+    assertThat(dropped()).isEqualTo(1.0);
   }
 
   @Test

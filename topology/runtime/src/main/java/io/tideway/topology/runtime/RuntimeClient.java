@@ -133,10 +133,14 @@ public final class RuntimeClient {
     return json.readValue(send(request).body(), ResetPlan.class);
   }
 
-  /** Starts rebuilding a deployment, as {@link TopologyRuntime#rebuild} says. */
-  public RebuildStatus rebuild(String name) throws IOException {
+  /**
+   * Starts rebuilding a deployment, or with {@code dryRun} plans it, as {@link
+   * TopologyRuntime#rebuild} says.
+   */
+  public RebuildStatus rebuild(String name, boolean dryRun) throws IOException {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url + "/v1/deployments/" + encode(name) + "/rebuild"))
+        HttpRequest.newBuilder(
+                URI.create(url + "/v1/deployments/" + encode(name) + "/rebuild?dryRun=" + dryRun))
             .timeout(DEPLOY_TIMEOUT)
             .POST(HttpRequest.BodyPublishers.noBody())
             .build();

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /v1/deployments}; {@code POST /v1/deployments?jar=<file name>&instances=N
  *       &settings=<properties text>[&dryRun=true][&reset=true]} with the jar's bytes as the body;
  *       {@code GET} and {@code DELETE /v1/deployments/{name}}; {@code POST
- *       /v1/deployments/{name}/reset?to=earliest|<time>[&dryRun=true]}; {@code POST} (starts, 202)
- *       and {@code GET /v1/deployments/{name}/rebuild};
+ *       /v1/deployments/{name}/reset?to=earliest|<time>[&dryRun=true]}; {@code POST
+ *       /v1/deployments/{name}/rebuild[?dryRun=true]} (starts it: 202) and {@code GET} (follows
+ *       it);
  *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]
  *       [&from=&to=|&asOf=][&waitFor=<event id>&timeout=2s]}; {@code GET
  *       /v1/stores/{store}/keys[?from=&to=&prefix= &limit=&cursor=]};
@@ -104,11 +105,7 @@ final class RuntimeHttp implements AutoCloseable {
               r.get("/v1/deployments/{name}", routes::deployment);
               r.delete("/v1/deployments/{name}", routes::undeploy);
               r.post("/v1/deployments/{name}/reset", routes::reset);
-              r.post(
-                  "/v1/deployments/{name}/rebuild",
-                  ctx ->
-                      ctx.status(202)
-                          .result(json.writeValueAsString(runtime.rebuild(ctx.pathParam("name")))));
+              r.post("/v1/deployments/{name}/rebuild", routes::rebuild);
               r.get("/v1/deployments/{name}/rebuild", routes::rebuildStatus);
               r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
               r.get("/v1/stores/{store}/keys", routes::scan);
@@ -193,6 +190,12 @@ final class RuntimeHttp implements AutoCloseable {
       Instant time = "earliest".equals(to) ? null : instant(ctx, "to");
       boolean dryRun = Boolean.parseBoolean(ctx.queryParam("dryRun"));
       ctx.result(json.writeValueAsString(runtime.reset(ctx.pathParam("name"), time, dryRun)));
+    }
+
+    void rebuild(Context ctx) throws IOException {
+      boolean dryRun = Boolean.parseBoolean(ctx.queryParam("dryRun"));
+      ctx.status(dryRun ? 200 : 202)
+          .result(json.writeValueAsString(runtime.rebuild(ctx.pathParam("name"), dryRun)));
     }
 
     void rebuildStatus(Context ctx) throws IOException {

@@ -504,15 +504,38 @@ public final class TopologyRuntime implements AutoCloseable {
    * effects held back ({@link SideEffects}); once it has caught up it takes over queries at once,
    * and the old application is retired. The old one answers queries until then.
    *
+   * @param dryRun only say what would be replayed, in phase {@code PLANNED}: nothing starts
    * @return the rebuild as it starts; {@link #rebuildStatus} follows it
    * @throws DeploymentException for an unknown deployment or a rebuild already under way
    */
-  public synchronized RebuildStatus rebuild(String name) {
+  public synchronized RebuildStatus rebuild(String name, boolean dryRun) {
     Deployment current = existing(name);
     refuseWhileRebuilding(name);
     refuseWhileRunningElsewhere(current, "rebuild");
-    DeploymentJournal.Entry entry = journal.entries().get(name);
     String next = nextGeneration(current);
+    if (dryRun) {
+      Map<TopicPartition, Long> ends = offsets.ends(offsets.partitions(inputTopics(current)));
+      List<RebuildStatus.PartitionProgress> replayed =
+          ends.entrySet().stream()
+              .map(
+                  e ->
+                      new RebuildStatus.PartitionProgress(
+                          e.getKey().topic(), e.getKey().partition(), 0, e.getValue()))
+              .sorted(
+                  Comparator.comparing(RebuildStatus.PartitionProgress::topic)
+                      .thenComparingInt(RebuildStatus.PartitionProgress::partition))
+              .toList();
+      return new RebuildStatus(
+          name,
+          current.applicationId(),
+          next,
+          "PLANNED",
+          Instant.now().toString(),
+          ends.values().stream().mapToLong(Long::longValue).sum(),
+          replayed,
+          "would replay " + inputTopics(current) + " from the beginning; nothing started");
+    }
+    DeploymentJournal.Entry entry = journal.entries().get(name);
     Rebuild.Gate gate = new Rebuild.Gate();
     Map<String, Object> merged = merged(entry.settings());
     Map<String, Object> shadowSettings = new HashMap<>(merged);

@@ -182,7 +182,8 @@ class TopologyRuntimeIT {
     send(product, random, uuid());
     send(product, wrongMagic, uuid());
     send(product, unknownId, uuid());
-    send(product, bytes(adjusted(product, -3)), uuid());
+    String failedCheck = uuid();
+    send(product, bytes(adjusted(product, -3)), failedCheck);
     send(null, valid, uuid());
     send(product, null, uuid());
     send(product, valid, uuid());
@@ -209,6 +210,12 @@ class TopologyRuntimeIT {
         .anyMatch(message -> message.contains("tombstone"));
     assertThat(metricValue(get("/metrics").body(), "tideway_topology_dead_letters_total"))
         .isEqualTo(6.0);
+
+    // The record that failed its check below deduplication left its id unremembered: once the
+    // cause is fixed, its re-drive (the same event id) is processed.
+    send(product, valid, failedCheck);
+    producer.flush();
+    awaitValue("stock-adjustments", product, 2);
   }
 
   @Test
@@ -631,9 +638,13 @@ class TopologyRuntimeIT {
     queries.start();
     writes.start();
 
-    RebuildStatus started = runtime.rebuild("adjustment-audit");
+    RebuildStatus planned = runtime.rebuild("adjustment-audit", true);
+    assertThat(planned.phase()).isEqualTo("PLANNED");
+    assertThat(planned.lag()).isGreaterThanOrEqualTo(history.size());
+    assertThat(runtime.rebuildStatus("adjustment-audit")).isEmpty();
+    RebuildStatus started = runtime.rebuild("adjustment-audit", false);
     assertThat(started.to()).isEqualTo(before + "-g2");
-    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit"))
+    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false))
         .hasMessageContaining("is being rebuilt");
     await()
         .atMost(WAIT)

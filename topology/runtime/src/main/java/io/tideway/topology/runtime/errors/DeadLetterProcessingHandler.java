@@ -1,5 +1,6 @@
 package io.tideway.topology.runtime.errors;
 
+import io.tideway.topology.ProcessingFailures;
 import java.util.Map;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
@@ -7,7 +8,9 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * A record a processor throws on (a failed domain check, an event with no id) goes to the
- * dead-letter topic with Kafka Streams' error headers, is counted, and processing continues.
+ * dead-letter topic with Kafka Streams' error headers, is counted, and processing continues. The
+ * failure is marked in {@link ProcessingFailures}, so deduplication upstream does not remember the
+ * record's id and a re-drive of it is processed.
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
 
@@ -23,6 +26,7 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
   public Response handleError(
       ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
     count.record("processing");
+    ProcessingFailures.markFailed();
     return super.handleError(context, record, exception);
   }
 }

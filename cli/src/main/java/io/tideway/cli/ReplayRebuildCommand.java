@@ -1,0 +1,84 @@
+package io.tideway.cli;
+
+import io.tideway.topology.runtime.RebuildStatus;
+import io.tideway.topology.runtime.RuntimeClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tideway replay rebuild <deployment>}: a rebuild with no downtime, followed to its end. */
+@Command(
+    name = "rebuild",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Rebuild a deployment's read models with no downtime: the runtime runs the same topology"
+          + " under a new application id from the beginning of its inputs, with its side effects"
+          + " (commands, records for other services) held back, switches queries to it once it"
+          + " has caught up, and retires the old one. Queries are answered throughout.",
+      "Shows the rebuild's lag per partition until it is done; interrupting this command does not"
+          + " stop the rebuild."
+    })
+final class ReplayRebuildCommand implements Callable<Integer> {
+
+  private static final long PROGRESS_MILLIS = 1_000;
+
+  @Spec private CommandSpec spec;
+  @Mixin private RuntimeOption runtime;
+
+  @Parameters(index = "0", paramLabel = "DEPLOYMENT", description = "The deployment's name.")
+  private String deployment;
+
+  @Option(
+      names = "--dry-run",
+      description = "Print the new application id and what it would replay; start nothing.")
+  private boolean dryRun;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    RuntimeClient client = runtime.client();
+    RebuildStatus status = client.rebuild(deployment, dryRun);
+    out.printf(
+        "%s %s: %s -> %s%n",
+        dryRun ? "Would rebuild" : "Rebuilding", deployment, status.from(), status.to());
+    if (dryRun) {
+      status
+          .partitions()
+          .forEach(p -> out.printf("  %s-%d: %d offsets%n", p.topic(), p.partition(), p.end()));
+      out.println("Dry run: " + status.message());
+      out.flush();
+      return 0;
+    }
+    out.flush();
+    while (!status.ended()) {
+      Thread.sleep(PROGRESS_MILLIS);
+      status = client.rebuildStatus(deployment);
+      out.printf(
+          "  %-11s lag %d (%s) %s%n",
+          status.phase(),
+          status.lag(),
+          status.partitions().stream()
+              .filter(p -> p.end() > p.committed())
+              .map(p -> p.topic() + "-" + p.partition() + " " + (p.end() - p.committed()))
+              .collect(Collectors.joining(", ")),
+          status.message());
+      out.flush();
+    }
+    if (status.phase().equals("FAILED")) {
+      spec.commandLine()
+          .getErr()
+          .println("Rebuild of " + deployment + " failed: " + status.message());
+      return 1;
+    }
+    out.println("Done: " + status.message());
+    out.flush();
+    return 0;
+  }
+}
