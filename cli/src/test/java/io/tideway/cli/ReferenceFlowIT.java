@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.contracts.common.Address;
 import io.tideway.contracts.customer.CustomerAddressChanged;
+import io.tideway.contracts.order.OrderApproved;
+import io.tideway.contracts.order.OrderPlaced;
 import io.tideway.deploy.PlatformEndpoints;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -77,39 +79,10 @@ class ReferenceFlowIT {
   void shouldCarryAnAddressChangeToTheOrderAndTheReadModelsExactlyOnceAndNewestFirst()
       throws Exception {
     // given a customer, a product and an order
-    String customer =
-        ReferenceSystemUnderTest.created(
-            post(
-                "customer",
-                "/customers",
-                """
-                {"name": "Ada", "email": "ada@example.com", "creditLimit": 500.00,
-                 "address": {"street": "1 Main St", "city": "Berlin", "postalCode": "10115",
-                             "country": "DE"}}
-                """));
-    String product =
-        ReferenceSystemUnderTest.created(
-            post(
-                "inventory",
-                "/products",
-                "{\"sku\": \"KETTLE-1\", \"name\": \"Kettle\", \"price\": 19.99, \"stock\": 10}"));
-    String orderBody =
-        "{\"customerId\": \"%s\", \"lines\": [{\"productId\": \"%s\", \"quantity\": 2}]}"
-            .formatted(customer, product);
-    // The order service learns the product from its event: until then it refuses the order.
-    await().atMost(PATIENCE).until(() -> post("order", "/orders", orderBody).statusCode() == 201);
-    JsonNode order = JSON.readTree(get("order", "/orders?customerId=" + customer).body()).get(0);
-    String orderId = order.get("id").asText();
-    // The place-order saga reserves credit and stock, then approves it.
-    await()
-        .atMost(PATIENCE)
-        .until(
-            () ->
-                system
-                    .json("order", "/orders/" + orderId)
-                    .get("status")
-                    .asText()
-                    .equals("APPROVED"));
+    Placed placed = placeApprovedOrder("Ada", "KETTLE-1");
+    String customer = placed.customer();
+    String orderId = placed.orderId();
+    JsonNode order = system.json("order", "/orders/" + orderId);
     assertThat(order.get("shippingAddress").get("street").asText()).isEqualTo("1 Main St");
     assertThat(order.get("total").decimalValue()).isEqualByComparingTo("39.98");
 
@@ -167,6 +140,130 @@ class ReferenceFlowIT {
   }
 
   @Test
+  void shouldListAnOrdersEventsAnswerAsOfAPastTimeAndRebuildWithNoFailedQuery() throws Exception {
+    Placed placed = placeApprovedOrder("Grace", "TOASTER-1");
+    String url = endpoints.query().url();
+
+    // the order's audit trail, in order
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                get(url, "/v1/aggregates/order/" + placed.orderId() + "/events").statusCode()
+                    == 200);
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                system
+                    .json(url, "/v1/aggregates/order/" + placed.orderId() + "/events")
+                    .get("events")
+                    .findValuesAsText("eventType")
+                    .contains(OrderApproved.class.getName()));
+    JsonNode events =
+        system.json(url, "/v1/aggregates/order/" + placed.orderId() + "/events").get("events");
+    assertThat(events.get(0).get("eventType").asText()).isEqualTo(OrderPlaced.class.getName());
+    assertThat(events.get(0).get("payload").get("orderId").asText()).isEqualTo(placed.orderId());
+    assertThat(events.get(0).get("eventId").asText()).isNotBlank();
+    Run history = tideway("history", "order", placed.orderId());
+    assertThat(history.code()).as(history.err()).isZero();
+    assertThat(history.out().indexOf("OrderPlaced"))
+        .isLessThan(history.out().indexOf("OrderApproved"));
+    assertThat(get(url, "/v1/aggregates/order/" + UUID.randomUUID() + "/events").statusCode())
+        .isEqualTo(404);
+
+    // what customer-orders said when the order was placed, and after it was approved
+    String placedAt = events.get(0).get("payload").get("placedAt").asText();
+    String approvedAt =
+        events.findParents("eventType").stream()
+            .filter(e -> e.get("eventType").asText().equals(OrderApproved.class.getName()))
+            .findFirst()
+            .orElseThrow()
+            .get("payload")
+            .get("approvedAt")
+            .asText();
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                stored("customer-orders", placed.customer())
+                    .at("/orders/0/status")
+                    .asText()
+                    .equals("APPROVED"));
+    String justBefore = Instant.parse(placedAt).minusMillis(1).toString();
+    Run then = tideway("query", "customer-orders", placed.customer(), "--as-of", justBefore);
+    assertThat(then.code()).as(then.err()).isZero();
+    JsonNode beforeTheOrder = JSON.readTree(then.out());
+    assertThat(beforeTheOrder.at("/value/value/name").asText()).isEqualTo("Grace");
+    assertThat(beforeTheOrder.at("/value/value/orders")).isEmpty();
+    JsonNode asApproved =
+        system.json(
+            url, "/v1/stores/customer-orders/keys/" + placed.customer() + "?asOf=" + approvedAt);
+    assertThat(asApproved.at("/value/value/orders/0/status").asText()).isEqualTo("APPROVED");
+    assertThat(Instant.parse(asApproved.at("/value/validFrom").asText()))
+        .isAfter(Instant.parse(justBefore));
+    Run future =
+        tideway("query", "customer-orders", placed.customer(), "--as-of", "2999-01-01T00:00:00Z");
+    assertThat(future.code()).isEqualTo(2);
+    assertThat(future.err()).contains("in the future");
+
+    // a rebuild under a query load: every query answered, nothing changes
+    JsonNode before = stored("customer-orders", placed.customer());
+    JsonNode orderBefore = stored("order-view", placed.orderId());
+    Run plan = tideway("replay", "rebuild", "reference-projections", "--dry-run");
+    assertThat(plan.code()).as(plan.err()).isZero();
+    assertThat(plan.out()).contains("Would rebuild", "customer.events", "order.events");
+    java.util.concurrent.atomic.AtomicBoolean going =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger answered =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread queries =
+        new Thread(
+            () -> {
+              while (going.get()) {
+                for (String[] lookup :
+                    List.of(
+                        new String[] {"customer-orders", placed.customer()},
+                        new String[] {"order-view", placed.orderId()})) {
+                  HttpResponse<String> answer =
+                      get(url, "/v1/stores/" + lookup[0] + "/keys/" + lookup[1]);
+                  try {
+                    JsonNode expected = lookup[0].equals("order-view") ? orderBefore : before;
+                    if (answer.statusCode() != 200) {
+                      failures.add(answer.statusCode() + " " + answer.body());
+                    } else if (!JSON.readTree(answer.body()).get("value").equals(expected)) {
+                      failures.add("changed: " + answer.body());
+                    } else {
+                      answered.incrementAndGet();
+                    }
+                  } catch (java.io.IOException e) {
+                    failures.add(e.toString());
+                  }
+                }
+              }
+            });
+    queries.start();
+    Run rebuild = tideway("replay", "rebuild", "reference-projections");
+    going.set(false);
+    queries.join();
+
+    assertThat(rebuild.code()).as(rebuild.out() + rebuild.err()).isZero();
+    assertThat(rebuild.out()).contains("CATCHING_UP", "Done");
+    assertThat(failures).isEmpty();
+    assertThat(answered.get()).isPositive();
+    assertThat(system.json(url, "/v1/deployments").findValuesAsText("applicationId"))
+        .anyMatch(id -> id.startsWith("reference-projections" + "-g"));
+    assertThat(stored("customer-orders", placed.customer())).isEqualTo(before);
+    assertThat(tideway("history", "order", placed.orderId()).out()).contains("OrderApproved");
+
+    // a reset's plan, changing nothing
+    Run reset = tideway("replay", "reset", "reference-projections", "--to-earliest", "--dry-run");
+    assertThat(reset.code()).as(reset.err()).isZero();
+    assertThat(reset.out()).contains("Would reset", "order.events", "Dry run: nothing changed.");
+  }
+
+  @Test
   void shouldTellTheDemoStoryStepByStep() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -184,6 +281,66 @@ class ReferenceFlowIT {
         .contains("Top products of the last five minutes")
         .contains("A change based on an old version is refused")
         .contains("Done.");
+  }
+
+  private record Placed(String customer, String orderId) {}
+
+  /** A new customer and product, and an order of two that the place-order saga approved. */
+  private Placed placeApprovedOrder(String name, String sku) throws Exception {
+    String customer =
+        ReferenceSystemUnderTest.created(
+            post(
+                "customer",
+                "/customers",
+                """
+                {"name": "%s", "email": "%s@example.com", "creditLimit": 500.00,
+                 "address": {"street": "1 Main St", "city": "Berlin", "postalCode": "10115",
+                             "country": "DE"}}
+                """
+                    .formatted(name, name.toLowerCase(java.util.Locale.ROOT))));
+    String product =
+        ReferenceSystemUnderTest.created(
+            post(
+                "inventory",
+                "/products",
+                "{\"sku\": \"%s\", \"name\": \"Kettle\", \"price\": 19.99, \"stock\": 10}"
+                    .formatted(sku)));
+    String orderBody =
+        "{\"customerId\": \"%s\", \"lines\": [{\"productId\": \"%s\", \"quantity\": 2}]}"
+            .formatted(customer, product);
+    // The order service learns the product from its event: until then it refuses the order.
+    await().atMost(PATIENCE).until(() -> post("order", "/orders", orderBody).statusCode() == 201);
+    String orderId =
+        JSON.readTree(get("order", "/orders?customerId=" + customer).body())
+            .get(0)
+            .get("id")
+            .asText();
+    // The place-order saga reserves credit and stock, then approves it.
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                system
+                    .json("order", "/orders/" + orderId)
+                    .get("status")
+                    .asText()
+                    .equals("APPROVED"));
+    return new Placed(customer, orderId);
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private Run tideway(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Tideway.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--data-dir");
+    all.add(dataDir.toString());
+    int code = cli.execute(all.toArray(String[]::new));
+    return new Run(code, out.toString(), err.toString());
   }
 
   private void awaitAddress(String customer, String orderId, String street, long version) {
