@@ -17,6 +17,7 @@ import io.tideway.loadtest.dedupe.DedupeBenchmark;
 import io.tideway.loadtest.jmh.SerdeBenchmarks;
 import io.tideway.loadtest.jmh.SerdeComparison;
 import io.tideway.loadtest.query.QueryBenchmark;
+import io.tideway.loadtest.rebuild.RebuildBenchmark;
 import io.tideway.loadtest.relay.RelayBenchmark;
 import io.tideway.loadtest.relay.RelayTargets;
 import io.tideway.loadtest.saga.SagaScenario;
@@ -68,6 +69,7 @@ import picocli.CommandLine.TypeConversionException;
       LoadtestCommand.Dedupe.class,
       LoadtestCommand.Query.class,
       LoadtestCommand.Saga.class,
+      LoadtestCommand.Rebuild.class,
       LoadtestCommand.Serde.class
     })
 final class LoadtestCommand {
@@ -586,6 +588,89 @@ final class LoadtestCommand {
         .findAndRegisterModules()
         .writerWithDefaultPrettyPrinter()
         .writeValue(json.toFile(), document);
+  }
+
+  @Command(
+      name = "rebuild",
+      mixinStandardHelpOptions = true,
+      description = {
+        "How fast a rebuild replays the log, side by side on one broker under exactly_once_v2:"
+            + " --customers registrations and --orders orders (each placed and approved) read from"
+            + " the beginning by a passthrough, then by the reference projections (customer-orders"
+            + " and the other read models) under a fresh application id, as 'tideway replay"
+            + " rebuild' runs them. Prints each one's events/s and the ratio against the target."
+      })
+  static final class Rebuild implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin DataDirOption dataDir;
+
+    @Option(
+        names = "--bootstrap-server",
+        paramLabel = "HOST:PORT",
+        defaultValue = "${env:TIDEWAY_BOOTSTRAP_SERVER}",
+        description = "Kafka to use (default: the local platform's).")
+    String bootstrapServer;
+
+    @Option(
+        names = "--customers",
+        paramLabel = "N",
+        defaultValue = "5000",
+        description = "Customers registered (default: ${DEFAULT-VALUE}).")
+    int customers;
+
+    @Option(
+        names = "--orders",
+        paramLabel = "N",
+        defaultValue = "100000",
+        description = "Orders, each placed and approved (default: ${DEFAULT-VALUE}).")
+    int orders;
+
+    @Option(
+        names = "--partitions",
+        paramLabel = "N",
+        defaultValue = "3",
+        description = "Partitions of each events topic (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(
+        names = "--jar",
+        paramLabel = "FILE",
+        description = "The projections' topology jar (default: the one 'tideway up' deploys).")
+    Path jar;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      if (customers < 1 || orders < 1 || partitions < 1) {
+        throw new ParameterException(
+            spec.commandLine(), "--customers, --orders and --partitions must be at least 1");
+      }
+      String bootstrap =
+          bootstrapServer != null
+              ? bootstrapServer
+              : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
+      RebuildBenchmark.Settings settings =
+          new RebuildBenchmark.Settings(
+              bootstrap,
+              jar != null ? jar : UpCommand.projectionsJar(),
+              customers,
+              orders,
+              partitions,
+              Duration.ofMinutes(10));
+      RebuildBenchmark.Report report =
+          new RebuildBenchmark(settings, line -> ScenarioCommand.print(out, line)).run();
+      report.lines().forEach(out::println);
+      if (json != null) {
+        writeReport(json, settings, report, Map.of("rebuildToPassthrough", report.ratio()));
+        out.println("Results written to " + json);
+      }
+      out.flush();
+      return 0;
+    }
   }
 
   @Command(

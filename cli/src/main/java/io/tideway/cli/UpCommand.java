@@ -2,12 +2,16 @@ package io.tideway.cli;
 
 import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.platform.LocalPlatform;
+import io.tideway.deploy.platform.PlatformSetupException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -180,6 +184,20 @@ final class UpCommand implements Callable<Integer> {
   private static Path serviceJars() throws URISyntaxException {
     Path cli = Path.of(UpCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     return cli.getParent().resolve("reference");
+  }
+
+  /** The reference projections' topology jar that {@code tideway up} deploys. */
+  static Path projectionsJar() throws URISyntaxException, IOException {
+    Path directory = serviceJars();
+    try (Stream<Path> files = Files.list(directory)) {
+      return files
+          .filter(f -> f.getFileName().toString().startsWith("tideway-projections-"))
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new PlatformSetupException(
+                      "No projections jar in " + directory + "; pass --jar"));
+    }
   }
 
   private String readyLine(PlatformEndpoints endpoints, double seconds) {

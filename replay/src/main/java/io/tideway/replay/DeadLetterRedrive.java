@@ -31,9 +31,9 @@ import org.apache.kafka.common.TopicPartition;
  * topologies deduplicate by is kept and re-driving twice changes nothing the second time. Each
  * record goes to the partition it was read from ({@value DeadLetter#PARTITION_HEADER}) while the
  * topic has it, otherwise where the producer's partitioner puts its key. Sends are idempotent,
- * {@code acks=all}, in the dead-letter topic's order per partition. A record that failed after a
- * {@code Deduplicate} step of its topology had its id remembered there before it failed, so that
- * topology drops its re-drive as a duplicate; re-driving reaches failures before deduplication.
+ * {@code acks=all}, in the dead-letter topic's order per partition. In Tideway's runtime a record
+ * that failed below a {@code Deduplicate} step left its id unremembered there, so its first
+ * re-drive is processed and the second dropped as a duplicate.
  *
  * <p>A dead letter without the original-topic header (not written by Kafka Streams' handlers), or
  * whose original topic no longer exists, is skipped: the listener hears why, naming its dead-letter
