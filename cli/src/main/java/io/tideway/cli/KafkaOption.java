@@ -18,12 +18,15 @@ final class KafkaOption {
               + " local platform's, found through --data-dir).")
   private String bootstrapServers;
 
+  /** The chosen cluster's {@code bootstrap.servers}. */
+  String bootstrapServers() {
+    return bootstrapServers != null
+        ? bootstrapServers
+        : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
+  }
+
   /** Client settings for the chosen cluster. */
   Map<String, Object> settings() {
-    return Map.of(
-        "bootstrap.servers",
-        bootstrapServers != null
-            ? bootstrapServers
-            : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap());
+    return Map.of("bootstrap.servers", bootstrapServers());
   }
 }

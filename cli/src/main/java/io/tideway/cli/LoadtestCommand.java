@@ -603,14 +603,7 @@ final class LoadtestCommand {
   static final class Rebuild implements Callable<Integer> {
 
     @Spec CommandSpec spec;
-    @Mixin DataDirOption dataDir;
-
-    @Option(
-        names = "--bootstrap-server",
-        paramLabel = "HOST:PORT",
-        defaultValue = "${env:TIDEWAY_BOOTSTRAP_SERVER}",
-        description = "Kafka to use (default: the local platform's).")
-    String bootstrapServer;
+    @Mixin KafkaOption kafka;
 
     @Option(
         names = "--customers",
@@ -649,10 +642,7 @@ final class LoadtestCommand {
         throw new ParameterException(
             spec.commandLine(), "--customers, --orders and --partitions must be at least 1");
       }
-      String bootstrap =
-          bootstrapServer != null
-              ? bootstrapServer
-              : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
+      String bootstrap = kafka.bootstrapServers();
       RebuildBenchmark.Settings settings =
           new RebuildBenchmark.Settings(
               bootstrap,
@@ -687,14 +677,7 @@ final class LoadtestCommand {
   static final class Dedupe implements Callable<Integer> {
 
     @Spec CommandSpec spec;
-    @Mixin DataDirOption dataDir;
-
-    @Option(
-        names = "--bootstrap-server",
-        paramLabel = "HOST:PORT",
-        defaultValue = "${env:TIDEWAY_BOOTSTRAP_SERVER}",
-        description = "Kafka to use (default: the local platform's).")
-    String bootstrapServer;
+    @Mixin KafkaOption kafka;
 
     @Option(
         names = "--events",
@@ -736,10 +719,7 @@ final class LoadtestCommand {
             "--events and --partitions must be at least 1, --record-size 0 or more, and"
                 + " --duplicates between 0 and 1");
       }
-      String bootstrap =
-          bootstrapServer != null
-              ? bootstrapServer
-              : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
+      String bootstrap = kafka.bootstrapServers();
       DedupeBenchmark.Settings settings =
           new DedupeBenchmark.Settings(
               bootstrap, events, duplicates, partitions, recordSize, Duration.ofMinutes(10));

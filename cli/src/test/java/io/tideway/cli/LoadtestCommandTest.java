@@ -2,31 +2,26 @@ package io.tideway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class LoadtestCommandTest {
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final CapturedCommandLine cli = new CapturedCommandLine();
 
   @TempDir Path dataDir;
 
   @Test
   void shouldListItsScenariosInHelp() {
     // when
-    int code = run("loadtest", "--help");
+    int code = cli.run("loadtest", "--help");
 
     // then
     assertThat(code).isZero();
-    assertThat(text(out))
+    assertThat(cli.out())
         .contains("Usage: tideway loadtest")
         .contains("  produce ")
         .contains("  passthrough ")
@@ -36,31 +31,31 @@ class LoadtestCommandTest {
 
   @Test
   void shouldBeListedAmongTidewaysCommands() {
-    assertThat(run("--help")).isZero();
-    assertThat(text(out)).contains("  loadtest ");
+    assertThat(cli.run("--help")).isZero();
+    assertThat(cli.out()).contains("  loadtest ");
   }
 
   @Test
   void shouldRejectARunWithoutAnEndInOneLine() {
     // when
-    int code = run("loadtest", "produce", "--bootstrap-server", "127.0.0.1:9092");
+    int code = cli.run("loadtest", "produce", "--bootstrap-server", "127.0.0.1:9092");
 
     // then
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err).lines())
+    assertThat(cli.err().lines())
         .singleElement()
         .asString()
         .startsWith("tideway loadtest produce: ")
         .contains("--records")
         .contains("--duration");
-    assertThat(text(out)).isEmpty();
+    assertThat(cli.out()).isEmpty();
   }
 
   @Test
   void shouldRejectAnUnknownGuaranteeInOneLine() {
     // when
     int code =
-        run(
+        cli.run(
             "loadtest",
             "passthrough",
             "--bootstrap-server",
@@ -72,7 +67,7 @@ class LoadtestCommandTest {
 
     // then
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err).lines())
+    assertThat(cli.err().lines())
         .singleElement()
         .asString()
         .isEqualTo(
@@ -84,7 +79,7 @@ class LoadtestCommandTest {
   void shouldRejectANonPositiveRecordSizeInOneLine() {
     // when
     int code =
-        run(
+        cli.run(
             "loadtest",
             "produce",
             "--bootstrap-server",
@@ -96,36 +91,36 @@ class LoadtestCommandTest {
 
     // then
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err).lines()).singleElement().asString().contains("--record-size");
+    assertThat(cli.err().lines()).singleElement().asString().contains("--record-size");
   }
 
   @Test
   void shouldRejectAnUnreadableDurationAsAUsageError() {
     int code =
-        run("loadtest", "produce", "--bootstrap-server", "127.0.0.1:9092", "--duration", "3x");
+        cli.run("loadtest", "produce", "--bootstrap-server", "127.0.0.1:9092", "--duration", "3x");
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err)).contains("'3x' is not a duration");
+    assertThat(cli.err()).contains("'3x' is not a duration");
   }
 
   @Test
   void shouldNameTheFixWhenNoPlatformRunsAndNoBrokerIsGiven() {
     // when
-    int code = run("loadtest", "produce", "--data-dir", dataDir.toString(), "--records", "10");
+    int code = cli.run("loadtest", "produce", "--data-dir", dataDir.toString(), "--records", "10");
 
     // then
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err)).contains("No platform is running").contains("pass --bootstrap-server");
+    assertThat(cli.err()).contains("No platform is running").contains("pass --bootstrap-server");
   }
 
   @Test
   void shouldOfferTheRegistryScenarioNoKafkaOptions() {
     // when
-    int code = run("loadtest", "registry", "--help");
+    int code = cli.run("loadtest", "registry", "--help");
 
     // then
     assertThat(code).isZero();
-    assertThat(text(out))
+    assertThat(cli.out())
         .contains("--registry-url")
         .contains("--schemas")
         .contains("--concurrency")
@@ -138,7 +133,7 @@ class LoadtestCommandTest {
   void shouldRejectANonPositiveConcurrencyInOneLineBeforeLookingForThePlatform() {
     // when
     int code =
-        run(
+        cli.run(
             "loadtest",
             "registry",
             "--data-dir",
@@ -150,7 +145,7 @@ class LoadtestCommandTest {
 
     // then
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err).lines())
+    assertThat(cli.err().lines())
         .singleElement()
         .asString()
         .isEqualTo("tideway loadtest registry: --concurrency must be positive (was 0)");
@@ -159,11 +154,11 @@ class LoadtestCommandTest {
   @Test
   void shouldNameTheFixWhenNoPlatformRunsAndNoRegistryIsGiven() {
     // when
-    int code = run("loadtest", "registry", "--data-dir", dataDir.toString(), "--records", "10");
+    int code = cli.run("loadtest", "registry", "--data-dir", dataDir.toString(), "--records", "10");
 
     // then
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err)).contains("No platform is running").contains("pass --registry-url");
+    assertThat(cli.err()).contains("No platform is running").contains("pass --registry-url");
   }
 
   @Test
@@ -176,7 +171,7 @@ class LoadtestCommandTest {
 
     // when
     int code =
-        run(
+        cli.run(
             "loadtest",
             "registry",
             "--data-dir",
@@ -188,7 +183,7 @@ class LoadtestCommandTest {
 
     // then
     assertThat(code).isEqualTo(1);
-    assertThat(text(err).lines())
+    assertThat(cli.err().lines())
         .singleElement()
         .asString()
         .startsWith(
@@ -200,25 +195,14 @@ class LoadtestCommandTest {
   @Test
   void shouldDescribeTheSerdeBenchmarkAndItsTarget() {
     // when
-    int code = run("loadtest", "serde", "--help");
+    int code = cli.run("loadtest", "serde", "--help");
 
     // then
     assertThat(code).isZero();
-    assertThat(text(out))
+    assertThat(cli.out())
         .contains("--quick")
         .contains("--prof")
         .contains("--json")
         .contains("at most 1.25x");
-  }
-
-  private int run(String... args) {
-    CommandLine cli = Tideway.commandLine();
-    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    return cli.execute(args);
-  }
-
-  private static String text(ByteArrayOutputStream stream) {
-    return stream.toString(StandardCharsets.UTF_8);
   }
 }

@@ -10,8 +10,6 @@ import io.tideway.contracts.customer.CustomerAddressChanged;
 import io.tideway.contracts.order.OrderApproved;
 import io.tideway.contracts.order.OrderPlaced;
 import io.tideway.deploy.PlatformEndpoints;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -42,7 +40,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The reference system end to end on the platform {@code tideway up} runs, every part real: the
@@ -265,16 +262,10 @@ class ReferenceFlowIT {
 
   @Test
   void shouldTellTheDemoStoryStepByStep() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = Tideway.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
+    Run demo = tideway("demo");
 
-    int code = cli.execute("demo", "--data-dir", dataDir.toString());
-
-    assertThat(code).as(err.toString()).isZero();
-    assertThat(out.toString())
+    assertThat(demo.code()).as(demo.err()).isZero();
+    assertThat(demo.out())
         .contains("Customer registered", "Order placed", "Ada moved to Hamburg")
         .contains("Order service updated the order's shipping address")
         .contains("Read model customer-orders shows 5 Jungfernstieg, Hamburg and 1 order(s)")
@@ -331,16 +322,12 @@ class ReferenceFlowIT {
   private record Run(int code, String out, String err) {}
 
   private Run tideway(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = Tideway.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
+    CapturedCommandLine cli = new CapturedCommandLine();
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--data-dir");
     all.add(dataDir.toString());
-    int code = cli.execute(all.toArray(String[]::new));
-    return new Run(code, out.toString(), err.toString());
+    int code = cli.run(all.toArray(String[]::new));
+    return new Run(code, cli.out(), cli.err());
   }
 
   private void awaitAddress(String customer, String orderId, String street, long version) {

@@ -4,23 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code tideway replay} against a real broker, as an operator types it. */
 @TidewayTest
 class ReplayCommandIT {
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final CapturedCommandLine cli = new CapturedCommandLine();
 
   @Test
   void printsThePlanOfADryRunThenCopies(TestKafka kafka) {
@@ -37,7 +32,7 @@ class ReplayCommandIT {
     String bootstrap = kafka.bootstrapServers();
 
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "copy",
                 "--from",
@@ -48,11 +43,11 @@ class ReplayCommandIT {
                 "--bootstrap-server",
                 bootstrap))
         .isZero();
-    assertThat(text(out))
+    assertThat(cli.out())
         .contains("  partition 1: offsets 1 to 4 (3)")
         .contains("Dry run: nothing copied.");
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "copy",
                 "--from",
@@ -62,7 +57,7 @@ class ReplayCommandIT {
                 "--bootstrap-server",
                 bootstrap))
         .isZero();
-    assertThat(text(out)).contains("Copied 4 record(s) from " + source + " to " + target);
+    assertThat(cli.out()).contains("Copied 4 record(s) from " + source + " to " + target);
   }
 
   @Test
@@ -70,21 +65,11 @@ class ReplayCommandIT {
     String missing = kafka.topicName("missing.dlq");
 
     int code =
-        run("replay", "dlq", missing, "--dry-run", "--bootstrap-server", kafka.bootstrapServers());
+        cli.run(
+            "replay", "dlq", missing, "--dry-run", "--bootstrap-server", kafka.bootstrapServers());
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err))
+    assertThat(cli.err())
         .isEqualTo("tideway replay dlq: Unknown dead-letter topic: " + missing + "\n");
-  }
-
-  private int run(String... args) {
-    CommandLine cli = Tideway.commandLine();
-    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    return cli.execute(args);
-  }
-
-  private static String text(ByteArrayOutputStream stream) {
-    return stream.toString(StandardCharsets.UTF_8);
   }
 }

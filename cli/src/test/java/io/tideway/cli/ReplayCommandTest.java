@@ -2,40 +2,36 @@ package io.tideway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class ReplayCommandTest {
 
   // Nothing listens there: every refusal below comes before the tools connect.
   private static final String NO_BROKER = "127.0.0.1:1";
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final CapturedCommandLine cli = new CapturedCommandLine();
 
   @Test
   void shouldListItsToolsInHelp() {
-    assertThat(run("replay", "--help")).isZero();
-    assertThat(text(out)).contains("  copy ").contains("  dlq ");
+    assertThat(cli.run("replay", "--help")).isZero();
+    assertThat(cli.out()).contains("  copy ").contains("  dlq ");
   }
 
   @Test
   void shouldRefuseAMalformedSourceWithOneLineAndBadInput() {
     int code =
-        run("replay", "copy", "--from", "orders:x@1", "--to", "b", "--bootstrap-server", NO_BROKER);
+        cli.run(
+            "replay", "copy", "--from", "orders:x@1", "--to", "b", "--bootstrap-server", NO_BROKER);
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err))
+    assertThat(cli.err())
         .isEqualTo("tideway replay copy: Not a partition number in 'orders:x@1': 'x'\n");
   }
 
   @Test
   void shouldRefuseCopyingATopicOntoItself() {
     int code =
-        run(
+        cli.run(
             "replay",
             "copy",
             "--from",
@@ -46,16 +42,17 @@ class ReplayCommandTest {
             NO_BROKER);
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err)).startsWith("tideway replay copy: Source and target are the same topic");
+    assertThat(cli.err()).startsWith("tideway replay copy: Source and target are the same topic");
   }
 
   @Test
   void shouldRefuseAnUnknownFilterOrAMalformedTime() {
     assertThat(
-            run("replay", "dlq", "app.dlq", "--filter", "key=1", "--bootstrap-server", NO_BROKER))
+            cli.run(
+                "replay", "dlq", "app.dlq", "--filter", "key=1", "--bootstrap-server", NO_BROKER))
         .isEqualTo(Tideway.BAD_INPUT);
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "dlq",
                 "app.dlq",
@@ -64,22 +61,11 @@ class ReplayCommandTest {
                 "--bootstrap-server",
                 NO_BROKER))
         .isEqualTo(Tideway.BAD_INPUT);
-    assertThat(text(err).lines())
+    assertThat(cli.err().lines())
         .containsExactly(
             "tideway replay dlq: Unknown filter 'key=1': write exception=<class name> or"
                 + " topic=<original topic>",
             "tideway replay dlq: Not a time for --since: 'yesterday' (write ISO-8601 with an"
                 + " offset such as 2026-12-01T10:00:00Z, or epoch milliseconds)");
-  }
-
-  private int run(String... args) {
-    CommandLine cli = Tideway.commandLine();
-    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    return cli.execute(args);
-  }
-
-  private static String text(ByteArrayOutputStream stream) {
-    return stream.toString(StandardCharsets.UTF_8);
   }
 }

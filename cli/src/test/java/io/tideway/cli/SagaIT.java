@@ -10,8 +10,6 @@ import io.tideway.contracts.inventory.StockReserved;
 import io.tideway.projections.saga.PlaceOrderSaga;
 import io.tideway.topology.runtime.RuntimeClient;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The place-order saga end to end on the platform {@code tideway up} runs: the order service's API,
@@ -346,16 +343,11 @@ class SagaIT {
   }
 
   private String cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = Tideway.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
+    CapturedCommandLine cli = new CapturedCommandLine();
     String[] withDataDir =
         Stream.concat(List.of(args).stream(), Stream.of("--data-dir", dataDir.toString()))
             .toArray(String[]::new);
-    int code = cli.execute(withDataDir);
-    assertThat(code).as(err.toString()).isZero();
-    return out.toString();
+    assertThat(cli.run(withDataDir)).as(cli.err()).isZero();
+    return cli.out();
   }
 }
