@@ -8,7 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,8 @@ final class Rebuild {
   private final Set<String> repartitionTopics;
   private final Gate gate;
   private final Duration commitInterval;
+  private final AtomicLong lag;
+  private final Consumer<String> ended;
   private final Instant startedAt = Instant.now();
   private final Thread thread;
   private volatile String phase = "CATCHING_UP";
@@ -78,7 +82,9 @@ final class Rebuild {
       Set<String> inputs,
       Set<String> repartitionTopics,
       Gate gate,
-      long commitIntervalMs) {
+      long commitIntervalMs,
+      AtomicLong lag,
+      Consumer<String> ended) {
     this.runtime = runtime;
     this.offsets = offsets;
     this.serving = serving;
@@ -87,6 +93,8 @@ final class Rebuild {
     this.repartitionTopics = repartitionTopics;
     this.gate = gate;
     this.commitInterval = Duration.ofMillis(commitIntervalMs);
+    this.lag = lag;
+    this.ended = ended;
     this.thread = new Thread(this::run, "tideway-rebuild-" + serving.name());
     this.thread.setDaemon(true);
   }
@@ -101,14 +109,13 @@ final class Rebuild {
 
   RebuildStatus status() {
     List<RebuildStatus.PartitionProgress> partitions = progress;
-    long lag = partitions.stream().mapToLong(p -> Math.max(0, p.end() - p.committed())).sum();
     return new RebuildStatus(
         serving.name(),
         serving.applicationId(),
         rebuilt.applicationId(),
         phase,
         startedAt.toString(),
-        lag,
+        lagOf(partitions),
         partitions,
         message);
   }
@@ -154,6 +161,8 @@ final class Rebuild {
       runtime.retire(serving);
       phase = "DONE";
       message = serving.name() + " runs as " + rebuilt.applicationId();
+      lag.set(0);
+      ended.accept("done");
       log.info(
           "Rebuilt {}: {} replaced {}",
           serving.name(),
@@ -181,6 +190,7 @@ final class Rebuild {
       }
     }
     phase = "FAILED";
+    ended.accept("failed");
   }
 
   /**
@@ -208,7 +218,12 @@ final class Rebuild {
       caughtUp &= done >= wanted;
     }
     progress = now;
+    lag.set(lagOf(now));
     return caughtUp;
+  }
+
+  private static long lagOf(List<RebuildStatus.PartitionProgress> partitions) {
+    return partitions.stream().mapToLong(p -> Math.max(0, p.end() - p.committed())).sum();
   }
 
   /** The rebuild's repartition partitions; none until Kafka Streams has made the topics. */

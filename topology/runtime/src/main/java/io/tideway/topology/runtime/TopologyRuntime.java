@@ -1,6 +1,7 @@
 package io.tideway.topology.runtime;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.topics.Topic;
 import io.tideway.topics.Topics;
@@ -32,9 +33,11 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -81,6 +84,10 @@ public final class TopologyRuntime implements AutoCloseable {
   private final DeploymentJournal journal;
   private final Map<String, Deployment> deployments = new LinkedHashMap<>();
   private final Map<String, Rebuild> rebuilds = new HashMap<>();
+
+  /** What each deployment's latest rebuild has left to read: {@code tideway_rebuild_lag}. */
+  private final Map<String, AtomicLong> rebuildLags = new ConcurrentHashMap<>();
+
   private final GroupOffsets offsets;
 
   /**
@@ -378,6 +385,7 @@ public final class TopologyRuntime implements AutoCloseable {
             throw new DeploymentException("Cannot delete the local state in " + stateDir, e);
           }
         });
+    replayed(name, "reset", "done");
     logger.info("Reset {} ({}) to {}: {}", name, applicationId, plan.target(), moves);
     return plan;
   }
@@ -561,11 +569,28 @@ public final class TopologyRuntime implements AutoCloseable {
             inputTopics(current),
             shape(current).repartitionTopics(),
             gate,
-            commitInterval(merged));
+            commitInterval(merged),
+            rebuildLags.computeIfAbsent(
+                name,
+                deployment ->
+                    meters.gauge(
+                        "tideway.rebuild.lag",
+                        Tags.of("deployment", deployment),
+                        new AtomicLong())),
+            outcome -> replayed(name, "rebuild", outcome));
     rebuilds.put(name, rebuild);
     rebuild.start();
     logger.info("Rebuilding {} as {} from the beginning of {}", name, next, inputTopics(current));
     return rebuild.status();
+  }
+
+  /** Counts a replay operation that ended: {@code tideway_replay_operations_total}. */
+  private void replayed(String deployment, String operation, String outcome) {
+    Counter.builder("tideway.replay.operations")
+        .description("Resets and rebuilds of deployments that ended, by outcome")
+        .tags("deployment", deployment, "operation", operation, "outcome", outcome)
+        .register(meters)
+        .increment();
   }
 
   /** The latest rebuild of a deployment, under way or ended. */

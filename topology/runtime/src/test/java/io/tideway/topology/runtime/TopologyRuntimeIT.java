@@ -569,6 +569,8 @@ class TopologyRuntimeIT {
     runtime.reset("adjustment-audit", now.minus(Duration.ofHours(1)), false);
     awaitValue("audit-counts", product, 4);
     assertThat(runtime.deployments().get(0).state()).isEqualTo("RUNNING");
+    assertThat(metricValue(get("/metrics").body(), "operation=\"reset\",outcome=\"done\""))
+        .isEqualTo(1.0);
   }
 
   @Test
@@ -663,6 +665,13 @@ class TopologyRuntimeIT {
       awaitValue("audit-counts", product, sent.get(product));
     }
     assertThat(committed(kafka, before)).isEmpty();
+    String metrics = get("/metrics").body();
+    assertThat(
+            metricValue(
+                metrics,
+                "tideway_replay_operations_total{deployment=\"adjustment-audit\",operation=\"rebuild\",outcome=\"done\"}"))
+        .isEqualTo(1.0);
+    assertThat(metricValue(metrics, "tideway_rebuild_lag{")).isZero();
     Map<String, Long> copies = new java.util.HashMap<>();
     readAll(kafka, audit, (int) sent.values().stream().mapToLong(l -> l).sum())
         .forEach(r -> copies.merge(header(r, EventHeaders.ID), 1L, Long::sum));
