@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tideway.contracts.customer.CustomerCreditReserved;
 import io.tideway.contracts.inventory.StockReserved;
 import io.tideway.projections.saga.PlaceOrderSaga;
+import io.tideway.schemas.serde.AvroSerde;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.topics.Topics;
 import io.tideway.topology.runtime.RuntimeClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +26,12 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -171,10 +180,135 @@ class SagaIT {
     assertThat(awaitDecided(place(customers.get(0), kettle, 1))).isEqualTo("APPROVED");
     int before = stock(kettle);
 
-    // The saga moves to a runtime of its own; both runtimes run the projections.
+    List<String> orders = new CopyOnWriteArrayList<>();
+    onARuntimeOfItsOwn(
+        runtimeDir,
+        runtime -> {
+          Thread placing =
+              new Thread(
+                  () -> {
+                    for (int i = 0; i < 24; i++) {
+                      try {
+                        orders.add(place(customers.get(i % customers.size()), kettle, 2));
+                        Thread.sleep(300);
+                      } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                      }
+                    }
+                  });
+          placing.start();
+          for (int kill = 0; kill < 2; kill++) {
+            Thread.sleep(2_500);
+            runtime.killAndRestart();
+            runtime.awaitReady(PATIENCE);
+          }
+          placing.join();
+          assertThat(orders).hasSize(24);
+
+          Map<String, String> decided = new HashMap<>();
+          for (String order : orders) {
+            decided.put(order, awaitDecided(order));
+          }
+          JsonNode unfinished = system.json(runtime.url(), "/v1/sagas?state=RUNNING").get("sagas");
+          await()
+              .atMost(PATIENCE)
+              .until(
+                  () ->
+                      system.json(runtime.url(), "/v1/sagas?state=RUNNING").get("sagas").isEmpty()
+                          && system
+                              .json(runtime.url(), "/v1/sagas?state=COMPENSATING")
+                              .get("sagas")
+                              .isEmpty());
+          for (String order : orders) {
+            String expected = decided.get(order).equals("APPROVED") ? "COMPLETED" : "COMPENSATED";
+            assertThat(system.json(runtime.url(), "/v1/sagas/" + order).get("status").asText())
+                .as(
+                    "saga of order %s (%s), unfinished earlier: %s",
+                    order, decided.get(order), unfinished)
+                .isEqualTo(expected);
+          }
+          long approved = decided.values().stream().filter("APPROVED"::equals).count();
+          // Each customer's limit holds two orders of 20.00 (a saga that timed out while the
+          // runtime
+          // was down rejects its order instead, and gives everything back).
+          assertThat(approved).isBetween(1L, 8L);
+          assertThat(stock(kettle)).isEqualTo(before - 2 * (int) approved);
+          for (String customer : customers) {
+            BigDecimal held =
+                orders.stream()
+                    .filter(o -> decided.get(o).equals("APPROVED"))
+                    .filter(o -> orderOf(o).get("customerId").asText().equals(customer))
+                    .map(o -> orderOf(o).get("total").decimalValue())
+                    .reduce(BigDecimal.ZERO, BigDecimal::add);
+            if (customer.equals(customers.get(0))) {
+              held = held.add(BigDecimal.TEN);
+            }
+            assertThat(credit(customer).get("reserved").decimalValue())
+                .as("credit held for customer %s", customer)
+                .isEqualByComparingTo(held);
+          }
+        });
+  }
+
+  /**
+   * The saga runtime is killed with SIGKILL right after each step's command has been committed (as
+   * its lifecycle record shows), before the step's reply is processed; after each restart the saga
+   * completes once, and the order's credit and stock are held once.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE - 1)
+  void aSagaEndsOnceThoughItsRuntimeIsKilledRightAfterEachStep(@TempDir Path runtimeDir)
+      throws Exception {
+    String kettle = product("10.00", 10);
+    String first = customer("50.00");
+    assertThat(awaitDecided(place(first, kettle, 1))).isEqualTo("APPROVED");
+    onARuntimeOfItsOwn(
+        runtimeDir,
+        runtime -> {
+          try (Lifecycle lifecycle = new Lifecycle()) {
+            for (String step : List.of("reserve-credit", "reserve-stock", "approve-order")) {
+              String customer = customer("50.00");
+              int stock = stock(kettle);
+              String order = place(customer, kettle, 1);
+              lifecycle.await(order, "COMMAND_SENT", step);
+              runtime.killAndRestart();
+              runtime.awaitReady(PATIENCE);
+
+              assertThat(awaitDecided(order))
+                  .as("order killed after %s", step)
+                  .isEqualTo("APPROVED");
+              await()
+                  .atMost(PATIENCE)
+                  .until(
+                      () ->
+                          system
+                              .json(runtime.url(), "/v1/sagas/" + order)
+                              .get("status")
+                              .asText()
+                              .equals("COMPLETED"));
+              assertThat(credit(customer).get("reserved").decimalValue())
+                  .as("credit held after a kill after %s", step)
+                  .isEqualByComparingTo("10.00");
+              assertThat(stock(kettle))
+                  .as("stock after a kill after %s", step)
+                  .isEqualTo(stock - 1);
+            }
+          }
+        });
+  }
+
+  /** What a test does with the saga moved to a runtime of its own, in a JVM it can kill. */
+  private interface OnItsOwnRuntime {
+    void run(SagaRuntimeProcess runtime) throws Exception;
+  }
+
+  /**
+   * Moves the saga to a runtime of its own (both runtimes run the projections), runs the test
+   * there, and moves it back.
+   */
+  private void onARuntimeOfItsOwn(Path runtimeDir, OnItsOwnRuntime test) throws Exception {
     RuntimeClient local = new RuntimeClient(system.endpoints().query().url());
     local.undeploy(PlaceOrderSaga.NAME);
-    List<String> orders = new CopyOnWriteArrayList<>();
     try (SagaRuntimeProcess runtime =
         SagaRuntimeProcess.start(
             system.endpoints().kafka().bootstrap(),
@@ -183,71 +317,60 @@ class SagaIT {
       runtime.awaitReady(PATIENCE);
       new RuntimeClient(runtime.url()).deploy(projectionsJar(), Map.of(), 1, false, false);
       runtime.awaitReady(PATIENCE);
-
-      Thread placing =
-          new Thread(
-              () -> {
-                for (int i = 0; i < 24; i++) {
-                  try {
-                    orders.add(place(customers.get(i % customers.size()), kettle, 2));
-                    Thread.sleep(300);
-                  } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                  }
-                }
-              });
-      placing.start();
-      for (int kill = 0; kill < 2; kill++) {
-        Thread.sleep(2_500);
-        runtime.killAndRestart();
-        runtime.awaitReady(PATIENCE);
-      }
-      placing.join();
-      assertThat(orders).hasSize(24);
-
-      Map<String, String> decided = new HashMap<>();
-      for (String order : orders) {
-        decided.put(order, awaitDecided(order));
-      }
-      JsonNode unfinished = system.json(runtime.url(), "/v1/sagas?state=RUNNING").get("sagas");
-      await()
-          .atMost(PATIENCE)
-          .until(
-              () ->
-                  system.json(runtime.url(), "/v1/sagas?state=RUNNING").get("sagas").isEmpty()
-                      && system
-                          .json(runtime.url(), "/v1/sagas?state=COMPENSATING")
-                          .get("sagas")
-                          .isEmpty());
-      for (String order : orders) {
-        String expected = decided.get(order).equals("APPROVED") ? "COMPLETED" : "COMPENSATED";
-        assertThat(system.json(runtime.url(), "/v1/sagas/" + order).get("status").asText())
-            .as(
-                "saga of order %s (%s), unfinished earlier: %s",
-                order, decided.get(order), unfinished)
-            .isEqualTo(expected);
-      }
-      long approved = decided.values().stream().filter("APPROVED"::equals).count();
-      // Each customer's limit holds two orders of 20.00 (a saga that timed out while the runtime
-      // was down rejects its order instead, and gives everything back).
-      assertThat(approved).isBetween(1L, 8L);
-      assertThat(stock(kettle)).isEqualTo(before - 2 * (int) approved);
-      for (String customer : customers) {
-        BigDecimal held =
-            orders.stream()
-                .filter(o -> decided.get(o).equals("APPROVED"))
-                .filter(o -> orderOf(o).get("customerId").asText().equals(customer))
-                .map(o -> orderOf(o).get("total").decimalValue())
-                .reduce(BigDecimal.ZERO, BigDecimal::add);
-        if (customer.equals(customers.get(0))) {
-          held = held.add(BigDecimal.TEN);
-        }
-        assertThat(credit(customer).get("reserved").decimalValue())
-            .as("credit held for customer %s", customer)
-            .isEqualByComparingTo(held);
-      }
+      test.run(runtime);
     } finally {
       local.deploy(projectionsJar(), Map.of(), 1, false, false);
+    }
+  }
+
+  /** The saga's lifecycle topic as a read-committed consumer sees it, from now on. */
+  private final class Lifecycle implements AutoCloseable {
+
+    private final KafkaConsumer<String, GenericRecord> consumer;
+
+    Lifecycle() {
+      AvroSerde<GenericRecord> values = AvroSerde.generic();
+      values.configure(
+          Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, system.endpoints().registry().url()),
+          false);
+      consumer =
+          new KafkaConsumer<>(
+              Map.of(
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  system.endpoints().kafka().bootstrap(),
+                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                  "read_committed"),
+              new StringDeserializer(),
+              values.deserializer());
+      String topic = Topics.sagaLifecycle(PlaceOrderSaga.SAGA).name();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToEnd(partitions);
+      partitions.forEach(consumer::position);
+    }
+
+    /** Waits until the saga of {@code sagaId} has committed a transition. */
+    void await(String sagaId, String event, String step) {
+      long deadline = System.nanoTime() + PATIENCE.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, GenericRecord> record : consumer.poll(Duration.ofMillis(50))) {
+          GenericRecord transition = record.value();
+          if (record.key().equals(sagaId)
+              && transition.get("event").toString().equals(event)
+              && String.valueOf(transition.get("step")).equals(step)) {
+            return;
+          }
+        }
+      }
+      throw new AssertionError("No " + event + " of " + step + " for saga " + sagaId);
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
     }
   }
 

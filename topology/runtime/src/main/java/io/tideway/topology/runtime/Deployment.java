@@ -53,7 +53,10 @@ final class Deployment {
   private final Map<String, Set<String>> processorsByStore;
   private final Map<String, Integer> subtopologyByStore = new HashMap<>();
   private final Map<Integer, Set<String>> sourceTopicsBySubtopology = new HashMap<>();
-  private KafkaStreams streams;
+
+  /** Read by queries on other threads; set when the deployment starts, cleared when it stops. */
+  private volatile KafkaStreams streams;
+
   private KafkaStreamsMetrics metrics;
   private int threads;
 

@@ -3,6 +3,7 @@ package io.tideway.topology.runtime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tideway.topology.ProcessingObserver;
+import io.tideway.topology.SideEffects;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ final class ProcessedEvents implements ProcessingObserver {
   static final int CAPACITY = 100_000;
 
   private final Timer latency;
+  private final SideEffects live;
   private final Map<String, Set<String>> recent =
       new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
@@ -29,7 +31,11 @@ final class ProcessedEvents implements ProcessingObserver {
       };
   private int waiting;
 
-  ProcessedEvents(String deployment, MeterRegistry meters) {
+  /**
+   * @param live whether the deployment acts now: a rebuild's replay of old events is not latency
+   */
+  ProcessedEvents(String deployment, MeterRegistry meters, SideEffects live) {
+    this.live = live;
     this.latency =
         Timer.builder("tideway.topology.e2e.latency")
             .description(
@@ -42,7 +48,7 @@ final class ProcessedEvents implements ProcessingObserver {
 
   @Override
   public void processed(String processor, String eventId, long occurredAt) {
-    if (occurredAt > 0) {
+    if (occurredAt > 0 && live.live()) {
       latency.record(Math.max(0, System.currentTimeMillis() - occurredAt), TimeUnit.MILLISECONDS);
     }
     if (eventId == null) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tideway.topology.SideEffects;
 import io.tideway.topology.saga.SagaObserver;
 import io.tideway.topology.saga.SagaStatus;
 import java.time.Duration;
@@ -20,22 +21,33 @@ final class SagaMeters implements SagaObserver {
 
   private final String deployment;
   private final MeterRegistry meters;
+  private final SideEffects live;
 
   /** In-flight sagas per saga, per task: tasks come and go with rebalances. */
   private final Map<String, Map<String, Integer>> inFlight = new ConcurrentHashMap<>();
 
-  SagaMeters(String deployment, MeterRegistry meters) {
+  /**
+   * @param live whether the deployment acts now: a rebuild's replay is not counted again
+   */
+  SagaMeters(String deployment, MeterRegistry meters, SideEffects live) {
+    this.live = live;
     this.deployment = deployment;
     this.meters = meters;
   }
 
   @Override
   public void started(String saga) {
+    if (!live.live()) {
+      return;
+    }
     counter("tideway.saga.started", "Sagas started", saga).increment();
   }
 
   @Override
   public void ended(String saga, SagaStatus status) {
+    if (!live.live()) {
+      return;
+    }
     Counter.builder("tideway.saga.ended")
         .description("Sagas ended, by final status")
         .tags("deployment", deployment, "saga", saga, "status", status.name().toLowerCase())
@@ -45,6 +57,9 @@ final class SagaMeters implements SagaObserver {
 
   @Override
   public void stepEnded(String saga, String step, boolean compensation, Duration latency) {
+    if (!live.live()) {
+      return;
+    }
     Timer.builder("tideway.saga.step.latency")
         .description("From a step's first command (or compensation) to the reply that ends it")
         .tags(
@@ -63,6 +78,9 @@ final class SagaMeters implements SagaObserver {
 
   @Override
   public void ignored(String saga, String reason) {
+    if (!live.live()) {
+      return;
+    }
     Counter.builder("tideway.saga.ignored")
         .description(
             "Replies and starts ignored: unknown saga, after the end, wrong step, duplicate")

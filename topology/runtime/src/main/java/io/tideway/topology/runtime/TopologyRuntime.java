@@ -493,7 +493,8 @@ public final class TopologyRuntime implements AutoCloseable {
             deployment.jar().path().getFileName() + ": topology " + name,
             merged,
             deployment.applicationId());
-    deployments.remove(name);
+    // Until it starts, the new one answers queries 503, not the old one's stores that go away.
+    deployments.put(name, fresh);
     running = List.copyOf(deployments.values());
     deployment.close(CLOSE_TIMEOUT, true);
     try {
@@ -501,8 +502,6 @@ public final class TopologyRuntime implements AutoCloseable {
     } finally {
       createTopics(fresh);
       fresh.start(config(fresh, merged, entry.instances()), meters);
-      deployments.put(name, fresh);
-      running = List.copyOf(deployments.values());
     }
   }
 
@@ -548,7 +547,6 @@ public final class TopologyRuntime implements AutoCloseable {
     Map<String, Object> merged = merged(entry.settings());
     Map<String, Object> shadowSettings = new HashMap<>(merged);
     shadowSettings.put(SideEffects.CONFIG, gate);
-    shadowSettings.put(SagaObserver.CONFIG, SagaObserver.NONE);
     Deployment shadow =
         build(
             current.provider(),
@@ -799,7 +797,7 @@ public final class TopologyRuntime implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
-    rebuilds.values().forEach(Rebuild::abandon);
+    rebuilds.values().stream().filter(rebuild -> !rebuild.ended()).forEach(Rebuild::abandon);
     for (Deployment deployment : deployments.values()) {
       deployment.close(CLOSE_TIMEOUT, false);
       deployment.jar().close();
@@ -825,10 +823,12 @@ public final class TopologyRuntime implements AutoCloseable {
       String where,
       Map<String, Object> merged,
       String applicationId) {
-    ProcessedEvents processed = new ProcessedEvents(provider.name(), meters);
+    SideEffects live =
+        merged.get(SideEffects.CONFIG) instanceof SideEffects gate ? gate : SideEffects.LIVE;
+    ProcessedEvents processed = new ProcessedEvents(provider.name(), meters, live);
     Map<String, Object> observed = new HashMap<>(merged);
     observed.put(ProcessingObserver.CONFIG, processed);
-    observed.putIfAbsent(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters));
+    observed.put(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters, live));
     DeploymentContext context = DeploymentContext.of(provider.applicationId(), observed);
     Topology topology;
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
