@@ -11,10 +11,60 @@ class ReplayCommandTest {
 
   private final CapturedCommandLine cli = new CapturedCommandLine();
 
+  // Nor there: a reset's input is refused before it asks the runtime.
+  private static final String NO_RUNTIME = "http://127.0.0.1:1";
+
   @Test
   void shouldListItsToolsInHelp() {
     assertThat(cli.run("replay", "--help")).isZero();
-    assertThat(cli.out()).contains("  copy ").contains("  dlq ");
+    assertThat(cli.out())
+        .contains("  reset ")
+        .contains("  rebuild ")
+        .contains("  copy ")
+        .contains("  dlq ");
+  }
+
+  @Test
+  void shouldRefuseAResetWithoutOneTargetOrWithAMalformedOne() {
+    assertThat(cli.run("replay", "reset", "projections", "--query-url", NO_RUNTIME))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(
+            cli.run(
+                "replay",
+                "reset",
+                "projections",
+                "--to-earliest",
+                "--by-duration",
+                "PT1H",
+                "--query-url",
+                NO_RUNTIME))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(
+            cli.run(
+                "replay",
+                "reset",
+                "projections",
+                "--by-duration",
+                "soon",
+                "--query-url",
+                NO_RUNTIME))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(
+            cli.run(
+                "replay",
+                "reset",
+                "projections",
+                "--to-datetime",
+                "yesterday",
+                "--query-url",
+                NO_RUNTIME))
+        .isEqualTo(Tideway.BAD_INPUT);
+
+    assertThat(cli.err())
+        .contains("Missing required argument")
+        .contains("mutually exclusive")
+        .contains("--by-duration must be an ISO-8601 duration such as PT1H or P2D, not soon")
+        .contains("Not a time for --to-datetime: 'yesterday'");
   }
 
   @Test
