@@ -23,14 +23,24 @@ final class SagaMeters implements SagaObserver {
   private final MeterRegistry meters;
   private final SideEffects live;
 
-  /** In-flight sagas per saga, per task: tasks come and go with rebalances. */
-  private final Map<String, Map<String, Integer>> inFlight = new ConcurrentHashMap<>();
+  /**
+   * In-flight sagas per {@code <deployment>/<saga>}, per task: tasks come and go with rebalances.
+   * The runtime's, not this object's: a gauge is registered once, and a redeployed or rebuilt
+   * deployment's meters must update what it reads.
+   */
+  private final Map<String, Map<String, Integer>> inFlight;
 
   /**
    * @param live whether the deployment acts now: a rebuild's replay is not counted again
+   * @param inFlight the runtime's in-flight counts, shared by every version of every deployment
    */
-  SagaMeters(String deployment, MeterRegistry meters, SideEffects live) {
+  SagaMeters(
+      String deployment,
+      MeterRegistry meters,
+      SideEffects live,
+      Map<String, Map<String, Integer>> inFlight) {
     this.live = live;
+    this.inFlight = inFlight;
     this.deployment = deployment;
     this.meters = meters;
   }
@@ -91,17 +101,20 @@ final class SagaMeters implements SagaObserver {
 
   @Override
   public void inFlight(String saga, String task, int count) {
+    if (!live.live()) {
+      return;
+    }
     inFlight
         .computeIfAbsent(
-            saga,
-            name -> {
+            deployment + "/" + saga,
+            key -> {
               Map<String, Integer> tasks = new ConcurrentHashMap<>();
               Gauge.builder(
                       "tideway.saga.in.flight",
                       tasks,
                       t -> t.values().stream().mapToInt(Integer::intValue).sum())
                   .description("Sagas started and not ended, in this instance's tasks")
-                  .tags("deployment", deployment, "saga", name)
+                  .tags("deployment", deployment, "saga", saga)
                   .register(meters);
               return tasks;
             })

@@ -90,6 +90,9 @@ public final class TopologyRuntime implements AutoCloseable {
 
   private final GroupOffsets offsets;
 
+  /** What {@link SagaMeters} count in flight, kept across a deployment's versions. */
+  private final Map<String, Map<String, Integer>> sagasInFlight = new ConcurrentHashMap<>();
+
   /**
    * What {@link #deployments} holds, for queries: read on every lookup without the lock that a
    * deploy holds for seconds. Replaced whenever {@link #deployments} changes.
@@ -828,7 +831,7 @@ public final class TopologyRuntime implements AutoCloseable {
     ProcessedEvents processed = new ProcessedEvents(provider.name(), meters, live);
     Map<String, Object> observed = new HashMap<>(merged);
     observed.put(ProcessingObserver.CONFIG, processed);
-    observed.put(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters, live));
+    observed.put(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters, live, sagasInFlight));
     DeploymentContext context = DeploymentContext.of(provider.applicationId(), observed);
     Topology topology;
     ClassLoader previous = Thread.currentThread().getContextClassLoader();

@@ -1,0 +1,41 @@
+package io.tideway.topology.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tideway.topology.SideEffects;
+import io.tideway.topology.saga.SagaStatus;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+class SagaMetersTest {
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final Map<String, Map<String, Integer>> inFlight = new ConcurrentHashMap<>();
+
+  @Test
+  void shouldKeepTheInFlightGaugeTrueAcrossVersionsOfADeployment() {
+    new SagaMeters("orders", registry, SideEffects.LIVE, inFlight).inFlight("place", "0_0", 3);
+    // A redeployed version counts again into what the gauge registered first reads.
+    new SagaMeters("orders", registry, SideEffects.LIVE, inFlight).inFlight("place", "0_0", 1);
+
+    assertThat(registry.get("tideway.saga.in.flight").gauge().value()).isEqualTo(1.0);
+  }
+
+  @Test
+  void shouldCountNothingWhileARebuildReplaysHistory() {
+    boolean[] live = {false};
+    SagaMeters rebuild = new SagaMeters("orders", registry, () -> live[0], inFlight);
+
+    rebuild.started("place");
+    rebuild.ended("place", SagaStatus.COMPLETED);
+    rebuild.inFlight("place", "0_0", 5);
+    assertThat(registry.find("tideway.saga.started").counter()).isNull();
+    assertThat(registry.find("tideway.saga.in.flight").gauge()).isNull();
+
+    live[0] = true;
+    rebuild.started("place");
+    assertThat(registry.get("tideway.saga.started").counter().count()).isEqualTo(1.0);
+  }
+}
