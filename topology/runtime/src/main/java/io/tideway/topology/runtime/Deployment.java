@@ -50,6 +50,7 @@ final class Deployment {
   private final Topology topology;
   private final Set<String> stores;
   private final ProcessedEvents processed;
+  private final Rebuild.Gate gate;
   private final Map<String, Set<String>> processorsByStore;
   private final Map<String, Integer> subtopologyByStore = new HashMap<>();
   private final Map<Integer, Set<String>> sourceTopicsBySubtopology = new HashMap<>();
@@ -70,7 +71,9 @@ final class Deployment {
       TopologyJar jar,
       DeploymentContext context,
       Topology topology,
-      ProcessedEvents processed) {
+      ProcessedEvents processed,
+      Rebuild.Gate gate) {
+    this.gate = gate;
     this.provider = provider;
     this.applicationId = applicationId;
     this.jar = jar;
@@ -131,6 +134,11 @@ final class Deployment {
   /** The names of the topology's state stores. */
   Set<String> stores() {
     return stores;
+  }
+
+  /** Whether it acts: its side effects and metrics; see {@link Rebuild}. */
+  Rebuild.Gate gate() {
+    return gate;
   }
 
   /** What the deployment has processed lately. */

@@ -13,11 +13,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
@@ -85,6 +87,15 @@ final class GroupOffsets {
   }
 
   /**
+   * Where each partition's committed records end (its last stable offset): records of a transaction
+   * still open are not counted, so a target taken from it is reachable.
+   */
+  Map<TopicPartition, Long> stableEnds(Collection<TopicPartition> partitions) {
+    return offsets(
+        partitions, OffsetSpec.latest(), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED));
+  }
+
+  /**
    * The offset of each partition's first record at or after {@code time}, or its end when none is;
    * the earliest offset when {@code time} is null.
    */
@@ -130,13 +141,18 @@ final class GroupOffsets {
 
   private Map<TopicPartition, Long> offsets(
       Collection<TopicPartition> partitions, OffsetSpec spec) {
+    return offsets(partitions, spec, new ListOffsetsOptions());
+  }
+
+  private Map<TopicPartition, Long> offsets(
+      Collection<TopicPartition> partitions, OffsetSpec spec, ListOffsetsOptions options) {
     if (partitions.isEmpty()) {
       return new HashMap<>();
     }
     Map<TopicPartition, OffsetSpec> request =
         partitions.stream().collect(Collectors.toMap(p -> p, p -> spec));
     Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answers =
-        get(admin.listOffsets(request).all());
+        get(admin.listOffsets(request, options).all());
     Map<TopicPartition, Long> offsets = new HashMap<>();
     answers.forEach((partition, info) -> offsets.put(partition, info.offset()));
     return offsets;

@@ -21,13 +21,13 @@ import org.slf4j.LoggerFactory;
  * held back, and takes over in four steps, so that queries never fail and no value goes back:
  *
  * <ol>
- *   <li>catch up: its committed input offsets reach the serving deployment's, and its repartition
- *       topics are drained;
+ *   <li>catch up: its committed input offsets reach the serving deployment's, and it has processed
+ *       what its repartition topics held then;
  *   <li>go live: its side effects flow from now on; the serving deployment, still live, goes on
- *       until it has processed all the rebuild processed before, so no record's effect falls
- *       between the two;
+ *       until it has processed all the rebuild processed before, repartition topics included, so no
+ *       record's effect falls between the two;
  *   <li>pause the serving deployment (its stores still answer), and wait for the rebuild to have
- *       processed all it did;
+ *       processed all it did, repartition topics included;
  *   <li>switch query routing to the rebuild in one step, then retire the old application: its
  *       group, internal topics and local state are deleted.
  * </ol>
@@ -42,10 +42,17 @@ final class Rebuild {
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Duration SWITCH_TIMEOUT = Duration.ofMinutes(2);
 
-  /** The rebuild's side effects: held back until it goes live. */
+  /**
+   * Whether a deployment acts: a rebuild's is closed until it goes live; a serving deployment's
+   * closes when a rebuild takes over from it, so it reports and sends nothing more.
+   */
   static final class Gate implements SideEffects {
 
     private volatile boolean live;
+
+    Gate(boolean live) {
+      this.live = live;
+    }
 
     @Override
     public boolean live() {
@@ -54,6 +61,10 @@ final class Rebuild {
 
     void open() {
       live = true;
+    }
+
+    void close() {
+      live = false;
     }
   }
 
@@ -138,6 +149,7 @@ final class Rebuild {
     try {
       List<TopicPartition> inputPartitions = offsets.partitions(inputs);
       await(() -> caughtUpTo(offsets.committed(serving.applicationId()), inputPartitions), null);
+      awaitDrained(rebuilt, null);
 
       phase = "SWITCHING";
       message = "live; waiting for the serving deployment to process what the rebuild did";
@@ -147,20 +159,35 @@ final class Rebuild {
       await(
           () -> atLeast(offsets.committed(serving.applicationId()), processed, inputPartitions),
           SWITCH_TIMEOUT);
+      // What those inputs sent through the serving deployment's repartitions is acted on too.
+      awaitDrained(serving, SWITCH_TIMEOUT);
       serving.pause();
       paused = true;
       message = "serving deployment paused; waiting for the rebuild to process all it did";
       Map<TopicPartition, Long> served = settled(serving.applicationId());
       await(() -> caughtUpTo(served, inputPartitions), SWITCH_TIMEOUT);
+      awaitDrained(rebuilt, SWITCH_TIMEOUT);
       runtime.switchTo(serving, rebuilt);
       switched = true;
 
       phase = "RETIRING";
       message =
           "queries go to " + rebuilt.applicationId() + "; deleting " + serving.applicationId();
-      runtime.retire(serving);
+      try {
+        runtime.retire(serving);
+        message = serving.name() + " runs as " + rebuilt.applicationId();
+      } catch (RuntimeException e) {
+        log.warn("Could not delete {} after the switch", serving.applicationId(), e);
+        message =
+            serving.name()
+                + " runs as "
+                + rebuilt.applicationId()
+                + "; deleting "
+                + serving.applicationId()
+                + " failed: "
+                + e.getMessage();
+      }
       phase = "DONE";
-      message = serving.name() + " runs as " + rebuilt.applicationId();
       lag.set(0);
       ended.accept("done");
       log.info(
@@ -174,28 +201,35 @@ final class Rebuild {
     } catch (RuntimeException e) {
       log.error("Rebuild of {} failed", serving.name(), e);
       fail(switched, paused, e.getMessage());
+    } finally {
+      // Whatever went wrong, the rebuild has ended: the deployment must not stay locked.
+      if (!ended()) {
+        phase = "FAILED";
+      }
     }
   }
 
   private void fail(boolean switched, boolean paused, String why) {
     message = why;
-    if (!switched && !abandoned) {
-      if (paused) {
-        serving.resume();
-      }
-      try {
+    try {
+      if (!switched && !abandoned) {
+        if (paused) {
+          serving.resume();
+        }
         runtime.retire(rebuilt);
-      } catch (RuntimeException e) {
-        log.warn("Could not delete the abandoned rebuild {}", rebuilt.applicationId(), e);
       }
+    } catch (RuntimeException e) {
+      log.warn("Could not undo the rebuild {}", rebuilt.applicationId(), e);
+    } finally {
+      phase = "FAILED";
+      ended.accept("failed");
     }
-    phase = "FAILED";
-    ended.accept("failed");
   }
 
   /**
-   * Whether the rebuild has processed at least {@code target} on every input partition and all its
-   * repartition topics hold; records its progress on the way.
+   * Whether the rebuild has processed at least {@code target} on every input partition; records its
+   * progress, repartition topics included, on the way. A cluster slow to answer only delays the
+   * answer: a replay of hours is not given up for one timeout.
    */
   private boolean caughtUpTo(
       Map<TopicPartition, Long> target, List<TopicPartition> inputPartitions) {
@@ -204,32 +238,48 @@ final class Rebuild {
       throw new DeploymentException("The rebuild " + rebuilt.applicationId() + " is " + state);
     }
     List<TopicPartition> partitions = new ArrayList<>(inputPartitions);
-    partitions.addAll(internalPartitions());
-    Map<TopicPartition, Long> committed = offsets.committed(rebuilt.applicationId());
-    Map<TopicPartition, Long> ends = offsets.ends(partitions);
+    partitions.addAll(repartitions(rebuilt));
+    Map<TopicPartition, Long> committed;
+    Map<TopicPartition, Long> ends;
+    try {
+      committed = offsets.committed(rebuilt.applicationId());
+      ends = offsets.ends(partitions);
+    } catch (DeploymentException slow) {
+      log.warn("Rebuild of {}: {}; asking again", serving.name(), slow.getMessage());
+      return false;
+    }
     List<RebuildStatus.PartitionProgress> now = new ArrayList<>();
-    boolean caughtUp = true;
     for (TopicPartition partition : partitions) {
-      long done = committed.getOrDefault(partition, 0L);
-      long end = ends.getOrDefault(partition, 0L);
       now.add(
-          new RebuildStatus.PartitionProgress(partition.topic(), partition.partition(), done, end));
-      long wanted = inputPartitions.contains(partition) ? target.getOrDefault(partition, 0L) : end;
-      caughtUp &= done >= wanted;
+          new RebuildStatus.PartitionProgress(
+              partition.topic(),
+              partition.partition(),
+              committed.getOrDefault(partition, 0L),
+              ends.getOrDefault(partition, 0L)));
     }
     progress = now;
     lag.set(lagOf(now));
-    return caughtUp;
+    return atLeast(committed, target, inputPartitions);
   }
 
   private static long lagOf(List<RebuildStatus.PartitionProgress> partitions) {
     return partitions.stream().mapToLong(p -> Math.max(0, p.end() - p.committed())).sum();
   }
 
-  /** The rebuild's repartition partitions; none until Kafka Streams has made the topics. */
-  private List<TopicPartition> internalPartitions() {
+  /**
+   * Waits until a deployment has processed what its repartition topics held when asked: their
+   * committed records, so an open transaction does not move the target.
+   */
+  private void awaitDrained(Deployment deployment, Duration timeout) throws InterruptedException {
+    List<TopicPartition> partitions = repartitions(deployment);
+    Map<TopicPartition, Long> held = offsets.stableEnds(partitions);
+    await(() -> atLeast(offsets.committed(deployment.applicationId()), held, partitions), timeout);
+  }
+
+  /** A deployment's repartition partitions; none until Kafka Streams has made the topics. */
+  private List<TopicPartition> repartitions(Deployment deployment) {
     List<String> topics =
-        repartitionTopics.stream().map(t -> rebuilt.applicationId() + "-" + t).toList();
+        repartitionTopics.stream().map(t -> deployment.applicationId() + "-" + t).toList();
     try {
       return offsets.partitions(topics);
     } catch (DeploymentException notYet) {

@@ -75,6 +75,9 @@ final class StoreQueries implements AutoCloseable {
   /** Longest a query may wait for an event. */
   static final Duration MAX_WAIT = Duration.ofSeconds(30);
 
+  /** How long a waiting query waits on one deployment before it looks for the store again. */
+  private static final Duration WAIT_SLICE = Duration.ofMillis(200);
+
   /** How long a query waits for an event unless it says. */
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(2);
 
@@ -128,9 +131,14 @@ final class StoreQueries implements AutoCloseable {
     int partition = metadata.partition();
     if (self.equals(metadata.activeHost())) {
       if (waitFor != null) {
-        Answer late = awaitEvent(deployment, store, waitFor, timeout);
+        Answer late = awaitEvent(store, waitFor, timeout);
         if (late != null) {
           return late;
+        }
+        // A rebuild may have taken the store over meanwhile.
+        KafkaStreams now = owner(store).map(Deployment::streams).orElse(null);
+        if (now != null) {
+          streams = now;
         }
       }
       Answer active = local(streams, store, lookup, partition, false);
@@ -173,13 +181,23 @@ final class StoreQueries implements AutoCloseable {
     return null;
   }
 
-  /** Null once the event is processed; else the {@code 504} to answer. */
-  private Answer awaitEvent(Deployment deployment, String store, String eventId, Duration timeout)
-      throws IOException {
-    Set<String> processors = deployment.processorsWriting(store);
+  /**
+   * Null once the event is processed; else the {@code 504} to answer. Asks whichever deployment
+   * holds the store now, a slice at a time, so a wait follows a rebuild's switch.
+   */
+  private Answer awaitEvent(String store, String eventId, Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      if (deployment.processed().await(eventId, processors, timeout)) {
-        return null;
+      long left;
+      while ((left = deadline - System.nanoTime()) > 0) {
+        Optional<Deployment> holder = owner(store);
+        if (holder.isEmpty()) {
+          break;
+        }
+        Duration slice = Duration.ofNanos(Math.min(left, WAIT_SLICE.toNanos()));
+        if (holder.get().processed().await(eventId, holder.get().processorsWriting(store), slice)) {
+          return null;
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

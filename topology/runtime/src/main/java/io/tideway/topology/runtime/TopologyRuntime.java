@@ -221,10 +221,7 @@ public final class TopologyRuntime implements AutoCloseable {
       journal.put(
           deployment.name(),
           new DeploymentJournal.Entry(
-              jar.toAbsolutePath().toString(),
-              Map.copyOf(deploymentSettings),
-              instances,
-              generation(deployment)));
+              jar.toAbsolutePath().toString(), Map.copyOf(deploymentSettings), instances));
       started.add(status(deployment, deployment.state(), instances, recorded));
     }
     return started;
@@ -239,17 +236,13 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
-   * The application id a deployment runs under: the generation its latest rebuild made, kept in the
-   * journal, else its provider's.
+   * The application id a deployment runs under: the generation its latest rebuild made, which the
+   * journal keeps also across an undeploy, else its provider's.
    */
   private String applicationIdOf(String name, TopologyProvider provider) {
-    DeploymentJournal.Entry entry = journal.entries().get(name);
+    String generation = journal.generation(name);
     String base = provider.applicationId();
-    return entry != null
-            && entry.applicationId() != null
-            && entry.applicationId().startsWith(base + GENERATION)
-        ? entry.applicationId()
-        : base;
+    return generation != null && generation.startsWith(base + GENERATION) ? generation : base;
   }
 
   /** Builds and checks each provider of a jar into {@code built}; throws at the first problem. */
@@ -546,7 +539,7 @@ public final class TopologyRuntime implements AutoCloseable {
           "would replay " + inputTopics(current) + " from the beginning; nothing started");
     }
     DeploymentJournal.Entry entry = journal.entries().get(name);
-    Rebuild.Gate gate = new Rebuild.Gate();
+    Rebuild.Gate gate = new Rebuild.Gate(false);
     Map<String, Object> merged = merged(entry.settings());
     Map<String, Object> shadowSettings = new HashMap<>(merged);
     shadowSettings.put(SideEffects.CONFIG, gate);
@@ -609,23 +602,34 @@ public final class TopologyRuntime implements AutoCloseable {
     }
     deployments.put(old.name(), rebuilt);
     running = List.copyOf(deployments.values());
-    journal.put(
-        old.name(), journal.entries().get(old.name()).withApplicationId(generation(rebuilt)));
+    old.gate().close();
+    journal.recordGeneration(old.name(), rebuilt.applicationId());
     log.record(rebuilt.applicationId(), shape(rebuilt));
   }
 
   /**
    * Stops a deployment that no longer serves (the old generation after a switch, or an abandoned
-   * rebuild) and deletes its group, internal topics and local state.
+   * rebuild) and deletes its group, internal topics and local state. Not under the runtime's lock:
+   * it touches no deployment that serves, and closing takes seconds that health checks must not
+   * wait.
    */
-  synchronized void retire(Deployment deployment) {
+  void retire(Deployment deployment) {
     deployment.close(CLOSE_TIMEOUT, true);
     resetApplication(deployment, null);
   }
 
+  /**
+   * The commit interval a deployment runs with: set, or Kafka Streams' default for its guarantee.
+   */
   private static long commitInterval(Map<String, Object> merged) {
     Object interval = merged.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
-    return interval == null ? 100 : Long.parseLong(interval.toString());
+    if (interval != null) {
+      return Long.parseLong(interval.toString());
+    }
+    Object guarantee = merged.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+    return guarantee == null || StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee.toString())
+        ? 100
+        : 30_000;
   }
 
   private String nextGeneration(Deployment deployment) {
@@ -813,23 +817,19 @@ public final class TopologyRuntime implements AutoCloseable {
     admin.close(ADMIN_TIMEOUT);
   }
 
-  /** The application id a rebuild made, for the journal; null for the provider's own. */
-  private static String generation(Deployment deployment) {
-    return deployment.applicationId().equals(deployment.baseApplicationId())
-        ? null
-        : deployment.applicationId();
-  }
-
   private Deployment build(
       TopologyProvider provider,
       TopologyJar jar,
       String where,
       Map<String, Object> merged,
       String applicationId) {
-    SideEffects live =
-        merged.get(SideEffects.CONFIG) instanceof SideEffects gate ? gate : SideEffects.LIVE;
+    Rebuild.Gate live =
+        merged.get(SideEffects.CONFIG) instanceof Rebuild.Gate rebuilding
+            ? rebuilding
+            : new Rebuild.Gate(true);
     ProcessedEvents processed = new ProcessedEvents(provider.name(), meters, live);
     Map<String, Object> observed = new HashMap<>(merged);
+    observed.put(SideEffects.CONFIG, live);
     observed.put(ProcessingObserver.CONFIG, processed);
     observed.put(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters, live, sagasInFlight));
     DeploymentContext context = DeploymentContext.of(provider.applicationId(), observed);
@@ -858,7 +858,7 @@ public final class TopologyRuntime implements AutoCloseable {
               + generated
               + "; name them with Materialized.as, Grouped.as, Repartitioned.as, ...");
     }
-    return new Deployment(provider, applicationId, jar, context, topology, processed);
+    return new Deployment(provider, applicationId, jar, context, topology, processed, live);
   }
 
   /** This runtime's name in its groups' static member ids. */

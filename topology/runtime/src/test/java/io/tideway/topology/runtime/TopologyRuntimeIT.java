@@ -577,12 +577,8 @@ class TopologyRuntimeIT {
   void rebuildTakesOverWithNoFailedQueryNoValueGoingBackAndHistoryActedOnOnce(TestKafka kafka)
       throws Exception {
     String audit = kafka.createTopic("audit", 3);
-    runtime.deploy(
-        FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class)),
-        Map.of(),
-        1,
-        false,
-        false);
+    Path jar = FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class));
+    runtime.deploy(jar, Map.of(), 1, false, false);
     List<String> products = List.of(uuid(), uuid(), uuid(), uuid());
     Map<String, Long> sent = new java.util.concurrent.ConcurrentHashMap<>();
     List<String> history = new ArrayList<>();
@@ -677,6 +673,15 @@ class TopologyRuntimeIT {
         .forEach(r -> copies.merge(header(r, EventHeaders.ID), 1L, Long::sum));
     assertThat(copies.keySet()).hasSize((int) sent.values().stream().mapToLong(l -> l).sum());
     assertThat(history).allSatisfy(id -> assertThat(copies.get(id)).isEqualTo(1L));
+
+    // Undeployed and deployed again, it resumes the rebuilt application: nothing is replayed.
+    runtime.undeploy("adjustment-audit");
+    runtime.deploy(jar, Map.of(), 1, false, false);
+    assertThat(runtime.deployments().get(0).applicationId()).isEqualTo(before + "-g2");
+    String product = products.get(0);
+    send(product, bytes(adjusted(product, 1)), uuid());
+    producer.flush();
+    awaitValue("audit-counts", product, sent.get(product) + 1);
   }
 
   private static Map<org.apache.kafka.common.TopicPartition, Long> committed(
