@@ -71,7 +71,9 @@ class TopologyRuntimeIT {
 
   @BeforeEach
   void start(TestKafka kafka) {
-    input = kafka.createTopic("inventory.events", 3);
+    // Kept forever: some tests send records stamped months back, which the broker's time-based
+    // retention would otherwise delete at its next check, before they are read.
+    input = kafka.createTopic("inventory.events", 3, Map.of("retention.ms", "-1"));
     scope = "runtime-it-" + UUID.randomUUID();
     System.setProperty(StockLevels.RUN_PROPERTY, scope);
     runtime =
