@@ -1,15 +1,14 @@
 package io.tideway.loadtest.dedupe;
 
+import io.tideway.loadtest.LocalState;
 import io.tideway.loadtest.TopicLeaders;
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.dedupe.Deduplicate;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -225,7 +223,7 @@ public final class DedupeBenchmark {
         List<String> created = new ArrayList<>(outputs);
         created.add(input);
         admin.deleteTopics(created).all().get(30, TimeUnit.SECONDS);
-        deleteRecursively(stateDir);
+        LocalState.delete(stateDir);
       }
     }
   }
@@ -414,13 +412,5 @@ public final class DedupeBenchmark {
 
   private static boolean exactlyOnce(Map<String, Integer> ids, int events) {
     return ids.size() == events && ids.values().stream().allMatch(count -> count == 1);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 }

@@ -9,6 +9,7 @@ import io.tideway.loadtest.LoadSettings;
 import io.tideway.loadtest.LoadTest;
 import io.tideway.loadtest.LoadTestException;
 import io.tideway.loadtest.LoadTestResult;
+import io.tideway.loadtest.LocalState;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +34,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -223,7 +222,7 @@ public final class QueryBenchmark {
       }
     } finally {
       removeTopics(input);
-      deleteRecursively(dir);
+      LocalState.delete(dir);
     }
   }
 
@@ -405,14 +404,6 @@ public final class QueryBenchmark {
           .get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       progress.accept("Could not remove what the run created: " + e.getMessage());
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
     }
   }
 }

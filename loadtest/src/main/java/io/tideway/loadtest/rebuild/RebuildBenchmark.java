@@ -5,13 +5,13 @@ import io.tideway.contracts.customer.CustomerCreated;
 import io.tideway.contracts.order.OrderApproved;
 import io.tideway.contracts.order.OrderLine;
 import io.tideway.contracts.order.OrderPlaced;
+import io.tideway.loadtest.LocalState;
 import io.tideway.loadtest.TopicLeaders;
 import io.tideway.topics.Topic;
 import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.TopologyProvider;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -199,7 +198,7 @@ public final class RebuildBenchmark {
                 .filter(name -> name.startsWith(prefix))
                 .toList();
         admin.deleteTopics(created).all().get(30, TimeUnit.SECONDS);
-        deleteRecursively(stateDir);
+        LocalState.delete(stateDir);
       }
     }
   }
@@ -430,13 +429,5 @@ public final class RebuildBenchmark {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     return Admin.create(props);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 }
