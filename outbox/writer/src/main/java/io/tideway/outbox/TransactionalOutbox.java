@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.UncategorizedSQLException;
@@ -12,6 +13,7 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.support.SQLExceptionSubclassTranslator;
 import org.springframework.jdbc.support.SQLExceptionTranslator;
 import org.springframework.transaction.IllegalTransactionStateException;
+import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -42,6 +44,7 @@ public final class TransactionalOutbox {
 
   private final Outbox outbox;
   private final DataSource dataSource;
+  private final Consumer<List<UUID>> committed;
   private final SQLExceptionTranslator translator = new SQLExceptionSubclassTranslator();
 
   /**
@@ -50,8 +53,21 @@ public final class TransactionalOutbox {
    *     manager manages
    */
   public TransactionalOutbox(Outbox outbox, DataSource dataSource) {
+    this(outbox, dataSource, ids -> {});
+  }
+
+  /**
+   * @param outbox the outbox that serializes and writes the events
+   * @param dataSource the data source of the service's transactions, the one its transaction
+   *     manager manages
+   * @param committed takes the ids of each append's events once the transaction that appended them
+   *     has committed, on the committing thread; never for a transaction rolled back. A web service
+   *     can hand them to its client this way, who can then wait for their effects.
+   */
+  public TransactionalOutbox(Outbox outbox, DataSource dataSource, Consumer<List<UUID>> committed) {
     this.outbox = Objects.requireNonNull(outbox, "outbox");
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.committed = Objects.requireNonNull(committed, "committed");
   }
 
   /**
@@ -94,7 +110,15 @@ public final class TransactionalOutbox {
     // connection here, which the outbox refuses.
     Connection connection = DataSourceUtils.getConnection(dataSource);
     try {
-      return outbox.appendAll(connection, events);
+      List<UUID> ids = outbox.appendAll(connection, events);
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              committed.accept(ids);
+            }
+          });
+      return ids;
     } catch (SQLException e) {
       DataAccessException translated = translator.translate("Outbox append", null, e);
       throw translated != null

@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +41,7 @@ class TransactionalOutboxIT {
   private String scope;
   private SimpleMeterRegistry meters;
   private AnnotationConfigApplicationContext context;
+  private final List<UUID> committed = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void setUp(TestDatabase db) throws SQLException {
@@ -60,6 +62,9 @@ class TransactionalOutboxIT {
     context = new AnnotationConfigApplicationContext();
     context.registerBean(DataSource.class, () -> dataSource);
     context.registerBean(Outbox.class, () -> outbox);
+    context.registerBean(
+        TransactionalOutbox.class,
+        () -> new TransactionalOutbox(outbox, dataSource, committed::addAll));
     context.register(ServiceConfiguration.class);
     context.refresh();
   }
@@ -91,6 +96,7 @@ class TransactionalOutboxIT {
     assertThat(changes).extracting(Change::xid).containsOnly(changes.get(0).xid());
     assertThat(changes.get(1).column("id")).isEqualTo(eventId.toString());
     assertThat(changes.get(1).column("aggregateid")).isEqualTo(customerId.toString());
+    assertThat(committed).containsExactly(eventId);
   }
 
   @Test
@@ -106,6 +112,7 @@ class TransactionalOutboxIT {
     // then
     assertThat(customerNames()).isEmpty();
     assertThat(changes()).isEmpty();
+    assertThat(committed).isEmpty();
   }
 
   @Test
@@ -166,11 +173,6 @@ class TransactionalOutboxIT {
     @Bean
     JdbcTemplate jdbcTemplate(DataSource dataSource) {
       return new JdbcTemplate(dataSource);
-    }
-
-    @Bean
-    TransactionalOutbox transactionalOutbox(Outbox outbox, DataSource dataSource) {
-      return new TransactionalOutbox(outbox, dataSource);
     }
 
     @Bean

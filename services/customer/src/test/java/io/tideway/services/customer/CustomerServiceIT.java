@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,9 @@ class CustomerServiceIT {
     String id = body.get("id").asText();
     assertThat(created.headers().firstValue("Location")).hasValue("/customers/" + id);
     assertThat(created.headers().firstValue("ETag")).hasValue("\"1\"");
+    // The id of the one event committed, for a read-your-writes query.
+    assertThat(created.headers().firstValue("Tideway-Event-Id"))
+        .hasValueSatisfying(eventId -> assertThat(UUID.fromString(eventId)).isNotNull());
     assertThat(body.get("version").asLong()).isEqualTo(1);
     assertThat(body.get("creditLimit").decimalValue()).isEqualByComparingTo("1000.50");
     HttpResponse<String> read = service.get("/customers/" + id);
@@ -90,6 +94,9 @@ class CustomerServiceIT {
     assertProblem(stale, 412, "is at version 2");
     assertThat(same.statusCode()).isEqualTo(200);
     assertThat(same.headers().firstValue("ETag")).hasValue("\"2\"");
+    assertThat(changed.headers().firstValue("Tideway-Event-Id")).isPresent();
+    assertThat(stale.headers().firstValue("Tideway-Event-Id")).isEmpty();
+    assertThat(same.headers().firstValue("Tideway-Event-Id")).isEmpty();
     JsonNode now = JSON.readTree(service.get("/customers/" + id).body());
     assertThat(now.get("address").get("street").asText()).isEqualTo("2 New Rd");
     // One change, one event: neither the refused change nor the repeated address published one.

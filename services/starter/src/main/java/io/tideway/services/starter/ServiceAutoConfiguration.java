@@ -44,7 +44,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
  */
 @AutoConfiguration
 @EnableConfigurationProperties(ServiceProperties.class)
-@Import({ProblemResponses.class, ParentProcessWatch.class})
+@Import({ProblemResponses.class, ParentProcessWatch.class, CommittedEventsHeader.class})
 public class ServiceAutoConfiguration {
 
   /** Serializes events against the registry; closed with the context. */
@@ -58,7 +58,7 @@ public class ServiceAutoConfiguration {
 
   @Bean
   TransactionalOutbox transactionalOutbox(Outbox outbox, DataSource dataSource) {
-    return new TransactionalOutbox(outbox, dataSource);
+    return new TransactionalOutbox(outbox, dataSource, CommittedEventsHeader::committed);
   }
 
   /**

@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Timer;
 import io.tideway.topology.ProcessingObserver;
 import io.tideway.topology.SideEffects;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What one deployment has processed lately: the ids of the last {@value #CAPACITY} events, each
- * with the sub-topologies that finished it, for queries that wait for an event; and the end-to-end
- * latency from each event's {@code occurredAt} to the end of its processing, as a histogram.
+ * with the sub-topologies that finished it and when, for queries that wait for an event; and the
+ * end-to-end latency from each event's {@code occurredAt} to the end of its processing, as a
+ * histogram.
  */
 final class ProcessedEvents implements ProcessingObserver {
 
@@ -22,13 +23,16 @@ final class ProcessedEvents implements ProcessingObserver {
 
   private final Timer latency;
   private final SideEffects live;
-  private final Map<String, Set<String>> recent =
+
+  /** Event id → processor → when it finished the event (epoch millis). */
+  private final Map<String, Map<String, Long>> recent =
       new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Map<String, Long>> eldest) {
           return size() > CAPACITY;
         }
       };
+
   private int waiting;
 
   /**
@@ -48,14 +52,15 @@ final class ProcessedEvents implements ProcessingObserver {
 
   @Override
   public void processed(String processor, String eventId, long occurredAt) {
+    long now = System.currentTimeMillis();
     if (occurredAt > 0 && live.live()) {
-      latency.record(Math.max(0, System.currentTimeMillis() - occurredAt), TimeUnit.MILLISECONDS);
+      latency.record(Math.max(0, now - occurredAt), TimeUnit.MILLISECONDS);
     }
     if (eventId == null) {
       return;
     }
     synchronized (this) {
-      recent.computeIfAbsent(eventId, id -> new HashSet<>(2)).add(processor);
+      recent.computeIfAbsent(eventId, id -> new HashMap<>(2)).putIfAbsent(processor, now);
       if (waiting > 0) {
         notifyAll();
       }
@@ -65,36 +70,38 @@ final class ProcessedEvents implements ProcessingObserver {
   /**
    * Waits until one of {@code processors} has finished the event.
    *
-   * @return whether it did within the timeout
+   * @return when the first of them finished it (epoch millis), or -1 when none did within the
+   *     timeout
    */
-  synchronized boolean await(String eventId, Set<String> processors, Duration timeout)
+  synchronized long await(String eventId, Set<String> processors, Duration timeout)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     waiting++;
     try {
-      while (!done(eventId, processors)) {
+      long done;
+      while ((done = finished(eventId, processors)) < 0) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          return false;
+          return -1;
         }
         TimeUnit.NANOSECONDS.timedWait(this, left);
       }
-      return true;
+      return done;
     } finally {
       waiting--;
     }
   }
 
-  private boolean done(String eventId, Set<String> processors) {
-    Set<String> by = recent.get(eventId);
-    if (by == null) {
-      return false;
-    }
-    for (String processor : by) {
-      if (processors.contains(processor)) {
-        return true;
+  private long finished(String eventId, Set<String> processors) {
+    Map<String, Long> by = recent.get(eventId);
+    long first = -1;
+    if (by != null) {
+      for (Map.Entry<String, Long> done : by.entrySet()) {
+        if (processors.contains(done.getKey()) && (first < 0 || done.getValue() < first)) {
+          first = done.getValue();
+        }
       }
     }
-    return false;
+    return first;
   }
 }

@@ -130,10 +130,19 @@ final class StoreQueries implements AutoCloseable {
     }
     int partition = metadata.partition();
     if (self.equals(metadata.activeHost())) {
+      long processedAt = -1;
       if (waitFor != null) {
-        Answer late = awaitEvent(store, waitFor, timeout);
-        if (late != null) {
-          return late;
+        processedAt = awaitEvent(store, waitFor, timeout);
+        if (processedAt < 0) {
+          return error(
+              504,
+              "Event "
+                  + waitFor
+                  + " was not processed into store "
+                  + store
+                  + " within "
+                  + timeout.toMillis()
+                  + " ms");
         }
         // A rebuild may have taken the store over meanwhile.
         KafkaStreams now = owner(store).map(Deployment::streams).orElse(null);
@@ -142,9 +151,12 @@ final class StoreQueries implements AutoCloseable {
         }
       }
       Answer active = local(streams, store, lookup, partition, false);
-      return active.status() == 503 && allowStale
-          ? local(streams, store, lookup, partition, true)
-          : active;
+      if (active.status() == 503 && allowStale) {
+        active = local(streams, store, lookup, partition, true);
+      }
+      return processedAt < 0 || active.status() != 200
+          ? active
+          : withProcessedAt(active, processedAt);
     }
     if (allowStale && metadata.standbyHosts().contains(self)) {
       return local(streams, store, lookup, partition, true);
@@ -182,10 +194,11 @@ final class StoreQueries implements AutoCloseable {
   }
 
   /**
-   * Null once the event is processed; else the {@code 504} to answer. Asks whichever deployment
-   * holds the store now, a slice at a time, so a wait follows a rebuild's switch.
+   * When the event was processed into the store (epoch millis), or -1 when it was not within the
+   * timeout. Asks whichever deployment holds the store now, a slice at a time, so a wait follows a
+   * rebuild's switch.
    */
-  private Answer awaitEvent(String store, String eventId, Duration timeout) throws IOException {
+  private long awaitEvent(String store, String eventId, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
       long left;
@@ -195,22 +208,26 @@ final class StoreQueries implements AutoCloseable {
           break;
         }
         Duration slice = Duration.ofNanos(Math.min(left, WAIT_SLICE.toNanos()));
-        if (holder.get().processed().await(eventId, holder.get().processorsWriting(store), slice)) {
-          return null;
+        long processedAt =
+            holder.get().processed().await(eventId, holder.get().processorsWriting(store), slice);
+        if (processedAt >= 0) {
+          return processedAt;
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return error(
-        504,
-        "Event "
-            + eventId
-            + " was not processed into store "
-            + store
-            + " within "
-            + timeout.toMillis()
-            + " ms");
+    return -1;
+  }
+
+  /**
+   * The answer to a read-your-writes query, with when the awaited event was processed: with the
+   * answer's own time it tells how long the change took to become queryable.
+   */
+  private Answer withProcessedAt(Answer answer, long processedAt) throws IOException {
+    ObjectNode body = (ObjectNode) json.readTree(answer.body());
+    body.put("processedAt", Instant.ofEpochMilli(processedAt).toString());
+    return new Answer(answer.status(), json.writeValueAsString(body), answer.retryAfter());
   }
 
   private Answer local(

@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -354,12 +355,18 @@ class TopologyRuntimeIT {
           .add(
               EventHeaders.OCCURRED_AT,
               String.valueOf(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
+      Instant sent = Instant.now();
       producer.send(record);
       producer.flush();
 
       HttpResponse<String> answer = get(base + "?waitFor=" + event + "&timeout=20s");
+      Instant answered = Instant.now();
       assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-      assertThat(JSON.readTree(answer.body()).path("value").path("stock").asInt()).isEqualTo(stock);
+      JsonNode body = JSON.readTree(answer.body());
+      assertThat(body.path("value").path("stock").asInt()).isEqualTo(stock);
+      // Millisecond clocks: the processing time lies between the send and the answer.
+      assertThat(Instant.parse(body.path("processedAt").asText()))
+          .isBetween(sent.truncatedTo(ChronoUnit.MILLIS), answered);
     }
 
     HttpResponse<String> late = get(base + "?waitFor=" + uuid() + "&timeout=300ms");
