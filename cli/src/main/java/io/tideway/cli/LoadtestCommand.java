@@ -1,6 +1,7 @@
 package io.tideway.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.loadtest.DurationText;
 import io.tideway.loadtest.Guarantee;
@@ -16,13 +17,17 @@ import io.tideway.loadtest.Scenario;
 import io.tideway.loadtest.dedupe.DedupeBenchmark;
 import io.tideway.loadtest.jmh.SerdeBenchmarks;
 import io.tideway.loadtest.jmh.SerdeComparison;
+import io.tideway.loadtest.pipeline.ModulithPeer;
+import io.tideway.loadtest.pipeline.PipelineBenchmark;
 import io.tideway.loadtest.query.QueryBenchmark;
 import io.tideway.loadtest.rebuild.RebuildBenchmark;
 import io.tideway.loadtest.relay.RelayBenchmark;
 import io.tideway.loadtest.relay.RelayTargets;
+import io.tideway.loadtest.report.HtmlReport;
 import io.tideway.loadtest.saga.SagaScenario;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,6 +75,7 @@ import picocli.CommandLine.TypeConversionException;
       LoadtestCommand.Query.class,
       LoadtestCommand.Saga.class,
       LoadtestCommand.Rebuild.class,
+      LoadtestCommand.Pipeline.class,
       LoadtestCommand.Serde.class
     })
 final class LoadtestCommand {
@@ -660,6 +666,124 @@ final class LoadtestCommand {
       }
       out.flush();
       return 0;
+    }
+  }
+
+  @Command(
+      name = "pipeline",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The whole pipeline on the local platform with its reference services: customers"
+            + " registered through the customer service's API, each followed by a read-your-writes"
+            + " query of customer-orders that answers once the projection has processed the"
+            + " registration's event (outbox, relay, Kafka, runtime). Latency runs from the"
+            + " command's HTTP response to the query's answer.",
+        "In the same run, one phase after another, each --duration long: the insert-only ceiling"
+            + " (the same transaction over JDBC, nothing downstream) and the pipeline at full"
+            + " speed (--concurrency commands in flight), the pipeline at --rate, the Spring"
+            + " Modulith peer at full speed and at --rate, and the produce and passthrough"
+            + " baselines. Prints each phase, the per-stage breakdown, the ratios and the targets,"
+            + " and measures the platform's memory."
+      })
+  static final class Pipeline implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin DataDirOption dataDir;
+    @Mixin PhaseOptions phases;
+
+    @Option(
+        names = "--rate",
+        paramLabel = "N",
+        defaultValue = "1000",
+        description = "Commands per second of the fixed-rate phases (default: ${DEFAULT-VALUE}).")
+    long rate;
+
+    @Option(
+        names = "--warmup",
+        paramLabel = "TIME",
+        defaultValue = "5s",
+        converter = DurationConverter.class,
+        description = "Unmeasured start of each phase (default: ${DEFAULT-VALUE}).")
+    Duration warmup;
+
+    @Option(
+        names = "--concurrency",
+        paramLabel = "N",
+        defaultValue = "64",
+        description = "Commands in flight at most (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--no-peer", description = "Skip the Spring Modulith peer.")
+    boolean noPeer;
+
+    @Option(names = "--no-baselines", description = "Skip the produce and passthrough baselines.")
+    boolean noBaselines;
+
+    @Option(
+        names = "--report",
+        paramLabel = "DIR",
+        description =
+            "Also write an HTML report with charts (index.html) and its data (report.json) there.")
+    Path report;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      PlatformEndpoints endpoints =
+          dataDir.endpoints("pass the --data-dir of a platform with its services");
+      String customers = endpoints.services().get("customer");
+      if (customers == null || endpoints.query() == null) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "The platform at "
+                + dataDir.path()
+                + " runs no reference services; start it without --no-services");
+      }
+      PipelineBenchmark.Settings settings =
+          new PipelineBenchmark.Settings(
+              endpoints.kafka().bootstrap(),
+              customers,
+              endpoints.query().url(),
+              endpoints.postgres().jdbcUrl(),
+              endpoints.postgres().user(),
+              "",
+              endpoints.registry().url(),
+              platformPid(dataDir.path()),
+              noPeer ? Optional.empty() : Optional.of(ModulithPeer.jarIn(UpCommand.referenceJars())),
+              dataDir.path().resolve("logs"),
+              rate,
+              phases.duration,
+              warmup,
+              concurrency,
+              !noBaselines);
+      PipelineBenchmark benchmark;
+      try {
+        benchmark = new PipelineBenchmark(settings, line -> ScenarioCommand.print(out, line));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+      PipelineBenchmark.Report result = stoppingOnCtrlC(benchmark::stop, benchmark::run);
+      result.lines().forEach(out::println);
+      ObjectNode document = result.document("tideway " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      if (phases.json != null) {
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(phases.json.toFile(), document);
+        out.println("Results written to " + phases.json);
+      }
+      if (report != null) {
+        out.println("Report written to " + HtmlReport.write(report, document));
+      }
+      out.flush();
+      return 0;
+    }
+
+    /** The process running the platform, as its data directory's lock file names it. */
+    private static OptionalLong platformPid(Path dataDir) {
+      try {
+        String pid = Files.readString(dataDir.resolve("tideway.lock")).trim();
+        return pid.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(pid));
+      } catch (IOException | NumberFormatException e) {
+        return OptionalLong.empty();
+      }
     }
   }
 

@@ -128,7 +128,7 @@ final class UpCommand implements Callable<Integer> {
             noServices
                 ? null
                 : new LocalPlatform.ReferenceSystem(
-                    serviceJars(),
+                    referenceJars(),
                     Map.of(
                         "customer", customerPort, "order", orderPort, "inventory", inventoryPort)));
     LocalPlatform platform =
@@ -181,14 +181,14 @@ final class UpCommand implements Callable<Integer> {
    * which the build puts in {@code reference} beside the CLI's own jar (or its classes, when run
    * from a build's output).
    */
-  private static Path serviceJars() throws URISyntaxException {
+  static Path referenceJars() throws URISyntaxException {
     Path cli = Path.of(UpCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     return cli.getParent().resolve("reference");
   }
 
   /** The reference projections' topology jar that {@code tideway up} deploys. */
   static Path projectionsJar() throws URISyntaxException, IOException {
-    Path directory = serviceJars();
+    Path directory = referenceJars();
     try (Stream<Path> files = Files.list(directory)) {
       return files
           .filter(f -> f.getFileName().toString().startsWith("tideway-projections-"))

@@ -261,6 +261,40 @@ class ReferenceFlowIT {
   }
 
   @Test
+  void shouldMeasureThePipelineBesideItsPeerAndTheCeilingAndReportIt(@TempDir Path out)
+      throws Exception {
+    Path report = out.resolve("report");
+    Run run =
+        tideway(
+            "loadtest", "pipeline", "--duration", "3s", "--warmup", "1s", "--rate", "40",
+            "--concurrency", "4", "--no-baselines", "--report", report.toString());
+
+    assertThat(run.code()).as(run.out() + run.err()).isZero();
+    assertThat(run.out())
+        .contains(
+            "insert-only ceiling",
+            "pipeline, full speed",
+            "pipeline at 40/s",
+            "modulith, full speed",
+            "modulith at 40/s",
+            "stage outbox append → on Kafka",
+            "pipeline / Spring Modulith (throughput)",
+            "platform memory, peak RSS",
+            "Report written to");
+    JsonNode document = JSON.readTree(report.resolve("report.json").toFile());
+    // Each run's records completed, the pipeline's only once its read model answered with them.
+    assertThat(document.get("runs")).hasSize(5);
+    for (JsonNode phase : document.get("runs")) {
+      assertThat(phase.get("recordsMeasured").asLong()).as(phase.toString()).isPositive();
+      assertThat(phase.get("recordsLost").asLong()).as(phase.toString()).isZero();
+      assertThat(phase.get("timeline")).as(phase.toString()).isNotEmpty();
+    }
+    assertThat(document.get("stages")).hasSize(3);
+    assertThat(document.at("/memory/peakRssBytes").asLong()).isPositive();
+    assertThat(report.resolve("index.html")).isRegularFile();
+  }
+
+  @Test
   void shouldTellTheDemoStoryStepByStep() {
     Run demo = tideway("demo");
 

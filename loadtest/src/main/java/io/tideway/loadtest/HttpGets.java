@@ -58,14 +58,22 @@ public final class HttpGets implements Workload {
     }
     this.context = context;
     this.inFlight = new Semaphore(concurrency);
-    this.client =
+    this.client = asyncClient(concurrency);
+  }
+
+  /**
+   * A started asynchronous client on one I/O thread with a pool of {@code connections} keep-alive
+   * connections, HTTP/1.1, and nothing automatic: a failed request fails a run.
+   */
+  public static CloseableHttpAsyncClient asyncClient(int connections) {
+    CloseableHttpAsyncClient client =
         HttpAsyncClients.custom()
             .setIOReactorConfig(
                 IOReactorConfig.custom().setIoThreadCount(1).setTcpNoDelay(true).build())
             .setConnectionManager(
                 PoolingAsyncClientConnectionManagerBuilder.create()
-                    .setMaxConnTotal(concurrency)
-                    .setMaxConnPerRoute(concurrency)
+                    .setMaxConnTotal(connections)
+                    .setMaxConnPerRoute(connections)
                     .setDefaultConnectionConfig(
                         ConnectionConfig.custom()
                             .setConnectTimeout(Timeout.of(CONNECT_TIMEOUT))
@@ -73,13 +81,13 @@ public final class HttpGets implements Workload {
                             .build())
                     .build())
             .setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1)
-            // A failed request fails the run: nothing to retry, follow or decompress.
             .disableAutomaticRetries()
             .disableRedirectHandling()
             .disableCookieManagement()
             .disableAuthCaching()
             .build();
     client.start();
+    return client;
   }
 
   /**
@@ -134,7 +142,7 @@ public final class HttpGets implements Workload {
   }
 
   /** A body as one line of text, cut short: enough to tell what went wrong. */
-  static String shown(byte[] body) {
+  public static String shown(byte[] body) {
     if (body == null || body.length == 0) {
       return "(no body)";
     }
@@ -142,7 +150,7 @@ public final class HttpGets implements Workload {
     return text.length() <= BODY_SHOWN ? text : text.substring(0, BODY_SHOWN) + "…";
   }
 
-  static String rootMessage(Throwable e) {
+  public static String rootMessage(Throwable e) {
     // Clients wrap the cause (in a CompletionException, say): name the cause itself.
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {

@@ -17,7 +17,7 @@ public record LatencySummary(
     double avg, double max, double p50, double p95, double p99, double p999) {
 
   /** The figures of a histogram of microseconds; all zero when it is empty. */
-  static LatencySummary of(Histogram micros) {
+  public static LatencySummary of(Histogram micros) {
     if (micros.getTotalCount() == 0) {
       return new LatencySummary(0, 0, 0, 0, 0, 0);
     }

@@ -266,7 +266,10 @@ public final class LoadTestResult {
     }
   }
 
-  private static String encode(Histogram histogram) {
+  /**
+   * A histogram as the report carries it: compressed, base64; {@link #decodeHistogram} reads it.
+   */
+  public static String encode(Histogram histogram) {
     ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
     int length = histogram.encodeIntoCompressedByteBuffer(buffer);
     return Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length));

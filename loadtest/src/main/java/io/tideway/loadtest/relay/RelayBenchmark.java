@@ -6,6 +6,7 @@ import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tideway.contracts.order.OrderPlaced;
+import io.tideway.loadtest.ScratchDatabase;
 import io.tideway.loadtest.jmh.SampleEvents;
 import io.tideway.outbox.Outbox;
 import io.tideway.outbox.OutboxEvent;
@@ -15,7 +16,6 @@ import io.tideway.outbox.relay.OutboxSource;
 import io.tideway.outbox.relay.RelaySettings;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -41,7 +41,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The outbox relay under load, on a database of its own that the run creates and drops:
@@ -129,7 +128,7 @@ public final class RelayBenchmark {
   private final Settings settings;
   private final Consumer<String> progress;
   private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-  private final String database = "loadtest_relay_" + suffix;
+  private ScratchDatabase database;
   private final String aggregateType = "loadtest_relay_" + suffix;
 
   /**
@@ -145,10 +144,14 @@ public final class RelayBenchmark {
 
   /** Runs every step, then drops the database and its slots whatever happened. */
   public Report run() throws Exception {
-    createDatabase();
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+    database =
+        ScratchDatabase.create(
+            settings.serverUrl(), "loadtest_relay_" + suffix, settings.user(), settings.password());
+    OutboxMigration.migrate(database.dataSource());
+    try (ScratchDatabase created = database;
+        Admin admin =
+            Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
       // Created up front, so the consumer of a run without a prefill has a topic to wait on.
       admin.createTopics(List.of(new NewTopic(eventTopic(), PARTITIONS, (short) -1))).all().get();
       try {
@@ -156,8 +159,6 @@ public final class RelayBenchmark {
       } finally {
         admin.deleteTopics(List.of(eventTopic(), offsetsTopic(), deadLetterTopic()));
       }
-    } finally {
-      dropDatabase();
     }
   }
 
@@ -175,14 +176,13 @@ public final class RelayBenchmark {
 
   private Report measure() throws Exception {
     OutboxSource source =
-        OutboxSource.fromJdbcUrl(
-            "loadtest", serverPrefix() + database, settings.user(), settings.password());
+        OutboxSource.fromJdbcUrl("loadtest", database.url(), settings.user(), settings.password());
     RelaySettings relaySettings =
         RelaySettings.of(settings.bootstrapServers(), List.of(source))
             .withTopics(offsetsTopic(), deadLetterTopic())
             .withTopicLayout(PARTITIONS, (short) -1);
     String baselineSlot = "loadtest_bare_" + suffix;
-    try (Connection c = connect(database);
+    try (Connection c = database.connect();
         Statement s = c.createStatement()) {
       s.execute(
           "SELECT pg_create_logical_replication_slot('" + source.slotName() + "', 'pgoutput')");
@@ -239,7 +239,7 @@ public final class RelayBenchmark {
   private void prefill(Outbox outbox) throws SQLException {
     progress.accept(
         String.format("committing %,d events while nothing reads them ...", settings.prefill()));
-    try (Connection c = connect(database)) {
+    try (Connection c = database.connect()) {
       c.setAutoCommit(false);
       for (int written = 0; written < settings.prefill(); written += PREFILL_BATCH) {
         List<OutboxEvent> events = new ArrayList<>();
@@ -408,7 +408,7 @@ public final class RelayBenchmark {
   private void writeOnSchedule(
       Outbox outbox, int rate, int writer, long transactions, long startNanos, AtomicLong committed)
       throws Exception {
-    try (Connection c = connect(database)) {
+    try (Connection c = database.connect()) {
       c.setAutoCommit(false);
       for (long n = writer; n < transactions; n += settings.writers()) {
         long due = startNanos + n * 1_000_000_000L / rate;
@@ -447,50 +447,5 @@ public final class RelayBenchmark {
       }
       Thread.sleep(5);
     }
-  }
-
-  private void createDatabase() throws SQLException {
-    try (Connection c = connect(serverDatabase());
-        Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + database);
-    }
-    PGSimpleDataSource dataSource = new PGSimpleDataSource();
-    dataSource.setUrl(serverPrefix() + database);
-    dataSource.setUser(settings.user());
-    dataSource.setPassword(settings.password());
-    OutboxMigration.migrate(dataSource);
-  }
-
-  private void dropDatabase() throws SQLException {
-    try (Connection c = connect(serverDatabase());
-        Statement s = c.createStatement()) {
-      s.execute(
-          "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = '"
-              + database
-              + "'");
-      s.execute(
-          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
-              + database
-              + "'");
-      s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-    }
-  }
-
-  private Connection connect(String name) throws SQLException {
-    return DriverManager.getConnection(serverPrefix() + name, settings.user(), settings.password());
-  }
-
-  private String serverPrefix() {
-    String url = settings.serverUrl();
-    int query = url.indexOf('?');
-    String base = query < 0 ? url : url.substring(0, query);
-    return base.substring(0, base.lastIndexOf('/') + 1);
-  }
-
-  private String serverDatabase() {
-    String url = settings.serverUrl();
-    int query = url.indexOf('?');
-    String base = query < 0 ? url : url.substring(0, query);
-    return base.substring(base.lastIndexOf('/') + 1);
   }
 }

@@ -1,0 +1,541 @@
+package io.tideway.loadtest.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tideway.loadtest.Guarantee;
+import io.tideway.loadtest.LatencySummary;
+import io.tideway.loadtest.LoadSettings;
+import io.tideway.loadtest.LoadTest;
+import io.tideway.loadtest.LoadTestException;
+import io.tideway.loadtest.LoadTestResult;
+import io.tideway.loadtest.Machine;
+import io.tideway.loadtest.PassthroughScenario;
+import io.tideway.loadtest.ProduceScenario;
+import io.tideway.loadtest.Scenario;
+import io.tideway.loadtest.ScratchDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code tideway loadtest pipeline}: the whole pipeline and everything it is measured against, in
+ * one run on one platform, one phase after another:
+ *
+ * <ol>
+ *   <li>the insert-only ceiling at full speed ({@link InsertOnlyCeiling});
+ *   <li>the pipeline at full speed, then at the fixed rate ({@link PipelineScenario});
+ *   <li>the Spring Modulith peer at full speed, then at the fixed rate ({@link ModulithScenario}),
+ *       when its jar is at hand;
+ *   <li>the produce and passthrough baselines at full speed.
+ * </ol>
+ *
+ * "Full speed" is as fast as {@code concurrency} commands in flight go: its throughput is what each
+ * sustains. The platform's memory is sampled throughout the pipeline's phases.
+ */
+public final class PipelineBenchmark {
+
+  /** What the issue asks of the pipeline. */
+  static final double CEILING_TARGET = 0.6;
+
+  static final double PEER_TARGET = 1.2;
+  static final double P50_TARGET_MS = 30;
+  static final double P99_TARGET_MS = 150;
+  static final long MEMORY_TARGET_BYTES = 3L << 30;
+
+  /**
+   * @param bootstrapServers the platform's Kafka
+   * @param customerService the customer service's URL
+   * @param runtime the topology runtime's URL
+   * @param postgresUrl a JDBC URL of the platform's PostgreSQL server
+   * @param registryUrl the schema registry's URL
+   * @param platformPid the {@code tideway up} process, whose memory is measured; empty to skip
+   * @param peerJar the Spring Modulith peer's executable jar; empty to skip the peer
+   * @param logDirectory where the peer's log goes
+   * @param rate commands per second of the fixed-rate phases
+   * @param duration each phase's measured length
+   * @param warmup each phase's unmeasured start
+   * @param concurrency commands in flight at most
+   * @param baselines whether to run the produce and passthrough baselines
+   */
+  public record Settings(
+      String bootstrapServers,
+      String customerService,
+      String runtime,
+      String postgresUrl,
+      String postgresUser,
+      String postgresPassword,
+      String registryUrl,
+      OptionalLong platformPid,
+      Optional<Path> peerJar,
+      Path logDirectory,
+      long rate,
+      Duration duration,
+      Duration warmup,
+      int concurrency,
+      boolean baselines) {}
+
+  /**
+   * One phase's figures.
+   *
+   * @param name what ran, e.g. {@code pipeline at 1000/s}
+   * @param unit what completes, e.g. {@code events}
+   * @param result the harness's figures, latency from intended send time
+   * @param latencyMicros the latency the issue speaks of, from the HTTP response for the pipeline
+   *     and the peer; else the harness's
+   * @param timeline the phase second by second; empty for the baselines
+   */
+  public record Run(
+      String name,
+      String unit,
+      LoadTestResult result,
+      Histogram latencyMicros,
+      List<Timeline.Point> timeline) {
+
+    /** Completions per second of the measured phase. */
+    public double perSecond() {
+      return result.recordsPerSecond();
+    }
+
+    /** {@link #latencyMicros()} in milliseconds. */
+    public LatencySummary latency() {
+      return LatencySummary.of(latencyMicros);
+    }
+  }
+
+  /**
+   * A figure of ours over what it is compared with.
+   *
+   * @param target what the issue asks, or NaN for a ratio reported without a target
+   */
+  public record Ratio(String name, double value, double target, boolean higherIsBetter) {
+    /** Whether there is a target. */
+    public boolean hasTarget() {
+      return !Double.isNaN(target);
+    }
+
+    /** Whether the target is met; a ratio that could not be measured is not. */
+    public boolean met() {
+      return hasTarget()
+          && !Double.isNaN(value)
+          && (higherIsBetter ? value >= target : value <= target);
+    }
+  }
+
+  /** A target of the issue and the figure measured for it. */
+  public record Target(String name, double value, double target, String unit, boolean met) {}
+
+  /** One stage of the pipeline, in milliseconds. */
+  public record Stage(String stage, LatencySummary latency) {}
+
+  /** Everything a run measured. */
+  public record Report(
+      Instant start,
+      List<Run> runs,
+      List<Stage> stages,
+      List<Ratio> ratios,
+      List<Target> targets,
+      Optional<PlatformMemory.Peak> memory,
+      Machine machine) {
+
+    /** The terminal's summary: each phase, then the ratios and targets. */
+    public List<String> lines() {
+      List<String> lines = new ArrayList<>();
+      for (Run run : runs) {
+        LatencySummary l = run.latency();
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "%-28s %,10.0f %s/s   p50 %7.1f ms   p99 %7.1f ms   p99.9 %7.1f ms   max %7.1f ms",
+                run.name(),
+                run.perSecond(),
+                run.unit(),
+                l.p50(),
+                l.p99(),
+                l.p999(),
+                l.max()));
+      }
+      for (Stage stage : stages) {
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "stage %-32s p50 %7.1f ms   p99 %7.1f ms   max %7.1f ms",
+                stage.stage(),
+                stage.latency().p50(),
+                stage.latency().p99(),
+                stage.latency().max()));
+      }
+      for (Ratio ratio : ratios) {
+        lines.add(
+            ratio.hasTarget()
+                ? String.format(
+                    Locale.ROOT,
+                    "%-48s %6.2f   target %s %.2f   %s",
+                    ratio.name(),
+                    ratio.value(),
+                    ratio.higherIsBetter() ? "≥" : "≤",
+                    ratio.target(),
+                    ratio.met() ? "met" : "MISSED")
+                : String.format(Locale.ROOT, "%-48s %6.2f", ratio.name(), ratio.value()));
+      }
+      for (Target target : targets) {
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "%-48s %8.1f %s   target ≤ %.1f %s   %s",
+                target.name(),
+                target.value(),
+                target.unit(),
+                target.target(),
+                target.unit(),
+                target.met() ? "met" : "MISSED"));
+      }
+      return lines;
+    }
+
+    /** The report as the JSON document the HTML report draws. */
+    public ObjectNode document(String command) {
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode root = json.createObjectNode();
+      root.put("title", "Tideway pipeline benchmark");
+      root.put("generatedAt", Instant.now().toString());
+      root.put("start", start.toString());
+      root.put("command", command);
+      ObjectNode machineNode = root.putObject("machine");
+      machineNode.put("processors", machine.availableProcessors());
+      machineNode.put("memoryBytes", machine.totalMemoryBytes());
+      machineNode.put("jvm", machine.jvm());
+      machineNode.put("os", machine.os());
+      ArrayNode runsNode = root.putArray("runs");
+      for (Run run : runs) {
+        ObjectNode node = runsNode.addObject();
+        node.put("name", run.name());
+        node.put("unit", run.unit());
+        node.put("recordsPerSecond", run.perSecond());
+        node.put("recordsMeasured", run.result().recordsMeasured());
+        node.put("recordsLost", run.result().recordsLost());
+        putLatency(node.putObject("latencyMs"), run.latency());
+        putLatency(node.putObject("fromIntendedSendMs"), run.result().latency());
+        node.put("histogram", LoadTestResult.encode(run.latencyMicros()));
+        ArrayNode timeline = node.putArray("timeline");
+        for (Timeline.Point point : run.timeline()) {
+          timeline
+              .addObject()
+              .put("second", point.second())
+              .put("recordsPerSecond", point.completed())
+              .put("p50", point.p50())
+              .put("p99", point.p99())
+              .put("max", point.max());
+        }
+      }
+      ArrayNode stagesNode = root.putArray("stages");
+      for (Stage stage : stages) {
+        stagesNode
+            .addObject()
+            .put("stage", stage.stage())
+            .put("p50", stage.latency().p50())
+            .put("p99", stage.latency().p99())
+            .put("max", stage.latency().max());
+      }
+      ArrayNode ratiosNode = root.putArray("ratios");
+      for (Ratio ratio : ratios) {
+        ObjectNode node =
+            ratiosNode
+                .addObject()
+                .put("name", ratio.name())
+                .put("value", ratio.value())
+                .put("higherIsBetter", ratio.higherIsBetter());
+        if (ratio.hasTarget()) {
+          node.put("target", ratio.target()).put("met", ratio.met());
+        }
+      }
+      ArrayNode targetsNode = root.putArray("targets");
+      for (Target target : targets) {
+        targetsNode
+            .addObject()
+            .put("name", target.name())
+            .put("value", target.value())
+            .put("target", target.target())
+            .put("unit", target.unit())
+            .put("met", target.met());
+      }
+      memory.ifPresent(
+          peak -> {
+            ObjectNode node = root.putObject("memory");
+            node.put("peakRssBytes", peak.rssBytes());
+            node.put("peakPssBytes", peak.pssBytes());
+            node.put("limitBytes", MEMORY_TARGET_BYTES);
+            ArrayNode processes = node.putArray("processes");
+            peak.rssByGroup()
+                .forEach(
+                    (name, bytes) ->
+                        processes.addObject().put("name", name).put("peakRssBytes", bytes));
+          });
+      return root;
+    }
+
+    private static void putLatency(ObjectNode node, LatencySummary latency) {
+      node.put("p50", latency.p50())
+          .put("p95", latency.p95())
+          .put("p99", latency.p99())
+          .put("p999", latency.p999())
+          .put("max", latency.max());
+    }
+  }
+
+  private final Settings settings;
+  private final Consumer<String> progress;
+  private volatile LoadTest current;
+  private volatile boolean stopped;
+
+  public PipelineBenchmark(Settings settings, Consumer<String> progress) {
+    if (settings.concurrency() < 1 || settings.rate() < 1) {
+      throw new IllegalArgumentException("--rate and --concurrency must be at least 1");
+    }
+    this.settings = settings;
+    this.progress = progress;
+  }
+
+  /** Stops the phase under way and skips the rest; {@link #run()} then fails. Any thread. */
+  public void stop() {
+    stopped = true;
+    LoadTest test = current;
+    if (test != null) {
+      test.stop();
+    }
+  }
+
+  /**
+   * Runs every phase.
+   *
+   * @throws LoadTestException when a phase fails or is stopped
+   */
+  public Report run() throws Exception {
+    Instant start = Instant.now();
+    List<Run> runs = new ArrayList<>();
+    InsertOnlyCeiling ceiling =
+        new InsertOnlyCeiling(
+            settings.postgresUrl(),
+            settings.postgresUser(),
+            settings.postgresPassword(),
+            settings.registryUrl(),
+            settings.concurrency());
+    Run ceilingRun = run("insert-only ceiling", ceiling, LoadSettings.UNTHROTTLED, false);
+    runs.add(withTimeline(ceilingRun, ceiling.timeline()));
+
+    Optional<PlatformMemory> memory =
+        settings.platformPid().isPresent()
+            ? Optional.of(new PlatformMemory(settings.platformPid().getAsLong()))
+            : Optional.empty();
+    Run pipelineFull;
+    PipelineScenario atRate = pipelineScenario();
+    Run pipelineAtRate;
+    try {
+      pipelineFull = pipeline("pipeline, full speed", pipelineScenario(), LoadSettings.UNTHROTTLED);
+      runs.add(pipelineFull);
+      pipelineAtRate = pipeline("pipeline at " + settings.rate() + "/s", atRate, settings.rate());
+      runs.add(pipelineAtRate);
+    } finally {
+      memory.ifPresent(PlatformMemory::close);
+    }
+
+    Run peerFull = null;
+    Run peerAtRate = null;
+    if (settings.peerJar().isPresent()) {
+      try (ScratchDatabase database =
+              ScratchDatabase.create(
+                  settings.postgresUrl(),
+                  "loadtest_modulith_" + UUID.randomUUID().toString().substring(0, 8),
+                  settings.postgresUser(),
+                  settings.postgresPassword());
+          ModulithPeer peer =
+              ModulithPeer.start(
+                  settings.peerJar().get(),
+                  database.url(),
+                  settings.postgresUser(),
+                  settings.postgresPassword(),
+                  settings.bootstrapServers(),
+                  freePort(),
+                  settings.logDirectory().resolve("modulith-peer.log"))) {
+        progress.accept("Spring Modulith peer started at " + peer.url());
+        peerFull = peer("modulith, full speed", peer, LoadSettings.UNTHROTTLED);
+        runs.add(peerFull);
+        peerAtRate = peer("modulith at " + settings.rate() + "/s", peer, settings.rate());
+        runs.add(peerAtRate);
+      }
+    }
+
+    if (settings.baselines()) {
+      runs.add(run("produce", new ProduceScenario(Map.of()), LoadSettings.UNTHROTTLED, true));
+      runs.add(
+          run(
+              "passthrough (exactly_once_v2)",
+              new PassthroughScenario(Guarantee.EXACTLY_ONCE_V2, Map.of(), Map.of()),
+              LoadSettings.UNTHROTTLED,
+              true));
+    }
+
+    List<Stage> stages = new ArrayList<>();
+    atRate
+        .stages()
+        .forEach((name, micros) -> stages.add(new Stage(name, LatencySummary.of(micros))));
+    return new Report(
+        start,
+        runs,
+        stages,
+        ratios(pipelineFull, pipelineAtRate, ceilingRun, peerFull, peerAtRate, runs),
+        targets(pipelineAtRate, memory.map(PlatformMemory::peak)),
+        memory.map(PlatformMemory::peak),
+        Machine.current());
+  }
+
+  private PipelineScenario pipelineScenario() {
+    return new PipelineScenario(
+        settings.customerService(), settings.runtime(), settings.concurrency());
+  }
+
+  private Run pipeline(String name, PipelineScenario scenario, long rate) throws Exception {
+    LoadTestResult result = measure(scenario, rate, true);
+    return new Run(
+        name,
+        scenario.unit(),
+        result,
+        scenario.responseToQueryable(),
+        scenario.timeline().points());
+  }
+
+  private Run peer(String name, ModulithPeer peer, long rate) throws Exception {
+    ModulithScenario scenario =
+        new ModulithScenario(peer.url(), peer.topic(), settings.concurrency());
+    LoadTestResult result = measure(scenario, rate, true);
+    return new Run(
+        name, scenario.unit(), result, scenario.responseToKafka(), scenario.timeline().points());
+  }
+
+  private Run run(String name, Scenario scenario, long rate, boolean kafka) throws Exception {
+    LoadTestResult result = measure(scenario, rate, kafka);
+    return new Run(name, scenario.unit(), result, result.latencyMicros(), List.of());
+  }
+
+  private static Run withTimeline(Run run, Timeline timeline) {
+    return new Run(run.name(), run.unit(), run.result(), run.latencyMicros(), timeline.points());
+  }
+
+  private LoadTestResult measure(Scenario scenario, long rate, boolean kafka) throws Exception {
+    if (stopped) {
+      throw new LoadTestException("stopped before " + scenario.name());
+    }
+    LoadSettings load =
+        new LoadSettings(
+            rate,
+            Optional.of(settings.duration()),
+            OptionalLong.empty(),
+            kafka ? LoadSettings.DEFAULT_RECORD_SIZE : 1,
+            settings.warmup(),
+            LoadSettings.DEFAULT_TOPIC_PARTITIONS);
+    LoadTest test =
+        kafka
+            ? new LoadTest(scenario, settings.bootstrapServers(), load, progress)
+            : new LoadTest(scenario, load, progress);
+    current = test;
+    LoadTestResult result = test.run();
+    progress.accept("[" + scenario.name() + "] " + result.summaryLine());
+    if (result.stoppedEarly()) {
+      throw new LoadTestException(scenario.name() + " was stopped");
+    }
+    if (result.recordsLost() > 0) {
+      throw new LoadTestException(
+          scenario.name() + ": " + result.recordsLost() + " measured records did not complete");
+    }
+    return result;
+  }
+
+  private static List<Ratio> ratios(
+      Run pipelineFull,
+      Run pipelineAtRate,
+      Run ceiling,
+      Run peerFull,
+      Run peerAtRate,
+      List<Run> runs) {
+    List<Ratio> ratios = new ArrayList<>();
+    double ours = pipelineFull.perSecond();
+    ratios.add(
+        new Ratio(
+            "pipeline / insert-only ceiling (throughput)",
+            ours / ceiling.perSecond(),
+            CEILING_TARGET,
+            true));
+    if (peerFull != null) {
+      ratios.add(
+          new Ratio(
+              "pipeline / Spring Modulith (throughput)",
+              ours / peerFull.perSecond(),
+              PEER_TARGET,
+              true));
+      ratios.add(
+          new Ratio(
+              "pipeline p99 / Spring Modulith p99 at the rate",
+              pipelineAtRate.latency().p99() / peerAtRate.latency().p99(),
+              1.0,
+              false));
+    }
+    for (Run run : runs) {
+      if (run.name().startsWith("produce") || run.name().startsWith("passthrough")) {
+        ratios.add(
+            new Ratio(
+                "pipeline / " + run.name() + " (throughput)",
+                ours / run.perSecond(),
+                Double.NaN,
+                true));
+      }
+    }
+    return ratios;
+  }
+
+  private List<Target> targets(Run atRate, Optional<PlatformMemory.Peak> memory) {
+    List<Target> targets = new ArrayList<>();
+    String at = " at " + settings.rate() + "/s";
+    LatencySummary latency = atRate.latency();
+    targets.add(
+        new Target(
+            "HTTP → queryable p50" + at,
+            latency.p50(),
+            P50_TARGET_MS,
+            "ms",
+            latency.p50() <= P50_TARGET_MS));
+    targets.add(
+        new Target(
+            "HTTP → queryable p99" + at,
+            latency.p99(),
+            P99_TARGET_MS,
+            "ms",
+            latency.p99() <= P99_TARGET_MS));
+    memory.ifPresent(
+        peak ->
+            targets.add(
+                new Target(
+                    "platform memory, peak RSS",
+                    peak.rssBytes() / (double) (1 << 20),
+                    MEMORY_TARGET_BYTES / (double) (1 << 20),
+                    "MiB",
+                    peak.rssBytes() <= MEMORY_TARGET_BYTES)));
+    return targets;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package io.tideway.loadtest.pipeline;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The memory of a running platform — the {@code tideway up} process and every process under it
+ * (PostgreSQL's, the services') — sampled once a second from {@code /proc}. Two sums: resident set
+ * size, which counts memory shared between processes (PostgreSQL's shared buffers) once per process
+ * and so overstates the total; and proportional set size, which splits shared pages among their
+ * sharers and adds up to what the platform really holds. Linux only; elsewhere it reports nothing.
+ */
+final class PlatformMemory implements AutoCloseable {
+
+  /** The highest total seen, and each group of processes' highest, in bytes. */
+  record Peak(long rssBytes, long pssBytes, Map<String, Long> rssByGroup) {}
+
+  private final long pid;
+  private final ScheduledExecutorService sampler =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "platform-memory");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private long peakRss;
+  private long peakPss;
+  private final Map<String, Long> peakByGroup = new LinkedHashMap<>();
+
+  /** Starts sampling the process {@code pid} and its descendants. */
+  PlatformMemory(long pid) {
+    this.pid = pid;
+    sampler.scheduleAtFixedRate(this::sample, 0, 1, TimeUnit.SECONDS);
+  }
+
+  private void sample() {
+    ProcessHandle root = ProcessHandle.of(pid).orElse(null);
+    if (root == null) {
+      return;
+    }
+    List<ProcessHandle> processes = new ArrayList<>();
+    processes.add(root);
+    root.descendants().forEach(processes::add);
+    long rss = 0;
+    long pss = 0;
+    Map<String, Long> byGroup = new LinkedHashMap<>();
+    for (ProcessHandle process : processes) {
+      long processRss = kilobytes(process.pid(), "status", "VmRSS:") * 1024;
+      rss += processRss;
+      pss += kilobytes(process.pid(), "smaps_rollup", "Pss:") * 1024;
+      byGroup.merge(group(process), processRss, Long::sum);
+    }
+    synchronized (this) {
+      peakRss = Math.max(peakRss, rss);
+      peakPss = Math.max(peakPss, pss);
+      byGroup.forEach((group, bytes) -> peakByGroup.merge(group, bytes, Math::max));
+    }
+  }
+
+  private String group(ProcessHandle process) {
+    if (process.pid() == pid) {
+      return "tideway up (Kafka, registry, relay, runtime)";
+    }
+    String command = process.info().command().orElse("");
+    String line = process.info().commandLine().orElse(command);
+    if (command.endsWith("/postgres") || command.endsWith("postgres")) {
+      return "PostgreSQL";
+    }
+    int service = line.indexOf("tideway-service-");
+    if (service >= 0) {
+      String rest = line.substring(service + "tideway-service-".length());
+      return rest.substring(0, Math.max(0, rest.indexOf('-'))) + " service";
+    }
+    return Path.of(command.isEmpty() ? "process " + process.pid() : command)
+        .getFileName()
+        .toString();
+  }
+
+  /** A {@code Key: N kB} line of a file under {@code /proc/<pid>}, or 0 when unreadable. */
+  private static long kilobytes(long pid, String file, String key) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), file))) {
+        if (line.startsWith(key)) {
+          return Long.parseLong(line.substring(key.length()).replace("kB", "").trim());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Gone meanwhile, or not Linux: it holds nothing now.
+    }
+    return 0;
+  }
+
+  /** The peaks so far. */
+  synchronized Peak peak() {
+    return new Peak(peakRss, peakPss, new LinkedHashMap<>(peakByGroup));
+  }
+
+  @Override
+  public void close() {
+    sampler.shutdownNow();
+  }
+}
