@@ -126,7 +126,16 @@ class ModulithPeerIT {
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(
-              () -> assertThat(count("SELECT count(*) FROM event_publication")).isZero());
+              () -> {
+                assertThat(
+                        count(
+                            "SELECT count(*) FROM event_publication WHERE completion_date IS NULL"))
+                    .as("incomplete publications")
+                    .isZero();
+                assertThat(count("SELECT count(*) FROM event_publication"))
+                    .as("publications left behind: completion-mode is delete")
+                    .isZero();
+              });
     }
   }
 
