@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -196,6 +197,8 @@ class ModulithPeerIT {
 
   private static KafkaConsumer<String, byte[]> consumerAtEnd(TestKafka kafka) {
     Properties props = kafka.consumerProperties("modulith-peer-it");
+    // Assigned partitions, positions of its own: nothing to commit.
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions =
