@@ -126,6 +126,8 @@
   }
 
   function noData(p) {
+    p.height = 96;
+    p.svg.setAttribute('viewBox', '0 0 ' + p.width + ' ' + p.height);
     p.svg.setAttribute('data-points', '0');
     sv(p.svg, 'rect', { x: 0, y: 0, width: p.width, height: p.height, fill: '#fafbfc', rx: 8 });
     sv(p.svg, 'text', { class: 'nodata', x: p.width / 2, y: p.height / 2, 'text-anchor': 'middle' }, 'No data');
@@ -597,7 +599,8 @@
     const data = read(doc);
     if (typeof doc.title === 'string') document.title = doc.title;
     root.appendChild(header(doc));
-    root.appendChild(cards(data.runs, data.ratios, data.targets, data.memory));
+    const headline = cards(data.runs, data.ratios, data.targets, data.memory);
+    if (headline.childElementCount) root.appendChild(headline);
     const charts = [
       throughputSection(data.runs),
       latencySection(data.runs),

@@ -157,6 +157,19 @@ class HtmlReportIT {
   }
 
   @Test
+  void shouldShowAScriptErrorOnThePage() throws Exception {
+    // given a page whose embedded document the script cannot parse
+    Path broken = HtmlReport.write(work.resolve("broken"), SampleReports.empty());
+    Files.writeString(broken, Files.readString(broken).replace("\"runs\":[]", "\"runs\":[,"));
+
+    // when
+    Document shown = Jsoup.parse(new HeadlessChromium(work).dumpDom(broken));
+
+    // then the checks above would see it
+    assertThat(shown.select("pre.error").text()).contains("could not be drawn", "JSON");
+  }
+
+  @Test
   void shouldPaintMoreThanABlankPage() throws Exception {
     HeadlessChromium chromium = new HeadlessChromium(work);
     Path blankPage =
