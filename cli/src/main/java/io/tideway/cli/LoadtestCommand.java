@@ -749,7 +749,9 @@ final class LoadtestCommand {
               "",
               endpoints.registry().url(),
               platformPid(dataDir.path()),
-              noPeer ? Optional.empty() : Optional.of(ModulithPeer.jarIn(UpCommand.referenceJars())),
+              noPeer
+                  ? Optional.empty()
+                  : Optional.of(ModulithPeer.jarIn(UpCommand.referenceJars())),
               dataDir.path().resolve("logs"),
               rate,
               phases.duration,
@@ -764,9 +766,13 @@ final class LoadtestCommand {
       }
       PipelineBenchmark.Report result = stoppingOnCtrlC(benchmark::stop, benchmark::run);
       result.lines().forEach(out::println);
-      ObjectNode document = result.document("tideway " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      ObjectNode document =
+          result.document(
+              "tideway " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       if (phases.json != null) {
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(phases.json.toFile(), document);
+        new ObjectMapper()
+            .writerWithDefaultPrettyPrinter()
+            .writeValue(phases.json.toFile(), document);
         out.println("Results written to " + phases.json);
       }
       if (report != null) {

@@ -266,8 +266,19 @@ class ReferenceFlowIT {
     Path report = out.resolve("report");
     Run run =
         tideway(
-            "loadtest", "pipeline", "--duration", "3s", "--warmup", "1s", "--rate", "40",
-            "--concurrency", "4", "--no-baselines", "--report", report.toString());
+            "loadtest",
+            "pipeline",
+            "--duration",
+            "3s",
+            "--warmup",
+            "1s",
+            "--rate",
+            "40",
+            "--concurrency",
+            "4",
+            "--no-baselines",
+            "--report",
+            report.toString());
 
     assertThat(run.code()).as(run.out() + run.err()).isZero();
     assertThat(run.out())
@@ -275,6 +286,7 @@ class ReferenceFlowIT {
             "insert-only ceiling",
             "pipeline, full speed",
             "pipeline at 40/s",
+            "outbox → Kafka, full speed",
             "modulith, full speed",
             "modulith at 40/s",
             "stage outbox append → on Kafka",
@@ -283,7 +295,7 @@ class ReferenceFlowIT {
             "Report written to");
     JsonNode document = JSON.readTree(report.resolve("report.json").toFile());
     // Each run's records completed, the pipeline's only once its read model answered with them.
-    assertThat(document.get("runs")).hasSize(5);
+    assertThat(document.get("runs")).hasSize(6);
     for (JsonNode phase : document.get("runs")) {
       assertThat(phase.get("recordsMeasured").asLong()).as(phase.toString()).isPositive();
       assertThat(phase.get("recordsLost").asLong()).as(phase.toString()).isZero();

@@ -2,19 +2,11 @@ package io.tideway.loadtest.pipeline;
 
 import io.tideway.deploy.embedded.ServiceProcess;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -30,9 +22,9 @@ import java.util.stream.Stream;
  * milliseconds as text).
  *
  * <pre>{@code
- * String url = ModulithPeer.ensureDatabase(platformJdbcUrl, "postgres", password, ModulithPeer.DATABASE);
- * try (ModulithPeer peer = ModulithPeer.start(ModulithPeer.jarIn(referenceDir), url, "postgres",
- *     password, bootstrapServers, 8095, logs.resolve("modulith-peer.log"))) {
+ * try (ScratchDatabase db = ScratchDatabase.create(platformJdbcUrl, "peer", "postgres", password);
+ *     ModulithPeer peer = ModulithPeer.start(ModulithPeer.jarIn(referenceDir), db.url(), "postgres",
+ *         password, bootstrapServers, 8095, logs.resolve("modulith-peer.log"))) {
  *   // POST peer.url() + "/customers", read peer.topic()
  * }
  * }</pre>
@@ -41,9 +33,6 @@ public final class ModulithPeer implements AutoCloseable {
 
   /** The topic the peer publishes to; it creates it at start-up with three partitions. */
   public static final String TOPIC = "modulith-customer.events";
-
-  /** The database the peer runs on by default, beside the platform's on the same server. */
-  public static final String DATABASE = "modulith_peer";
 
   /** The answer's header naming the event published for the request. */
   public static final String EVENT_ID_RESPONSE_HEADER = "Tideway-Event-Id";
@@ -67,7 +56,6 @@ public final class ModulithPeer implements AutoCloseable {
 
   private static final String JAR_PREFIX = "tideway-loadtest-modulith-peer-";
   private static final String JAR_SUFFIX = "-exec.jar";
-  private static final Pattern DATABASE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private final ServiceProcess process;
   private final Path logFile;
@@ -76,7 +64,7 @@ public final class ModulithPeer implements AutoCloseable {
    * How to run the peer.
    *
    * @param jar its executable jar, see {@link #jarIn}
-   * @param jdbcUrl the JDBC URL of its database, see {@link #ensureDatabase}
+   * @param jdbcUrl the JDBC URL of its database, one of its own
    * @param user the database user
    * @param password that user's password
    * @param bootstrapServers the Kafka brokers
@@ -213,63 +201,6 @@ public final class ModulithPeer implements AutoCloseable {
                           + directory
                           + ": the Spring Modulith peer is built by the module"
                           + " loadtest/modulith-peer"));
-    }
-  }
-
-  /**
-   * Creates a database on the server behind {@code serverJdbcUrl} unless it exists, and returns its
-   * JDBC URL. The user must be allowed to create databases, such as the server's superuser.
-   *
-   * @param serverJdbcUrl the JDBC URL of any database on the server
-   * @param user the user to connect and create as
-   * @param password that user's password
-   * @param database the database's name: lower-case letters, digits and underscores
-   * @return the JDBC URL of {@code database} on the same server, with the same parameters
-   */
-  public static String ensureDatabase(
-      String serverJdbcUrl, String user, String password, String database) throws SQLException {
-    if (!DATABASE_NAME.matcher(database).matches()) {
-      throw new IllegalArgumentException(
-          "A database name of lower-case letters, digits and underscores, was " + database);
-    }
-    try (Connection c = DriverManager.getConnection(serverJdbcUrl, user, password)) {
-      if (!exists(c, database)) {
-        try (Statement s = c.createStatement()) {
-          s.execute("CREATE DATABASE " + database);
-        } catch (SQLException e) {
-          // Someone else may have created it meanwhile: that is fine.
-          if (!exists(c, database)) {
-            throw e;
-          }
-        }
-      }
-    }
-    return databaseUrl(serverJdbcUrl, database);
-  }
-
-  /**
-   * The JDBC URL of another database on the server of a PostgreSQL JDBC URL: the path replaced,
-   * host, port and parameters kept.
-   */
-  static String databaseUrl(String jdbcUrl, String database) {
-    String prefix = "jdbc:";
-    if (!jdbcUrl.startsWith(prefix + "postgresql:")) {
-      throw new IllegalArgumentException("Not a PostgreSQL JDBC URL: " + jdbcUrl);
-    }
-    URI uri = URI.create(jdbcUrl.substring(prefix.length()));
-    if (uri.getRawAuthority() == null) {
-      throw new IllegalArgumentException("A PostgreSQL JDBC URL with a host, was " + jdbcUrl);
-    }
-    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-    return prefix + uri.getScheme() + "://" + uri.getRawAuthority() + "/" + database + query;
-  }
-
-  private static boolean exists(Connection c, String database) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-      s.setString(1, database);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next();
-      }
     }
   }
 

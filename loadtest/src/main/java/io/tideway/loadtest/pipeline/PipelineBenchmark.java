@@ -36,8 +36,8 @@ import org.HdrHistogram.Histogram;
  * <ol>
  *   <li>the insert-only ceiling at full speed ({@link InsertOnlyCeiling});
  *   <li>the pipeline at full speed, then at the fixed rate ({@link PipelineScenario});
- *   <li>the Spring Modulith peer at full speed, then at the fixed rate ({@link ModulithScenario}),
- *       when its jar is at hand;
+ *   <li>our customer service's events to Kafka at full speed, and the Spring Modulith peer's at
+ *       full speed, then at the fixed rate ({@link PublishScenario}), when its jar is at hand;
  *   <li>the produce and passthrough baselines at full speed.
  * </ol>
  *
@@ -349,6 +349,17 @@ public final class PipelineBenchmark {
     } finally {
       memory.ifPresent(PlatformMemory::close);
     }
+    Run outboxToKafka =
+        toKafka(
+            "outbox → Kafka, full speed",
+            new PublishScenario(
+                "outbox",
+                settings.customerService(),
+                PipelineScenario.EVENTS_TOPIC,
+                "id",
+                settings.concurrency()),
+            LoadSettings.UNTHROTTLED);
+    runs.add(outboxToKafka);
 
     Run peerFull = null;
     Run peerAtRate = null;
@@ -369,9 +380,10 @@ public final class PipelineBenchmark {
                   freePort(),
                   settings.logDirectory().resolve("modulith-peer.log"))) {
         progress.accept("Spring Modulith peer started at " + peer.url());
-        peerFull = peer("modulith, full speed", peer, LoadSettings.UNTHROTTLED);
+        peerFull = toKafka("modulith, full speed", modulith(peer), LoadSettings.UNTHROTTLED);
         runs.add(peerFull);
-        peerAtRate = peer("modulith at " + settings.rate() + "/s", peer, settings.rate());
+        peerAtRate =
+            toKafka("modulith at " + settings.rate() + "/s", modulith(peer), settings.rate());
         runs.add(peerAtRate);
       }
     }
@@ -394,7 +406,7 @@ public final class PipelineBenchmark {
         start,
         runs,
         stages,
-        ratios(pipelineFull, pipelineAtRate, ceilingRun, peerFull, peerAtRate, runs),
+        ratios(pipelineFull, pipelineAtRate, outboxToKafka, ceilingRun, peerFull, peerAtRate, runs),
         targets(pipelineAtRate, memory.map(PlatformMemory::peak)),
         memory.map(PlatformMemory::peak),
         Machine.current());
@@ -403,6 +415,15 @@ public final class PipelineBenchmark {
   private PipelineScenario pipelineScenario() {
     return new PipelineScenario(
         settings.customerService(), settings.runtime(), settings.concurrency());
+  }
+
+  private PublishScenario modulith(ModulithPeer peer) {
+    return new PublishScenario(
+        "modulith",
+        peer.url(),
+        peer.topic(),
+        ModulithPeer.EVENT_ID_RECORD_HEADER,
+        settings.concurrency());
   }
 
   private Run pipeline(String name, PipelineScenario scenario, long rate) throws Exception {
@@ -415,9 +436,7 @@ public final class PipelineBenchmark {
         scenario.timeline().points());
   }
 
-  private Run peer(String name, ModulithPeer peer, long rate) throws Exception {
-    ModulithScenario scenario =
-        new ModulithScenario(peer.url(), peer.topic(), settings.concurrency());
+  private Run toKafka(String name, PublishScenario scenario, long rate) throws Exception {
     LoadTestResult result = measure(scenario, rate, true);
     return new Run(
         name, scenario.unit(), result, scenario.responseToKafka(), scenario.timeline().points());
@@ -464,6 +483,7 @@ public final class PipelineBenchmark {
   private static List<Ratio> ratios(
       Run pipelineFull,
       Run pipelineAtRate,
+      Run outboxToKafka,
       Run ceiling,
       Run peerFull,
       Run peerAtRate,
@@ -482,6 +502,12 @@ public final class PipelineBenchmark {
               "pipeline / Spring Modulith (throughput)",
               ours / peerFull.perSecond(),
               PEER_TARGET,
+              true));
+      ratios.add(
+          new Ratio(
+              "outbox → Kafka / Spring Modulith (throughput)",
+              outboxToKafka.perSecond() / peerFull.perSecond(),
+              Double.NaN,
               true));
       ratios.add(
           new Ratio(

@@ -13,15 +13,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The memory of a running platform — the {@code tideway up} process and every process under it
- * (PostgreSQL's, the services') — sampled once a second from {@code /proc}. Two sums: resident set
- * size, which counts memory shared between processes (PostgreSQL's shared buffers) once per process
- * and so overstates the total; and proportional set size, which splits shared pages among their
- * sharers and adds up to what the platform really holds. Linux only; elsewhere it reports nothing.
+ * (PostgreSQL's, the services') — sampled every {@value #INTERVAL_SECONDS} seconds from {@code
+ * /proc}, seldom enough to cost the platform nothing measurable. Two sums: resident set size, which
+ * counts memory shared between processes (PostgreSQL's shared buffers) once per process and so
+ * overstates the total; and proportional set size, which splits shared pages among their sharers
+ * and adds up to what the platform really holds. Linux only; elsewhere it reports nothing.
  */
 final class PlatformMemory implements AutoCloseable {
 
   /** The highest total seen, and each group of processes' highest, in bytes. */
   record Peak(long rssBytes, long pssBytes, Map<String, Long> rssByGroup) {}
+
+  static final int INTERVAL_SECONDS = 5;
 
   private final long pid;
   private final ScheduledExecutorService sampler =
@@ -38,7 +41,7 @@ final class PlatformMemory implements AutoCloseable {
   /** Starts sampling the process {@code pid} and its descendants. */
   PlatformMemory(long pid) {
     this.pid = pid;
-    sampler.scheduleAtFixedRate(this::sample, 0, 1, TimeUnit.SECONDS);
+    sampler.scheduleAtFixedRate(this::sample, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
   }
 
   private void sample() {

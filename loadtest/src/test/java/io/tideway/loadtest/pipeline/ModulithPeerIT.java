@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.loadtest.ScratchDatabase;
 import io.tideway.testkit.TestDatabase;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
@@ -17,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -50,23 +50,22 @@ class ModulithPeerIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private static Path logs;
-  private static String serverUrl;
-  private static String database;
+  private static ScratchDatabase database;
   private static ModulithPeer peer;
 
   @BeforeAll
   static void startPeer(TestKafka kafka, TestDatabase testDatabase) throws Exception {
     logs = Files.createDirectories(Path.of("target", "modulith-peer-it"));
-    serverUrl = testDatabase.jdbcUrl();
-    database = "modulith_peer_" + UUID.randomUUID().toString().substring(0, 8);
-    String url = ModulithPeer.ensureDatabase(serverUrl, SUPERUSER, "", database);
-    assertThat(ModulithPeer.ensureDatabase(serverUrl, SUPERUSER, "", database))
-        .as("a second call finds the database")
-        .isEqualTo(url);
+    database =
+        ScratchDatabase.create(
+            testDatabase.jdbcUrl(),
+            "modulith_peer_" + UUID.randomUUID().toString().substring(0, 8),
+            SUPERUSER,
+            "");
     peer =
         ModulithPeer.start(
             ModulithPeer.jarIn(Path.of("target", "modulith-peer")),
-            url,
+            database.url(),
             SUPERUSER,
             "",
             kafka.bootstrapServers(),
@@ -80,10 +79,7 @@ class ModulithPeerIT {
       peer.close();
     }
     if (database != null) {
-      try (Connection c = DriverManager.getConnection(serverUrl, SUPERUSER, "");
-          Statement s = c.createStatement()) {
-        s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-      }
+      database.close();
     }
   }
 
@@ -240,8 +236,7 @@ class ModulithPeerIT {
   }
 
   private static long count(String sql) throws SQLException {
-    String url = ModulithPeer.ensureDatabase(serverUrl, SUPERUSER, "", database);
-    try (Connection c = DriverManager.getConnection(url, SUPERUSER, "");
+    try (Connection c = database.connect();
         Statement s = c.createStatement();
         ResultSet r = s.executeQuery(sql)) {
       r.next();

@@ -5,11 +5,17 @@ import io.micrometer.core.instrument.Timer;
 import io.tideway.topology.ProcessingObserver;
 import io.tideway.topology.SideEffects;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What one deployment has processed lately: the ids of the last {@value #CAPACITY} events, each
@@ -33,7 +39,13 @@ final class ProcessedEvents implements ProcessingObserver {
         }
       };
 
-  private int waiting;
+  /**
+   * Queries waiting, by the event they wait for: a processed event wakes only its own waiters, so
+   * hundreds of waiting queries cost nothing per event that is not theirs.
+   */
+  private final Map<String, List<Waiter>> waiters = new HashMap<>();
+
+  private record Waiter(Set<String> processors, CompletableFuture<Long> done) {}
 
   /**
    * @param live whether the deployment acts now: a rebuild's replay of old events is not latency
@@ -59,11 +71,26 @@ final class ProcessedEvents implements ProcessingObserver {
     if (eventId == null) {
       return;
     }
+    List<Waiter> woken = null;
     synchronized (this) {
       recent.computeIfAbsent(eventId, id -> new HashMap<>(2)).putIfAbsent(processor, now);
-      if (waiting > 0) {
-        notifyAll();
+      List<Waiter> waiting = waiters.get(eventId);
+      if (waiting != null) {
+        for (Iterator<Waiter> i = waiting.iterator(); i.hasNext(); ) {
+          Waiter waiter = i.next();
+          if (waiter.processors().contains(processor)) {
+            woken = woken == null ? new ArrayList<>(1) : woken;
+            woken.add(waiter);
+            i.remove();
+          }
+        }
+        if (waiting.isEmpty()) {
+          waiters.remove(eventId);
+        }
       }
+    }
+    if (woken != null) {
+      woken.forEach(waiter -> waiter.done().complete(now));
     }
   }
 
@@ -73,22 +100,29 @@ final class ProcessedEvents implements ProcessingObserver {
    * @return when the first of them finished it (epoch millis), or -1 when none did within the
    *     timeout
    */
-  synchronized long await(String eventId, Set<String> processors, Duration timeout)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    waiting++;
-    try {
-      long done;
-      while ((done = finished(eventId, processors)) < 0) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return -1;
-        }
-        TimeUnit.NANOSECONDS.timedWait(this, left);
+  long await(String eventId, Set<String> processors, Duration timeout) throws InterruptedException {
+    Waiter waiter;
+    synchronized (this) {
+      long done = finished(eventId, processors);
+      if (done >= 0) {
+        return done;
       }
-      return done;
-    } finally {
-      waiting--;
+      waiter = new Waiter(processors, new CompletableFuture<>());
+      waiters.computeIfAbsent(eventId, id -> new ArrayList<>(1)).add(waiter);
+    }
+    try {
+      return waiter.done().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      synchronized (this) {
+        List<Waiter> waiting = waiters.get(eventId);
+        if (waiting != null && waiting.remove(waiter) && waiting.isEmpty()) {
+          waiters.remove(eventId);
+        }
+      }
+      // Processed in the meantime: it is done either way.
+      return waiter.done().getNow(-1L);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
     }
   }
 

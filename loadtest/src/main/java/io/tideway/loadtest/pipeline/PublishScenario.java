@@ -22,35 +22,41 @@ import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.io.CloseMode;
 
 /**
- * The Spring Modulith peer under the same load: {@code POST /customers} at the peer (a customer row
- * and the event's publication in one transaction, externalized to Kafka after the commit), complete
- * when the event is on Kafka. The peer has no read model, so its records end one stage earlier than
- * the pipeline's.
+ * Registrations carried to Kafka: {@code POST /customers} at a service (a customer row and its
+ * event in one transaction), complete when the event is on Kafka. It measures the Spring Modulith
+ * peer (the event publication registry, externalized after the commit) and, like for like, our
+ * customer service with its outbox and the relay. The records end one stage earlier than the
+ * pipeline's, which go on to a read model.
  */
-final class ModulithScenario implements Scenario {
+final class PublishScenario implements Scenario {
 
-  static final String NAME = "modulith";
-
-  private final String peer;
+  private final String name;
+  private final String service;
   private final String topic;
+  private final String idHeader;
   private final int concurrency;
   private final Recorder responseToKafka = new Recorder(TimeUnit.MINUTES.toMicros(10), 3);
   private final Timeline timeline = new Timeline();
 
   /**
-   * @param peer the peer's URL
-   * @param topic where it externalizes its events
+   * @param name the scenario's name in progress lines
+   * @param service the service's URL
+   * @param topic where its events go
+   * @param idHeader the record header carrying the event id that the service's {@code
+   *     Tideway-Event-Id} response header names
    * @param concurrency commands in flight at most
    */
-  ModulithScenario(String peer, String topic, int concurrency) {
-    this.peer = peer;
+  PublishScenario(String name, String service, String topic, String idHeader, int concurrency) {
+    this.name = name;
+    this.service = service;
     this.topic = topic;
+    this.idHeader = idHeader;
     this.concurrency = concurrency;
   }
 
   @Override
   public String name() {
-    return NAME;
+    return name;
   }
 
   @Override
@@ -60,13 +66,13 @@ final class ModulithScenario implements Scenario {
 
   @Override
   public String target() {
-    return "POST " + peer + "/customers, complete on " + topic;
+    return "POST " + service + "/customers, complete on " + topic;
   }
 
   @Override
   public Map<String, Object> settings() {
     Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("peer", peer);
+    settings.put("service", service);
     settings.put("topic", topic);
     settings.put("concurrency", concurrency);
     return settings;
@@ -99,18 +105,13 @@ final class ModulithScenario implements Scenario {
     private final Map<String, Half> halves = new ConcurrentHashMap<>();
     private final Semaphore inFlight = new Semaphore(concurrency);
     private final CloseableHttpAsyncClient client = HttpGets.asyncClient(concurrency);
-    private final URI customers = URI.create(peer + "/customers");
+    private final URI customers = URI.create(service + "/customers");
     private final TopicWatch watch;
     private long measureFrom = Long.MAX_VALUE;
 
     Commands(RunContext context) {
       this.context = context;
-      this.watch =
-          new TopicWatch(
-              context,
-              topic,
-              ModulithPeer.EVENT_ID_RECORD_HEADER,
-              (id, occurredAt, seenAt) -> seen(id));
+      this.watch = new TopicWatch(context, topic, idHeader, (id, occurredAt, seenAt) -> seen(id));
     }
 
     @Override
@@ -132,7 +133,9 @@ final class ModulithScenario implements Scenario {
               if (response.getCode() != 201 || eventId == null) {
                 context.fail(
                     new LoadTestException(
-                        "The peer's POST /customers answered "
+                        "POST "
+                            + customers
+                            + " answered "
                             + response.getCode()
                             + (eventId == null ? " without an event id" : "")
                             + ": "
@@ -147,7 +150,7 @@ final class ModulithScenario implements Scenario {
               inFlight.release();
               context.fail(
                   new LoadTestException(
-                      "The peer's POST /customers failed: " + HttpGets.rootMessage(e), e));
+                      "POST " + customers + " failed: " + HttpGets.rootMessage(e), e));
             }
 
             @Override
