@@ -707,6 +707,17 @@ final class LoadtestCommand {
     Duration warmup;
 
     @Option(
+        names = "--jit-warmup",
+        paramLabel = "TIME",
+        defaultValue = "60s",
+        converter = DurationConverter.class,
+        description =
+            "Unmeasured full-speed load first, on the pipeline and then on the peer, so that the"
+                + " JVMs' compilers are done before anything is measured; 0s for none (default:"
+                + " ${DEFAULT-VALUE}).")
+    Duration jitWarmup;
+
+    @Option(
         names = "--concurrency",
         paramLabel = "N",
         defaultValue = "64",
@@ -756,6 +767,7 @@ final class LoadtestCommand {
               rate,
               phases.duration,
               warmup,
+              jitWarmup,
               concurrency,
               !noBaselines);
       PipelineBenchmark benchmark;
