@@ -759,7 +759,7 @@ final class LoadtestCommand {
               endpoints.postgres().user(),
               "",
               endpoints.registry().url(),
-              platformPid(dataDir.path()),
+              platformPids(dataDir.path()),
               noPeer
                   ? Optional.empty()
                   : Optional.of(ModulithPeer.jarIn(UpCommand.referenceJars())),
@@ -794,14 +794,22 @@ final class LoadtestCommand {
       return 0;
     }
 
-    /** The process running the platform, as its data directory's lock file names it. */
-    private static OptionalLong platformPid(Path dataDir) {
-      try {
-        String pid = Files.readString(dataDir.resolve("tideway.lock")).trim();
-        return pid.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(pid));
-      } catch (IOException | NumberFormatException e) {
-        return OptionalLong.empty();
+    /**
+     * The process running the platform, as its data directory's lock file names it, then
+     * PostgreSQL's postmaster, which runs detached, as its pid file names it; none if unreadable.
+     */
+    private static List<Long> platformPids(Path dataDir) {
+      List<Long> pids = new ArrayList<>();
+      for (Path file :
+          List.of(dataDir.resolve("tideway.lock"), dataDir.resolve("postgres/postmaster.pid"))) {
+        try {
+          pids.add(Long.parseLong(Files.readAllLines(file).get(0).trim()));
+        } catch (IOException | RuntimeException e) {
+          // Not this platform's layout: its memory is not measured.
+          return List.of();
+        }
       }
+      return pids;
     }
   }
 

@@ -291,7 +291,7 @@ class ReferenceFlowIT {
             "modulith at 40/s",
             "stage outbox append → on Kafka",
             "pipeline / Spring Modulith (throughput)",
-            "platform memory, peak RSS",
+            "platform memory, peak PSS",
             "Report written to");
     JsonNode document = JSON.readTree(report.resolve("report.json").toFile());
     // Each run's records completed, the pipeline's only once its read model answered with them.

@@ -12,12 +12,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The memory of a running platform — the {@code tideway up} process and every process under it
- * (PostgreSQL's, the services') — sampled every {@value #INTERVAL_SECONDS} seconds from {@code
- * /proc}, seldom enough to cost the platform nothing measurable. Two sums: resident set size, which
- * counts memory shared between processes (PostgreSQL's shared buffers) once per process and so
- * overstates the total; and proportional set size, which splits shared pages among their sharers
- * and adds up to what the platform really holds. Linux only; elsewhere it reports nothing.
+ * The memory of a running platform — the {@code tideway up} process and every process under it (the
+ * services'), and PostgreSQL's postmaster, which runs detached, with its backends — sampled every
+ * {@value #INTERVAL_SECONDS} seconds from {@code /proc}, seldom enough to cost the platform nothing
+ * measurable. Two sums: resident set size, which counts memory shared between processes
+ * (PostgreSQL's shared buffers) once per process and so overstates the total; and proportional set
+ * size, which splits shared pages among their sharers and adds up to what the platform really
+ * holds. Linux only; elsewhere it reports nothing.
  */
 final class PlatformMemory implements AutoCloseable {
 
@@ -26,7 +27,7 @@ final class PlatformMemory implements AutoCloseable {
 
   static final int INTERVAL_SECONDS = 5;
 
-  private final long pid;
+  private final List<Long> roots;
   private final ScheduledExecutorService sampler =
       Executors.newSingleThreadScheduledExecutor(
           task -> {
@@ -38,20 +39,26 @@ final class PlatformMemory implements AutoCloseable {
   private long peakPss;
   private final Map<String, Long> peakByGroup = new LinkedHashMap<>();
 
-  /** Starts sampling the process {@code pid} and its descendants. */
-  PlatformMemory(long pid) {
-    this.pid = pid;
+  /**
+   * Starts sampling processes and their descendants.
+   *
+   * @param roots the {@code tideway up} process first, then any other the platform started
+   */
+  PlatformMemory(List<Long> roots) {
+    this.roots = List.copyOf(roots);
     sampler.scheduleAtFixedRate(this::sample, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
   }
 
   private void sample() {
-    ProcessHandle root = ProcessHandle.of(pid).orElse(null);
-    if (root == null) {
-      return;
-    }
     List<ProcessHandle> processes = new ArrayList<>();
-    processes.add(root);
-    root.descendants().forEach(processes::add);
+    for (long pid : roots) {
+      ProcessHandle.of(pid)
+          .ifPresent(
+              root -> {
+                processes.add(root);
+                root.descendants().forEach(processes::add);
+              });
+    }
     long rss = 0;
     long pss = 0;
     Map<String, Long> byGroup = new LinkedHashMap<>();
@@ -69,7 +76,7 @@ final class PlatformMemory implements AutoCloseable {
   }
 
   private String group(ProcessHandle process) {
-    if (process.pid() == pid) {
+    if (process.pid() == roots.get(0)) {
       return "tideway up (Kafka, registry, relay, runtime)";
     }
     String command = process.info().command().orElse("");

@@ -444,6 +444,7 @@
       draw: () => barChart(box, {
         name: 'ratios',
         label: 'Ratios to peers against their targets',
+        labelWidth: 300,
         xTitle: 'Ratio (×)',
         tickSuffix: '×',
         rows: ratios,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -14,7 +15,7 @@ class PlatformMemoryTest {
   @Test
   void measuresAProcessAndTheProcessesUnderIt() throws Exception {
     Process child = new ProcessBuilder("sleep", "30").start();
-    try (PlatformMemory memory = new PlatformMemory(ProcessHandle.current().pid())) {
+    try (PlatformMemory memory = new PlatformMemory(List.of(ProcessHandle.current().pid()))) {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> memory.peak().rssByGroup().containsKey("sleep"));
