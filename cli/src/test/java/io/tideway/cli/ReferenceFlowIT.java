@@ -272,6 +272,8 @@ class ReferenceFlowIT {
             "3s",
             "--warmup",
             "1s",
+            "--jit-warmup",
+            "2s",
             "--rate",
             "40",
             "--concurrency",
@@ -290,7 +292,7 @@ class ReferenceFlowIT {
             "modulith, full speed",
             "modulith at 40/s",
             "stage outbox append → on Kafka",
-            "pipeline / Spring Modulith (throughput)",
+            "pipeline / Spring Modulith",
             "platform memory, peak PSS",
             "Report written to");
     JsonNode document = JSON.readTree(report.resolve("report.json").toFile());
