@@ -64,6 +64,9 @@ final class PlatformMemory implements AutoCloseable {
     Map<String, Long> byGroup = new LinkedHashMap<>();
     for (ProcessHandle process : processes) {
       long processRss = kilobytes(process.pid(), "status", "VmRSS:") * 1024;
+      if (processRss == 0) {
+        continue; // ended since it was listed
+      }
       rss += processRss;
       pss += kilobytes(process.pid(), "smaps_rollup", "Pss:") * 1024;
       byGroup.merge(group(process), processRss, Long::sum);
