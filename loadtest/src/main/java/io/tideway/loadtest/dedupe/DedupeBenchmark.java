@@ -3,6 +3,7 @@ package io.tideway.loadtest.dedupe;
 import io.tideway.loadtest.LocalState;
 import io.tideway.loadtest.TopicLeaders;
 import io.tideway.topology.EventHeaders;
+import io.tideway.topology.RocksDbStoreConfig;
 import io.tideway.topology.dedupe.Deduplicate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -304,6 +305,8 @@ public final class DedupeBenchmark {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    // The topology runtime's store settings, so each store runs as it would there.
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, RocksDbStoreConfig.class);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(name + round).toString());
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);

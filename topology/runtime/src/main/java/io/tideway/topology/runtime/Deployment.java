@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.RocksDbStoreConfig;
 import io.tideway.topology.TopologyProvider;
 import io.tideway.topology.runtime.errors.DeadLetterCount;
 import io.tideway.topology.runtime.errors.DeadLetterDeserializationHandler;
@@ -232,6 +233,7 @@ final class Deployment {
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, runtime.standbyReplicas());
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) runtime.replicationFactor());
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, RocksDbStoreConfig.class);
     props.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterDeserializationHandler.class);

@@ -15,9 +15,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,7 @@ import org.slf4j.LoggerFactory;
 final class RuntimeHttp implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RuntimeHttp.class);
+  private static final Pattern TIMEOUT = Pattern.compile("(\\d{1,9})(ms|s)?");
   private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final Javalin app;
@@ -86,9 +89,13 @@ final class RuntimeHttp implements AutoCloseable {
               // Lookups answer a few hundred bytes: deciding whether to compress each answer cost
               // more than the lookup itself under load.
               config.http.compressionStrategy = CompressionStrategy.NONE;
+              // Key lookups, the hot path, are answered ahead of the servlet layer; Javalin
+              // places its servlet context after this handler.
+              config.jetty.modifyServer(
+                  server ->
+                      server.setHandler(
+                          new Handler.Sequence(new KeyLookupHandler(routes::queries))));
               var r = config.routes;
-              // Routes are matched in order, each by a regex: the hot one comes first.
-              r.get("/v1/stores/{store}/keys/{key}", routes::get);
               r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));
               r.get(
                   "/health/ready",
@@ -151,8 +158,61 @@ final class RuntimeHttp implements AutoCloseable {
     }
   }
 
+  /** The lookup the parameters ask for: {@code from} and {@code to}, {@code asOf}, or neither. */
+  static KeyLookup lookup(String key, Function<String, String> params) {
+    Instant from = instant(params, "from");
+    Instant to = instant(params, "to");
+    Instant asOf = instant(params, "asOf");
+    if ((from == null) != (to == null)) {
+      throw new BadRequest("from and to go together");
+    }
+    if (from != null && asOf != null) {
+      throw new BadRequest("asOf is for versioned stores, from and to for window stores: not both");
+    }
+    if (from != null && from.isAfter(to)) {
+      throw new BadRequest("from " + from + " is after to " + to);
+    }
+    return asOf != null
+        ? KeyLookup.asOf(key, asOf)
+        : from != null ? KeyLookup.windows(key, from, to) : KeyLookup.latest(key);
+  }
+
+  /** An ISO-8601 instant or epoch milliseconds. */
+  private static Instant instant(Function<String, String> params, String name) {
+    String text = params.apply(name);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return text.chars().allMatch(Character::isDigit)
+          ? Instant.ofEpochMilli(Long.parseLong(text))
+          : Instant.parse(text);
+    } catch (RuntimeException e) {
+      throw new BadRequest(
+          name + " must be an ISO-8601 instant or epoch milliseconds, not " + text);
+    }
+  }
+
+  /** {@code 2s}, {@code 500ms} or milliseconds; at most {@link StoreQueries#MAX_WAIT}. */
+  static Duration timeout(String text) {
+    if (text == null) {
+      return StoreQueries.DEFAULT_WAIT;
+    }
+    Matcher m = TIMEOUT.matcher(text.trim());
+    if (!m.matches()) {
+      throw new BadRequest("timeout must look like 2s or 500ms, not " + text);
+    }
+    long amount = Long.parseLong(m.group(1));
+    Duration timeout =
+        "s".equals(m.group(2)) ? Duration.ofSeconds(amount) : Duration.ofMillis(amount);
+    if (timeout.compareTo(StoreQueries.MAX_WAIT) > 0) {
+      throw new BadRequest("timeout can be at most " + StoreQueries.MAX_WAIT.toSeconds() + "s");
+    }
+    return timeout;
+  }
+
   /** Malformed input: answered with {@code 400}. */
-  private static final class BadRequest extends RuntimeException {
+  static final class BadRequest extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     BadRequest(String message) {
@@ -163,11 +223,9 @@ final class RuntimeHttp implements AutoCloseable {
   /** The handlers that need more than one line. */
   private static final class Routes {
 
-    private static final Pattern TIMEOUT = Pattern.compile("(\\d{1,9})(ms|s)?");
-
     private final TopologyRuntime runtime;
     private final ObjectMapper json;
-    private StoreQueries queries;
+    private volatile StoreQueries queries;
     private SagaQueries sagas;
     private AggregateQueries aggregates;
 
@@ -187,7 +245,7 @@ final class RuntimeHttp implements AutoCloseable {
       if (to == null) {
         throw new BadRequest("to must be earliest, an ISO-8601 instant or epoch milliseconds");
       }
-      Instant time = "earliest".equals(to) ? null : instant(ctx, "to");
+      Instant time = "earliest".equals(to) ? null : instant(ctx::queryParam, "to");
       boolean dryRun = Boolean.parseBoolean(ctx.queryParam("dryRun"));
       ctx.result(json.writeValueAsString(runtime.reset(ctx.pathParam("name"), time, dryRun)));
     }
@@ -296,18 +354,6 @@ final class RuntimeHttp implements AutoCloseable {
               "local".equals(ctx.queryParam("scope"))));
     }
 
-    void get(Context ctx) throws IOException {
-      StoreQueries.Answer answer =
-          queries.get(
-              ctx.pathParam("store"),
-              lookup(ctx),
-              Boolean.parseBoolean(ctx.queryParam("allowStale")),
-              Boolean.parseBoolean(ctx.queryParam(StoreQueries.FORWARDED)),
-              ctx.queryParam("waitFor"),
-              timeout(ctx.queryParam("timeout")));
-      answer(ctx, answer);
-    }
-
     /**
      * Writes the answer straight to the response: a result handed to Javalin is copied through an
      * input stream, a twentieth of the server's time at full load.
@@ -322,61 +368,6 @@ final class RuntimeHttp implements AutoCloseable {
       response.setContentType("application/json");
       response.setContentLength(body.length);
       response.getOutputStream().write(body);
-    }
-
-    /** The lookup the parameters ask for: {@code from} and {@code to}, {@code asOf}, or neither. */
-    private static KeyLookup lookup(Context ctx) {
-      String key = ctx.pathParam("key");
-      Instant from = instant(ctx, "from");
-      Instant to = instant(ctx, "to");
-      Instant asOf = instant(ctx, "asOf");
-      if ((from == null) != (to == null)) {
-        throw new BadRequest("from and to go together");
-      }
-      if (from != null && asOf != null) {
-        throw new BadRequest(
-            "asOf is for versioned stores, from and to for window stores: not both");
-      }
-      if (from != null && from.isAfter(to)) {
-        throw new BadRequest("from " + from + " is after to " + to);
-      }
-      return asOf != null
-          ? KeyLookup.asOf(key, asOf)
-          : from != null ? KeyLookup.windows(key, from, to) : KeyLookup.latest(key);
-    }
-
-    /** An ISO-8601 instant or epoch milliseconds. */
-    private static Instant instant(Context ctx, String name) {
-      String text = ctx.queryParam(name);
-      if (text == null) {
-        return null;
-      }
-      try {
-        return text.chars().allMatch(Character::isDigit)
-            ? Instant.ofEpochMilli(Long.parseLong(text))
-            : Instant.parse(text);
-      } catch (RuntimeException e) {
-        throw new BadRequest(
-            name + " must be an ISO-8601 instant or epoch milliseconds, not " + text);
-      }
-    }
-
-    /** {@code 2s}, {@code 500ms} or milliseconds; at most {@link StoreQueries#MAX_WAIT}. */
-    private static Duration timeout(String text) {
-      if (text == null) {
-        return StoreQueries.DEFAULT_WAIT;
-      }
-      Matcher m = TIMEOUT.matcher(text.trim());
-      if (!m.matches()) {
-        throw new BadRequest("timeout must look like 2s or 500ms, not " + text);
-      }
-      long amount = Long.parseLong(m.group(1));
-      Duration timeout =
-          "s".equals(m.group(2)) ? Duration.ofSeconds(amount) : Duration.ofMillis(amount);
-      if (timeout.compareTo(StoreQueries.MAX_WAIT) > 0) {
-        throw new BadRequest("timeout can be at most " + StoreQueries.MAX_WAIT.toSeconds() + "s");
-      }
-      return timeout;
     }
 
     static String error(ObjectMapper json, String message) {

@@ -3,6 +3,7 @@ package io.tideway.topology.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideway.topology.AvroJson;
 import java.io.IOException;
@@ -55,7 +56,14 @@ final class StoreQueries implements AutoCloseable {
   }
 
   /** An HTTP answer: status, JSON body, and seconds to wait before retrying (503 only). */
-  record Answer(int status, String body, int retryAfter) {}
+  record Answer(int status, String body, int retryAfter) {
+
+    /** An answer whose body is {@code {"error": message}}. */
+    static Answer error(int status, String message) {
+      return new Answer(
+          status, JsonNodeFactory.instance.objectNode().put("error", message).toString(), 0);
+    }
+  }
 
   /** The stores of every deployment, as a JSON array. */
   String stores() throws IOException {
@@ -101,7 +109,7 @@ final class StoreQueries implements AutoCloseable {
       throws IOException {
     Optional<Deployment> owner = owner(store);
     if (owner.isEmpty()) {
-      return error(404, "No store named " + store);
+      return Answer.error(404, "No store named " + store);
     }
     String key = lookup.key();
     Deployment deployment = owner.get();
@@ -134,7 +142,7 @@ final class StoreQueries implements AutoCloseable {
       if (waitFor != null) {
         processedAt = awaitEvent(store, waitFor, timeout);
         if (processedAt < 0) {
-          return error(
+          return Answer.error(
               504,
               "Event "
                   + waitFor
@@ -174,11 +182,11 @@ final class StoreQueries implements AutoCloseable {
   private Answer refusedTime(Deployment deployment, String store, Instant asOf) throws IOException {
     Instant now = Instant.now();
     if (asOf.isAfter(now)) {
-      return error(400, "asOf " + asOf + " is in the future; the store answers up to now");
+      return Answer.error(400, "asOf " + asOf + " is in the future; the store answers up to now");
     }
     Optional<Duration> retention = deployment.context().historyRetention(store);
     if (retention.isPresent() && asOf.isBefore(now.minus(retention.get()))) {
-      return error(
+      return Answer.error(
           400,
           "asOf "
               + asOf
@@ -273,7 +281,7 @@ final class StoreQueries implements AutoCloseable {
     // A key is absent only when every partition that could hold it answered.
     return failure != null || result.getPartitionResults().isEmpty()
         ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
-        : error(404, "No key " + lookup.key() + " in store " + store);
+        : Answer.error(404, "No key " + lookup.key() + " in store " + store);
   }
 
   /** Asks a store that refused a lookup's kind the versioned form of it, or answers {@code 400}. */
@@ -282,7 +290,7 @@ final class StoreQueries implements AutoCloseable {
       throws IOException {
     KeyLookup versioned = lookup.onVersionedStore();
     return versioned == null
-        ? error(400, lookup.wrongKind(store))
+        ? Answer.error(400, lookup.wrongKind(store))
         : local(streams, store, versioned, partition, stale);
   }
 
@@ -304,7 +312,7 @@ final class StoreQueries implements AutoCloseable {
       throws IOException {
     Optional<Deployment> owner = owner(store);
     if (owner.isEmpty()) {
-      return error(404, "No store named " + store);
+      return Answer.error(404, "No store named " + store);
     }
     KafkaStreams streams = owner.get().streams();
     if (streams == null || streams.state() != KafkaStreams.State.RUNNING) {
@@ -394,7 +402,7 @@ final class StoreQueries implements AutoCloseable {
                   .withPartitions(partitions)
                   .requireActive());
     } catch (UnsupportedOperationException e) {
-      return error(400, "Store " + store + " cannot be scanned: " + e.getMessage());
+      return Answer.error(400, "Store " + store + " cannot be scanned: " + e.getMessage());
     } catch (RuntimeException e) {
       return unavailable(store, e.getMessage());
     }
@@ -532,11 +540,6 @@ final class StoreQueries implements AutoCloseable {
         json.writeValueAsString(
             json.createObjectNode().put("error", "Store " + store + " cannot answer now: " + why)),
         1);
-  }
-
-  private Answer error(int status, String message) throws IOException {
-    return new Answer(
-        status, json.writeValueAsString(json.createObjectNode().put("error", message)), 0);
   }
 
   private static String encode(String text) {

@@ -25,6 +25,7 @@ import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -335,6 +336,28 @@ class TopologyRuntimeIT {
     assertThat(client.undeploy("stock-levels").name()).isEqualTo("stock-levels");
     assertThatThrownBy(() -> client.undeploy("stock-levels"))
         .hasMessageContaining("No deployment named stock-levels");
+  }
+
+  @Test
+  void aKeyIsLookedUpByItsPercentEncodedPathSegment() throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
+    String product = "shelf 7/b+ü " + uuid();
+    ProducerRecord<String, byte[]> record =
+        new ProducerRecord<>(input, product, bytes(adjusted(uuid(), 5)));
+    record.headers().add(EventHeaders.ID, uuid().getBytes(StandardCharsets.UTF_8));
+    producer.send(record);
+    producer.flush();
+    String path =
+        "/v1/stores/stock-levels/keys/"
+            + URLEncoder.encode(product, StandardCharsets.UTF_8).replace("+", "%20");
+
+    await().atMost(WAIT).until(() -> get(path).statusCode() == 200);
+    JsonNode body = query("stock-levels", path.substring(path.lastIndexOf('/') + 1));
+    assertThat(body.path("key").asText()).isEqualTo(product);
+    assertThat(body.path("value").path("stock").asInt()).isEqualTo(5);
+    assertThat(get("/v1/stores/stock-levels/keys/%E2%82").statusCode()).isEqualTo(400);
   }
 
   @Test
