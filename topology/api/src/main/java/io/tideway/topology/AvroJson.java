@@ -1,10 +1,18 @@
 package io.tideway.topology;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.time.temporal.TemporalAccessor;
@@ -23,6 +31,10 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * Renders Avro values and store values as JSON a person reads: Avro records field by field, logical
  * types as their natural text (decimals as numbers, timestamps as ISO-8601, UUIDs as strings),
  * bytes in base64, and anything else as Jackson sees it.
+ *
+ * <p>One streaming rendering serves every form: {@link #streamed} writes straight into an answer
+ * being serialized (no tree per value, which a key lookup under load cannot afford), {@link #text}
+ * into a string, and {@link #render} into a tree.
  */
 public final class AvroJson {
 
@@ -30,61 +42,105 @@ public final class AvroJson {
 
   private final ObjectMapper json;
 
+  /** Reads a rendering back as a tree, decimals as written (12.30 stays 12.30). */
+  private final ObjectReader trees;
+
   /**
    * @param json renders what is not Avro
    */
   public AvroJson(ObjectMapper json) {
     this.json = json;
+    this.trees = json.reader().without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
   }
 
-  /** The value as JSON; a {@link ValueAndTimestamp} as its value, null as JSON null. */
+  /** The value as a JSON tree; a {@link ValueAndTimestamp} as its value, null as JSON null. */
   public JsonNode render(Object value) {
-    if (value == null) {
-      return NODES.nullNode();
+    try (TokenBuffer rendered = new TokenBuffer(json, false)) {
+      json.writeValue(rendered, serializable(value));
+      return trees.readTree(rendered.asParser());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not render " + value.getClass().getName(), e);
     }
-    if (value instanceof ValueAndTimestamp) {
-      return render(((ValueAndTimestamp<?>) value).value());
+  }
+
+  /** The value as JSON text, rendered as {@link #render} does. */
+  public String text(Object value) {
+    try {
+      return json.writeValueAsString(serializable(value));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("Could not render " + value.getClass().getName(), e);
     }
-    if (value instanceof IndexedRecord) {
-      IndexedRecord record = (IndexedRecord) value;
-      ObjectNode node = NODES.objectNode();
-      for (Schema.Field field : record.getSchema().getFields()) {
-        node.set(field.name(), render(record.get(field.pos())));
+  }
+
+  /**
+   * The value as a node that writes itself when the tree holding it is serialized, rendered as
+   * {@link #render} does.
+   */
+  public JsonNode streamed(Object value) {
+    return NODES.pojoNode(serializable(value));
+  }
+
+  private static JsonSerializable serializable(Object value) {
+    return new JsonSerializable.Base() {
+      @Override
+      public void serialize(JsonGenerator out, SerializerProvider provider) throws IOException {
+        write(out, value, provider);
       }
-      return node;
-    }
-    if (value instanceof CharSequence
+
+      @Override
+      public void serializeWithType(
+          JsonGenerator out, SerializerProvider provider, TypeSerializer type) throws IOException {
+        serialize(out, provider);
+      }
+    };
+  }
+
+  private static void write(JsonGenerator out, Object value, SerializerProvider provider)
+      throws IOException {
+    if (value == null) {
+      out.writeNull();
+    } else if (value instanceof ValueAndTimestamp) {
+      write(out, ((ValueAndTimestamp<?>) value).value(), provider);
+    } else if (value instanceof IndexedRecord) {
+      IndexedRecord record = (IndexedRecord) value;
+      out.writeStartObject();
+      for (Schema.Field field : record.getSchema().getFields()) {
+        out.writeFieldName(field.name());
+        write(out, record.get(field.pos()), provider);
+      }
+      out.writeEndObject();
+    } else if (value instanceof CharSequence
         || value instanceof UUID
         || value instanceof GenericEnumSymbol
         || value instanceof Enum
         || value instanceof TemporalAccessor) {
-      return NODES.textNode(value.toString());
-    }
-    if (value instanceof BigDecimal) {
-      return NODES.numberNode((BigDecimal) value);
-    }
-    if (value instanceof ByteBuffer) {
+      out.writeString(value.toString());
+    } else if (value instanceof BigDecimal) {
+      out.writeNumber((BigDecimal) value);
+    } else if (value instanceof ByteBuffer) {
       ByteBuffer bytes = ((ByteBuffer) value).duplicate();
       byte[] copy = new byte[bytes.remaining()];
       bytes.get(copy);
-      return NODES.textNode(Base64.getEncoder().encodeToString(copy));
+      out.writeString(Base64.getEncoder().encodeToString(copy));
+    } else if (value instanceof GenericFixed) {
+      out.writeString(Base64.getEncoder().encodeToString(((GenericFixed) value).bytes()));
+    } else if (value instanceof Collection) {
+      out.writeStartArray();
+      for (Object item : (Collection<?>) value) {
+        write(out, item, provider);
+      }
+      out.writeEndArray();
+    } else if (value instanceof Map) {
+      out.writeStartObject();
+      for (Map.Entry<?, ?> entry : ((Map<?, ?>) value).entrySet()) {
+        out.writeFieldName(String.valueOf(entry.getKey()));
+        write(out, entry.getValue(), provider);
+      }
+      out.writeEndObject();
+    } else if (value instanceof GenericContainer) {
+      out.writeString(value.toString());
+    } else {
+      provider.defaultSerializeValue(value, out);
     }
-    if (value instanceof GenericFixed) {
-      return NODES.textNode(Base64.getEncoder().encodeToString(((GenericFixed) value).bytes()));
-    }
-    if (value instanceof Collection) {
-      ArrayNode array = NODES.arrayNode();
-      ((Collection<?>) value).forEach(item -> array.add(render(item)));
-      return array;
-    }
-    if (value instanceof Map) {
-      ObjectNode node = NODES.objectNode();
-      ((Map<?, ?>) value).forEach((k, v) -> node.set(String.valueOf(k), render(v)));
-      return node;
-    }
-    if (value instanceof GenericContainer) {
-      return NODES.textNode(value.toString());
-    }
-    return json.valueToTree(value);
   }
 }

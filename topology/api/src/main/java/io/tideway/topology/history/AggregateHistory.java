@@ -122,7 +122,7 @@ public final class AggregateHistory {
               source.topic(),
               source.partition(),
               source.offset(),
-              json.render(record.value()).toString());
+              json.text(record.value()));
       store.put(key(record.key(), source.offset()), event);
     }
   }

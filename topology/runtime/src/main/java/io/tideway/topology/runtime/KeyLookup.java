@@ -108,7 +108,8 @@ final class KeyLookup {
   }
 
   /**
-   * The answer as JSON, or null when the key is absent; an iterator is always closed.
+   * The answer as JSON, or null when the key is absent; an iterator is always closed. Values are
+   * written when the answer is serialized, not built as trees.
    *
    * @param values renders one value
    */
@@ -117,12 +118,12 @@ final class KeyLookup {
       return null;
     }
     if (result instanceof VersionedRecord && latestVersion) {
-      return values.render(((VersionedRecord<?>) result).value());
+      return values.streamed(((VersionedRecord<?>) result).value());
     }
     if (result instanceof VersionedRecord) {
       VersionedRecord<?> record = (VersionedRecord<?>) result;
       ObjectNode node = NODES.objectNode();
-      node.set("value", values.render(record.value()));
+      node.set("value", values.streamed(record.value()));
       node.put("validFrom", Instant.ofEpochMilli(record.timestamp()).toString());
       node.put(
           "validTo", record.validTo().map(to -> Instant.ofEpochMilli(to).toString()).orElse(null));
@@ -135,11 +136,11 @@ final class KeyLookup {
           KeyValue<Long, ?> window = iterator.next();
           ObjectNode node = windows.addObject();
           node.put("windowStart", Instant.ofEpochMilli(window.key).toString());
-          node.set("value", values.render(window.value));
+          node.set("value", values.streamed(window.value));
         }
       }
       return windows.isEmpty() ? null : windows;
     }
-    return values.render(result);
+    return values.streamed(result);
   }
 }

@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
  * that serves the rest of the API: a key lookup is the API's hot path, and under load the servlet
  * context, its session handling and the router's regexes cost a sixth of the server's time. Every
  * other request passes on.
+ *
+ * <p>{@link #answerAtOnce} answers the lookups that need no waiting, for the thread that read the
+ * request; {@link #handle} answers every lookup, on a thread that may wait.
  */
 final class KeyLookupHandler extends Handler.Abstract {
 
@@ -37,6 +40,18 @@ final class KeyLookupHandler extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
+    return respond(request, response, callback, true);
+  }
+
+  /**
+   * Answers a lookup that needs no waiting — neither for an event nor for another instance — and
+   * says whether it did; anything else is left for {@link #handle}.
+   */
+  boolean answerAtOnce(Request request, Response response, Callback callback) {
+    return respond(request, response, callback, false);
+  }
+
+  private boolean respond(Request request, Response response, Callback callback, boolean mayWait) {
     String path = request.getHttpURI().getPath();
     if (!HttpMethod.GET.is(request.getMethod()) || path == null || !path.startsWith(PREFIX)) {
       return false;
@@ -50,7 +65,10 @@ final class KeyLookupHandler extends Handler.Abstract {
     }
     StoreQueries.Answer answer;
     try {
-      answer = answer(request, path, keys);
+      answer = answer(request, path, keys, mayWait);
+      if (answer == null) {
+        return false;
+      }
     } catch (RuntimeHttp.BadRequest e) {
       answer = StoreQueries.Answer.error(400, e.getMessage());
     } catch (Exception e) {
@@ -68,7 +86,8 @@ final class KeyLookupHandler extends Handler.Abstract {
     return true;
   }
 
-  private StoreQueries.Answer answer(Request request, String path, int keys) throws Exception {
+  private StoreQueries.Answer answer(Request request, String path, int keys, boolean mayWait)
+      throws Exception {
     StoreQueries store = queries.get();
     if (store == null) {
       return new StoreQueries.Answer(503, "{\"error\":\"The runtime is starting\"}", 1);
@@ -80,7 +99,8 @@ final class KeyLookupHandler extends Handler.Abstract {
         Boolean.parseBoolean(params.getValue("allowStale")),
         Boolean.parseBoolean(params.getValue(StoreQueries.FORWARDED)),
         params.getValue("waitFor"),
-        RuntimeHttp.timeout(params.getValue("timeout")));
+        RuntimeHttp.timeout(params.getValue("timeout")),
+        mayWait);
   }
 
   /**

@@ -19,7 +19,6 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.state.HostInfo;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,11 +89,12 @@ final class RuntimeHttp implements AutoCloseable {
               // more than the lookup itself under load.
               config.http.compressionStrategy = CompressionStrategy.NONE;
               // Key lookups, the hot path, are answered ahead of the servlet layer; Javalin
-              // places its servlet context after this handler.
+              // places its servlet context after them, in the handler's sequence.
               config.jetty.modifyServer(
                   server ->
                       server.setHandler(
-                          new Handler.Sequence(new KeyLookupHandler(routes::queries))));
+                          new InlineLookups(
+                              new KeyLookupHandler(routes::queries), server.getThreadPool())));
               var r = config.routes;
               r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));
               r.get(

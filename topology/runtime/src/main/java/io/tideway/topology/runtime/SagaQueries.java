@@ -42,7 +42,7 @@ final class SagaQueries {
   StoreQueries.Answer saga(String id) throws IOException {
     for (String store : instanceStores()) {
       StoreQueries.Answer answer =
-          queries.get(store, KeyLookup.latest(id), false, false, null, Duration.ZERO);
+          queries.get(store, KeyLookup.latest(id), false, false, null, Duration.ZERO, true);
       if (answer.status() == 200) {
         JsonNode value = json.readTree(answer.body()).get("value");
         return new StoreQueries.Answer(200, json.writeValueAsString(view(value, store)), 0);

@@ -98,6 +98,9 @@ final class StoreQueries implements AutoCloseable {
    * @param waitFor an event id: answer only once the sub-topology writing the store has processed
    *     it, or null
    * @param timeout how long to wait for it; {@code 504} after
+   * @param mayWait whether this thread may wait: for the event, or for the instance a lookup is
+   *     forwarded to
+   * @return the answer, or null when it needs waiting and {@code mayWait} is false
    */
   Answer get(
       String store,
@@ -105,7 +108,8 @@ final class StoreQueries implements AutoCloseable {
       boolean allowStale,
       boolean forwarded,
       String waitFor,
-      Duration timeout)
+      Duration timeout,
+      boolean mayWait)
       throws IOException {
     Optional<Deployment> owner = owner(store);
     if (owner.isEmpty()) {
@@ -133,13 +137,16 @@ final class StoreQueries implements AutoCloseable {
         || metadata == KeyQueryMetadata.NOT_AVAILABLE
         || metadata.activeHost().port() < 0) {
       return allowStale
-          ? local(streams, store, lookup, -1, true)
+          ? local(streams, store, lookup, -1, true, -1)
           : unavailable(store, "the owner of key " + key + " is not known yet (rebalancing)");
     }
     int partition = metadata.partition();
     if (self.equals(metadata.activeHost())) {
       long processedAt = -1;
       if (waitFor != null) {
+        if (!mayWait) {
+          return null;
+        }
         processedAt = awaitEvent(store, waitFor, timeout);
         if (processedAt < 0) {
           return Answer.error(
@@ -158,21 +165,20 @@ final class StoreQueries implements AutoCloseable {
           streams = now;
         }
       }
-      Answer active = local(streams, store, lookup, partition, false);
-      if (active.status() == 503 && allowStale) {
-        active = local(streams, store, lookup, partition, true);
-      }
-      return processedAt < 0 || active.status() != 200
-          ? active
-          : withProcessedAt(active, processedAt);
+      Answer active = local(streams, store, lookup, partition, false, processedAt);
+      return active.status() == 503 && allowStale
+          ? local(streams, store, lookup, partition, true, processedAt)
+          : active;
     }
     if (allowStale && metadata.standbyHosts().contains(self)) {
-      return local(streams, store, lookup, partition, true);
+      return local(streams, store, lookup, partition, true, -1);
     }
     if (forwarded) {
       return unavailable(store, "the owner of key " + key + " moved (rebalancing)");
     }
-    return forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout);
+    return mayWait
+        ? forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout)
+        : null;
   }
 
   /**
@@ -229,17 +235,18 @@ final class StoreQueries implements AutoCloseable {
   }
 
   /**
-   * The answer to a read-your-writes query, with when the awaited event was processed: with the
-   * answer's own time it tells how long the change took to become queryable.
+   * The lookup answered from this instance's copy.
+   *
+   * @param processedAt when the awaited event was processed (epoch millis), or -1 when none was
+   *     awaited: with the answer's own time it tells how long the change took to become queryable
    */
-  private Answer withProcessedAt(Answer answer, long processedAt) throws IOException {
-    ObjectNode body = (ObjectNode) json.readTree(answer.body());
-    body.put("processedAt", Instant.ofEpochMilli(processedAt).toString());
-    return new Answer(answer.status(), json.writeValueAsString(body), answer.retryAfter());
-  }
-
   private Answer local(
-      KafkaStreams streams, String store, KeyLookup lookup, int partition, boolean stale)
+      KafkaStreams streams,
+      String store,
+      KeyLookup lookup,
+      int partition,
+      boolean stale,
+      long processedAt)
       throws IOException {
     StateQueryRequest<Object> request = StateQueryRequest.inStore(store).withQuery(lookup.query());
     if (partition >= 0) {
@@ -253,7 +260,7 @@ final class StoreQueries implements AutoCloseable {
       result = streams.query(request);
     } catch (UnsupportedOperationException e) {
       // How a versioned store refuses a key query, where other stores answer UNKNOWN_QUERY_TYPE.
-      return otherKind(streams, store, lookup, partition, stale);
+      return otherKind(streams, store, lookup, partition, stale, processedAt);
     } catch (RuntimeException e) {
       return unavailable(store, e.getMessage());
     }
@@ -262,7 +269,7 @@ final class StoreQueries implements AutoCloseable {
       QueryResult<Object> answer = entry.getValue();
       if (!answer.isSuccess()) {
         if (answer.getFailureReason() == FailureReason.UNKNOWN_QUERY_TYPE) {
-          return otherKind(streams, store, lookup, partition, stale);
+          return otherKind(streams, store, lookup, partition, stale, processedAt);
         }
         failure = answer.getFailureReason() + ": " + answer.getFailureMessage();
         continue;
@@ -275,6 +282,9 @@ final class StoreQueries implements AutoCloseable {
         body.put("partition", entry.getKey())
             .put("host", self.host() + ":" + self.port())
             .put("stale", stale);
+        if (processedAt >= 0) {
+          body.put("processedAt", Instant.ofEpochMilli(processedAt).toString());
+        }
         return new Answer(200, json.writeValueAsString(body), 0);
       }
     }
@@ -286,12 +296,17 @@ final class StoreQueries implements AutoCloseable {
 
   /** Asks a store that refused a lookup's kind the versioned form of it, or answers {@code 400}. */
   private Answer otherKind(
-      KafkaStreams streams, String store, KeyLookup lookup, int partition, boolean stale)
+      KafkaStreams streams,
+      String store,
+      KeyLookup lookup,
+      int partition,
+      boolean stale,
+      long processedAt)
       throws IOException {
     KeyLookup versioned = lookup.onVersionedStore();
     return versioned == null
         ? Answer.error(400, lookup.wrongKind(store))
-        : local(streams, store, versioned, partition, stale);
+        : local(streams, store, versioned, partition, stale, processedAt);
   }
 
   /** Most entries one scan page holds. */
