@@ -32,7 +32,7 @@ final class KeyLookupHandler extends Handler.Abstract {
   private final Supplier<StoreQueries> queries;
 
   /**
-   * @param queries the store queries, or null until the server knows its own address
+   * @param queries supplies the store queries; null until the server knows its own address
    */
   KeyLookupHandler(Supplier<StoreQueries> queries) {
     this.queries = queries;
