@@ -23,11 +23,13 @@ import picocli.CommandLine.Spec;
     name = "dlq",
     mixinStandardHelpOptions = true,
     description = {
-      "Send Kafka Streams' dead letters back to the topics they failed on, with their key, value,"
-          + " timestamp and headers (the __streams.errors.* headers removed), once the cause is"
-          + " fixed.",
-      "Records keep their id header, so topologies that deduplicate by it see a record re-driven"
-          + " twice once. Dead letters without an original topic are skipped and counted."
+      "Send dead letters back to the topics they failed on, with their key, value, original"
+          + " timestamp and headers, once the cause is fixed: those of Kafka Streams (the"
+          + " topologies') and of Spring's DeadLetterPublishingRecoverer (the services'), the"
+          + " __streams.errors.* and kafka_dlt-* headers removed.",
+      "Records keep their id header, so topologies and services, which deduplicate by it, see a"
+          + " record re-driven twice once. Dead letters without an original topic are skipped and"
+          + " counted."
     })
 final class ReplayDlqCommand implements Callable<Integer> {
 
@@ -37,7 +39,7 @@ final class ReplayDlqCommand implements Callable<Integer> {
   @Parameters(
       index = "0",
       paramLabel = "DLQ_TOPIC",
-      description = "The dead-letter topic, e.g. <application id>.dlq.")
+      description = "The dead-letter topic, e.g. <application id>.dlq or <service>.dlq.")
   private String dlqTopic;
 
   @Option(

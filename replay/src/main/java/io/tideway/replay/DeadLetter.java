@@ -1,5 +1,6 @@
 package io.tideway.replay;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.function.Function;
@@ -9,21 +10,33 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * A record in a dead-letter topic as Kafka Streams writes it ({@code
- * errors.dead.letter.queue.topic.name}): the failed record's key, value, headers and timestamp,
- * plus headers naming where it was read and what failed. Those header names are Kafka Streams' (its
- * {@code ExceptionHandlerUtils}); their values are UTF-8 text, partition and offset in decimal.
+ * A record in a dead-letter topic: the failed record's key, value, headers and timestamp, plus
+ * headers naming where it was read and what failed. Two writers are understood:
+ *
+ * <ul>
+ *   <li>Kafka Streams ({@code errors.dead.letter.queue.topic.name}, its {@code
+ *       ExceptionHandlerUtils}): {@code __streams.errors.*} headers, UTF-8 text, partition and
+ *       offset in decimal. The topologies Tideway runs write these.
+ *   <li>Spring for Apache Kafka's {@code DeadLetterPublishingRecoverer}: {@code kafka_dlt-*}
+ *       headers, partition, offset and the failed record's timestamp as big-endian binary. The
+ *       services' listeners write these.
+ * </ul>
+ *
+ * A record with Kafka Streams' topic header is read as theirs, any other as Spring's.
  *
  * @param dlqTopic the dead-letter topic
  * @param dlqPartition the dead-letter record's partition
  * @param dlqOffset the dead-letter record's offset
- * @param timestamp the dead-letter record's timestamp, which Kafka Streams sets to the failed
- *     record's timestamp, not to the time of the failure
+ * @param timestamp the dead-letter record's timestamp: Kafka Streams sets it to the failed record's
+ *     timestamp, Spring to the time of the failure
  * @param originalTopic the topic the failed record was read from, or null when the header is
  *     missing
  * @param originalPartition its partition, or null when the header is missing or not a number
  * @param originalOffset its offset, or null when the header is missing or not a number
- * @param exception the class name of the exception, or null
+ * @param originalTimestamp the failed record's timestamp, which a re-drive gives it again: Spring's
+ *     header, else the dead-letter record's timestamp
+ * @param exception the class name of the exception (for Spring's, the cause's when there is one, as
+ *     the listener's own exception only wraps it), or null
  * @param message the exception's message, or null
  */
 public record DeadLetter(
@@ -34,6 +47,7 @@ public record DeadLetter(
     String originalTopic,
     Integer originalPartition,
     Long originalOffset,
+    Instant originalTimestamp,
     String exception,
     String message) {
 
@@ -58,26 +72,56 @@ public record DeadLetter(
   /** The exception's stack trace. */
   public static final String STACKTRACE_HEADER = ERROR_HEADER_PREFIX + "stacktrace";
 
+  /** The prefix of every header Spring for Apache Kafka adds to a dead letter. */
+  public static final String SPRING_HEADER_PREFIX = "kafka_dlt-";
+
+  static final String SPRING_TOPIC_HEADER = SPRING_HEADER_PREFIX + "original-topic";
+  static final String SPRING_PARTITION_HEADER = SPRING_HEADER_PREFIX + "original-partition";
+  static final String SPRING_OFFSET_HEADER = SPRING_HEADER_PREFIX + "original-offset";
+  static final String SPRING_TIMESTAMP_HEADER = SPRING_HEADER_PREFIX + "original-timestamp";
+  static final String SPRING_EXCEPTION_HEADER = SPRING_HEADER_PREFIX + "exception-fqcn";
+  static final String SPRING_CAUSE_HEADER = SPRING_HEADER_PREFIX + "exception-cause-fqcn";
+  static final String SPRING_MESSAGE_HEADER = SPRING_HEADER_PREFIX + "exception-message";
+
   /** Reads the dead-letter headers of a record from a dead-letter topic. */
   static DeadLetter of(ConsumerRecord<byte[], byte[]> record) {
     Headers headers = record.headers();
+    Instant timestamp = Instant.ofEpochMilli(record.timestamp());
+    if (headers.lastHeader(TOPIC_HEADER) == null) {
+      String cause = text(headers, SPRING_CAUSE_HEADER);
+      Long originalTimestamp =
+          binary(headers, SPRING_TIMESTAMP_HEADER, Long.BYTES, ByteBuffer::getLong);
+      return new DeadLetter(
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          timestamp,
+          text(headers, SPRING_TOPIC_HEADER),
+          binary(headers, SPRING_PARTITION_HEADER, Integer.BYTES, ByteBuffer::getInt),
+          binary(headers, SPRING_OFFSET_HEADER, Long.BYTES, ByteBuffer::getLong),
+          originalTimestamp == null ? timestamp : Instant.ofEpochMilli(originalTimestamp),
+          cause != null ? cause : text(headers, SPRING_EXCEPTION_HEADER),
+          text(headers, SPRING_MESSAGE_HEADER));
+    }
     return new DeadLetter(
         record.topic(),
         record.partition(),
         record.offset(),
-        Instant.ofEpochMilli(record.timestamp()),
+        timestamp,
         text(headers, TOPIC_HEADER),
         number(text(headers, PARTITION_HEADER), Integer::valueOf),
         number(text(headers, OFFSET_HEADER), Long::valueOf),
+        timestamp,
         text(headers, EXCEPTION_HEADER),
         text(headers, MESSAGE_HEADER));
   }
 
-  /** The record's own headers: all but those Kafka Streams added when it failed. */
+  /** The record's own headers: all but those Kafka Streams or Spring added when it failed. */
   static Headers originalHeaders(Headers headers) {
     RecordHeaders original = new RecordHeaders();
     for (Header header : headers) {
-      if (!header.key().startsWith(ERROR_HEADER_PREFIX)) {
+      if (!header.key().startsWith(ERROR_HEADER_PREFIX)
+          && !header.key().startsWith(SPRING_HEADER_PREFIX)) {
         original.add(header);
       }
     }
@@ -103,6 +147,15 @@ public record DeadLetter(
     return header == null || header.value() == null
         ? null
         : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  /** A header of exactly {@code size} bytes, read; null when missing or of another size. */
+  private static <T> T binary(
+      Headers headers, String name, int size, Function<ByteBuffer, T> read) {
+    Header header = headers.lastHeader(name);
+    return header == null || header.value() == null || header.value().length != size
+        ? null
+        : read.apply(ByteBuffer.wrap(header.value()));
   }
 
   private static <T> T number(String text, Function<String, T> parse) {

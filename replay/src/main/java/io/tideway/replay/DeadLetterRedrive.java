@@ -26,19 +26,20 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>It reads the dead-letter topic from its earliest offsets up to the end offsets seen when it
  * starts (committed records only), and sends each dead letter that matches the filter to the topic
- * named by its {@value DeadLetter#TOPIC_HEADER} header, with its key, value, timestamp and headers
- * as they were: the {@code __streams.errors.*} headers are removed, so the {@code id} header the
- * topologies deduplicate by is kept and re-driving twice changes nothing the second time. Each
- * record goes to the partition it was read from ({@value DeadLetter#PARTITION_HEADER}) while the
- * topic has it, otherwise where the producer's partitioner puts its key. Sends are idempotent,
- * {@code acks=all}, in the dead-letter topic's order per partition. In Tideway's runtime a record
- * that failed below a {@code Deduplicate} step left its id unremembered there, so its first
- * re-drive is processed and the second dropped as a duplicate.
+ * it was read from, named by Kafka Streams' {@value DeadLetter#TOPIC_HEADER} header or Spring's
+ * {@code kafka_dlt-original-topic} ({@link DeadLetter}), with its key, value, timestamp and headers
+ * as they were: the {@code __streams.errors.*} and {@code kafka_dlt-*} headers are removed, so the
+ * {@code id} header the topologies and services deduplicate by is kept and re-driving twice changes
+ * nothing the second time. Each record goes to the partition it was read from while the topic has
+ * it, otherwise where the producer's partitioner puts its key. Sends are idempotent, {@code
+ * acks=all}, in the dead-letter topic's order per partition. In Tideway's runtime a record that
+ * failed below a {@code Deduplicate} step left its id unremembered there, so its first re-drive is
+ * processed and the second dropped as a duplicate.
  *
- * <p>A dead letter without the original-topic header (not written by Kafka Streams' handlers), or
- * whose original topic no longer exists, is skipped: the listener hears why, naming its dead-letter
- * topic, partition and offset, and the summary counts it. Dead letters stay in the dead-letter
- * topic; nothing is deleted or committed.
+ * <p>A dead letter without an original-topic header (written by neither Kafka Streams nor Spring),
+ * or whose original topic no longer exists, is skipped: the listener hears why, naming its
+ * dead-letter topic, partition and offset, and the summary counts it. Dead letters stay in the
+ * dead-letter topic; nothing is deleted or committed.
  */
 public final class DeadLetterRedrive implements AutoCloseable {
 
@@ -143,7 +144,11 @@ public final class DeadLetterRedrive implements AutoCloseable {
   /** Why a dead letter cannot go back, or null when it can. */
   private String unsendable(DeadLetter letter, Map<String, OptionalInt> originalTopics) {
     if (letter.originalTopic() == null || letter.originalTopic().isBlank()) {
-      return "no " + DeadLetter.TOPIC_HEADER + " header names its original topic";
+      return "no "
+          + DeadLetter.TOPIC_HEADER
+          + " or "
+          + DeadLetter.SPRING_TOPIC_HEADER
+          + " header names its original topic";
     }
     if (!SourceSpec.isTopicName(letter.originalTopic())) {
       return "its original topic '" + letter.originalTopic() + "' is not a legal topic name";
@@ -165,7 +170,9 @@ public final class DeadLetterRedrive implements AutoCloseable {
     return new ProducerRecord<>(
         letter.originalTopic(),
         partition,
-        record.timestamp() < 0 ? null : record.timestamp(),
+        letter.originalTimestamp().toEpochMilli() < 0
+            ? null
+            : letter.originalTimestamp().toEpochMilli(),
         record.key(),
         record.value(),
         DeadLetter.originalHeaders(record.headers()));

@@ -68,6 +68,6 @@ class DeadLetterFilterTest {
   }
 
   private static DeadLetter letter(String topic, String exception, Instant timestamp) {
-    return new DeadLetter("app.dlq", 0, 0, timestamp, topic, 0, 0L, exception, "m");
+    return new DeadLetter("app.dlq", 0, 0, timestamp, topic, 0, 0L, timestamp, exception, "m");
   }
 }

@@ -43,10 +43,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.ListenerExecutionFailedException;
 
 /**
  * Re-drives dead letters that a real Kafka Streams application wrote with its processing exception
- * handler, back into that application, which deduplicates by event id.
+ * handler, back into that application, which deduplicates by event id; and those Spring's recoverer
+ * wrote for a service's listener.
  */
 @TidewayTest
 class DeadLetterRedriveIT {
@@ -169,6 +174,72 @@ class DeadLetterRedriveIT {
   }
 
   @Test
+  void sendsBackTheDeadLettersOfASpringListener(TestKafka kafka) throws Exception {
+    String commands = kafka.createTopic("inventory.commands", 2);
+    String serviceDlq = kafka.createTopic("inventory.dlq", 1);
+    producer.send(record(commands, 1, "sku-1", "reserve-1", BASE));
+    producer.send(record(commands, 0, "sku-2", "reserve-2", BASE.plusSeconds(1)));
+    producer.flush();
+    List<ConsumerRecord<String, String>> failed = TopicRecords.read(kafka, commands);
+    // What the services' error handler does once a listener has failed its retries.
+    DefaultKafkaProducerFactory<String, String> factory =
+        new DefaultKafkaProducerFactory<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+            new StringSerializer(),
+            new StringSerializer());
+    try {
+      DeadLetterPublishingRecoverer recoverer =
+          new DeadLetterPublishingRecoverer(
+              new KafkaTemplate<>(factory), (r, e) -> new TopicPartition(serviceDlq, -1));
+      for (ConsumerRecord<String, String> record : failed) {
+        recoverer.accept(
+            record,
+            new ListenerExecutionFailedException(
+                "Listener failed", new IllegalStateException("out of stock: " + record.value())));
+      }
+    } finally {
+      factory.destroy();
+    }
+
+    List<DeadLetter> listed = new ArrayList<>();
+    redrive.redrive(
+        serviceDlq,
+        DeadLetterFilter.parse(
+            List.of("exception=IllegalStateException", "topic=" + commands), null),
+        true,
+        listener(listed, new ArrayList<>()));
+    assertThat(listed)
+        .extracting(DeadLetter::origin, DeadLetter::exception)
+        .containsExactlyInAnyOrder(
+            tuple(commands + "-1@0", IllegalStateException.class.getName()),
+            tuple(commands + "-0@0", IllegalStateException.class.getName()));
+    assertThat(listed).allSatisfy(l -> assertThat(l.message()).contains("out of stock"));
+
+    RedriveSummary summary =
+        redrive.redrive(serviceDlq, DeadLetterFilter.ALL, false, new RedriveListener() {});
+
+    assertThat(summary.sentByTopic()).isEqualTo(Map.of(commands, 2L));
+    List<ConsumerRecord<String, String>> redriven =
+        TopicRecords.read(kafka, commands).stream().filter(r -> r.offset() == 1).toList();
+    assertThat(redriven)
+        .extracting(
+            ConsumerRecord::partition,
+            ConsumerRecord::key,
+            ConsumerRecord::value,
+            r -> r.timestamp())
+        .containsExactlyInAnyOrderElementsOf(
+            failed.stream()
+                .map(r -> tuple(r.partition(), r.key(), r.value(), r.timestamp()))
+                .toList());
+    assertThat(redriven)
+        .allSatisfy(
+            r ->
+                assertThat(r.headers().toArray())
+                    .extracting(Header::key)
+                    .containsExactly("id", "eventType", "traceparent"));
+  }
+
+  @Test
   void skipsAndReportsDeadLettersItCannotSendBack(TestKafka kafka) {
     ProducerRecord<String, String> noTopic = new ProducerRecord<>(dlq, "k", "v");
     noTopic.headers().add(DeadLetter.EXCEPTION_HEADER, "x.Boom".getBytes(UTF_8));
@@ -188,7 +259,9 @@ class DeadLetterRedriveIT {
     assertThat(summary.sent()).isZero();
     assertThat(reasons)
         .containsExactly(
-            dlq + "-0@0: no __streams.errors.topic header names its original topic, skipped",
+            dlq
+                + "-0@0: no __streams.errors.topic or kafka_dlt-original-topic header names its"
+                + " original topic, skipped",
             dlq
                 + "-0@1: its original topic "
                 + kafka.topicName("deleted.events")
@@ -240,13 +313,18 @@ class DeadLetterRedriveIT {
   }
 
   private void send(int partition, String key, String value, Instant timestamp) {
+    producer.send(record(orders, partition, key, value, timestamp));
+    producer.flush();
+  }
+
+  private static ProducerRecord<String, String> record(
+      String topic, int partition, String key, String value, Instant timestamp) {
     ProducerRecord<String, String> record =
-        new ProducerRecord<>(orders, partition, timestamp.toEpochMilli(), key, value);
+        new ProducerRecord<>(topic, partition, timestamp.toEpochMilli(), key, value);
     record.headers().add("id", ("event-" + value).getBytes(UTF_8));
     record.headers().add("eventType", "OrderPlaced".getBytes(UTF_8));
     record.headers().add("traceparent", ("00-trace-" + key + "-01").getBytes(UTF_8));
-    producer.send(record);
-    producer.flush();
+    return record;
   }
 
   private static RedriveListener listener(List<DeadLetter> listed, List<String> reasons) {

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -12,6 +13,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.streams.errors.internals.ExceptionHandlerUtils;
 import org.junit.jupiter.api.Test;
+import org.springframework.kafka.support.KafkaHeaders;
 
 class DeadLetterTest {
 
@@ -27,6 +29,24 @@ class DeadLetterTest {
         .isEqualTo(ExceptionHandlerUtils.HEADER_ERRORS_EXCEPTION_MESSAGE_NAME);
     assertThat(DeadLetter.STACKTRACE_HEADER)
         .isEqualTo(ExceptionHandlerUtils.HEADER_ERRORS_STACKTRACE_NAME);
+  }
+
+  @Test
+  void shouldReadTheHeadersSpringWrites() {
+    assertThat(DeadLetter.SPRING_TOPIC_HEADER).isEqualTo(KafkaHeaders.DLT_ORIGINAL_TOPIC);
+    assertThat(DeadLetter.SPRING_PARTITION_HEADER).isEqualTo(KafkaHeaders.DLT_ORIGINAL_PARTITION);
+    assertThat(DeadLetter.SPRING_OFFSET_HEADER).isEqualTo(KafkaHeaders.DLT_ORIGINAL_OFFSET);
+    assertThat(DeadLetter.SPRING_TIMESTAMP_HEADER).isEqualTo(KafkaHeaders.DLT_ORIGINAL_TIMESTAMP);
+    assertThat(DeadLetter.SPRING_EXCEPTION_HEADER).isEqualTo(KafkaHeaders.DLT_EXCEPTION_FQCN);
+    assertThat(DeadLetter.SPRING_CAUSE_HEADER).isEqualTo(KafkaHeaders.DLT_EXCEPTION_CAUSE_FQCN);
+    assertThat(DeadLetter.SPRING_MESSAGE_HEADER).isEqualTo(KafkaHeaders.DLT_EXCEPTION_MESSAGE);
+    assertThat(
+            List.of(
+                KafkaHeaders.DLT_EXCEPTION_STACKTRACE,
+                KafkaHeaders.DLT_ORIGINAL_CONSUMER_GROUP,
+                KafkaHeaders.DLT_ORIGINAL_TIMESTAMP_TYPE,
+                KafkaHeaders.DLT_KEY_EXCEPTION_FQCN))
+        .allMatch(name -> name.startsWith(DeadLetter.SPRING_HEADER_PREFIX));
   }
 
   @Test
