@@ -357,6 +357,7 @@ class SchemaRegistryServerIT {
     assertThat(http.get("/subjects/users-value/versions").body()).isEqualTo("[1,3]");
     assertThat(http.get("/subjects/users-value/versions?deleted=true").body()).isEqualTo("[1,2,3]");
     expectError(http.get("/subjects/users-value/versions/2"), 404, 40402);
+    expectError(http.delete("/subjects/users-value/versions/2"), 404, 40406);
     assertThat(http.get("/subjects/users-value/versions/2?deleted=true").status()).isEqualTo(200);
     assertThat(http.get("/schemas/ids/" + id2).status()).isEqualTo(200);
 

@@ -222,7 +222,8 @@ public final class RegistryState {
       throw new RegistryException(
           404,
           RegistryException.SUBJECT_SOFT_DELETED,
-          "Subject '" + subject + "' was soft deleted. Set permanent=true to delete permanently");
+          // Confluent's wording to the letter, missing space included: clients match on it.
+          "Subject '" + subject + "' was soft deleted.Set permanent=true to delete permanently");
     }
     List<RegistryEvent> events = new ArrayList<>();
     versions.values().stream()
@@ -231,8 +232,26 @@ public final class RegistryState {
     return events;
   }
 
-  /** Plans deleting one version of a subject: soft first, permanent only after a soft delete. */
+  /**
+   * Plans deleting one version of a subject: soft first, permanent only after a soft delete.
+   *
+   * @throws RegistryException 40406 for a soft delete of a version soft-deleted already, 40407 for
+   *     a permanent delete without a soft delete first
+   */
   public VersionDeleted planVersionDeletion(String subject, String versionSpec, boolean permanent) {
+    if (!permanent && !isLatest(versionSpec)) {
+      int number = parseVersion(versionSpec);
+      if (visible(subject, true).stream().anyMatch(v -> v.version() == number && v.deleted())) {
+        throw new RegistryException(
+            404,
+            RegistryException.VERSION_SOFT_DELETED,
+            "Subject '"
+                + subject
+                + "' Version "
+                + number
+                + " was soft deleted.Set permanent=true to delete permanently");
+      }
+    }
     SchemaVersion v = version(subject, versionSpec, permanent);
     if (permanent && !v.deleted()) {
       throw new RegistryException(

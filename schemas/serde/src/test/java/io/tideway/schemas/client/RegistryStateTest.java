@@ -450,6 +450,25 @@ class RegistryStateTest {
     }
 
     @Test
+    void shouldRefuseASecondSoftDeleteOfAVersionWith40406() {
+      // given
+      register("orders-value", ORDER_V1);
+      state.apply(state.planVersionDeletion("orders-value", "1", false));
+
+      // when
+      RegistryException e =
+          registryError(() -> state.planVersionDeletion("orders-value", "1", false));
+
+      // then: Confluent's code and wording, and a permanent delete still goes through
+      assertThat(e.errorCode()).isEqualTo(RegistryException.VERSION_SOFT_DELETED);
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "Subject 'orders-value' Version 1 was soft deleted.Set permanent=true to delete"
+                  + " permanently");
+      assertThat(state.planVersionDeletion("orders-value", "1", true).version()).isEqualTo(1);
+    }
+
+    @Test
     void shouldDeletePermanentlyOnlyAfterASoftDelete() {
       // given
       register("orders-value", ORDER_V1);
