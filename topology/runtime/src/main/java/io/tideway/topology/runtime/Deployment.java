@@ -50,6 +50,7 @@ final class Deployment {
   private final DeploymentContext context;
   private final Topology topology;
   private final Set<String> stores;
+  private final Map<String, String> storeKinds;
   private final ProcessedEvents processed;
   private final Rebuild.Gate gate;
   private final Map<String, Set<String>> processorsByStore;
@@ -72,6 +73,7 @@ final class Deployment {
       TopologyJar jar,
       DeploymentContext context,
       Topology topology,
+      Map<String, String> storeKinds,
       ProcessedEvents processed,
       Rebuild.Gate gate) {
     this.gate = gate;
@@ -81,6 +83,7 @@ final class Deployment {
     this.context = context;
     this.topology = topology;
     this.stores = TopologyRuntime.stores(topology);
+    this.storeKinds = storeKinds;
     this.processed = processed;
     this.processorsByStore = processorsByStore(topology);
     for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
@@ -135,6 +138,11 @@ final class Deployment {
   /** The names of the topology's state stores. */
   Set<String> stores() {
     return stores;
+  }
+
+  /** The kind of each store, by name; empty when unknown ({@link StoreKinds}). */
+  Map<String, String> storeKinds() {
+    return storeKinds;
   }
 
   /** Whether it acts: its side effects and metrics; see {@link Rebuild}. */

@@ -777,7 +777,8 @@ public final class TopologyRuntime implements AutoCloseable {
     logger.info("Reset {}: deleted its group, topics {} and local state", applicationId, internal);
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
+  /** Deletes a directory and all it holds; one already gone is no error. */
+  static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
@@ -790,7 +791,10 @@ public final class TopologyRuntime implements AutoCloseable {
 
   private static TopologyShape shape(Deployment deployment) {
     return TopologyShape.of(
-        deployment.name(), deployment.jar().path().getFileName().toString(), deployment.topology());
+        deployment.name(),
+        deployment.jar().path().getFileName().toString(),
+        deployment.topology(),
+        deployment.storeKinds());
   }
 
   /** The deployments, without waiting for a deploy or undeploy under way. */
@@ -858,7 +862,15 @@ public final class TopologyRuntime implements AutoCloseable {
               + generated
               + "; name them with Materialized.as, Grouped.as, Repartitioned.as, ...");
     }
-    return new Deployment(provider, applicationId, jar, context, topology, processed, live);
+    return new Deployment(
+        provider,
+        applicationId,
+        jar,
+        context,
+        topology,
+        StoreKinds.of(provider, merged, jar.loader()),
+        processed,
+        live);
   }
 
   /** This runtime's name in its groups' static member ids. */

@@ -1,32 +1,46 @@
 package io.tideway.topology.runtime;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
 
 /**
  * What a version of an application keeps between runs: its state stores (and with them their
- * changelog topics) and its repartition topics. A new version that drops or renames one of them
- * would lose that state or the records in flight, so the runtime refuses it unless reset.
+ * changelog topics), their kinds, and its repartition topics. A new version that drops or renames
+ * one of them would lose that state or the records in flight, and one that changes a store's kind
+ * could not read its changelog, so the runtime refuses it unless reset.
  *
  * @param name the deployment's name
  * @param jar the jar it came from
  * @param stores its state stores
+ * @param storeKinds the kind of each store ({@link StoreKinds}); empty when unknown, as in records
+ *     written before kinds were
  * @param repartitionTopics its repartition topics, without the application id prefix
  */
-record TopologyShape(String name, String jar, Set<String> stores, Set<String> repartitionTopics) {
+record TopologyShape(
+    String name,
+    String jar,
+    Set<String> stores,
+    Map<String, String> storeKinds,
+    Set<String> repartitionTopics) {
 
   private static final String REPARTITION = "-repartition";
 
   TopologyShape {
     stores = Set.copyOf(new TreeSet<>(stores));
+    storeKinds =
+        storeKinds == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(storeKinds));
     repartitionTopics = Set.copyOf(new TreeSet<>(repartitionTopics));
   }
 
-  static TopologyShape of(String name, String jar, Topology topology) {
+  static TopologyShape of(
+      String name, String jar, Topology topology, Map<String, String> storeKinds) {
     Set<String> stores = new TreeSet<>();
     Set<String> repartition = new TreeSet<>();
     for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
@@ -41,7 +55,7 @@ record TopologyShape(String name, String jar, Set<String> stores, Set<String> re
         }
       }
     }
-    return new TopologyShape(name, jar, stores, repartition);
+    return new TopologyShape(name, jar, stores, storeKinds, repartition);
   }
 
   /** What this version drops of an earlier one: each a line such as {@code store x removed}. */
@@ -50,6 +64,17 @@ record TopologyShape(String name, String jar, Set<String> stores, Set<String> re
     for (String store : new TreeSet<>(earlier.stores)) {
       if (!stores.contains(store)) {
         changes.add("store " + store + " removed (its state would be lost)");
+      } else if (earlier.storeKinds.containsKey(store)
+          && storeKinds.containsKey(store)
+          && !earlier.storeKinds.get(store).equals(storeKinds.get(store))) {
+        changes.add(
+            "store "
+                + store
+                + " changed from "
+                + earlier.storeKinds.get(store)
+                + " to "
+                + storeKinds.get(store)
+                + " (its changelog could not be read)");
       }
     }
     for (String topic : new TreeSet<>(earlier.repartitionTopics)) {

@@ -12,6 +12,7 @@ import io.tideway.contracts.inventory.StockAdjusted;
 import io.tideway.fixtures.AdjustmentAudit;
 import io.tideway.fixtures.StockLevels;
 import io.tideway.fixtures.StockLevelsCopy;
+import io.tideway.fixtures.StockLevelsDailyCount;
 import io.tideway.fixtures.StockLevelsV2;
 import io.tideway.fixtures.ThrowingTopology;
 import io.tideway.fixtures.UnnamedStore;
@@ -518,6 +519,14 @@ class TopologyRuntimeIT {
     send(product, bytes(adjusted(product, 3)), uuid());
     producer.flush();
     awaitValue("stock-adjustments", product, 2);
+
+    // one that keeps the store's name but makes it a window store could not read it: refused
+    Path daily = FixtureJars.jar(dir, "stock-daily.jar", List.of(StockLevelsDailyCount.class));
+    assertThatThrownBy(() -> runtime.deploy(daily, Map.of(), 1, true, false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining(
+            "store stock-adjustments changed from key-value to window (its changelog could not be"
+                + " read)");
 
     // a version that renames the count store would lose it: refused, v1 keeps running
     assertThatThrownBy(() -> runtime.deploy(v2, Map.of(), 1, false, false))
