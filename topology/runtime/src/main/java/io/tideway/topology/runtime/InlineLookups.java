@@ -5,6 +5,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -16,6 +17,10 @@ import org.eclipse.jetty.util.Callback;
  * at tens of thousands of lookups a second those wake-ups cost more CPU than the lookups. A lookup
  * of a local key is a read of a local store: it never waits, so this handler declares itself
  * non-blocking and Jetty runs it where the request was read.
+ *
+ * <p>What goes to the pool passes a {@link GracefulHandler}: when the server stops, requests under
+ * way there (a lookup waiting for an event can take seconds) finish within the server's stop
+ * timeout, and new ones get {@code 503}.
  */
 final class InlineLookups extends Handler.Wrapper {
 
@@ -27,7 +32,7 @@ final class InlineLookups extends Handler.Wrapper {
    * @param pool runs what may wait
    */
   InlineLookups(KeyLookupHandler lookups, Executor pool) {
-    super(new Handler.Sequence(lookups));
+    super(new GracefulHandler(new Handler.Sequence(lookups)));
     this.lookups = lookups;
     this.pool = pool;
   }

@@ -49,6 +49,11 @@ final class RuntimeHttp implements AutoCloseable {
   private static final Pattern TIMEOUT = Pattern.compile("(\\d{1,9})(ms|s)?");
   private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+  /**
+   * How long stopping waits for the requests under way: a lookup waits for an event 2 s at first.
+   */
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
   private final Javalin app;
   private final String host;
   private final StoreQueries queries;
@@ -91,10 +96,12 @@ final class RuntimeHttp implements AutoCloseable {
               // Key lookups, the hot path, are answered ahead of the servlet layer; Javalin
               // places its servlet context after them, in the handler's sequence.
               config.jetty.modifyServer(
-                  server ->
-                      server.setHandler(
-                          new InlineLookups(
-                              new KeyLookupHandler(routes::queries), server.getThreadPool())));
+                  server -> {
+                    server.setStopTimeout(STOP_TIMEOUT.toMillis());
+                    server.setHandler(
+                        new InlineLookups(
+                            new KeyLookupHandler(routes::queries), server.getThreadPool()));
+                  });
               var r = config.routes;
               r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));
               r.get(

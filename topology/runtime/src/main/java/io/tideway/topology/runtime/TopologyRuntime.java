@@ -803,21 +803,24 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
-   * Stops every deployment; they stay in their groups, so a restart within the session timeout
-   * moves no partition, and in the journal, so the next start runs them again.
+   * Stops the HTTP server, letting the requests under way finish (for up to {@link
+   * RuntimeHttp#STOP_TIMEOUT}, while the stores still answer), then every deployment; they stay in
+   * their groups, so a restart within the session timeout moves no partition, and in the journal,
+   * so the next start runs them again.
    */
   @Override
   public synchronized void close() {
     rebuilds.values().stream().filter(rebuild -> !rebuild.ended()).forEach(Rebuild::abandon);
+    if (http != null) {
+      http.close();
+      http = null;
+    }
     for (Deployment deployment : deployments.values()) {
       deployment.close(CLOSE_TIMEOUT, false);
       deployment.jar().close();
     }
     deployments.clear();
     running = List.of();
-    if (http != null) {
-      http.close();
-    }
     admin.close(ADMIN_TIMEOUT);
   }
 

@@ -25,6 +25,7 @@ import io.tideway.testkit.TidewayTest;
 import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -41,6 +42,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -337,6 +340,40 @@ class TopologyRuntimeIT {
     assertThat(client.undeploy("stock-levels").name()).isEqualTo("stock-levels");
     assertThatThrownBy(() -> client.undeploy("stock-levels"))
         .hasMessageContaining("No deployment named stock-levels");
+  }
+
+  @Test
+  void stoppingLetsTheQueriesUnderWayFinish() throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
+    String url = runtime.url();
+    CompletableFuture<HttpResponse<String>> waiting =
+        http.sendAsync(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        url
+                            + "/v1/stores/stock-levels/keys/"
+                            + uuid()
+                            + "?waitFor="
+                            + uuid()
+                            + "&timeout=3s"))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    // On the connection the readiness checks kept open, the request is in the server well within.
+    Thread.sleep(1_000);
+
+    runtime.close();
+
+    HttpResponse<String> answer = waiting.get(10, TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(504);
+    assertThatThrownBy(
+            () ->
+                http.send(
+                    HttpRequest.newBuilder(URI.create(url + "/health/live")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(IOException.class);
   }
 
   @Test
