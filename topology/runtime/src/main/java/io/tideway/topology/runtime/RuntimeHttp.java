@@ -50,7 +50,8 @@ final class RuntimeHttp implements AutoCloseable {
   private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   /**
-   * How long stopping waits for the requests under way: a lookup waits for an event 2 s at first.
+   * How long stopping waits for the requests under way: longer than a lookup's default wait for an
+   * event (2 s), shorter than its longest.
    */
   static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
