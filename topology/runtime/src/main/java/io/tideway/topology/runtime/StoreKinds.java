@@ -38,15 +38,17 @@ final class StoreKinds {
   /**
    * The kinds of the provider's stores by name; empty, with a warning, when they cannot be found
    * out, so that the upgrade check then compares names only.
+   *
+   * @param workDir where the driver's state directory is made, and deleted after
    */
   static Map<String, String> of(
-      TopologyProvider provider, Map<String, Object> settings, ClassLoader loader) {
+      TopologyProvider provider, Map<String, Object> settings, ClassLoader loader, Path workDir) {
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     Thread.currentThread().setContextClassLoader(loader);
     Path stateDir = null;
     try (DeploymentContext context = DeploymentContext.of(provider.applicationId(), settings)) {
       Topology topology = provider.build(context);
-      stateDir = Files.createTempDirectory("tideway-store-kinds");
+      stateDir = Files.createTempDirectory(Files.createDirectories(workDir), "store-kinds-");
       Properties config = new Properties();
       config.putAll(settings);
       config.put(StreamsConfig.APPLICATION_ID_CONFIG, provider.applicationId());

@@ -871,7 +871,7 @@ public final class TopologyRuntime implements AutoCloseable {
         jar,
         context,
         topology,
-        StoreKinds.of(provider, merged, jar.loader()),
+        StoreKinds.of(provider, merged, jar.loader(), settings.stateDir()),
         processed,
         live);
   }

@@ -7,6 +7,7 @@ import io.tideway.topics.Topic;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.TopologyContext;
 import io.tideway.topology.TopologyProvider;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -22,8 +23,11 @@ import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TopologyShapeTest {
+
+  @TempDir Path workDir;
 
   private static TopologyShape countingInto(String store) {
     StreamsBuilder builder = new StreamsBuilder();
@@ -68,9 +72,9 @@ class TopologyShapeTest {
     };
   }
 
-  private static TopologyShape shapeOf(TopologyProvider provider) {
+  private TopologyShape shapeOf(TopologyProvider provider) {
     Map<String, String> kinds =
-        StoreKinds.of(provider, Map.of(), TopologyShapeTest.class.getClassLoader());
+        StoreKinds.of(provider, Map.of(), TopologyShapeTest.class.getClassLoader(), workDir);
     try (DeploymentContext context = DeploymentContext.of(provider.applicationId(), Map.of())) {
       return TopologyShape.of(provider.name(), "counts.jar", provider.build(context), kinds);
     }
@@ -133,6 +137,7 @@ class TopologyShapeTest {
     assertThat(shapeOf(window).storeKinds()).isEqualTo(Map.of("counts", "window"));
     assertThat(shapeOf(session).storeKinds()).isEqualTo(Map.of("counts", "session"));
     assertThat(shapeOf(versioned).storeKinds()).isEqualTo(Map.of("counts", "versioned key-value"));
+    assertThat(workDir).as("each driver's state directory deleted").isEmptyDirectory();
   }
 
   @Test
@@ -163,7 +168,8 @@ class TopologyShapeTest {
               throw new IllegalStateException("no topology today");
             });
 
-    assertThat(StoreKinds.of(broken, Map.of(), getClass().getClassLoader())).isEmpty();
+    assertThat(StoreKinds.of(broken, Map.of(), getClass().getClassLoader(), workDir)).isEmpty();
+    assertThat(workDir).isEmptyDirectory();
   }
 
   @Test
