@@ -980,7 +980,8 @@ final class LoadtestCommand {
                 "local", mapper.readTree(report.local().toJson()),
                 "forwarded", mapper.readTree(report.forwarded().toJson()),
                 "localKeys", report.localKeys(),
-                "forwardedKeys", report.forwardedKeys()),
+                "forwardedKeys", report.forwardedKeys(),
+                "localServer", report.localServer()),
             Map.of(
                 "localPasses", report.localPasses(),
                 "forwardedPasses", report.forwardedPasses()));

@@ -1,8 +1,14 @@
 package io.tideway.topology.runtime;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -29,13 +35,33 @@ final class KeyLookupHandler extends Handler.Abstract {
   private static final String PREFIX = "/v1/stores/";
   private static final String KEYS = "/keys/";
 
+  /**
+   * Metric: key lookups answered, tagged with the answer's status, timed from the request's arrival
+   * to the answer's hand-off to the connection; with the counts within 1, 5, 15, 50 and 250 ms and
+   * 1 s, for a latency objective.
+   */
+  static final String LOOKUPS = TopologyRuntime.LOOKUP_METRIC;
+
+  private static final Duration[] OBJECTIVES = {
+    Duration.ofMillis(1),
+    Duration.ofMillis(5),
+    Duration.ofMillis(15),
+    Duration.ofMillis(50),
+    Duration.ofMillis(250),
+    Duration.ofSeconds(1)
+  };
+
   private final Supplier<StoreQueries> queries;
+  private final MeterRegistry meters;
+  private final Map<Integer, Timer> byStatus = new ConcurrentHashMap<>();
 
   /**
    * @param queries supplies the store queries; null until the server knows its own address
+   * @param meters where lookups are timed
    */
-  KeyLookupHandler(Supplier<StoreQueries> queries) {
+  KeyLookupHandler(Supplier<StoreQueries> queries, MeterRegistry meters) {
     this.queries = queries;
+    this.meters = meters;
   }
 
   @Override
@@ -83,7 +109,18 @@ final class KeyLookupHandler extends Handler.Abstract {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, ByteBuffer.wrap(body), callback);
+    byStatus
+        .computeIfAbsent(answer.status(), this::timer)
+        .record(System.nanoTime() - request.getBeginNanoTime(), TimeUnit.NANOSECONDS);
     return true;
+  }
+
+  private Timer timer(int status) {
+    return Timer.builder(LOOKUPS)
+        .description("Key lookups answered, from the request's arrival to the answer's hand-off")
+        .tag("status", String.valueOf(status))
+        .serviceLevelObjectives(OBJECTIVES)
+        .register(meters);
   }
 
   private StoreQueries.Answer answer(Request request, String path, int keys, boolean mayWait)

@@ -101,7 +101,7 @@ final class RuntimeHttp implements AutoCloseable {
                     server.setStopTimeout(STOP_TIMEOUT.toMillis());
                     server.setHandler(
                         new InlineLookups(
-                            new KeyLookupHandler(routes::queries), server.getThreadPool()));
+                            new KeyLookupHandler(routes::queries, meters), server.getThreadPool()));
                   });
               var r = config.routes;
               r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));

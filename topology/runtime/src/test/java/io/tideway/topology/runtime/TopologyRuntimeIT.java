@@ -435,8 +435,22 @@ class TopologyRuntimeIT {
     assertThat(late.body()).contains("was not processed into store stock-levels within 300 ms");
     assertThat(get(base + "?waitFor=x&timeout=soon").statusCode()).isEqualTo(400);
     assertThat(get(base + "?waitFor=x&timeout=31s").statusCode()).isEqualTo(400);
-    assertThat(metricValue(get("/metrics").body(), "tideway_topology_e2e_latency_seconds_count"))
+    String scrape = get("/metrics").body();
+    assertThat(metricValue(scrape, "tideway_topology_e2e_latency_seconds_count")).isEqualTo(3.0);
+    // Every lookup above is timed by its answer's status: three found, one late, two malformed.
+    assertThat(metricValue(scrape, "tideway_query_lookups_seconds_count{status=\"200\"}"))
         .isEqualTo(3.0);
+    assertThat(metricValue(scrape, "tideway_query_lookups_seconds_count{status=\"504\"}"))
+        .isEqualTo(1.0);
+    assertThat(metricValue(scrape, "tideway_query_lookups_seconds_count{status=\"400\"}"))
+        .isEqualTo(2.0);
+    assertThat(
+            metricValue(scrape, "tideway_query_lookups_seconds_bucket{status=\"504\",le=\"0.25\"}"))
+        .as("the late one waited its 300 ms")
+        .isZero();
+    assertThat(
+            metricValue(scrape, "tideway_query_lookups_seconds_bucket{status=\"504\",le=\"1.0\"}"))
+        .isEqualTo(1.0);
   }
 
   @Test
