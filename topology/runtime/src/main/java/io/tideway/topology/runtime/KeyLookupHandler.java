@@ -35,13 +35,7 @@ final class KeyLookupHandler extends Handler.Abstract {
   private static final String PREFIX = "/v1/stores/";
   private static final String KEYS = "/keys/";
 
-  /**
-   * Metric: key lookups answered, tagged with the answer's status, timed from the request's arrival
-   * to the answer's hand-off to the connection; with the counts within 1, 5, 15, 50 and 250 ms and
-   * 1 s, for a latency objective.
-   */
-  static final String LOOKUPS = TopologyRuntime.LOOKUP_METRIC;
-
+  /** The buckets of {@link TopologyRuntime#LOOKUP_METRIC}, for latency objectives. */
   private static final Duration[] OBJECTIVES = {
     Duration.ofMillis(1),
     Duration.ofMillis(5),
@@ -116,7 +110,7 @@ final class KeyLookupHandler extends Handler.Abstract {
   }
 
   private Timer timer(int status) {
-    return Timer.builder(LOOKUPS)
+    return Timer.builder(TopologyRuntime.LOOKUP_METRIC)
         .description("Key lookups answered, from the request's arrival to the answer's hand-off")
         .tag("status", String.valueOf(status))
         .serviceLevelObjectives(OBJECTIVES)
