@@ -895,8 +895,9 @@ final class LoadtestCommand {
       name = "query",
       mixinStandardHelpOptions = true,
       description = {
-        "Interactive queries: two topology runtimes in this process on the platform's broker"
-            + " and registry, a key-value store of --keys customers, then two open-loop phases of"
+        "Interactive queries: two topology runtimes, each in a JVM of its own, on the platform's"
+            + " broker and registry, a key-value store of --keys customers, then two open-loop"
+            + " phases of"
             + " GET /v1/stores/{store}/keys/{key} at runtime a: keys it owns (local) at --rate,"
             + " and keys runtime b owns (forwarded to b) at --forwarded-rate. Prints lookups/s"
             + " and latency percentiles against the targets."
@@ -946,6 +947,14 @@ final class LoadtestCommand {
                 + " compiler to finish its work (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
+    @Option(
+        names = "--shared-cores",
+        description =
+            "Let the runtimes and the generator share every processor. By default (on Linux,"
+                + " with taskset) the runtimes get the upper half of the processors and the"
+                + " generator the lower half, as separate hosts would.")
+    boolean sharedCores;
+
     @Mixin PhaseOptions phases;
 
     @Override
@@ -963,7 +972,8 @@ final class LoadtestCommand {
                 forwardedRate,
                 concurrency,
                 warmup,
-                phases.duration);
+                phases.duration,
+                !sharedCores);
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -981,7 +991,8 @@ final class LoadtestCommand {
                 "forwarded", mapper.readTree(report.forwarded().toJson()),
                 "localKeys", report.localKeys(),
                 "forwardedKeys", report.forwardedKeys(),
-                "localServer", report.localServer()),
+                "localServer", report.localServer(),
+                "cores", report.cores()),
             Map.of(
                 "localPasses", report.localPasses(),
                 "forwardedPasses", report.forwardedPasses()));

@@ -1,12 +1,6 @@
 package io.tideway.loadtest.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.distribution.CountAtBucket;
-import io.micrometer.core.instrument.distribution.HistogramSnapshot;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.contracts.common.Address;
 import io.tideway.contracts.customer.CustomerCreated;
 import io.tideway.loadtest.LoadSettings;
@@ -19,10 +13,13 @@ import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.runtime.RuntimeClient;
-import io.tideway.topology.runtime.RuntimeSettings;
 import io.tideway.topology.runtime.TopologyRuntime;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,16 +47,17 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Interactive queries under load. Starts two topology runtimes on one broker, deploys {@link
- * CustomerLookups} on both from a topology jar, feeds one customer event per key, and learns which
- * runtime owns each key. Then two open-loop phases ask runtime {@code a} only: lookups of the keys
- * it owns (answered from its own store) and lookups of the keys {@code b} owns (forwarded to {@code
- * b} and relayed back). Latency runs from each lookup's intended send time to its {@code 200}
- * answer read to its end.
+ * Interactive queries under load. Starts two topology runtimes on one broker, each in a JVM of its
+ * own, deploys {@link CustomerLookups} on both from a topology jar, feeds one customer event per
+ * key, and learns which runtime owns each key. Then two open-loop phases ask runtime {@code a}
+ * only: lookups of the keys it owns (answered from its own store) and lookups of the keys {@code b}
+ * owns (forwarded to {@code b} and relayed back). Latency runs from each lookup's intended send
+ * time to its {@code 200} answer read to its end.
  *
- * <p>Both runtimes and the load generator share this JVM and the machine's cores, as a runtime and
- * its callers do on a small host; nothing is left behind: the application's group and topics and
- * the state directories are deleted at the end.
+ * <p>The generator runs in this JVM, apart from the servers, as a runtime's callers do: a garbage
+ * collection or a compilation on one side does not stall the other. They still share the machine's
+ * cores. Nothing is left behind: the runtimes' processes end, and the application's group and
+ * topics and the state directories are deleted at the end.
  */
 public final class QueryBenchmark {
 
@@ -89,6 +87,8 @@ public final class QueryBenchmark {
    *     the measured ones run compiled code rather than a backlog built while the JIT compiler
    *     worked
    * @param duration each phase's measured length
+   * @param splitCores keep the runtimes and the generator on separate processors ({@link
+   *     CoreSplit}); otherwise they share them
    */
   public record Settings(
       String bootstrapServers,
@@ -98,7 +98,8 @@ public final class QueryBenchmark {
       int forwardedRate,
       int concurrency,
       Duration warmup,
-      Duration duration) {
+      Duration duration,
+      boolean splitCores) {
 
     /** Rejects settings that cannot run, naming the option. */
     public Settings {
@@ -117,13 +118,16 @@ public final class QueryBenchmark {
    *
    * @param localKeys keys runtime {@code a} owns
    * @param forwardedKeys keys runtime {@code b} owns
+   * @param localServer what runtime {@code a}'s own timer saw of the local phase
+   * @param cores where the runtimes and the generator ran
    */
   public record Report(
       LoadTestResult local,
       LoadTestResult forwarded,
       int localKeys,
       int forwardedKeys,
-      ServerTimes localServer) {
+      ServerTimes localServer,
+      String cores) {
 
     /** Whether local lookups kept the target rate (within 1% of the schedule) and p99. */
     public boolean localPasses() {
@@ -174,16 +178,36 @@ public final class QueryBenchmark {
    */
   public record ServerTimes(long lookups, long withinTarget) {
 
-    static ServerTimes of(MeterRegistry meters) {
+    private static final String PROMETHEUS_NAME =
+        TopologyRuntime.LOOKUP_METRIC.replace('.', '_') + "_seconds";
+    private static final String TARGET_BUCKET = "le=\"" + LOCAL_P99_TARGET_MS / 1000 + "\"";
+
+    /** Reads the timer from a runtime's {@code /metrics}. */
+    static ServerTimes scrape(String runtimeUrl) throws IOException, InterruptedException {
+      HttpResponse<String> answer =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(runtimeUrl + "/metrics"))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      if (answer.statusCode() != 200) {
+        throw new IOException(
+            runtimeUrl + "/metrics answered " + answer.statusCode() + ": " + answer.body());
+      }
+      return parse(answer.body());
+    }
+
+    /** Sums the timer's counts over its statuses, from Prometheus' text format. */
+    static ServerTimes parse(String scrape) {
       long lookups = 0;
       long within = 0;
-      for (Timer timer : meters.find(TopologyRuntime.LOOKUP_METRIC).timers()) {
-        HistogramSnapshot snapshot = timer.takeSnapshot();
-        lookups += snapshot.count();
-        for (CountAtBucket bucket : snapshot.histogramCounts()) {
-          if (bucket.bucket(TimeUnit.MILLISECONDS) == LOCAL_P99_TARGET_MS) {
-            within += (long) bucket.count();
-          }
+      for (String line : scrape.split("\n")) {
+        String value = line.substring(line.lastIndexOf(' ') + 1);
+        if (line.startsWith(PROMETHEUS_NAME + "_count{")) {
+          lookups += (long) Double.parseDouble(value);
+        } else if (line.startsWith(PROMETHEUS_NAME + "_bucket{") && line.contains(TARGET_BUCKET)) {
+          within += (long) Double.parseDouble(value);
         }
       }
       return new ServerTimes(lookups, within);
@@ -222,23 +246,29 @@ public final class QueryBenchmark {
   public Report run() throws Exception {
     String input = "loadtest.query." + UUID.randomUUID().toString().substring(0, 8) + ".customers";
     Path dir = Files.createTempDirectory("tideway-query-bench");
-    PrometheusMeterRegistry metersOfA = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (TopologyRuntime a = start(dir, "a", metersOfA);
-        TopologyRuntime b =
-            start(dir, "b", new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
+    progress.accept("Starting runtimes a and b, each in a JVM of its own ...");
+    try (LookupRuntimeProcess a = start(dir, "a");
+        LookupRuntimeProcess b = start(dir, "b");
+        CoreSplit cores =
+            settings.splitCores()
+                ? CoreSplit.apply(List.of(a.pid(), b.pid()), progress)
+                : CoreSplit.shared("as asked")) {
+      progress.accept("Processors: " + cores.described());
+      RuntimeClient clientOfA = new RuntimeClient(a.url());
+      RuntimeClient clientOfB = new RuntimeClient(b.url());
       Path jar = LookupJar.write(dir);
       Map<String, String> deployment =
           Map.of(DeploymentContext.TOPIC_RENAME_PREFIX + Topics.CUSTOMER_EVENTS.name(), input);
       try {
         progress.accept("Deploying " + CustomerLookups.NAME + " on runtimes a and b ...");
         // Reset on the first: a run before may have left the application's state behind.
-        a.deploy(jar, deployment, 1, false, true);
-        b.deploy(jar, deployment, 1, false, false);
+        clientOfA.deploy(jar, deployment, 1, false, true);
+        clientOfB.deploy(jar, deployment, 1, false, false);
         awaitSharedPartitions();
         List<String> keys = feed(input);
         List<String> local = new ArrayList<>();
         List<String> remote = new ArrayList<>();
-        int answerBytes = classify(a, keys, local, remote);
+        int answerBytes = classify(a.url(), keys, local, remote);
         progress.accept(
             String.format(
                 "Runtime a owns %,d keys, b owns %,d; an answer is about %d bytes",
@@ -249,7 +279,7 @@ public final class QueryBenchmark {
             answerBytes,
             Duration.ZERO,
             settings.warmup());
-        ServerTimes beforeLocal = ServerTimes.of(metersOfA);
+        ServerTimes beforeLocal = ServerTimes.scrape(a.url());
         LoadTestResult localResult =
             phase(
                 new KeyLookups("query-local", a.url(), local, settings.concurrency()),
@@ -257,7 +287,7 @@ public final class QueryBenchmark {
                 answerBytes,
                 SETTLE,
                 settings.duration());
-        ServerTimes localServer = ServerTimes.of(metersOfA).since(beforeLocal);
+        ServerTimes localServer = ServerTimes.scrape(a.url()).since(beforeLocal);
         LoadTestResult forwardedResult =
             phase(
                 new KeyLookups("query-forwarded", a.url(), remote, settings.concurrency()),
@@ -265,12 +295,18 @@ public final class QueryBenchmark {
                 answerBytes,
                 SETTLE,
                 settings.duration());
-        return new Report(localResult, forwardedResult, local.size(), remote.size(), localServer);
+        return new Report(
+            localResult,
+            forwardedResult,
+            local.size(),
+            remote.size(),
+            localServer,
+            cores.described());
       } finally {
         // Leaving the group (which closing a runtime does not do, its members being static) lets
         // the group be deleted now, and the next run reset the application at once.
-        a.undeploy(CustomerLookups.NAME);
-        b.undeploy(CustomerLookups.NAME);
+        clientOfA.undeploy(CustomerLookups.NAME);
+        clientOfB.undeploy(CustomerLookups.NAME);
       }
     } finally {
       removeTopics(input);
@@ -278,14 +314,12 @@ public final class QueryBenchmark {
     }
   }
 
-  private TopologyRuntime start(Path dir, String instance, PrometheusMeterRegistry meters) {
-    return TopologyRuntime.start(
-        RuntimeSettings.of(settings.bootstrapServers(), dir.resolve("state-" + instance))
-            .withHttp("127.0.0.1", 0)
-            .withInstanceName(instance)
-            .withDeploymentDefaults(
-                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, settings.registryUrl())),
-        meters);
+  private LookupRuntimeProcess start(Path dir, String instance) throws Exception {
+    return LookupRuntimeProcess.start(
+        instance,
+        settings.bootstrapServers(),
+        settings.registryUrl(),
+        dir.resolve("state-" + instance));
   }
 
   /**
@@ -377,11 +411,10 @@ public final class QueryBenchmark {
    * Looks every key up once at {@code a}, waiting until the store holds it, and sorts it by the
    * instance that answered; returns the mean answer size in bytes.
    */
-  private int classify(
-      TopologyRuntime a, List<String> keys, List<String> local, List<String> remote)
+  private int classify(String urlOfA, List<String> keys, List<String> local, List<String> remote)
       throws IOException, InterruptedException, LoadTestException {
-    RuntimeClient client = new RuntimeClient(a.url());
-    String self = a.url().replaceFirst("^http://", "");
+    RuntimeClient client = new RuntimeClient(urlOfA);
+    String self = urlOfA.replaceFirst("^http://", "");
     long deadline = System.nanoTime() + LOADED_TIMEOUT.toNanos();
     long bytes = 0;
     for (String key : keys) {

@@ -2,38 +2,51 @@ package io.tideway.loadtest.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tideway.schemas.registry.SchemaRegistryServer;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.junit.jupiter.api.Test;
 
-/** A short run end to end on the test kit's broker; no figure is judged here. */
+/**
+ * A short run end to end on the test kit's broker, with a registry of its own (the runtimes run in
+ * processes of their own, which an in-memory registry would not reach); no figure is judged here.
+ */
 @TidewayTest
 class QueryBenchmarkIT {
 
   @Test
   void looksUpLocalAndForwardedKeysAndLeavesNothingBehind(TestKafka kafka) throws Exception {
     List<String> progress = new ArrayList<>();
-    QueryBenchmark.Settings settings =
-        new QueryBenchmark.Settings(
-            kafka.bootstrapServers(),
-            "mock://query-benchmark-" + UUID.randomUUID(),
-            300,
-            200,
-            100,
-            4,
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2));
+    int processors = Runtime.getRuntime().availableProcessors();
+    QueryBenchmark.Report report;
+    try (SchemaRegistryServer registry =
+        new SchemaRegistryServer(
+            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                .withTopic(kafka.topicName("_schemas"))
+                .withPort(0))) {
+      registry.start();
+      QueryBenchmark.Settings settings =
+          new QueryBenchmark.Settings(
+              kafka.bootstrapServers(),
+              registry.url(),
+              300,
+              200,
+              100,
+              4,
+              Duration.ofSeconds(1),
+              Duration.ofSeconds(2),
+              true);
 
-    QueryBenchmark.Report report = new QueryBenchmark(settings, progress::add).run();
+      report = new QueryBenchmark(settings, progress::add).run();
+    }
 
     assertThat(report.localKeys()).isPositive();
     assertThat(report.forwardedKeys()).isPositive();
@@ -54,6 +67,12 @@ class QueryBenchmarkIT {
         .isPositive()
         .isLessThanOrEqualTo(report.localServer().lookups());
     assertThat(report.lines()).hasSize(3);
+    assertThat(report.cores())
+        .as("taskset splits two processors or more")
+        .startsWith(processors >= 2 ? "runtimes on" : "shared");
+    assertThat(Runtime.getRuntime().availableProcessors())
+        .as("the generator's processors given back")
+        .isEqualTo(processors);
     assertThat(progress).anyMatch(line -> line.startsWith("Runtime a owns"));
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
