@@ -60,28 +60,34 @@ final class LookupRuntimeProcess implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of("-cp", System.getProperty("java.class.path")));
     String logDir = System.getProperty(LOG_DIR_PROPERTY);
+    String logs = "this command's log";
     if (logDir != null) {
       // A log file of its own: two processes must not roll one file.
-      command.add("-D" + LOG_DIR_PROPERTY + "=" + Path.of(logDir, "query-runtime-" + instance));
+      Path own = Path.of(logDir, "query-runtime-" + instance);
+      command.add("-D" + LOG_DIR_PROPERTY + "=" + own);
+      logs += " and " + own;
     }
     command.add(LookupRuntimeProcess.class.getName());
     command.addAll(List.of(instance, bootstrapServers, registryUrl, stateDir.toString()));
     LookupRuntimeProcess child =
         new LookupRuntimeProcess(
             instance, new ProcessBuilder(command).redirectErrorStream(true).start());
+    boolean served = false;
     try {
       child.url.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      served = true;
     } catch (ExecutionException | TimeoutException e) {
-      child.close();
-      throw new LoadTestException(
-          "Runtime "
-              + instance
-              + " did not start within "
-              + START_TIMEOUT.toSeconds()
-              + " s (exit code "
-              + (child.process.isAlive() ? "none, still running" : child.process.exitValue())
-              + "); its output is in this command's log",
-          e);
+      // Output that ended comes just before the exit: wait for its code.
+      child.process.waitFor(5, TimeUnit.SECONDS);
+      String ended =
+          child.process.isAlive()
+              ? "did not serve within " + START_TIMEOUT.toSeconds() + " s"
+              : "ended with exit code " + child.process.exitValue() + " before it served";
+      throw new LoadTestException("Runtime " + instance + " " + ended + "; see " + logs, e);
+    } finally {
+      if (!served) {
+        child.close();
+      }
     }
     return child;
   }
