@@ -55,9 +55,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * time to its {@code 200} answer read to its end.
  *
  * <p>The generator runs in this JVM, apart from the servers, as a runtime's callers do: a garbage
- * collection or a compilation on one side does not stall the other. They still share the machine's
- * cores. Nothing is left behind: the runtimes' processes end, and the application's group and
- * topics and the state directories are deleted at the end.
+ * collection or a compilation on one side does not stall the other, and unless asked otherwise the
+ * two sides run on separate processors ({@link CoreSplit}). Nothing is left behind: the runtimes'
+ * processes end, and the application's group and topics and the state directories are deleted at
+ * the end.
  */
 public final class QueryBenchmark {
 
