@@ -955,6 +955,16 @@ final class LoadtestCommand {
                 + " generator the lower half, as separate hosts would.")
     boolean sharedCores;
 
+    @Option(
+        names = "--runtime-jvm-option",
+        paramLabel = "OPTION",
+        description =
+            "An option of both runtimes' JVMs, repeatable; TIDEWAY_JAVA_OPTS reaches the"
+                + " generator's only. To profile the runtimes:"
+                + " -XX:StartFlightRecording=filename=DIR (a directory: a recording per process),"
+                + " or -Xlog:gc:file=gc-%p.log.")
+    List<String> runtimeJvmOptions = List.of();
+
     @Mixin PhaseOptions phases;
 
     @Override
@@ -973,7 +983,8 @@ final class LoadtestCommand {
                 concurrency,
                 warmup,
                 phases.duration,
-                !sharedCores);
+                !sharedCores,
+                runtimeJvmOptions);
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }

@@ -52,12 +52,18 @@ final class LookupRuntimeProcess implements AutoCloseable {
    * Starts runtime {@code instance} and waits until it serves HTTP.
    *
    * @param stateDir its state directory
+   * @param jvmOptions options of its JVM, such as a flight recording
    */
   static LookupRuntimeProcess start(
-      String instance, String bootstrapServers, String registryUrl, Path stateDir)
+      String instance,
+      String bootstrapServers,
+      String registryUrl,
+      Path stateDir,
+      List<String> jvmOptions)
       throws IOException, LoadTestException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path")));
     String logDir = System.getProperty(LOG_DIR_PROPERTY);
     String logs = "this command's log";

@@ -90,6 +90,8 @@ public final class QueryBenchmark {
    * @param duration each phase's measured length
    * @param splitCores keep the runtimes and the generator on separate processors ({@link
    *     CoreSplit}); otherwise they share them
+   * @param runtimeJvmOptions options of the runtimes' JVMs, both the same, such as {@code
+   *     -XX:StartFlightRecording=filename=DIR} (a directory: a recording per process)
    */
   public record Settings(
       String bootstrapServers,
@@ -100,10 +102,12 @@ public final class QueryBenchmark {
       int concurrency,
       Duration warmup,
       Duration duration,
-      boolean splitCores) {
+      boolean splitCores,
+      List<String> runtimeJvmOptions) {
 
     /** Rejects settings that cannot run, naming the option. */
     public Settings {
+      runtimeJvmOptions = List.copyOf(runtimeJvmOptions);
       if (keys < 2) {
         throw new IllegalArgumentException("--keys must be at least 2 (was " + keys + ")");
       }
@@ -320,7 +324,8 @@ public final class QueryBenchmark {
         instance,
         settings.bootstrapServers(),
         settings.registryUrl(),
-        dir.resolve("state-" + instance));
+        dir.resolve("state-" + instance),
+        settings.runtimeJvmOptions());
   }
 
   /**

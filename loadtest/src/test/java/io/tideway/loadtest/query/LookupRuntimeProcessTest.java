@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tideway.loadtest.LoadTestException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +18,11 @@ class LookupRuntimeProcessTest {
     assertThatThrownBy(
             () ->
                 LookupRuntimeProcess.start(
-                    "a", "127.0.0.1:9", "http://127.0.0.1:9", notADirectory.resolve("a")))
+                    "a",
+                    "127.0.0.1:9",
+                    "http://127.0.0.1:9",
+                    notADirectory.resolve("a"),
+                    List.of("-Xmx64m")))
         .isInstanceOf(LoadTestException.class)
         .hasMessageStartingWith("Runtime a ended with exit code 1 before it served; see ");
   }

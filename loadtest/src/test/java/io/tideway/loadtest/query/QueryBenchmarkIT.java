@@ -5,15 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tideway.schemas.registry.SchemaRegistryServer;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A short run end to end on the test kit's broker, with a registry of its own (the runtimes run in
@@ -23,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class QueryBenchmarkIT {
 
   @Test
-  void looksUpLocalAndForwardedKeysAndLeavesNothingBehind(TestKafka kafka) throws Exception {
+  void looksUpLocalAndForwardedKeysAndLeavesNothingBehind(TestKafka kafka, @TempDir Path logs)
+      throws Exception {
     List<String> progress = new ArrayList<>();
     int processors = Runtime.getRuntime().availableProcessors();
     QueryBenchmark.Report report;
@@ -43,7 +48,8 @@ class QueryBenchmarkIT {
               4,
               Duration.ofSeconds(1),
               Duration.ofSeconds(2),
-              true);
+              true,
+              List.of("-Xmx256m", "-Xlog:gc:file=" + logs.resolve("gc-%p.log")));
 
       report = new QueryBenchmark(settings, progress::add).run();
     }
@@ -67,6 +73,9 @@ class QueryBenchmarkIT {
         .isPositive()
         .isLessThanOrEqualTo(report.localServer().lookups());
     assertThat(report.lines()).hasSize(3);
+    try (Stream<Path> files = Files.list(logs)) {
+      assertThat(files).as("a GC log per runtime, from the JVM options given").hasSize(2);
+    }
     assertThat(report.cores())
         .as("taskset splits two processors or more")
         .startsWith(processors >= 2 ? "runtimes on" : "shared");
