@@ -40,29 +40,41 @@ final class CoreSplit implements AutoCloseable {
    * @param warning told why the split could not be made, when it could not
    */
   static CoreSplit apply(List<Long> runtimePids, Consumer<String> warning) {
-    int processors = Runtime.getRuntime().availableProcessors();
-    if (processors < 2) {
-      return shared("one processor");
-    }
     long self = ProcessHandle.current().pid();
-    String upper = range(processors / 2, processors);
-    String lower = range(0, processors / 2);
     try {
       String own = taskset("-p", "-c", Long.toString(self));
+      String ownList = own.substring(own.lastIndexOf(':') + 1).trim();
+      List<Integer> processors = processors(ownList);
+      if (processors.size() < 2) {
+        return shared("one processor");
+      }
+      String lower = joined(processors.subList(0, processors.size() / 2));
+      String upper = joined(processors.subList(processors.size() / 2, processors.size()));
       for (long pid : runtimePids) {
         taskset("-a", "-p", "-c", upper, Long.toString(pid));
       }
       taskset("-a", "-p", "-c", lower, Long.toString(self));
       return new CoreSplit(
-          "runtimes on processors " + upper + ", the generator on " + lower,
-          own.substring(own.lastIndexOf(':') + 1).trim());
-    } catch (IOException e) {
+          "runtimes on processors " + upper + ", the generator on " + lower, ownList);
+    } catch (IOException | RuntimeException e) {
       warning.accept(
           "Could not keep the runtimes and the generator on separate processors ("
               + e.getMessage()
               + "): they share them");
       return shared("taskset failed");
     }
+  }
+
+  /** The processors of a list as taskset prints it, such as {@code 0-3,6}. */
+  static List<Integer> processors(String list) {
+    List<Integer> processors = new ArrayList<>();
+    for (String part : list.split(",")) {
+      String[] range = part.trim().split("-");
+      int from = Integer.parseInt(range[0]);
+      int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+      IntStream.rangeClosed(from, to).forEach(processors::add);
+    }
+    return processors;
   }
 
   /** Where each side runs, for the report. */
@@ -78,8 +90,8 @@ final class CoreSplit implements AutoCloseable {
     }
   }
 
-  private static String range(int from, int to) {
-    return IntStream.range(from, to).mapToObj(Integer::toString).collect(Collectors.joining(","));
+  private static String joined(List<Integer> processors) {
+    return processors.stream().map(String::valueOf).collect(Collectors.joining(","));
   }
 
   /** Runs {@code taskset} and returns what it printed. */
