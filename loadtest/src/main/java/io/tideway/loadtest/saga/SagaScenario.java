@@ -200,8 +200,11 @@ public final class SagaScenario implements Scenario {
    */
   private static final class Decisions implements Runnable {
 
-    /** An order seen on one side only: placed (intended send time) or decided (when seen). */
-    private record Half(long intendedNanos, long decidedNanos) {}
+    /**
+     * An order seen on one side only: placed (intended send time) or decided (when seen, and
+     * whether it was rejected).
+     */
+    private record Half(long intendedNanos, long decidedNanos, boolean rejected) {}
 
     private final RunContext context;
     private final Map<String, Half> halves = new ConcurrentHashMap<>();
@@ -240,27 +243,40 @@ public final class SagaScenario implements Scenario {
           orderId,
           (id, half) -> {
             if (half == null) {
-              return new Half(intendedNanos, -1);
+              return new Half(intendedNanos, -1, false);
             }
-            context.completed(intendedNanos, half.decidedNanos());
+            complete(orderId, intendedNanos, half.decidedNanos(), half.rejected());
             return null;
           });
     }
 
-    /** An order's decision was seen. */
-    private void decided(String orderId, long now) {
+    /**
+     * An order's decision was seen. It may be of an order placed before this run (an earlier run's
+     * order still compensating), which must neither count nor fail this run; such decisions stay
+     * unmatched.
+     */
+    private void decided(String orderId, long now, boolean rejected) {
       halves.compute(
           orderId,
           (id, half) -> {
             if (half == null) {
-              return new Half(-1, now);
+              return new Half(-1, now, rejected);
             }
             if (half.intendedNanos() >= 0) {
-              context.completed(half.intendedNanos(), now);
+              complete(orderId, half.intendedNanos(), now, rejected);
               return null;
             }
             return half; // a repeated decision
           });
+    }
+
+    private void complete(String orderId, long intendedNanos, long decidedNanos, boolean rejected) {
+      if (rejected) {
+        context.fail(
+            new LoadTestException(
+                "Order " + orderId + " was rejected: a saga step timed out under load"));
+      }
+      context.completed(intendedNanos, decidedNanos);
     }
 
     @Override
@@ -273,13 +289,7 @@ public final class SagaScenario implements Scenario {
                 || !(type.endsWith(".OrderApproved") || type.endsWith(".OrderRejected"))) {
               continue;
             }
-            long now = context.nanoTime();
-            if (type.endsWith(".OrderRejected")) {
-              context.fail(
-                  new LoadTestException(
-                      "Order " + record.key() + " was rejected: a saga step timed out under load"));
-            }
-            decided(record.key(), now);
+            decided(record.key(), context.nanoTime(), type.endsWith(".OrderRejected"));
           }
         }
       } catch (RuntimeException e) {

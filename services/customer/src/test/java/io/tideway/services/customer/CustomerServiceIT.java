@@ -3,9 +3,13 @@ package io.tideway.services.customer;
 import static io.tideway.services.starter.ProblemAssertions.assertInvalidField;
 import static io.tideway.services.starter.ProblemAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tideway.contracts.saga.ReserveCredit;
+import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.schemas.serde.AvroSerializer;
 import io.tideway.services.starter.ServiceUnderTest;
 import io.tideway.testkit.CommittedOutboxEvents;
 import io.tideway.testkit.JsonFuzz;
@@ -13,11 +17,28 @@ import io.tideway.testkit.TestDatabase;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TestService;
 import io.tideway.testkit.TidewayTest;
+import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,10 +61,31 @@ class CustomerServiceIT {
   private static ServiceUnderTest running;
   private static TestService service;
   private static CommittedOutboxEvents events;
+  private static TestKafka broker;
+  private static TestDatabase database;
+  private static String commandsTopic;
+  private static String deadLetters;
 
   @BeforeAll
   static void start(TestKafka kafka, TestDatabase db) throws Exception {
-    running = ServiceUnderTest.start("customer", kafka, db, Map.of());
+    broker = kafka;
+    database = db;
+    commandsTopic = kafka.createTopic("customer.commands", 3);
+    deadLetters = kafka.topicName("customer-service.dlq");
+    running =
+        ServiceUnderTest.start(
+            "customer",
+            kafka,
+            db,
+            Map.of(
+                "TIDEWAY_SERVICE_COMMANDS_TOPIC",
+                commandsTopic,
+                "TIDEWAY_SERVICE_DEAD_LETTER_TOPIC",
+                deadLetters,
+                "TIDEWAY_SERVICE_LISTENER_BACKOFF",
+                "PT0.1S",
+                "SPRING_KAFKA_CONSUMER_GROUP_ID",
+                kafka.topicName("customer-service")));
     service = running.service();
     events = CommittedOutboxEvents.since(db);
   }
@@ -175,6 +217,118 @@ class CustomerServiceIT {
     long changes =
         JSON.readTree(service.get("/customers/" + id).body()).get("version").asLong() - 1;
     assertThat(events.count() - before).isEqualTo(created + changes);
+  }
+
+  /**
+   * Commands sent together reach the listener as one batch, applied in one transaction. A record
+   * that cannot be decoded and a command whose effect fails sit among them: the first is
+   * dead-lettered at once, the second after its retries, and every other command is answered
+   * exactly once, a redelivered one not at all.
+   */
+  @Test
+  void shouldApplyABatchOfCommandsOnceEachAndDeadLetterOnlyWhatFails() throws Exception {
+    UUID customer = UUID.fromString(register());
+    long before = events.count();
+    UUID poison = UUID.randomUUID();
+    UUID failing = UUID.randomUUID();
+    List<UUID> applied = new ArrayList<>();
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    try (AvroSerializer<Object> avro = new AvroSerializer<>()) {
+      avro.configure(
+          Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, running.registryUrl()), false);
+      for (int i = 0; i < 14; i++) {
+        UUID id = UUID.randomUUID();
+        BigDecimal amount = new BigDecimal("10.00");
+        if (i == 5) {
+          records.add(command(customer, poison, new byte[] {9, 1, 2, 3})); // not the wire format
+          continue;
+        }
+        if (i == 9) {
+          // The domain refuses a negative amount: each attempt fails the same way.
+          id = failing;
+          amount = new BigDecimal("-1.00");
+        } else {
+          applied.add(id);
+        }
+        records.add(
+            command(customer, id, avro.serialize(commandsTopic, reserve(customer, amount))));
+      }
+    }
+    // A redelivery of the third command: the same record id.
+    records.add(records.get(2));
+
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            broker.producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
+      records.forEach(producer::send);
+      producer.flush();
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        running.deadLetters(
+            deadLetters,
+            r -> List.of(poison.toString(), failing.toString()).contains(header(r, "id")),
+            2,
+            Duration.ofSeconds(60));
+    assertThat(dead)
+        .extracting(r -> header(r, "id"))
+        .containsExactlyInAnyOrder(poison.toString(), failing.toString());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(events.count() - before).isEqualTo(applied.size()));
+    assertThat(held(customer))
+        .isEqualByComparingTo(new BigDecimal("10.00").multiply(BigDecimal.valueOf(applied.size())));
+    String metrics = service.get("/actuator/prometheus").body();
+    assertThat(metric(metrics, "tideway_customer_commands_batch_split_total"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(metric(metrics, "tideway_customer_commands_batch_max")).isGreaterThan(1);
+    // Nothing more comes of the redelivery or the retries.
+    Thread.sleep(1_000);
+    assertThat(events.count() - before).isEqualTo(applied.size());
+  }
+
+  private static ReserveCredit reserve(UUID customer, BigDecimal amount) {
+    return ReserveCredit.newBuilder()
+        .setSagaId(UUID.randomUUID())
+        .setCommandId(UUID.randomUUID())
+        .setIssuedAt(Instant.now())
+        .setOrderId(UUID.randomUUID())
+        .setCustomerId(customer)
+        .setAmount(amount)
+        .build();
+  }
+
+  /** A command record as the saga sends it: keyed alike, so all go to one partition in order. */
+  private static ProducerRecord<String, byte[]> command(UUID customer, UUID id, byte[] value) {
+    ProducerRecord<String, byte[]> record =
+        new ProducerRecord<>(commandsTopic, customer.toString(), value);
+    record.headers().add("id", id.toString().getBytes(StandardCharsets.UTF_8));
+    return record;
+  }
+
+  /** The credit the customer's reservations hold. */
+  private static BigDecimal held(UUID customer) throws Exception {
+    try (Connection connection = database.connect();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT coalesce(sum(amount), 0) FROM credit_reservations"
+                    + " WHERE customer_id = ? AND status = 'RESERVED'")) {
+      query.setObject(1, customer);
+      try (ResultSet result = query.executeQuery()) {
+        result.next();
+        return result.getBigDecimal(1);
+      }
+    }
+  }
+
+  private static double metric(String metrics, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(metrics);
+    return m.find() ? Double.parseDouble(m.group(2)) : 0;
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   @Test

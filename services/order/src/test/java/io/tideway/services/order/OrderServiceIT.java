@@ -26,7 +26,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,10 +37,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -423,29 +420,7 @@ class OrderServiceIT {
   /** The dead letters that are wanted, once there are {@code expected} of them. */
   private static List<ConsumerRecord<byte[], byte[]>> deadLetters(
       Predicate<ConsumerRecord<byte[], byte[]>> wanted, int expected) {
-    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(
-            broker.consumerProperties("dlq-reader-" + UUID.randomUUID()),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(deadLetters));
-      await()
-          .atMost(PATIENCE)
-          .until(
-              () -> {
-                consumer
-                    .poll(Duration.ofMillis(200))
-                    .forEach(
-                        r -> {
-                          if (wanted.test(r)) {
-                            records.add(r);
-                          }
-                        });
-                return records.size() >= expected;
-              });
-    }
-    return records;
+    return running.deadLetters(deadLetters, wanted, expected, PATIENCE);
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -112,23 +112,37 @@ public final class InboundEvents implements AutoCloseable {
       try {
         outcome = effect.apply(inbound);
       } catch (RuntimeException e) {
-        meters.counter(metric + ".failed", "type", inbound.type()).increment();
+        failed(inbound, metric);
         throw e;
       }
-      meters
-          .counter(
-              metric + ".consumed", "type", inbound.type(), "outcome", outcome.name().toLowerCase())
-          .increment();
-      log.debug(
-          "{} {} from {}-{}@{}: {}",
-          inbound.type(),
-          record.key(),
-          record.topic(),
-          record.partition(),
-          record.offset(),
-          outcome);
+      applied(record, inbound, metric, outcome);
       return outcome;
     }
+  }
+
+  /**
+   * Counts a record whose effect is committed in {@code <metric>.consumed{type,outcome}}, and logs
+   * it at debug.
+   */
+  public void applied(
+      ConsumerRecord<?, ?> record, Inbound inbound, String metric, Enum<?> outcome) {
+    meters
+        .counter(
+            metric + ".consumed", "type", inbound.type(), "outcome", outcome.name().toLowerCase())
+        .increment();
+    log.debug(
+        "{} {} from {}-{}@{}: {}",
+        inbound.type(),
+        record.key(),
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        outcome);
+  }
+
+  /** Counts a failed attempt to apply a record in {@code <metric>.failed{type}}. */
+  public void failed(Inbound inbound, String metric) {
+    meters.counter(metric + ".failed", "type", inbound.type()).increment();
   }
 
   /** An error naming the record's topic, partition and offset. */

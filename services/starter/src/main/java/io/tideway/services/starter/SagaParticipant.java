@@ -17,9 +17,12 @@ public interface SagaParticipant {
   Topic<String, SpecificRecord> commands();
 
   /**
-   * Applies one command and appends its reply to the outbox, in one transaction: a redelivered
-   * record ({@code recordId} recorded in {@link ProcessedEvents}) changes nothing, and a command
-   * resent by the saga is answered again with the decision as it stands.
+   * Applies one command and appends its reply to the outbox, in the caller's transaction (the
+   * listener applies a polled batch of commands in one; an implementation marked {@code
+   * Transactional} joins it): a redelivered record ({@code recordId} recorded in {@link
+   * ProcessedEvents}) changes nothing, and a command resent by the saga is answered again with the
+   * decision as it stands. A command must see the effects of those before it in the same
+   * transaction, as plain SQL does.
    *
    * @param recordId the record's {@code id} header
    * @param command the decoded command

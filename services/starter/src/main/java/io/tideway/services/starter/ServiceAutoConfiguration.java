@@ -36,6 +36,8 @@ import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
@@ -108,12 +110,17 @@ public class ServiceAutoConfiguration {
     @Bean
     @ConditionalOnBean(SagaParticipant.class)
     SagaCommandsListener sagaCommandsListener(
-        SagaParticipant participant, InboundEvents inbound, ServiceProperties properties) {
+        SagaParticipant participant,
+        InboundEvents inbound,
+        PlatformTransactionManager transactions,
+        MeterRegistry meters,
+        ServiceProperties properties) {
       String topic =
           properties.commandsTopic() != null
               ? properties.commandsTopic()
               : participant.commands().name();
-      return new SagaCommandsListener(participant, inbound, topic);
+      return new SagaCommandsListener(
+          participant, inbound, new TransactionTemplate(transactions), meters, topic);
     }
 
     /** The dead-letter topic of the service's listeners, created when the service starts. */

@@ -4,7 +4,16 @@ import io.tideway.schemas.registry.SchemaRegistryServer;
 import io.tideway.testkit.TestDatabase;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TestService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
 
 /**
  * A reference service under test with a schema registry of its own on the test's broker: what each
@@ -79,6 +88,40 @@ public final class ServiceUnderTest implements AutoCloseable {
   /** The registry's URL. */
   public String registryUrl() {
     return registry.url();
+  }
+
+  /**
+   * The records of a dead-letter topic that are wanted, read from its beginning once there are
+   * {@code expected} of them.
+   */
+  public List<ConsumerRecord<byte[], byte[]>> deadLetters(
+      String topic,
+      Predicate<ConsumerRecord<byte[], byte[]>> wanted,
+      int expected,
+      Duration patience) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            kafka.consumerProperties("dlq-reader-" + UUID.randomUUID()),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      Awaitility.await()
+          .atMost(patience)
+          .until(
+              () -> {
+                consumer
+                    .poll(Duration.ofMillis(200))
+                    .forEach(
+                        r -> {
+                          if (wanted.test(r)) {
+                            records.add(r);
+                          }
+                        });
+                return records.size() >= expected;
+              });
+    }
+    return records;
   }
 
   @Override

@@ -56,7 +56,8 @@ public class IncomingCommands implements SagaParticipant {
   }
 
   /**
-   * Applies one command in one transaction.
+   * Applies one command, in the listener's transaction (a batch's) or, called alone, in one of its
+   * own.
    *
    * @param recordId the record's {@code id} header
    * @param command the decoded command
