@@ -26,12 +26,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,6 +41,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -159,21 +162,26 @@ class OrderServiceIT {
     long before = events.count();
     double appliedBefore = consumed("CustomerAddressChanged", "applied");
 
-    // Registration and four moves per customer: 100 events, each moving the orders on.
+    // Registration and four moves per customer: 100 events, each moving the orders on, sent at
+    // once so that they are polled, and committed, in batches.
+    List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (int version = 1; version <= 5; version++) {
       for (UUID customer : orders.keySet()) {
-        publish(
-            customerTopic,
-            customer.toString(),
+        SpecificRecord event =
             version == 1
                 ? created(customer, "1 Main St")
-                : addressChanged(customer, version, version + " Main St"));
+                : addressChanged(customer, version, version + " Main St");
+        sent.add(send(customerTopic, customer.toString(), event, UUID.randomUUID()));
       }
+    }
+    for (Future<RecordMetadata> event : sent) {
+      event.get();
     }
     await()
         .atMost(PATIENCE)
         .pollInterval(Duration.ofMillis(20))
         .until(() -> consumed("CustomerAddressChanged", "applied") >= appliedBefore + 5);
+    assertThat(metric("tideway_order_events_batch_max")).isGreaterThan(1);
     service = running.killAndRestart();
 
     for (String order : orders.values()) {
@@ -389,19 +397,24 @@ class OrderServiceIT {
     return publish(topic, key, event, UUID.randomUUID());
   }
 
-  /** Publishes as the relay does: the id and event type in headers. */
   private static UUID publish(String topic, String key, SpecificRecord event, UUID id) {
+    try {
+      send(topic, key, event, id).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return id;
+  }
+
+  /** Sends as the relay does, the id and event type in headers, without waiting. */
+  private static Future<RecordMetadata> send(
+      String topic, String key, SpecificRecord event, UUID id) {
     ProducerRecord<String, Object> record = new ProducerRecord<>(topic, key, event);
     record.headers().add("id", id.toString().getBytes(StandardCharsets.UTF_8));
     record
         .headers()
         .add("eventType", event.getSchema().getFullName().getBytes(StandardCharsets.UTF_8));
-    try {
-      producer.send(record).get();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return id;
+    return producer.send(record);
   }
 
   /** The service's count of consumed events of a type with an outcome, from its metrics. */
@@ -413,6 +426,13 @@ class OrderServiceIT {
                     + "\"[^}]*type=\""
                     + type
                     + "\"[^}]*} (\\S+)")
+            .matcher(service.get("/actuator/prometheus").body());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
+  private static double metric(String name) {
+    Matcher m =
+        Pattern.compile("(?m)^" + name + "(?:\\{[^}]*})? (\\S+)")
             .matcher(service.get("/actuator/prometheus").body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }

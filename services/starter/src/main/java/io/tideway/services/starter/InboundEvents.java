@@ -1,9 +1,13 @@
 package io.tideway.services.starter;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tideway.schemas.serde.AvroDeserializer;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -13,12 +17,15 @@ import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * Reads and handles what a listener consumed from an events or commands topic: the {@code id}
  * header and the Avro value, decoded as its generated class. A record without either is an {@link
  * UnprocessableRecordException}, which the error handler dead-letters at once; so is one whose
- * bytes are not in the wire format (a {@code SerializationException}).
+ * bytes are not in the wire format (a {@code SerializationException}). Listeners hand it what they
+ * polled, a batch at a time (see {@link #handleBatch}).
  */
 public final class InboundEvents implements AutoCloseable {
 
@@ -26,9 +33,11 @@ public final class InboundEvents implements AutoCloseable {
 
   private final AvroDeserializer<SpecificRecord> deserializer = new AvroDeserializer<>();
   private final MeterRegistry meters;
+  private final TransactionOperations transactions;
 
-  InboundEvents(String registryUrl, MeterRegistry meters) {
+  InboundEvents(String registryUrl, MeterRegistry meters, TransactionOperations transactions) {
     this.meters = meters;
+    this.transactions = transactions;
     deserializer.configure(
         Map.of(
             AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
@@ -77,7 +86,7 @@ public final class InboundEvents implements AutoCloseable {
    *
    * @throws UnprocessableRecordException when it has no usable {@code id} header or no value
    */
-  public Inbound read(ConsumerRecord<String, byte[]> record) {
+  private Inbound read(ConsumerRecord<String, byte[]> record) {
     String id = header(record, "id");
     if (id == null) {
       throw unprocessable(record, "no id header, which every event and command carries");
@@ -96,53 +105,121 @@ public final class InboundEvents implements AutoCloseable {
   }
 
   /**
-   * Decodes a record and applies its effect with {@code eventId} and {@code traceparent} in the
-   * logging context, counting each outcome in {@code <metric>.consumed{type,outcome}} and each
-   * failed attempt in {@code <metric>.failed{type}}; a failure is rethrown for the error handler to
-   * retry or dead-letter.
+   * Decodes a polled batch of records and applies all their effects in one database transaction:
+   * one commit, and one wait for the disk, per batch rather than per record is what lets a service
+   * keep up with hundreds of events a second. Each effect runs with {@code eventId} and {@code
+   * traceparent} in the logging context; each outcome is counted in {@code
+   * <metric>.consumed{type,outcome}}, each failed attempt in {@code <metric>.failed{type}}, the
+   * records committed per transaction in {@code <metric>.batch}.
+   *
+   * <p>A batch that fails as a whole (an effect that fails, a lost deadlock) is rolled back and
+   * applied again one record per transaction, counted in {@code <metric>.batch.split}: the records
+   * before the failing one land and the failing one alone is handed to the error handler, to be
+   * retried, then dead-lettered. A record that cannot be decoded is handed over at once, after the
+   * records before it are committed.
    *
    * @param metric the counters' prefix, e.g. {@code tideway.order.events}
-   * @param effect applies the record in its own transaction and says what came of it
+   * @param effect applies one record, in the transaction it is called in, and says what came of it
+   * @throws BatchListenerFailedException naming the record that failed
    */
-  public <O extends Enum<O>> O handle(
-      ConsumerRecord<String, byte[]> record, String metric, Function<Inbound, O> effect) {
-    Inbound inbound = read(record);
-    try (LogContext context = inbound.logContext()) {
-      O outcome;
+  public <O extends Enum<O>> void handleBatch(
+      List<ConsumerRecord<String, byte[]>> records, String metric, Function<Inbound, O> effect) {
+    Batch<O> batch = new Batch<>(records, metric, effect);
+    for (ConsumerRecord<String, byte[]> record : records) {
+      Inbound inbound;
       try {
-        outcome = effect.apply(inbound);
+        inbound = read(record);
       } catch (RuntimeException e) {
-        failed(inbound, metric);
-        throw e;
+        batch.apply();
+        throw new BatchListenerFailedException(e.getMessage(), e, record);
       }
-      applied(record, inbound, metric, outcome);
-      return outcome;
+      batch.decoded.add(inbound);
     }
+    batch.apply();
   }
 
-  /**
-   * Counts a record whose effect is committed in {@code <metric>.consumed{type,outcome}}, and logs
-   * it at debug.
-   */
-  public void applied(
-      ConsumerRecord<?, ?> record, Inbound inbound, String metric, Enum<?> outcome) {
-    meters
-        .counter(
-            metric + ".consumed", "type", inbound.type(), "outcome", outcome.name().toLowerCase())
-        .increment();
-    log.debug(
-        "{} {} from {}-{}@{}: {}",
-        inbound.type(),
-        record.key(),
-        record.topic(),
-        record.partition(),
-        record.offset(),
-        outcome);
-  }
+  /** The records of a poll, and those of them decoded so far. */
+  private final class Batch<O extends Enum<O>> {
+    final List<ConsumerRecord<String, byte[]>> records;
+    final List<Inbound> decoded;
+    final String metric;
+    final Function<Inbound, O> effect;
 
-  /** Counts a failed attempt to apply a record in {@code <metric>.failed{type}}. */
-  public void failed(Inbound inbound, String metric) {
-    meters.counter(metric + ".failed", "type", inbound.type()).increment();
+    Batch(
+        List<ConsumerRecord<String, byte[]>> records, String metric, Function<Inbound, O> effect) {
+      this.records = records;
+      this.decoded = new ArrayList<>(records.size());
+      this.metric = metric;
+      this.effect = effect;
+    }
+
+    /** Applies the decoded records, which are the first of {@link #records}. */
+    void apply() {
+      if (decoded.isEmpty()) {
+        return;
+      }
+      List<O> outcomes;
+      try {
+        outcomes = transactions.execute(status -> decoded.stream().map(this::apply).toList());
+      } catch (RuntimeException e) {
+        log.info(
+            "A batch of {} records failed ({}); applying them one at a time",
+            decoded.size(),
+            e.toString());
+        Counter.builder(metric + ".batch.split")
+            .description("Batches rolled back and applied one record at a time")
+            .register(meters)
+            .increment();
+        applyOneByOne();
+        return;
+      }
+      batchSizes().record(decoded.size());
+      for (int i = 0; i < decoded.size(); i++) {
+        applied(records.get(i), decoded.get(i), outcomes.get(i));
+      }
+    }
+
+    private void applyOneByOne() {
+      for (int i = 0; i < decoded.size(); i++) {
+        Inbound inbound = decoded.get(i);
+        O outcome;
+        try {
+          outcome = transactions.execute(status -> apply(inbound));
+        } catch (RuntimeException e) {
+          meters.counter(metric + ".failed", "type", inbound.type()).increment();
+          throw new BatchListenerFailedException(e.getMessage(), e, records.get(i));
+        }
+        batchSizes().record(1);
+        applied(records.get(i), inbound, outcome);
+      }
+    }
+
+    private DistributionSummary batchSizes() {
+      return DistributionSummary.builder(metric + ".batch")
+          .description("Records applied in one database transaction")
+          .register(meters);
+    }
+
+    private O apply(Inbound inbound) {
+      try (LogContext context = inbound.logContext()) {
+        return effect.apply(inbound);
+      }
+    }
+
+    private void applied(ConsumerRecord<?, ?> record, Inbound inbound, O outcome) {
+      meters
+          .counter(
+              metric + ".consumed", "type", inbound.type(), "outcome", outcome.name().toLowerCase())
+          .increment();
+      log.debug(
+          "{} {} from {}-{}@{}: {}",
+          inbound.type(),
+          record.key(),
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          outcome);
+    }
   }
 
   /** An error naming the record's topic, partition and offset. */

@@ -102,25 +102,24 @@ public class ServiceAutoConfiguration {
 
     /** Decodes what the service's listeners consume. */
     @Bean(destroyMethod = "close")
-    InboundEvents inboundEvents(ServiceProperties properties, MeterRegistry meters) {
-      return new InboundEvents(properties.registryUrl(), meters);
+    InboundEvents inboundEvents(
+        ServiceProperties properties,
+        MeterRegistry meters,
+        PlatformTransactionManager transactions) {
+      return new InboundEvents(
+          properties.registryUrl(), meters, new TransactionTemplate(transactions));
     }
 
     /** The listener of a service's saga commands, when it takes part in sagas. */
     @Bean
     @ConditionalOnBean(SagaParticipant.class)
     SagaCommandsListener sagaCommandsListener(
-        SagaParticipant participant,
-        InboundEvents inbound,
-        PlatformTransactionManager transactions,
-        MeterRegistry meters,
-        ServiceProperties properties) {
+        SagaParticipant participant, InboundEvents inbound, ServiceProperties properties) {
       String topic =
           properties.commandsTopic() != null
               ? properties.commandsTopic()
               : participant.commands().name();
-      return new SagaCommandsListener(
-          participant, inbound, new TransactionTemplate(transactions), meters, topic);
+      return new SagaCommandsListener(participant, inbound, topic);
     }
 
     /** The dead-letter topic of the service's listeners, created when the service starts. */

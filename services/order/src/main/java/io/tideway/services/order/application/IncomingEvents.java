@@ -56,7 +56,7 @@ public class IncomingEvents {
   }
 
   /**
-   * Applies one event in one transaction.
+   * Applies one event, in the caller's transaction if there is one.
    *
    * @param eventId the event's id (header {@code id}), what duplicates are recognised by
    * @param event the decoded event

@@ -2,15 +2,17 @@ package io.tideway.services.order.messaging;
 
 import io.tideway.services.order.application.IncomingEvents;
 import io.tideway.services.starter.InboundEvents;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Consumes the customer and inventory events. A record that cannot be decoded, or has no event id,
- * goes to the service's dead-letter topic at once; one whose effect fails is retried with backoff
- * first (see the starter). Offsets are committed after the effect, so a crash redelivers, and the
- * event id makes the redelivery harmless.
+ * Consumes the customer and inventory events, a polled batch in one database transaction (see
+ * {@link InboundEvents#handleBatch}). A record that cannot be decoded, or has no event id, goes to
+ * the service's dead-letter topic at once; one whose effect fails is retried with backoff first
+ * (see the starter). Offsets are committed after the effect, so a crash redelivers, and the event
+ * id makes the redelivery harmless.
  */
 @Component
 class ConsumedEventsListener {
@@ -30,9 +32,10 @@ class ConsumedEventsListener {
             + " ?: T(io.tideway.topics.Topics).CUSTOMER_EVENTS.name()}",
         "#{environment['tideway.order.inventory-events-topic']"
             + " ?: T(io.tideway.topics.Topics).INVENTORY_EVENTS.name()}"
-      })
-  void onEvent(ConsumerRecord<String, byte[]> record) {
-    inbound.handle(
-        record, "tideway.order.events", event -> incoming.apply(event.id(), event.value()));
+      },
+      batch = "true")
+  void onEvents(List<ConsumerRecord<String, byte[]>> records) {
+    inbound.handleBatch(
+        records, "tideway.order.events", event -> incoming.apply(event.id(), event.value()));
   }
 }
