@@ -151,6 +151,44 @@ class OrderServiceIT {
   }
 
   @Test
+  void shouldGiveEveryEventSentTogetherTheEffectItHasAlone() throws Exception {
+    UUID product = knownProduct("2.00");
+    UUID customer = UUID.randomUUID();
+    String key = customer.toString();
+    String order = JSON.readTree(placeOrder(customer, product, 1).body()).get("id").asText();
+    long before = events.count();
+    double staleBefore = consumed("CustomerAddressChanged", "stale");
+    double duplicateBefore = consumed("CustomerAddressChanged", "duplicate");
+
+    // Sent without waiting, so that they are polled, and applied, together: a registration, a
+    // newer address, an older one, the newer one again with its id, and a newer one still.
+    UUID third = UUID.randomUUID();
+    List<Future<RecordMetadata>> sent =
+        List.of(
+            send(customerTopic, key, created(customer, "1 Main St"), UUID.randomUUID()),
+            send(customerTopic, key, addressChanged(customer, 3, "3 Third Ave"), third),
+            send(customerTopic, key, addressChanged(customer, 2, "2 Second St"), UUID.randomUUID()),
+            send(customerTopic, key, addressChanged(customer, 3, "3 Third Ave"), third),
+            send(
+                customerTopic, key, addressChanged(customer, 4, "4 Fourth Rd"), UUID.randomUUID()));
+    for (Future<RecordMetadata> event : sent) {
+      event.get();
+    }
+
+    awaitShippingAddress(order, "4 Fourth Rd", 4);
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                consumed("CustomerAddressChanged", "stale") == staleBefore + 1
+                    && consumed("CustomerAddressChanged", "duplicate") == duplicateBefore + 1);
+    // Moved to versions 1, 3 and 4, one new order version and one event each.
+    assertThat(JSON.readTree(service.get("/orders/" + order).body()).get("version").asLong())
+        .isEqualTo(4);
+    assertThat(events.count() - before).isEqualTo(3);
+  }
+
+  @Test
   void shouldApplyEveryEventExactlyOnceWhenKilledMidStream() throws Exception {
     UUID product = knownProduct("1.00");
     Map<UUID, String> orders = new LinkedHashMap<>();
@@ -226,7 +264,7 @@ class OrderServiceIT {
     String order = JSON.readTree(placeOrder(customer, product, 1).body()).get("id").asText();
     double failedBefore = failedAttempts();
 
-    // A country code the database cannot hold: every attempt fails the same way.
+    // A country code that is not one: every attempt fails the same way.
     CustomerAddressChanged unstorable =
         CustomerAddressChanged.newBuilder()
             .setCustomerId(customer)
@@ -241,7 +279,8 @@ class OrderServiceIT {
     ConsumerRecord<byte[], byte[]> dead =
         deadLetters(r -> id.toString().equals(header(r, "id")), 1).get(0);
     assertThat(header(dead, "kafka_dlt-original-topic")).isEqualTo(customerTopic);
-    assertThat(header(dead, "kafka_dlt-exception-message")).contains("too long");
+    assertThat(header(dead, "kafka_dlt-exception-message"))
+        .contains("'DEU' is not an ISO 3166-1 alpha-2 code");
     // The first attempt and four retries.
     assertThat(failedAttempts() - failedBefore).isEqualTo(5);
   }

@@ -107,23 +107,26 @@ public final class InboundEvents implements AutoCloseable {
   /**
    * Decodes a polled batch of records and applies all their effects in one database transaction:
    * one commit, and one wait for the disk, per batch rather than per record is what lets a service
-   * keep up with hundreds of events a second. Each effect runs with {@code eventId} and {@code
-   * traceparent} in the logging context; each outcome is counted in {@code
+   * keep up with hundreds of events a second. Each outcome is counted in {@code
    * <metric>.consumed{type,outcome}}, each failed attempt in {@code <metric>.failed{type}}, the
    * records committed per transaction in {@code <metric>.batch}.
    *
    * <p>A batch that fails as a whole (an effect that fails, a lost deadlock) is rolled back and
-   * applied again one record per transaction, counted in {@code <metric>.batch.split}: the records
+   * applied again one record per transaction, with that record's {@code eventId} and {@code
+   * traceparent} in the logging context, counted in {@code <metric>.batch.split}: the records
    * before the failing one land and the failing one alone is handed to the error handler, to be
    * retried, then dead-lettered. A record that cannot be decoded is handed over at once, after the
    * records before it are committed.
    *
    * @param metric the counters' prefix, e.g. {@code tideway.order.events}
-   * @param effect applies one record, in the transaction it is called in, and says what came of it
+   * @param effect applies records, in order and in the transaction it is called in, and says what
+   *     came of each; called with the whole batch, or with one record when a batch is split
    * @throws BatchListenerFailedException naming the record that failed
    */
   public <O extends Enum<O>> void handleBatch(
-      List<ConsumerRecord<String, byte[]>> records, String metric, Function<Inbound, O> effect) {
+      List<ConsumerRecord<String, byte[]>> records,
+      String metric,
+      Function<List<Inbound>, List<O>> effect) {
     Batch<O> batch = new Batch<>(records, metric, effect);
     for (ConsumerRecord<String, byte[]> record : records) {
       Inbound inbound;
@@ -143,10 +146,12 @@ public final class InboundEvents implements AutoCloseable {
     final List<ConsumerRecord<String, byte[]>> records;
     final List<Inbound> decoded;
     final String metric;
-    final Function<Inbound, O> effect;
+    final Function<List<Inbound>, List<O>> effect;
 
     Batch(
-        List<ConsumerRecord<String, byte[]>> records, String metric, Function<Inbound, O> effect) {
+        List<ConsumerRecord<String, byte[]>> records,
+        String metric,
+        Function<List<Inbound>, List<O>> effect) {
       this.records = records;
       this.decoded = new ArrayList<>(records.size());
       this.metric = metric;
@@ -160,7 +165,7 @@ public final class InboundEvents implements AutoCloseable {
       }
       List<O> outcomes;
       try {
-        outcomes = transactions.execute(status -> decoded.stream().map(this::apply).toList());
+        outcomes = transactions.execute(status -> apply(decoded));
       } catch (RuntimeException e) {
         log.info(
             "A batch of {} records failed ({}); applying them one at a time",
@@ -183,8 +188,8 @@ public final class InboundEvents implements AutoCloseable {
       for (int i = 0; i < decoded.size(); i++) {
         Inbound inbound = decoded.get(i);
         O outcome;
-        try {
-          outcome = transactions.execute(status -> apply(inbound));
+        try (LogContext context = inbound.logContext()) {
+          outcome = transactions.execute(status -> apply(List.of(inbound))).get(0);
         } catch (RuntimeException e) {
           meters.counter(metric + ".failed", "type", inbound.type()).increment();
           throw new BatchListenerFailedException(e.getMessage(), e, records.get(i));
@@ -200,10 +205,13 @@ public final class InboundEvents implements AutoCloseable {
           .register(meters);
     }
 
-    private O apply(Inbound inbound) {
-      try (LogContext context = inbound.logContext()) {
-        return effect.apply(inbound);
+    private List<O> apply(List<Inbound> inbound) {
+      List<O> outcomes = effect.apply(inbound);
+      if (outcomes.size() != inbound.size()) {
+        throw new IllegalStateException(
+            outcomes.size() + " outcomes for " + inbound.size() + " records");
       }
+      return outcomes;
     }
 
     private void applied(ConsumerRecord<?, ?> record, Inbound inbound, O outcome) {
@@ -211,14 +219,18 @@ public final class InboundEvents implements AutoCloseable {
           .counter(
               metric + ".consumed", "type", inbound.type(), "outcome", outcome.name().toLowerCase())
           .increment();
-      log.debug(
-          "{} {} from {}-{}@{}: {}",
-          inbound.type(),
-          record.key(),
-          record.topic(),
-          record.partition(),
-          record.offset(),
-          outcome);
+      if (log.isDebugEnabled()) {
+        try (LogContext context = inbound.logContext()) {
+          log.debug(
+              "{} {} from {}-{}@{}: {}",
+              inbound.type(),
+              record.key(),
+              record.topic(),
+              record.partition(),
+              record.offset(),
+              outcome);
+        }
+      }
     }
   }
 

@@ -1,5 +1,8 @@
 package io.tideway.services.starter;
 
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,28 @@ public class ProcessedEvents {
             .param(eventId)
             .update()
         == 1;
+  }
+
+  /**
+   * Records that the records with these ids are applied, in the caller's transaction and one
+   * statement.
+   *
+   * @return those of the ids not applied before, each once however often it is given: the caller
+   *     changes nothing for the others
+   */
+  public Set<UUID> markProcessed(Collection<UUID> eventIds) {
+    if (eventIds.isEmpty()) {
+      return new HashSet<>();
+    }
+    return new HashSet<>(
+        jdbc.sql(
+                """
+                INSERT INTO processed_events (event_id) SELECT unnest(?::uuid[])
+                ON CONFLICT DO NOTHING RETURNING event_id
+                """)
+            .param(eventIds.toArray(UUID[]::new))
+            .query(UUID.class)
+            .list());
   }
 
   @Scheduled(fixedDelayString = "PT1H", initialDelayString = "PT1M")

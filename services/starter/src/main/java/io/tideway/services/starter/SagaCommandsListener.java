@@ -1,5 +1,7 @@
 package io.tideway.services.starter;
 
+import io.tideway.services.starter.InboundEvents.Inbound;
+import io.tideway.services.starter.InboundEvents.LogContext;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -40,7 +42,12 @@ public final class SagaCommandsListener {
       batch = "true",
       concurrency = "1")
   void onCommands(List<ConsumerRecord<String, byte[]>> records) {
-    inbound.handleBatch(
-        records, metric, command -> participant.apply(command.id(), command.value()));
+    inbound.handleBatch(records, metric, commands -> commands.stream().map(this::apply).toList());
+  }
+
+  private CommandOutcome apply(Inbound command) {
+    try (LogContext context = command.logContext()) {
+      return participant.apply(command.id(), command.value());
+    }
   }
 }

@@ -9,8 +9,16 @@ import io.tideway.services.order.domain.CustomerAddress;
 import io.tideway.services.order.domain.Order;
 import io.tideway.services.order.persistence.KnownAggregates;
 import io.tideway.services.order.persistence.OrderRepository;
+import io.tideway.services.starter.InboundEvents.Inbound;
 import io.tideway.services.starter.ProcessedEvents;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.springframework.stereotype.Service;
@@ -56,52 +64,110 @@ public class IncomingEvents {
   }
 
   /**
-   * Applies one event, in the caller's transaction if there is one.
+   * Applies a batch of events, in order and in the caller's transaction, with a handful of
+   * statements for the whole batch rather than several per event: their ids recorded, their
+   * customers locked and read, the addresses learnt saved, those customers' open orders moved. Each
+   * event has the effect it would have alone, one after the other: an order moves once for each
+   * newer address, with a {@code ShippingAddressUpdated} each time.
    *
-   * @param eventId the event's id (header {@code id}), what duplicates are recognised by
-   * @param event the decoded event
+   * @return what came of each event, in order
    */
   @Transactional
-  public Outcome apply(UUID eventId, SpecificRecord event) {
-    CustomerAddress address;
-    if (event instanceof CustomerCreated created) {
-      address =
-          new CustomerAddress(
-              created.getCustomerId(),
-              CustomerAddress.REGISTERED_VERSION,
-              address(created.getAddress()));
-    } else if (event instanceof CustomerAddressChanged changed) {
-      address =
-          new CustomerAddress(
-              changed.getCustomerId(), changed.getCustomerVersion(), address(changed.getAddress()));
-    } else if (event instanceof ProductAdded product) {
-      if (!processed.markProcessed(eventId)) {
-        return Outcome.DUPLICATE;
-      }
-      known.saveProduct(product.getProductId(), product.getName(), product.getPrice());
-      return Outcome.APPLIED;
-    } else {
-      return Outcome.IGNORED;
+  public List<Outcome> apply(List<Inbound> events) {
+    Set<UUID> unapplied =
+        processed.markProcessed(
+            events.stream().filter(e -> consumed(e.value())).map(Inbound::id).toList());
+    List<UUID> customers =
+        events.stream()
+            .filter(e -> unapplied.contains(e.id()))
+            .map(e -> addressIn(e.value()))
+            .filter(Objects::nonNull)
+            .map(CustomerAddress::customerId)
+            .distinct()
+            .toList();
+    Map<UUID, CustomerAddress> newest = new HashMap<>();
+    if (!customers.isEmpty()) {
+      known.lockCustomers(customers);
+      newest.putAll(known.customerAddresses(customers));
     }
-    if (!processed.markProcessed(eventId)) {
-      return Outcome.DUPLICATE;
+    List<CustomerAddress> learnt = new ArrayList<>();
+    List<Outcome> outcomes = new ArrayList<>(events.size());
+    for (Inbound event : events) {
+      outcomes.add(apply(event, unapplied, newest, learnt));
     }
-    return learn(address);
+    if (!learnt.isEmpty()) {
+      shipOpenOrders(learnt);
+      known.saveCustomerAddresses(
+          learnt.stream().map(a -> newest.get(a.customerId())).distinct().toList());
+    }
+    return outcomes;
   }
 
-  private Outcome learn(CustomerAddress address) {
-    known.lockCustomer(address.customerId());
-    if (!address.supersedes(known.customerAddress(address.customerId()).orElse(null))) {
+  /**
+   * One event's outcome; a product is saved at once, a newer address only noted in {@code newest}
+   * and {@code learnt}.
+   */
+  private Outcome apply(
+      Inbound event,
+      Set<UUID> unapplied,
+      Map<UUID, CustomerAddress> newest,
+      List<CustomerAddress> learnt) {
+    if (!consumed(event.value())) {
+      return Outcome.IGNORED;
+    }
+    // Removed, so that the same event twice in one batch counts as a duplicate the second time.
+    if (!unapplied.remove(event.id())) {
+      return Outcome.DUPLICATE;
+    }
+    if (event.value() instanceof ProductAdded product) {
+      known.saveProduct(product.getProductId(), product.getName(), product.getPrice());
+      return Outcome.APPLIED;
+    }
+    CustomerAddress address = addressIn(event.value());
+    if (!address.supersedes(newest.get(address.customerId()))) {
       return Outcome.STALE;
     }
-    known.saveCustomerAddress(address);
-    for (Order order : orders.openOrdersForUpdate(address.customerId())) {
-      if (order.shipTo(address)) {
-        orders.updateShippingAddress(order);
-        outbox.append(OrderEvents.shippingAddressUpdated(order, clock.instant()));
+    newest.put(address.customerId(), address);
+    learnt.add(address);
+    return Outcome.APPLIED;
+  }
+
+  /** Moves the customers' open orders to each address learnt, in the order learnt. */
+  private void shipOpenOrders(List<CustomerAddress> learnt) {
+    Map<UUID, List<Order>> open = new HashMap<>();
+    for (Order order :
+        orders.openOrdersForUpdate(learnt.stream().map(CustomerAddress::customerId).toList())) {
+      open.computeIfAbsent(order.customerId(), id -> new ArrayList<>()).add(order);
+    }
+    Set<Order> moved = new LinkedHashSet<>();
+    for (CustomerAddress address : learnt) {
+      for (Order order : open.getOrDefault(address.customerId(), List.of())) {
+        if (order.shipTo(address)) {
+          moved.add(order);
+          outbox.append(OrderEvents.shippingAddressUpdated(order, clock.instant()));
+        }
       }
     }
-    return Outcome.APPLIED;
+    moved.forEach(orders::updateShippingAddress);
+  }
+
+  private static boolean consumed(SpecificRecord event) {
+    return event instanceof ProductAdded || addressIn(event) != null;
+  }
+
+  /** The address a customer event carries, or null for any other event. */
+  private static CustomerAddress addressIn(SpecificRecord event) {
+    if (event instanceof CustomerCreated created) {
+      return new CustomerAddress(
+          created.getCustomerId(),
+          CustomerAddress.REGISTERED_VERSION,
+          address(created.getAddress()));
+    }
+    if (event instanceof CustomerAddressChanged changed) {
+      return new CustomerAddress(
+          changed.getCustomerId(), changed.getCustomerVersion(), address(changed.getAddress()));
+    }
+    return null;
   }
 
   private static Address address(io.tideway.contracts.common.Address a) {

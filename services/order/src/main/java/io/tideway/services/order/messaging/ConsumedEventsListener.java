@@ -35,7 +35,6 @@ class ConsumedEventsListener {
       },
       batch = "true")
   void onEvents(List<ConsumerRecord<String, byte[]>> records) {
-    inbound.handleBatch(
-        records, "tideway.order.events", event -> incoming.apply(event.id(), event.value()));
+    inbound.handleBatch(records, "tideway.order.events", incoming::apply);
   }
 }

@@ -5,9 +5,11 @@ import io.tideway.services.order.domain.CustomerAddress;
 import java.math.BigDecimal;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -31,48 +33,81 @@ public class KnownAggregates {
    * advisory lock also covers a customer the service has no row for yet.
    */
   public void lockCustomer(UUID customerId) {
-    jdbc.sql("SELECT pg_advisory_xact_lock(?)")
-        .param(customerId.getMostSignificantBits() ^ customerId.getLeastSignificantBits())
+    lockCustomers(List.of(customerId));
+  }
+
+  /**
+   * {@link #lockCustomer} for each of the customers, in one statement and in the order of their
+   * lock keys, so that two transactions locking some of the same customers cannot deadlock.
+   */
+  public void lockCustomers(Collection<UUID> customerIds) {
+    long[] keys =
+        customerIds.stream()
+            .mapToLong(id -> id.getMostSignificantBits() ^ id.getLeastSignificantBits())
+            .sorted()
+            .toArray();
+    jdbc.sql("SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k")
+        .param(keys)
         .query((rs, row) -> 1)
-        .single();
+        .list();
   }
 
   /** The customer's address as last heard of. */
   public Optional<CustomerAddress> customerAddress(UUID customerId) {
-    return jdbc.sql("SELECT * FROM known_customers WHERE id = ?")
-        .param(customerId)
-        .query(
-            (rs, row) ->
-                new CustomerAddress(
-                    customerId,
-                    rs.getLong("version"),
-                    new Address(
-                        rs.getString("street"),
-                        rs.getString("city"),
-                        rs.getString("postal_code"),
-                        rs.getString("country"))))
-        .optional();
+    return Optional.ofNullable(customerAddresses(List.of(customerId)).get(customerId));
   }
 
-  /** Records a customer's address, replacing what was known. */
-  public void saveCustomerAddress(CustomerAddress a) {
+  /** The addresses last heard of of those of the customers the service knows. */
+  public Map<UUID, CustomerAddress> customerAddresses(Collection<UUID> customerIds) {
+    Map<UUID, CustomerAddress> addresses = new HashMap<>();
+    RowCallbackHandler collect =
+        rs -> {
+          UUID id = rs.getObject("id", UUID.class);
+          addresses.put(
+              id,
+              new CustomerAddress(
+                  id,
+                  rs.getLong("version"),
+                  new Address(
+                      rs.getString("street"),
+                      rs.getString("city"),
+                      rs.getString("postal_code"),
+                      rs.getString("country"))));
+        };
+    jdbc.sql("SELECT * FROM known_customers WHERE id = ANY(?)")
+        .param(customerIds.toArray(UUID[]::new))
+        .query(collect);
+    return addresses;
+  }
+
+  /**
+   * Records customers' addresses, replacing what was known, in one statement.
+   *
+   * @param addresses at most one per customer
+   */
+  public void saveCustomerAddresses(Collection<CustomerAddress> addresses) {
     jdbc.sql(
             """
             INSERT INTO known_customers (id, version, street, city, postal_code, country)
-            VALUES (?, ?, ?, ?, ?, ?)
+            SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])
             ON CONFLICT (id) DO UPDATE
                SET version = excluded.version, street = excluded.street, city = excluded.city,
                    postal_code = excluded.postal_code, country = excluded.country,
                    updated_at = now()
             """)
         .params(
-            a.customerId(),
-            a.customerVersion(),
-            a.address().street(),
-            a.address().city(),
-            a.address().postalCode(),
-            a.address().country())
+            addresses.stream().map(CustomerAddress::customerId).toArray(UUID[]::new),
+            addresses.stream().mapToLong(CustomerAddress::customerVersion).toArray(),
+            column(addresses, Address::street),
+            column(addresses, Address::city),
+            column(addresses, Address::postalCode),
+            column(addresses, Address::country))
         .update();
+  }
+
+  private static String[] column(
+      Collection<CustomerAddress> addresses, Function<Address, String> field) {
+    return addresses.stream().map(a -> field.apply(a.address())).toArray(String[]::new);
   }
 
   /** The prices of those of the products the service knows. */

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,12 +111,15 @@ public class OrderRepository {
     return load("WHERE o.customer_id = ?", customerId, limit);
   }
 
-  /** A customer's orders that may still change, locked until the transaction ends. */
-  public List<Order> openOrdersForUpdate(UUID customerId) {
+  /** The customers' orders that may still change, locked until the transaction ends. */
+  public List<Order> openOrdersForUpdate(Collection<UUID> customerIds) {
     List<UUID> ids =
         jdbc.sql(
-                "SELECT id FROM orders WHERE customer_id = ? AND status <> ? ORDER BY id FOR UPDATE")
-            .params(customerId, OrderStatus.REJECTED.name())
+                """
+                SELECT id FROM orders WHERE customer_id = ANY(?) AND status <> ?
+                 ORDER BY id FOR UPDATE
+                """)
+            .params(customerIds.toArray(UUID[]::new), OrderStatus.REJECTED.name())
             .query(UUID.class)
             .list();
     List<Order> orders = new ArrayList<>();
