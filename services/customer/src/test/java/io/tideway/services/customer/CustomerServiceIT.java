@@ -31,8 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -278,10 +276,10 @@ class CustomerServiceIT {
         .untilAsserted(() -> assertThat(events.count() - before).isEqualTo(applied.size()));
     assertThat(held(customer))
         .isEqualByComparingTo(new BigDecimal("10.00").multiply(BigDecimal.valueOf(applied.size())));
-    String metrics = service.get("/actuator/prometheus").body();
-    assertThat(metric(metrics, "tideway_customer_commands_batch_split_total"))
+    assertThat(ServiceUnderTest.metric(service, "tideway_customer_commands_batch_split_total"))
         .isGreaterThanOrEqualTo(1);
-    assertThat(metric(metrics, "tideway_customer_commands_batch_max")).isGreaterThan(1);
+    assertThat(ServiceUnderTest.metric(service, "tideway_customer_commands_batch_max"))
+        .isGreaterThan(1);
     // Nothing more comes of the redelivery or the retries.
     Thread.sleep(1_000);
     assertThat(events.count() - before).isEqualTo(applied.size());
@@ -319,11 +317,6 @@ class CustomerServiceIT {
         return result.getBigDecimal(1);
       }
     }
-  }
-
-  private static double metric(String metrics, String name) {
-    Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(metrics);
-    return m.find() ? Double.parseDouble(m.group(2)) : 0;
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -219,7 +219,7 @@ class OrderServiceIT {
         .atMost(PATIENCE)
         .pollInterval(Duration.ofMillis(20))
         .until(() -> consumed("CustomerAddressChanged", "applied") >= appliedBefore + 5);
-    assertThat(metric("tideway_order_events_batch_max")).isGreaterThan(1);
+    assertThat(ServiceUnderTest.metric(service, "tideway_order_events_batch_max")).isGreaterThan(1);
     service = running.killAndRestart();
 
     for (String order : orders.values()) {
@@ -465,13 +465,6 @@ class OrderServiceIT {
                     + "\"[^}]*type=\""
                     + type
                     + "\"[^}]*} (\\S+)")
-            .matcher(service.get("/actuator/prometheus").body());
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
-  }
-
-  private static double metric(String name) {
-    Matcher m =
-        Pattern.compile("(?m)^" + name + "(?:\\{[^}]*})? (\\S+)")
             .matcher(service.get("/actuator/prometheus").body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }

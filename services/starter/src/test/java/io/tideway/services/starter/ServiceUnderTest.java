@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -88,6 +90,17 @@ public final class ServiceUnderTest implements AutoCloseable {
   /** The registry's URL. */
   public String registryUrl() {
     return registry.url();
+  }
+
+  /**
+   * The value of a metric in the service's Prometheus page ({@code /actuator/prometheus}): its
+   * first series whatever its tags, or 0 when there is none.
+   */
+  public static double metric(TestService service, String name) {
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*})? (\\S+)$")
+            .matcher(service.get("/actuator/prometheus").body());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
   /**
