@@ -20,19 +20,24 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *   <li>Spring for Apache Kafka's {@code DeadLetterPublishingRecoverer}: {@code kafka_dlt-*}
  *       headers, partition, offset and the failed record's timestamp as big-endian binary. The
  *       services' listeners write these.
+ *   <li>Tideway's saga engine, for a compensation it gave up on: the command it could not get
+ *       answered, with {@value #SAGA_DESTINATION_HEADER} naming the topic it was for (which is
+ *       where a re-drive sends it) and Kafka Streams' exception and message headers.
  * </ul>
  *
- * A record with Kafka Streams' topic header is read as theirs, any other as Spring's.
+ * A record with Kafka Streams' topic header is read as theirs, one with the saga's destination
+ * header as the saga engine's, any other as Spring's.
  *
  * @param dlqTopic the dead-letter topic
  * @param dlqPartition the dead-letter record's partition
  * @param dlqOffset the dead-letter record's offset
  * @param timestamp the dead-letter record's timestamp: Kafka Streams sets it to the failed record's
  *     timestamp, Spring to the time of the failure
- * @param originalTopic the topic the failed record was read from, or null when the header is
- *     missing
- * @param originalPartition its partition, or null when the header is missing or not a number
- * @param originalOffset its offset, or null when the header is missing or not a number
+ * @param originalTopic the topic the failed record was read from (for a saga's compensation, the
+ *     topic it was for), or null when the header is missing
+ * @param originalPartition its partition, or null when the header is missing or not a number (and
+ *     for a saga's compensation, which was never on a topic)
+ * @param originalOffset its offset, or null likewise
  * @param originalTimestamp the failed record's timestamp, which a re-drive gives it again: Spring's
  *     header, else the dead-letter record's timestamp
  * @param exception the class name of the exception (for Spring's, the cause's when there is one, as
@@ -83,10 +88,32 @@ public record DeadLetter(
   static final String SPRING_CAUSE_HEADER = SPRING_HEADER_PREFIX + "exception-cause-fqcn";
   static final String SPRING_MESSAGE_HEADER = SPRING_HEADER_PREFIX + "exception-message";
 
+  /**
+   * The header, and the prefix of the headers, the saga engine adds to a compensation it gave up.
+   */
+  static final String SAGA_HEADER = "tideway.saga";
+
+  /** The topic a dead-lettered saga compensation was for. */
+  static final String SAGA_DESTINATION_HEADER = SAGA_HEADER + ".destination";
+
   /** Reads the dead-letter headers of a record from a dead-letter topic. */
   static DeadLetter of(ConsumerRecord<byte[], byte[]> record) {
     Headers headers = record.headers();
     Instant timestamp = Instant.ofEpochMilli(record.timestamp());
+    String sagaDestination = text(headers, SAGA_DESTINATION_HEADER);
+    if (headers.lastHeader(TOPIC_HEADER) == null && sagaDestination != null) {
+      return new DeadLetter(
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          timestamp,
+          sagaDestination,
+          null,
+          null,
+          timestamp,
+          text(headers, EXCEPTION_HEADER),
+          text(headers, MESSAGE_HEADER));
+    }
     if (headers.lastHeader(TOPIC_HEADER) == null) {
       String cause = text(headers, SPRING_CAUSE_HEADER);
       Long originalTimestamp =
@@ -116,12 +143,17 @@ public record DeadLetter(
         text(headers, MESSAGE_HEADER));
   }
 
-  /** The record's own headers: all but those Kafka Streams or Spring added when it failed. */
+  /**
+   * The record's own headers: all but those Kafka Streams, Spring or the saga engine added when it
+   * failed.
+   */
   static Headers originalHeaders(Headers headers) {
     RecordHeaders original = new RecordHeaders();
     for (Header header : headers) {
       if (!header.key().startsWith(ERROR_HEADER_PREFIX)
-          && !header.key().startsWith(SPRING_HEADER_PREFIX)) {
+          && !header.key().startsWith(SPRING_HEADER_PREFIX)
+          && !header.key().equals(SAGA_HEADER)
+          && !header.key().startsWith(SAGA_HEADER + ".")) {
         original.add(header);
       }
     }

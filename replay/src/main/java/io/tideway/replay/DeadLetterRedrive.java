@@ -146,8 +146,10 @@ public final class DeadLetterRedrive implements AutoCloseable {
     if (letter.originalTopic() == null || letter.originalTopic().isBlank()) {
       return "no "
           + DeadLetter.TOPIC_HEADER
-          + " or "
+          + ", "
           + DeadLetter.SPRING_TOPIC_HEADER
+          + " or "
+          + DeadLetter.SAGA_DESTINATION_HEADER
           + " header names its original topic";
     }
     if (!SourceSpec.isTopicName(letter.originalTopic())) {

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
 import io.tideway.topology.dedupe.Deduplicate;
+import io.tideway.topology.saga.Saga;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,6 +29,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -240,6 +243,40 @@ class DeadLetterRedriveIT {
   }
 
   @Test
+  void sendsACompensationTheSagaGaveUpOnToTheTopicItWasFor(TestKafka kafka) {
+    String commands = kafka.createTopic("customer.commands", 3);
+    String sagaId = UUID.randomUUID().toString();
+    // What the saga engine writes when a compensation failed past its retries.
+    ProducerRecord<String, String> given = new ProducerRecord<>(dlq, sagaId, "ReleaseCredit");
+    given.headers().add("id", "release-attempt-11".getBytes(UTF_8));
+    given.headers().add("eventType", "ReleaseCredit".getBytes(UTF_8));
+    given.headers().add(DeadLetter.EXCEPTION_HEADER, "saga.CompensationFailed".getBytes(UTF_8));
+    given.headers().add(DeadLetter.MESSAGE_HEADER, "failed after 10 attempts".getBytes(UTF_8));
+    given.headers().add(Saga.SAGA_HEADER, "place-order".getBytes(UTF_8));
+    given.headers().add(Saga.SAGA_ID_HEADER, sagaId.getBytes(UTF_8));
+    given.headers().add(Saga.STEP_HEADER, "reserve-credit".getBytes(UTF_8));
+    given.headers().add(Saga.DESTINATION_HEADER, commands.getBytes(UTF_8));
+    producer.send(given);
+    producer.flush();
+
+    RedriveSummary summary =
+        redrive.redrive(
+            dlq,
+            DeadLetterFilter.parse(List.of("exception=CompensationFailed"), null),
+            false,
+            new RedriveListener() {});
+
+    assertThat(summary.sentByTopic()).isEqualTo(Map.of(commands, 1L));
+    ConsumerRecord<String, String> sent = TopicRecords.read(kafka, commands).get(0);
+    assertThat(sent.key()).isEqualTo(sagaId);
+    assertThat(sent.value()).isEqualTo("ReleaseCredit");
+    // Where the saga's own sends of the command went: the default partitioner, by saga id.
+    assertThat(sent.partition())
+        .isEqualTo(Utils.toPositive(Utils.murmur2(sagaId.getBytes(UTF_8))) % 3);
+    assertThat(sent.headers().toArray()).extracting(Header::key).containsExactly("id", "eventType");
+  }
+
+  @Test
   void skipsAndReportsDeadLettersItCannotSendBack(TestKafka kafka) {
     ProducerRecord<String, String> noTopic = new ProducerRecord<>(dlq, "k", "v");
     noTopic.headers().add(DeadLetter.EXCEPTION_HEADER, "x.Boom".getBytes(UTF_8));
@@ -260,8 +297,8 @@ class DeadLetterRedriveIT {
     assertThat(reasons)
         .containsExactly(
             dlq
-                + "-0@0: no __streams.errors.topic or kafka_dlt-original-topic header names its"
-                + " original topic, skipped",
+                + "-0@0: no __streams.errors.topic, kafka_dlt-original-topic or"
+                + " tideway.saga.destination header names its original topic, skipped",
             dlq
                 + "-0@1: its original topic "
                 + kafka.topicName("deleted.events")

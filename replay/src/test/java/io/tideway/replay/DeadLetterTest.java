@@ -3,6 +3,7 @@ package io.tideway.replay;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tideway.topology.saga.Saga;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +48,38 @@ class DeadLetterTest {
                 KafkaHeaders.DLT_ORIGINAL_TIMESTAMP_TYPE,
                 KafkaHeaders.DLT_KEY_EXCEPTION_FQCN))
         .allMatch(name -> name.startsWith(DeadLetter.SPRING_HEADER_PREFIX));
+  }
+
+  @Test
+  void shouldReadTheHeadersTheSagaEngineWrites() {
+    assertThat(DeadLetter.SAGA_HEADER).isEqualTo(Saga.SAGA_HEADER);
+    assertThat(DeadLetter.SAGA_DESTINATION_HEADER).isEqualTo(Saga.DESTINATION_HEADER);
+    assertThat(List.of(Saga.SAGA_ID_HEADER, Saga.STEP_HEADER))
+        .allMatch(name -> name.startsWith(DeadLetter.SAGA_HEADER + "."));
+  }
+
+  @Test
+  void shouldSendAGivenUpCompensationToTheTopicItWasForWithoutTheSagaHeaders() {
+    Headers headers = new RecordHeaders();
+    headers.add("id", "c-2".getBytes(UTF_8));
+    headers.add(DeadLetter.EXCEPTION_HEADER, "io.tideway.CompensationFailed".getBytes(UTF_8));
+    headers.add(DeadLetter.MESSAGE_HEADER, "failed after 10 attempts".getBytes(UTF_8));
+    headers.add(Saga.SAGA_HEADER, "place-order".getBytes(UTF_8));
+    headers.add(Saga.SAGA_ID_HEADER, "s-1".getBytes(UTF_8));
+    headers.add(Saga.STEP_HEADER, "reserve-credit".getBytes(UTF_8));
+    headers.add(Saga.DESTINATION_HEADER, "customer.commands".getBytes(UTF_8));
+
+    DeadLetter letter = DeadLetter.of(deadLetter(headers));
+
+    assertThat(letter.originalTopic()).isEqualTo("customer.commands");
+    assertThat(letter.originalPartition()).isNull();
+    assertThat(letter.originalOffset()).isNull();
+    assertThat(letter.originalTimestamp()).isEqualTo(Instant.ofEpochMilli(1_000));
+    assertThat(letter.exception()).isEqualTo("io.tideway.CompensationFailed");
+    assertThat(letter.message()).isEqualTo("failed after 10 attempts");
+    assertThat(DeadLetter.originalHeaders(headers).toArray())
+        .extracting(Header::key)
+        .containsExactly("id");
   }
 
   @Test

@@ -256,10 +256,26 @@ class PlaceOrderSagaTest {
             context.valueSerde(Topics.CUSTOMER_COMMANDS).deserializer());
     var letter = deadLetters.readRecord();
     assertThat(letter.value()).isInstanceOf(ReleaseCredit.class);
-    assertThat(
-            new String(
-                letter.headers().lastHeader("tideway.saga.destination").value(),
-                StandardCharsets.UTF_8))
-        .isEqualTo(Topics.CUSTOMER_COMMANDS.name());
+    assertThat(header(letter, Saga.DESTINATION_HEADER)).isEqualTo(Topics.CUSTOMER_COMMANDS.name());
+    assertThat(header(letter, Saga.STEP_HEADER)).isEqualTo("reserve-credit");
+    // The dead letter is the compensation's next attempt: the same command id in the value, a
+    // record id of its own, so a re-drive is a send the participant has not seen yet.
+    List<TestRecord<String, SpecificRecord>> sent =
+        customerCommands.readRecordsToList().stream()
+            .filter(r -> r.value() instanceof ReleaseCredit)
+            .toList();
+    assertThat(sent).hasSize(2);
+    assertThat(((ReleaseCredit) letter.value()).getCommandId())
+        .isEqualTo(((ReleaseCredit) sent.get(0).value()).getCommandId());
+    assertThat(header(letter, EventHeaders.ID))
+        .isNotNull()
+        .isNotIn(sent.stream().map(r -> header(r, EventHeaders.ID)).toList());
+    assertThat(header(letter, EventHeaders.EVENT_TYPE))
+        .isEqualTo(ReleaseCredit.class.getSimpleName());
+  }
+
+  private static String header(TestRecord<?, ?> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 }

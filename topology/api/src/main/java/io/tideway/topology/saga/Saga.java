@@ -35,9 +35,11 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>a repartition topic {@code s-<topic>-by-key} per re-keyed input, and a deduplication store
  *       per input;
  *   <li>sinks to each command topic, to {@link Topics#sagaLifecycle} and to the application's
- *       dead-letter topic, where a compensation that failed past its retries goes, with headers
- *       {@code __streams.errors.exception}, {@code .message}, {@code tideway.saga.id}, {@code
- *       tideway.saga.step} and {@code tideway.saga.destination}.
+ *       dead-letter topic, where a compensation that failed past its retries goes: the command with
+ *       its own headers (a record id of its own, so a re-drive is a new attempt), plus {@code
+ *       __streams.errors.exception}, {@code .message}, {@value #SAGA_HEADER}, {@value
+ *       #SAGA_ID_HEADER}, {@value #STEP_HEADER} and {@value #DESTINATION_HEADER}, which {@code
+ *       tideway replay dlq} sends it to.
  * </ul>
  *
  * <p>Timeouts are checked by a wall-clock punctuator against deadlines kept in a store, so they
@@ -45,6 +47,18 @@ import org.apache.kafka.streams.state.Stores;
  * runtime passes in the context.
  */
 public final class Saga {
+
+  /** A dead-lettered compensation's header naming its saga definition. */
+  public static final String SAGA_HEADER = "tideway.saga";
+
+  /** A dead-lettered compensation's header naming its saga instance. */
+  public static final String SAGA_ID_HEADER = SAGA_HEADER + ".id";
+
+  /** A dead-lettered compensation's header naming the step it compensates. */
+  public static final String STEP_HEADER = SAGA_HEADER + ".step";
+
+  /** A dead-lettered compensation's header naming the topic it was for. */
+  public static final String DESTINATION_HEADER = SAGA_HEADER + ".destination";
 
   private Saga() {}
 

@@ -369,7 +369,8 @@ final class SagaProcessor<D extends SpecificRecord>
     Step<D> step = definition.steps().get(saga.getStep());
     long now = now();
     SpecificRecord command = command(saga, step, true, saga.getCommandId(), now);
-    RecordHeaders headers = new RecordHeaders();
+    // The next attempt's record id: a re-drive is a send the participant has not seen.
+    RecordHeaders headers = headers(saga.getCommandId(), saga.getAttempt() + 1, command, now);
     header(headers, "__streams.errors.exception", COMPENSATION_FAILED);
     header(
         headers,
@@ -381,10 +382,10 @@ final class SagaProcessor<D extends SpecificRecord>
             + " failed after "
             + saga.getAttempt()
             + " attempts");
-    header(headers, "tideway.saga", definition.name());
-    header(headers, "tideway.saga.id", saga.getSagaId());
-    header(headers, "tideway.saga.step", step.name());
-    header(headers, "tideway.saga.destination", step.compensationTopic().name());
+    header(headers, Saga.SAGA_HEADER, definition.name());
+    header(headers, Saga.SAGA_ID_HEADER, saga.getSagaId());
+    header(headers, Saga.STEP_HEADER, step.name());
+    header(headers, Saga.DESTINATION_HEADER, step.compensationTopic().name());
     sendOut(
         new Record<String, SpecificRecord>(saga.getSagaId(), command, now, headers),
         names.deadLetterSink());
