@@ -12,6 +12,7 @@ import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.TopologyProvider;
+import io.tideway.topology.runtime.TopologyRuntime;
 import java.math.BigDecimal;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -60,9 +61,11 @@ import org.apache.kafka.streams.kstream.Produced;
  * exactly_once_v2} and each from the beginning under a fresh application id as {@code tideway
  * replay rebuild} does: a passthrough of the same events to one output topic, and the reference
  * projections from their topology jar (customer-orders with its history, order-view, the
- * aggregates' histories and the sales windows). Each run's rate is events over the time from the
- * application turning {@code RUNNING} to its group having committed the end of every input and
- * repartition partition; two rounds, each one's better run kept.
+ * aggregates' histories and the sales windows), with the {@code max.task.idle.ms} a rebuild replays
+ * with (its tasks wait for data on every input, so records are taken in time order). Each run's
+ * rate is events over the time from the application turning {@code RUNNING} to its group having
+ * committed the end of every input and repartition partition; two rounds, each one's better run
+ * kept.
  */
 public final class RebuildBenchmark {
 
@@ -176,6 +179,7 @@ public final class RebuildBenchmark {
                   measure(
                       "passthrough",
                       prefix + "-passthrough-" + round,
+                      false,
                       events,
                       stateDir,
                       context -> passthrough(context, customers, orders, output),
@@ -186,6 +190,7 @@ public final class RebuildBenchmark {
                   measure(
                       "rebuild",
                       prefix + "-rebuild-" + round,
+                      true,
                       events,
                       stateDir,
                       context -> buildIn(jar, projections, context),
@@ -337,10 +342,14 @@ public final class RebuildBenchmark {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Runs one topology from the beginning until its group has committed all there is. */
+  /**
+   * Runs one topology from the beginning until its group has committed all there is; {@code
+   * asRebuild} with the settings a rebuild replays with.
+   */
   private Run measure(
       String name,
       String applicationId,
+      boolean asRebuild,
       long events,
       Path stateDir,
       java.util.function.Function<DeploymentContext, Topology> topology,
@@ -353,6 +362,9 @@ public final class RebuildBenchmark {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(applicationId).toString());
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    if (asRebuild) {
+      props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, TopologyRuntime.replayTaskIdle(Map.of()));
+    }
     try (DeploymentContext context = DeploymentContext.of(applicationId, deploymentSettings);
         KafkaStreams streams = new KafkaStreams(topology.apply(context), props)) {
       AtomicLong running = new AtomicLong();

@@ -43,8 +43,9 @@ import org.apache.kafka.streams.state.Stores;
  * </ul>
  *
  * <p>Timeouts are checked by a wall-clock punctuator against deadlines kept in a store, so they
- * fire with no reply at all and survive restarts. Metrics go to the {@link SagaObserver} the
- * runtime passes in the context.
+ * fire with no reply at all and survive restarts; while a rebuild replays history, by the records'
+ * stream time instead, so the replay times out what the original run did. Metrics go to the {@link
+ * SagaObserver} the runtime passes in the context.
  */
 public final class Saga {
 

@@ -322,7 +322,10 @@ public final class SagaDefinition<D extends SpecificRecord> {
       return this;
     }
 
-    /** How often deadlines are checked (wall-clock time); 250 ms unless set. */
+    /**
+     * How often deadlines are checked (wall-clock time) while the saga is live; 250 ms unless set.
+     * While a rebuild replays history they are checked before every record instead.
+     */
     public Builder<D> timeoutCheckInterval(Duration interval) {
       if (interval.isNegative() || interval.isZero()) {
         throw new IllegalArgumentException("The timeout check interval must be positive");

@@ -33,6 +33,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>Deadlines live in their own store keyed by (deadline, saga id), so the wall-clock punctuator
  * reads only the due ones in order; each running saga has exactly one, so the store's size is the
  * number of sagas in flight.
+ *
+ * <p>While a rebuild replays history ({@link SideEffects} not live), time is the records' time, not
+ * the clock's: a saga's times and deadlines come from the stream time of the records that moved it,
+ * and a deadline fires before the first record later than it, as it fired when the history was
+ * made. A replay at any speed thus times out the sagas that timed out then, and no other, and the
+ * rebuilt store keeps their original times.
  */
 final class SagaProcessor<D extends SpecificRecord>
     implements Processor<String, SpecificRecord, String, SpecificRecord> {
@@ -61,6 +67,12 @@ final class SagaProcessor<D extends SpecificRecord>
 
   /** Deadlines fire from this time on: see {@link SagaDefinition.Builder#startupGrace}. */
   private long firesFrom;
+
+  /**
+   * No deadline in the store is earlier than this (a lower bound: a removed deadline leaves it as
+   * it was), so most checks need not read the store.
+   */
+  private long earliestDeadline = Long.MAX_VALUE;
 
   private final SideEffects sideEffects;
 
@@ -95,14 +107,14 @@ final class SagaProcessor<D extends SpecificRecord>
     this.deadlines = context.getStateStore(names.deadlines());
     try (KeyValueIterator<Bytes, String> all = deadlines.all()) {
       while (all.hasNext()) {
-        all.next();
+        earliestDeadline = Math.min(earliestDeadline, deadlineOf(all.next().key));
         inFlight++;
       }
     }
     observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
-    firesFrom = now() + definition.startupGrace().toMillis();
+    firesFrom = context.currentSystemTimeMs() + definition.startupGrace().toMillis();
     context.schedule(
-        definition.timeoutCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
+        definition.timeoutCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::onClock);
     context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepEnded);
   }
 
@@ -112,6 +124,9 @@ final class SagaProcessor<D extends SpecificRecord>
       throw new InvalidEventException(
           definition.name() + ": record has no key (the business key)",
           context.recordMetadata().orElse(null));
+    }
+    if (!sideEffects.live()) {
+      fireDeadlines(now());
     }
     SpecificRecord value = record.value();
     if (definition.startType().isInstance(value)) {
@@ -321,8 +336,16 @@ final class SagaProcessor<D extends SpecificRecord>
     return headers;
   }
 
+  /** The wall-clock punctuator: the clock fires deadlines while the saga is live. */
+  private void onClock(long now) {
+    if (sideEffects.live() && now >= firesFrom) {
+      fireDeadlines(now);
+    }
+  }
+
+  /** Acts on every deadline at or before {@code now}. */
   private void fireDeadlines(long now) {
-    if (now < firesFrom) {
+    if (now < earliestDeadline) {
       return;
     }
     List<KeyValue<Bytes, String>> due = new ArrayList<>();
@@ -340,6 +363,9 @@ final class SagaProcessor<D extends SpecificRecord>
         continue;
       }
       expired(saga);
+    }
+    try (KeyValueIterator<Bytes, String> first = deadlines.all()) {
+      earliestDeadline = first.hasNext() ? deadlineOf(first.next().key) : Long.MAX_VALUE;
     }
   }
 
@@ -433,6 +459,7 @@ final class SagaProcessor<D extends SpecificRecord>
     saga.setDeadline(at < 0 ? null : Instant.ofEpochMilli(at));
     if (at >= 0) {
       deadlines.put(deadlineKey(at, saga.getSagaId()), saga.getSagaId());
+      earliestDeadline = Math.min(earliestDeadline, at);
     }
     instances.put(saga.getSagaId(), saga);
   }
@@ -492,14 +519,19 @@ final class SagaProcessor<D extends SpecificRecord>
     }
   }
 
+  /** The clock's time while live; while a rebuild replays history, the records' (stream) time. */
   private long now() {
-    return context.currentSystemTimeMs();
+    return sideEffects.live() ? context.currentSystemTimeMs() : context.currentStreamTimeMs();
   }
 
   /** (deadline, saga id) with the deadline big-endian first, so keys sort by deadline. */
   static Bytes deadlineKey(long at, String sagaId) {
     byte[] id = sagaId.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + id.length).putLong(at).put(id).array());
+  }
+
+  private static long deadlineOf(Bytes key) {
+    return ByteBuffer.wrap(key.get()).getLong();
   }
 
   private static byte[] bytes(ByteBuffer buffer) {

@@ -201,14 +201,45 @@ class SagaProcessorTest {
   @Test
   void whileARebuildReplaysHistoryTheSagaAdvancesButSendsNothing() {
     live = false;
-    send(order.toString(), placed(order, customer));
-    send(order.toString(), creditReserved(order, customer));
+    replay(order.toString(), placed(order, customer), T0);
+    replay(order.toString(), creditReserved(order, customer), T0 + 1_000);
     assertThat(context.forwarded()).isEmpty();
     assertThat(saga().getStepName()).isEqualTo("reserve-stock");
 
     live = true;
     send(order.toString(), stockReserved(order));
     assertThat(commands()).singleElement().isInstanceOf(ApproveOrder.class);
+  }
+
+  @Test
+  void whileARebuildReplaysHistoryDeadlinesFollowTheRecordsTimeNotTheClock() {
+    live = false;
+    replay(order.toString(), placed(order, customer), T0);
+    // The replay takes an hour of the clock: no deadline fires on that.
+    advance(Duration.ofHours(1));
+    assertThat(saga().getStepName()).isEqualTo("reserve-credit");
+    assertThat(events()).doesNotContain("TIMED_OUT");
+
+    // The reply came a second after the command: in time, as it was when it happened.
+    replay(order.toString(), creditReserved(order, customer), T0 + 1_000);
+    assertThat(saga().getStepName()).isEqualTo("reserve-stock");
+    assertThat(saga().getStartedAt().toEpochMilli()).isEqualTo(T0);
+    assertThat(saga().getDeadline().toEpochMilli()).isEqualTo(T0 + 1_000 + STEP_TIMEOUT.toMillis());
+
+    // No reply to reserve-stock before a record from after its deadline: it timed out then, so it
+    // does in the replay, before that record is taken.
+    UUID later = UUID.randomUUID();
+    replay(later.toString(), placed(later, customer), T0 + 2_000 + STEP_TIMEOUT.toMillis());
+    assertThat(events()).contains("TIMED_OUT");
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATING);
+    assertThat(context.forwarded()).isEmpty();
+    assertThat(instances.get(later.toString()).getStatus()).isEqualTo(SagaStatus.RUNNING);
+  }
+
+  /** A record replayed by a rebuild, which the task's stream time has reached. */
+  private void replay(String key, SpecificRecord value, long at) {
+    context.setCurrentStreamTimeMs(at);
+    processor.process(new Record<>(key, value, at));
   }
 
   @Test

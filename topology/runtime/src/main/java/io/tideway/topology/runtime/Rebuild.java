@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>catch up: its committed input offsets reach the serving deployment's, and it has processed
- *       what its repartition topics held then;
+ *       what its repartition topics held then. Until then it runs with the replay's settings (tasks
+ *       wait for every input to have data, so records are taken in time order across topics), then
+ *       restarts, in the same group, with the live ones;
  *   <li>go live: its side effects flow from now on; the serving deployment, still live, goes on
  *       until it has processed all the rebuild processed before, repartition topics included, so no
  *       record's effect falls between the two;
@@ -75,6 +77,7 @@ final class Rebuild {
   private final Set<String> inputs;
   private final Set<String> repartitionTopics;
   private final Gate gate;
+  private final Runnable restartLive;
   private final Duration commitInterval;
   private final AtomicLong lag;
   private final Consumer<String> ended;
@@ -93,6 +96,7 @@ final class Rebuild {
       Set<String> inputs,
       Set<String> repartitionTopics,
       Gate gate,
+      Runnable restartLive,
       long commitIntervalMs,
       AtomicLong lag,
       Consumer<String> ended) {
@@ -103,6 +107,7 @@ final class Rebuild {
     this.inputs = inputs;
     this.repartitionTopics = repartitionTopics;
     this.gate = gate;
+    this.restartLive = restartLive;
     this.commitInterval = Duration.ofMillis(commitIntervalMs);
     this.lag = lag;
     this.ended = ended;
@@ -150,6 +155,10 @@ final class Rebuild {
       List<TopicPartition> inputPartitions = offsets.partitions(inputs);
       await(() -> caughtUpTo(offsets.committed(serving.applicationId()), inputPartitions), null);
       awaitDrained(rebuilt, null);
+      message = "caught up; restarting with the live settings";
+      restartLive.run();
+      // Its stores answer queries only once its tasks run again.
+      await(() -> rebuilt.state().equals("RUNNING"), SWITCH_TIMEOUT);
 
       phase = "SWITCHING";
       message = "live; waiting for the serving deployment to process what the rebuild did";

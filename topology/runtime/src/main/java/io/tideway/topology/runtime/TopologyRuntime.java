@@ -79,6 +79,10 @@ public final class TopologyRuntime implements AutoCloseable {
 
   private static final Logger logger = LoggerFactory.getLogger(TopologyRuntime.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The least a replaying task waits for an input without data (Kafka's max.task.idle.ms). */
+  private static final Duration REPLAY_TASK_IDLE = Duration.ofSeconds(2);
+
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
   /** Between a provider's application id and a rebuild's generation number: {@code app-g2}. */
@@ -560,7 +564,17 @@ public final class TopologyRuntime implements AutoCloseable {
     // Whatever an abandoned rebuild under the same id left behind must not be resumed.
     resetApplication(shadow, null);
     createTopics(shadow);
-    shadow.start(config(shadow, merged, entry.instances()), meters);
+    // Replaying, a task waits for data on every input, repartition topics included, so it takes
+    // records in time order across them, as they were processed when they happened; live, that
+    // wait would only add latency.
+    Map<String, Object> replaying = new HashMap<>(merged);
+    replaying.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, replayTaskIdle(merged));
+    shadow.start(config(shadow, replaying, entry.instances()), meters);
+    Runnable goLive =
+        () -> {
+          shadow.close(CLOSE_TIMEOUT, false);
+          shadow.start(config(shadow, merged, entry.instances()), meters);
+        };
     Rebuild rebuild =
         new Rebuild(
             this,
@@ -570,6 +584,7 @@ public final class TopologyRuntime implements AutoCloseable {
             inputTopics(current),
             shape(current).repartitionTopics(),
             gate,
+            goLive,
             commitInterval(merged),
             rebuildLags.computeIfAbsent(
                 name,
@@ -633,10 +648,24 @@ public final class TopologyRuntime implements AutoCloseable {
     if (interval != null) {
       return Long.parseLong(interval.toString());
     }
+    return exactlyOnce(merged) ? 100 : 30_000;
+  }
+
+  /**
+   * How long a task of a rebuild waits, while it replays, for an input without data ({@code
+   * max.task.idle.ms}, unless the deployment's settings set it): long enough for what its
+   * repartition topics are about to receive, which under exactly-once is read only once the
+   * transaction that wrote it commits, a commit interval later.
+   *
+   * @param merged the deployment's settings
+   */
+  public static long replayTaskIdle(Map<String, Object> merged) {
+    return REPLAY_TASK_IDLE.toMillis() + (exactlyOnce(merged) ? commitInterval(merged) : 0);
+  }
+
+  private static boolean exactlyOnce(Map<String, Object> merged) {
     Object guarantee = merged.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
-    return guarantee == null || StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee.toString())
-        ? 100
-        : 30_000;
+    return guarantee == null || StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee.toString());
   }
 
   private String nextGeneration(Deployment deployment) {
