@@ -161,44 +161,24 @@ class SagaIT {
   }
 
   /**
-   * A rebuild replays every saga from the log, as fast as it reads: one that timed out while a
-   * participant was down times out again at the same step, before that participant's late replies,
-   * and each saga is stamped with the times of the records that moved it, not the replay's.
+   * A rebuild of the saga's deployment restarts it with the live settings once it has caught up:
+   * the rebuilt deployment then runs the next saga, its commands and lifecycle written through the
+   * same serdes. Last: the runtimes the other tests start record no generation, and would run the
+   * saga under its first application id.
    */
   @Test
-  void aRebuildReplaysEachSagaToTheEndItHad() throws Exception {
+  @Order(Integer.MAX_VALUE)
+  void aRebuiltSagaDeploymentRunsTheNextSaga() throws Exception {
     String customer = customer("100.00");
     String kettle = product("10.00", 5);
-    String approved = place(customer, kettle, 1);
-    assertThat(awaitDecided(approved)).isEqualTo("APPROVED");
-    system.platform().stopService("inventory");
-    String timedOut;
-    try {
-      timedOut = place(customer, kettle, 2);
-      await().atMost(PATIENCE).until(() -> events(timedOut).contains("TIMED_OUT"));
-    } finally {
-      system.platform().startService("inventory");
-    }
-    assertThat(awaitDecided(timedOut)).isEqualTo("REJECTED");
-    await()
-        .atMost(PATIENCE)
-        .until(() -> saga(timedOut).get("status").asText().equals("COMPENSATED"));
-    List<JsonNode> originals = List.of(saga(approved), saga(timedOut));
+    assertThat(awaitDecided(place(customer, kettle, 1))).isEqualTo("APPROVED");
 
-    cli("replay", "rebuild", PlaceOrderSaga.NAME);
+    assertThat(cli("replay", "rebuild", PlaceOrderSaga.NAME)).contains("Done");
 
-    for (JsonNode original : originals) {
-      JsonNode rebuilt = saga(original.get("sagaId").asText());
-      assertThat(rebuilt.get("status"))
-          .as(rebuilt.toPrettyString())
-          .isEqualTo(original.get("status"));
-      assertThat(rebuilt.get("history").findValuesAsText("event"))
-          .as(rebuilt.toPrettyString())
-          .isEqualTo(original.get("history").findValuesAsText("event"));
-      Instant started = Instant.parse(original.get("startedAt").asText());
-      assertThat(Instant.parse(rebuilt.get("startedAt").asText()))
-          .isBetween(started.minusSeconds(5), started);
-    }
+    String next = place(customer, kettle, 1);
+    assertThat(awaitDecided(next)).isEqualTo("APPROVED");
+    await().atMost(PATIENCE).until(() -> saga(next).get("status").asText().equals("COMPLETED"));
+    assertThat(events(next)).containsSubsequence("STARTED", "COMMAND_SENT", "COMPLETED");
   }
 
   private List<String> events(String sagaId) throws Exception {
@@ -211,7 +191,7 @@ class SagaIT {
    * the approved orders hold.
    */
   @Test
-  @Order(Integer.MAX_VALUE)
+  @Order(Integer.MAX_VALUE - 1)
   void everySagaEndsOnceThoughTheSagaRuntimeIsKilledTwice(@TempDir Path runtimeDir)
       throws Exception {
     List<String> customers = new ArrayList<>();

@@ -38,7 +38,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the clock's: a saga's times and deadlines come from the stream time of the records that moved it,
  * and a deadline fires before the first record later than it, as it fired when the history was
  * made. A replay at any speed thus times out the sagas that timed out then, and no other, and the
- * rebuilt store keeps their original times.
+ * rebuilt store holds the records' times, not the replay's.
  */
 final class SagaProcessor<D extends SpecificRecord>
     implements Processor<String, SpecificRecord, String, SpecificRecord> {

@@ -344,6 +344,20 @@ final class Deployment {
    *     session times out (a restart, which then moves no partition)
    */
   void close(Duration timeout, boolean leaveGroup) {
+    stopClient(timeout, leaveGroup);
+    context.close();
+  }
+
+  /**
+   * Stops the client and starts a new one with {@code config}, in the same group and over the same
+   * local state, as a rebuild does to go from its replay's settings to the live ones.
+   */
+  void restart(Duration timeout, Properties config, MeterRegistry meters) {
+    stopClient(timeout, false);
+    start(config, meters);
+  }
+
+  private void stopClient(Duration timeout, boolean leaveGroup) {
     if (streams != null) {
       CloseOptions options =
           CloseOptions.timeout(timeout)
@@ -360,6 +374,5 @@ final class Deployment {
       metrics.close();
       metrics = null;
     }
-    context.close();
   }
 }

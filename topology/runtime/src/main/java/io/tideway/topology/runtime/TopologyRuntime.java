@@ -571,10 +571,7 @@ public final class TopologyRuntime implements AutoCloseable {
     replaying.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, replayTaskIdle(merged));
     shadow.start(config(shadow, replaying, entry.instances()), meters);
     Runnable goLive =
-        () -> {
-          shadow.close(CLOSE_TIMEOUT, false);
-          shadow.start(config(shadow, merged, entry.instances()), meters);
-        };
+        () -> shadow.restart(CLOSE_TIMEOUT, config(shadow, merged, entry.instances()), meters);
     Rebuild rebuild =
         new Rebuild(
             this,
