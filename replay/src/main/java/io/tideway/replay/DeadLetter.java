@@ -100,8 +100,9 @@ public record DeadLetter(
   static DeadLetter of(ConsumerRecord<byte[], byte[]> record) {
     Headers headers = record.headers();
     Instant timestamp = Instant.ofEpochMilli(record.timestamp());
+    boolean fromStreams = headers.lastHeader(TOPIC_HEADER) != null;
     String sagaDestination = text(headers, SAGA_DESTINATION_HEADER);
-    if (headers.lastHeader(TOPIC_HEADER) == null && sagaDestination != null) {
+    if (!fromStreams && sagaDestination != null) {
       return new DeadLetter(
           record.topic(),
           record.partition(),
@@ -114,7 +115,7 @@ public record DeadLetter(
           text(headers, EXCEPTION_HEADER),
           text(headers, MESSAGE_HEADER));
     }
-    if (headers.lastHeader(TOPIC_HEADER) == null) {
+    if (!fromStreams) {
       String cause = text(headers, SPRING_CAUSE_HEADER);
       Long originalTimestamp =
           binary(headers, SPRING_TIMESTAMP_HEADER, Long.BYTES, ByteBuffer::getLong);
