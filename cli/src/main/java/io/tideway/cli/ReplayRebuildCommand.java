@@ -40,11 +40,18 @@ final class ReplayRebuildCommand implements Callable<Integer> {
       description = "Print the new application id and what it would replay; start nothing.")
   private boolean dryRun;
 
+  @Option(
+      names = "--allow-sagas",
+      description =
+          "Rebuild a deployment that runs sagas all the same: the rebuild decides them again from"
+              + " the log, and a rebuilt saga may end otherwise than it did.")
+  private boolean allowSagas;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     RuntimeClient client = runtime.client();
-    RebuildStatus status = client.rebuild(deployment, dryRun);
+    RebuildStatus status = client.rebuild(deployment, dryRun, allowSagas);
     out.printf(
         "%s %s: %s -> %s%n",
         dryRun ? "Would rebuild" : "Rebuilding", deployment, status.from(), status.to());

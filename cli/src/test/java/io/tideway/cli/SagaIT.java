@@ -161,19 +161,30 @@ class SagaIT {
   }
 
   /**
-   * A rebuild of the saga's deployment restarts it with the live settings once it has caught up:
+   * A rebuild of the saga's deployment is refused unless sagas are allowed, as a rebuilt saga may
+   * end otherwise than it did. Allowed, it restarts with the live settings once it has caught up:
    * the rebuilt deployment then runs the next saga, its commands and lifecycle written through the
    * same serdes. Last: the runtimes the other tests start record no generation, and would run the
    * saga under its first application id.
    */
   @Test
   @Order(Integer.MAX_VALUE)
-  void aRebuiltSagaDeploymentRunsTheNextSaga() throws Exception {
+  void aSagaDeploymentIsRebuiltOnlyWhenAllowedAndThenRunsTheNextSaga() throws Exception {
     String customer = customer("100.00");
     String kettle = product("10.00", 5);
     assertThat(awaitDecided(place(customer, kettle, 1))).isEqualTo("APPROVED");
 
-    assertThat(cli("replay", "rebuild", PlaceOrderSaga.NAME)).contains("Done");
+    assertThat(cli("replay", "rebuild", PlaceOrderSaga.NAME, "--dry-run"))
+        .contains("runs sagas (place-order-saga-instances)");
+    CapturedCommandLine refused = new CapturedCommandLine();
+    assertThat(
+            refused.run("replay", "rebuild", PlaceOrderSaga.NAME, "--data-dir", dataDir.toString()))
+        .isEqualTo(2);
+    assertThat(refused.err()).contains("runs sagas", "--allow-sagas");
+    assertThat(system.json(system.endpoints().query().url(), "/v1/deployments").toString())
+        .doesNotContain(PlaceOrderSaga.NAME + "-g2");
+
+    assertThat(cli("replay", "rebuild", PlaceOrderSaga.NAME, "--allow-sagas")).contains("Done");
 
     String next = place(customer, kettle, 1);
     assertThat(awaitDecided(next)).isEqualTo("APPROVED");

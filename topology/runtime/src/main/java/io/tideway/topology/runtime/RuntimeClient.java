@@ -135,12 +135,19 @@ public final class RuntimeClient {
 
   /**
    * Starts rebuilding a deployment, or with {@code dryRun} plans it, as {@link
-   * TopologyRuntime#rebuild} says.
+   * TopologyRuntime#rebuild} says; {@code sagas} allows it for a deployment that runs sagas.
    */
-  public RebuildStatus rebuild(String name, boolean dryRun) throws IOException {
+  public RebuildStatus rebuild(String name, boolean dryRun, boolean sagas) throws IOException {
     HttpRequest request =
         HttpRequest.newBuilder(
-                URI.create(url + "/v1/deployments/" + encode(name) + "/rebuild?dryRun=" + dryRun))
+                URI.create(
+                    url
+                        + "/v1/deployments/"
+                        + encode(name)
+                        + "/rebuild?dryRun="
+                        + dryRun
+                        + "&sagas="
+                        + sagas))
             .timeout(DEPLOY_TIMEOUT)
             .POST(HttpRequest.BodyPublishers.noBody())
             .build();

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *       &settings=<properties text>[&dryRun=true][&reset=true]} with the jar's bytes as the body;
  *       {@code GET} and {@code DELETE /v1/deployments/{name}}; {@code POST
  *       /v1/deployments/{name}/reset?to=earliest|<time>[&dryRun=true]}; {@code POST
- *       /v1/deployments/{name}/rebuild[?dryRun=true]} (starts it: 202) and {@code GET} (follows
- *       it);
+ *       /v1/deployments/{name}/rebuild[?dryRun=true][&sagas=true]} (starts it: 202) and {@code GET}
+ *       (follows it);
  *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]
  *       [&from=&to=|&asOf=][&waitFor=<event id>&timeout=2s]}; {@code GET
  *       /v1/stores/{store}/keys[?from=&to=&prefix= &limit=&cursor=]};
@@ -260,8 +260,9 @@ final class RuntimeHttp implements AutoCloseable {
 
     void rebuild(Context ctx) throws IOException {
       boolean dryRun = Boolean.parseBoolean(ctx.queryParam("dryRun"));
+      boolean sagas = Boolean.parseBoolean(ctx.queryParam("sagas"));
       ctx.status(dryRun ? 200 : 202)
-          .result(json.writeValueAsString(runtime.rebuild(ctx.pathParam("name"), dryRun)));
+          .result(json.writeValueAsString(runtime.rebuild(ctx.pathParam("name"), dryRun, sagas)));
     }
 
     void rebuildStatus(Context ctx) throws IOException {

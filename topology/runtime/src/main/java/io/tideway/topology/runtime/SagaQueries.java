@@ -113,9 +113,14 @@ final class SagaQueries {
   private List<String> instanceStores() {
     return runtime.running().stream()
         .flatMap(d -> d.stores().stream())
-        .filter(store -> store.endsWith(INSTANCES_SUFFIX))
+        .filter(SagaQueries::isInstanceStore)
         .sorted()
         .toList();
+  }
+
+  /** Whether a store is a saga engine's instance store, {@code <saga>-saga-instances}. */
+  static boolean isInstanceStore(String store) {
+    return store.endsWith(INSTANCES_SUFFIX);
   }
 
   private StoreQueries.Answer error(int status, String message) throws IOException {

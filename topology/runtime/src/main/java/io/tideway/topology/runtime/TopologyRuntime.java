@@ -518,14 +518,37 @@ public final class TopologyRuntime implements AutoCloseable {
    * effects held back ({@link SideEffects}); once it has caught up it takes over queries at once,
    * and the old application is retired. The old one answers queries until then.
    *
+   * <p>A deployment that runs sagas is rebuilt only when {@code sagas} says so: the rebuild decides
+   * them again from the log, where replies that came through a repartition topic are not replayed
+   * in time order, so a rebuilt saga may end otherwise than it did, and act on that once live.
+   *
    * @param dryRun only say what would be replayed, in phase {@code PLANNED}: nothing starts
+   * @param sagas rebuild a deployment that runs sagas all the same
    * @return the rebuild as it starts; {@link #rebuildStatus} follows it
-   * @throws DeploymentException for an unknown deployment or a rebuild already under way
+   * @throws DeploymentException for an unknown deployment, a rebuild already under way, or a
+   *     deployment that runs sagas without {@code sagas}
    */
-  public synchronized RebuildStatus rebuild(String name, boolean dryRun) {
+  public synchronized RebuildStatus rebuild(String name, boolean dryRun, boolean sagas) {
     Deployment current = existing(name);
     refuseWhileRebuilding(name);
     refuseWhileRunningElsewhere(current, "rebuild");
+    List<String> sagaStores =
+        current.stores().stream().filter(SagaQueries::isInstanceStore).sorted().toList();
+    String sagaRisk =
+        sagaStores.isEmpty()
+            ? ""
+            : name
+                + " runs sagas ("
+                + String.join(", ", sagaStores)
+                + "): a rebuild decides them again from the log, where replies that came through a"
+                + " repartition topic are not replayed in time order, so a rebuilt saga may end"
+                + " otherwise than it did and act on that once live";
+    if (!dryRun && !sagas && !sagaStores.isEmpty()) {
+      throw new DeploymentException(
+          sagaRisk
+              + ". To rebuild it all the same, allow sagas ('tideway replay rebuild --allow-sagas',"
+              + " or sagas=true)");
+    }
     String next = nextGeneration(current);
     if (dryRun) {
       Map<TopicPartition, Long> ends = offsets.ends(offsets.partitions(inputTopics(current)));
@@ -547,7 +570,10 @@ public final class TopologyRuntime implements AutoCloseable {
           Instant.now().toString(),
           ends.values().stream().mapToLong(Long::longValue).sum(),
           replayed,
-          "would replay " + inputTopics(current) + " from the beginning; nothing started");
+          "would replay "
+              + inputTopics(current)
+              + " from the beginning; nothing started"
+              + (sagaRisk.isEmpty() ? "" : ". " + sagaRisk));
     }
     DeploymentJournal.Entry entry = journal.entries().get(name);
     Rebuild.Gate gate = new Rebuild.Gate(false);

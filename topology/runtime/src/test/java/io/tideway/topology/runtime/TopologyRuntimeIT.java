@@ -732,13 +732,13 @@ class TopologyRuntimeIT {
     queries.start();
     writes.start();
 
-    RebuildStatus planned = runtime.rebuild("adjustment-audit", true);
+    RebuildStatus planned = runtime.rebuild("adjustment-audit", true, false);
     assertThat(planned.phase()).isEqualTo("PLANNED");
     assertThat(planned.lag()).isGreaterThanOrEqualTo(history.size());
     assertThat(runtime.rebuildStatus("adjustment-audit")).isEmpty();
-    RebuildStatus started = runtime.rebuild("adjustment-audit", false);
+    RebuildStatus started = runtime.rebuild("adjustment-audit", false, false);
     assertThat(started.to()).isEqualTo(before + "-g2");
-    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false))
+    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false, false))
         .hasMessageContaining("is being rebuilt");
     await()
         .atMost(WAIT)
