@@ -33,8 +33,7 @@ final class AggregateQueries {
   StoreQueries.Answer events(String type, String id, int limit, String cursor) throws IOException {
     String store = AggregateHistory.storeName(type);
     if (runtime.running().stream().noneMatch(d -> d.stores().contains(store))) {
-      return error(
-          404,
+      return queries.absent(
           "No history of aggregate type "
               + type
               + ": no deployment keeps a store "

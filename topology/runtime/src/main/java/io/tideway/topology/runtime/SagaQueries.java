@@ -51,7 +51,7 @@ final class SagaQueries {
         return answer;
       }
     }
-    return error(404, "No saga " + id);
+    return queries.absent("No saga " + id);
   }
 
   /**
@@ -61,6 +61,9 @@ final class SagaQueries {
    * @param cursor the {@code next} of the previous answer, or null
    */
   StoreQueries.Answer list(String state, int limit, String cursor) throws IOException {
+    if (runtime.resuming()) {
+      return queries.absent("No list of sagas");
+    }
     ObjectNode body = json.createObjectNode();
     ArrayNode sagas = body.putArray("sagas");
     String next = null;
@@ -121,10 +124,5 @@ final class SagaQueries {
   /** Whether a store is a saga engine's instance store, {@code <saga>-saga-instances}. */
   static boolean isInstanceStore(String store) {
     return store.endsWith(INSTANCES_SUFFIX);
-  }
-
-  private StoreQueries.Answer error(int status, String message) throws IOException {
-    return new StoreQueries.Answer(
-        status, json.writeValueAsString(json.createObjectNode().put("error", message)), 0);
   }
 }

@@ -113,7 +113,7 @@ final class StoreQueries implements AutoCloseable {
       throws IOException {
     Optional<Deployment> owner = owner(store);
     if (owner.isEmpty()) {
-      return Answer.error(404, "No store named " + store);
+      return absent("No store named " + store);
     }
     String key = lookup.key();
     Deployment deployment = owner.get();
@@ -327,7 +327,7 @@ final class StoreQueries implements AutoCloseable {
       throws IOException {
     Optional<Deployment> owner = owner(store);
     if (owner.isEmpty()) {
-      return Answer.error(404, "No store named " + store);
+      return absent("No store named " + store);
     }
     KafkaStreams streams = owner.get().streams();
     if (streams == null || streams.state() != KafkaStreams.State.RUNNING) {
@@ -547,6 +547,25 @@ final class StoreQueries implements AutoCloseable {
 
   private Optional<Deployment> owner(String store) {
     return runtime.running().stream().filter(d -> d.stores().contains(store)).findFirst();
+  }
+
+  /**
+   * What no deployment here has: {@code 404}, but {@code 503} while the runtime is still deploying
+   * again what it ran before it stopped, as it may be among that.
+   */
+  Answer absent(String message) throws IOException {
+    if (runtime.resuming()) {
+      return new Answer(
+          503,
+          json.writeValueAsString(
+              json.createObjectNode()
+                  .put(
+                      "error",
+                      message
+                          + " yet: the runtime is still deploying what it ran before it stopped")),
+          1);
+    }
+    return Answer.error(404, message);
   }
 
   private Answer unavailable(String store, String why) throws IOException {

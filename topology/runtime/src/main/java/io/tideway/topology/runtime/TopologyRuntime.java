@@ -110,6 +110,12 @@ public final class TopologyRuntime implements AutoCloseable {
    */
   private volatile List<Deployment> running = List.of();
 
+  /**
+   * Whether the deployments of the journal have been deployed again since the start. Until then the
+   * HTTP server already answers, but what it does not find may be about to be deployed.
+   */
+  private volatile boolean resumed;
+
   private RuntimeHttp http;
 
   private TopologyRuntime(RuntimeSettings settings, PrometheusMeterRegistry meters) {
@@ -141,6 +147,7 @@ public final class TopologyRuntime implements AutoCloseable {
     }
     logger.info("Topology runtime serving on {}", runtime.url());
     runtime.redeployJournal();
+    runtime.resumed = true;
     return runtime;
   }
 
@@ -786,9 +793,17 @@ public final class TopologyRuntime implements AutoCloseable {
     return deployments.values().stream().map(TopologyRuntime::status).toList();
   }
 
-  /** Whether every deployment runs; true with none. */
+  /**
+   * Whether every deployment runs; true with none, but not before what ran before the start has
+   * been deployed again.
+   */
   public synchronized boolean ready() {
-    return deployments.values().stream().allMatch(d -> d.state().equals("RUNNING"));
+    return resumed && deployments.values().stream().allMatch(d -> d.state().equals("RUNNING"));
+  }
+
+  /** Whether the runtime is still deploying again what it ran before it stopped. */
+  boolean resuming() {
+    return !resumed;
   }
 
   /** Closes a stopped deployment's jar unless another deployment still loads from it. */
