@@ -164,8 +164,7 @@ class SagaIT {
    * A rebuild of the saga's deployment is refused unless sagas are allowed, as a rebuilt saga may
    * end otherwise than it did. Allowed, it restarts with the live settings once it has caught up:
    * the rebuilt deployment then runs the next saga, its commands and lifecycle written through the
-   * same serdes. Last: the runtimes the other tests start record no generation, and would run the
-   * saga under its first application id.
+   * same serdes. Last: the saga's application id changes for every runtime of the platform.
    */
   @Test
   @Order(Integer.MAX_VALUE)

@@ -13,8 +13,7 @@ import java.util.TreeMap;
 
 /**
  * What a runtime runs, kept in {@code <state dir>/deployments.json} so that a restarted runtime
- * runs it again: per deployment name, the jar, its settings and its instances; and in {@code
- * generations.json} the application id each deployment's latest rebuild runs under.
+ * runs it again: per deployment name, the jar, its settings and its instances.
  */
 final class DeploymentJournal {
 
@@ -22,32 +21,12 @@ final class DeploymentJournal {
   record Entry(String jar, Map<String, String> settings, int instances) {}
 
   private final Path file;
-  private final Path generationsFile;
   private final ObjectMapper json = new ObjectMapper();
   private final Map<String, Entry> entries;
 
-  /**
-   * The application id each deployment's latest rebuild runs under, kept after an undeploy too: its
-   * state lives there, and the provider's own application's was deleted.
-   */
-  private final Map<String, String> generations;
-
   DeploymentJournal(Path stateDir) {
     this.file = stateDir.resolve("deployments.json");
-    this.generationsFile = stateDir.resolve("generations.json");
-    this.entries = new TreeMap<>(read(file, new TypeReference<Map<String, Entry>>() {}));
-    this.generations =
-        new TreeMap<>(read(generationsFile, new TypeReference<Map<String, String>>() {}));
-  }
-
-  /** The application id the latest rebuild of a deployment made, or null when none did. */
-  synchronized String generation(String name) {
-    return generations.get(name);
-  }
-
-  synchronized void recordGeneration(String name, String applicationId) {
-    generations.put(name, applicationId);
-    write(generationsFile, generations);
+    this.entries = new TreeMap<>(read());
   }
 
   /** The deployments to run, by name. */
@@ -57,33 +36,34 @@ final class DeploymentJournal {
 
   synchronized void put(String name, Entry entry) {
     entries.put(name, entry);
-    write(file, entries);
+    write();
   }
 
   synchronized void remove(String name) {
     if (entries.remove(name) != null) {
-      write(file, entries);
+      write();
     }
   }
 
-  private <T> Map<String, T> read(Path from, TypeReference<Map<String, T>> type) {
+  private Map<String, Entry> read() {
     try {
-      return json.readValue(Files.readAllBytes(from), type);
+      return json.readValue(Files.readAllBytes(file), new TypeReference<>() {});
     } catch (NoSuchFileException e) {
       return Map.of();
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + from, e);
+      throw new UncheckedIOException("Cannot read " + file, e);
     }
   }
 
-  private void write(Path to, Map<String, ?> content) {
+  private void write() {
     try {
-      Files.createDirectories(to.getParent());
-      Path partial = Files.createTempFile(to.getParent(), "journal", ".partial");
-      json.writerWithDefaultPrettyPrinter().writeValue(partial.toFile(), content);
-      Files.move(partial, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.createDirectories(file.getParent());
+      Path partial = Files.createTempFile(file.getParent(), "journal", ".partial");
+      json.writerWithDefaultPrettyPrinter().writeValue(partial.toFile(), entries);
+      Files.move(
+          partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + to, e);
+      throw new UncheckedIOException("Cannot write " + file, e);
     }
   }
 }

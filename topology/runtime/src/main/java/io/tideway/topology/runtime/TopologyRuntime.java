@@ -40,6 +40,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -215,9 +217,9 @@ public final class TopologyRuntime implements AutoCloseable {
     List<Deployment> built = new ArrayList<>();
     Map<String, TopologyShape> recorded;
     try {
-      buildAll(opened, merged, built);
-      built.forEach(deployment -> refuseWhileRebuilding(deployment.name()));
       recorded = log.latest();
+      buildAll(opened, merged, recorded.keySet(), built);
+      built.forEach(deployment -> refuseWhileRebuilding(deployment.name()));
       if (!reset) {
         refuseBreakingChanges(jar, built, recorded);
       }
@@ -254,24 +256,32 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
-   * The application id a deployment runs under: the generation its latest rebuild made, which the
-   * journal keeps also across an undeploy, else its provider's.
+   * The application id a deployment of a provider runs under: the latest generation a rebuild made
+   * of the provider's own, as {@link Topics#DEPLOYMENTS} records it for every runtime of the
+   * cluster, kept across an undeploy, as its state lives there; else the provider's.
+   *
+   * @param recorded the application ids {@link Topics#DEPLOYMENTS} records
    */
-  private String applicationIdOf(String name, TopologyProvider provider) {
-    String generation = journal.generation(name);
-    String base = provider.applicationId();
-    return generation != null && generation.startsWith(base + GENERATION) ? generation : base;
+  static String applicationIdOf(String base, Set<String> recorded) {
+    Pattern generation = Pattern.compile(Pattern.quote(base + GENERATION) + "(\\d{1,9})");
+    return recorded.stream()
+        .map(generation::matcher)
+        .filter(Matcher::matches)
+        .max(Comparator.comparingInt(m -> Integer.parseInt(m.group(1))))
+        .map(Matcher::group)
+        .orElse(base);
   }
 
   /** Builds and checks each provider of a jar into {@code built}; throws at the first problem. */
-  private void buildAll(TopologyJar jar, Map<String, Object> merged, List<Deployment> built) {
+  private void buildAll(
+      TopologyJar jar, Map<String, Object> merged, Set<String> recorded, List<Deployment> built) {
     Set<String> names = new HashSet<>();
     Set<String> applicationIds = new HashSet<>();
     for (TopologyProvider provider : jar.providers()) {
       String where = jar.path().getFileName() + ": topology " + provider.getClass().getName();
       String name = checked(provider::name, where, "name");
-      checked(provider::applicationId, where, "applicationId");
-      String applicationId = applicationIdOf(name, provider);
+      String applicationId =
+          applicationIdOf(checked(provider::applicationId, where, "applicationId"), recorded);
       if (!names.add(name)) {
         throw new DeploymentException(where + ": another topology of the jar is named " + name);
       }
@@ -645,18 +655,19 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
-   * Routes a deployment's queries to its rebuild in one step, and records the new application id;
+   * Records the new application id, then routes a deployment's queries to its rebuild in one step;
    * the old deployment is then the rebuild's to retire.
    */
   synchronized void switchTo(Deployment old, Deployment rebuilt) {
     if (deployments.get(old.name()) != old) {
       throw new DeploymentException(old.name() + " changed while it was rebuilt");
     }
+    // First, as every runtime deploys the latest generation recorded: one that runs this
+    // deployment later, this one restarted included, must not start the old application again.
+    log.record(rebuilt.applicationId(), shape(rebuilt));
     deployments.put(old.name(), rebuilt);
     running = List.copyOf(deployments.values());
     old.gate().close();
-    journal.recordGeneration(old.name(), rebuilt.applicationId());
-    log.record(rebuilt.applicationId(), shape(rebuilt));
   }
 
   /**

@@ -603,7 +603,11 @@ class TopologyRuntimeIT {
   }
 
   private RuntimeSettings settings(TestKafka kafka) {
-    return RuntimeSettings.of(kafka.bootstrapServers(), dir.resolve("state"))
+    return settings(kafka, dir.resolve("state"));
+  }
+
+  private RuntimeSettings settings(TestKafka kafka, Path stateDir) {
+    return RuntimeSettings.of(kafka.bootstrapServers(), stateDir)
         .withDeploymentDefaults(
             Map.of(
                 AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
@@ -773,8 +777,14 @@ class TopologyRuntimeIT {
     assertThat(copies.keySet()).hasSize((int) total);
     assertThat(history).allSatisfy(id -> assertThat(copies.get(id)).isEqualTo(1L));
 
-    // Undeployed and deployed again, it resumes the rebuilt application: nothing is replayed.
+    // Undeployed, then deployed by another runtime, which has a journal of its own: it resumes the
+    // rebuilt application, as the cluster's deployments topic records it; nothing is replayed.
     runtime.undeploy("adjustment-audit");
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(
+            settings(kafka, dir.resolve("another-runtime")),
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     runtime.deploy(jar, Map.of(), 1, false, false);
     assertThat(runtime.deployments().get(0).applicationId()).isEqualTo(before + "-g2");
     String product = products.get(0);
