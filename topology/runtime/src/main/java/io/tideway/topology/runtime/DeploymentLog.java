@@ -70,21 +70,37 @@ final class DeploymentLog {
 
   /** Records the shape an application now runs with, once the broker has it. */
   void record(String applicationId, TopologyShape shape) {
+    try {
+      send(applicationId, json.writeValueAsString(shape));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Takes an application's record back, once the broker has it: it is no longer deployed. */
+  void forget(String applicationId) {
+    send(applicationId, null);
+  }
+
+  private void send(String applicationId, String value) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
       producer
-          .send(
-              new ProducerRecord<>(
-                  PARTITION.topic(), applicationId, json.writeValueAsString(shape)))
+          .send(new ProducerRecord<>(PARTITION.topic(), applicationId, value))
           .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     } catch (ExecutionException | TimeoutException e) {
       throw new DeploymentException(
-          "Could not record " + applicationId + " in " + PARTITION.topic() + ": " + e, e);
+          "Could not "
+              + (value == null ? "remove " : "record ")
+              + applicationId
+              + " in "
+              + PARTITION.topic()
+              + ": "
+              + e,
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DeploymentException("Interrupted recording " + applicationId, e);

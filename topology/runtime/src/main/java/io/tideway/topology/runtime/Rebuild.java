@@ -70,6 +70,26 @@ final class Rebuild {
     }
   }
 
+  /**
+   * The rebuild's application id may be recorded as its deployment's, and could not be taken back:
+   * the rebuild is stopped but kept, so that a deploy resumes it rather than starting it anew.
+   */
+  static final class GenerationInDoubt extends DeploymentException {
+
+    private static final long serialVersionUID = 1L;
+
+    GenerationInDoubt(String applicationId, RuntimeException cause) {
+      super(
+          "Recording "
+              + applicationId
+              + " failed, and it may be recorded all the same: it is stopped and kept rather than"
+              + " deleted, so that a deploy that takes it resumes it ("
+              + cause.getMessage()
+              + ")",
+          cause);
+    }
+  }
+
   private final TopologyRuntime runtime;
   private final GroupOffsets offsets;
   private final Deployment serving;
@@ -206,10 +226,10 @@ final class Rebuild {
           serving.applicationId());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(switched, paused, "interrupted");
+      fail(switched, paused, "interrupted", false);
     } catch (RuntimeException e) {
       log.error("Rebuild of {} failed", serving.name(), e);
-      fail(switched, paused, e.getMessage());
+      fail(switched, paused, e.getMessage(), e instanceof GenerationInDoubt);
     } finally {
       // Whatever went wrong, the rebuild has ended: the deployment must not stay locked.
       if (!ended()) {
@@ -218,14 +238,18 @@ final class Rebuild {
     }
   }
 
-  private void fail(boolean switched, boolean paused, String why) {
+  private void fail(boolean switched, boolean paused, String why, boolean keepRebuilt) {
     message = why;
     try {
       if (!switched && !abandoned) {
         if (paused) {
           serving.resume();
         }
-        runtime.retire(rebuilt);
+        if (keepRebuilt) {
+          runtime.shelve(rebuilt);
+        } else {
+          runtime.retire(rebuilt);
+        }
       }
     } catch (RuntimeException e) {
       log.warn("Could not undo the rebuild {}", rebuilt.applicationId(), e);

@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -161,22 +162,19 @@ public final class TopologyRuntime implements AutoCloseable {
       DeploymentJournal.Entry entry =
           entries.values().stream().filter(e -> e.jar().equals(jar)).findFirst().orElseThrow();
       try {
-        deploy(Path.of(jar), entry.settings(), entry.instances(), false, false);
+        // Only what ran: a topology of the jar undeployed before must not act, even briefly.
+        deploy(
+            Path.of(jar), entry.settings(), entry.instances(), false, false, entries::containsKey);
         logger.info("Deployed again what ran from {}", jar);
       } catch (RuntimeException e) {
-        logger.error("Cannot deploy again what ran from {}; dropped", jar, e);
+        logger.error(
+            "Cannot deploy again all that ran from {}; dropped what did not start", jar, e);
         entries.forEach(
             (name, dropped) -> {
-              if (dropped.jar().equals(jar)) {
+              if (dropped.jar().equals(jar) && !deployments.containsKey(name)) {
                 journal.remove(name);
               }
             });
-      }
-    }
-    // A jar brings all its topologies back; those undeployed before go again.
-    for (DeploymentStatus running : deployments()) {
-      if (!entries.containsKey(running.name())) {
-        undeploy(running.name());
       }
     }
   }
@@ -209,6 +207,17 @@ public final class TopologyRuntime implements AutoCloseable {
       int instances,
       boolean dryRun,
       boolean reset) {
+    return deploy(jar, deploymentSettings, instances, dryRun, reset, name -> true);
+  }
+
+  /** Deploys the topologies of a jar whose names are {@code wanted}; the others are not started. */
+  private List<DeploymentStatus> deploy(
+      Path jar,
+      Map<String, String> deploymentSettings,
+      int instances,
+      boolean dryRun,
+      boolean reset,
+      Predicate<String> wanted) {
     if (instances < 1) {
       throw new DeploymentException("Instances must be at least 1, not " + instances);
     }
@@ -219,6 +228,14 @@ public final class TopologyRuntime implements AutoCloseable {
     try {
       recorded = log.latest();
       buildAll(opened, merged, recorded.keySet(), built);
+      built.removeIf(
+          deployment -> {
+            if (wanted.test(deployment.name())) {
+              return false;
+            }
+            deployment.close(CLOSE_TIMEOUT, true);
+            return true;
+          });
       built.forEach(deployment -> refuseWhileRebuilding(deployment.name()));
       if (!reset) {
         refuseBreakingChanges(jar, built, recorded);
@@ -236,8 +253,15 @@ public final class TopologyRuntime implements AutoCloseable {
       return checked;
     }
     List<DeploymentStatus> started = new ArrayList<>();
-    for (Deployment deployment : built) {
-      start(deployment, merged, instances, reset, recorded.get(deployment.applicationId()));
+    for (int i = 0; i < built.size(); i++) {
+      Deployment deployment = built.get(i);
+      try {
+        start(deployment, merged, instances, reset, recorded.get(deployment.applicationId()));
+      } catch (RuntimeException e) {
+        // What started stays deployed; what was built after it is let go.
+        built.subList(i, built.size()).forEach(d -> d.close(CLOSE_TIMEOUT, true));
+        throw e;
+      }
       journal.put(
           deployment.name(),
           new DeploymentJournal.Entry(
@@ -657,17 +681,50 @@ public final class TopologyRuntime implements AutoCloseable {
   /**
    * Records the new application id, then routes a deployment's queries to its rebuild in one step;
    * the old deployment is then the rebuild's to retire.
+   *
+   * @throws Rebuild.GenerationInDoubt when the record failed, may have been written all the same,
+   *     and could not be taken back
    */
   synchronized void switchTo(Deployment old, Deployment rebuilt) {
     if (deployments.get(old.name()) != old) {
       throw new DeploymentException(old.name() + " changed while it was rebuilt");
     }
-    // First, as every runtime deploys the latest generation recorded: one that runs this
-    // deployment later, this one restarted included, must not start the old application again.
-    log.record(rebuilt.applicationId(), shape(rebuilt));
+    // An instance of the old application started elsewhere meanwhile would go on with it, its
+    // internal topics deleted under it.
+    refuseWhileRunningElsewhere(old, "switch to the rebuild of");
+    recordGeneration(rebuilt);
     deployments.put(old.name(), rebuilt);
     running = List.copyOf(deployments.values());
     old.gate().close();
+  }
+
+  /**
+   * Records a rebuild's application id in {@link Topics#DEPLOYMENTS} before it serves: every
+   * runtime deploys the latest generation recorded, so one that runs the deployment later, this one
+   * restarted included, must not start the old application again. A record that failed may have
+   * been written all the same; it is taken back, as the rebuild is about to be deleted and would
+   * otherwise be deployed from scratch.
+   */
+  private void recordGeneration(Deployment rebuilt) {
+    try {
+      log.record(rebuilt.applicationId(), shape(rebuilt));
+    } catch (RuntimeException failed) {
+      try {
+        log.forget(rebuilt.applicationId());
+      } catch (RuntimeException alsoFailed) {
+        failed.addSuppressed(alsoFailed);
+        throw new Rebuild.GenerationInDoubt(rebuilt.applicationId(), failed);
+      }
+      throw failed;
+    }
+  }
+
+  /**
+   * Stops a rebuild that may be recorded as its deployment's application, and keeps its group,
+   * internal topics and local state for a deploy to resume.
+   */
+  void shelve(Deployment rebuild) {
+    rebuild.close(CLOSE_TIMEOUT, true);
   }
 
   /**
@@ -808,8 +865,13 @@ public final class TopologyRuntime implements AutoCloseable {
    * Whether every deployment runs; true with none, but not before what ran before the start has
    * been deployed again.
    */
-  public synchronized boolean ready() {
-    return resumed && deployments.values().stream().allMatch(d -> d.state().equals("RUNNING"));
+  public boolean ready() {
+    if (!resumed) {
+      return false; // without waiting for the lock, which the redeploy holds
+    }
+    synchronized (this) {
+      return deployments.values().stream().allMatch(d -> d.state().equals("RUNNING"));
+    }
   }
 
   /** Whether the runtime is still deploying again what it ran before it stopped. */
