@@ -108,6 +108,9 @@ final class Rebuild {
   private volatile List<RebuildStatus.PartitionProgress> progress = List.of();
   private volatile boolean abandoned;
 
+  /** Whether queries went to the rebuild: it is then the deployment, which the runtime closes. */
+  private volatile boolean switched;
+
   Rebuild(
       TopologyRuntime runtime,
       GroupOffsets offsets,
@@ -165,12 +168,13 @@ final class Rebuild {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    rebuilt.close(Duration.ofSeconds(30), true);
+    if (!switched) {
+      rebuilt.close(Duration.ofSeconds(30), true);
+    }
   }
 
   private void run() {
     boolean paused = false;
-    boolean switched = false;
     try {
       List<TopicPartition> inputPartitions = offsets.partitions(inputs);
       await(() -> caughtUpTo(offsets.committed(serving.applicationId()), inputPartitions), null);
@@ -226,10 +230,10 @@ final class Rebuild {
           serving.applicationId());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(switched, paused, "interrupted", false);
+      fail(paused, "interrupted", false);
     } catch (RuntimeException e) {
       log.error("Rebuild of {} failed", serving.name(), e);
-      fail(switched, paused, e.getMessage(), e instanceof GenerationInDoubt);
+      fail(paused, e.getMessage(), e instanceof GenerationInDoubt);
     } finally {
       // Whatever went wrong, the rebuild has ended: the deployment must not stay locked.
       if (!ended()) {
@@ -238,7 +242,7 @@ final class Rebuild {
     }
   }
 
-  private void fail(boolean switched, boolean paused, String why, boolean keepRebuilt) {
+  private void fail(boolean paused, String why, boolean keepRebuilt) {
     message = why;
     try {
       if (!switched && !abandoned) {
