@@ -4,6 +4,8 @@ import io.tideway.topics.Topic;
 import io.tideway.topics.Topics;
 import io.tideway.topology.TopologyContext;
 import io.tideway.topology.dedupe.Deduplicate;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -63,8 +65,20 @@ public final class Saga {
 
   private Saga() {}
 
-  /** Store and node names of one saga. */
-  record Names(String saga) {
+  /**
+   * Store and node names of one saga, and the names its command topics have in the cluster by their
+   * catalogue names (where a deployment renames them).
+   */
+  record Names(String saga, Map<String, String> topics) {
+
+    Names(String saga) {
+      this(saga, Map.of());
+    }
+
+    /** A command topic's name in the cluster. */
+    String topic(String catalogueName) {
+      return topics.getOrDefault(catalogueName, catalogueName);
+    }
 
     String instances() {
       return instancesStore(saga);
@@ -116,7 +130,9 @@ public final class Saga {
    */
   public static <D extends SpecificRecord> void addTo(
       StreamsBuilder builder, TopologyContext context, SagaDefinition<D> definition) {
-    Names names = new Names(definition.name());
+    Map<String, String> topics = new HashMap<>();
+    definition.commandTopics().forEach(topic -> topics.put(topic.name(), context.topicName(topic)));
+    Names names = new Names(definition.name(), Map.copyOf(topics));
     KStream<String, SpecificRecord> merged = null;
     for (SagaDefinition.Input input : definition.inputs()) {
       KStream<String, SpecificRecord> stream = input(builder, context, definition, input);

@@ -29,6 +29,9 @@ public interface SagaObserver {
 
         @Override
         public void inFlight(String saga, String task, int count) {}
+
+        @Override
+        public void failed(String saga, String action) {}
       };
 
   /** A saga started running (not when it was queued). */
@@ -56,4 +59,11 @@ public interface SagaObserver {
 
   /** How many sagas run (started, not ended) in one task; 0 when the task closes. */
   void inFlight(String saga, String task, int count);
+
+  /**
+   * The engine could not act on a saga, as a command or the saga's data could not be made: {@code
+   * start} (a start event went to the dead-letter topic, or a queued saga was rejected) or {@code
+   * deadline} (the saga tries again later).
+   */
+  void failed(String saga, String action);
 }

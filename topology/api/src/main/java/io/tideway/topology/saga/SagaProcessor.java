@@ -23,6 +23,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the sagas of one definition in one task. Every input record is keyed by business key; the
@@ -53,6 +55,11 @@ final class SagaProcessor<D extends SpecificRecord>
 
   /** Sweeps of ended sagas past their retention run this often. */
   private static final Duration SWEEP_INTERVAL = Duration.ofMinutes(10);
+
+  /** Transitions a saga keeps in its history at most. */
+  static final int MAX_HISTORY = 100;
+
+  private static final Logger log = LoggerFactory.getLogger(SagaProcessor.class);
 
   private final SagaDefinition<D> definition;
   private final Saga.Names names;
@@ -181,17 +188,38 @@ final class SagaProcessor<D extends SpecificRecord>
       }
       return;
     }
+    SagaLock before = SagaLock.newBuilder(lock).build();
     lock.setActive(sagaId);
     locks.put(key, lock);
-    run(saga);
+    try {
+      run(saga);
+    } catch (RuntimeException e) {
+      // Nothing of a saga that could not start is kept: its start event goes to the dead-letter
+      // topic, to be re-driven once the cause is fixed.
+      observer.failed(definition.name(), "start");
+      locks.put(key, before);
+      instances.delete(sagaId);
+      throw e;
+    }
   }
 
+  /**
+   * Runs a saga's first step.
+   *
+   * @throws RuntimeException when the step's command (or the saga's data) cannot be made, before
+   *     the saga is stored
+   */
   private void run(SagaInstance saga) {
     saga.setStatus(SagaStatus.RUNNING);
     note(saga, "STARTED", null, null);
-    observer.started(definition.name());
     inFlight(+1);
-    forward(saga, 0);
+    try {
+      forward(saga, 0);
+    } catch (RuntimeException e) {
+      inFlight(-1);
+      throw e;
+    }
+    observer.started(definition.name());
   }
 
   private void reply(String key, SpecificRecord reply) {
@@ -362,11 +390,35 @@ final class SagaProcessor<D extends SpecificRecord>
         deadlines.delete(entry.key);
         continue;
       }
-      expired(saga);
+      try {
+        expired(saga);
+      } catch (RuntimeException e) {
+        postpone(entry.value, e);
+      }
     }
     try (KeyValueIterator<Bytes, String> first = deadlines.all()) {
       earliestDeadline = first.hasNext() ? deadlineOf(first.next().key) : Long.MAX_VALUE;
     }
+  }
+
+  /**
+   * What a saga's deadline was to do failed: a command, or the saga's data, could not be made,
+   * which takes a fix. The saga, as stored before (nothing of the attempt was), tries again after
+   * the longest backoff, and the deadlines behind it fire meanwhile. The lifecycle topic may show
+   * the attempt's first transitions twice.
+   */
+  private void postpone(String sagaId, RuntimeException failure) {
+    SagaInstance saga = instances.get(sagaId);
+    long again = now() + definition.backoff(Integer.MAX_VALUE).toMillis();
+    observer.failed(definition.name(), "deadline");
+    log.error(
+        "Saga {} {}: could not act on its deadline at step {}; trying again at {}",
+        definition.name(),
+        sagaId,
+        saga.getStepName(),
+        Instant.ofEpochMilli(again),
+        failure);
+    setDeadline(saga, again, saga.getRetrying());
   }
 
   /** The saga's deadline passed: resend when it was waiting to, else the reply timed out. */
@@ -411,7 +463,7 @@ final class SagaProcessor<D extends SpecificRecord>
     header(headers, Saga.SAGA_HEADER, definition.name());
     header(headers, Saga.SAGA_ID_HEADER, saga.getSagaId());
     header(headers, Saga.STEP_HEADER, step.name());
-    header(headers, Saga.DESTINATION_HEADER, step.compensationTopic().name());
+    header(headers, Saga.DESTINATION_HEADER, names.topic(step.compensationTopic().name()));
     sendOut(
         new Record<String, SpecificRecord>(saga.getSagaId(), command, now, headers),
         names.deadLetterSink());
@@ -440,13 +492,36 @@ final class SagaProcessor<D extends SpecificRecord>
     SagaLock lock = locks.get(saga.getBusinessKey());
     lock.setActive(null);
     lock.setLast(saga.getSagaId());
-    if (!lock.getQueued().isEmpty()) {
+    locks.put(saga.getBusinessKey(), lock);
+    runQueued(saga.getBusinessKey(), lock);
+  }
+
+  /**
+   * Runs the first saga queued behind a business key's lock. One that cannot start (its first
+   * command cannot be made) is rejected, and the next one tried: none stays queued behind it.
+   */
+  private void runQueued(String key, SagaLock lock) {
+    while (!lock.getQueued().isEmpty()) {
       String next = lock.getQueued().remove(0);
       lock.setActive(next);
-      locks.put(saga.getBusinessKey(), lock);
-      run(instances.get(next));
-    } else {
-      locks.put(saga.getBusinessKey(), lock);
+      locks.put(key, lock);
+      try {
+        run(instances.get(next));
+        return;
+      } catch (RuntimeException e) {
+        observer.failed(definition.name(), "start");
+        log.error("Saga {} {} could not start; rejected", definition.name(), next, e);
+        SagaInstance rejected = instances.get(next);
+        rejected.setStatus(SagaStatus.REJECTED);
+        rejected.setEndedAt(Instant.ofEpochMilli(now()));
+        rejected.setFailure("could not start: " + e);
+        note(rejected, "REJECTED", null, rejected.getFailure());
+        instances.put(next, rejected);
+        observer.ended(definition.name(), SagaStatus.REJECTED);
+        lock.setActive(null);
+        lock.setLast(next);
+        locks.put(key, lock);
+      }
     }
   }
 
@@ -476,7 +551,13 @@ final class SagaProcessor<D extends SpecificRecord>
             saga.getStatus(),
             detail,
             Instant.ofEpochMilli(now));
-    saga.getHistory().add(transition);
+    List<SagaTransition> history = saga.getHistory();
+    history.add(transition);
+    // A step retried for days would grow the saga without end: its first transition and the
+    // latest are kept; the lifecycle topic has them all.
+    if (history.size() > MAX_HISTORY) {
+      history.remove(1);
+    }
     saga.setUpdatedAt(Instant.ofEpochMilli(now));
     sendOut(
         new Record<String, SpecificRecord>(saga.getSagaId(), transition, now),
@@ -484,8 +565,9 @@ final class SagaProcessor<D extends SpecificRecord>
   }
 
   /** Deletes ended sagas past their retention, and the locks nothing holds any more. */
-  private void sweepEnded(long now) {
-    long cutoff = now - definition.retention().toMillis();
+  private void sweepEnded(long clock) {
+    // A rebuild's sagas ended at the records' time: their retention runs from there too.
+    long cutoff = now() - definition.retention().toMillis();
     List<SagaInstance> expired = new ArrayList<>();
     try (KeyValueIterator<String, SagaInstance> all = instances.all()) {
       while (all.hasNext()) {

@@ -28,6 +28,13 @@ import java.util.UUID;
 final class OrderSagaFixture {
 
   static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
+
+  /** An order total whose credit cannot be reserved: the command factory throws, as a bug would. */
+  static final BigDecimal UNRESERVABLE = new BigDecimal("-1.00");
+
+  /** An order total whose credit is reserved but cannot be released: that factory throws. */
+  static final BigDecimal UNRELEASABLE = new BigDecimal("-2.00");
+
   static final int COMPENSATION_ATTEMPTS = 3;
 
   private OrderSagaFixture() {}
@@ -63,7 +70,7 @@ final class OrderSagaFixture {
             Topics.CUSTOMER_COMMANDS,
             (o, c) ->
                 new ReserveCredit(
-                    id(c.sagaId()),
+                    id(unless(o, UNRESERVABLE, c.sagaId())),
                     id(c.commandId()),
                     c.issuedAt(),
                     o.getOrderId(),
@@ -75,7 +82,7 @@ final class OrderSagaFixture {
             Topics.CUSTOMER_COMMANDS,
             (o, c) ->
                 new ReleaseCredit(
-                    id(c.sagaId()),
+                    id(unless(o, UNRELEASABLE, c.sagaId())),
                     id(c.commandId()),
                     c.issuedAt(),
                     o.getOrderId(),
@@ -110,13 +117,25 @@ final class OrderSagaFixture {
   }
 
   static OrderPlaced placed(UUID orderId, UUID customerId) {
+    return placed(orderId, customerId, new BigDecimal("10.00"));
+  }
+
+  static OrderPlaced placed(UUID orderId, UUID customerId, BigDecimal total) {
     return new OrderPlaced(
         orderId,
         customerId,
         List.of(new OrderLine(UUID.randomUUID(), 2, new BigDecimal("5.00"))),
-        new BigDecimal("10.00"),
+        total,
         null,
         Instant.EPOCH);
+  }
+
+  /** {@code value}, unless the order's total is {@code poisoned}: then the factory throws. */
+  private static String unless(OrderPlaced order, BigDecimal poisoned, String value) {
+    if (order.getTotal().compareTo(poisoned) == 0) {
+      throw new IllegalStateException("cannot make a command for a total of " + poisoned);
+    }
+    return value;
   }
 
   static CustomerCreditReserved creditReserved(UUID orderId, UUID customerId) {

@@ -2,6 +2,8 @@ package io.tideway.topology.saga;
 
 import static io.tideway.topology.saga.OrderSagaFixture.COMPENSATION_ATTEMPTS;
 import static io.tideway.topology.saga.OrderSagaFixture.STEP_TIMEOUT;
+import static io.tideway.topology.saga.OrderSagaFixture.UNRELEASABLE;
+import static io.tideway.topology.saga.OrderSagaFixture.UNRESERVABLE;
 import static io.tideway.topology.saga.OrderSagaFixture.approved;
 import static io.tideway.topology.saga.OrderSagaFixture.creditRejected;
 import static io.tideway.topology.saga.OrderSagaFixture.creditReleased;
@@ -24,6 +26,7 @@ import io.tideway.contracts.saga.ReserveStock;
 import io.tideway.schemas.client.MockSchemaRegistry;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.RecordNameStrategy;
+import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.InvalidEventException;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +53,10 @@ class SagaProcessorTest {
 
   private static final String SCOPE = "saga-processor-test";
   private static final long T0 = 1_000_000L;
+
+  /** The customer service's command topic as the deployment renames it. */
+  private static final String RENAMED_CUSTOMER_COMMANDS =
+      "renamed." + Topics.CUSTOMER_COMMANDS.name();
 
   private final UUID order = UUID.randomUUID();
   private final UUID customer = UUID.randomUUID();
@@ -121,7 +128,9 @@ class SagaProcessorTest {
     if (processor != null) {
       processor.close();
     }
-    Saga.Names names = new Saga.Names(definition.name());
+    Saga.Names names =
+        new Saga.Names(
+            definition.name(), Map.of(Topics.CUSTOMER_COMMANDS.name(), RENAMED_CUSTOMER_COMMANDS));
     processor =
         new SagaProcessor<>(
             definition, names, deployment.avroSerde(OrderPlaced.class), observer, () -> live);
@@ -379,6 +388,8 @@ class SagaProcessorTest {
     assertThat(header(deadLetter, "tideway.saga.id")).isEqualTo(order.toString());
     assertThat(header(deadLetter, "tideway.saga.step")).isEqualTo("reserve-credit");
     assertThat(header(deadLetter, "__streams.errors.message")).contains("after 3 attempts");
+    // Where a re-drive sends it: the topic as the deployment named it.
+    assertThat(header(deadLetter, Saga.DESTINATION_HEADER)).isEqualTo(RENAMED_CUSTOMER_COMMANDS);
     assertThat(observer.ended).containsExactly(SagaStatus.FAILED_COMPENSATION);
     assertThat(locks.get(order.toString()).getActive()).isNull();
   }
@@ -477,11 +488,107 @@ class SagaProcessorTest {
     send(order.toString(), creditRejected(order, customer));
     send(order.toString(), rejected(order));
     context.setCurrentSystemTimeMs(T0 + Duration.ofDays(8).toMillis());
+    sweep();
+    assertThat(saga()).isNull();
+    assertThat(locks.get(order.toString())).isNull();
+  }
+
+  @Test
+  void aRebuildForgetsEndedSagasAfterTheirRetentionInTheRecordsTime() {
+    live = false;
+    context.setCurrentSystemTimeMs(T0 + Duration.ofDays(30).toMillis());
+    replay(order.toString(), placed(order, customer), T0);
+    replay(order.toString(), creditRejected(order, customer), T0 + 1_000);
+    replay(order.toString(), rejected(order), T0 + 2_000);
+    // Ended a month before the clock, but not a week before the records replayed so far.
+    sweep();
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATED);
+
+    UUID later = UUID.randomUUID();
+    replay(later.toString(), placed(later, customer), T0 + Duration.ofDays(8).toMillis());
+    sweep();
+    assertThat(saga()).isNull();
+  }
+
+  /** Runs the punctuator that forgets ended sagas. */
+  private void sweep() {
     context.scheduledPunctuators().stream()
         .filter(p -> !p.getInterval().equals(definition.timeoutCheckInterval()))
         .forEach(p -> p.getPunctuator().punctuate(context.currentSystemTimeMs()));
-    assertThat(saga()).isNull();
-    assertThat(locks.get(order.toString())).isNull();
+  }
+
+  @Test
+  void aDeadlineThatCannotBeActedOnWaitsAndTheDeadlinesBehindItFire() {
+    UUID poisoned = UUID.randomUUID();
+    send(poisoned.toString(), placed(poisoned, customer, UNRELEASABLE));
+    send(order.toString(), placed(order, customer));
+    commands();
+
+    advance(STEP_TIMEOUT); // both time out; the poisoned saga's compensation cannot be made
+    assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATING);
+    SagaInstance stuck = instances.get(poisoned.toString());
+    assertThat(stuck.getStatus()).isEqualTo(SagaStatus.RUNNING);
+    assertThat(stuck.getStepName()).isEqualTo("reserve-credit");
+    // It tries again after the longest backoff (4 s here), as it was before the attempt.
+    assertThat(stuck.getDeadline().toEpochMilli()).isEqualTo(context.currentSystemTimeMs() + 4_000);
+    assertThat(observer.failed).containsExactly("deadline");
+  }
+
+  @Test
+  void aSagaThatCannotStartLeavesNoLockBehind() {
+    processor.close();
+    start(LockPolicy.QUEUE, true);
+    UUID poisoned = UUID.randomUUID();
+    // Its start event fails, and goes to the dead-letter topic to be re-driven once fixed.
+    assertThatThrownBy(() -> send(customer.toString(), placed(poisoned, customer, UNRESERVABLE)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(instances.get(poisoned.toString())).isNull();
+    assertThat(observer.failed).containsExactly("start");
+    assertThat(observer.inFlight.get("0_0")).isZero();
+    assertThat(observer.started).hasValue(0);
+
+    send(customer.toString(), placed(order, customer));
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.RUNNING);
+    assertThat(commands()).singleElement().isInstanceOf(ReserveCredit.class);
+  }
+
+  @Test
+  void aQueuedSagaThatCannotStartIsRejectedAndTheNextOneRuns() {
+    processor.close();
+    start(LockPolicy.QUEUE, true);
+    UUID poisoned = UUID.randomUUID();
+    UUID third = UUID.randomUUID();
+    send(customer.toString(), placed(order, customer));
+    send(customer.toString(), placed(poisoned, customer, UNRESERVABLE));
+    send(customer.toString(), placed(third, customer));
+    commands();
+
+    send(customer.toString(), creditRejected(order, customer));
+    send(customer.toString(), rejected(order));
+
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATED);
+    SagaInstance refused = instances.get(poisoned.toString());
+    assertThat(refused.getStatus()).isEqualTo(SagaStatus.REJECTED);
+    assertThat(refused.getFailure()).contains("could not start");
+    assertThat(instances.get(third.toString()).getStatus()).isEqualTo(SagaStatus.RUNNING);
+    assertThat(locks.get(customer.toString()).getActive()).isEqualTo(third.toString());
+    assertThat(observer.failed).containsExactly("start");
+  }
+
+  @Test
+  void theHistoryOfAStepRetriedForLongStaysBounded() {
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditReserved(order, customer));
+    send(order.toString(), stockReserved(order));
+    for (int i = 0; i < 60; i++) {
+      advance(STEP_TIMEOUT); // approve-order times out: a resend is scheduled
+      advance(Duration.ofSeconds(4)); // and sent
+    }
+    assertThat(saga().getAttempt()).isEqualTo(61);
+    assertThat(events()).hasSize(SagaProcessor.MAX_HISTORY);
+    assertThat(events().get(0)).isEqualTo("STARTED");
+    assertThat(events().get(SagaProcessor.MAX_HISTORY - 1)).isEqualTo("COMMAND_SENT");
   }
 
   @Test
@@ -502,6 +609,7 @@ class SagaProcessorTest {
     final List<String> steps = new ArrayList<>();
     final List<String> ignored = new ArrayList<>();
     final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+    final List<String> failed = new ArrayList<>();
 
     @Override
     public void started(String saga) {
@@ -526,6 +634,11 @@ class SagaProcessorTest {
     @Override
     public void inFlight(String saga, String task, int count) {
       inFlight.put(task, count);
+    }
+
+    @Override
+    public void failed(String saga, String action) {
+      failed.add(action);
     }
   }
 }

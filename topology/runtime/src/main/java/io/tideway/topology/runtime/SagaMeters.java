@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The sagas of one deployment as Micrometer meters, tagged with the deployment and the saga: {@code
  * tideway.saga.started}, {@code tideway.saga.ended{status}} (completed, compensated,
  * failed_compensation, rejected), {@code tideway.saga.step.latency{step,compensation}} as a
- * histogram, {@code tideway.saga.ignored{reason}} and the gauge {@code tideway.saga.in.flight}.
+ * histogram, {@code tideway.saga.ignored{reason}}, {@code tideway.saga.failures{action}} and the
+ * gauge {@code tideway.saga.in.flight}.
  */
 final class SagaMeters implements SagaObserver {
 
@@ -95,6 +96,19 @@ final class SagaMeters implements SagaObserver {
         .description(
             "Replies and starts ignored: unknown saga, after the end, wrong step, duplicate")
         .tags("deployment", deployment, "saga", saga, "reason", reason)
+        .register(meters)
+        .increment();
+  }
+
+  @Override
+  public void failed(String saga, String action) {
+    if (!live.live()) {
+      return;
+    }
+    Counter.builder("tideway.saga.failures")
+        .description(
+            "Sagas the engine could not act on (a command or the saga's data could not be made)")
+        .tags("deployment", deployment, "saga", saga, "action", action)
         .register(meters)
         .increment();
   }
