@@ -43,7 +43,7 @@ final class SagasCommand {
         description = "At most this many (1-1000; default ${DEFAULT-VALUE}).")
     private int limit;
 
-    @Option(names = "--cursor", description = "Continue after this saga id (a previous 'next').")
+    @Option(names = "--cursor", description = "Continue where a previous page ended (its 'next').")
     private String cursor;
 
     @Override

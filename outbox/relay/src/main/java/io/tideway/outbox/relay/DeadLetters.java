@@ -84,8 +84,10 @@ final class DeadLetters {
       return array;
     }
     if (value instanceof ByteBuffer buffer) {
-      byte[] array = new byte[buffer.remaining()];
-      buffer.duplicate().get(array);
+      // The whole buffer, as Kafka's converter takes it, which leaves the position at the end.
+      ByteBuffer whole = buffer.duplicate().rewind();
+      byte[] array = new byte[whole.remaining()];
+      whole.get(array);
       return array;
     }
     return text(value);

@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +40,14 @@ final class SlotMonitor implements AutoCloseable {
   synchronized void read() {
     try {
       if (connection == null || connection.isClosed()) {
-        connection =
-            DriverManager.getConnection(source.jdbcUrl(), source.user(), source.password());
+        Properties props = new Properties();
+        props.setProperty("user", source.user());
+        props.setProperty("password", source.password());
+        // A database that stops answering must not hold the relay's one scheduler thread, or its
+        // close, on a socket read: the gauges then say -1 instead of their last value.
+        props.setProperty("connectTimeout", Long.toString(PERIOD.toSeconds()));
+        props.setProperty("socketTimeout", Long.toString(PERIOD.toSeconds()));
+        connection = DriverManager.getConnection(source.jdbcUrl(), props);
       }
       try (PreparedStatement query = connection.prepareStatement(QUERY)) {
         query.setQueryTimeout((int) PERIOD.toSeconds());

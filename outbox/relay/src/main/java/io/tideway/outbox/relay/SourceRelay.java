@@ -24,6 +24,11 @@ import javax.management.ObjectName;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.PolicyViolationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -111,6 +116,8 @@ final class SourceRelay implements AutoCloseable {
         pause = FIRST_PAUSE;
       }
       metrics.restarted();
+      // A topic deleted meanwhile must be created again, not taken as known.
+      topics.forgetAll();
       log.warn("Relay of {} stopped; restarting in {} ms", source, pause.toMillis(), failure);
       try {
         Thread.sleep(pause.toMillis());
@@ -169,7 +176,8 @@ final class SourceRelay implements AutoCloseable {
 
   /**
    * One batch: transform and send every change, wait until Kafka acknowledged all of them, and only
-   * then mark them processed, so no offset is committed ahead of its records.
+   * then mark them processed, so no offset is committed ahead of its records. An event Kafka
+   * refuses for good goes to the dead-letter topic instead, in its place in the batch.
    */
   private void relay(
       TransformChain chain,
@@ -177,6 +185,7 @@ final class SourceRelay implements AutoCloseable {
       DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
       throws InterruptedException {
     List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
+    List<SourceRecord> changes = new ArrayList<>(batch.size());
     List<Long> committedAt = new ArrayList<>(batch.size());
     for (RecordChangeEvent<SourceRecord> event : batch) {
       SourceRecord change = event.record();
@@ -187,18 +196,32 @@ final class SourceRelay implements AutoCloseable {
       if (record == null) {
         continue;
       }
-      if (topics.ensure(record.topic())) {
-        producer.partitionsFor(record.topic()); // the producer's metadata, before the first send
+      try {
+        ensureTopic(record);
+      } catch (RelayException e) {
+        if (!refusedForGood(e.getCause()) || record.topic().equals(deadLetters.topic())) {
+          throw e;
+        }
+        record = refused(change, record, (RuntimeException) e.getCause());
+        ensureTopic(record);
       }
       sent.add(producer.send(record));
+      changes.add(change);
       committedAt.add(record.topic().equals(deadLetters.topic()) ? -1L : occurredAt(record));
     }
     for (int i = 0; i < sent.size(); i++) {
       try {
         sent.get(i).get();
       } catch (ExecutionException e) {
-        throw new RelayException(
-            "Kafka did not acknowledge an outbox event of " + source.name(), e.getCause());
+        if (!refusedForGood(e.getCause()) || committedAt.get(i) < 0) {
+          throw new RelayException(
+              "Kafka did not acknowledge an outbox event of " + source.name(), e.getCause());
+        }
+        ProducerRecord<byte[], byte[]> letter =
+            refused(changes.get(i), null, (RuntimeException) e.getCause());
+        ensureTopic(letter);
+        acknowledged(producer.send(letter));
+        continue;
       }
       if (committedAt.get(i) >= 0) {
         metrics.relayed(committedAt.get(i), System.currentTimeMillis());
@@ -208,6 +231,52 @@ final class SourceRelay implements AutoCloseable {
       committer.markProcessed(event);
     }
     committer.markBatchFinished();
+  }
+
+  /** Creates the record's topic the first time it is met, and warms the producer up for it. */
+  private void ensureTopic(ProducerRecord<byte[], byte[]> record) throws InterruptedException {
+    if (topics.ensure(record.topic())) {
+      producer.partitionsFor(record.topic()); // the producer's metadata, before the first send
+    }
+  }
+
+  private void acknowledged(Future<RecordMetadata> send) throws InterruptedException {
+    try {
+      send.get();
+    } catch (ExecutionException e) {
+      throw new RelayException(
+          "Kafka did not acknowledge a dead letter of " + source.name(), e.getCause());
+    }
+  }
+
+  /**
+   * Whether Kafka refuses one event for good, so that sending it again would only fail again: its
+   * topic cannot be created or written (a name that collides with another's, a policy, an ACL), or
+   * its record is invalid. A record too large is not among them: its dead letter would be as large,
+   * so the relay stops on it, and the event waits in the slot until the limits are raised.
+   */
+  private static boolean refusedForGood(Throwable error) {
+    return error instanceof InvalidTopicException
+        || error instanceof PolicyViolationException
+        || error instanceof TopicAuthorizationException
+        || error instanceof InvalidTimestampException
+        || error instanceof InvalidRecordException;
+  }
+
+  /** The dead letter of an event Kafka refuses for good. */
+  private ProducerRecord<byte[], byte[]> refused(
+      SourceRecord change, ProducerRecord<byte[], byte[]> event, RuntimeException error) {
+    ProducerRecord<byte[], byte[]> letter = deadLetters.record(change, error);
+    metrics.deadLettered();
+    try (MDC.MDCCloseable id = MDC.putCloseable("eventId", header(letter, "id"))) {
+      log.warn(
+          "Kafka refuses an outbox event of {}{} for good, sent to {}: {}",
+          source.name(),
+          event == null ? "" : " for topic " + event.topic(),
+          deadLetters.topic(),
+          error.toString());
+    }
+    return letter;
   }
 
   /** The event for a change, its dead letter when it breaks the contract, or null for neither. */

@@ -65,6 +65,14 @@ final class TopicCreation {
   }
 
   /**
+   * Forgets which topics exist, so each is checked again when next met: after a failure, as one may
+   * have been deleted.
+   */
+  void forgetAll() {
+    known.clear();
+  }
+
+  /**
    * A produce request that meets a partition before its leader is known everywhere is retried, and
    * an idempotent producer's retry there was seen to end in an endless out-of-order-sequence loop:
    * the first records go to a topic only once it is ready. Ready is more than a leader in the

@@ -283,6 +283,33 @@ class OutboxRelayIT {
   }
 
   @Test
+  void sendsAnEventKafkaRefusesForGoodToTheDeadLetterTopicAndGoesOn() throws Exception {
+    try (OutboxRelay relay = streamingRelay()) {
+      // Kafka refuses a topic whose name differs from an existing one's only by '.' against '_'.
+      String dotted = aggregateType + ".line";
+      database.insert(dotted, 1);
+      consume(dotted + ".events", 1);
+      UUID refused = database.insert(aggregateType + "_line", 1).get(0);
+      UUID after = database.insert(aggregateType, 1).get(0);
+
+      ConsumerRecord<byte[], byte[]> letter =
+          consume(settings.deadLetterTopic(), 1).stream()
+              .filter(r -> refused.toString().equals(header(r, "id")))
+              .findFirst()
+              .orElseThrow();
+      assertThat(header(letter, DeadLetters.ERROR_CLASS)).endsWith("InvalidTopicException");
+      assertThat(header(letter, DeadLetters.ERROR)).contains(aggregateType + "_line.events");
+      assertThat(letter.value()).isEqualTo(OutboxDatabase.payload(1, (byte) 0));
+      assertThat(consume(aggregateType + ".events", 1))
+          .extracting(r -> header(r, "id"))
+          .containsExactly(after.toString());
+      assertThat(meters.get("tideway.relay.dead.letters").counter().count()).isEqualTo(1);
+      assertThat(meters.get("tideway.relay.restarts").counter().count()).isZero();
+      assertThat(relay.health().streaming()).isTrue();
+    }
+  }
+
+  @Test
   void resumesFromTheOffsetsStoredInKafka() throws Exception {
     List<UUID> first;
     try (OutboxRelay relay = streamingRelay()) {

@@ -7,7 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
@@ -27,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * other request passes on.
  *
  * <p>{@link #answerAtOnce} answers the lookups that need no waiting, for the thread that read the
- * request; {@link #handle} answers every lookup, on a thread that may wait.
+ * request; {@link #handle} answers every lookup: one that waits for an event holds no thread while
+ * it waits, and is answered on the server's pool once the event is processed; one forwarded to
+ * another instance blocks a thread of the pool until that instance answers.
  */
 final class KeyLookupHandler extends Handler.Abstract {
 
@@ -47,20 +51,24 @@ final class KeyLookupHandler extends Handler.Abstract {
 
   private final Supplier<StoreQueries> queries;
   private final MeterRegistry meters;
+  private final Executor pool;
   private final Map<Integer, Timer> byStatus = new ConcurrentHashMap<>();
 
   /**
    * @param queries supplies the store queries; null until the server knows its own address
    * @param meters where lookups are timed
+   * @param pool the server's threads: they answer a lookup once the event it waits for is
+   *     processed, and forward lookups to other instances
    */
-  KeyLookupHandler(Supplier<StoreQueries> queries, MeterRegistry meters) {
+  KeyLookupHandler(Supplier<StoreQueries> queries, MeterRegistry meters, Executor pool) {
     this.queries = queries;
     this.meters = meters;
+    this.pool = pool;
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    return respond(request, response, callback, true);
+    return respond(request, response, callback, pool);
   }
 
   /**
@@ -68,10 +76,13 @@ final class KeyLookupHandler extends Handler.Abstract {
    * says whether it did; anything else is left for {@link #handle}.
    */
   boolean answerAtOnce(Request request, Response response, Callback callback) {
-    return respond(request, response, callback, false);
+    return respond(request, response, callback, null);
   }
 
-  private boolean respond(Request request, Response response, Callback callback, boolean mayWait) {
+  /**
+   * @param later runs what comes after a wait, or null when the lookup must be answered at once
+   */
+  private boolean respond(Request request, Response response, Callback callback, Executor later) {
     String path = request.getHttpURI().getPath();
     if (!HttpMethod.GET.is(request.getMethod()) || path == null || !path.startsWith(PREFIX)) {
       return false;
@@ -83,18 +94,36 @@ final class KeyLookupHandler extends Handler.Abstract {
         || path.indexOf('/', keys + KEYS.length()) >= 0) {
       return false;
     }
-    StoreQueries.Answer answer;
+    CompletableFuture<StoreQueries.Answer> answer;
     try {
-      answer = answer(request, path, keys, mayWait);
+      answer = answer(request, path, keys, later);
       if (answer == null) {
         return false;
       }
     } catch (RuntimeHttp.BadRequest e) {
-      answer = StoreQueries.Answer.error(400, e.getMessage());
+      answer = CompletableFuture.completedFuture(StoreQueries.Answer.error(400, e.getMessage()));
     } catch (Exception e) {
-      log.error("Failed to answer GET {}", path, e);
-      answer = StoreQueries.Answer.error(500, "Internal error: " + e);
+      answer = CompletableFuture.failedFuture(e);
     }
+    // At once where the answer is ready; else on the thread that completes it, holding none before.
+    answer.whenComplete(
+        (ready, failure) -> {
+          if (failure != null) {
+            log.error("Failed to answer GET {}", path, failure);
+          }
+          write(
+              request,
+              response,
+              callback,
+              failure == null
+                  ? ready
+                  : StoreQueries.Answer.error(500, "Internal error: " + failure));
+        });
+    return true;
+  }
+
+  private void write(
+      Request request, Response response, Callback callback, StoreQueries.Answer answer) {
     byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
     response.setStatus(answer.status());
     if (answer.retryAfter() > 0) {
@@ -106,7 +135,6 @@ final class KeyLookupHandler extends Handler.Abstract {
     byStatus
         .computeIfAbsent(answer.status(), this::timer)
         .record(System.nanoTime() - request.getBeginNanoTime(), TimeUnit.NANOSECONDS);
-    return true;
   }
 
   private Timer timer(int status) {
@@ -117,21 +145,24 @@ final class KeyLookupHandler extends Handler.Abstract {
         .register(meters);
   }
 
-  private StoreQueries.Answer answer(Request request, String path, int keys, boolean mayWait)
-      throws Exception {
+  private CompletableFuture<StoreQueries.Answer> answer(
+      Request request, String path, int keys, Executor later) throws Exception {
     StoreQueries store = queries.get();
     if (store == null) {
-      return new StoreQueries.Answer(503, "{\"error\":\"The runtime is starting\"}", 1);
+      return CompletableFuture.completedFuture(
+          new StoreQueries.Answer(503, "{\"error\":\"The runtime is starting\"}", 1));
     }
     Fields params = Request.extractQueryParameters(request);
-    return store.get(
+    return store.lookup(
         segment(path.substring(PREFIX.length(), keys)),
         RuntimeHttp.lookup(segment(path.substring(keys + KEYS.length())), params::getValue),
         Boolean.parseBoolean(params.getValue("allowStale")),
         Boolean.parseBoolean(params.getValue(StoreQueries.FORWARDED)),
         params.getValue("waitFor"),
         RuntimeHttp.timeout(params.getValue("timeout")),
-        mayWait);
+        // A wait's time counts from the request's arrival, queueing for a thread included.
+        request.getBeginNanoTime(),
+        later);
   }
 
   /**

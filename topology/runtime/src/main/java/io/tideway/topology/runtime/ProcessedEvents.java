@@ -13,9 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * What one deployment has processed lately: the ids of the last {@value #CAPACITY} events, each
@@ -95,34 +93,29 @@ final class ProcessedEvents implements ProcessingObserver {
   }
 
   /**
-   * Waits until one of {@code processors} has finished the event.
-   *
-   * @return when the first of them finished it (epoch millis), or -1 when none did within the
-   *     timeout
+   * Completes when one of {@code processors} has finished the event, with when the first of them
+   * did (epoch millis), or with -1 once the timeout has passed. No thread waits meanwhile; what
+   * depends on it runs on the stream thread that processed the event, or on the timer's, so it
+   * should hand heavier work on.
    */
-  long await(String eventId, Set<String> processors, Duration timeout) throws InterruptedException {
+  CompletableFuture<Long> whenProcessed(String eventId, Set<String> processors, Duration timeout) {
     Waiter waiter;
     synchronized (this) {
       long done = finished(eventId, processors);
-      if (done >= 0) {
-        return done;
+      if (done >= 0 || timeout.isZero() || timeout.isNegative()) {
+        return CompletableFuture.completedFuture(done);
       }
       waiter = new Waiter(processors, new CompletableFuture<>());
       waiters.computeIfAbsent(eventId, id -> new ArrayList<>(1)).add(waiter);
     }
-    try {
-      return waiter.done().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      synchronized (this) {
-        List<Waiter> waiting = waiters.get(eventId);
-        if (waiting != null && waiting.remove(waiter) && waiting.isEmpty()) {
-          waiters.remove(eventId);
-        }
-      }
-      // Processed in the meantime: it is done either way.
-      return waiter.done().getNow(-1L);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e);
+    waiter.done().whenComplete((at, failure) -> forget(eventId, waiter));
+    return waiter.done().completeOnTimeout(-1L, timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private synchronized void forget(String eventId, Waiter waiter) {
+    List<Waiter> waiting = waiters.get(eventId);
+    if (waiting != null && waiting.remove(waiter) && waiting.isEmpty()) {
+      waiters.remove(eventId);
     }
   }
 

@@ -101,7 +101,8 @@ final class RuntimeHttp implements AutoCloseable {
                     server.setStopTimeout(STOP_TIMEOUT.toMillis());
                     server.setHandler(
                         new InlineLookups(
-                            new KeyLookupHandler(routes::queries, meters), server.getThreadPool()));
+                            new KeyLookupHandler(routes::queries, meters, server.getThreadPool()),
+                            server.getThreadPool()));
                   });
               var r = config.routes;
               r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));
@@ -192,9 +193,12 @@ final class RuntimeHttp implements AutoCloseable {
       return null;
     }
     try {
-      return text.chars().allMatch(Character::isDigit)
-          ? Instant.ofEpochMilli(Long.parseLong(text))
-          : Instant.parse(text);
+      Instant instant =
+          text.chars().allMatch(Character::isDigit)
+              ? Instant.ofEpochMilli(Long.parseLong(text))
+              : Instant.parse(text);
+      instant.toEpochMilli(); // the stores' range: an instant beyond it throws here
+      return instant;
     } catch (RuntimeException e) {
       throw new BadRequest(
           name + " must be an ISO-8601 instant or epoch milliseconds, not " + text);

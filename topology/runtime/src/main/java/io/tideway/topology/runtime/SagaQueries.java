@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -41,8 +40,7 @@ final class SagaQueries {
   /** One saga: its state, current step and history. */
   StoreQueries.Answer saga(String id) throws IOException {
     for (String store : instanceStores()) {
-      StoreQueries.Answer answer =
-          queries.get(store, KeyLookup.latest(id), false, false, null, Duration.ZERO, true);
+      StoreQueries.Answer answer = queries.get(store, KeyLookup.latest(id));
       if (answer.status() == 200) {
         JsonNode value = json.readTree(answer.body()).get("value");
         return new StoreQueries.Answer(200, json.writeValueAsString(view(value, store)), 0);
@@ -55,20 +53,34 @@ final class SagaQueries {
   }
 
   /**
-   * Sagas in saga id order, optionally only those in one state.
+   * Sagas by instance store, then in saga id order, optionally only those in one state.
    *
    * @param state a status such as {@code RUNNING} or {@code FAILED_COMPENSATION}, or null for all
-   * @param cursor the {@code next} of the previous answer, or null
+   * @param cursor the {@code next} of the previous answer ({@code <store>:<saga id>}), or null
    */
   StoreQueries.Answer list(String state, int limit, String cursor) throws IOException {
     if (runtime.resuming()) {
       return queries.absent("No list of sagas");
     }
+    String fromStore = null;
+    String fromKey = null;
+    if (cursor != null) {
+      int colon = cursor.indexOf(':');
+      if (colon < 0) {
+        return StoreQueries.Answer.error(
+            400, "cursor " + cursor + " is not a position in the list of sagas");
+      }
+      fromStore = cursor.substring(0, colon);
+      fromKey = cursor.substring(colon + 1);
+    }
     ObjectNode body = json.createObjectNode();
     ArrayNode sagas = body.putArray("sagas");
     String next = null;
     for (String store : instanceStores()) {
-      String position = cursor;
+      if (fromStore != null && store.compareTo(fromStore) < 0) {
+        continue; // listed on earlier pages
+      }
+      String position = store.equals(fromStore) ? fromKey : null;
       for (int page = 0; page < MAX_PAGES && sagas.size() < limit; page++) {
         StoreQueries.Answer answer = queries.scan(store, null, null, null, PAGE, position, false);
         if (answer.status() != 200) {
@@ -77,24 +89,23 @@ final class SagaQueries {
         JsonNode scanned = json.readTree(answer.body());
         for (JsonNode entry : scanned.get("entries")) {
           JsonNode value = entry.get("value");
+          position = entry.get("key").asText();
           if (state == null || state.equalsIgnoreCase(value.path("status").asText())) {
             sagas.add(view(value, store));
             if (sagas.size() == limit) {
-              next = entry.get("key").asText();
               break;
             }
           }
-          position = entry.get("key").asText();
         }
-        if (scanned.get("next").isNull()) {
+        if (scanned.get("next").isNull() && sagas.size() < limit) {
           position = null;
           break;
         }
       }
-      if (position != null && next == null) {
-        next = position;
-      }
-      if (next != null) {
+      // Where this store's reading stopped, at the limit or the pages' bound, the next page goes
+      // on.
+      if (position != null) {
+        next = store + ":" + position;
         break;
       }
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideway.topology.AvroJson;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -28,6 +32,8 @@ import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Answers key lookups in the stores of a runtime's deployments: locally when this runtime hosts the
@@ -35,6 +41,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
  * while the key's owner is not known or not ready, never an answer that may be wrong.
  */
 final class StoreQueries implements AutoCloseable {
+
+  private static final Logger logger = LoggerFactory.getLogger(StoreQueries.class);
 
   /** Marks a forwarded request, so it is never forwarded again. */
   static final String FORWARDED = "forwarded";
@@ -90,95 +98,171 @@ final class StoreQueries implements AutoCloseable {
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(2);
 
   /**
-   * Looks a key up.
+   * Looks a key up, on this thread unless it must wait.
    *
    * @param allowStale answer from a standby or a restoring copy, marked {@code "stale":true}, when
    *     the active owner cannot answer
    * @param forwarded whether another instance forwarded this request
    * @param waitFor an event id: answer only once the sub-topology writing the store has processed
    *     it, or null
-   * @param timeout how long to wait for it; {@code 504} after
-   * @param mayWait whether this thread may wait: for the event, or for the instance a lookup is
-   *     forwarded to
-   * @return the answer, or null when it needs waiting and {@code mayWait} is false
+   * @param timeout how long to wait for it, from {@code arrived}; {@code 504} after
+   * @param arrived when the request arrived ({@link System#nanoTime})
+   * @param later runs what comes after a wait: the lookup once the event is processed (which holds
+   *     no thread while it waits), or a forward to the owning instance (which blocks a thread of
+   *     {@code later} until it answers); null when nothing may wait
+   * @return the answer, or null when it needs waiting and {@code later} is null
    */
-  Answer get(
+  CompletableFuture<Answer> lookup(
       String store,
       KeyLookup lookup,
       boolean allowStale,
       boolean forwarded,
       String waitFor,
       Duration timeout,
-      boolean mayWait)
+      long arrived,
+      Executor later)
       throws IOException {
     Optional<Deployment> owner = owner(store);
     if (owner.isEmpty()) {
-      return absent("No store named " + store);
+      return done(absent("No store named " + store));
     }
     String key = lookup.key();
     Deployment deployment = owner.get();
     if (lookup.asOf() != null) {
       Answer refused = refusedTime(deployment, store, lookup.asOf());
       if (refused != null) {
-        return refused;
+        return done(refused);
       }
     }
     KafkaStreams streams = deployment.streams();
     if (streams == null) {
-      return unavailable(store, "its deployment is stopping");
+      return done(unavailable(store, "its deployment is stopping"));
     }
     KeyQueryMetadata metadata;
     try {
       metadata = streams.queryMetadataForKey(store, key, KEYS);
     } catch (RuntimeException e) {
-      return unavailable(store, "its deployment is not running: " + e.getMessage());
+      return done(unavailable(store, "its deployment is not running: " + e.getMessage()));
     }
     if (metadata == null
         || metadata == KeyQueryMetadata.NOT_AVAILABLE
         || metadata.activeHost().port() < 0) {
-      return allowStale
-          ? local(streams, store, lookup, -1, true, -1)
-          : unavailable(store, "the owner of key " + key + " is not known yet (rebalancing)");
+      // A stale value cannot show a write awaited: only the owner can wait for it.
+      if (!allowStale || waitFor != null) {
+        return done(
+            unavailable(store, "the owner of key " + key + " is not known yet (rebalancing)"));
+      }
+      int known =
+          metadata == null || metadata == KeyQueryMetadata.NOT_AVAILABLE
+              ? -1
+              : metadata.partition();
+      Answer stale = local(streams, store, lookup, known, true, -1);
+      // Not knowing the key's partition, a key none of the local copies holds may be elsewhere.
+      return done(
+          stale.status() == 404 && known < 0
+              ? unavailable(
+                  store, "the partition of key " + key + " is not known yet (rebalancing)")
+              : stale);
     }
     int partition = metadata.partition();
     if (self.equals(metadata.activeHost())) {
-      long processedAt = -1;
-      if (waitFor != null) {
-        if (!mayWait) {
-          return null;
-        }
-        processedAt = awaitEvent(store, waitFor, timeout);
-        if (processedAt < 0) {
-          return Answer.error(
-              504,
-              "Event "
-                  + waitFor
-                  + " was not processed into store "
-                  + store
-                  + " within "
-                  + timeout.toMillis()
-                  + " ms");
-        }
-        // A rebuild may have taken the store over meanwhile.
-        KafkaStreams now = owner(store).map(Deployment::streams).orElse(null);
-        if (now != null) {
-          streams = now;
-        }
+      if (waitFor == null) {
+        return done(active(streams, store, lookup, partition, allowStale, -1));
       }
-      Answer active = local(streams, store, lookup, partition, false, processedAt);
-      return active.status() == 503 && allowStale
-          ? local(streams, store, lookup, partition, true, processedAt)
-          : active;
+      return later == null
+          ? null
+          : whenProcessed(store, lookup, partition, allowStale, waitFor, timeout, arrived, later);
     }
-    if (allowStale && metadata.standbyHosts().contains(self)) {
-      return local(streams, store, lookup, partition, true, -1);
+    if (allowStale && waitFor == null && metadata.standbyHosts().contains(self)) {
+      return done(local(streams, store, lookup, partition, true, -1));
     }
     if (forwarded) {
-      return unavailable(store, "the owner of key " + key + " moved (rebalancing)");
+      return done(unavailable(store, "the owner of key " + key + " moved (rebalancing)"));
     }
-    return mayWait
-        ? forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout)
-        : null;
+    return later == null
+        ? null
+        : CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            later);
+  }
+
+  /** A key looked up on this thread, waiting if it must: {@link #lookup} for blocking callers. */
+  Answer get(String store, KeyLookup lookup) throws IOException {
+    try {
+      return lookup(
+              store, lookup, false, false, null, Duration.ZERO, System.nanoTime(), Runnable::run)
+          .join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException io) {
+        throw io.getCause();
+      }
+      throw e;
+    }
+  }
+
+  private static CompletableFuture<Answer> done(Answer answer) {
+    return CompletableFuture.completedFuture(answer);
+  }
+
+  /** The active copy's answer; a standby's, marked stale, when it cannot and that is allowed. */
+  private Answer active(
+      KafkaStreams streams,
+      String store,
+      KeyLookup lookup,
+      int partition,
+      boolean allowStale,
+      long processedAt)
+      throws IOException {
+    Answer active = local(streams, store, lookup, partition, false, processedAt);
+    return active.status() == 503 && allowStale
+        ? local(streams, store, lookup, partition, true, processedAt)
+        : active;
+  }
+
+  /**
+   * Looks the key up once the event has been processed into the store, or answers {@code 504} at
+   * the timeout, on {@code later}; no thread waits meanwhile.
+   */
+  private CompletableFuture<Answer> whenProcessed(
+      String store,
+      KeyLookup lookup,
+      int partition,
+      boolean allowStale,
+      String waitFor,
+      Duration timeout,
+      long arrived,
+      Executor later) {
+    return processed(store, waitFor, arrived + timeout.toNanos())
+        .thenApplyAsync(
+            processedAt -> {
+              try {
+                if (processedAt < 0) {
+                  return Answer.error(
+                      504,
+                      "Event "
+                          + waitFor
+                          + " was not processed into store "
+                          + store
+                          + " within "
+                          + timeout.toMillis()
+                          + " ms");
+                }
+                // A rebuild may have taken the store over meanwhile.
+                KafkaStreams streams = owner(store).map(Deployment::streams).orElse(null);
+                return streams == null
+                    ? unavailable(store, "its deployment is stopping")
+                    : active(streams, store, lookup, partition, allowStale, processedAt);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            later);
   }
 
   /**
@@ -208,30 +292,26 @@ final class StoreQueries implements AutoCloseable {
   }
 
   /**
-   * When the event was processed into the store (epoch millis), or -1 when it was not within the
-   * timeout. Asks whichever deployment holds the store now, a slice at a time, so a wait follows a
-   * rebuild's switch.
+   * Completes with when the event was processed into the store (epoch millis), or with -1 when it
+   * was not by the deadline ({@link System#nanoTime}). Asks whichever deployment holds the store
+   * now, a slice at a time, so a wait follows a rebuild's switch. Asked once at least: with no time
+   * to wait, an event processed already still counts.
    */
-  private long awaitEvent(String store, String eventId, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try {
-      long left;
-      while ((left = deadline - System.nanoTime()) > 0) {
-        Optional<Deployment> holder = owner(store);
-        if (holder.isEmpty()) {
-          break;
-        }
-        Duration slice = Duration.ofNanos(Math.min(left, WAIT_SLICE.toNanos()));
-        long processedAt =
-            holder.get().processed().await(eventId, holder.get().processorsWriting(store), slice);
-        if (processedAt >= 0) {
-          return processedAt;
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  private CompletableFuture<Long> processed(String store, String eventId, long deadline) {
+    Optional<Deployment> holder = owner(store);
+    if (holder.isEmpty()) {
+      return CompletableFuture.completedFuture(-1L);
     }
-    return -1;
+    long slice = Math.max(0, Math.min(deadline - System.nanoTime(), WAIT_SLICE.toNanos()));
+    return holder
+        .get()
+        .processed()
+        .whenProcessed(eventId, holder.get().processorsWriting(store), Duration.ofNanos(slice))
+        .thenCompose(
+            at ->
+                at >= 0 || System.nanoTime() >= deadline
+                    ? CompletableFuture.completedFuture(at)
+                    : processed(store, eventId, deadline));
   }
 
   /**
@@ -264,34 +344,55 @@ final class StoreQueries implements AutoCloseable {
     } catch (RuntimeException e) {
       return unavailable(store, e.getMessage());
     }
-    String failure = null;
-    for (var entry : result.getPartitionResults().entrySet()) {
-      QueryResult<Object> answer = entry.getValue();
-      if (!answer.isSuccess()) {
-        if (answer.getFailureReason() == FailureReason.UNKNOWN_QUERY_TYPE) {
-          return otherKind(streams, store, lookup, partition, stale, processedAt);
+    try {
+      String failure = null;
+      for (var entry : result.getPartitionResults().entrySet()) {
+        QueryResult<Object> answer = entry.getValue();
+        if (!answer.isSuccess()) {
+          if (answer.getFailureReason() == FailureReason.UNKNOWN_QUERY_TYPE) {
+            return otherKind(streams, store, lookup, partition, stale, processedAt);
+          }
+          failure = answer.getFailureReason() + ": " + answer.getFailureMessage();
+          continue;
         }
-        failure = answer.getFailureReason() + ": " + answer.getFailureMessage();
-        continue;
+        JsonNode value = lookup.render(answer.getResult(), values);
+        if (value != null) {
+          ObjectNode body = json.createObjectNode();
+          body.put("store", store).put("key", lookup.key());
+          body.set("value", value);
+          body.put("partition", entry.getKey())
+              .put("host", self.host() + ":" + self.port())
+              .put("stale", stale);
+          if (processedAt >= 0) {
+            body.put("processedAt", Instant.ofEpochMilli(processedAt).toString());
+          }
+          return new Answer(200, json.writeValueAsString(body), 0);
+        }
       }
-      JsonNode value = lookup.render(answer.getResult(), values);
-      if (value != null) {
-        ObjectNode body = json.createObjectNode();
-        body.put("store", store).put("key", lookup.key());
-        body.set("value", value);
-        body.put("partition", entry.getKey())
-            .put("host", self.host() + ":" + self.port())
-            .put("stale", stale);
-        if (processedAt >= 0) {
-          body.put("processedAt", Instant.ofEpochMilli(processedAt).toString());
+      // A key is absent only when every partition that could hold it answered.
+      return failure != null || result.getPartitionResults().isEmpty()
+          ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
+          : Answer.error(404, "No key " + lookup.key() + " in store " + store);
+    } finally {
+      closeIterators(result);
+    }
+  }
+
+  /**
+   * Closes the iterators of a query's partitions, also those not read after an answer or a failure:
+   * each pins RocksDB resources. (An iterator read to its end is closed already; closing again is
+   * harmless.)
+   */
+  private static void closeIterators(StateQueryResult<?> result) {
+    for (QueryResult<?> partition : result.getPartitionResults().values()) {
+      if (partition.isSuccess() && partition.getResult() instanceof AutoCloseable iterator) {
+        try {
+          iterator.close();
+        } catch (Exception e) {
+          logger.debug("Closing a store iterator failed", e);
         }
-        return new Answer(200, json.writeValueAsString(body), 0);
       }
     }
-    // A key is absent only when every partition that could hold it answered.
-    return failure != null || result.getPartitionResults().isEmpty()
-        ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
-        : Answer.error(404, "No key " + lookup.key() + " in store " + store);
   }
 
   /** Asks a store that refused a lookup's kind the versioned form of it, or answers {@code 400}. */
@@ -421,18 +522,16 @@ final class StoreQueries implements AutoCloseable {
     } catch (RuntimeException e) {
       return unavailable(store, e.getMessage());
     }
-    Answer failed = null;
-    // Every iterator is closed, also those after a failure: each pins RocksDB resources.
-    for (QueryResult<KeyValueIterator<String, Object>> partition :
-        result.getPartitionResults().values()) {
-      if (!partition.isSuccess()) {
-        failed =
-            unavailable(store, partition.getFailureReason() + ": " + partition.getFailureMessage());
-        continue;
-      }
-      try (KeyValueIterator<String, Object> entries = partition.getResult()) {
+    try {
+      for (QueryResult<KeyValueIterator<String, Object>> partition :
+          result.getPartitionResults().values()) {
+        if (!partition.isSuccess()) {
+          return unavailable(
+              store, partition.getFailureReason() + ": " + partition.getFailureMessage());
+        }
+        KeyValueIterator<String, Object> entries = partition.getResult();
         int taken = 0;
-        while (failed == null && taken < limit && entries.hasNext()) {
+        while (taken < limit && entries.hasNext()) {
           KeyValue<String, Object> entry = entries.next();
           if (entry.key.equals(cursor) || (prefix != null && !entry.key.startsWith(prefix))) {
             continue;
@@ -441,8 +540,10 @@ final class StoreQueries implements AutoCloseable {
           taken++;
         }
       }
+      return null;
+    } finally {
+      closeIterators(result);
     }
-    return failed;
   }
 
   private Answer scanRemote(

@@ -18,8 +18,7 @@ class ProcessedEventsTest {
   @Test
   void aWaiterIsAnsweredWhenOneOfItsProcessorsFinishesItsEvent() throws Exception {
     CompletableFuture<Long> waiting =
-        CompletableFuture.supplyAsync(() -> await("e1", Set.of("store-writer"), 10_000));
-    TimeUnit.MILLISECONDS.sleep(100);
+        processed.whenProcessed("e1", Set.of("store-writer"), Duration.ofSeconds(10));
 
     long before = System.currentTimeMillis();
     processed.processed("other-branch", "e1", 0);
@@ -48,10 +47,6 @@ class ProcessedEventsTest {
   }
 
   private long await(String event, Set<String> processors, long millis) {
-    try {
-      return processed.await(event, processors, Duration.ofMillis(millis));
-    } catch (InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
+    return processed.whenProcessed(event, processors, Duration.ofMillis(millis)).join();
   }
 }

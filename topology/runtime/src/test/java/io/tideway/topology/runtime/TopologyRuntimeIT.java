@@ -458,6 +458,47 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void queriesWaitingForEventsHoldNoThreadOfTheServer() throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
+    String product = uuid();
+    List<String> events = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+    // Five times as many as the server has threads.
+    for (int i = 0; i < 40; i++) {
+      String event = uuid();
+      events.add(event);
+      waiting.add(
+          http.sendAsync(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          runtime.url()
+                              + "/v1/stores/stock-levels/keys/"
+                              + product
+                              + "?waitFor="
+                              + event
+                              + "&timeout=20s"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    sleep(1_000);
+    assertThat(waiting).noneMatch(CompletableFuture::isDone);
+    // Served by the same pool: answered while all of them wait, not after.
+    long asked = System.nanoTime();
+    assertThat(get("/v1/stores").statusCode()).isEqualTo(200);
+    assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(5));
+
+    for (int i = 0; i < events.size(); i++) {
+      send(product, bytes(adjusted(product, i + 1)), events.get(i));
+    }
+    producer.flush();
+    for (CompletableFuture<HttpResponse<String>> answer : waiting) {
+      assertThat(answer.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void answersWindowStoresBetweenTwoTimesAndVersionedStoresAsOfATime() throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
