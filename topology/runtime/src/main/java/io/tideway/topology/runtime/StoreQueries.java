@@ -13,6 +13,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -435,8 +436,8 @@ final class StoreQueries implements AutoCloseable {
       return unavailable(store, "its deployment is not running (rebalancing or restoring)");
     }
     String lower = max(from, prefix, cursor);
-    String upper = prefix == null ? to : min(to, prefix + Character.MAX_VALUE);
-    TreeMap<String, JsonNode> page = new TreeMap<>();
+    String upper = prefix == null ? to : min(to, prefix + HIGHEST_CHARACTER);
+    TreeMap<String, JsonNode> page = new TreeMap<>(STORE_ORDER);
     boolean more;
     if (local) {
       Answer failed = scanLocal(owner.get(), store, lower, upper, prefix, limit, cursor, page);
@@ -592,10 +593,34 @@ final class StoreQueries implements AutoCloseable {
     }
   }
 
+  /**
+   * The order of string keys in a store: by their UTF-8 bytes, which is code point order. Java's
+   * own order of strings (UTF-16 units) differs for characters beyond U+FFFF, and pages merged in
+   * it would skip or repeat keys.
+   */
+  static final Comparator<String> STORE_ORDER =
+      (a, b) -> {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+          int x = a.codePointAt(i);
+          int y = b.codePointAt(j);
+          if (x != y) {
+            return Integer.compare(x, y);
+          }
+          i += Character.charCount(x);
+          j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+      };
+
+  /** U+10FFFF: after a prefix, above every key that starts with it but for the rarest. */
+  private static final String HIGHEST_CHARACTER = new String(Character.toChars(0x10FFFF));
+
   private static String max(String... bounds) {
     String max = null;
     for (String bound : bounds) {
-      if (bound != null && (max == null || bound.compareTo(max) > 0)) {
+      if (bound != null && (max == null || STORE_ORDER.compare(bound, max) > 0)) {
         max = bound;
       }
     }
@@ -603,7 +628,7 @@ final class StoreQueries implements AutoCloseable {
   }
 
   private static String min(String a, String b) {
-    return a == null ? b : b == null ? a : a.compareTo(b) <= 0 ? a : b;
+    return a == null ? b : b == null ? a : STORE_ORDER.compare(a, b) <= 0 ? a : b;
   }
 
   private Answer forward(
