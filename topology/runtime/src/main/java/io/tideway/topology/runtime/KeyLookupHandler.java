@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #answerAtOnce} answers the lookups that need no waiting, for the thread that read the
  * request; {@link #handle} answers every lookup: one that waits for an event holds no thread while
  * it waits, and is answered on the server's pool once the event is processed; one forwarded to
- * another instance blocks a thread of the pool until that instance answers.
+ * another instance blocks a thread of the pool until that instance answers, unless it waits for an
+ * event there: then a thread of its own waits, {@value StoreQueries#MAX_FORWARDED_WAITS} at most.
  */
 final class KeyLookupHandler extends Handler.Abstract {
 

@@ -21,6 +21,10 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -56,6 +60,23 @@ final class StoreQueries implements AutoCloseable {
   private final ObjectMapper json;
   private final AvroJson values;
   private final Peers peers = new Peers();
+
+  /** Lookups that wait for an event on another instance, at most, at a time. */
+  static final int MAX_FORWARDED_WAITS = 64;
+
+  /** Threads for lookups forwarded to wait on another instance: made as needed, and let go. */
+  private final ThreadPoolExecutor forwardedWaits =
+      new ThreadPoolExecutor(
+          0,
+          MAX_FORWARDED_WAITS,
+          30,
+          TimeUnit.SECONDS,
+          new SynchronousQueue<>(),
+          runnable -> {
+            Thread thread = new Thread(runnable, "tideway-query-forwarded-wait");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   StoreQueries(TopologyRuntime runtime, HostInfo self, ObjectMapper json) {
     this.runtime = runtime;
@@ -108,9 +129,9 @@ final class StoreQueries implements AutoCloseable {
    *     it, or null
    * @param timeout how long to wait for it, from {@code arrived}; {@code 504} after
    * @param arrived when the request arrived ({@link System#nanoTime})
-   * @param later runs what comes after a wait: the lookup once the event is processed (which holds
-   *     no thread while it waits), or a forward to the owning instance (which blocks a thread of
-   *     {@code later} until it answers); null when nothing may wait
+   * @param later runs the lookup once the event awaited is processed (no thread waits meanwhile);
+   *     given, this thread may block on a forward to the instance that owns the key (one that waits
+   *     for an event there runs on a thread of its own); null when nothing may wait
    * @return the answer, or null when it needs waiting and {@code later} is null
    */
   CompletableFuture<Answer> lookup(
@@ -180,17 +201,31 @@ final class StoreQueries implements AutoCloseable {
     if (forwarded) {
       return done(unavailable(store, "the owner of key " + key + " moved (rebalancing)"));
     }
-    return later == null
-        ? null
-        : CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            },
-            later);
+    if (later == null) {
+      return null;
+    }
+    if (waitFor == null) {
+      // Answered in milliseconds: on this thread, which saves a hand-off per lookup.
+      return done(forward(metadata.activeHost(), store, lookup, allowStale, null, timeout));
+    }
+    // One that waits for an event may take its whole timeout: on a thread of its own, so that such
+    // waits hold none of the server's, and a bounded number of them.
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          },
+          forwardedWaits);
+    } catch (RejectedExecutionException e) {
+      return done(
+          unavailable(
+              store,
+              MAX_FORWARDED_WAITS + " lookups already wait on other instances for their events"));
+    }
   }
 
   /** A key looked up on this thread, waiting if it must: {@link #lookup} for blocking callers. */
@@ -668,6 +703,7 @@ final class StoreQueries implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    forwardedWaits.shutdownNow();
     peers.close();
   }
 

@@ -3,11 +3,16 @@ package io.tideway.topology.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.deploy.embedded.LoopbackPorts;
 import io.tideway.fixtures.Balances;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
 import io.tideway.topology.EventHeaders;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,6 +107,35 @@ class TwoInstancesIT {
                             .as(account.getKey())
                             .isEqualTo(account.getValue()));
           }
+        }
+
+        // Read-your-writes through either instance: the one that does not own the key forwards
+        // the wait to the one that does.
+        String account = "account-0";
+        HttpClient http = HttpClient.newHttpClient();
+        for (int port : List.of(portA, portB)) {
+          String id = UUID.randomUUID().toString();
+          ProducerRecord<String, String> record = new ProducerRecord<>(ledger, account, "1");
+          record.headers().add(EventHeaders.ID, id.getBytes(StandardCharsets.UTF_8));
+          producer.send(record);
+          producer.flush();
+          expected.merge(account, 1L, Long::sum);
+          HttpResponse<String> answer =
+              http.send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + port
+                                  + "/v1/stores/balances/keys/"
+                                  + account
+                                  + "?waitFor="
+                                  + id
+                                  + "&timeout=20s"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+          assertThat(new ObjectMapper().readTree(answer.body()).path("value").asLong())
+              .isEqualTo(expected.get(account));
         }
       }
     } finally {
