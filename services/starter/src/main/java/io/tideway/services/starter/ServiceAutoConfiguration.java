@@ -12,7 +12,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -134,7 +133,8 @@ public class ServiceAutoConfiguration {
     /**
      * Retries a failed record with a doubling backoff, then sends it, with its original bytes and
      * headers, to the dead-letter topic and goes on with the next. A record that cannot be decoded
-     * goes there at once: retrying cannot fix it.
+     * goes there at once: retrying cannot fix it. One that failed on an outage of the database or
+     * the registry is retried until the outage ends ({@link ListenerFailures}).
      */
     @Bean
     CommonErrorHandler deadLetteringErrorHandler(
@@ -161,8 +161,9 @@ public class ServiceAutoConfiguration {
           new ExponentialBackOff(properties.listenerBackoff().toMillis(), 2);
       backOff.setMaxAttempts(properties.listenerRetries());
       DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
-      handler.addNotRetryableExceptions(
-          SerializationException.class, UnprocessableRecordException.class);
+      handler.addNotRetryableExceptions(UnprocessableRecordException.class);
+      handler.setBackOffFunction(
+          (record, failure) -> ListenerFailures.retries(failure, properties.listenerBackoff()));
       return handler;
     }
   }

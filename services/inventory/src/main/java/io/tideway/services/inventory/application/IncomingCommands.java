@@ -80,7 +80,12 @@ public class IncomingCommands implements SagaParticipant {
     UUID orderId = command.getOrderId();
     Map<UUID, Integer> lines = new LinkedHashMap<>();
     for (StockLine line : command.getLines()) {
-      lines.merge(line.getProductId(), line.getQuantity(), Integer::sum);
+      if (line.getQuantity() <= 0) {
+        throw new IllegalArgumentException(
+            "order " + orderId + " asks for " + line.getQuantity() + " units of a product");
+      }
+      // An overflow must fail, not wrap to a small total that would pass the stock check.
+      lines.merge(line.getProductId(), line.getQuantity(), Math::addExact);
     }
     Optional<StockReservation> earlier = reservations.findForUpdate(orderId);
     if (earlier.isPresent()) {

@@ -84,7 +84,7 @@ public final class Product {
     if (units <= 0) {
       throw new IllegalArgumentException("units put back must be positive");
     }
-    stock += units;
+    stock = Math.addExact(stock, units); // an overflow must fail, not wrap to a negative stock
     version++;
   }
 

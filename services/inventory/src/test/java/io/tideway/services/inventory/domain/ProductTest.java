@@ -29,4 +29,13 @@ class ProductTest {
     assertThatThrownBy(() -> Product.add(id, "SKU-1", "Kettle", new BigDecimal("-1"), 1))
         .hasMessageContaining("price");
   }
+
+  @Test
+  void shouldRefuseToPutBackMoreThanStockCanCountRatherThanWrap() {
+    Product p =
+        Product.add(UUID.randomUUID(), "SKU-1", "Kettle", BigDecimal.ONE, Integer.MAX_VALUE - 1);
+
+    assertThatThrownBy(() -> p.putBack(2)).isInstanceOf(ArithmeticException.class);
+    assertThat(p.stock()).isEqualTo(Integer.MAX_VALUE - 1);
+  }
 }

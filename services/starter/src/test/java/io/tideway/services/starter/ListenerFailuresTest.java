@@ -1,0 +1,88 @@
+package io.tideway.services.starter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tideway.outbox.OutboxException;
+import io.tideway.schemas.client.RegistryException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.BackOffExecution;
+
+class ListenerFailuresTest {
+
+  private static final Duration FIRST = Duration.ofMillis(500);
+
+  @Test
+  void shouldRetryUntilAnOutageOfTheDatabaseEnds() {
+    Throwable failure =
+        failed(
+            new CannotGetJdbcConnectionException(
+                "no connection", new SQLTransientConnectionException()));
+
+    assertThat(ListenerFailures.outage(failure)).isTrue();
+    assertThat(waits(ListenerFailures.retries(failure, FIRST), 50))
+        .as("never gives up, and waits at most 30 s")
+        .doesNotContain(BackOffExecution.STOP)
+        .contains(500L, 1_000L, 30_000L)
+        .allMatch(wait -> wait <= 30_000L);
+  }
+
+  @Test
+  void shouldRetryUntilTheRegistryAnswersAgain() {
+    // A reply's serialization, in the outbox, while the registry is down.
+    Throwable failure =
+        failed(
+            new OutboxException(
+                "Cannot serialize the reply",
+                new SerializationException(
+                    "Could not register the schema",
+                    new RegistryException(
+                        500, RegistryException.STORE_ERROR, "registry unreachable"))));
+
+    assertThat(ListenerFailures.outage(failure)).isTrue();
+    assertThat(waits(ListenerFailures.retries(failure, FIRST), 20))
+        .doesNotContain(BackOffExecution.STOP);
+  }
+
+  @Test
+  void shouldDeadLetterAtOnceWhatCannotBeDecoded() {
+    Throwable unknownSchema =
+        failed(
+            new SerializationException(
+                "Unknown schema id 7",
+                new RegistryException(404, RegistryException.SCHEMA_NOT_FOUND, "not found")));
+    Throwable notWireFormat = failed(new SerializationException("Unknown magic byte 0x7b"));
+
+    for (Throwable failure : new Throwable[] {unknownSchema, notWireFormat}) {
+      assertThat(ListenerFailures.outage(failure)).isFalse();
+      assertThat(waits(ListenerFailures.retries(failure, FIRST), 1))
+          .containsExactly(BackOffExecution.STOP);
+    }
+  }
+
+  @Test
+  void shouldLeaveOtherFailuresToTheHandlersFewRetries() {
+    assertThat(ListenerFailures.retries(failed(new IllegalStateException("a bug")), FIRST))
+        .isNull();
+  }
+
+  private static Throwable failed(Exception cause) {
+    return new BatchListenerFailedException("failed", cause, 0);
+  }
+
+  private static List<Long> waits(BackOff backOff, int count) {
+    BackOffExecution execution = backOff.start();
+    List<Long> waits = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      waits.add(execution.nextBackOff());
+    }
+    return waits;
+  }
+}
