@@ -151,7 +151,8 @@ final class SagaProcessor<D extends SpecificRecord>
     }
     long now = now();
     SagaLock lock = locks.get(key);
-    if (lock == null) {
+    boolean locked = lock != null;
+    if (!locked) {
       lock = new SagaLock(null, null, new ArrayList<>());
     }
     SagaInstance saga =
@@ -197,7 +198,11 @@ final class SagaProcessor<D extends SpecificRecord>
       // Nothing of a saga that could not start is kept: its start event goes to the dead-letter
       // topic, to be re-driven once the cause is fixed.
       observer.failed(definition.name(), "start");
-      locks.put(key, before);
+      if (locked) {
+        locks.put(key, before);
+      } else {
+        locks.delete(key);
+      }
       instances.delete(sagaId);
       throw e;
     }

@@ -544,6 +544,7 @@ class SagaProcessorTest {
     assertThatThrownBy(() -> send(customer.toString(), placed(poisoned, customer, UNRESERVABLE)))
         .isInstanceOf(IllegalStateException.class);
     assertThat(instances.get(poisoned.toString())).isNull();
+    assertThat(locks.get(customer.toString())).isNull();
     assertThat(observer.failed).containsExactly("start");
     assertThat(observer.inFlight.get("0_0")).isZero();
     assertThat(observer.started).hasValue(0);
