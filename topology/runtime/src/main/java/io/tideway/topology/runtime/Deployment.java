@@ -6,10 +6,10 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.RocksDbStoreConfig;
 import io.tideway.topology.TopologyProvider;
-import io.tideway.topology.runtime.errors.DeadLetterCount;
 import io.tideway.topology.runtime.errors.DeadLetterDeserializationHandler;
 import io.tideway.topology.runtime.errors.DeadLetterProcessingHandler;
 import io.tideway.topology.runtime.errors.DeadLetterProductionHandler;
+import io.tideway.topology.runtime.errors.ErrorCounts;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -234,7 +235,7 @@ final class Deployment {
       String applicationId,
       String deadLetterTopic,
       Map<String, Object> settings,
-      DeadLetterCount deadLetters,
+      ErrorCounts errorCounts,
       int threads) {
     Properties props = new Properties();
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -259,18 +260,22 @@ final class Deployment {
         applicationId + "-" + instanceName);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
     props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic);
-    props.put(DeadLetterCount.CONFIG, deadLetters);
+    props.put(ErrorCounts.CONFIG, errorCounts);
     return props;
   }
 
-  /** Starts the client; on failure, closes it again. */
-  void start(Properties config, MeterRegistry meters) {
+  /**
+   * Starts the client; on failure, closes it again. A stream thread that fails is replaced, and its
+   * static member removed from the group through {@code admin} ({@link FailedThreadMembers}).
+   */
+  void start(Properties config, MeterRegistry meters, Admin admin) {
     threads = Integer.parseInt(config.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG).toString());
     streams = new KafkaStreams(topology, config);
     try {
       streams.setUncaughtExceptionHandler(
           e -> {
             log.error("A stream thread of {} failed; replacing it", name(), e);
+            FailedThreadMembers.removeOnceGone(Thread.currentThread(), config, admin);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
           });
       streams.setStateListener((now, before) -> log.info("{}: {} -> {}", name(), before, now));
@@ -352,9 +357,9 @@ final class Deployment {
    * Stops the client and starts a new one with {@code config}, in the same group and over the same
    * local state, as a rebuild does to go from its replay's settings to the live ones.
    */
-  void restart(Duration timeout, Properties config, MeterRegistry meters) {
+  void restart(Duration timeout, Properties config, MeterRegistry meters, Admin admin) {
     stopClient(timeout, false);
-    start(config, meters);
+    start(config, meters, admin);
   }
 
   private void stopClient(Duration timeout, boolean leaveGroup) {

@@ -10,7 +10,7 @@ import io.tideway.topology.ProcessingObserver;
 import io.tideway.topology.SideEffects;
 import io.tideway.topology.TopologyNaming;
 import io.tideway.topology.TopologyProvider;
-import io.tideway.topology.runtime.errors.DeadLetterCount;
+import io.tideway.topology.runtime.errors.ErrorCounts;
 import io.tideway.topology.saga.SagaObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -364,7 +364,7 @@ public final class TopologyRuntime implements AutoCloseable {
         resetApplication(deployment, earlier);
       }
       createTopics(deployment);
-      deployment.start(config(deployment, merged, instances), meters);
+      deployment.start(config(deployment, merged, instances), meters, admin);
       deployments.put(deployment.name(), deployment);
     } finally {
       running = List.copyOf(deployments.values());
@@ -549,7 +549,7 @@ public final class TopologyRuntime implements AutoCloseable {
       whileStopped.run();
     } finally {
       createTopics(fresh);
-      fresh.start(config(fresh, merged, entry.instances()), meters);
+      fresh.start(config(fresh, merged, entry.instances()), meters, admin);
     }
   }
 
@@ -636,9 +636,10 @@ public final class TopologyRuntime implements AutoCloseable {
     // wait would only add latency.
     Map<String, Object> replaying = new HashMap<>(merged);
     replaying.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, replayTaskIdle(merged));
-    shadow.start(config(shadow, replaying, entry.instances()), meters);
+    shadow.start(config(shadow, replaying, entry.instances()), meters, admin);
     Runnable goLive =
-        () -> shadow.restart(CLOSE_TIMEOUT, config(shadow, merged, entry.instances()), meters);
+        () ->
+            shadow.restart(CLOSE_TIMEOUT, config(shadow, merged, entry.instances()), meters, admin);
     Rebuild rebuild =
         new Rebuild(
             this,
@@ -1031,13 +1032,32 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   private Properties config(Deployment deployment, Map<String, Object> merged, int threads) {
-    DeadLetterCount deadLetters =
-        stage ->
-            Counter.builder("tideway.topology.dead.letters")
-                .description("Records sent to the application's dead-letter topic")
+    ErrorCounts counts =
+        new ErrorCounts() {
+          @Override
+          public void deadLettered(String stage) {
+            count(
+                "tideway.topology.dead.letters",
+                "Records sent to the application's dead-letter topic",
+                stage);
+          }
+
+          @Override
+          public void registryOutage(String stage) {
+            count(
+                "tideway.topology.registry.outages",
+                "Stream threads failed, to read their record again, as the registry could not serve",
+                stage);
+          }
+
+          private void count(String name, String description, String stage) {
+            Counter.builder(name)
+                .description(description)
                 .tags("deployment", deployment.name(), "stage", stage)
                 .register(meters)
                 .increment();
+          }
+        };
     return Deployment.streamsConfig(
         settings,
         instanceName(),
@@ -1045,7 +1065,7 @@ public final class TopologyRuntime implements AutoCloseable {
         deployment.applicationId(),
         Topics.deadLetters(deployment.baseApplicationId()).name(),
         merged,
-        deadLetters,
+        counts,
         threads);
   }
 

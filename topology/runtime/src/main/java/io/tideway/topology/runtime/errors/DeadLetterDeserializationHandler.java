@@ -7,22 +7,28 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * A record that cannot be read (random bytes, a wrong magic byte, an unknown schema id) goes to the
- * dead-letter topic with Kafka Streams' error headers, is counted, and processing continues.
+ * dead-letter topic with Kafka Streams' error headers, is counted, and processing continues. One
+ * that could not be read because the schema registry could not serve is read again instead, once
+ * the stream thread is replaced ({@link RegistryOutage}).
  */
 public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHandler {
 
-  private DeadLetterCount count = stage -> {};
+  private ErrorCounts counts = ErrorCounts.NONE;
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
-    count = DeadLetterCount.from(configs);
+    counts = ErrorCounts.from(configs);
   }
 
   @Override
   public Response handleError(
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-    count.record("deserialization");
+    if (RegistryOutage.causedBy(exception)) {
+      RegistryOutage.waitOut(exception, context, "deserialization", counts);
+      return Response.fail();
+    }
+    counts.deadLettered("deserialization");
     return super.handleError(context, record, exception);
   }
 }

@@ -10,22 +10,28 @@ import org.apache.kafka.streams.processor.api.Record;
  * A record a processor throws on (a failed domain check, an event with no id) goes to the
  * dead-letter topic with Kafka Streams' error headers, is counted, and processing continues. The
  * failure is marked in {@link ProcessingFailures}, so deduplication upstream does not remember the
- * record's id and a re-drive of it is processed.
+ * record's id and a re-drive of it is processed. A processor that failed because the schema
+ * registry could not serve has its record processed again instead, once the stream thread is
+ * replaced ({@link RegistryOutage}).
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
 
-  private DeadLetterCount count = stage -> {};
+  private ErrorCounts counts = ErrorCounts.NONE;
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
-    count = DeadLetterCount.from(configs);
+    counts = ErrorCounts.from(configs);
   }
 
   @Override
   public Response handleError(
       ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-    count.record("processing");
+    if (RegistryOutage.causedBy(exception)) {
+      RegistryOutage.waitOut(exception, context, "processing", counts);
+      return Response.fail();
+    }
+    counts.deadLettered("processing");
     ProcessingFailures.markFailed();
     return super.handleError(context, record, exception);
   }

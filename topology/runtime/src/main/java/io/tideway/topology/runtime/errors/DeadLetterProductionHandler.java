@@ -1,5 +1,6 @@
 package io.tideway.topology.runtime.errors;
 
+import io.tideway.topology.ProcessingFailures;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
@@ -13,21 +14,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An output record that cannot be serialized, or that the broker refuses for itself (too large,
- * invalid), sends its input record to the dead-letter topic, is counted, and processing continues.
- * Any other send failure fails the stream thread, which the runtime replaces: under {@code
- * exactly_once_v2} its task restarts from the last commit and nothing is lost.
+ * invalid), sends its input record to the dead-letter topic, is counted, and processing continues;
+ * a serialization failure is marked in {@link ProcessingFailures}, so deduplication upstream does
+ * not remember the input's id and a re-drive of it is processed. Any other send failure, and a
+ * serialization that failed because the schema registry could not serve ({@link RegistryOutage}),
+ * fails the stream thread, which the runtime replaces: under {@code exactly_once_v2} its task
+ * restarts from the last commit and nothing is lost.
  */
 public class DeadLetterProductionHandler extends DefaultProductionExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetterProductionHandler.class);
 
-  private DeadLetterCount count = stage -> {};
+  private ErrorCounts counts = ErrorCounts.NONE;
   private String deadLetterTopic;
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
-    count = DeadLetterCount.from(configs);
+    counts = ErrorCounts.from(configs);
     Object topic = configs.get("errors.dead.letter.queue.topic.name");
     deadLetterTopic = topic == null ? null : topic.toString();
   }
@@ -50,12 +54,18 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
       ProducerRecord record,
       Exception exception,
       SerializationExceptionOrigin origin) {
+    if (RegistryOutage.causedBy(exception)) {
+      RegistryOutage.waitOut(exception, context, "production", counts);
+      return Response.fail();
+    }
+    // Serialized on the stream thread, within the forward of the record's operators upstream.
+    ProcessingFailures.markFailed();
     return deadLetter(context, record.topic(), exception);
   }
 
   private Response deadLetter(
       ErrorHandlerContext context, String outputTopic, Exception exception) {
-    count.record("production");
+    counts.deadLettered("production");
     log.warn(
         "Could not write to {} a result of topic {}, partition {}, offset {}; its input goes to {}",
         outputTopic,

@@ -2,6 +2,7 @@
  * The handlers the runtime configures by default: records that fail to be read, processed or
  * written go to the application's dead-letter topic {@code <applicationId>.dlq} with Kafka Streams'
  * error headers ({@code __streams.errors.exception}, {@code .message}, {@code .stacktrace}, {@code
- * .topic}, {@code .partition}, {@code .offset}) and processing continues.
+ * .topic}, {@code .partition}, {@code .offset}) and processing continues; a failure caused by an
+ * outage of the schema registry fails the stream thread instead, so the record is read again.
  */
 package io.tideway.topology.runtime.errors;
