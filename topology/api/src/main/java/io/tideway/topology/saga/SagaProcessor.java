@@ -83,6 +83,9 @@ final class SagaProcessor<D extends SpecificRecord>
 
   private final SideEffects sideEffects;
 
+  /** The sends of the action {@link #wholly} runs, held until it succeeds; null outside one. */
+  private List<Held> held;
+
   SagaProcessor(
       SagaDefinition<D> definition,
       Saga.Names names,
@@ -99,12 +102,37 @@ final class SagaProcessor<D extends SpecificRecord>
   /**
    * Sends a record outside the deployment — a command, a dead letter, a lifecycle record — unless a
    * rebuild replays history: the saga's state still changes as it did, its effects do not again.
+   * Within {@link #wholly} the record waits for the action to succeed.
    */
   private void sendOut(Record<String, SpecificRecord> record, String sink) {
-    if (sideEffects.live()) {
+    if (!sideEffects.live()) {
+      return;
+    }
+    if (held != null) {
+      held.add(new Held(record, sink));
+    } else {
       context.forward(record, sink);
     }
   }
+
+  /**
+   * Runs an action that fails whole (a start, a deadline, a reply): what it sends goes out only if
+   * it succeeds, so a failed attempt, dead-lettered or tried again later, publishes nothing twice.
+   */
+  private void wholly(Runnable action) {
+    List<Held> outer = held;
+    List<Held> sends = new ArrayList<>();
+    held = sends;
+    try {
+      action.run();
+    } finally {
+      held = outer;
+    }
+    sends.forEach(send -> sendOut(send.record(), send.sink()));
+  }
+
+  /** A record {@link #wholly} holds back until its action succeeded. */
+  private record Held(Record<String, SpecificRecord> record, String sink) {}
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
@@ -137,9 +165,9 @@ final class SagaProcessor<D extends SpecificRecord>
     }
     SpecificRecord value = record.value();
     if (definition.startType().isInstance(value)) {
-      start(record.key(), definition.startType().cast(value));
+      wholly(() -> start(record.key(), definition.startType().cast(value)));
     } else if (value != null) {
-      reply(record.key(), value);
+      wholly(() -> reply(record.key(), value));
     }
   }
 
@@ -396,7 +424,7 @@ final class SagaProcessor<D extends SpecificRecord>
         continue;
       }
       try {
-        expired(saga);
+        wholly(() -> expired(saga));
       } catch (RuntimeException e) {
         postpone(entry.value, e);
       }
@@ -409,8 +437,8 @@ final class SagaProcessor<D extends SpecificRecord>
   /**
    * What a saga's deadline was to do failed: a command, or the saga's data, could not be made,
    * which takes a fix. The saga, as stored before (nothing of the attempt was), tries again after
-   * the longest backoff, and the deadlines behind it fire meanwhile. The lifecycle topic may show
-   * the attempt's first transitions twice.
+   * the longest backoff, and the deadlines behind it fire meanwhile; nothing of the attempt was
+   * sent.
    */
   private void postpone(String sagaId, RuntimeException failure) {
     SagaInstance saga = instances.get(sagaId);
@@ -510,8 +538,9 @@ final class SagaProcessor<D extends SpecificRecord>
       String next = lock.getQueued().remove(0);
       lock.setActive(next);
       locks.put(key, lock);
+      SagaInstance queued = instances.get(next);
       try {
-        run(instances.get(next));
+        wholly(() -> run(queued));
         return;
       } catch (RuntimeException e) {
         observer.failed(definition.name(), "start");

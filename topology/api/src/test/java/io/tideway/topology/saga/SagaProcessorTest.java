@@ -169,6 +169,15 @@ class SagaProcessorTest {
     return commands;
   }
 
+  /** The lifecycle events published for a saga since the forwards were last reset. */
+  private List<String> published(UUID sagaId) {
+    return context.forwarded().stream()
+        .filter(f -> f.childName().orElseThrow().equals("place-order-lifecycle-sink"))
+        .filter(f -> f.record().key().equals(sagaId.toString()))
+        .map(f -> ((SagaTransition) f.record().value()).getEvent())
+        .toList();
+  }
+
   private SagaInstance saga() {
     return instances.get(order.toString());
   }
@@ -525,6 +534,8 @@ class SagaProcessorTest {
     commands();
 
     advance(STEP_TIMEOUT); // both time out; the poisoned saga's compensation cannot be made
+    assertThat(published(poisoned)).as("nothing of the failed attempt").isEmpty();
+    assertThat(published(order)).containsExactly("TIMED_OUT", "COMPENSATION_SENT");
     assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
     assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATING);
     SagaInstance stuck = instances.get(poisoned.toString());
@@ -545,6 +556,7 @@ class SagaProcessorTest {
         .isInstanceOf(IllegalStateException.class);
     assertThat(instances.get(poisoned.toString())).isNull();
     assertThat(locks.get(customer.toString())).isNull();
+    assertThat(published(poisoned)).isEmpty();
     assertThat(observer.failed).containsExactly("start");
     assertThat(observer.inFlight.get("0_0")).isZero();
     assertThat(observer.started).hasValue(0);
@@ -571,6 +583,7 @@ class SagaProcessorTest {
     assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATED);
     SagaInstance refused = instances.get(poisoned.toString());
     assertThat(refused.getStatus()).isEqualTo(SagaStatus.REJECTED);
+    assertThat(published(poisoned)).containsExactly("REJECTED");
     assertThat(refused.getFailure()).contains("could not start");
     assertThat(instances.get(third.toString()).getStatus()).isEqualTo(SagaStatus.RUNNING);
     assertThat(locks.get(customer.toString()).getActive()).isEqualTo(third.toString());
