@@ -114,9 +114,9 @@ public final class InboundEvents implements AutoCloseable {
    * <p>A batch that fails as a whole (an effect that fails, a lost deadlock) is rolled back and
    * applied again one record per transaction, with that record's {@code eventId} and {@code
    * traceparent} in the logging context, counted in {@code <metric>.batch.split}: the records
-   * before the failing one land and the failing one alone is handed to the error handler, to be
-   * retried, then dead-lettered. A record that cannot be decoded is handed over at once, after the
-   * records before it are committed.
+   * before the failing one land and the failing one alone is handed to the error handler, which
+   * retries it as {@link ListenerFailures} says, then dead-letters it. A record that cannot be
+   * decoded is handed over at once, after the records before it are committed.
    *
    * @param metric the counters' prefix, e.g. {@code tideway.order.events}
    * @param effect applies records, in order and in the transaction it is called in, and says what

@@ -17,8 +17,9 @@ import org.springframework.util.backoff.FixedBackOff;
  * What a listener's failure says about its record, for how long to retry it: an outage of what the
  * service depends on (its database, the schema registry) says nothing about the record, which is
  * retried until the outage ends, holding its partition, so that nothing is dead-lettered for it; a
- * record that cannot be decoded goes to the dead-letter topic at once; anything else is retried a
- * few times first.
+ * record that cannot be decoded, or that the domain refuses (an unknown resource, an invalid value,
+ * an overflow), goes to the dead-letter topic at once, as retrying cannot change the answer and
+ * would only hold the records behind it; anything else is retried a few times first.
  */
 final class ListenerFailures {
 
@@ -28,8 +29,8 @@ final class ListenerFailures {
   private ListenerFailures() {}
 
   /**
-   * The retries for a failure: until it ends for an outage, none for an undecodable record, else
-   * null (the handler's own).
+   * The retries for a failure: until it ends for an outage, none for a record that cannot be
+   * decoded or that the domain refuses, else null (the handler's own).
    *
    * @param firstWait the wait before the first retry during an outage, doubled after
    */
@@ -39,7 +40,7 @@ final class ListenerFailures {
       untilItEnds.setMaxInterval(LONGEST_OUTAGE_WAIT.toMillis());
       return untilItEnds;
     }
-    return undecodable(failure) ? new FixedBackOff(0, 0) : null;
+    return refusedForGood(failure) ? new FixedBackOff(0, 0) : null;
   }
 
   /** Whether the failure, or one of its causes, is an outage of the database or the registry. */
@@ -60,9 +61,12 @@ final class ListenerFailures {
     return false;
   }
 
-  private static boolean undecodable(Throwable failure) {
+  private static boolean refusedForGood(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof SerializationException) {
+      if (cause instanceof SerializationException
+          || cause instanceof ResourceNotFoundException
+          || cause instanceof IllegalArgumentException
+          || cause instanceof ArithmeticException) {
         return true;
       }
     }

@@ -132,9 +132,10 @@ public class ServiceAutoConfiguration {
 
     /**
      * Retries a failed record with a doubling backoff, then sends it, with its original bytes and
-     * headers, to the dead-letter topic and goes on with the next. A record that cannot be decoded
-     * goes there at once: retrying cannot fix it. One that failed on an outage of the database or
-     * the registry is retried until the outage ends ({@link ListenerFailures}).
+     * headers, to the dead-letter topic and goes on with the next. A record that cannot be decoded,
+     * or that the domain refuses, goes there at once: retrying cannot fix it. One that failed on an
+     * outage of the database or the registry is retried until the outage ends ({@link
+     * ListenerFailures}).
      */
     @Bean
     CommonErrorHandler deadLetteringErrorHandler(

@@ -68,6 +68,21 @@ class ListenerFailuresTest {
   }
 
   @Test
+  void shouldDeadLetterAtOnceWhatTheDomainRefuses() {
+    // A saga's command for an order the service does not have; a line of -1 units; a total that
+    // overflows.
+    Throwable unknown = failed(new ResourceNotFoundException("order", "7f3c"));
+    Throwable invalid = failed(new IllegalArgumentException("order 7f3c asks for -1 units"));
+    Throwable overflow = failed(new ArithmeticException("integer overflow"));
+
+    for (Throwable failure : new Throwable[] {unknown, invalid, overflow}) {
+      assertThat(ListenerFailures.outage(failure)).isFalse();
+      assertThat(waits(ListenerFailures.retries(failure, FIRST), 1))
+          .containsExactly(BackOffExecution.STOP);
+    }
+  }
+
+  @Test
   void shouldLeaveOtherFailuresToTheHandlersFewRetries() {
     assertThat(ListenerFailures.retries(failed(new IllegalStateException("a bug")), FIRST))
         .isNull();

@@ -49,7 +49,7 @@ public class IncomingCommands implements SagaParticipant {
    *
    * @param recordId the record's {@code id} header
    * @param command the decoded command
-   * @throws ResourceNotFoundException when the order does not exist (retried, then dead-lettered)
+   * @throws ResourceNotFoundException when the order does not exist (dead-lettered at once)
    */
   @Override
   @Transactional
