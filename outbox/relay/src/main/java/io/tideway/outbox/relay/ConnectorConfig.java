@@ -64,7 +64,7 @@ final class ConnectorConfig {
   /**
    * The engine's settings for one source. Transforms and converters are left out: the relay applies
    * them itself, one record at a time, so a record that fails them can be dead-lettered while the
-   * rest go on.
+   * rest go on. Changes wait in a {@link NonSpinningChangeQueue}.
    */
   static Properties engine(RelaySettings settings, OutboxSource source) {
     Map<String, String> all = new LinkedHashMap<>();
@@ -90,6 +90,7 @@ final class ConnectorConfig {
     all.put("bootstrap.servers", settings.bootstrapServers());
     all.put("offset.flush.interval.ms", Long.toString(settings.offsetFlushInterval().toMillis()));
     all.put("max.queue.size.in.bytes", Long.toString(MAX_QUEUE_BYTES));
+    all.put("queue.provider.type", NonSpinningChangeQueue.NAME);
     all.putAll(settings.connectorOverrides());
     Properties properties = new Properties();
     properties.putAll(all);
