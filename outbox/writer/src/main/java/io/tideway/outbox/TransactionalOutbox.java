@@ -106,8 +106,16 @@ public final class TransactionalOutbox {
               + " event announces, so call it from a @Transactional method or a"
               + " TransactionTemplate");
     }
-    // A transaction of another resource (JPA on another data source, say) gives an auto-commit
-    // connection here, which the outbox refuses.
+    // A transaction of another resource (JPA on another data source, say) would get a connection
+    // of its own here, never committed with the change; refused whatever its auto-commit mode.
+    if (!TransactionSynchronizationManager.hasResource(dataSource)) {
+      outbox.rejectedOutsideTransaction(events.size());
+      throw new IllegalStateException(
+          "The current transaction holds no connection of the outbox's data source: the outbox"
+              + " appends in the transaction of the change an event announces, so that"
+              + " transaction's manager must manage this data source (a"
+              + " DataSourceTransactionManager or JpaTransactionManager over it)");
+    }
     Connection connection = DataSourceUtils.getConnection(dataSource);
     try {
       List<UUID> ids = outbox.appendAll(connection, events);

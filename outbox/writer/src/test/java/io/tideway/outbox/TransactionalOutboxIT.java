@@ -27,10 +27,15 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.IllegalTransactionStateException;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.AbstractPlatformTransactionManager;
+import org.springframework.transaction.support.DefaultTransactionStatus;
+import org.springframework.transaction.support.TransactionTemplate;
 
 @TidewayTest
 class TransactionalOutboxIT {
@@ -147,6 +152,52 @@ class TransactionalOutboxIT {
     assertThat(changes()).isEmpty();
     assertThat(meters.get("tideway.outbox.rejected").tag("reason", "transaction").counter().count())
         .isEqualTo(1);
+  }
+
+  @Test
+  void shouldRefuseToAppendInATransactionOfAnotherResource() throws SQLException {
+    // given: a transaction that binds no connection of the outbox's data source, whose pool hands
+    // out connections that do not commit by themselves: the append would be rolled back unseen
+    DataSource manualCommit =
+        new DelegatingDataSource(Fixtures.dataSource(db)) {
+          @Override
+          public Connection getConnection() throws SQLException {
+            Connection connection = super.getConnection();
+            connection.setAutoCommit(false);
+            return connection;
+          }
+        };
+    TransactionalOutbox outbox =
+        new TransactionalOutbox(context.getBean(Outbox.class), manualCommit, committed::addAll);
+    UUID customerId = UUID.randomUUID();
+    OutboxEvent event =
+        OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId));
+    TransactionTemplate elsewhere = new TransactionTemplate(new AnotherResource());
+
+    // when / then
+    assertThatThrownBy(() -> elsewhere.executeWithoutResult(status -> outbox.append(event)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("holds no connection of the outbox's data source");
+    assertThat(changes()).isEmpty();
+    assertThat(committed).isEmpty();
+  }
+
+  /** The transactions of a resource other than the outbox's data source. */
+  private static final class AnotherResource extends AbstractPlatformTransactionManager {
+
+    @Override
+    protected Object doGetTransaction() {
+      return new Object();
+    }
+
+    @Override
+    protected void doBegin(Object transaction, TransactionDefinition definition) {}
+
+    @Override
+    protected void doCommit(DefaultTransactionStatus status) {}
+
+    @Override
+    protected void doRollback(DefaultTransactionStatus status) {}
   }
 
   private List<String> customerNames() {
