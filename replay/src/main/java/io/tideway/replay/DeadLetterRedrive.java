@@ -65,7 +65,8 @@ public final class DeadLetterRedrive implements AutoCloseable {
    * @param dryRun list what would be sent through {@link RedriveListener#wouldSend} and send
    *     nothing
    * @throws ReplayException for an unknown dead-letter topic, or a {@code since} in the future
-   * @throws IllegalStateException when a record cannot be written; records before it were
+   * @throws IllegalStateException when a record cannot be written; records before it were, and some
+   *     after it may have been
    */
   public RedriveSummary redrive(
       String dlqTopic, DeadLetterFilter filter, boolean dryRun, RedriveListener listener) {
@@ -90,7 +91,7 @@ public final class DeadLetterRedrive implements AutoCloseable {
     long[] skipped = {0};
     ReplayProgress last;
     try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer();
-        ReplaySends sends = new ReplaySends(clients.producer())) {
+        ReplaySends sends = new ReplaySends(clients::producer)) {
       Map<TopicPartition, Long> beginnings =
           consumer.beginningOffsets(partitions, ReplayClients.TIMEOUT);
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, ReplayClients.TIMEOUT);

@@ -144,7 +144,8 @@ public final class RecordCopy implements AutoCloseable {
    * @param progress gets the offsets read and records copied per partition about once a second, and
    *     once more when every copied record is acknowledged
    * @return what was copied
-   * @throws IllegalStateException when a record cannot be written; records before it were
+   * @throws IllegalStateException when a record cannot be written; records before it were, and some
+   *     after it may have been
    */
   public CopySummary copy(CopyPlan plan, Consumer<ReplayProgress> progress) {
     long started = System.nanoTime();
@@ -153,7 +154,7 @@ public final class RecordCopy implements AutoCloseable {
     RangeReader reader = new RangeReader(plan.source(), plan.ranges(), PROGRESS_INTERVAL);
     ReplayProgress last;
     try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer();
-        ReplaySends sends = new ReplaySends(clients.producer())) {
+        ReplaySends sends = new ReplaySends(clients::producer)) {
       last =
           reader.read(
               consumer,

@@ -1,28 +1,37 @@
 package io.tideway.replay;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Sends asynchronously and remembers the first failure, so the read loop can stop at the next batch
- * instead of waiting on every record.
+ * instead of waiting on every record. Once a send has failed nothing more is sent, and what the
+ * producer still holds is dropped at close rather than written after the gap. The producer is made
+ * at the first send, so a dry run never asks the broker for a producer id.
  */
 final class ReplaySends implements AutoCloseable {
 
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final Supplier<KafkaProducer<byte[], byte[]>> producers;
   private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+  private KafkaProducer<byte[], byte[]> producer;
 
-  ReplaySends(KafkaProducer<byte[], byte[]> producer) {
-    this.producer = producer;
+  ReplaySends(Supplier<KafkaProducer<byte[], byte[]>> producers) {
+    this.producers = producers;
   }
 
   /**
-   * Sends a record.
+   * Sends a record, unless an earlier send failed: then fails with that.
    *
    * @param origin where the record was read, e.g. {@code orders-2@345}, for the error message
    */
   void send(ProducerRecord<byte[], byte[]> record, String origin) {
+    checkFailures();
+    if (producer == null) {
+      producer = producers.get();
+    }
     producer.send(
         record,
         (metadata, e) -> {
@@ -30,7 +39,17 @@ final class ReplaySends implements AutoCloseable {
             failure.compareAndSet(
                 null,
                 new IllegalStateException(
-                    "Could not write " + origin + " to " + record.topic() + ": " + e, e));
+                    "Could not write "
+                        + origin
+                        + " to "
+                        + record.topic()
+                        + ": "
+                        + e
+                        + ". Records read before it were sent, and some after it may have been"
+                        + " written too; a run again from "
+                        + origin
+                        + " may write those twice",
+                    e));
           }
         });
   }
@@ -45,12 +64,17 @@ final class ReplaySends implements AutoCloseable {
 
   /** Waits for every send, then fails if any failed. */
   void flush() {
-    producer.flush();
+    if (producer != null) {
+      producer.flush();
+    }
     checkFailures();
   }
 
+  /** Closes the producer: after a failure at once, dropping what it has not sent. */
   @Override
   public void close() {
-    producer.close(ReplayClients.TIMEOUT);
+    if (producer != null) {
+      producer.close(failure.get() == null ? ReplayClients.TIMEOUT : Duration.ZERO);
+    }
   }
 }

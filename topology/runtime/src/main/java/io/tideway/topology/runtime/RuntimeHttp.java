@@ -138,6 +138,12 @@ final class RuntimeHttp implements AutoCloseable {
                   DeploymentException.class,
                   (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
               r.exception(
+                  ResetFailedException.class,
+                  (e, ctx) -> {
+                    log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                    ctx.status(500).result(Routes.error(json, e.getMessage()));
+                  });
+              r.exception(
                   Exception.class,
                   (e, ctx) -> {
                     log.error("Failed to answer {} {}", ctx.method(), ctx.path(), e);

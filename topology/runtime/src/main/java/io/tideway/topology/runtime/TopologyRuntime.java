@@ -389,7 +389,8 @@ public final class TopologyRuntime implements AutoCloseable {
    * @param to where the inputs restart; null for the earliest records kept
    * @param dryRun only the plan: nothing stops and nothing changes
    * @throws DeploymentException for an unknown deployment, a time in the future, a rebuild under
-   *     way, or instances of the application running elsewhere
+   *     way, or instances of the application running elsewhere; nothing changed
+   * @throws ResetFailedException when the reset failed part-way; the deployment is left stopped
    */
   public synchronized ResetPlan reset(String name, Instant to, boolean dryRun) {
     Deployment deployment = existing(name);
@@ -423,16 +424,28 @@ public final class TopologyRuntime implements AutoCloseable {
     if (dryRun) {
       return plan;
     }
-    restart(
-        deployment,
-        () -> {
-          runStreamsResetter(applicationId, inputTopics(deployment), moves);
-          try {
-            deleteRecursively(stateDir);
-          } catch (IOException e) {
-            throw new DeploymentException("Cannot delete the local state in " + stateDir, e);
-          }
-        });
+    try {
+      restart(
+          deployment,
+          () -> {
+            runStreamsResetter(applicationId, inputTopics(deployment), moves);
+            try {
+              deleteRecursively(stateDir);
+            } catch (IOException e) {
+              throw new DeploymentException("Cannot delete the local state in " + stateDir, e);
+            }
+          });
+    } catch (RuntimeException e) {
+      replayed(name, "reset", "failed");
+      throw new ResetFailedException(
+          "The reset of "
+              + name
+              + " failed part-way: its input offsets may have moved while its internal topics or"
+              + " local state were not deleted, so it is left stopped rather than run on that."
+              + " Run the same reset again to finish it, or undeploy it. "
+              + e.getMessage(),
+          e);
+    }
     replayed(name, "reset", "done");
     logger.info("Reset {} ({}) to {}: {}", name, applicationId, plan.target(), moves);
     return plan;
@@ -528,7 +541,8 @@ public final class TopologyRuntime implements AutoCloseable {
 
   /**
    * Stops a deployment, leaving its group, does {@code whileStopped}, and starts it again from its
-   * jar as the journal has it, also when {@code whileStopped} fails.
+   * jar as the journal has it. When {@code whileStopped} fails it stays stopped: its queries answer
+   * 503 and the runtime is not ready until a deploy, a reset or an undeploy.
    */
   private void restart(Deployment deployment, Runnable whileStopped) {
     String name = deployment.name();
@@ -545,12 +559,9 @@ public final class TopologyRuntime implements AutoCloseable {
     deployments.put(name, fresh);
     running = List.copyOf(deployments.values());
     deployment.close(CLOSE_TIMEOUT, true);
-    try {
-      whileStopped.run();
-    } finally {
-      createTopics(fresh);
-      fresh.start(config(fresh, merged, entry.instances()), meters, admin);
-    }
+    whileStopped.run();
+    createTopics(fresh);
+    fresh.start(config(fresh, merged, entry.instances()), meters, admin);
   }
 
   /**
