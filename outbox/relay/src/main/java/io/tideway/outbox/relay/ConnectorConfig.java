@@ -4,6 +4,7 @@ import io.tideway.topics.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -30,6 +31,13 @@ final class ConnectorConfig {
    * events under about 2 KiB still meet the count first.
    */
   private static final long MAX_QUEUE_BYTES = 32L * 1024 * 1024;
+
+  /**
+   * How long Debezium gathers changes before it hands a batch over, unless 2,048 are in first: the
+   * shared settings' 10 ms balance Kafka Connect's spinning wait; the embedded relay's queue does
+   * not spin.
+   */
+  static final Duration POLL_INTERVAL = Duration.ofMillis(5);
 
   private ConnectorConfig() {}
 
@@ -64,7 +72,8 @@ final class ConnectorConfig {
   /**
    * The engine's settings for one source. Transforms and converters are left out: the relay applies
    * them itself, one record at a time, so a record that fails them can be dead-lettered while the
-   * rest go on. Changes wait in a {@link NonSpinningChangeQueue}.
+   * rest go on. Changes wait in a {@link NonSpinningChangeQueue}, handed over every {@link
+   * #POLL_INTERVAL}.
    */
   static Properties engine(RelaySettings settings, OutboxSource source) {
     Map<String, String> all = new LinkedHashMap<>();
@@ -91,6 +100,8 @@ final class ConnectorConfig {
     all.put("offset.flush.interval.ms", Long.toString(settings.offsetFlushInterval().toMillis()));
     all.put("max.queue.size.in.bytes", Long.toString(MAX_QUEUE_BYTES));
     all.put("queue.provider.type", NonSpinningChangeQueue.NAME);
+    // Without the spin a shorter wait costs little: an idle platform 11% of a core at 5 ms.
+    all.put("poll.interval.ms", Long.toString(POLL_INTERVAL.toMillis()));
     all.putAll(settings.connectorOverrides());
     Properties properties = new Properties();
     properties.putAll(all);
