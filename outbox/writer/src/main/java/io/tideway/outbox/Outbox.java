@@ -75,11 +75,11 @@ public final class Outbox implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
   private static final String INSERT =
-      "INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, tracingspancontext)"
+      "INSERT INTO public.outbox (id, aggregatetype, aggregateid, type, payload, tracingspancontext)"
           + " VALUES ";
   private static final String ROW = "(?, ?, ?, ?, ?, ?)";
-  private static final String DELETE_ONE = "; DELETE FROM outbox WHERE id = ?";
-  private static final String DELETE_ALL = "; DELETE FROM outbox WHERE id = ANY (?)";
+  private static final String DELETE_ONE = "; DELETE FROM public.outbox WHERE id = ?";
+  private static final String DELETE_ALL = "; DELETE FROM public.outbox WHERE id = ANY (?)";
 
   /** Rows per statement at most: six parameters each, far below PostgreSQL's 65,535. */
   private static final int ROWS_PER_STATEMENT = 1_000;

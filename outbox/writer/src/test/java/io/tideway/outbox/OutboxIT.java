@@ -5,6 +5,7 @@ import static io.tideway.outbox.Fixtures.addressChanged;
 import static io.tideway.outbox.Fixtures.customerCreated;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tideway.contracts.customer.CustomerAddressChanged;
@@ -110,6 +111,33 @@ class OutboxIT {
     Change delete = changes.get(1);
     assertThat(delete.column("id")).isEqualTo(id.toString());
     assertThat(delete.xid()).isEqualTo(insert.xid());
+  }
+
+  @Test
+  void shouldWriteToTheRelayedTableWhateverTheSearchPath() throws Exception {
+    // given: a service whose own schema comes first and holds a table named outbox too
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA orders");
+      s.execute("CREATE TABLE orders.outbox (LIKE public.outbox)");
+    }
+    UUID customerId = UUID.randomUUID();
+    OutboxEvent event =
+        OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId));
+
+    // when
+    try (Connection c = transaction()) {
+      c.createStatement().execute("SET search_path TO orders, public");
+      outbox.append(c, event);
+      c.commit();
+    }
+
+    // then
+    assertThat(allChanges())
+        .extracting(Change::table, Change::operation, ch -> ch.column("id"))
+        .containsExactly(
+            tuple("public.outbox", "INSERT", event.id().toString()),
+            tuple("public.outbox", "DELETE", event.id().toString()));
   }
 
   @Test

@@ -17,6 +17,7 @@ import org.assertj.core.groups.Tuple;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 @TidewayTest
 class OutboxMigrationIT {
@@ -59,6 +60,39 @@ class OutboxMigrationIT {
                     + " WHERE i.indrelid = 'public.outbox'::regclass AND i.indisprimary",
                 1))
         .containsExactly(tuple("id"));
+  }
+
+  @Test
+  void shouldCreateTheOutboxInPublicWhenTheServiceLivesInASchemaOfItsOwn() throws SQLException {
+    // given: connections whose current schema is the service's own
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA orders");
+      s.execute("CREATE TABLE orders.customer (id uuid PRIMARY KEY)");
+    }
+    PGSimpleDataSource ordersFirst = (PGSimpleDataSource) Fixtures.dataSource(db);
+    ordersFirst.setCurrentSchema("orders");
+
+    // when
+    int applied = OutboxMigration.migrate(ordersFirst);
+
+    // then: where the relay captures it, and the publication carries it
+    assertThat(applied).isEqualTo(1);
+    assertThat(
+            rows(
+                "SELECT table_schema, table_name FROM information_schema.tables"
+                    + " WHERE table_name IN ('outbox', '"
+                    + OutboxMigration.HISTORY_TABLE
+                    + "') ORDER BY table_name",
+                2))
+        .containsExactly(tuple("public", "outbox"), tuple("public", OutboxMigration.HISTORY_TABLE));
+    assertThat(
+            rows(
+                "SELECT schemaname, tablename FROM pg_publication_tables"
+                    + " WHERE pubname = 'tideway_outbox'",
+                2))
+        .containsExactly(tuple("public", "outbox"));
+    assertThat(OutboxMigration.migrate(ordersFirst)).isZero();
   }
 
   @Test
