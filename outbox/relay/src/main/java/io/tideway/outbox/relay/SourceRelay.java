@@ -177,7 +177,8 @@ final class SourceRelay implements AutoCloseable {
   /**
    * One batch: transform and send every change, wait until Kafka acknowledged all of them, and only
    * then mark them processed, so no offset is committed ahead of its records. An event Kafka
-   * refuses for good goes to the dead-letter topic instead, in its place in the batch.
+   * refuses for good goes to the dead-letter topic instead, in its place in the batch; one the
+   * producer refuses for now stops the batch there, and the engine starts again from before it.
    */
   private void relay(
       TransformChain chain,
@@ -205,9 +206,14 @@ final class SourceRelay implements AutoCloseable {
         record = refused(change, record, (RuntimeException) e.getCause());
         ensureTopic(record);
       }
-      sent.add(producer.send(record));
+      Future<RecordMetadata> sending = producer.send(record);
+      sent.add(sending);
       changes.add(change);
       committedAt.add(record.topic().equals(deadLetters.topic()) ? -1L : occurredAt(record));
+      if (refusedBeforeSending(sending)) {
+        // Sending the rest would let later events of the same aggregate overtake this one.
+        break;
+      }
     }
     for (int i = 0; i < sent.size(); i++) {
       try {
@@ -246,6 +252,23 @@ final class SourceRelay implements AutoCloseable {
     } catch (ExecutionException e) {
       throw new RelayException(
           "Kafka did not acknowledge a dead letter of " + source.name(), e.getCause());
+    }
+  }
+
+  /**
+   * Whether the producer failed a record without sending it (one larger than {@code
+   * max.request.size}, say) for a reason that may pass; the batch then fails on it.
+   */
+  private static boolean refusedBeforeSending(Future<RecordMetadata> send)
+      throws InterruptedException {
+    if (!send.isDone()) {
+      return false;
+    }
+    try {
+      send.get();
+      return false;
+    } catch (ExecutionException e) {
+      return !refusedForGood(e.getCause());
     }
   }
 
