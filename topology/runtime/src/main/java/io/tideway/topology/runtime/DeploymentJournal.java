@@ -17,8 +17,23 @@ import java.util.TreeMap;
  */
 final class DeploymentJournal {
 
-  /** One deployment as it was asked for. */
-  record Entry(String jar, Map<String, String> settings, int instances) {}
+  /**
+   * One deployment as it was asked for.
+   *
+   * @param unfinishedReset where a reset under way replays the inputs from ({@code earliest} or a
+   *     time), or null: set before a reset changes anything and cleared once it is done, so that a
+   *     runtime stopped part-way does not run the deployment on half-reset offsets and state
+   */
+  record Entry(String jar, Map<String, String> settings, int instances, String unfinishedReset) {
+
+    Entry(String jar, Map<String, String> settings, int instances) {
+      this(jar, settings, instances, null);
+    }
+
+    Entry withUnfinishedReset(String target) {
+      return new Entry(jar, settings, instances, target);
+    }
+  }
 
   private final Path file;
   private final ObjectMapper json = new ObjectMapper();

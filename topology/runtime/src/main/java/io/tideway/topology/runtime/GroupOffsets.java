@@ -16,7 +16,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
@@ -116,27 +118,55 @@ final class GroupOffsets {
    * {@code ownPrefix}.
    */
   Set<String> membersElsewhere(String group, String ownPrefix) {
-    Collection<MemberDescription> members;
+    return members(group).stream()
+        .filter(m -> m.groupInstanceId().map(id -> !id.startsWith(ownPrefix)).orElse(true))
+        .map(m -> m.groupInstanceId().orElse(m.consumerId()) + "@" + m.host())
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /**
+   * Removes the members of a group whose group instance ids start with {@code ownPrefix}: this
+   * runtime's static members that a runtime stopped without leaving (killed, say) left behind for a
+   * deployment that has not run since. They would hold the group until their sessions time out.
+   */
+  void removeOwnMembers(String group, String ownPrefix) {
+    List<MemberToRemove> own =
+        members(group).stream()
+            .flatMap(m -> m.groupInstanceId().stream())
+            .filter(id -> id.startsWith(ownPrefix))
+            .map(MemberToRemove::new)
+            .toList();
+    if (own.isEmpty()) {
+      return;
+    }
     try {
-      members =
-          admin
-              .describeConsumerGroups(List.of(group))
-              .describedGroups()
-              .get(group)
-              .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-              .members();
+      admin
+          .removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions(own))
+          .all()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new DeploymentException("Cannot remove " + own + " from group " + group + ": " + e, e);
+    } catch (InterruptedException | TimeoutException e) {
+      throw failed("remove members from group " + group, e);
+    }
+  }
+
+  private Collection<MemberDescription> members(String group) {
+    try {
+      return admin
+          .describeConsumerGroups(List.of(group))
+          .describedGroups()
+          .get(group)
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .members();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof GroupIdNotFoundException) {
-        return Set.of();
+        return List.of();
       }
       throw new DeploymentException("Cannot describe group " + group + ": " + e, e);
     } catch (InterruptedException | TimeoutException e) {
       throw failed("describe group " + group, e);
     }
-    return members.stream()
-        .filter(m -> m.groupInstanceId().map(id -> !id.startsWith(ownPrefix)).orElse(true))
-        .map(m -> m.groupInstanceId().orElse(m.consumerId()) + "@" + m.host())
-        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   private Map<TopicPartition, Long> offsets(

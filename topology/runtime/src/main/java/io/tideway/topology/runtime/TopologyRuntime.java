@@ -164,7 +164,13 @@ public final class TopologyRuntime implements AutoCloseable {
       try {
         // Only what ran: a topology of the jar undeployed before must not act, even briefly.
         deploy(
-            Path.of(jar), entry.settings(), entry.instances(), false, false, entries::containsKey);
+            Path.of(jar),
+            entry.settings(),
+            entry.instances(),
+            false,
+            false,
+            entries::containsKey,
+            name -> entries.get(name).unfinishedReset() != null);
         logger.info("Deployed again what ran from {}", jar);
       } catch (RuntimeException e) {
         logger.error(
@@ -207,17 +213,21 @@ public final class TopologyRuntime implements AutoCloseable {
       int instances,
       boolean dryRun,
       boolean reset) {
-    return deploy(jar, deploymentSettings, instances, dryRun, reset, name -> true);
+    return deploy(jar, deploymentSettings, instances, dryRun, reset, name -> true, name -> false);
   }
 
-  /** Deploys the topologies of a jar whose names are {@code wanted}; the others are not started. */
+  /**
+   * Deploys the topologies of a jar whose names are {@code wanted}; the others are not started.
+   * Those {@code held} are deployed stopped, as a failed reset leaves them.
+   */
   private List<DeploymentStatus> deploy(
       Path jar,
       Map<String, String> deploymentSettings,
       int instances,
       boolean dryRun,
       boolean reset,
-      Predicate<String> wanted) {
+      Predicate<String> wanted,
+      Predicate<String> held) {
     if (instances < 1) {
       throw new DeploymentException("Instances must be at least 1, not " + instances);
     }
@@ -238,6 +248,10 @@ public final class TopologyRuntime implements AutoCloseable {
           });
       built.forEach(deployment -> refuseWhileRebuilding(deployment.name()));
       if (!reset) {
+        built.stream()
+            .map(Deployment::name)
+            .filter(Predicate.not(held))
+            .forEach(this::refuseOverUnfinishedReset);
         refuseBreakingChanges(jar, built, recorded);
       }
     } catch (RuntimeException e) {
@@ -255,6 +269,11 @@ public final class TopologyRuntime implements AutoCloseable {
     List<DeploymentStatus> started = new ArrayList<>();
     for (int i = 0; i < built.size(); i++) {
       Deployment deployment = built.get(i);
+      if (held.test(deployment.name())) {
+        holdStopped(deployment);
+        started.add(status(deployment, deployment.state(), instances, recorded));
+        continue;
+      }
       try {
         start(deployment, merged, instances, reset, recorded.get(deployment.applicationId()));
       } catch (RuntimeException e) {
@@ -269,6 +288,34 @@ public final class TopologyRuntime implements AutoCloseable {
       started.add(status(deployment, deployment.state(), instances, recorded));
     }
     return started;
+  }
+
+  /**
+   * A deployment whose reset did not finish: its input offsets may have moved while its internal
+   * topics or local state were not deleted, so it must not run until the reset is done.
+   */
+  private void refuseOverUnfinishedReset(String name) {
+    DeploymentJournal.Entry entry = journal.entries().get(name);
+    if (entry != null && entry.unfinishedReset() != null) {
+      throw new DeploymentException(
+          "A reset of "
+              + name
+              + " to "
+              + entry.unfinishedReset()
+              + " did not finish, so it would run on half-reset offsets and state: run the same"
+              + " reset again, deploy with --reset to start it from scratch, or undeploy it");
+    }
+  }
+
+  /** Lists a deployment, stopped: its queries answer 503 and the runtime is not ready. */
+  private void holdStopped(Deployment deployment) {
+    deployments.put(deployment.name(), deployment);
+    running = List.copyOf(deployments.values());
+    logger.warn(
+        "{} is left stopped: a reset to {} did not finish before the runtime stopped. Run the same"
+            + " reset again to finish it, deploy it with --reset, or undeploy it",
+        deployment.name(),
+        journal.entries().get(deployment.name()).unfinishedReset());
   }
 
   /** The runtime's defaults, then a deployment's settings, then the cluster. */
@@ -424,10 +471,13 @@ public final class TopologyRuntime implements AutoCloseable {
     if (dryRun) {
       return plan;
     }
+    DeploymentJournal.Entry entry = journal.entries().get(name);
+    journal.put(name, entry.withUnfinishedReset(plan.target()));
     try {
       restart(
           deployment,
           () -> {
+            offsets.removeOwnMembers(applicationId, ownMemberPrefix(applicationId));
             runStreamsResetter(applicationId, inputTopics(deployment), moves);
             try {
               deleteRecursively(stateDir);
@@ -446,6 +496,7 @@ public final class TopologyRuntime implements AutoCloseable {
               + e.getMessage(),
           e);
     }
+    journal.put(name, entry.withUnfinishedReset(null));
     replayed(name, "reset", "done");
     logger.info("Reset {} ({}) to {}: {}", name, applicationId, plan.target(), moves);
     return plan;
@@ -791,8 +842,7 @@ public final class TopologyRuntime implements AutoCloseable {
   /** Replays run in one runtime: other instances of the application would go on unaware. */
   private void refuseWhileRunningElsewhere(Deployment deployment, String what) {
     String applicationId = deployment.applicationId();
-    Set<String> elsewhere =
-        offsets.membersElsewhere(applicationId, applicationId + "-" + instanceName() + "-");
+    Set<String> elsewhere = offsets.membersElsewhere(applicationId, ownMemberPrefix(applicationId));
     if (!elsewhere.isEmpty()) {
       throw new DeploymentException(
           "Cannot "
@@ -805,6 +855,11 @@ public final class TopologyRuntime implements AutoCloseable {
               + elsewhere
               + "; undeploy it there first");
     }
+  }
+
+  /** How the group instance ids of this runtime's members of an application start. */
+  private String ownMemberPrefix(String applicationId) {
+    return applicationId + "-" + instanceName() + "-";
   }
 
   private void refuseWhileRebuilding(String name) {
@@ -915,6 +970,7 @@ public final class TopologyRuntime implements AutoCloseable {
       if (!internal.isEmpty()) {
         admin.deleteTopics(internal).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       }
+      offsets.removeOwnMembers(applicationId, ownMemberPrefix(applicationId));
       try {
         admin
             .deleteConsumerGroups(List.of(applicationId))

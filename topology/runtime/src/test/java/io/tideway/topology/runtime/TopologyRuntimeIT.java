@@ -2,10 +2,12 @@ package io.tideway.topology.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.contracts.inventory.StockAdjusted;
@@ -27,6 +29,8 @@ import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -767,6 +771,59 @@ class TopologyRuntimeIT {
     assertThat(runtime.deployments().get(0).state()).isEqualTo("RUNNING");
     assertThat(metricValue(get("/metrics").body(), "operation=\"reset\",outcome=\"done\""))
         .isEqualTo(1.0);
+  }
+
+  @Test
+  void aResetCutShortByTheRuntimeStoppingIsFinishedBeforeTheDeploymentRunsAgain(TestKafka kafka)
+      throws Exception {
+    // Restarted where it ran, so that its group's static members are its own.
+    RuntimeSettings samePlace;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      samePlace = settings(kafka).withHttp("127.0.0.1", free.getLocalPort());
+    }
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(samePlace, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    kafka.createTopic("audit", 3);
+    Path jar = FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class));
+    runtime.deploy(jar, Map.of(), 1, false, false);
+    String product = uuid();
+    Instant now = Instant.now();
+    for (int i = 0; i < 10; i++) {
+      Instant at = i < 6 ? now.minus(Duration.ofHours(2)) : now.minus(Duration.ofMinutes(10));
+      send(product, bytes(adjusted(product, i)), uuid(), at);
+    }
+    producer.flush();
+    awaitValue("audit-counts", product, 10);
+    Instant target = now.minus(Duration.ofHours(1));
+
+    // given: the runtime stopped in the middle of a reset, as the journal tells
+    runtime.close();
+    Path journal = dir.resolve("state").resolve("deployments.json");
+    ObjectNode entries = (ObjectNode) JSON.readTree(journal.toFile());
+    ((ObjectNode) entries.get("adjustment-audit")).put("unfinishedReset", target.toString());
+    JSON.writeValue(journal.toFile(), entries);
+
+    // when
+    runtime =
+        TopologyRuntime.start(samePlace, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+
+    // then: listed but stopped, and only a reset (or an undeploy) gets it going
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::name, DeploymentStatus::state)
+        .containsExactly(tuple("adjustment-audit", "NOT_RUNNING"));
+    assertThat(runtime.ready()).isFalse();
+    assertThat(get("/v1/stores/audit-counts/keys/" + product).statusCode()).isEqualTo(503);
+    assertThatThrownBy(() -> runtime.deploy(jar, Map.of(), 1, false, false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("A reset of adjustment-audit to " + target + " did not finish");
+
+    runtime.reset("adjustment-audit", target, false);
+    awaitValue("audit-counts", product, 4);
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(samePlace, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    await().atMost(WAIT).until(() -> runtime.deployments().get(0).state().equals("RUNNING"));
   }
 
   @Test
