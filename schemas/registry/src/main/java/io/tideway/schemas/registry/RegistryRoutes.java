@@ -190,9 +190,7 @@ final class RegistryRoutes {
         store.write(
             state -> {
               List<RegistryEvent> events = state.planSubjectDeletion(subject, permanent);
-              List<Integer> numbers =
-                  events.stream().map(e -> ((VersionDeleted) e).version()).toList();
-              return new SchemaStore.Decision<>(events, numbers);
+              return new SchemaStore.Decision<>(events, RegistryState.versionsDeleted(events));
             });
     answer(ctx, versions);
   }

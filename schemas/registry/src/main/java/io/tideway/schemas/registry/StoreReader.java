@@ -142,6 +142,9 @@ final class StoreReader implements AutoCloseable {
     for (ConsumerRecord<byte[], byte[]> record : batch) {
       try {
         decoded.add(new Decoded(record, records.decode(record.key(), record.value())));
+      } catch (StoreRecords.UnservedSchemaException e) {
+        skip(record, e);
+        decoded.add(new Decoded(record, List.of(e.taken())));
       } catch (RuntimeException e) {
         skip(record, e);
       }

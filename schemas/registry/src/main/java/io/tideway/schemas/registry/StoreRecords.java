@@ -7,6 +7,7 @@ import io.tideway.schemas.client.CompatibilityLevel;
 import io.tideway.schemas.client.RegistryEvent;
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.IdTaken;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import io.tideway.schemas.client.RegistryException;
@@ -86,8 +87,10 @@ final class StoreRecords {
       ObjectNode value = json.createObjectNode().put("compatibilityLevel", c.level().name());
       return List.of(new Entry(configKey(c.subject()), bytes(value)));
     }
-    CompatibilityCleared c = (CompatibilityCleared) event;
-    return List.of(new Entry(configKey(c.subject()), null));
+    if (event instanceof CompatibilityCleared c) {
+      return List.of(new Entry(configKey(c.subject()), null));
+    }
+    throw new IllegalArgumentException(event + " is only read from the store, never written");
   }
 
   byte[] schemaKey(String subject, int version) {
@@ -216,25 +219,45 @@ final class StoreRecords {
     if (!idNode.canConvertToInt() || !idNode.isIntegralNumber() || idNode.asInt() < 0) {
       throw new IllegalArgumentException("the value has no valid id");
     }
+    int id = idNode.asInt();
     String type = value.path("schemaType").asText(RegistryApi.AVRO);
     if (!RegistryApi.AVRO.equals(type)) {
-      throw new IllegalArgumentException("schema type " + type + " is not served");
+      throw new UnservedSchemaException(id, "schema type " + type + " is not served", null);
     }
     JsonNode references = value.path("references");
     if (references.isArray() && !references.isEmpty()) {
-      throw new IllegalArgumentException("schema references are not supported");
+      throw new UnservedSchemaException(id, "schema references are not supported", null);
     }
     JsonNode schema = value.path("schema");
     if (!schema.isTextual()) {
-      throw new IllegalArgumentException("the value has no schema");
+      throw new UnservedSchemaException(id, "the value has no schema", null);
     }
     String canonical;
     try {
       canonical = RegistryState.canonical(schema.asText());
     } catch (RegistryException e) {
-      throw new IllegalArgumentException("the schema is not valid: " + e.getMessage(), e);
+      throw new UnservedSchemaException(id, "the schema is not valid: " + e.getMessage(), e);
     }
-    return new SchemaRegistered(subject, version, idNode.asInt(), canonical);
+    return new SchemaRegistered(subject, version, id, canonical);
+  }
+
+  /**
+   * A registration whose schema this registry cannot serve. Its id stays taken all the same ({@link
+   * IdTaken}): a producer may have written with it.
+   */
+  static final class UnservedSchemaException extends IllegalArgumentException {
+
+    private final int id;
+
+    UnservedSchemaException(int id, String message, Throwable cause) {
+      super(message, cause);
+      this.id = id;
+    }
+
+    /** What the id's holder stands for in the registry: an id no other schema may get. */
+    IdTaken taken() {
+      return new IdTaken(id);
+    }
   }
 
   private JsonNode parse(byte[] bytes, String what) {

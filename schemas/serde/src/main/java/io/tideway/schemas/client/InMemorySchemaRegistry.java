@@ -94,7 +94,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
   public synchronized List<Integer> deleteSubject(String subject, boolean permanent) {
     List<RegistryEvent> events = state.planSubjectDeletion(subject, permanent);
     events.forEach(state::apply);
-    return events.stream().map(e -> ((RegistryEvent.VersionDeleted) e).version()).toList();
+    return RegistryState.versionsDeleted(events);
   }
 
   @Override

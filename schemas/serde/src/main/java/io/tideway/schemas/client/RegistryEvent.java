@@ -41,4 +41,13 @@ public sealed interface RegistryEvent {
    * @param subject the subject
    */
   record CompatibilityCleared(String subject) implements RegistryEvent {}
+
+  /**
+   * An id a stored registration took for a schema this registry cannot serve (another schema type,
+   * references, a schema it cannot parse): never given to another schema, so that what was written
+   * with it is not read with the wrong one.
+   *
+   * @param id the id
+   */
+  record IdTaken(int id) implements RegistryEvent {}
 }

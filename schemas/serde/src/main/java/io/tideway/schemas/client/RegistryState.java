@@ -2,6 +2,7 @@ package io.tideway.schemas.client;
 
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.IdTaken;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import java.util.ArrayList;
@@ -202,9 +203,10 @@ public final class RegistryState {
   }
 
   /**
-   * Plans deleting every version of a subject: soft first, permanent only after a soft delete.
+   * Plans deleting every version of a subject: soft first, permanent only after a soft delete. As
+   * in Confluent's registry, the soft delete takes the subject's own compatibility level with it.
    *
-   * @return the events, one per version deleted
+   * @return the events, one per version deleted, then the level's removal
    */
   public List<RegistryEvent> planSubjectDeletion(String subject, boolean permanent) {
     TreeMap<Integer, SchemaVersion> versions = subjects.get(subject);
@@ -229,7 +231,21 @@ public final class RegistryState {
     versions.values().stream()
         .filter(v -> permanent || !v.deleted())
         .forEach(v -> events.add(new VersionDeleted(subject, v.version(), permanent)));
+    if (subjectLevels.containsKey(subject)) {
+      events.add(new CompatibilityCleared(subject));
+    }
     return events;
+  }
+
+  /** The version numbers a subject's deletion deletes, in order: what the API answers with. */
+  public static List<Integer> versionsDeleted(List<RegistryEvent> deletion) {
+    List<Integer> versions = new ArrayList<>();
+    for (RegistryEvent event : deletion) {
+      if (event instanceof VersionDeleted d) {
+        versions.add(d.version());
+      }
+    }
+    return versions;
   }
 
   /**
@@ -287,6 +303,8 @@ public final class RegistryState {
       }
     } else if (event instanceof CompatibilityCleared c) {
       subjectLevels.remove(c.subject());
+    } else if (event instanceof IdTaken t) {
+      maxId = Math.max(maxId, t.id());
     }
   }
 

@@ -47,9 +47,12 @@ final class GeneratedClasses {
     }
     Set<String> names = new HashSet<>();
     collect(schema, names, Collections.newSetFromMap(new IdentityHashMap<>()));
-    names.add(type.getName());
     install();
+    // The class itself last: a thread that finds it trusted (above) may read at once, and must
+    // find the classes of its fields trusted too.
+    names.remove(type.getName());
     TRUSTED.addAll(names);
+    TRUSTED.add(type.getName());
   }
 
   private static synchronized void install() {

@@ -437,6 +437,25 @@ class RegistryStateTest {
     }
 
     @Test
+    void shouldTakeTheSubjectsOwnCompatibilityLevelWithIt() {
+      // given
+      register("orders-value", ORDER_V1);
+      state.apply(new CompatibilitySet("orders-value", CompatibilityLevel.NONE));
+
+      // when
+      List<RegistryEvent> events = state.planSubjectDeletion("orders-value", false);
+      events.forEach(state::apply);
+
+      // then
+      assertThat(events)
+          .containsExactly(
+              new VersionDeleted("orders-value", 1, false),
+              new CompatibilityCleared("orders-value"));
+      assertThat(RegistryState.versionsDeleted(events)).containsExactly(1);
+      assertThat(state.subjectLevel("orders-value")).isEmpty();
+    }
+
+    @Test
     void shouldRefuseASecondSoftDeleteWith40404() {
       // given
       register("orders-value", ORDER_V1);
