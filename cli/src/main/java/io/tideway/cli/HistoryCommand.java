@@ -3,6 +3,7 @@ package io.tideway.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.tideway.topology.runtime.RuntimeClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -42,10 +43,11 @@ final class HistoryCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     ArrayNode all = new ObjectMapper().createArrayNode();
+    RuntimeClient client = runtime.client();
     String cursor = null;
     do {
-      JsonNode page = runtime.client().aggregateEvents(type, id, PAGE, cursor);
-      for (JsonNode event : page.get("events")) {
+      JsonNode page = client.aggregateEvents(type, id, PAGE, cursor);
+      for (JsonNode event : page.path("events")) {
         if (asJson) {
           all.add(event);
         } else {
@@ -57,7 +59,12 @@ final class HistoryCommand implements Callable<Integer> {
               event.path("payload"));
         }
       }
-      cursor = page.get("next").isNull() ? null : page.get("next").asText();
+      String next = page.path("next").isTextual() ? page.path("next").asText() : null;
+      if (next != null && next.equals(cursor)) {
+        // A page that points at itself would print the same events forever.
+        throw new IOException("The runtime answered the same page again for cursor " + cursor);
+      }
+      cursor = next;
     } while (cursor != null);
     if (asJson) {
       out.println(all.toPrettyString());

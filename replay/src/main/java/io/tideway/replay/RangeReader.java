@@ -26,13 +26,26 @@ final class RangeReader {
 
   private static final Duration POLL = Duration.ofMillis(200);
 
+  /**
+   * How long a read may go without any partition's position moving before it fails: far longer than
+   * a broker takes to restart or a leader to move, so only a cluster gone for good ends a read.
+   */
+  static final Duration STALL_TIMEOUT = Duration.ofMinutes(2);
+
   private final String topic;
   private final Duration progressInterval;
+  private final Duration stallTimeout;
   private final Map<TopicPartition, Tally> tallies = new LinkedHashMap<>();
 
   RangeReader(String topic, List<PartitionRange> ranges, Duration progressInterval) {
+    this(topic, ranges, progressInterval, STALL_TIMEOUT);
+  }
+
+  RangeReader(
+      String topic, List<PartitionRange> ranges, Duration progressInterval, Duration stallTimeout) {
     this.topic = topic;
     this.progressInterval = progressInterval;
+    this.stallTimeout = stallTimeout;
     for (PartitionRange range : ranges) {
       tallies.put(new TopicPartition(topic, range.partition()), new Tally(range));
     }
@@ -45,6 +58,8 @@ final class RangeReader {
    * @param progress gets the progress while reading; the caller reports the last one, after its
    *     sends are acknowledged
    * @return the progress at the end
+   * @throws IllegalStateException when the offsets left the log while being read, or when no
+   *     position moved for {@link #STALL_TIMEOUT}
    */
   ReplayProgress read(
       KafkaConsumer<byte[], byte[]> consumer,
@@ -63,6 +78,7 @@ final class RangeReader {
       consumer.seek(partition, tallies.get(partition).range.from());
     }
     long lastReport = System.nanoTime();
+    long lastMove = System.nanoTime();
     while (!open.isEmpty()) {
       ConsumerRecords<byte[], byte[]> records;
       try {
@@ -90,11 +106,18 @@ final class RangeReader {
         Tally tally = tallies.get(partition);
         // The position, not the last record, because transaction markers and aborted records
         // take offsets that no record returned here carries.
-        tally.position = Math.min(consumer.position(partition), tally.range.to());
+        long position = Math.min(consumer.position(partition), tally.range.to());
+        if (position != tally.position) {
+          tally.position = position;
+          lastMove = System.nanoTime();
+        }
         if (tally.position >= tally.range.to()) {
           consumer.pause(List.of(partition));
           it.remove();
         }
+      }
+      if (!open.isEmpty() && System.nanoTime() - lastMove >= stallTimeout.toNanos()) {
+        throw new IllegalStateException(stalled(open));
       }
       if (System.nanoTime() - lastReport >= progressInterval.toNanos() && !open.isEmpty()) {
         progress.accept(snapshot(false));
@@ -102,6 +125,27 @@ final class RangeReader {
       }
     }
     return snapshot(true);
+  }
+
+  private String stalled(List<TopicPartition> open) {
+    StringBuilder where = new StringBuilder();
+    for (TopicPartition partition : open) {
+      Tally tally = tallies.get(partition);
+      where
+          .append(where.isEmpty() ? "" : ", ")
+          .append(partition)
+          .append(" at offset ")
+          .append(tally.position)
+          .append(" of ")
+          .append(tally.range.to());
+    }
+    return "Reading "
+        + topic
+        + " made no progress for "
+        + stallTimeout.toSeconds()
+        + " s ("
+        + where
+        + "): is the cluster reachable? Records read before were handled";
   }
 
   private ReplayProgress snapshot(boolean finished) {
