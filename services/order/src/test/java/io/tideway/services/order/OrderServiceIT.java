@@ -281,6 +281,8 @@ class OrderServiceIT {
     assertThat(header(dead, "kafka_dlt-original-topic")).isEqualTo(customerTopic);
     assertThat(header(dead, "kafka_dlt-exception-message"))
         .contains("'DEU' is not an ISO 3166-1 alpha-2 code");
+    assertThat(header(dead, "kafka_dlt-exception-fqcn"))
+        .isEqualTo(IllegalArgumentException.class.getName());
     // No retry: it could not change the answer, and would hold the events behind it.
     assertThat(failedAttempts() - failedBefore).isEqualTo(1);
   }

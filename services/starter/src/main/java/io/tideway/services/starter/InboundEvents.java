@@ -134,7 +134,7 @@ public final class InboundEvents implements AutoCloseable {
         inbound = read(record);
       } catch (RuntimeException e) {
         batch.apply();
-        throw new BatchListenerFailedException(e.getMessage(), e, record);
+        throw ListenerFailures.failure(e, record);
       }
       batch.decoded.add(inbound);
     }
@@ -192,7 +192,7 @@ public final class InboundEvents implements AutoCloseable {
           outcome = transactions.execute(status -> apply(List.of(inbound))).get(0);
         } catch (RuntimeException e) {
           meters.counter(metric + ".failed", "type", inbound.type()).increment();
-          throw new BatchListenerFailedException(e.getMessage(), e, records.get(i));
+          throw ListenerFailures.failure(e, records.get(i));
         }
         batchSizes().record(1);
         applied(records.get(i), inbound, outcome);

@@ -4,10 +4,13 @@ import io.tideway.schemas.client.RegistryException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.ListenerExecutionFailedException;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -41,6 +44,54 @@ final class ListenerFailures {
       return untilItEnds;
     }
     return refusedForGood(failure) ? new FixedBackOff(0, 0) : null;
+  }
+
+  /**
+   * The failure of a record, naming it for the error handler, of a class per kind of failure:
+   * spring-kafka keeps the retries it chose at a record's first failure while the failure's class
+   * stays the same, so a record that failed first on an outage and then on something the domain
+   * refuses gets the retries of the second (and the other way round).
+   */
+  static BatchListenerFailedException failure(RuntimeException e, ConsumerRecord<?, ?> record) {
+    if (outage(e)) {
+      return new OutageFailure(e, record);
+    }
+    return refusedForGood(e) ? new RefusedRecordFailure(e, record) : new RecordFailure(e, record);
+  }
+
+  /**
+   * What a dead letter is to name: the failure itself, not the wrappers the listener container and
+   * {@link #failure} put around it.
+   */
+  static Exception underlying(Exception e) {
+    Exception failure = e;
+    while ((failure instanceof ListenerExecutionFailedException
+            || failure instanceof BatchListenerFailedException)
+        && failure.getCause() instanceof Exception cause) {
+      failure = cause;
+    }
+    return failure;
+  }
+
+  /** A record failed on an outage of what the service depends on. */
+  static final class OutageFailure extends BatchListenerFailedException {
+    OutageFailure(RuntimeException cause, ConsumerRecord<?, ?> record) {
+      super(cause.getMessage(), cause, record);
+    }
+  }
+
+  /** A record could not be decoded, or the domain refuses it. */
+  static final class RefusedRecordFailure extends BatchListenerFailedException {
+    RefusedRecordFailure(RuntimeException cause, ConsumerRecord<?, ?> record) {
+      super(cause.getMessage(), cause, record);
+    }
+  }
+
+  /** A record failed for another reason. */
+  static final class RecordFailure extends BatchListenerFailedException {
+    RecordFailure(RuntimeException cause, ConsumerRecord<?, ?> record) {
+      super(cause.getMessage(), cause, record);
+    }
   }
 
   /** Whether the failure, or one of its causes, is an outage of the database or the registry. */

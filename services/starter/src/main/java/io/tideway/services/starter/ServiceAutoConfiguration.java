@@ -31,6 +31,7 @@ import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
@@ -161,7 +162,12 @@ public class ServiceAutoConfiguration {
       ExponentialBackOff backOff =
           new ExponentialBackOff(properties.listenerBackoff().toMillis(), 2);
       backOff.setMaxAttempts(properties.listenerRetries());
-      DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
+      DefaultErrorHandler handler =
+          new DefaultErrorHandler(
+              (ConsumerAwareRecordRecoverer)
+                  (record, consumer, e) ->
+                      recoverer.accept(record, consumer, ListenerFailures.underlying(e)),
+              backOff);
       handler.addNotRetryableExceptions(UnprocessableRecordException.class);
       handler.setBackOffFunction(
           (record, failure) -> ListenerFailures.retries(failure, properties.listenerBackoff()));

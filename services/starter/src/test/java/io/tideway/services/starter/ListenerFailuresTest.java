@@ -8,10 +8,12 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.ListenerExecutionFailedException;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.BackOffExecution;
 
@@ -86,6 +88,40 @@ class ListenerFailuresTest {
   void shouldLeaveOtherFailuresToTheHandlersFewRetries() {
     assertThat(ListenerFailures.retries(failed(new IllegalStateException("a bug")), FIRST))
         .isNull();
+  }
+
+  @Test
+  void shouldGiveEachKindOfFailureAClassOfItsOwnSoThatAChangeOfKindPicksTheRetriesAgain() {
+    ConsumerRecord<String, byte[]> record = new ConsumerRecord<>("orders", 0, 7, "k", new byte[0]);
+    RuntimeException outage =
+        new CannotGetJdbcConnectionException("down", new SQLTransientConnectionException());
+    RuntimeException refused = new IllegalArgumentException("country 'DEU' is not one");
+    RuntimeException other = new IllegalStateException("something else");
+
+    BatchListenerFailedException first = ListenerFailures.failure(outage, record);
+    BatchListenerFailedException then = ListenerFailures.failure(refused, record);
+
+    // spring-kafka chooses the retries again when the new failure is not of the last one's class
+    assertThat(then.getClass().isInstance(first)).isFalse();
+    assertThat(ListenerFailures.failure(other, record).getClass())
+        .isNotIn(first.getClass(), then.getClass());
+    assertThat(ListenerFailures.failure(outage, record)).isInstanceOf(first.getClass());
+    assertThat(then.getRecord()).isSameAs(record);
+    assertThat(waits(ListenerFailures.retries(then, FIRST), 1))
+        .containsExactly(BackOffExecution.STOP);
+  }
+
+  @Test
+  void shouldNameTheFailureItselfInADeadLetter() {
+    ConsumerRecord<String, byte[]> record = new ConsumerRecord<>("orders", 0, 7, "k", new byte[0]);
+    IllegalArgumentException refused = new IllegalArgumentException("not one");
+
+    Exception wrapped =
+        new ListenerExecutionFailedException(
+            "listener failed", ListenerFailures.failure(refused, record));
+
+    assertThat(ListenerFailures.underlying(wrapped)).isSameAs(refused);
+    assertThat(ListenerFailures.underlying(refused)).isSameAs(refused);
   }
 
   private static Throwable failed(Exception cause) {
