@@ -58,6 +58,21 @@ public final class TestService implements AutoCloseable {
       TestKafka kafka,
       Map<String, String> settings)
       throws IOException, InterruptedException {
+    return start(name, db, registryUrl, kafka, settings, LoopbackPorts.pickFree());
+  }
+
+  /**
+   * Starts the service on a given HTTP port and waits until it is ready: again where it ran, as a
+   * supervisor restarts it, so that it takes its consumer group's members back at once.
+   */
+  public static TestService start(
+      String name,
+      TestDatabase db,
+      String registryUrl,
+      TestKafka kafka,
+      Map<String, String> settings,
+      int port)
+      throws IOException, InterruptedException {
     Map<String, String> environment = new LinkedHashMap<>();
     environment.put("SPRING_DATASOURCE_URL", db.jdbcUrl());
     environment.put("SPRING_DATASOURCE_USERNAME", db.user());
@@ -70,7 +85,7 @@ public final class TestService implements AutoCloseable {
             new ServiceProcess.Settings(
                 name,
                 executableJar(name),
-                LoopbackPorts.pickFree(),
+                port,
                 environment,
                 List.of("-Xmx256m", "-XX:+UseSerialGC"),
                 Path.of("target", "service-logs", name + "-" + db.name() + ".log")));
@@ -81,6 +96,11 @@ public final class TestService implements AutoCloseable {
       throw e;
     }
     return new TestService(process);
+  }
+
+  /** The service's HTTP port. */
+  public int port() {
+    return URI.create(process.url()).getPort();
   }
 
   /** The service's base URL. */

@@ -6,6 +6,9 @@ import io.tideway.outbox.OutboxMigration;
 import io.tideway.outbox.TransactionalOutbox;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.topics.Topics;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -21,12 +24,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -34,6 +40,7 @@ import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -87,11 +94,35 @@ public class ServiceAutoConfiguration {
     /** Static membership: see {@link ServiceProperties#instanceId()}. */
     @Bean
     DefaultKafkaConsumerFactoryCustomizer staticMembership(
-        ServiceProperties properties, @Value("${spring.application.name}") String application) {
+        ServiceProperties properties,
+        @Value("${spring.application.name}") String application,
+        @Value("${server.port:8080}") int port) {
       String instance =
-          properties.instanceId() != null ? properties.instanceId() : application + "-0";
+          properties.instanceId() != null
+              ? properties.instanceId()
+              : defaultInstanceId(application, hostName(), port, ProcessHandle.current().pid());
       return factory ->
           factory.updateConfigs(Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance));
+    }
+
+    /**
+     * Down while a listener's consumer stopped without being told to, so that its partitions are
+     * not consumed: fenced by another instance that took the same {@code group.instance.id}, say,
+     * which spring-kafka never restarts.
+     */
+    @Bean
+    HealthIndicator kafkaListenersHealthIndicator(KafkaListenerEndpointRegistry registry) {
+      return () -> {
+        List<String> stopped =
+            registry.getListenerContainers().stream()
+                .filter(container -> !container.isInExpectedState())
+                .map(MessageListenerContainer::getListenerId)
+                .sorted()
+                .toList();
+        return stopped.isEmpty()
+            ? Health.up().build()
+            : Health.down().withDetail("stopped", stopped).build();
+      };
     }
 
     /** What the service's listeners have applied. */
@@ -172,6 +203,29 @@ public class ServiceAutoConfiguration {
       handler.setBackOffFunction(
           (record, failure) -> ListenerFailures.retries(failure, properties.listenerBackoff()));
       return handler;
+    }
+  }
+
+  /**
+   * The name an instance takes in its consumer group unless told: unique among the instances of a
+   * host, and the same across restarts where a restart keeps it (a container's host name and
+   * process id, a fixed HTTP port), so that it takes its partitions back at once.
+   */
+  private static String defaultInstanceId(String application, String host, int port, long pid) {
+    String id = application + "-" + host + "-" + (port > 0 ? "port" + port : "pid" + pid);
+    // What Kafka accepts in a group instance id.
+    return id.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  private static String hostName() {
+    String fromEnvironment = System.getenv("HOSTNAME");
+    if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+      return fromEnvironment;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
     }
   }
 

@@ -18,8 +18,9 @@ import org.springframework.validation.annotation.Validated;
  * @param parentPid the process that started this one, if the service should end with it
  * @param instanceId this instance's name in its consumer group ({@code group.instance.id}): static
  *     membership, so an instance restarted after a crash takes its partitions back at once instead
- *     of after the session timeout; {@code <spring.application.name>-0} when not set, so each
- *     instance of a service run more than once needs its own
+ *     of after the session timeout; when not set, {@code <spring.application.name>-<host>-port<n>}
+ *     with the HTTP port ({@code pid<n>} with the process id under a random port): unique on a
+ *     host, and stable where restarts keep the host name and the port
  * @param commandsTopic the topic of the service's saga commands, when not its {@link
  *     SagaParticipant#commands()} (to run against differently named topics)
  */

@@ -74,12 +74,13 @@ public final class ServiceUnderTest implements AutoCloseable {
   }
 
   /**
-   * Kills the service with {@code kill -9} and starts it again on the same database, broker and
-   * consumer group, as a supervisor would after a crash.
+   * Kills the service with {@code kill -9} and starts it again on the same database, broker,
+   * consumer group and port, as a supervisor would after a crash.
    */
   public TestService killAndRestart() throws Exception {
+    int port = service.port();
     service.kill();
-    service = startService();
+    service = TestService.start(name, db, registry.url(), kafka, settings, port);
     return service;
   }
 
