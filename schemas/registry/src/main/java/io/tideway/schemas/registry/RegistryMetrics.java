@@ -27,6 +27,11 @@ final class RegistryMetrics {
           .description("Store writes attempted again after being fenced or failing")
           .register(registry);
 
+  private final Counter catchUps =
+      Counter.builder("schema.registry.store.catch.ups")
+          .description("Reads of the store's end offset for queries that found nothing")
+          .register(registry);
+
   private Counter registrations(String outcome) {
     return Counter.builder("schema.registry.registrations")
         .description("Schema registrations answered, by whether they created a version")
@@ -48,6 +53,10 @@ final class RegistryMetrics {
 
   void retriedWrite() {
     writeRetries.increment();
+  }
+
+  void caughtUp() {
+    catchUps.increment();
   }
 
   double skippedRecords() {

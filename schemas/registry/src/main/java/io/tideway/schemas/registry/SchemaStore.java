@@ -86,6 +86,7 @@ final class SchemaStore implements AutoCloseable {
   private final Map<String, Object> producerConfig;
   private final StoreRecords records = new StoreRecords();
   private final RegistryMetrics metrics;
+  private final CatchUps catchUps = new CatchUps();
   private final StoreTopic topic;
   private final StoreReader reader;
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -200,14 +201,39 @@ final class SchemaStore implements AutoCloseable {
    * end of the topic and asks again, so that what another instance wrote just before is found.
    */
   <T> T readFresh(Function<RegistryState, T> query) {
+    long askedAt = System.nanoTime();
     try {
       return reader.read(query);
     } catch (RegistryException e) {
-      if (e.httpStatus() != 404 || !catchUp(FRESH_READ_TIMEOUT)) {
+      if (e.httpStatus() != 404 || !caughtUpSince(askedAt)) {
         throw e;
       }
       return reader.read(query);
     }
+  }
+
+  /**
+   * Catches up with the end of the topic as it was at {@code askedAt} or later. Catch-ups run one
+   * at a time, and a query waiting for one takes the first that began after it asked: however many
+   * queries find nothing at once (a client asking for what does not exist, over and over), the
+   * broker is asked for the end offset about once per round trip, not once per query.
+   */
+  private boolean caughtUpSince(long askedAt) {
+    synchronized (catchUps) {
+      if (catchUps.began != 0 && catchUps.began - askedAt >= 0) {
+        return catchUps.succeeded;
+      }
+      catchUps.began = System.nanoTime();
+      metrics.caughtUp();
+      catchUps.succeeded = catchUp(FRESH_READ_TIMEOUT);
+      return catchUps.succeeded;
+    }
+  }
+
+  /** The last catch-up: when it began, and whether it reached the end it read. */
+  private static final class CatchUps {
+    long began;
+    boolean succeeded;
   }
 
   private boolean catchUp(Duration timeout) {

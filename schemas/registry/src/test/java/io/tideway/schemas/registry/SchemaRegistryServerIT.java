@@ -16,6 +16,11 @@ import io.tideway.testkit.TidewayTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -422,6 +427,31 @@ class SchemaRegistryServerIT {
         .contains("schema_registry_lookups_by_id_total 1.0")
         .contains("schema_registry_store_records_skipped_total 0.0")
         .contains("schema_registry_store_write_retries_total");
+  }
+
+  @Test
+  void shouldAskTheBrokerOnceForManyQueriesThatFindNothingAtOnce() throws Exception {
+    // given
+    int queries = 200;
+    ExecutorService clients = Executors.newFixedThreadPool(32);
+
+    // when: ids that do not exist, asked for all at once
+    List<Future<Answer>> answers = new ArrayList<>();
+    for (int i = 0; i < queries; i++) {
+      int id = 1_000_000 + i;
+      answers.add(clients.submit(() -> http.get("/schemas/ids/" + id)));
+    }
+    for (Future<Answer> answer : answers) {
+      expectError(answer.get(), 404, 40403);
+    }
+    clients.shutdown();
+
+    // then: each found nothing after a catch-up, but most shared one
+    Matcher catchUps =
+        Pattern.compile("(?m)^schema_registry_store_catch_ups_total (\\S+)$")
+            .matcher(http.get("/metrics").body());
+    assertThat(catchUps.find()).isTrue();
+    assertThat(Double.parseDouble(catchUps.group(1))).isPositive().isLessThan(queries / 2.0);
   }
 
   @Test
