@@ -148,8 +148,14 @@ public final class RegistryState {
    */
   public List<String> checkCompatibility(String subject, String versionSpec, String schemaText) {
     Schema candidate = parse(schemaText);
-    if (!subjects.containsKey(subject) && (versionSpec == null || isLatest(versionSpec))) {
-      return List.of();
+    if (versionSpec != null && !isLatest(versionSpec)) {
+      parseVersion(versionSpec); // 42202 for a version that cannot be one, whatever the subject
+    }
+    boolean live =
+        subjects.getOrDefault(subject, new TreeMap<>()).values().stream()
+            .anyMatch(v -> !v.deleted());
+    if (!live && (versionSpec == null || isLatest(versionSpec))) {
+      return List.of(); // nothing to break: no subject, or every version soft-deleted
     }
     List<CompatibilityLevel.Version> earlier;
     if (versionSpec == null) {

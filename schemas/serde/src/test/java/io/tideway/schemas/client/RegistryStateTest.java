@@ -308,6 +308,24 @@ class RegistryStateTest {
     }
 
     @Test
+    void shouldFindAnySchemaCompatibleWithASubjectWhoseVersionsAreAllSoftDeleted() {
+      register("orders-value", order("{\"name\":\"id\",\"type\":\"string\"}"));
+      state.planSubjectDeletion("orders-value", false).forEach(state::apply);
+      String incompatible = order("{\"name\":\"id\",\"type\":\"long\"}");
+
+      assertThat(state.checkCompatibility("orders-value", "latest", incompatible)).isEmpty();
+      assertThat(state.checkCompatibility("orders-value", null, incompatible)).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAVersionThatCannotBeOneBeforeLookingForTheSubject() {
+      assertThat(
+              registryError(() -> state.checkCompatibility("new-subject", "abc", ORDER_V1))
+                  .errorCode())
+          .isEqualTo(42202);
+    }
+
+    @Test
     void shouldCheckOneVersionForLatestButEveryCoveredVersionWithoutOne() {
       // given v1 without 'note', v2 adding it with a default, under BACKWARD_TRANSITIVE
       state.apply(new CompatibilitySet("orders-value", CompatibilityLevel.BACKWARD_TRANSITIVE));
