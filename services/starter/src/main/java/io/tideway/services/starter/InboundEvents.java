@@ -31,6 +31,9 @@ public final class InboundEvents implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(InboundEvents.class);
 
+  /** The {@code type} of a failed record that could not be decoded. */
+  static final String UNDECODABLE = "undecodable";
+
   private final AvroDeserializer<SpecificRecord> deserializer = new AvroDeserializer<>();
   private final MeterRegistry meters;
   private final TransactionOperations transactions;
@@ -134,6 +137,7 @@ public final class InboundEvents implements AutoCloseable {
         inbound = read(record);
       } catch (RuntimeException e) {
         batch.apply();
+        meters.counter(metric + ".failed", "type", UNDECODABLE).increment();
         throw ListenerFailures.failure(e, record);
       }
       batch.decoded.add(inbound);
@@ -161,6 +165,10 @@ public final class InboundEvents implements AutoCloseable {
     /** Applies the decoded records, which are the first of {@link #records}. */
     void apply() {
       if (decoded.isEmpty()) {
+        return;
+      }
+      if (decoded.size() == 1) {
+        applyOneByOne(); // nothing to split: rolled back, it would only run again
         return;
       }
       List<O> outcomes;
