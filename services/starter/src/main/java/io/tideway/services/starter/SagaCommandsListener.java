@@ -10,7 +10,9 @@ import org.springframework.kafka.annotation.KafkaListener;
  * Consumes a {@link SagaParticipant}'s commands a polled batch at a time, all of a batch applied in
  * one database transaction, a failing batch split so that only the failing command is retried (see
  * {@link InboundEvents#handleBatch}). One consumer takes every partition: two batches applied side
- * by side could lock the same rows in opposite orders.
+ * by side could lock the same rows in opposite orders. Another listener of the service that locks
+ * some of the same rows in another order still can: PostgreSQL then aborts one of the two, which is
+ * retried as an outage, about a second later.
  *
  * <p>Its consumer group is the service's name with {@code -commands}, so its static member id never
  * clashes with that of the service's events listener. Its metrics are named {@code
