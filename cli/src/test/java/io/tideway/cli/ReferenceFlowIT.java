@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -320,6 +321,57 @@ class ReferenceFlowIT {
         .contains("Top products of the last five minutes")
         .contains("A change based on an old version is refused")
         .contains("Done.");
+  }
+
+  @Test
+  void shouldRankTheProductsOfEveryPartitionInTheTopProducts() throws Exception {
+    // given: six products, whose sales the projections count on different partitions
+    String customer =
+        ReferenceSystemUnderTest.created(
+            post(
+                "customer",
+                "/customers",
+                """
+                {"name": "Grace", "email": "grace@example.com", "creditLimit": 100000.00,
+                 "address": {"street": "1 Main St", "city": "Berlin", "postalCode": "10115",
+                             "country": "DE"}}
+                """));
+    List<String> products = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      products.add(
+          ReferenceSystemUnderTest.created(
+              post(
+                  "inventory",
+                  "/products",
+                  "{\"sku\": \"RANK-%s\", \"name\": \"Ranked\", \"price\": %d.00, \"stock\": 100}"
+                      .formatted(UUID.randomUUID(), 1000 + i))));
+    }
+    StringBuilder lines = new StringBuilder();
+    for (String product : products) {
+      lines
+          .append(lines.isEmpty() ? "" : ", ")
+          .append("{\"productId\": \"%s\", \"quantity\": 1}".formatted(product));
+    }
+    String order = "{\"customerId\": \"%s\", \"lines\": [%s]}".formatted(customer, lines);
+
+    List<String> dearestFirst = new ArrayList<>(products);
+    Collections.reverse(dearestFirst);
+
+    // when: one order of all six
+    await().atMost(PATIENCE).until(() -> post("order", "/orders", order).statusCode() == 201);
+
+    // then: all six are ranked, dearest first, above anything the other tests sold
+    await()
+        .atMost(PATIENCE)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              List<String> top = new ArrayList<>();
+              stored("top-products", "last-5-minutes")
+                  .get("top")
+                  .forEach(entry -> top.add(entry.get("productId").asText()));
+              assertThat(top.subList(0, 6)).containsExactlyElementsOf(dearestFirst);
+            });
   }
 
   private record Placed(String customer, String orderId) {}

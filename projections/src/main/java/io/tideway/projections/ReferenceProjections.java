@@ -69,7 +69,7 @@ public final class ReferenceProjections implements TopologyProvider {
     AggregateHistory.record(builder, context, ORDER, orderEvents);
     KTable<String, OrderView> orders = OrderViews.build(orderEvents, context);
     CustomerOrdersViews.build(builder, customerEvents, orders, context);
-    SalesAnalytics.build(orderEvents, context);
+    SalesAnalytics.build(builder, orderEvents, context);
     return builder.build();
   }
 }

@@ -15,13 +15,16 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
@@ -53,8 +56,15 @@ final class SalesAnalytics {
 
   private SalesAnalytics() {}
 
-  static void build(KStream<String, SpecificRecord> orderEvents, TopologyContext context) {
+  static void build(
+      StreamsBuilder builder,
+      KStream<String, SpecificRecord> orderEvents,
+      TopologyContext context) {
     Serde<ProductSales> sales = context.avroSerde(ProductSales.class);
+    Serde<TopProducts> top = context.avroSerde(TopProducts.class);
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(TopProductsRanking.STORE), Serdes.String(), sales));
     KGroupedStream<String, ProductSales> byProduct =
         orderEvents
             .filter((orderId, event) -> event instanceof OrderPlaced, Named.as("placed"))
@@ -84,19 +94,28 @@ final class SalesAnalytics {
                 .withValueSerde(sales)
                 .withRetention(RETENTION))
         .toStream(Named.as("sales-5m-updates"))
-        .processValues(
-            TopProductsRanking::new, Named.as(TopProductsRanking.NAME), FIVE_MINUTE_STORE)
-        .selectKey((window, ranking) -> TOP_KEY, Named.as("top-products-key"))
-        .groupByKey(
-            Grouped.<String, TopProducts>as("top-products-window")
+        // Every product's totals to one task: the products of a window are spread over the
+        // partitions of the sales, and a ranking must see them all.
+        .map(
+            (window, total) ->
+                KeyValue.pair(
+                    TOP_KEY,
+                    new TopProducts(
+                        window.window().startTime(), window.window().endTime(), List.of(total))),
+            Named.as("top-products-candidates"))
+        .repartition(
+            Repartitioned.<String, TopProducts>as("top-products-window")
                 .withKeySerde(Serdes.String())
-                .withValueSerde(context.avroSerde(TopProducts.class)))
+                .withValueSerde(top))
+        .processValues(
+            TopProductsRanking::new, Named.as(TopProductsRanking.NAME), TopProductsRanking.STORE)
+        .groupByKey(Grouped.<String, TopProducts>as("top-products").withKeySerde(Serdes.String()))
         .reduce(
             SalesAnalytics::latest,
             Named.as("top-products-rank"),
             Materialized.<String, TopProducts, KeyValueStore<Bytes, byte[]>>as(TOP_STORE)
                 .withKeySerde(Serdes.String())
-                .withValueSerde(context.avroSerde(TopProducts.class)));
+                .withValueSerde(top));
   }
 
   /** One order's sales, one entry per product (a product on two lines counts as one order). */
