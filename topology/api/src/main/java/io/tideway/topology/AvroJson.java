@@ -2,12 +2,14 @@ package io.tideway.topology;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
@@ -51,6 +53,18 @@ public final class AvroJson {
   public AvroJson(ObjectMapper json) {
     this.json = json;
     this.trees = json.reader().without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+  }
+
+  /**
+   * A mapper that reads JSON numbers with a fraction as written, as {@link java.math.BigDecimal}
+   * with their scale (12.30 stays 12.30, and 17 digits stay 17 digits), for whoever reads a
+   * rendering back from its text: a plain mapper reads them as doubles.
+   */
+  public static ObjectMapper exactMapper() {
+    return JsonMapper.builder()
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+        .build();
   }
 
   /** The value as a JSON tree; a {@link ValueAndTimestamp} as its value, null as JSON null. */

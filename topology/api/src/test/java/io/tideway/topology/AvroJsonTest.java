@@ -40,6 +40,19 @@ class AvroJsonTest {
           .build();
 
   @Test
+  void aRenderingReadBackWithTheExactMapperKeepsItsDecimalsAsWritten() throws Exception {
+    String answer = "{\"total\":12.30,\"big\":12345678901234567.89}";
+
+    JsonNode exact = AvroJson.exactMapper().readTree(answer);
+
+    assertThat(exact.get("total").decimalValue()).isEqualTo(new BigDecimal("12.30"));
+    assertThat(exact.get("big").decimalValue()).isEqualTo(new BigDecimal("12345678901234567.89"));
+    assertThat(AvroJson.exactMapper().writeValueAsString(exact)).isEqualTo(answer);
+    // what a plain mapper makes of it
+    assertThat(new ObjectMapper().readTree(answer).toString()).isNotEqualTo(answer);
+  }
+
+  @Test
   void anAvroRecordReadsFieldByFieldWithLogicalTypesAsTheirNaturalText() {
     JsonNode node = json.render(order);
 

@@ -3,6 +3,7 @@ package io.tideway.topology.runtime;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tideway.topology.AvroJson;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.net.URI;
@@ -30,7 +31,7 @@ public final class RuntimeClient {
 
   private final String url;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
-  private final ObjectMapper json = new ObjectMapper();
+  private final ObjectMapper json = AvroJson.exactMapper();
 
   /**
    * @param url the runtime's base URL, e.g. {@code http://127.0.0.1:8084}

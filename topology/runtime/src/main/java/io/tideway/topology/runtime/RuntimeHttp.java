@@ -6,6 +6,7 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tideway.topology.AvroJson;
 import io.tideway.topology.saga.SagaStatus;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -79,7 +80,8 @@ final class RuntimeHttp implements AutoCloseable {
 
   static RuntimeHttp start(
       TopologyRuntime runtime, PrometheusMeterRegistry meters, String host, int port) {
-    ObjectMapper json = new ObjectMapper();
+    // Answers of peers are read back: their decimals must stay as they were rendered.
+    ObjectMapper json = AvroJson.exactMapper();
     Routes routes = new Routes(runtime, json);
     Javalin app =
         Javalin.create(
