@@ -169,6 +169,17 @@ class ReferenceFlowIT {
         .isLessThan(history.out().indexOf("OrderApproved"));
     assertThat(get(url, "/v1/aggregates/order/" + UUID.randomUUID() + "/events").statusCode())
         .isEqualTo(404);
+    // each entry of the history store answers by its own key, from its aggregate's partition
+    for (String type : List.of("order", "customer")) {
+      String id = type.equals("order") ? placed.orderId() : placed.customer();
+      for (JsonNode event :
+          system.json(url, "/v1/aggregates/" + type + "/" + id + "/events").get("events")) {
+        String key = id + "/" + "%019d".formatted(event.get("offset").asLong());
+        HttpResponse<String> entry =
+            get(url, "/v1/stores/" + type + "-history/keys/" + key.replace("/", "%2F"));
+        assertThat(entry.statusCode()).as(key + ": " + entry.body()).isEqualTo(200);
+      }
+    }
 
     // what customer-orders said when the order was placed, and after it was approved
     String placedAt = events.get(0).get("payload").get("placedAt").asText();

@@ -39,16 +39,31 @@ public final class AggregateHistory {
   /** Offsets are written with this many digits, so keys sort as offsets do. */
   private static final int OFFSET_DIGITS = 19;
 
+  private static final String STORE_SUFFIX = "-history";
+
   private AggregateHistory() {}
 
   /** The history store of an aggregate type: {@code <type>-history}. */
   public static String storeName(String aggregateType) {
-    return aggregateType + "-history";
+    return aggregateType + STORE_SUFFIX;
   }
 
   /** What every history key of one aggregate starts with. */
   public static String keyPrefix(String aggregateId) {
     return aggregateId + "/";
+  }
+
+  /**
+   * The key whose partition holds a history entry: its aggregate's id, which the entry's key starts
+   * with, as entries are written in the task of the aggregate's events; a key of any other store as
+   * it is.
+   *
+   * @param store the store's name
+   * @param key an entry's key, {@code <aggregate id>/<offset>} in a history store
+   */
+  public static String partitionKey(String store, String key) {
+    int slash = key.lastIndexOf('/');
+    return store.endsWith(STORE_SUFFIX) && slash > 0 ? key.substring(0, slash) : key;
   }
 
   /**

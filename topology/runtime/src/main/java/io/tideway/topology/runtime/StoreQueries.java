@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideway.topology.AvroJson;
+import io.tideway.topology.history.AggregateHistory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -162,7 +163,8 @@ final class StoreQueries implements AutoCloseable {
     }
     KeyQueryMetadata metadata;
     try {
-      metadata = streams.queryMetadataForKey(store, key, KEYS);
+      metadata =
+          streams.queryMetadataForKey(store, AggregateHistory.partitionKey(store, key), KEYS);
     } catch (RuntimeException e) {
       return done(unavailable(store, "its deployment is not running: " + e.getMessage()));
     }
@@ -191,9 +193,10 @@ final class StoreQueries implements AutoCloseable {
       if (waitFor == null) {
         return done(active(streams, store, lookup, partition, allowStale, -1));
       }
+      // An answer that waited for an event is never a standby's: it may not hold the event yet.
       return later == null
           ? null
-          : whenProcessed(store, lookup, partition, allowStale, waitFor, timeout, arrived, later);
+          : whenProcessed(store, lookup, partition, waitFor, timeout, arrived, later);
     }
     if (allowStale && waitFor == null && metadata.standbyHosts().contains(self)) {
       return done(local(streams, store, lookup, partition, true, -1));
@@ -269,7 +272,6 @@ final class StoreQueries implements AutoCloseable {
       String store,
       KeyLookup lookup,
       int partition,
-      boolean allowStale,
       String waitFor,
       Duration timeout,
       long arrived,
@@ -293,7 +295,7 @@ final class StoreQueries implements AutoCloseable {
                 KafkaStreams streams = owner(store).map(Deployment::streams).orElse(null);
                 return streams == null
                     ? unavailable(store, "its deployment is stopping")
-                    : active(streams, store, lookup, partition, allowStale, processedAt);
+                    : active(streams, store, lookup, partition, false, processedAt);
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
