@@ -1,9 +1,13 @@
 package io.tideway.topology.runtime;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -28,7 +32,20 @@ final class Peers implements AutoCloseable {
   /** An answer: status, body, and the {@code Retry-After} seconds (0 when absent). */
   record Reply(int status, String body, int retryAfter) {}
 
-  private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(5);
+  /**
+   * Peers are on the same network: a connection that takes longer is to a host that is gone, and
+   * every lookup for its keys would hold a server thread that long.
+   */
+  private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(1);
+
+  /**
+   * How long a peer that could not be connected to is taken as gone: its lookups fail at once
+   * meanwhile, rather than each waiting for the connect timeout, until the group moves its
+   * partitions (a dead static member keeps them for its session timeout).
+   */
+  static final Duration DOWN_FOR = Duration.ofSeconds(2);
+
+  private final Map<String, Long> downUntil = new ConcurrentHashMap<>();
 
   /** Connections kept per instance: as many as server threads may forward at once. */
   private static final int CONNECTIONS_PER_PEER = 64;
@@ -56,6 +73,23 @@ final class Peers implements AutoCloseable {
    * @throws IOException when the peer cannot be reached or does not answer in time
    */
   Reply get(URI uri, Duration timeout) throws IOException {
+    String peer = uri.getHost() + ":" + uri.getPort();
+    Long until = downUntil.get(peer);
+    if (until != null) {
+      if (System.nanoTime() - until < 0) {
+        throw new ConnectException(peer + " could not be connected to a moment ago");
+      }
+      downUntil.remove(peer, until);
+    }
+    try {
+      return send(uri, timeout);
+    } catch (ConnectException | ConnectTimeoutException e) {
+      downUntil.put(peer, System.nanoTime() + DOWN_FOR.toNanos());
+      throw e;
+    }
+  }
+
+  private Reply send(URI uri, Duration timeout) throws IOException {
     HttpGet get = new HttpGet(uri);
     get.setConfig(
         RequestConfig.custom()
