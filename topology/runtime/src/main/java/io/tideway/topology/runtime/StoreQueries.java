@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -475,9 +476,11 @@ final class StoreQueries implements AutoCloseable {
     String lower = max(from, prefix, cursor);
     String upper = prefix == null ? to : min(to, prefix + HIGHEST_CHARACTER);
     TreeMap<String, JsonNode> page = new TreeMap<>(STORE_ORDER);
+    Set<Integer> covered = new TreeSet<>();
     boolean more;
     if (local) {
-      Answer failed = scanLocal(owner.get(), store, lower, upper, prefix, limit, cursor, page);
+      Answer failed =
+          scanLocal(owner.get(), store, lower, upper, prefix, limit, cursor, page, covered);
       if (failed != null) {
         return failed;
       }
@@ -487,12 +490,25 @@ final class StoreQueries implements AutoCloseable {
       for (StreamsMetadata host : streams.streamsMetadataForStore(store)) {
         HostInfo info = host.hostInfo();
         int before = page.size();
+        Set<Integer> answered = new TreeSet<>();
         Answer failed =
             self.equals(info)
-                ? scanLocal(owner.get(), store, lower, upper, prefix, limit, cursor, page)
-                : scanRemote(info, store, lower, upper, prefix, limit, cursor, page);
+                ? scanLocal(owner.get(), store, lower, upper, prefix, limit, cursor, page, answered)
+                : scanRemote(info, store, lower, upper, prefix, limit, cursor, page, answered);
         if (failed != null) {
           return failed;
+        }
+        // A partition that moved to an instance already asked would be missed: none may move.
+        Set<Integer> expected = owner.get().assignedPartitions(store, host);
+        if (!answered.equals(expected)) {
+          return unavailable(
+              store,
+              "partitions moved during the scan: "
+                  + info
+                  + " answered for "
+                  + answered
+                  + ", not "
+                  + expected);
         }
         more |= page.size() - before >= limit;
       }
@@ -509,6 +525,9 @@ final class StoreQueries implements AutoCloseable {
       last = entry.getKey();
     }
     body.put("next", more ? last : null);
+    if (local) {
+      covered.forEach(body.putArray("partitions")::add);
+    }
     return new Answer(200, json.writeValueAsString(body), 0);
   }
 
@@ -526,7 +545,8 @@ final class StoreQueries implements AutoCloseable {
       String prefix,
       int limit,
       String cursor,
-      TreeMap<String, JsonNode> page)
+      TreeMap<String, JsonNode> page,
+      Set<Integer> covered)
       throws IOException {
     KafkaStreams streams = deployment.streams();
     if (streams == null) {
@@ -547,6 +567,7 @@ final class StoreQueries implements AutoCloseable {
     if (partitions.isEmpty()) {
       return null;
     }
+    covered.addAll(partitions);
     StateQueryResult<KeyValueIterator<String, Object>> result;
     try {
       result =
@@ -592,7 +613,8 @@ final class StoreQueries implements AutoCloseable {
       String prefix,
       int limit,
       String cursor,
-      TreeMap<String, JsonNode> page)
+      TreeMap<String, JsonNode> page,
+      Set<Integer> covered)
       throws IOException {
     StringBuilder query = new StringBuilder("?scope=local&limit=").append(limit);
     appendParam(query, "from", lower);
@@ -618,9 +640,11 @@ final class StoreQueries implements AutoCloseable {
     if (response.status() != 200) {
       return new Answer(response.status() == 404 ? 503 : response.status(), response.body(), 1);
     }
-    for (JsonNode entry : json.readTree(response.body()).path("entries")) {
+    JsonNode answer = json.readTree(response.body());
+    for (JsonNode entry : answer.path("entries")) {
       page.put(entry.path("key").asText(), entry.path("value"));
     }
+    answer.path("partitions").forEach(partition -> covered.add(partition.asInt()));
     return null;
   }
 
