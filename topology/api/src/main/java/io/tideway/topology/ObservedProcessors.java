@@ -48,14 +48,17 @@ public final class ObservedProcessors implements ProcessorWrapper {
       public Processor<KIn, VIn, KOut, VOut> get() {
         Processor<KIn, VIn, KOut, VOut> delegate = supplier.get();
         return new Processor<>() {
+          private int partition;
+
           @Override
           public void init(ProcessorContext<KOut, VOut> context) {
+            partition = context.taskId().partition();
             delegate.init(context);
           }
 
           @Override
           public void process(Record<KIn, VIn> record) {
-            observe(target, name, record.headers(), () -> delegate.process(record));
+            observe(target, name, partition, record.headers(), () -> delegate.process(record));
           }
 
           @Override
@@ -82,14 +85,17 @@ public final class ObservedProcessors implements ProcessorWrapper {
       public FixedKeyProcessor<KIn, VIn, VOut> get() {
         FixedKeyProcessor<KIn, VIn, VOut> delegate = supplier.get();
         return new FixedKeyProcessor<>() {
+          private int partition;
+
           @Override
           public void init(FixedKeyProcessorContext<KIn, VOut> context) {
+            partition = context.taskId().partition();
             delegate.init(context);
           }
 
           @Override
           public void process(FixedKeyRecord<KIn, VIn> record) {
-            observe(target, name, record.headers(), () -> delegate.process(record));
+            observe(target, name, partition, record.headers(), () -> delegate.process(record));
           }
 
           @Override
@@ -107,7 +113,11 @@ public final class ObservedProcessors implements ProcessorWrapper {
   }
 
   private static void observe(
-      ProcessingObserver observer, String processor, Headers headers, Runnable process) {
+      ProcessingObserver observer,
+      String processor,
+      int partition,
+      Headers headers,
+      Runnable process) {
     int[] depth = DEPTH.get();
     depth[0]++;
     try {
@@ -117,7 +127,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
     }
     if (depth[0] == 0) {
       observer.processed(
-          processor, EventHeaders.eventId(headers), EventHeaders.occurredAt(headers));
+          processor, partition, EventHeaders.eventId(headers), EventHeaders.occurredAt(headers));
     }
   }
 }

@@ -15,8 +15,9 @@ public interface ProcessingObserver {
    * A record and everything it caused in its sub-topology are processed.
    *
    * @param processor the name of the first processor after the sub-topology's source
+   * @param partition the partition of the task that processed it: where the keys it wrote live
    * @param eventId the record's {@code id} header, or null
    * @param occurredAt its {@code occurredAt} header, or -1
    */
-  void processed(String processor, String eventId, long occurredAt);
+  void processed(String processor, int partition, String eventId, long occurredAt);
 }

@@ -26,7 +26,8 @@ class ObservedProcessorsTest {
   void reportsEachRecordOnceWhenItsSubTopologyIsDone() {
     List<String> seen = new CopyOnWriteArrayList<>();
     ProcessingObserver observer =
-        (processor, eventId, occurredAt) -> seen.add(processor + ":" + eventId + ":" + occurredAt);
+        (processor, partition, eventId, occurredAt) ->
+            seen.add(processor + "@" + partition + ":" + eventId + ":" + occurredAt);
     StreamsBuilder builder =
         DeploymentContext.of("observed", Map.of(ProcessingObserver.CONFIG, observer))
             .streamsBuilder();
@@ -46,6 +47,6 @@ class ObservedProcessorsTest {
       in.pipeInput("k", "no headers");
     }
 
-    assertThat(seen).containsExactly("shout:e1:1700000000000", "shout:null:-1");
+    assertThat(seen).containsExactly("shout@0:e1:1700000000000", "shout@0:null:-1");
   }
 }

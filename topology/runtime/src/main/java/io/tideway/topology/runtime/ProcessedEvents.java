@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What one deployment has processed lately: the ids of the last {@value #CAPACITY} events, each
- * with the sub-topologies that finished it and when, for queries that wait for an event; and the
- * end-to-end latency from each event's {@code occurredAt} to the end of its processing, as a
- * histogram.
+ * with the sub-topologies and partitions that finished it and when, for queries that wait for an
+ * event (an event fanned out to several partitions is done for a key once the key's partition has
+ * processed it); and the end-to-end latency from each event's {@code occurredAt} to the end of its
+ * processing, as a histogram.
  */
 final class ProcessedEvents implements ProcessingObserver {
 
@@ -28,14 +29,17 @@ final class ProcessedEvents implements ProcessingObserver {
   private final Timer latency;
   private final SideEffects live;
 
-  /** Event id → processor → when it finished the event (epoch millis). */
-  private final Map<String, Map<String, Long>> recent =
+  /** Event id → processor and partition → when it finished the event (epoch millis). */
+  private final Map<String, Map<Done, Long>> recent =
       new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Map<String, Long>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Map<Done, Long>> eldest) {
           return size() > CAPACITY;
         }
       };
+
+  /** A processor's task of one partition. */
+  private record Done(String processor, int partition) {}
 
   /**
    * Queries waiting, by the event they wait for: a processed event wakes only its own waiters, so
@@ -43,7 +47,12 @@ final class ProcessedEvents implements ProcessingObserver {
    */
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
 
-  private record Waiter(Set<String> processors, CompletableFuture<Long> done) {}
+  private record Waiter(Set<String> processors, int partition, CompletableFuture<Long> done) {
+
+    boolean awaits(String processor, int partition) {
+      return processors.contains(processor) && this.partition == partition;
+    }
+  }
 
   /**
    * @param live whether the deployment acts now: a rebuild's replay of old events is not latency
@@ -61,7 +70,7 @@ final class ProcessedEvents implements ProcessingObserver {
   }
 
   @Override
-  public void processed(String processor, String eventId, long occurredAt) {
+  public void processed(String processor, int partition, String eventId, long occurredAt) {
     long now = System.currentTimeMillis();
     if (occurredAt > 0 && live.live()) {
       latency.record(Math.max(0, now - occurredAt), TimeUnit.MILLISECONDS);
@@ -71,12 +80,14 @@ final class ProcessedEvents implements ProcessingObserver {
     }
     List<Waiter> woken = null;
     synchronized (this) {
-      recent.computeIfAbsent(eventId, id -> new HashMap<>(2)).putIfAbsent(processor, now);
+      recent
+          .computeIfAbsent(eventId, id -> new HashMap<>(2))
+          .putIfAbsent(new Done(processor, partition), now);
       List<Waiter> waiting = waiters.get(eventId);
       if (waiting != null) {
         for (Iterator<Waiter> i = waiting.iterator(); i.hasNext(); ) {
           Waiter waiter = i.next();
-          if (waiter.processors().contains(processor)) {
+          if (waiter.awaits(processor, partition)) {
             woken = woken == null ? new ArrayList<>(1) : woken;
             woken.add(waiter);
             i.remove();
@@ -93,19 +104,20 @@ final class ProcessedEvents implements ProcessingObserver {
   }
 
   /**
-   * Completes when one of {@code processors} has finished the event, with when the first of them
-   * did (epoch millis), or with -1 once the timeout has passed. No thread waits meanwhile; what
-   * depends on it runs on the stream thread that processed the event, or on the timer's, so it
-   * should hand heavier work on.
+   * Completes when one of {@code processors} has finished the event in {@code partition}, with when
+   * the first of them did (epoch millis), or with -1 once the timeout has passed. No thread waits
+   * meanwhile; what depends on it runs on the stream thread that processed the event, or on the
+   * timer's, so it should hand heavier work on.
    */
-  CompletableFuture<Long> whenProcessed(String eventId, Set<String> processors, Duration timeout) {
+  CompletableFuture<Long> whenProcessed(
+      String eventId, Set<String> processors, int partition, Duration timeout) {
     Waiter waiter;
     synchronized (this) {
-      long done = finished(eventId, processors);
+      long done = finished(eventId, processors, partition);
       if (done >= 0 || timeout.isZero() || timeout.isNegative()) {
         return CompletableFuture.completedFuture(done);
       }
-      waiter = new Waiter(processors, new CompletableFuture<>());
+      waiter = new Waiter(processors, partition, new CompletableFuture<>());
       waiters.computeIfAbsent(eventId, id -> new ArrayList<>(1)).add(waiter);
     }
     waiter.done().whenComplete((at, failure) -> forget(eventId, waiter));
@@ -119,12 +131,14 @@ final class ProcessedEvents implements ProcessingObserver {
     }
   }
 
-  private long finished(String eventId, Set<String> processors) {
-    Map<String, Long> by = recent.get(eventId);
+  private long finished(String eventId, Set<String> processors, int partition) {
+    Map<Done, Long> by = recent.get(eventId);
     long first = -1;
     if (by != null) {
-      for (Map.Entry<String, Long> done : by.entrySet()) {
-        if (processors.contains(done.getKey()) && (first < 0 || done.getValue() < first)) {
+      for (Map.Entry<Done, Long> done : by.entrySet()) {
+        if (processors.contains(done.getKey().processor())
+            && done.getKey().partition() == partition
+            && (first < 0 || done.getValue() < first)) {
           first = done.getValue();
         }
       }

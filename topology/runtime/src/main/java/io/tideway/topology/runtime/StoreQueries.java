@@ -277,7 +277,7 @@ final class StoreQueries implements AutoCloseable {
       Duration timeout,
       long arrived,
       Executor later) {
-    return processed(store, waitFor, arrived + timeout.toNanos())
+    return processed(store, waitFor, partition, arrived + timeout.toNanos())
         .thenApplyAsync(
             processedAt -> {
               try {
@@ -336,7 +336,8 @@ final class StoreQueries implements AutoCloseable {
    * now, a slice at a time, so a wait follows a rebuild's switch. Asked once at least: with no time
    * to wait, an event processed already still counts.
    */
-  private CompletableFuture<Long> processed(String store, String eventId, long deadline) {
+  private CompletableFuture<Long> processed(
+      String store, String eventId, int partition, long deadline) {
     Optional<Deployment> holder = owner(store);
     if (holder.isEmpty()) {
       return CompletableFuture.completedFuture(-1L);
@@ -345,12 +346,13 @@ final class StoreQueries implements AutoCloseable {
     return holder
         .get()
         .processed()
-        .whenProcessed(eventId, holder.get().processorsWriting(store), Duration.ofNanos(slice))
+        .whenProcessed(
+            eventId, holder.get().processorsWriting(store), partition, Duration.ofNanos(slice))
         .thenCompose(
             at ->
                 at >= 0 || System.nanoTime() >= deadline
                     ? CompletableFuture.completedFuture(at)
-                    : processed(store, eventId, deadline));
+                    : processed(store, eventId, partition, deadline));
   }
 
   /**

@@ -18,13 +18,13 @@ class ProcessedEventsTest {
   @Test
   void aWaiterIsAnsweredWhenOneOfItsProcessorsFinishesItsEvent() throws Exception {
     CompletableFuture<Long> waiting =
-        processed.whenProcessed("e1", Set.of("store-writer"), Duration.ofSeconds(10));
+        processed.whenProcessed("e1", Set.of("store-writer"), 0, Duration.ofSeconds(10));
 
     long before = System.currentTimeMillis();
-    processed.processed("other-branch", "e1", 0);
-    processed.processed("store-writer", "e2", 0);
+    processed.processed("other-branch", 0, "e1", 0);
+    processed.processed("store-writer", 0, "e2", 0);
     assertThat(waiting).isNotDone();
-    processed.processed("store-writer", "e1", 0);
+    processed.processed("store-writer", 0, "e1", 0);
 
     assertThat(waiting.get(5, TimeUnit.SECONDS)).isBetween(before, System.currentTimeMillis());
   }
@@ -32,7 +32,7 @@ class ProcessedEventsTest {
   @Test
   void anEventProcessedBeforeTheQueryAnswersAtOnceWithItsTime() throws Exception {
     long before = System.currentTimeMillis();
-    processed.processed("store-writer", "e1", 0);
+    processed.processed("store-writer", 0, "e1", 0);
 
     assertThat(await("e1", Set.of("store-writer"), 0))
         .isBetween(before, System.currentTimeMillis());
@@ -42,11 +42,26 @@ class ProcessedEventsTest {
   void aWaiterGivesUpAtItsTimeoutAndIsForgotten() {
     assertThat(await("e1", Set.of("store-writer"), 50)).isEqualTo(-1);
 
-    processed.processed("store-writer", "e1", 0);
+    processed.processed("store-writer", 0, "e1", 0);
     assertThat(await("e1", Set.of("store-writer"), 50)).isPositive();
   }
 
+  @Test
+  void anEventFannedOutToSeveralPartitionsIsDoneForAKeyOnceTheKeysPartitionIsDone()
+      throws Exception {
+    CompletableFuture<Long> partitionTwo =
+        processed.whenProcessed("e1", Set.of("store-writer"), 2, Duration.ofSeconds(10));
+
+    processed.processed("store-writer", 1, "e1", 0);
+    assertThat(partitionTwo).isNotDone();
+    assertThat(processed.whenProcessed("e1", Set.of("store-writer"), 2, Duration.ZERO).join())
+        .isEqualTo(-1);
+    processed.processed("store-writer", 2, "e1", 0);
+
+    assertThat(partitionTwo.get(5, TimeUnit.SECONDS)).isPositive();
+  }
+
   private long await(String event, Set<String> processors, long millis) {
-    return processed.whenProcessed(event, processors, Duration.ofMillis(millis)).join();
+    return processed.whenProcessed(event, processors, 0, Duration.ofMillis(millis)).join();
   }
 }
