@@ -337,16 +337,7 @@ class ReferenceFlowIT {
   @Test
   void shouldRankTheProductsOfEveryPartitionInTheTopProducts() throws Exception {
     // given: six products, whose sales the projections count on different partitions
-    String customer =
-        ReferenceSystemUnderTest.created(
-            post(
-                "customer",
-                "/customers",
-                """
-                {"name": "Grace", "email": "grace@example.com", "creditLimit": 100000.00,
-                 "address": {"street": "1 Main St", "city": "Berlin", "postalCode": "10115",
-                             "country": "DE"}}
-                """));
+    String customer = createCustomer("Grace", "100000.00");
     List<String> products = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       products.add(
@@ -385,21 +376,24 @@ class ReferenceFlowIT {
             });
   }
 
+  private String createCustomer(String name, String creditLimit) throws Exception {
+    return ReferenceSystemUnderTest.created(
+        post(
+            "customer",
+            "/customers",
+            """
+            {"name": "%s", "email": "%s@example.com", "creditLimit": %s,
+             "address": {"street": "1 Main St", "city": "Berlin", "postalCode": "10115",
+                         "country": "DE"}}
+            """
+                .formatted(name, name.toLowerCase(java.util.Locale.ROOT), creditLimit)));
+  }
+
   private record Placed(String customer, String orderId) {}
 
   /** A new customer and product, and an order of two that the place-order saga approved. */
   private Placed placeApprovedOrder(String name, String sku) throws Exception {
-    String customer =
-        ReferenceSystemUnderTest.created(
-            post(
-                "customer",
-                "/customers",
-                """
-                {"name": "%s", "email": "%s@example.com", "creditLimit": 500.00,
-                 "address": {"street": "1 Main St", "city": "Berlin", "postalCode": "10115",
-                             "country": "DE"}}
-                """
-                    .formatted(name, name.toLowerCase(java.util.Locale.ROOT))));
+    String customer = createCustomer(name, "500.00");
     String product =
         ReferenceSystemUnderTest.created(
             post(

@@ -1,5 +1,6 @@
 package io.tideway.topology.runtime;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.net.URLDecoder;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -51,7 +53,12 @@ final class KeyLookupHandler extends Handler.Abstract {
   };
 
   private final Supplier<StoreQueries> queries;
+
+  /** The gauge of {@link #pending}. */
+  static final String PENDING_METRIC = TopologyRuntime.LOOKUP_METRIC + ".pending";
+
   private final MeterRegistry meters;
+  private final AtomicInteger pending = new AtomicInteger();
   private final Executor pool;
   private final Map<Integer, Timer> byStatus = new ConcurrentHashMap<>();
 
@@ -65,6 +72,9 @@ final class KeyLookupHandler extends Handler.Abstract {
     this.queries = queries;
     this.meters = meters;
     this.pool = pool;
+    Gauge.builder(PENDING_METRIC, pending, AtomicInteger::get)
+        .description("Key lookups received and not answered yet: waiting for an event or a peer")
+        .register(meters);
   }
 
   @Override
@@ -105,6 +115,10 @@ final class KeyLookupHandler extends Handler.Abstract {
       answer = CompletableFuture.completedFuture(StoreQueries.Answer.error(400, e.getMessage()));
     } catch (Exception e) {
       answer = CompletableFuture.failedFuture(e);
+    }
+    if (!answer.isDone()) {
+      pending.incrementAndGet();
+      answer.whenComplete((ready, failure) -> pending.decrementAndGet());
     }
     // At once where the answer is ready; else on the thread that completes it, holding none before.
     answer.whenComplete(

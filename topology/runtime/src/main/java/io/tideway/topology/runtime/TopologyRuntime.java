@@ -628,12 +628,13 @@ public final class TopologyRuntime implements AutoCloseable {
    * @param dryRun only say what would be replayed, in phase {@code PLANNED}: nothing starts
    * @param sagas rebuild a deployment that runs sagas all the same
    * @return the rebuild as it starts; {@link #rebuildStatus} follows it
-   * @throws DeploymentException for an unknown deployment, a rebuild already under way, or a
-   *     deployment that runs sagas without {@code sagas}
+   * @throws DeploymentException for an unknown deployment, a rebuild already under way, a reset
+   *     that did not finish, or a deployment that runs sagas without {@code sagas}
    */
   public synchronized RebuildStatus rebuild(String name, boolean dryRun, boolean sagas) {
     Deployment current = existing(name);
     refuseWhileRebuilding(name);
+    refuseOverUnfinishedReset(name);
     refuseWhileRunningElsewhere(current, "rebuild");
     List<String> sagaStores =
         current.stores().stream().filter(SagaQueries::isInstanceStore).sorted().toList();

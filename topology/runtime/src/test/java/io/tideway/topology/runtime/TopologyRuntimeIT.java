@@ -424,8 +424,9 @@ class TopologyRuntimeIT {
                 .GET()
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-    // On the connection the readiness checks kept open, the request is in the server well within.
-    Thread.sleep(1_000);
+    await()
+        .atMost(WAIT)
+        .until(() -> metricValue(get("/metrics").body(), "tideway_query_lookups_pending") == 1.0);
 
     runtime.close();
 
@@ -723,21 +724,9 @@ class TopologyRuntimeIT {
   /** Waits until the store holds {@code expected} for the key. */
   @Test
   void resetShowsItsPlanThenReplaysTheInputsFromATime(TestKafka kafka) throws Exception {
-    kafka.createTopic("audit", 3);
-    runtime.deploy(
-        FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class)),
-        Map.of(),
-        1,
-        false,
-        false);
-    String product = uuid();
+    deployAudit(kafka);
     Instant now = Instant.now();
-    for (int i = 0; i < 10; i++) {
-      Instant at = i < 6 ? now.minus(Duration.ofHours(2)) : now.minus(Duration.ofMinutes(10));
-      send(product, bytes(adjusted(product, i)), uuid(), at);
-    }
-    producer.flush();
-    awaitValue("audit-counts", product, 10);
+    String product = sendSixOldAndFourRecentAdjustments(now);
     String applicationId = runtime.deployments().get(0).applicationId();
     await()
         .atMost(WAIT)
@@ -784,17 +773,9 @@ class TopologyRuntimeIT {
     runtime.close();
     runtime =
         TopologyRuntime.start(samePlace, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    kafka.createTopic("audit", 3);
-    Path jar = FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class));
-    runtime.deploy(jar, Map.of(), 1, false, false);
-    String product = uuid();
+    Path jar = deployAudit(kafka);
     Instant now = Instant.now();
-    for (int i = 0; i < 10; i++) {
-      Instant at = i < 6 ? now.minus(Duration.ofHours(2)) : now.minus(Duration.ofMinutes(10));
-      send(product, bytes(adjusted(product, i)), uuid(), at);
-    }
-    producer.flush();
-    awaitValue("audit-counts", product, 10);
+    String product = sendSixOldAndFourRecentAdjustments(now);
     Instant target = now.minus(Duration.ofHours(1));
 
     // given: the runtime stopped in the middle of a reset, as the journal tells
@@ -817,6 +798,9 @@ class TopologyRuntimeIT {
     assertThatThrownBy(() -> runtime.deploy(jar, Map.of(), 1, false, false))
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("A reset of adjustment-audit to " + target + " did not finish");
+    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false, false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("did not finish");
 
     runtime.reset("adjustment-audit", target, false);
     awaitValue("audit-counts", product, 4);
@@ -824,6 +808,29 @@ class TopologyRuntimeIT {
     runtime =
         TopologyRuntime.start(samePlace, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await().atMost(WAIT).until(() -> runtime.deployments().get(0).state().equals("RUNNING"));
+  }
+
+  /** Deploys the audit fixture, whose counts a reset recomputes; returns its jar. */
+  private Path deployAudit(TestKafka kafka) throws Exception {
+    kafka.createTopic("audit", 3);
+    Path jar = FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class));
+    runtime.deploy(jar, Map.of(), 1, false, false);
+    return jar;
+  }
+
+  /**
+   * Sends ten adjustments of a new product, six stamped two hours before {@code now} and four ten
+   * minutes before, and waits until all ten are counted; returns the product.
+   */
+  private String sendSixOldAndFourRecentAdjustments(Instant now) throws Exception {
+    String product = uuid();
+    for (int i = 0; i < 10; i++) {
+      Instant at = i < 6 ? now.minus(Duration.ofHours(2)) : now.minus(Duration.ofMinutes(10));
+      send(product, bytes(adjusted(product, i)), uuid(), at);
+    }
+    producer.flush();
+    awaitValue("audit-counts", product, 10);
+    return product;
   }
 
   @Test
