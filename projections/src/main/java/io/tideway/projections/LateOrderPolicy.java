@@ -45,7 +45,7 @@ final class LateOrderPolicy implements FixedKeyProcessor<String, OrderPlaced, Or
 
   @Override
   public void process(FixedKeyRecord<String, OrderPlaced> record) {
-    if (!PlacedAtTimestamps.isValid(record.value())) {
+    if (!PlacedAtTimestamps.isValid(record.value(), record.timestamp())) {
       invalid.record();
       log.warn(
           "Order {} has an impossible placement time {}; left out of the sales figures",

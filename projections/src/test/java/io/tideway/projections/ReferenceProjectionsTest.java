@@ -205,10 +205,13 @@ class ReferenceProjectionsTest {
 
     send(orders, onTime, placed(onTime, NOW.plusSeconds(120), null, line(KETTLE, 1, "1.00")));
     send(orders, late, placed(late, NOW, null, line(TOASTER, 1, "1.00")));
+    // Placed, it says, a day after it was published.
     send(
         orders,
         future,
-        placed(future, Instant.now().plus(Duration.ofDays(1)), null, line(TOASTER, 1, "1.00")));
+        placed(future, NOW.plus(Duration.ofDays(1)), null, line(TOASTER, 1, "1.00")),
+        UUID.randomUUID(),
+        NOW.plusSeconds(130));
 
     assertThat(sales(SalesAnalytics.ONE_MINUTE_STORE, TOASTER, NOW)).isNull();
     assertThat(metric("late-orders-dropped-total")).isEqualTo(1.0);
@@ -231,6 +234,18 @@ class ReferenceProjectionsTest {
     return driver.getVersionedKeyValueStore(CustomerOrdersViews.STORE);
   }
 
+  @Test
+  void judgesAPlacementTimeAgainstItsRecordNotThisMachinesClock() {
+    // as a rebuild replays, or another machine reads: stamped long after (or before) this clock
+    UUID order = UUID.randomUUID();
+    Instant muchLater = Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.MINUTES);
+
+    send(orders, order, placed(order, muchLater, null, line(KETTLE, 2, "1.00")));
+
+    assertThat(sales(SalesAnalytics.ONE_MINUTE_STORE, KETTLE, muchLater).getUnits()).isEqualTo(2);
+    assertThat(metric("invalid-time-orders-dropped-total")).isZero();
+  }
+
   private ProductSales sales(String storeName, UUID product, Instant windowStart) {
     WindowStore<String, ProductSales> store = driver.getWindowStore(storeName);
     return store.fetch(product.toString(), windowStart.toEpochMilli());
@@ -243,9 +258,13 @@ class ReferenceProjectionsTest {
         .sum();
   }
 
+  /**
+   * Sends an event stamped as the relay stamps it: an order when it was placed, else {@code NOW}.
+   */
   private static void send(
       TestInputTopic<String, SpecificRecord> topic, UUID key, SpecificRecord event) {
-    send(topic, key, event, UUID.randomUUID(), NOW);
+    Instant at = event instanceof OrderPlaced placed ? placed.getPlacedAt() : NOW;
+    send(topic, key, event, UUID.randomUUID(), at);
   }
 
   private static void send(
