@@ -86,12 +86,7 @@ class OutboxMigrationIT {
                     + "') ORDER BY table_name",
                 2))
         .containsExactly(tuple("public", "outbox"), tuple("public", OutboxMigration.HISTORY_TABLE));
-    assertThat(
-            rows(
-                "SELECT schemaname, tablename FROM pg_publication_tables"
-                    + " WHERE pubname = 'tideway_outbox'",
-                2))
-        .containsExactly(tuple("public", "outbox"));
+    assertThat(publishedTables()).containsExactly(tuple("public", "outbox"));
     assertThat(OutboxMigration.migrate(ordersFirst)).isZero();
   }
 
@@ -114,12 +109,7 @@ class OutboxMigrationIT {
                     + " FROM pg_publication WHERE pubname = 'tideway_outbox'",
                 5))
         .containsExactly(tuple("f", "t", "t", "f", "f"));
-    assertThat(
-            rows(
-                "SELECT schemaname, tablename FROM pg_publication_tables"
-                    + " WHERE pubname = 'tideway_outbox'",
-                2))
-        .containsExactly(tuple("public", "outbox"));
+    assertThat(publishedTables()).containsExactly(tuple("public", "outbox"));
   }
 
   @Test
@@ -227,6 +217,16 @@ class OutboxMigrationIT {
             tuple("flyway_schema_history"),
             tuple("outbox"),
             tuple(OutboxMigration.HISTORY_TABLE));
+  }
+
+  /** The schema and name of each table the relay's publication carries. */
+  private List<Tuple> publishedTables() throws SQLException {
+    return rows(
+        "SELECT schemaname, tablename FROM pg_publication_tables"
+            + " WHERE pubname = '"
+            + OutboxMigration.PUBLICATION
+            + "'",
+        2);
   }
 
   private List<Tuple> rows(String sql, int columns) throws SQLException {
