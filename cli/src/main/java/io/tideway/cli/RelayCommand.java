@@ -18,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -40,12 +42,20 @@ import picocli.CommandLine.Spec;
       "A config file (Java properties) names the cluster and the databases:",
       "  bootstrap.servers=kafka:9092",
       "  sources=customer,order",
-      "  source.customer.jdbc.url=jdbc:postgresql://db:5432/customer",
+      "  source.customer.jdbc.url=jdbc:postgresql://db:5432/customer?sslmode=verify-full",
       "  source.customer.user=customer",
       "  source.customer.password.file=/run/secrets/customer-db",
-      "(or source.<name>.password=...; a file readable by the relay only is better)."
+      "(or source.<name>.password=...; a file readable by the relay only is better).",
+      "Settings of the relay's Kafka clients, such as those of a secured cluster, take the prefix"
+          + " kafka.:",
+      "  kafka.security.protocol=SASL_SSL",
+      "  kafka.sasl.mechanism=SCRAM-SHA-512",
+      "  kafka.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
+          + " username=\"relay\" password=\"...\";"
     })
 final class RelayCommand implements Callable<Integer> {
+
+  private static final String KAFKA_PREFIX = "kafka.";
 
   @Spec private CommandSpec spec;
   @Mixin private DataDirOption dataDir;
@@ -180,7 +190,13 @@ final class RelayCommand implements Callable<Integer> {
               required(properties, prefix + "user", file),
               password(properties, prefix, file)));
     }
-    return RelaySettings.of(bootstrap, sources);
+    Map<String, String> kafka = new HashMap<>();
+    for (String name : properties.stringPropertyNames()) {
+      if (name.startsWith(KAFKA_PREFIX)) {
+        kafka.put(name.substring(KAFKA_PREFIX.length()), properties.getProperty(name).strip());
+      }
+    }
+    return RelaySettings.of(bootstrap, sources).withKafkaClientSettings(kafka);
   }
 
   private static String password(Properties properties, String prefix, Path file)

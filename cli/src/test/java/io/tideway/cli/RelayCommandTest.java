@@ -7,6 +7,7 @@ import io.tideway.outbox.relay.OutboxSource;
 import io.tideway.outbox.relay.RelaySettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,20 +25,51 @@ class RelayCommandTest {
                 "\n",
                 "bootstrap.servers=kafka-1:9092,kafka-2:9092",
                 "sources=customer, order",
-                "source.customer.jdbc.url=jdbc:postgresql://db:6432/customer?ssl=true",
+                "source.customer.jdbc.url=jdbc:postgresql://db:6432/customer?sslmode=verify-full"
+                    + "&sslrootcert=%2Fetc%2Fca.pem",
                 "source.customer.user=customer",
                 "source.customer.password=plain",
                 "source.order.jdbc.url=jdbc:postgresql://orders-db/order",
                 "source.order.user=order_relay",
-                "source.order.password.file=order.secret"));
+                "source.order.password.file=order.secret",
+                "kafka.security.protocol=SASL_SSL",
+                "kafka.sasl.mechanism = SCRAM-SHA-512"));
 
     RelaySettings settings = RelayCommand.fromConfig(config);
 
     assertThat(settings.bootstrapServers()).isEqualTo("kafka-1:9092,kafka-2:9092");
     assertThat(settings.sources())
         .containsExactly(
-            new OutboxSource("customer", "db", 6432, "customer", "customer", "plain"),
+            new OutboxSource(
+                "customer",
+                "db",
+                6432,
+                "customer",
+                "customer",
+                "plain",
+                Map.of("sslmode", "verify-full", "sslrootcert", "/etc/ca.pem")),
             new OutboxSource("order", "orders-db", 5432, "order", "order_relay", "s3cret"));
+    assertThat(settings.kafkaClientSettings())
+        .isEqualTo(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512"));
+  }
+
+  @Test
+  void refusesTheClusterAmongTheClientSettings() throws Exception {
+    Path config =
+        Files.writeString(
+            dir.resolve("relay.properties"),
+            String.join(
+                "\n",
+                "bootstrap.servers=kafka:9092",
+                "sources=customer",
+                "source.customer.jdbc.url=jdbc:postgresql://db/customer",
+                "source.customer.user=customer",
+                "source.customer.password=plain",
+                "kafka.bootstrap.servers=other:9092"));
+
+    assertThatThrownBy(() -> RelayCommand.fromConfig(config))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bootstrap.servers");
   }
 
   @Test

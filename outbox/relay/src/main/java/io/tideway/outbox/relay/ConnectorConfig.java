@@ -91,6 +91,7 @@ final class ConnectorConfig {
     all.put("database.dbname", source.database());
     all.put("database.user", source.user());
     all.put("database.password", source.password());
+    source.ssl().forEach((parameter, value) -> all.put("database." + parameter, value));
     all.put("slot.name", source.slotName());
     all.put("offset.storage", RelayOffsetStore.class.getName());
     all.put("offset.storage.topic", settings.offsetsTopic());
@@ -102,6 +103,8 @@ final class ConnectorConfig {
     all.put("queue.provider.type", NonSpinningChangeQueue.NAME);
     // Without the spin a shorter wait costs little: an idle platform 11% of a core at 5 ms.
     all.put("poll.interval.ms", Long.toString(POLL_INTERVAL.toMillis()));
+    // The offsets store makes its Kafka clients from the engine's settings.
+    all.putAll(settings.kafkaClientSettings());
     all.putAll(settings.connectorOverrides());
     Properties properties = new Properties();
     properties.putAll(all);

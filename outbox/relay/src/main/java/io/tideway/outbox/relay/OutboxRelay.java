@@ -73,13 +73,10 @@ public final class OutboxRelay implements AutoCloseable {
    * @param meters where the relay's meters go ({@code tideway.relay.*}, see the README)
    */
   public static OutboxRelay start(RelaySettings settings, MeterRegistry meters) {
-    Admin admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                settings.bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG,
-                "tideway-relay-admin"));
+    Map<String, Object> adminConfig = new HashMap<>(settings.kafkaClientSettings());
+    adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "tideway-relay-admin");
+    Admin admin = Admin.create(adminConfig);
     Producer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(settings));
     TopicCreation topics =
         new TopicCreation(admin, settings.partitions(), settings.replicationFactor());
@@ -125,6 +122,7 @@ public final class OutboxRelay implements AutoCloseable {
     // A catching-up relay sends thousands of events a batch: room for them in fewer requests
     // (16 KiB by default); linger.ms still caps what a lone event waits.
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    config.putAll(settings.kafkaClientSettings());
     config.putAll(settings.producerOverrides());
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");

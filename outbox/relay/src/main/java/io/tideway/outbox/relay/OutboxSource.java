@@ -1,8 +1,16 @@
 package io.tideway.outbox.relay;
 
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * One service database whose outbox the relay streams, and how to reach it. The user needs the
@@ -15,11 +23,32 @@ import java.util.regex.Pattern;
  * @param database the database holding the {@code outbox} table
  * @param user a user with the {@code REPLICATION} attribute
  * @param password the user's password
+ * @param ssl how the connections are secured: PostgreSQL JDBC's {@link #SSL_PARAMETERS} (e.g.
+ *     {@code sslmode=verify-full}, {@code sslrootcert=/etc/ca.pem}); none: the driver's default
  */
 public record OutboxSource(
-    String name, String host, int port, String database, String user, String password) {
+    String name,
+    String host,
+    int port,
+    String database,
+    String user,
+    String password,
+    Map<String, String> ssl) {
+
+  /**
+   * The connection parameters a source takes, those of PostgreSQL JDBC that Debezium's connector
+   * takes too (as {@code database.<parameter>}).
+   */
+  public static final Set<String> SSL_PARAMETERS =
+      Set.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
+
+  /** A source reached with the driver's default SSL settings. */
+  public OutboxSource(
+      String name, String host, int port, String database, String user, String password) {
+    this(name, host, port, database, user, password, Map.of());
+  }
 
   /**
    * @throws IllegalArgumentException naming the field that cannot work
@@ -38,15 +67,29 @@ public record OutboxSource(
       throw new IllegalArgumentException(
           "Outbox source " + name + ": port " + port + " is invalid");
     }
+    for (String parameter : ssl.keySet()) {
+      if (!SSL_PARAMETERS.contains(parameter)) {
+        throw new IllegalArgumentException(
+            "Outbox source "
+                + name
+                + ": connection parameter '"
+                + parameter
+                + "' is not one the relay takes; it takes "
+                + new TreeSet<>(SSL_PARAMETERS));
+      }
+    }
+    ssl = Map.copyOf(ssl);
   }
 
   private static final Pattern JDBC_URL =
-      Pattern.compile("jdbc:postgresql://([^:/?]+)(?::(\\d+))?/([^/?]+)(?:\\?.*)?");
+      Pattern.compile("jdbc:postgresql://([^:/?]+)(?::(\\d+))?/([^/?]+)(?:\\?(.*))?");
 
   /**
-   * A source from a PostgreSQL JDBC URL, e.g. {@code jdbc:postgresql://db:5432/customer}.
+   * A source from a PostgreSQL JDBC URL, e.g. {@code
+   * jdbc:postgresql://db:5432/customer?sslmode=verify-full}.
    *
-   * @throws IllegalArgumentException when the URL does not name a host and a database
+   * @throws IllegalArgumentException when the URL does not name a host and a database, or has a
+   *     parameter other than the {@link #SSL_PARAMETERS}
    */
   public static OutboxSource fromJdbcUrl(
       String name, String jdbcUrl, String user, String password) {
@@ -60,7 +103,20 @@ public record OutboxSource(
               + "' is not a PostgreSQL JDBC URL like jdbc:postgresql://host:5432/database");
     }
     int port = url.group(2) == null ? 5432 : Integer.parseInt(url.group(2));
-    return new OutboxSource(name, url.group(1), port, url.group(3), user, password);
+    Map<String, String> ssl = new LinkedHashMap<>();
+    if (url.group(4) != null) {
+      for (String parameter : url.group(4).split("&")) {
+        int equals = parameter.indexOf('=');
+        if (equals < 1) {
+          throw new IllegalArgumentException(
+              "Outbox source " + name + ": '" + parameter + "' in " + jdbcUrl + " has no value");
+        }
+        ssl.put(
+            parameter.substring(0, equals),
+            URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return new OutboxSource(name, url.group(1), port, url.group(3), user, password, ssl);
   }
 
   /**
@@ -72,9 +128,17 @@ public record OutboxSource(
         + database.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
   }
 
-  /** The JDBC URL of the source database. */
+  /** The JDBC URL of the source database, its SSL parameters included. */
   public String jdbcUrl() {
-    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    String url = "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    if (ssl.isEmpty()) {
+      return url;
+    }
+    return url
+        + ssl.entrySet().stream()
+            .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+            .sorted()
+            .collect(Collectors.joining("&", "?", ""));
   }
 
   @Override

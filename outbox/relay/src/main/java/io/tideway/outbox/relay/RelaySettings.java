@@ -27,6 +27,7 @@ public final class RelaySettings {
   private String offsetsTopic = DEFAULT_OFFSETS_TOPIC;
   private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
   private Duration offsetFlushInterval = Duration.ofSeconds(1);
+  private Map<String, String> kafkaClientSettings = Map.of();
   private Map<String, String> connectorOverrides = Map.of();
   private Map<String, Object> producerOverrides = Map.of();
 
@@ -41,6 +42,7 @@ public final class RelaySettings {
     copy.offsetsTopic = offsetsTopic;
     copy.deadLetterTopic = deadLetterTopic;
     copy.offsetFlushInterval = offsetFlushInterval;
+    copy.kafkaClientSettings = kafkaClientSettings;
     copy.connectorOverrides = connectorOverrides;
     copy.producerOverrides = producerOverrides;
     return copy;
@@ -118,6 +120,26 @@ public final class RelaySettings {
     return copy;
   }
 
+  /**
+   * Settings every Kafka client of the relay is made with — the producer, the admin client that
+   * creates topics, and the clients of the offsets store: how to reach a secured cluster ({@code
+   * security.protocol}, {@code sasl.*}, {@code ssl.*}) and the like. They replace the relay's own
+   * defaults; {@link #withProducerOverrides producer} and {@link #withConnectorOverrides connector}
+   * overrides replace them in turn.
+   *
+   * @throws IllegalArgumentException when they name {@code bootstrap.servers}, which {@link #of}
+   *     takes
+   */
+  public RelaySettings withKafkaClientSettings(Map<String, String> settings) {
+    if (settings.containsKey("bootstrap.servers")) {
+      throw new IllegalArgumentException(
+          "bootstrap.servers is the relay's cluster, not one of its client settings");
+    }
+    RelaySettings copy = copy();
+    copy.kafkaClientSettings = Map.copyOf(settings);
+    return copy;
+  }
+
   /** Debezium connector or engine settings that replace the relay's own. */
   public RelaySettings withConnectorOverrides(Map<String, String> overrides) {
     RelaySettings copy = copy();
@@ -168,6 +190,11 @@ public final class RelaySettings {
   /** How often offsets are committed. */
   public Duration offsetFlushInterval() {
     return offsetFlushInterval;
+  }
+
+  /** The settings every Kafka client of the relay is made with. */
+  public Map<String, String> kafkaClientSettings() {
+    return kafkaClientSettings;
   }
 
   Map<String, String> connectorOverrides() {

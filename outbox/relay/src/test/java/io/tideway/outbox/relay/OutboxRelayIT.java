@@ -209,6 +209,25 @@ class OutboxRelayIT {
     }
   }
 
+  @Test
+  void connectsToItsDatabaseWithTheSourcesSslSettings() {
+    OutboxSource plain = database.source("customer");
+    OutboxSource requiringSsl =
+        OutboxSource.fromJdbcUrl(
+            "customer", plain.jdbcUrl() + "?sslmode=require", plain.user(), plain.password());
+    try (OutboxRelay relay =
+        OutboxRelay.start(
+            RelaySettings.of(kafka.bootstrapServers(), List.of(requiringSsl))
+                .withTopics(settings.offsetsTopic(), settings.deadLetterTopic()),
+            meters)) {
+      // The test server has no SSL: a relay that dropped sslmode would connect without.
+      await()
+          .atMost(STREAMING)
+          .until(() -> meters.get("tideway.relay.restarts").counter().count() >= 2);
+      assertThat(relay.health().sources()).containsEntry("customer", SourceState.STARTING);
+    }
+  }
+
   private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create(url)).build(), BodyHandlers.ofString());
   }
