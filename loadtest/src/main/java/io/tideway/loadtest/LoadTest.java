@@ -166,8 +166,14 @@ public final class LoadTest {
     Instant wallStart = outcome.startWallClock();
     long start = outcome.startNanos();
     boolean measured = latencies.getTotalCount() > 0;
-    long measuredFrom = measured ? recording.firstMeasuredNanos() : outcome.measureStartNanos();
-    long measuredUntil = measured ? recording.lastMeasuredNanos() : measuredFrom;
+    long measuredUntil = measured ? recording.lastMeasuredNanos() : outcome.measureStartNanos();
+    // Never a shorter span than the records were sent over: a backlog draining during the run
+    // (latency falling) would otherwise lift the rate above the one offered.
+    long measuredFrom =
+        measured
+            ? Math.min(
+                recording.firstMeasuredNanos(), measuredUntil - outcome.measuredSendSpanNanos())
+            : measuredUntil;
     return new LoadTestResult(
         scenario.name(),
         scenario.unit(),

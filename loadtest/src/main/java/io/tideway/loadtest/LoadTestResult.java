@@ -130,9 +130,11 @@ public final class LoadTestResult {
   }
 
   /**
-   * When the first measured record completed. Throughput is counted from here rather than from the
-   * measured phase's first send, so that records still queued from the warm-up (in a producer's
-   * buffer, or ahead of a Streams application) do not dilute it.
+   * Where the span throughput is counted over begins: when the first measured record completed,
+   * rather than the measured phase's first send, so that records still queued from the warm-up (in
+   * a producer's buffer, or ahead of a Streams application) do not dilute it — but never later than
+   * {@link #measuredUntil()} less the span the measured records were sent over, so that a backlog
+   * draining during the run cannot lift the rate above the one offered.
    */
   public Instant measuredFrom() {
     return measuredFrom;
@@ -143,7 +145,7 @@ public final class LoadTestResult {
     return measuredUntil;
   }
 
-  /** From the first measured record's completion to the last one's. */
+  /** The span throughput is counted over: {@link #measuredFrom()} to {@link #measuredUntil()}. */
   public Duration duration() {
     return Duration.between(measuredFrom, measuredUntil);
   }

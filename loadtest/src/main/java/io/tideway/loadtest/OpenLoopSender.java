@@ -32,6 +32,7 @@ final class OpenLoopSender {
       Instant startWallClock,
       long measureStartNanos,
       long sent,
+      long measuredSendSpanNanos,
       boolean stopped,
       long endNanos) {}
 
@@ -89,6 +90,8 @@ final class OpenLoopSender {
 
     boolean measuring = false;
     long sent = 0;
+    long firstMeasuredDue = 0;
+    long lastMeasuredDue = 0;
     sending:
     for (long sequence = 0; !stopRequested.getAsBoolean(); sequence++) {
       long due = schedule.dueNanos(sequence);
@@ -119,6 +122,10 @@ final class OpenLoopSender {
         throw new LoadTestException(scenario + " could not send: " + e, e);
       }
       if (measuring) {
+        if (sent == 0) {
+          firstMeasuredDue = due;
+        }
+        lastMeasuredDue = due;
         sent++;
       }
       checkFailure();
@@ -144,7 +151,13 @@ final class OpenLoopSender {
     }
     report(measuring);
     return new Outcome(
-        start, startWallClock, measureStart, sent, stopRequested.getAsBoolean(), ticker.nanoTime());
+        start,
+        startWallClock,
+        measureStart,
+        sent,
+        lastMeasuredDue - firstMeasuredDue,
+        stopRequested.getAsBoolean(),
+        ticker.nanoTime());
   }
 
   private void reportIfDue(boolean measuring) {

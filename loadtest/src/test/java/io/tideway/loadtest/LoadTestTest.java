@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +115,68 @@ class LoadTestTest {
     assertThat(topicAttempt.get())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("The memory scenario does not use Kafka: it has no broker, topics or groups");
+  }
+
+  @Test
+  void shouldNotCountARateAboveTheOfferedOneWhenABacklogDrains() throws Exception {
+    // given records at 1,000/s of which the first 300 complete together when the 301st is sent:
+    // latency falls from 300 ms to nothing during the run
+    List<Long> held = new ArrayList<>();
+    Scenario draining =
+        new MemoryScenario() {
+          @Override
+          public Workload start(RunContext context) {
+            return (sequence, intendedNanos) -> {
+              held.add(intendedNanos);
+              if (sequence >= 300) {
+                held.forEach(context::completed);
+                held.clear();
+              }
+            };
+          }
+        };
+
+    // when
+    LoadTestResult result =
+        new LoadTest(
+                draining,
+                new LoadSettings(
+                    1_000,
+                    Optional.of(Duration.ofSeconds(1)),
+                    OptionalLong.empty(),
+                    100,
+                    Duration.ZERO,
+                    1),
+                line -> {})
+            .run();
+
+    // then the completions' 0.7 s would make it 1,430/s
+    assertThat(result.recordsMeasured()).isEqualTo(1_000);
+    assertThat(result.recordsPerSecond()).isBetween(900.0, 1_002.0);
+  }
+
+  /** A scenario whose records complete in this process, without Kafka. */
+  private abstract static class MemoryScenario implements Scenario {
+
+    @Override
+    public String name() {
+      return "memory";
+    }
+
+    @Override
+    public boolean usesKafka() {
+      return false;
+    }
+
+    @Override
+    public String target() {
+      return "this process";
+    }
+
+    @Override
+    public String unit() {
+      return "calls";
+    }
   }
 
   @Test

@@ -68,7 +68,9 @@ final class PlatformMemory implements AutoCloseable {
         continue; // ended since it was listed
       }
       rss += processRss;
-      pss += kilobytes(process.pid(), "smaps_rollup", "Pss:") * 1024;
+      long processPss = kilobytes(process.pid(), "smaps_rollup", "Pss:") * 1024;
+      // Unreadable (another user's process, an old kernel): its resident size, never less.
+      pss += processPss > 0 ? processPss : processRss;
       byGroup.merge(group(process), processRss, Long::sum);
     }
     synchronized (this) {

@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  *   <li>{@code stages[]}: {@code stage}, {@code p50}, {@code p99}, {@code max}, in milliseconds;
  *   <li>{@code ratios[]}: {@code name}, {@code value}, {@code target}, {@code higherIsBetter};
  *   <li>{@code targets[]}: {@code name}, {@code value}, {@code target}, {@code unit}, {@code met};
- *   <li>{@code memory}: {@code peakRssBytes}, {@code limitBytes} and {@code processes[]} ({@code
- *       name}, {@code peakRssBytes}).
+ *   <li>{@code memory}: {@code peakPssBytes} (judged against the limit when present), {@code
+ *       peakRssBytes}, {@code limitBytes} and {@code processes[]} ({@code name}, {@code
+ *       peakRssBytes}).
  * </ul>
  *
  * Other fields are ignored. A missing or empty array is drawn as "No data", a missing figure as a

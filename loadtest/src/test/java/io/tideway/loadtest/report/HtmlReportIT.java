@@ -112,7 +112,10 @@ class HtmlReportIT {
     Element memory = dom.selectFirst("table[data-table=memory]");
     assertThat(memory).isNotNull();
     assertThat(row(memory, "tideway up")).containsExactly("tideway up", "1.4 GiB");
-    assertThat(dom.text()).contains("Peak 2.33 GiB", "Limit 3 GiB");
+    assertThat(dom.text()).contains("Peak PSS 2.33 GiB", "RSS summed 3.26 GiB", "Limit 3 GiB");
+    assertThat(dom.select(".card.met").eachText())
+        .as("memory judged by PSS, as the benchmark judges it")
+        .anyMatch(card -> card.startsWith("Peak memory (PSS) 2.33 GiB"));
   }
 
   @Test

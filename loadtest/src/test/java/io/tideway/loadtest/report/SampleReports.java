@@ -79,7 +79,9 @@ final class SampleReports {
         .put("met", false);
 
     ObjectNode memory = doc.putObject("memory");
-    memory.put("peakRssBytes", 2_500_000_000L);
+    // Summed resident sizes over the limit, the proportional set size within it.
+    memory.put("peakRssBytes", 3_500_000_000L);
+    memory.put("peakPssBytes", 2_500_000_000L);
     memory.put("limitBytes", 3_221_225_472L);
     ArrayNode processes = memory.putArray("processes");
     processes.addObject().put("name", "tideway up").put("peakRssBytes", 1_500_000_000L);
