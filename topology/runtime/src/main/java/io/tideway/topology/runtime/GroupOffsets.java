@@ -114,26 +114,57 @@ final class GroupOffsets {
   }
 
   /**
-   * The members of a group that are not this runtime's: their group instance ids do not start with
-   * {@code ownPrefix}.
+   * The members of a group that are not this runtime's: their group instance ids are not {@code
+   * ownPrefix} followed by a stream thread's index.
    */
   Set<String> membersElsewhere(String group, String ownPrefix) {
     return members(group).stream()
-        .filter(m -> m.groupInstanceId().map(id -> !id.startsWith(ownPrefix)).orElse(true))
+        .filter(m -> m.groupInstanceId().map(id -> !isOwn(id, ownPrefix)).orElse(true))
         .map(m -> m.groupInstanceId().orElse(m.consumerId()) + "@" + m.host())
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
   /**
-   * Removes the members of a group whose group instance ids start with {@code ownPrefix}: this
-   * runtime's static members that a runtime stopped without leaving (killed, say) left behind for a
+   * Whether a group instance id is {@code ownPrefix} and a thread index, as Kafka Streams makes
+   * them: a runtime named {@code eu-2} shares the prefix {@code app-eu-} of one named {@code eu},
+   * but not its ids.
+   */
+  static boolean isOwn(String groupInstanceId, String ownPrefix) {
+    return groupInstanceId.startsWith(ownPrefix)
+        && groupInstanceId.length() > ownPrefix.length()
+        && groupInstanceId.substring(ownPrefix.length()).chars().allMatch(Character::isDigit);
+  }
+
+  /**
+   * Commits offsets for a group with no members, as a consumer of it would: where it starts on
+   * those partitions when it runs next.
+   */
+  void commit(String group, Map<TopicPartition, Long> positions) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    positions.forEach((partition, offset) -> offsets.put(partition, new OffsetAndMetadata(offset)));
+    try {
+      admin
+          .alterConsumerGroupOffsets(group, offsets)
+          .all()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new DeploymentException(
+          "Cannot commit offsets for group " + group + ": " + e.getCause().getMessage(), e);
+    } catch (InterruptedException | TimeoutException e) {
+      throw failed("commit offsets for group " + group, e);
+    }
+  }
+
+  /**
+   * Removes the members of a group whose group instance ids are {@link #isOwn own}: this runtime's
+   * static members that a runtime stopped without leaving (killed, say) left behind for a
    * deployment that has not run since. They would hold the group until their sessions time out.
    */
   void removeOwnMembers(String group, String ownPrefix) {
     List<MemberToRemove> own =
         members(group).stream()
             .flatMap(m -> m.groupInstanceId().stream())
-            .filter(id -> id.startsWith(ownPrefix))
+            .filter(id -> isOwn(id, ownPrefix))
             .map(MemberToRemove::new)
             .toList();
     if (own.isEmpty()) {

@@ -43,7 +43,6 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -459,6 +458,7 @@ public final class TopologyRuntime implements AutoCloseable {
                         p.topic(), p.partition(), committed.get(p), targets.get(p)))
             .toList();
     Path stateDir = settings.stateDir().resolve(applicationId);
+    Set<String> internalTopics = existing(shape(deployment).internalTopics(applicationId));
     ResetPlan plan =
         new ResetPlan(
             name,
@@ -466,7 +466,7 @@ public final class TopologyRuntime implements AutoCloseable {
             to == null ? "earliest" : to.toString(),
             dryRun,
             moves,
-            List.copyOf(internalTopicsOf(applicationId)),
+            List.copyOf(internalTopics),
             stateDir.toString());
     if (dryRun) {
       return plan;
@@ -478,7 +478,7 @@ public final class TopologyRuntime implements AutoCloseable {
           deployment,
           () -> {
             offsets.removeOwnMembers(applicationId, ownMemberPrefix(applicationId));
-            runStreamsResetter(applicationId, inputTopics(deployment), moves);
+            runStreamsResetter(applicationId, inputTopics(deployment), moves, internalTopics);
             try {
               deleteRecursively(stateDir);
             } catch (IOException e) {
@@ -519,21 +519,15 @@ public final class TopologyRuntime implements AutoCloseable {
     return inputs;
   }
 
-  /** The changelog and repartition topics of an application, as the reset tool finds them. */
-  private Set<String> internalTopicsOf(String applicationId) {
+  /** Those of the topics that exist. */
+  private Set<String> existing(Set<String> topics) {
     try {
-      return admin
-          .listTopics()
-          .names()
-          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-          .stream()
-          .filter(
-              topic ->
-                  topic.startsWith(applicationId + "-")
-                      && StreamsResetter.matchesInternalTopicFormat(topic))
-          .collect(Collectors.toCollection(TreeSet::new));
+      Set<String> existing = new TreeSet<>(topics);
+      existing.retainAll(
+          admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+      return existing;
     } catch (ExecutionException | TimeoutException e) {
-      throw new DeploymentException("Cannot list the topics of " + applicationId + ": " + e, e);
+      throw new DeploymentException("Cannot list the cluster's topics: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DeploymentException("Interrupted listing topics", e);
@@ -542,10 +536,22 @@ public final class TopologyRuntime implements AutoCloseable {
 
   /**
    * Runs Kafka's reset tool with the plan's offsets as its reset file, so what it does is exactly
-   * what the plan shows; it also deletes the application's internal topics.
+   * what the plan shows, naming the internal topics it deletes: left to itself it would delete
+   * every internal topic whose name starts with the application id, another application's ({@code
+   * orders-analytics} of {@code orders}) among them. With none to delete it would do just that, so
+   * then the offsets are committed without it.
    */
   private void runStreamsResetter(
-      String applicationId, Set<String> inputs, List<ResetPlan.PartitionReset> moves) {
+      String applicationId,
+      Set<String> inputs,
+      List<ResetPlan.PartitionReset> moves,
+      Set<String> internalTopics) {
+    if (internalTopics.isEmpty()) {
+      Map<TopicPartition, Long> positions = new HashMap<>();
+      moves.forEach(m -> positions.put(new TopicPartition(m.topic(), m.partition()), m.to()));
+      offsets.commit(applicationId, positions);
+      return;
+    }
     Path plan = null;
     try {
       plan = Files.createTempFile("tideway-reset-", ".csv");
@@ -572,6 +578,8 @@ public final class TopologyRuntime implements AutoCloseable {
         args.add("--input-topics");
         args.add(String.join(",", inputs));
       }
+      args.add("--internal-topics");
+      args.add(String.join(",", internalTopics));
       int exit = new StreamsResetter().execute(args.toArray(String[]::new));
       if (exit != 0) {
         throw new DeploymentException(
@@ -694,6 +702,11 @@ public final class TopologyRuntime implements AutoCloseable {
     // Whatever an abandoned rebuild under the same id left behind must not be resumed.
     resetApplication(shadow, null);
     createTopics(shadow);
+    // From the start of every input whatever the deployment's offset reset policy, and with an
+    // offset committed for each input partition: one whose records retention removed is never read
+    // from, so Streams would commit none there, and the rebuild would never look caught up.
+    List<TopicPartition> inputPartitions = offsets.partitions(inputTopics(current));
+    offsets.commit(shadow.applicationId(), offsets.at(inputPartitions, null));
     // Replaying, a task waits for data on every input, repartition topics included, so it takes
     // records in time order across them, as they were processed when they happened; live, that
     // wait would only add latency.
@@ -960,14 +973,12 @@ public final class TopologyRuntime implements AutoCloseable {
    */
   private void resetApplication(Deployment deployment, TopologyShape earlier) {
     String applicationId = deployment.applicationId();
-    Set<String> internal = new TreeSet<>(shape(deployment).internalTopics(applicationId));
+    Set<String> candidates = new TreeSet<>(shape(deployment).internalTopics(applicationId));
     if (earlier != null) {
-      internal.addAll(earlier.internalTopics(applicationId));
+      candidates.addAll(earlier.internalTopics(applicationId));
     }
+    Set<String> internal = existing(candidates);
     try {
-      Set<String> existing =
-          admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      internal.retainAll(existing);
       if (!internal.isEmpty()) {
         admin.deleteTopics(internal).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       }

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.tools.StreamsResetter;
 
 /**
  * What a version of an application keeps between runs: its state stores (and with them their
@@ -21,7 +22,8 @@ import org.apache.kafka.streams.TopologyDescription;
  * @param stores its state stores
  * @param storeKinds the kind of each store ({@link StoreKinds}); empty when unknown, as in records
  *     written before kinds were
- * @param repartitionTopics its repartition topics, without the application id prefix
+ * @param repartitionTopics its repartition topics (and the subscription topics of its foreign-key
+ *     joins), without the application id prefix
  */
 record TopologyShape(
     String name,
@@ -29,8 +31,6 @@ record TopologyShape(
     Set<String> stores,
     Map<String, String> storeKinds,
     Set<String> repartitionTopics) {
-
-  private static final String REPARTITION = "-repartition";
 
   TopologyShape {
     stores = Set.copyOf(new TreeSet<>(stores));
@@ -49,7 +49,8 @@ record TopologyShape(
           stores.addAll(((TopologyDescription.Processor) node).stores());
         } else if (node instanceof TopologyDescription.Sink) {
           String topic = ((TopologyDescription.Sink) node).topic();
-          if (topic != null && topic.endsWith(REPARTITION)) {
+          // Repartition topics, and the subscription topics of foreign-key joins.
+          if (topic != null && StreamsResetter.matchesInternalTopicFormat(topic)) {
             repartition.add(topic);
           }
         }

@@ -51,6 +51,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -61,6 +64,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -733,9 +737,15 @@ class TopologyRuntimeIT {
         .until(
             () -> committed(kafka, applicationId).values().stream().mapToLong(l -> l).sum() == 10);
 
+    // Another application's, whose id begins with this one's: the reset tool left to itself would
+    // take it for this one's and delete it.
+    String neighbours = applicationId + "-archive-audit-counts-changelog";
+    kafka.admin().createTopics(List.of(new NewTopic(neighbours, 1, (short) 1))).all().get();
+
     ResetPlan plan = runtime.reset("adjustment-audit", now.minus(Duration.ofHours(1)), true);
 
     assertThat(plan.dryRun()).isTrue();
+    assertThat(plan.internalTopics()).doesNotContain(neighbours);
     assertThat(plan.partitions()).hasSize(3);
     ResetPlan.PartitionReset moved =
         plan.partitions().stream()
@@ -758,6 +768,8 @@ class TopologyRuntimeIT {
     runtime.reset("adjustment-audit", now.minus(Duration.ofHours(1)), false);
     awaitValue("audit-counts", product, 4);
     assertThat(runtime.deployments().get(0).state()).isEqualTo("RUNNING");
+    assertThat(kafka.admin().listTopics().names().get()).contains(neighbours);
+    kafka.admin().deleteTopics(List.of(neighbours)).all().get();
     assertThat(metricValue(get("/metrics").body(), "operation=\"reset\",outcome=\"done\""))
         .isEqualTo(1.0);
   }
@@ -951,6 +963,58 @@ class TopologyRuntimeIT {
     send(product, bytes(adjusted(product, 1)), uuid());
     producer.flush();
     awaitValue("audit-counts", product, sent.get(product) + 1);
+  }
+
+  @Test
+  void aRebuildReadsEachInputFromItsStartWhateverTheResetPolicyEvenAPartitionEmptied(
+      TestKafka kafka) throws Exception {
+    kafka.createTopic("audit", 3);
+    Path jar = FixtureJars.jar(dir, "audit.jar", List.of(AdjustmentAudit.class));
+    runtime.deploy(jar, Map.of(), 1, false, false);
+    List<String> products = List.of(uuid(), uuid(), uuid(), uuid(), uuid(), uuid());
+    for (String product : products) {
+      for (int i = 0; i < 5; i++) {
+        send(product, bytes(adjusted(product, i)), uuid());
+      }
+    }
+    producer.flush();
+    for (String product : products) {
+      awaitValue("audit-counts", product, 5);
+    }
+    // Redeployed to start at the end of a partition it has no offset for: a rebuild must not.
+    runtime.deploy(jar, Map.of("auto.offset.reset", "latest"), 1, false, false);
+    // Retention removed every record of one partition.
+    TopicPartition emptied = new TopicPartition(input, partitionOf(products.get(0)));
+    long end =
+        kafka
+            .admin()
+            .listOffsets(Map.of(emptied, OffsetSpec.latest()))
+            .partitionResult(emptied)
+            .get()
+            .offset();
+    kafka.admin().deleteRecords(Map.of(emptied, RecordsToDelete.beforeOffset(end))).all().get();
+
+    runtime.rebuild("adjustment-audit", false, false);
+    await()
+        .atMost(WAIT)
+        .until(() -> runtime.rebuildStatus("adjustment-audit").orElseThrow().ended());
+
+    RebuildStatus done = runtime.rebuildStatus("adjustment-audit").orElseThrow();
+    assertThat(done.phase()).as(done.message()).isEqualTo("DONE");
+    for (String product : products) {
+      if (partitionOf(product) == emptied.partition()) {
+        assertThat(get("/v1/stores/audit-counts/keys/" + product).statusCode())
+            .as("a product whose records are gone from the log")
+            .isEqualTo(404);
+      } else {
+        awaitValue("audit-counts", product, 5);
+      }
+    }
+  }
+
+  /** The input partition the producer sends a key to. */
+  private static int partitionOf(String key) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % 3;
   }
 
   private static Map<TopicPartition, Long> committed(TestKafka kafka, String group)
