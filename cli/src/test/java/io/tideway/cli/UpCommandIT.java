@@ -266,6 +266,33 @@ class UpCommandIT {
         .contains("--data-dir");
   }
 
+  @Test
+  void shouldRefuseADirectoryHoldingFilesNoPlatformMade() throws Exception {
+    Path project = Files.createDirectories(dataDir.resolve("project"));
+    Path precious = Files.writeString(project.resolve("precious.txt"), "x");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int code =
+        runInProcess(
+            err,
+            "up",
+            "--fresh",
+            "--data-dir",
+            project.toString(),
+            "--kafka-port",
+            String.valueOf(LoopbackPorts.pickFree()),
+            "--postgres-port",
+            String.valueOf(LoopbackPorts.pickFree()),
+            "--registry-port",
+            String.valueOf(LoopbackPorts.pickFree()));
+
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .startsWith("tideway up: Data directory " + project + " holds files no platform made");
+    assertThat(precious).exists();
+    assertThat(project.resolve("tideway.lock")).doesNotExist();
+  }
+
   private int runUp(ByteArrayOutputStream err, int kafkaPort, int postgresPort) {
     return runInProcess(
         err,

@@ -62,6 +62,9 @@ public final class LocalPlatform implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalPlatform.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+  /** The data directory's folder of logs, kept by {@code --fresh}. */
+  private static final String LOGS = "logs";
+
   /**
    * A service needs little heap; the serial collector suits a small heap on a machine of few cores,
    * and a service out of memory is better ended than left half-working.
@@ -361,7 +364,7 @@ public final class LocalPlatform implements AutoCloseable {
               services.ports().get(service),
               environment,
               SERVICE_JVM_OPTIONS,
-              settings.dataDir().resolve("logs").resolve(service + ".log"));
+              settings.dataDir().resolve(LOGS).resolve(service + ".log"));
       serviceSettings.put(service, how);
       ServiceProcess process = ServiceProcess.start(how);
       this.services.put(service, process);
@@ -505,9 +508,26 @@ public final class LocalPlatform implements AutoCloseable {
     return http.url();
   }
 
+  /**
+   * Creates the data directory, or checks that a platform made it: one holding other files is
+   * refused, since {@code --fresh} deletes everything in a data directory.
+   */
   private static void prepareDataDirectory(Path dataDir) {
     try {
       Files.createDirectories(dataDir);
+      boolean empty;
+      try (Stream<Path> children = Files.list(dataDir)) {
+        // The command's own log may be there already.
+        empty = children.allMatch(child -> child.getFileName().toString().equals(LOGS));
+      }
+      if (!empty && !Files.exists(dataDir.resolve(DataDirectoryLock.FILE_NAME))) {
+        throw new PlatformSetupException(
+            "Data directory "
+                + dataDir
+                + " holds files no platform made (it has no "
+                + DataDirectoryLock.FILE_NAME
+                + "): choose an empty or new directory with --data-dir");
+      }
       Files.delete(Files.createTempFile(dataDir, ".write-probe", ""));
     } catch (FileSystemException e) {
       throw new PlatformSetupException(
@@ -605,7 +625,7 @@ public final class LocalPlatform implements AutoCloseable {
     try (Stream<Path> children = Files.list(dataDir)) {
       for (Path child : children.toList()) {
         String name = child.getFileName().toString();
-        if (!name.equals(DataDirectoryLock.FILE_NAME) && !name.equals("logs")) {
+        if (!name.equals(DataDirectoryLock.FILE_NAME) && !name.equals(LOGS)) {
           FileUtils.forceDelete(child.toFile());
         }
       }
