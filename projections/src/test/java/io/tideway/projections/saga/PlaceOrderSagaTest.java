@@ -247,6 +247,9 @@ class PlaceOrderSagaTest {
     driver.advanceWallClockTime(TIMEOUT.plusSeconds(1)); // ReleaseCredit times out
     driver.advanceWallClockTime(Duration.ofSeconds(2)); // resent after the backoff
     driver.advanceWallClockTime(TIMEOUT.plusSeconds(1)); // and times out again
+    // Given up on, the order is rejected all the same: no order stays pending for it.
+    assertThat(orderCommands.readValue()).isInstanceOf(RejectOrder.class);
+    pipe(orderEvents, order, new OrderRejected(order, "credit unreleased", Instant.now()));
 
     assertThat(saga().getStatus()).isEqualTo(SagaStatus.FAILED_COMPENSATION);
     var deadLetters =

@@ -48,8 +48,9 @@ import org.apache.avro.specific.SpecificRecord;
  *   <li>A {@linkplain StepBuilder#retriable() retriable} step (one past the point of no return) is
  *       never compensated: on a timeout its command is resent, with backoff, until it succeeds.
  *   <li>A compensation that fails or times out is resent with a doubling backoff; after {@link
- *       Builder#compensationAttempts} attempts the saga ends in {@code FAILED_COMPENSATION}, and
- *       the compensation goes to the dead-letter topic for an operator.
+ *       Builder#compensationAttempts} attempts it goes to the dead-letter topic for an operator,
+ *       the steps before it are compensated all the same, and the saga ends in {@code
+ *       FAILED_COMPENSATION}.
  *   <li>Commands are keyed by saga id. Every resend of a command carries the same command id.
  * </ul>
  *
@@ -294,7 +295,7 @@ public final class SagaDefinition<D extends SpecificRecord> {
       return this;
     }
 
-    /** Attempts of a compensation before the saga ends in FAILED_COMPENSATION; 10 unless set. */
+    /** Attempts of a compensation before it is dead-lettered and given up on; 10 unless set. */
     public Builder<D> compensationAttempts(int attempts) {
       if (attempts < 1) {
         throw new IllegalArgumentException("Compensation attempts must be at least 1");

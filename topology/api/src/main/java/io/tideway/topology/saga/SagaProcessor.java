@@ -120,6 +120,11 @@ final class SagaProcessor<D extends SpecificRecord>
    * it succeeds, so a failed attempt, dead-lettered or tried again later, publishes nothing twice.
    */
   private void wholly(Runnable action) {
+    release(holding(action));
+  }
+
+  /** Runs an action, holding back what it sends; returns that. */
+  private List<Held> holding(Runnable action) {
     List<Held> outer = held;
     List<Held> sends = new ArrayList<>();
     held = sends;
@@ -128,6 +133,11 @@ final class SagaProcessor<D extends SpecificRecord>
     } finally {
       held = outer;
     }
+    return sends;
+  }
+
+  /** Sends what an action that succeeded held back. */
+  private void release(List<Held> sends) {
     sends.forEach(send -> sendOut(send.record(), send.sink()));
   }
 
@@ -201,6 +211,7 @@ final class SagaProcessor<D extends SpecificRecord>
             Instant.ofEpochMilli(now),
             Instant.ofEpochMilli(now),
             null,
+            new ArrayList<>(),
             new ArrayList<>());
     if (lock.getActive() != null) {
       if (definition.lockPolicy() == LockPolicy.QUEUE) {
@@ -323,7 +334,11 @@ final class SagaProcessor<D extends SpecificRecord>
       next--;
     }
     if (next < 0) {
-      end(saga, SagaStatus.COMPENSATED, "SAGA_COMPENSATED");
+      if (saga.getFailedCompensations().isEmpty()) {
+        end(saga, SagaStatus.COMPENSATED, "SAGA_COMPENSATED");
+      } else {
+        end(saga, SagaStatus.FAILED_COMPENSATION, "SAGA_FAILED_COMPENSATION");
+      }
       return;
     }
     send(saga, next, 1);
@@ -423,11 +438,16 @@ final class SagaProcessor<D extends SpecificRecord>
         deadlines.delete(entry.key);
         continue;
       }
+      List<Held> sends;
       try {
-        wholly(() -> expired(saga));
+        sends = holding(() -> expired(saga));
       } catch (RuntimeException e) {
         postpone(entry.value, e);
+        continue;
       }
+      // Not postponed when a send fails: that fails the task, and its transaction aborts, the
+      // deadline with it, to fire again from the stores as last committed.
+      release(sends);
     }
     try (KeyValueIterator<Bytes, String> first = deadlines.all()) {
       earliestDeadline = first.hasNext() ? deadlineOf(first.next().key) : Long.MAX_VALUE;
@@ -500,7 +520,10 @@ final class SagaProcessor<D extends SpecificRecord>
     sendOut(
         new Record<String, SpecificRecord>(saga.getSagaId(), command, now, headers),
         names.deadLetterSink());
-    end(saga, SagaStatus.FAILED_COMPENSATION, "SAGA_FAILED_COMPENSATION");
+    note(saga, "COMPENSATION_ABANDONED", step.name(), "sent to the dead-letter topic");
+    saga.getFailedCompensations().add(step.name());
+    // The steps before it are undone all the same: left alone, what they hold would stay held.
+    nextCompensation(saga, saga.getStep() - 1);
   }
 
   private void scheduleResend(SagaInstance saga) {

@@ -39,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
@@ -62,6 +63,7 @@ class SagaProcessorTest {
   private final UUID customer = UUID.randomUUID();
   private final RecordingObserver observer = new RecordingObserver();
   private boolean live = true;
+  private String failingSink;
 
   private DeploymentContext deployment;
   private MockProcessorContext<String, SpecificRecord> context;
@@ -94,7 +96,17 @@ class SagaProcessorTest {
   /** A processor over fresh stores. */
   private void start(LockPolicy policy, boolean lockPerCustomer) {
     definition = OrderSagaFixture.definition(policy, lockPerCustomer);
-    context = new MockProcessorContext<>();
+    context =
+        new MockProcessorContext<>() {
+          @Override
+          public <K extends String, V extends SpecificRecord> void forward(
+              Record<K, V> record, String childName) {
+            if (childName.equals(failingSink)) {
+              throw new StreamsException("cannot send to " + childName);
+            }
+            super.forward(record, childName);
+          }
+        };
     context.setCurrentSystemTimeMs(T0);
     Saga.Names names = new Saga.Names(definition.name());
     instances =
@@ -363,7 +375,7 @@ class SagaProcessorTest {
   }
 
   @Test
-  void aFailingCompensationIsRetriedWithBackoffThenDeadLettered() {
+  void aFailingCompensationIsRetriedWithBackoffThenDeadLetteredAndTheStepsBeforeItUndone() {
     send(order.toString(), placed(order, customer));
     commands();
     advance(STEP_TIMEOUT);
@@ -385,14 +397,21 @@ class SagaProcessorTest {
     assertThat(saga().getAttempt()).isEqualTo(COMPENSATION_ATTEMPTS);
 
     advance(STEP_TIMEOUT);
-    assertThat(saga().getStatus()).isEqualTo(SagaStatus.FAILED_COMPENSATION);
-    assertThat(saga().getDeadline()).isNull();
+    // Given up on: dead-lettered, and the step before it is undone all the same.
     var deadLetter =
         context.forwarded().stream()
             .filter(f -> f.childName().orElseThrow().equals("place-order-dead-letter-sink"))
             .findFirst()
             .orElseThrow()
             .record();
+    assertThat(commands()).singleElement().isInstanceOf(RejectOrder.class);
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATING);
+    assertThat(saga().getFailedCompensations()).containsExactly("reserve-credit");
+    assertThat(observer.ended).isEmpty();
+    send(order.toString(), rejected(order));
+
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.FAILED_COMPENSATION);
+    assertThat(saga().getDeadline()).isNull();
     assertThat(deadLetter.value()).isInstanceOf(ReleaseCredit.class);
     assertThat(header(deadLetter, "tideway.saga.id")).isEqualTo(order.toString());
     assertThat(header(deadLetter, "tideway.saga.step")).isEqualTo("reserve-credit");
@@ -401,6 +420,25 @@ class SagaProcessorTest {
     assertThat(header(deadLetter, Saga.DESTINATION_HEADER)).isEqualTo(RENAMED_CUSTOMER_COMMANDS);
     assertThat(observer.ended).containsExactly(SagaStatus.FAILED_COMPENSATION);
     assertThat(locks.get(order.toString()).getActive()).isNull();
+  }
+
+  @Test
+  void aSendThatFailsWhenADeadlineFiresFailsTheTaskInsteadOfBeingPostponed() {
+    send(order.toString(), placed(order, customer));
+    advance(STEP_TIMEOUT);
+    advance(STEP_TIMEOUT);
+    advance(Duration.ofSeconds(1));
+    advance(STEP_TIMEOUT);
+    advance(Duration.ofSeconds(2));
+    assertThat(saga().getAttempt()).isEqualTo(COMPENSATION_ATTEMPTS);
+    failingSink = "place-order-dead-letter-sink";
+
+    // The task fails, its transaction aborts, and the stores return to what was committed: a
+    // deadline postponed here would be committed without the dead letter.
+    assertThatThrownBy(() -> advance(STEP_TIMEOUT))
+        .isInstanceOf(StreamsException.class)
+        .hasMessageContaining("place-order-dead-letter-sink");
+    assertThat(observer.failed).doesNotContain("deadline");
   }
 
   @Test
