@@ -1,5 +1,6 @@
 package io.tideway.topology;
 
+import java.util.Map;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 
@@ -25,6 +26,14 @@ public interface SideEffects {
 
   /** Whether writes outside the deployment take effect now. */
   boolean live();
+
+  /**
+   * The side effects a Kafka Streams configuration carries under {@link #CONFIG} (as the runtime
+   * hands them to its error handlers), or {@link #LIVE}.
+   */
+  static SideEffects in(Map<String, ?> configs) {
+    return configs.get(CONFIG) instanceof SideEffects effects ? effects : LIVE;
+  }
 
   /**
    * The stream's records while side effects are live; put it before a sink to a topic outside the

@@ -1137,13 +1137,16 @@ public final class TopologyRuntime implements AutoCloseable {
                 .increment();
           }
         };
+    // The error handlers write no dead letters while a rebuild replays history.
+    Map<String, Object> gated = new HashMap<>(merged);
+    gated.put(SideEffects.CONFIG, deployment.gate());
     return Deployment.streamsConfig(
         settings,
         instanceName(),
         settings.host() + ":" + http.port(),
         deployment.applicationId(),
         Topics.deadLetters(deployment.baseApplicationId()).name(),
-        merged,
+        gated,
         counts,
         threads);
   }

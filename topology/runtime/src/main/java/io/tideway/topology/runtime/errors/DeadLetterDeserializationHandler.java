@@ -1,5 +1,6 @@
 package io.tideway.topology.runtime.errors;
 
+import io.tideway.topology.SideEffects;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -14,11 +15,13 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHandler {
 
   private ErrorCounts counts = ErrorCounts.NONE;
+  private SideEffects sideEffects = SideEffects.LIVE;
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
     counts = ErrorCounts.from(configs);
+    sideEffects = SideEffects.in(configs);
   }
 
   @Override
@@ -27,6 +30,9 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
     if (RegistryOutage.causedBy(exception)) {
       RegistryOutage.waitOut(exception, context, "deserialization", counts);
       return Response.fail();
+    }
+    if (!sideEffects.live()) {
+      return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }
     counts.deadLettered("deserialization");
     return super.handleError(context, record, exception);

@@ -1,6 +1,7 @@
 package io.tideway.topology.runtime.errors;
 
 import io.tideway.topology.ProcessingFailures;
+import io.tideway.topology.SideEffects;
 import java.util.Map;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
@@ -17,11 +18,13 @@ import org.apache.kafka.streams.processor.api.Record;
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
 
   private ErrorCounts counts = ErrorCounts.NONE;
+  private SideEffects sideEffects = SideEffects.LIVE;
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
     counts = ErrorCounts.from(configs);
+    sideEffects = SideEffects.in(configs);
   }
 
   @Override
@@ -31,8 +34,11 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
       RegistryOutage.waitOut(exception, context, "processing", counts);
       return Response.fail();
     }
-    counts.deadLettered("processing");
     ProcessingFailures.markFailed();
+    if (!sideEffects.live()) {
+      return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
+    }
+    counts.deadLettered("processing");
     return super.handleError(context, record, exception);
   }
 }

@@ -1,6 +1,7 @@
 package io.tideway.topology.runtime.errors;
 
 import io.tideway.topology.ProcessingFailures;
+import io.tideway.topology.SideEffects;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
@@ -26,12 +27,14 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
   private static final Logger log = LoggerFactory.getLogger(DeadLetterProductionHandler.class);
 
   private ErrorCounts counts = ErrorCounts.NONE;
+  private SideEffects sideEffects = SideEffects.LIVE;
   private String deadLetterTopic;
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
     counts = ErrorCounts.from(configs);
+    sideEffects = SideEffects.in(configs);
     Object topic = configs.get("errors.dead.letter.queue.topic.name");
     deadLetterTopic = topic == null ? null : topic.toString();
   }
@@ -65,6 +68,9 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
 
   private Response deadLetter(
       ErrorHandlerContext context, String outputTopic, Exception exception) {
+    if (!sideEffects.live()) {
+      return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
+    }
     counts.deadLettered("production");
     log.warn(
         "Could not write to {} a result of topic {}, partition {}, offset {}; its input goes to {}",

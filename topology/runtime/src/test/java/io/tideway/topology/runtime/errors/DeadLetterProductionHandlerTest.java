@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tideway.schemas.client.RegistryException;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
+import io.tideway.topology.SideEffects;
 import io.tideway.topology.dedupe.Deduplicate;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -50,6 +51,7 @@ class DeadLetterProductionHandlerTest {
         return value.getBytes(StandardCharsets.UTF_8);
       };
 
+  private boolean live = true;
   private TopologyTestDriver driver;
   private TestInputTopic<String, String> in;
   private TestOutputTopic<String, String> out;
@@ -71,6 +73,7 @@ class DeadLetterProductionHandlerTest {
     props.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
     props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, DEAD_LETTERS);
+    props.put(SideEffects.CONFIG, (SideEffects) () -> live);
     driver = new TopologyTestDriver(builder.build(), props);
     in = driver.createInputTopic("events", new StringSerializer(), new StringSerializer());
     out = driver.createOutputTopic("unique", new StringDeserializer(), new StringDeserializer());
@@ -107,9 +110,27 @@ class DeadLetterProductionHandlerTest {
     assertThat(out.isEmpty()).isTrue();
   }
 
+  @Test
+  void whileARebuildReplaysHistoryNothingIsDeadLetteredAgain() {
+    live = false;
+    send("order-1", "unserializable", "e1");
+    send("order-2", "no id", null);
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(out.isEmpty()).isTrue();
+
+    live = true;
+    send("order-3", "unserializable", "e3");
+    send("order-4", "no id", null);
+    assertThat(deadLetters.readKeyValuesToList())
+        .extracting(kv -> kv.key)
+        .containsExactly("order-3", "order-4");
+  }
+
   private void send(String key, String value, String eventId) {
     RecordHeaders headers = new RecordHeaders();
-    headers.add(EventHeaders.ID, eventId.getBytes(StandardCharsets.UTF_8));
+    if (eventId != null) {
+      headers.add(EventHeaders.ID, eventId.getBytes(StandardCharsets.UTF_8));
+    }
     in.pipeInput(new TestRecord<>(key, value, headers, Instant.parse("2026-01-01T00:00:00Z")));
   }
 }
