@@ -10,7 +10,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +35,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
+  /** How long a stopping server may take to end: a shutdown checkpoint after heavy load. */
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
   private final Path dataDir;
   private final int port;
   private EmbeddedPostgres postgres;
+  private ProcessHandle postmaster;
 
   /**
    * @param dataDir the PostgreSQL data directory
@@ -46,27 +52,42 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     this.port = port;
   }
 
-  /** Initialises the data directory if it is new, starts the server and waits until it answers. */
+  /**
+   * Initialises the data directory if it is new, starts the server and waits until it answers. A
+   * server that started but did not answer in time (a long crash recovery) is stopped again.
+   */
   public synchronized void start(Duration timeout) throws IOException {
     if (postgres != null) {
       throw new IllegalStateException("PostgreSQL already started");
     }
-    postgres =
-        EmbeddedPostgres.builder()
-            .setDataDirectory(dataDir)
-            .setCleanDataDirectory(false)
-            .setRegisterShutdownHook(false)
-            .setPort(port)
-            .setPGStartupWait(timeout)
-            .setServerConfig("listen_addresses", "127.0.0.1")
-            .setServerConfig("fsync", "on")
-            .setServerConfig("synchronous_commit", "on")
-            .setServerConfig("wal_level", "logical")
-            .setServerConfig("max_wal_senders", "20")
-            .setServerConfig("max_replication_slots", "20")
-            .setServerConfig("max_connections", "200")
-            .setServerConfig("shared_buffers", "128MB")
-            .start();
+    try {
+      postgres = builder(timeout).start();
+    } catch (IOException | RuntimeException e) {
+      try {
+        stopOrphan(dataDir, STOP_TIMEOUT);
+      } catch (IOException stop) {
+        e.addSuppressed(stop);
+      }
+      throw e;
+    }
+    postmaster = postmaster(dataDir).orElse(null);
+  }
+
+  private EmbeddedPostgres.Builder builder(Duration timeout) {
+    return EmbeddedPostgres.builder()
+        .setDataDirectory(dataDir)
+        .setCleanDataDirectory(false)
+        .setRegisterShutdownHook(false)
+        .setPort(port)
+        .setPGStartupWait(timeout)
+        .setServerConfig("listen_addresses", "127.0.0.1")
+        .setServerConfig("fsync", "on")
+        .setServerConfig("synchronous_commit", "on")
+        .setServerConfig("wal_level", "logical")
+        .setServerConfig("max_wal_senders", "20")
+        .setServerConfig("max_replication_slots", "20")
+        .setServerConfig("max_connections", "200")
+        .setServerConfig("shared_buffers", "128MB");
   }
 
   /** The port on loopback. */
@@ -89,7 +110,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     return running().getDatabase(SUPERUSER, database);
   }
 
-  /** Stops the server with a fast shutdown: sessions are ended, committed data is kept. */
+  /**
+   * Stops the server with a fast shutdown (sessions are ended, committed data is kept) and waits
+   * until it has ended: the library's own stop gives up after 5 s without saying so.
+   *
+   * @throws IOException when the server is still running after a minute
+   */
   @Override
   public synchronized void close() throws IOException {
     if (postgres == null) {
@@ -97,6 +123,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
     postgres.close();
     postgres = null;
+    if (postmaster != null && !stopped(postmaster, STOP_TIMEOUT)) {
+      throw new IOException(
+          "PostgreSQL (pid "
+              + postmaster.pid()
+              + ") is still running "
+              + STOP_TIMEOUT.toSeconds()
+              + " s after it was told to stop");
+    }
   }
 
   private EmbeddedPostgres running() {
@@ -113,7 +147,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
    * @return the pid of the server that was stopped, if there was one
    */
   public static Optional<Long> stopOrphan(Path dataDir, Duration timeout) throws IOException {
-    Optional<ProcessHandle> orphan = postmaster(dataDir.toAbsolutePath());
+    Path absolute = dataDir.toAbsolutePath();
+    removeStalePidFile(absolute);
+    Optional<ProcessHandle> orphan = postmaster(absolute);
     if (orphan.isEmpty()) {
       return Optional.empty();
     }
@@ -122,14 +158,77 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         "Stopping PostgreSQL (pid {}) left running in {} by a killed owner",
         process.pid(),
         dataDir);
-    // SIGTERM is PostgreSQL's smart shutdown; its clients died with the owner, so it ends at once.
-    process.destroy();
-    try {
-      process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
+    // SIGINT is PostgreSQL's fast shutdown: it ends the sessions of clients still connected (a
+    // psql someone left open), which SIGTERM, its smart shutdown, would wait for.
+    signal(process, "INT");
+    if (!stopped(process, timeout)) {
       process.destroyForcibly();
+      if (!stopped(process, STOP_TIMEOUT)) {
+        throw new IOException(
+            "PostgreSQL (pid " + process.pid() + ") left running in " + dataDir + " did not stop");
+      }
     }
     return Optional.of(process.pid());
+  }
+
+  /**
+   * Removes a pid file whose pid a process that is not PostgreSQL has taken since (after a reboot,
+   * say): PostgreSQL would refuse to start on it. A pid file of a live postmaster, or of a process
+   * that cannot be told apart from one, stays.
+   */
+  private static void removeStalePidFile(Path dataDir) throws IOException {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+    try {
+      Optional<ProcessHandle> holder =
+          lines.isEmpty()
+              ? Optional.empty()
+              : ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
+                  .filter(ProcessHandle::isAlive);
+      boolean other =
+          holder.isPresent()
+              && holder.get().info().command().map(c -> !c.endsWith("postgres")).orElse(false);
+      if (other) {
+        log.info("Removing {}: its pid {} is another program's now", pidFile, holder.get().pid());
+        Files.delete(pidFile);
+      }
+    } catch (NumberFormatException e) {
+      // Not a pid file PostgreSQL wrote whole; PostgreSQL judges it itself.
+    }
+  }
+
+  private static void signal(ProcessHandle process, String signal) throws IOException {
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        process.destroy();
+      }
+    } catch (IOException e) {
+      process.destroy(); // no kill command here: SIGTERM, PostgreSQL's smart shutdown
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted stopping PostgreSQL (pid " + process.pid() + ")", e);
+    }
+  }
+
+  private static boolean stopped(ProcessHandle process, Duration timeout) throws IOException {
+    try {
+      process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return !process.isAlive();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted waiting for PostgreSQL (pid " + process.pid() + ")", e);
+    }
   }
 
   /**
