@@ -83,11 +83,17 @@ final class SchemasCommand {
     }
   }
 
+  // Not the standard help options: their --version would take the place of the subject's.
   @Command(
       name = "get",
-      mixinStandardHelpOptions = true,
       description = "Print a schema: a subject's version, or the schema with an id.")
   static final class GetCommand extends Action {
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help message and exit.")
+    boolean help;
+
     @ArgGroup(multiplicity = "1")
     Target target;
 

@@ -113,6 +113,12 @@ final class UpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (!noRelay && relayPort < 1) {
+      // -1 means no relay to the platform: that takes --no-relay.
+      throw new PlatformSetupException(
+          relayPort
+              + " is not a port for the outbox relay (1 to 65535): choose one with --relay-port");
+    }
     long start = System.nanoTime();
     out.println("Starting Tideway with data in " + dataDir.path() + (fresh ? " (fresh)" : ""));
     out.flush();

@@ -6,6 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -22,6 +24,32 @@ class TidewayTest {
 
     assertThat(code).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: tideway").contains("  up ");
+  }
+
+  @Test
+  void shouldAnswerHelpInEveryCommand() {
+    List<String> failed = new ArrayList<>();
+    helpOfEach(Tideway.commandLine(), new ArrayList<>(), failed);
+    assertThat(failed).as("commands that do not answer --help").isEmpty();
+  }
+
+  private static void helpOfEach(CommandLine command, List<String> path, List<String> failed) {
+    for (Map.Entry<String, CommandLine> sub : command.getSubcommands().entrySet()) {
+      List<String> args = new ArrayList<>(path);
+      args.add(sub.getKey());
+      CommandLine cli = Tideway.commandLine();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+      cli.setErr(new PrintWriter(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      List<String> help = new ArrayList<>(args);
+      help.add("--help");
+      if (cli.execute(help.toArray(String[]::new)) != 0
+          || !out.toString(StandardCharsets.UTF_8)
+              .contains("Usage: tideway " + String.join(" ", args))) {
+        failed.add(String.join(" ", args));
+      }
+      helpOfEach(sub.getValue(), args, failed);
+    }
   }
 
   @Test

@@ -242,6 +242,20 @@ class UpCommandIT {
   }
 
   @Test
+  void shouldRefuseANumberThatIsNotAPort() throws Exception {
+    int postgresPort = LoopbackPorts.pickFree();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int code = runUp(err, 70_000, postgresPort);
+
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString(StandardCharsets.UTF_8).strip())
+        .isEqualTo(
+            "tideway up: 70000 is not a port for Kafka (1 to 65535): choose one with --kafka-port");
+    assertNothingStarted(postgresPort);
+  }
+
+  @Test
   void shouldRefuseADataDirectoryThatCannotBeWritten() throws Exception {
     Path notADirectory = Files.writeString(dataDir.resolve("plain-file"), "x");
     ByteArrayOutputStream err = new ByteArrayOutputStream();

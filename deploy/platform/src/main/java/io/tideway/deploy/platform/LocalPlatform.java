@@ -608,6 +608,14 @@ public final class LocalPlatform implements AutoCloseable {
 
   private void checkPorts() {
     for (Listener listener : ports().values()) {
+      if (listener.port() < 1 || listener.port() > 65535) {
+        throw new PlatformSetupException(
+            listener.port()
+                + " is not a port for "
+                + listener.part()
+                + " (1 to 65535): choose one with "
+                + listener.option());
+      }
       if (!LoopbackPorts.isFree(listener.port())) {
         throw new PlatformSetupException(
             "Port "
