@@ -1,6 +1,7 @@
 package io.tideway.cli;
 
 import io.tideway.deploy.PlatformEndpoints;
+import io.tideway.deploy.platform.LocalPlatform;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,6 +39,7 @@ final class DataDirOption {
   PlatformEndpoints endpoints(String otherwise) {
     try {
       return PlatformEndpoints.readFrom(path())
+          .filter(found -> LocalPlatform.running(path()))
           .orElseThrow(
               () ->
                   new ParameterException(

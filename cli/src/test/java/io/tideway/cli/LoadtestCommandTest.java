@@ -2,8 +2,10 @@ package io.tideway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tideway.deploy.PlatformEndpoints;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,6 +113,26 @@ class LoadtestCommandTest {
     // then
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
     assertThat(cli.err()).contains("No platform is running").contains("pass --bootstrap-server");
+  }
+
+  @Test
+  void shouldNotTrustTheEndpointsAKilledPlatformLeft() throws Exception {
+    // given the endpoints and lock file of a platform whose process is gone
+    PlatformEndpoints.of(
+            new PlatformEndpoints.Kafka("127.0.0.1:19092"),
+            new PlatformEndpoints.Postgres(
+                "jdbc:postgresql://127.0.0.1:15432/postgres", "postgres"))
+        .writeTo(dataDir);
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Files.writeString(dataDir.resolve("tideway.lock"), Long.toString(gone.pid()));
+
+    // when
+    int code = cli.run("loadtest", "produce", "--data-dir", dataDir.toString(), "--records", "10");
+
+    // then
+    assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(cli.err()).contains("No platform is running");
   }
 
   @Test

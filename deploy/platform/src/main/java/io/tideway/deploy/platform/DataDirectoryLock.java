@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 
 /**
  * An operating-system lock on a data directory, held for as long as a platform runs on it. The
@@ -59,6 +60,17 @@ final class DataDirectoryLock implements AutoCloseable {
             String.valueOf(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
     channel.force(false);
     return new DataDirectoryLock(channel, lock);
+  }
+
+  /** The process id the lock file names: of the platform running there, or of the last one. */
+  static Optional<Long> holder(Path dataDir) {
+    try {
+      return Optional.of(
+          Long.parseLong(
+              Files.readString(dataDir.resolve(FILE_NAME), StandardCharsets.UTF_8).trim()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   @Override

@@ -181,6 +181,17 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   /** Where each part answers. */
+  /**
+   * Whether a platform runs on a data directory now: the process its lock file names is alive. A
+   * platform that was killed leaves its endpoints behind, naming ports no one answers on.
+   */
+  public static boolean running(Path dataDir) {
+    return DataDirectoryLock.holder(dataDir)
+        .flatMap(ProcessHandle::of)
+        .filter(ProcessHandle::isAlive)
+        .isPresent();
+  }
+
   public PlatformEndpoints endpoints() {
     return endpoints;
   }
@@ -221,6 +232,8 @@ public final class LocalPlatform implements AutoCloseable {
     Path dataDir = settings.dataDir();
     prepareDataDirectory(dataDir);
     running.push(DataDirectoryLock.acquire(dataDir));
+    // Left by a platform that was killed: it names ports no one answers on.
+    PlatformEndpoints.deleteFrom(dataDir);
     EmbeddedPostgresServer.stopOrphan(dataDir.resolve("postgres"), START_TIMEOUT)
         .ifPresent(
             pid ->
