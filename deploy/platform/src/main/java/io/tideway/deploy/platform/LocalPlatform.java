@@ -78,6 +78,7 @@ public final class LocalPlatform implements AutoCloseable {
   private EmbeddedPostgresServer postgres;
   private EmbeddedKafka kafka;
   private PlatformEndpoints endpoints;
+  private volatile boolean stopping;
 
   /** How each reference service is started, and its process while it runs. */
   private final Map<String, ServiceProcess.Settings> serviceSettings = new LinkedHashMap<>();
@@ -180,7 +181,6 @@ public final class LocalPlatform implements AutoCloseable {
     return sources;
   }
 
-  /** Where each part answers. */
   /**
    * Whether a platform runs on a data directory now: the process its lock file names is alive. A
    * platform that was killed leaves its endpoints behind, naming ports no one answers on.
@@ -192,6 +192,7 @@ public final class LocalPlatform implements AutoCloseable {
         .isPresent();
   }
 
+  /** Where each part answers. */
   public PlatformEndpoints endpoints() {
     return endpoints;
   }
@@ -206,9 +207,20 @@ public final class LocalPlatform implements AutoCloseable {
     return postgres;
   }
 
-  /** Stops every part that was started, last started first, and releases the data directory. */
+  /**
+   * Stops every part that was started, last started first, and releases the data directory. Called
+   * while the platform starts (Ctrl-C), it has the start-up stop at its next step; a platform once
+   * closed is not started again.
+   */
   @Override
-  public synchronized void close() throws Exception {
+  public void close() throws Exception {
+    stopping = true;
+    synchronized (this) {
+      stopParts();
+    }
+  }
+
+  private void stopParts() throws Exception {
     Exception failure = null;
     while (!running.isEmpty()) {
       AutoCloseable part = running.pop();
@@ -228,6 +240,14 @@ public final class LocalPlatform implements AutoCloseable {
     }
   }
 
+  /** Reports a start-up step, unless the platform is being stopped: then start-up ends here. */
+  private void step(String line) {
+    if (stopping) {
+      throw new PlatformSetupException("Stopped during start-up");
+    }
+    progress.accept(line);
+  }
+
   private void startParts() throws Exception {
     Path dataDir = settings.dataDir();
     prepareDataDirectory(dataDir);
@@ -235,43 +255,40 @@ public final class LocalPlatform implements AutoCloseable {
     // Left by a platform that was killed: it names ports no one answers on.
     PlatformEndpoints.deleteFrom(dataDir);
     EmbeddedPostgresServer.stopOrphan(dataDir.resolve("postgres"), START_TIMEOUT)
-        .ifPresent(
-            pid ->
-                progress.accept("Stopped PostgreSQL (pid " + pid + ") left by a killed platform"));
+        .ifPresent(pid -> step("Stopped PostgreSQL (pid " + pid + ") left by a killed platform"));
     checkPorts();
     if (settings.fresh()) {
       wipe(dataDir);
     }
 
     long start = System.nanoTime();
-    progress.accept("Starting PostgreSQL on 127.0.0.1:" + settings.postgresPort() + " ...");
+    step("Starting PostgreSQL on 127.0.0.1:" + settings.postgresPort() + " ...");
     postgres = new EmbeddedPostgresServer(dataDir.resolve("postgres"), settings.postgresPort());
     postgres.start(START_TIMEOUT);
     running.push(postgres);
     Map<String, String> passwords = new ServiceDatabases(postgres, dataDir).ensure(SERVICES);
     List<OutboxSource> outboxes = migrateOutboxes(passwords);
-    progress.accept("PostgreSQL is up (" + seconds(start) + ")");
+    step("PostgreSQL is up (" + seconds(start) + ")");
 
     start = System.nanoTime();
-    progress.accept("Starting Kafka on 127.0.0.1:" + settings.kafkaPort() + " ...");
+    step("Starting Kafka on 127.0.0.1:" + settings.kafkaPort() + " ...");
     kafka =
         new EmbeddedKafka(
             dataDir.resolve("kafka"), settings.kafkaPort(), controllerPort(), Map.of());
     kafka.start(START_TIMEOUT);
     running.push(kafka);
     createServiceTopics();
-    progress.accept("Kafka is up (" + seconds(start) + ")");
+    step("Kafka is up (" + seconds(start) + ")");
 
     start = System.nanoTime();
-    progress.accept(
-        "Starting the schema registry on 127.0.0.1:" + settings.registryPort() + " ...");
+    step("Starting the schema registry on 127.0.0.1:" + settings.registryPort() + " ...");
     SchemaRegistryServer registry =
         new SchemaRegistryServer(
             SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
                 .withPort(settings.registryPort()));
     registry.start();
     running.push(registry);
-    progress.accept("Schema registry is up (" + seconds(start) + ")");
+    step("Schema registry is up (" + seconds(start) + ")");
 
     // They take the longest to start, so they start first and are waited for last.
     long servicesStart = System.nanoTime();
@@ -280,13 +297,13 @@ public final class LocalPlatform implements AutoCloseable {
     PlatformEndpoints.Http relay = null;
     if (settings.relayPort() != -1) {
       start = System.nanoTime();
-      progress.accept("Starting the outbox relay for " + SERVICES + " ...");
+      step("Starting the outbox relay for " + SERVICES + " ...");
       relay = new PlatformEndpoints.Http(startRelay(outboxes));
-      progress.accept("Outbox relay is streaming (" + seconds(start) + ")");
+      step("Outbox relay is streaming (" + seconds(start) + ")");
     }
 
     start = System.nanoTime();
-    progress.accept("Starting the topology runtime on 127.0.0.1:" + settings.queryPort() + " ...");
+    step("Starting the topology runtime on 127.0.0.1:" + settings.queryPort() + " ...");
     TopologyRuntime runtime =
         TopologyRuntime.start(
             RuntimeSettings.of(kafka.bootstrapServers(), dataDir.resolve("runtime"))
@@ -297,7 +314,7 @@ public final class LocalPlatform implements AutoCloseable {
                     Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url())),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     running.push(runtime);
-    progress.accept("Topology runtime is up (" + seconds(start) + ")");
+    step("Topology runtime is up (" + seconds(start) + ")");
     deployProjections(runtime);
 
     Map<String, String> serviceUrls = new LinkedHashMap<>();
@@ -306,7 +323,7 @@ public final class LocalPlatform implements AutoCloseable {
       serviceUrls.put(service.getKey(), service.getValue().url());
     }
     if (!services.isEmpty()) {
-      progress.accept("Services are up (" + seconds(servicesStart) + ")");
+      step("Services are up (" + seconds(servicesStart) + ")");
     }
 
     endpoints =
@@ -355,7 +372,7 @@ public final class LocalPlatform implements AutoCloseable {
     if (services == null) {
       return started;
     }
-    progress.accept(
+    step(
         "Starting the services "
             + String.join(
                 ", ", SERVICES.stream().map(s -> s + " on " + services.ports().get(s)).toList())
@@ -460,7 +477,7 @@ public final class LocalPlatform implements AutoCloseable {
       if (runtime.deployments().isEmpty()) {
         throw e;
       }
-      progress.accept("The reference projections were not upgraded: " + e.getMessage());
+      step("The reference projections were not upgraded: " + e.getMessage());
       log.warn("Keeping the running reference projections", e);
     }
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -474,7 +491,7 @@ public final class LocalPlatform implements AutoCloseable {
       }
       Thread.sleep(100);
     }
-    progress.accept("Reference projections are running (" + seconds(start) + ")");
+    step("Reference projections are running (" + seconds(start) + ")");
   }
 
   /**
