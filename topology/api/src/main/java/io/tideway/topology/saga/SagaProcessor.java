@@ -175,7 +175,20 @@ final class SagaProcessor<D extends SpecificRecord>
     }
     SpecificRecord value = record.value();
     if (definition.startType().isInstance(value)) {
-      wholly(() -> start(record.key(), definition.startType().cast(value)));
+      D data = definition.startType().cast(value);
+      String businessKey = definition.businessKey(data);
+      if (!businessKey.equals(record.key())) {
+        // Locked under the record's key, two sagas of one business key would run at once.
+        throw new InvalidEventException(
+            definition.name()
+                + ": start event keyed "
+                + record.key()
+                + " has business key "
+                + businessKey
+                + "; read its topic with rekeyedInput",
+            context.recordMetadata().orElse(null));
+      }
+      wholly(() -> start(record.key(), data));
     } else if (value != null) {
       wholly(() -> reply(record.key(), value));
     }

@@ -509,6 +509,19 @@ class SagaProcessorTest {
   }
 
   @Test
+  void refusesAStartEventNotKeyedByItsBusinessKey() {
+    processor.close();
+    start(LockPolicy.QUEUE, true);
+
+    // Keyed by order as the outbox keys it, locked per customer: the input needed re-keying.
+    assertThatThrownBy(() -> send(order.toString(), placed(order, customer)))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessageContaining("has business key " + customer)
+        .hasMessageContaining("rekeyedInput");
+    assertThat(instances.get(order.toString())).isNull();
+  }
+
+  @Test
   void theLockQueuesASecondSagaUntilTheFirstEnds() {
     processor.close();
     start(LockPolicy.QUEUE, true);
