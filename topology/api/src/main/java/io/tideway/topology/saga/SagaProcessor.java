@@ -150,6 +150,9 @@ final class SagaProcessor<D extends SpecificRecord>
     this.instances = context.getStateStore(names.instances());
     this.locks = context.getStateStore(names.locks());
     this.deadlines = context.getStateStore(names.deadlines());
+    // Counted afresh: Kafka Streams may init this processor again, reviving a task.
+    inFlight = 0;
+    earliestDeadline = Long.MAX_VALUE;
     try (KeyValueIterator<Bytes, String> all = deadlines.all()) {
       while (all.hasNext()) {
         earliestDeadline = Math.min(earliestDeadline, deadlineOf(all.next().key));

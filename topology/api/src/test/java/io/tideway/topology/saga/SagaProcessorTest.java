@@ -351,6 +351,15 @@ class SagaProcessorTest {
   }
 
   @Test
+  void aTaskRevivedWithTheSameProcessorCountsItsSagasOnce() {
+    send(order.toString(), placed(order, customer));
+    processor.close();
+    processor.init(context);
+
+    assertThat(observer.inFlight.get("0_0")).isEqualTo(1);
+  }
+
+  @Test
   void aTimeoutSurvivesARestart() {
     send(order.toString(), placed(order, customer));
     commands();
