@@ -52,6 +52,10 @@ public final class PipelineBenchmark {
   static final double PEER_TARGET = 1.2;
   static final double P50_TARGET_MS = 30;
   static final double P99_TARGET_MS = 150;
+
+  /** The share of the schedule a run at a rate must keep up for its latencies to count. */
+  static final double RATE_HELD = 0.95;
+
   static final long MEMORY_TARGET_BYTES = 3L << 30;
 
   /**
@@ -440,7 +444,11 @@ public final class PipelineBenchmark {
                         Double.NaN,
                         true))
             .toList(),
-        targets(pipelineAtRate, memory.map(PlatformMemory::peak)),
+        targets(
+            settings.rate(),
+            pipelineAtRate.perSecond(),
+            pipelineAtRate.latency(),
+            memory.map(PlatformMemory::peak)),
         memory.map(PlatformMemory::peak),
         Machine.current());
   }
@@ -565,24 +573,31 @@ public final class PipelineBenchmark {
     return ratios;
   }
 
-  private List<Target> targets(Run atRate, Optional<PlatformMemory.Peak> memory) {
+  /**
+   * The targets of the run at a fixed rate: a run that fell behind its schedule measured latency at
+   * a lower rate, its backlog waiting before the requests it timed, so its latencies meet no target
+   * set for this rate.
+   */
+  static List<Target> targets(
+      long rate, double perSecond, LatencySummary latency, Optional<PlatformMemory.Peak> memory) {
     List<Target> targets = new ArrayList<>();
-    String at = " at " + settings.rate() + "/s";
-    LatencySummary latency = atRate.latency();
+    String at = " at " + rate + "/s";
+    boolean held = perSecond >= RATE_HELD * rate;
+    targets.add(new Target("rate held" + at, perSecond, RATE_HELD * rate, "events/s", held));
     targets.add(
         new Target(
             "HTTP → queryable p50" + at,
             latency.p50(),
             P50_TARGET_MS,
             "ms",
-            latency.p50() <= P50_TARGET_MS));
+            held && latency.p50() <= P50_TARGET_MS));
     targets.add(
         new Target(
             "HTTP → queryable p99" + at,
             latency.p99(),
             P99_TARGET_MS,
             "ms",
-            latency.p99() <= P99_TARGET_MS));
+            held && latency.p99() <= P99_TARGET_MS));
     memory.ifPresent(
         peak ->
             // Judged by proportional set size: summed resident sizes count PostgreSQL's shared

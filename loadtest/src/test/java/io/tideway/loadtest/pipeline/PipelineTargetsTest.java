@@ -1,0 +1,39 @@
+package io.tideway.loadtest.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.tideway.loadtest.LatencySummary;
+import io.tideway.loadtest.pipeline.PipelineBenchmark.Target;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class PipelineTargetsTest {
+
+  private static final LatencySummary FAST = new LatencySummary(10, 140, 12, 50, 130, 139);
+
+  @Test
+  void latencyMeetsItsTargetsOnlyWhereTheRateWasHeld() {
+    List<Target> held = PipelineBenchmark.targets(1_000, 990, FAST, Optional.empty());
+    List<Target> behind = PipelineBenchmark.targets(1_000, 673, FAST, Optional.empty());
+
+    assertThat(held).extracting(Target::met).containsExactly(true, true, true);
+    assertThat(behind)
+        .extracting(Target::name, Target::met)
+        .containsExactly(
+            tuple("rate held at 1000/s", false),
+            tuple("HTTP → queryable p50 at 1000/s", false),
+            tuple("HTTP → queryable p99 at 1000/s", false));
+  }
+
+  @Test
+  void memoryIsJudgedByProportionalSetSize() {
+    PlatformMemory.Peak peak = new PlatformMemory.Peak(3_500_000_000L, 2_400_000_000L, Map.of());
+
+    List<Target> targets = PipelineBenchmark.targets(1_000, 990, FAST, Optional.of(peak));
+
+    assertThat(targets.get(3).met()).isTrue();
+  }
+}
