@@ -53,6 +53,13 @@ public final class PipelineBenchmark {
   static final double P50_TARGET_MS = 30;
   static final double P99_TARGET_MS = 150;
 
+  /**
+   * Connections a service commits on at once: Spring Boot's default pool, which the customer
+   * service and the Modulith peer run with. The ceiling commits on as many: more committers would
+   * share WAL flushes (group commit) that the services cannot.
+   */
+  static final int SERVICE_CONNECTIONS = 10;
+
   /** The share of the schedule a run at a rate must keep up for its latencies to count. */
   static final double RATE_HELD = 0.95;
 
@@ -352,7 +359,7 @@ public final class PipelineBenchmark {
             settings.postgresUser(),
             settings.postgresPassword(),
             settings.registryUrl(),
-            settings.concurrency());
+            Math.min(settings.concurrency(), SERVICE_CONNECTIONS));
     Run ceilingRun = run("insert-only ceiling", ceiling, LoadSettings.UNTHROTTLED, false);
     runs.add(withTimeline(ceilingRun, ceiling.timeline()));
 
