@@ -223,6 +223,10 @@ public final class DedupeBenchmark {
       } finally {
         List<String> created = new ArrayList<>(outputs);
         created.add(input);
+        // With the applications' changelog and repartition topics, named after this run.
+        admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+            .filter(topic -> topic.startsWith("loadtest-dedupe-" + run + "-"))
+            .forEach(created::add);
         admin.deleteTopics(created).all().get(30, TimeUnit.SECONDS);
         LocalState.delete(stateDir);
       }

@@ -31,5 +31,8 @@ class DedupeBenchmarkIT {
         .anyMatch(line -> line.startsWith("ours / passthrough"))
         .anyMatch(line -> line.startsWith("ours / classic"));
     assertThat(progress).anyMatch(line -> line.startsWith("Running ours"));
+    assertThat(kafka.admin().listTopics().names().get())
+        .as("topics the run left on the broker")
+        .noneMatch(topic -> topic.startsWith("loadtest-dedupe-"));
   }
 }
