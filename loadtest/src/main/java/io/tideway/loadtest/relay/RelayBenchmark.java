@@ -319,7 +319,6 @@ public final class RelayBenchmark {
 
   private Phase fixedRate(Outbox outbox, int rate) throws Exception {
     Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-    long warmupEnds = System.currentTimeMillis() + settings.warmup().toMillis();
     Duration total = settings.warmup().plus(settings.duration());
     long transactions = rate * total.toSeconds();
     AtomicLong committed = new AtomicLong();
@@ -345,6 +344,8 @@ public final class RelayBenchmark {
               settings.batch(),
               settings.duration().toSeconds(),
               settings.warmup().toSeconds()));
+      // From here, once the reader has joined: the warm-up is as long as it says.
+      long warmupEnds = System.currentTimeMillis() + settings.warmup().toMillis();
       long startNanos = System.nanoTime();
       List<Future<?>> running = new ArrayList<>();
       for (int w = 0; w < settings.writers(); w++) {
@@ -358,6 +359,7 @@ public final class RelayBenchmark {
       }
       long measuredStart = 0;
       long measuredEnd = 0;
+      long writersDone = 0;
       long deadline = System.nanoTime() + total.plus(CATCH_UP).toNanos();
       // Until every writer is done and every event it committed has arrived.
       while (!(allDone(running) && receivedAll >= committed.get() * settings.batch())) {
@@ -366,6 +368,9 @@ public final class RelayBenchmark {
               String.format(
                   "%,d of %,d events arrived within %s of the phase's end",
                   receivedAll, committed.get() * settings.batch(), CATCH_UP));
+        }
+        if (writersDone == 0 && allDone(running)) {
+          writersDone = System.nanoTime();
         }
         for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(50))) {
           long now = System.currentTimeMillis();
@@ -378,19 +383,28 @@ public final class RelayBenchmark {
             measuredStart = System.nanoTime();
           }
           measuredEnd = System.nanoTime();
-          latency.recordValue(Math.max(0, now - occurredAt) * 1000);
+          latency.recordValue(
+              Math.min(Math.max(0, now - occurredAt) * 1000, latency.getHighestTrackableValue()));
           received++;
         }
       }
       for (Future<?> writer : running) {
         writer.get();
       }
-      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      if (writersDone == 0) {
+        writersDone = System.nanoTime(); // done as the last events arrived
+      }
+      // Committed while the writers ran, not while the relay caught up after them.
+      double writing = (writersDone - startNanos) / 1e9;
+      // Received over no shorter a span than the measured phase: a backlog draining faster than
+      // the writers commit would read as a rate above theirs.
+      double receiving =
+          Math.max((measuredEnd - measuredStart) / 1e9, settings.duration().toNanos() / 1e9);
       return new Phase(
           rate,
           settings.batch(),
-          committed.get() / seconds,
-          received / Math.max(1e-9, (measuredEnd - measuredStart) / 1e9),
+          committed.get() / writing,
+          received / receiving,
           received,
           latency.getValueAtPercentile(50) / 1000.0,
           latency.getValueAtPercentile(99) / 1000.0,
