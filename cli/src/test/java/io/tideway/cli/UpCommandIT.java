@@ -100,17 +100,7 @@ class UpCommandIT {
       // then a second platform on the same data directory is refused, and the first keeps serving
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code =
-          runInProcess(
-              err,
-              "up",
-              "--data-dir",
-              dataDir.toString(),
-              "--kafka-port",
-              String.valueOf(LoopbackPorts.pickFree()),
-              "--postgres-port",
-              String.valueOf(LoopbackPorts.pickFree()),
-              "--registry-port",
-              String.valueOf(LoopbackPorts.pickFree()));
+          upOnFreePorts(err, "--data-dir", dataDir.toString());
       assertThat(code).isEqualTo(Tideway.BAD_INPUT);
       assertThat(err.toString(StandardCharsets.UTF_8))
           .contains("in use by a running platform")
@@ -261,17 +251,7 @@ class UpCommandIT {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     int code =
-        runInProcess(
-            err,
-            "up",
-            "--data-dir",
-            notADirectory.resolve("platform").toString(),
-            "--kafka-port",
-            String.valueOf(LoopbackPorts.pickFree()),
-            "--postgres-port",
-            String.valueOf(LoopbackPorts.pickFree()),
-            "--registry-port",
-            String.valueOf(LoopbackPorts.pickFree()));
+        upOnFreePorts(err, "--data-dir", notADirectory.resolve("platform").toString());
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
     assertThat(err.toString(StandardCharsets.UTF_8))
@@ -287,24 +267,24 @@ class UpCommandIT {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     int code =
-        runInProcess(
-            err,
-            "up",
-            "--fresh",
-            "--data-dir",
-            project.toString(),
-            "--kafka-port",
-            String.valueOf(LoopbackPorts.pickFree()),
-            "--postgres-port",
-            String.valueOf(LoopbackPorts.pickFree()),
-            "--registry-port",
-            String.valueOf(LoopbackPorts.pickFree()));
+        upOnFreePorts(err, "--fresh", "--data-dir", project.toString());
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
     assertThat(err.toString(StandardCharsets.UTF_8))
         .startsWith("tideway up: Data directory " + project + " holds files no platform made");
     assertThat(precious).exists();
     assertThat(project.resolve("tideway.lock")).doesNotExist();
+  }
+
+  /** Runs {@code up} in this JVM with these arguments, on free ports. */
+  private static int upOnFreePorts(ByteArrayOutputStream err, String... args) {
+    List<String> all = new ArrayList<>(List.of("up"));
+    all.addAll(List.of(args));
+    for (String port : List.of("--kafka-port", "--postgres-port", "--registry-port")) {
+      all.add(port);
+      all.add(String.valueOf(LoopbackPorts.pickFree()));
+    }
+    return runInProcess(err, all.toArray(String[]::new));
   }
 
   private int runUp(ByteArrayOutputStream err, int kafkaPort, int postgresPort) {

@@ -67,27 +67,7 @@ class LoadTestTest {
     // given a scenario whose records complete as they are sent, and that tries to create a topic
     AtomicReference<Throwable> topicAttempt = new AtomicReference<>();
     Scenario inMemory =
-        new Scenario() {
-          @Override
-          public String name() {
-            return "memory";
-          }
-
-          @Override
-          public boolean usesKafka() {
-            return false;
-          }
-
-          @Override
-          public String target() {
-            return "this process";
-          }
-
-          @Override
-          public String unit() {
-            return "calls";
-          }
-
+        new MemoryScenario() {
           @Override
           public Workload start(RunContext context) {
             try {

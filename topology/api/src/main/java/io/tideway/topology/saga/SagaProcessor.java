@@ -54,7 +54,14 @@ final class SagaProcessor<D extends SpecificRecord>
   static final String COMPENSATION_FAILED = "io.tideway.topology.saga.CompensationFailed";
 
   /** Sweeps of ended sagas past their retention run this often. */
-  private static final Duration SWEEP_INTERVAL = Duration.ofMinutes(10);
+  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(30);
+
+  /**
+   * Sagas a sweep reads at most: a slice of the store, the next sweep going on from there, so that
+   * none holds the stream thread for long however many sagas a week's retention keeps (millions at
+   * a few hundred a second).
+   */
+  static final int SWEEP_SLICE = 5_000;
 
   /** Transitions a saga keeps in its history at most. */
   static final int MAX_HISTORY = 100;
@@ -80,6 +87,9 @@ final class SagaProcessor<D extends SpecificRecord>
    * it was), so most checks need not read the store.
    */
   private long earliestDeadline = Long.MAX_VALUE;
+
+  /** The saga id the last sweep read up to; null: the next starts from the first. */
+  private String sweptTo;
 
   private final SideEffects sideEffects;
 
@@ -637,18 +647,26 @@ final class SagaProcessor<D extends SpecificRecord>
         names.lifecycleSink());
   }
 
-  /** Deletes ended sagas past their retention, and the locks nothing holds any more. */
+  /**
+   * Deletes the ended sagas past their retention in the next {@link #SWEEP_SLICE} of the store, and
+   * the locks nothing holds any more.
+   */
   private void sweepEnded(long clock) {
     // A rebuild's sagas ended at the records' time: their retention runs from there too.
     long cutoff = now() - definition.retention().toMillis();
     List<SagaInstance> expired = new ArrayList<>();
-    try (KeyValueIterator<String, SagaInstance> all = instances.all()) {
-      while (all.hasNext()) {
-        SagaInstance saga = all.next().value;
+    try (KeyValueIterator<String, SagaInstance> slice =
+        sweptTo == null ? instances.all() : instances.range(sweptTo, null)) {
+      String last = null;
+      for (int read = 0; read < SWEEP_SLICE && slice.hasNext(); read++) {
+        KeyValue<String, SagaInstance> next = slice.next();
+        last = next.key;
+        SagaInstance saga = next.value;
         if (saga.getEndedAt() != null && saga.getEndedAt().toEpochMilli() < cutoff) {
           expired.add(saga);
         }
       }
+      sweptTo = slice.hasNext() ? last : null;
     }
     for (SagaInstance saga : expired) {
       instances.delete(saga.getSagaId());

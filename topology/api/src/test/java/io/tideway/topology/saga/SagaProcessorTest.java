@@ -563,6 +563,34 @@ class SagaProcessorTest {
   }
 
   @Test
+  void eachSweepReadsASliceOfTheSagasAndTheNextGoesOnFromThere() {
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditRejected(order, customer));
+    send(order.toString(), rejected(order));
+    SagaInstance ended = saga();
+    for (int i = 0; i < SagaProcessor.SWEEP_SLICE + 99; i++) {
+      String id = UUID.randomUUID().toString();
+      instances.put(id, SagaInstance.newBuilder(ended).setSagaId(id).build());
+    }
+    context.setCurrentSystemTimeMs(T0 + Duration.ofDays(8).toMillis());
+
+    sweep();
+    assertThat(count(instances)).isEqualTo(100);
+    sweep();
+    assertThat(count(instances)).isZero();
+  }
+
+  private static long count(KeyValueStore<String, SagaInstance> store) {
+    try (var all = store.all()) {
+      long n = 0;
+      for (; all.hasNext(); all.next()) {
+        n++;
+      }
+      return n;
+    }
+  }
+
+  @Test
   void aRebuildForgetsEndedSagasAfterTheirRetentionInTheRecordsTime() {
     live = false;
     context.setCurrentSystemTimeMs(T0 + Duration.ofDays(30).toMillis());
