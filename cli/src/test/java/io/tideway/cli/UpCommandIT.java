@@ -99,8 +99,7 @@ class UpCommandIT {
 
       // then a second platform on the same data directory is refused, and the first keeps serving
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      int code =
-          upOnFreePorts(err, "--data-dir", dataDir.toString());
+      int code = upOnFreePorts(err, "--data-dir", dataDir.toString());
       assertThat(code).isEqualTo(Tideway.BAD_INPUT);
       assertThat(err.toString(StandardCharsets.UTF_8))
           .contains("in use by a running platform")
@@ -250,8 +249,7 @@ class UpCommandIT {
     Path notADirectory = Files.writeString(dataDir.resolve("plain-file"), "x");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    int code =
-        upOnFreePorts(err, "--data-dir", notADirectory.resolve("platform").toString());
+    int code = upOnFreePorts(err, "--data-dir", notADirectory.resolve("platform").toString());
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
     assertThat(err.toString(StandardCharsets.UTF_8))
@@ -266,8 +264,7 @@ class UpCommandIT {
     Path precious = Files.writeString(project.resolve("precious.txt"), "x");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    int code =
-        upOnFreePorts(err, "--fresh", "--data-dir", project.toString());
+    int code = upOnFreePorts(err, "--fresh", "--data-dir", project.toString());
 
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
     assertThat(err.toString(StandardCharsets.UTF_8))
