@@ -58,7 +58,11 @@ final class ReplayRebuildCommand implements Callable<Integer> {
     if (dryRun) {
       status
           .partitions()
-          .forEach(p -> out.printf("  %s-%d: %d offsets%n", p.topic(), p.partition(), p.end()));
+          .forEach(
+              p ->
+                  out.printf(
+                      "  %s-%d: offsets %d to %d, %d records%n",
+                      p.topic(), p.partition(), p.committed(), p.end(), p.end() - p.committed()));
       out.println("Dry run: " + status.message());
       out.flush();
       return 0;

@@ -663,13 +663,16 @@ public final class TopologyRuntime implements AutoCloseable {
     }
     String next = nextGeneration(current);
     if (dryRun) {
-      Map<TopicPartition, Long> ends = offsets.ends(offsets.partitions(inputTopics(current)));
+      List<TopicPartition> inputPartitions = offsets.partitions(inputTopics(current));
+      // From each partition's first record kept: retention may have removed those before it.
+      Map<TopicPartition, Long> starts = offsets.at(inputPartitions, null);
+      Map<TopicPartition, Long> ends = offsets.ends(inputPartitions);
       List<RebuildStatus.PartitionProgress> replayed =
-          ends.entrySet().stream()
+          inputPartitions.stream()
               .map(
-                  e ->
+                  p ->
                       new RebuildStatus.PartitionProgress(
-                          e.getKey().topic(), e.getKey().partition(), 0, e.getValue()))
+                          p.topic(), p.partition(), starts.get(p), ends.get(p)))
               .sorted(
                   Comparator.comparing(RebuildStatus.PartitionProgress::topic)
                       .thenComparingInt(RebuildStatus.PartitionProgress::partition))
@@ -680,7 +683,7 @@ public final class TopologyRuntime implements AutoCloseable {
           next,
           "PLANNED",
           Instant.now().toString(),
-          ends.values().stream().mapToLong(Long::longValue).sum(),
+          replayed.stream().mapToLong(p -> p.end() - p.committed()).sum(),
           replayed,
           "would replay "
               + inputTopics(current)

@@ -1001,6 +1001,11 @@ class TopologyRuntimeIT {
             .offset();
     kafka.admin().deleteRecords(Map.of(emptied, RecordsToDelete.beforeOffset(end))).all().get();
 
+    RebuildStatus planned = runtime.rebuild("adjustment-audit", true, false);
+    assertThat(planned.partitions())
+        .filteredOn(p -> p.topic().equals(input) && p.partition() == emptied.partition())
+        .singleElement()
+        .satisfies(p -> assertThat(p.committed()).as("its first record kept").isEqualTo(end));
     runtime.rebuild("adjustment-audit", false, false);
     await()
         .atMost(WAIT)
