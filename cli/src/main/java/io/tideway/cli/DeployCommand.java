@@ -80,6 +80,8 @@ final class DeployCommand implements Callable<Integer> {
         settings = DeploymentSettings.parse(Files.readString(config));
       } catch (NoSuchFileException e) {
         throw new PlatformSetupException("No config file " + config);
+      } catch (IOException e) {
+        throw new PlatformSetupException("Cannot read config file " + config + ": " + e);
       }
     }
     if (!Files.isRegularFile(jar)) {

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -100,6 +101,8 @@ final class RelayCommand implements Callable<Integer> {
               .withTopicLayout(partitions, replicationFactor);
     } catch (IllegalArgumentException e) {
       throw new PlatformSetupException(e.getMessage());
+    } catch (NoSuchFileException e) {
+      throw new PlatformSetupException("No config file " + e.getFile());
     }
     if (httpPort != 0 && !LoopbackPorts.isFree(httpPort)) {
       throw new PlatformSetupException(
@@ -203,7 +206,12 @@ final class RelayCommand implements Callable<Integer> {
       throws IOException {
     String passwordFile = properties.getProperty(prefix + "password.file");
     if (passwordFile != null) {
-      return Files.readString(file.resolveSibling(passwordFile)).strip();
+      Path secret = file.resolveSibling(passwordFile);
+      if (!Files.isReadable(secret)) {
+        throw new IllegalArgumentException(
+            file + ": " + prefix + "password.file names " + secret + ", which cannot be read");
+      }
+      return Files.readString(secret).strip();
     }
     return required(properties, prefix + "password", file);
   }

@@ -73,6 +73,28 @@ class RelayCommandTest {
   }
 
   @Test
+  void namesAPasswordFileThatCannotBeRead() throws Exception {
+    Path config =
+        Files.writeString(
+            dir.resolve("relay.properties"),
+            String.join(
+                "\n",
+                "bootstrap.servers=kafka:9092",
+                "sources=customer",
+                "source.customer.jdbc.url=jdbc:postgresql://db/customer",
+                "source.customer.user=customer",
+                "source.customer.password.file=missing.secret"));
+
+    assertThatThrownBy(() -> RelayCommand.fromConfig(config))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            config
+                + ": source.customer.password.file names "
+                + dir.resolve("missing.secret")
+                + ", which cannot be read");
+  }
+
+  @Test
   void namesTheMissingSetting() throws Exception {
     Path config =
         Files.writeString(
