@@ -59,6 +59,7 @@ public record OutboxSource(
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(password, "password");
+    Objects.requireNonNull(ssl, "ssl");
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
           "Outbox source name '" + name + "' may only hold letters, digits and '_'");
