@@ -4,9 +4,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.tideway.deploy.embedded.LoopbackPorts;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,12 +45,24 @@ final class PlatformProcess implements AutoCloseable {
     reader.start();
   }
 
+  /**
+   * The class path the launcher runs the CLI with: the packaged jar and the libraries packaged
+   * beside it, not the tests' class path, so that a dependency the package lacks fails here.
+   */
+  static String shippedClassPath() {
+    Path jar = Path.of("target", "tideway-cli.jar").toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: these tests run after 'package'");
+    }
+    return jar + File.pathSeparator + jar.resolveSibling("lib") + File.separator + "*";
+  }
+
   static PlatformProcess start(Path dataDir, int kafkaPort, int postgresPort, String... extra)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(shippedClassPath());
     command.add(Tideway.class.getName());
     command.add("up");
     command.add("--data-dir");

@@ -37,7 +37,7 @@ final class SagaRuntimeProcess implements AutoCloseable {
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx384m",
             "-cp",
-            System.getProperty("java.class.path"),
+            PlatformProcess.shippedClassPath(),
             Tideway.class.getName(),
             "runtime",
             "--bootstrap-server",
