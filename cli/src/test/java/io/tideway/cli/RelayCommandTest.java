@@ -7,6 +7,8 @@ import io.tideway.outbox.relay.OutboxSource;
 import io.tideway.outbox.relay.RelaySettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,16 +58,7 @@ class RelayCommandTest {
   @Test
   void refusesTheClusterAmongTheClientSettings() throws Exception {
     Path config =
-        Files.writeString(
-            dir.resolve("relay.properties"),
-            String.join(
-                "\n",
-                "bootstrap.servers=kafka:9092",
-                "sources=customer",
-                "source.customer.jdbc.url=jdbc:postgresql://db/customer",
-                "source.customer.user=customer",
-                "source.customer.password=plain",
-                "kafka.bootstrap.servers=other:9092"));
+        oneSourceConfig("source.customer.password=plain", "kafka.bootstrap.servers=other:9092");
 
     assertThatThrownBy(() -> RelayCommand.fromConfig(config))
         .isInstanceOf(IllegalArgumentException.class)
@@ -74,16 +67,7 @@ class RelayCommandTest {
 
   @Test
   void namesAPasswordFileThatCannotBeRead() throws Exception {
-    Path config =
-        Files.writeString(
-            dir.resolve("relay.properties"),
-            String.join(
-                "\n",
-                "bootstrap.servers=kafka:9092",
-                "sources=customer",
-                "source.customer.jdbc.url=jdbc:postgresql://db/customer",
-                "source.customer.user=customer",
-                "source.customer.password.file=missing.secret"));
+    Path config = oneSourceConfig("source.customer.password.file=missing.secret");
 
     assertThatThrownBy(() -> RelayCommand.fromConfig(config))
         .isInstanceOf(IllegalArgumentException.class)
@@ -92,6 +76,19 @@ class RelayCommandTest {
                 + ": source.customer.password.file names "
                 + dir.resolve("missing.secret")
                 + ", which cannot be read");
+  }
+
+  /** A config file of one source, {@code customer}, with these lines besides. */
+  private Path oneSourceConfig(String... lines) throws Exception {
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "bootstrap.servers=kafka:9092",
+                "sources=customer",
+                "source.customer.jdbc.url=jdbc:postgresql://db/customer",
+                "source.customer.user=customer"));
+    all.addAll(List.of(lines));
+    return Files.writeString(dir.resolve("relay.properties"), String.join("\n", all));
   }
 
   @Test
