@@ -12,9 +12,12 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +63,13 @@ final class SourceRelay implements AutoCloseable {
   private final String changeTopic;
   private final ObjectName streamingMetrics;
   private final Thread supervisor;
+
+  /**
+   * Events Kafka refused for good in a batch that failed for another reason as well, by event id:
+   * the engine sends the batch again, and these go to the dead-letter topic then, in their place,
+   * instead of failing their batch again.
+   */
+  private final Map<String, RuntimeException> refusedEarlier = new ConcurrentHashMap<>();
 
   private volatile boolean closed;
   private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
@@ -179,6 +189,11 @@ final class SourceRelay implements AutoCloseable {
    * then mark them processed, so no offset is committed ahead of its records. An event Kafka
    * refuses for good goes to the dead-letter topic instead, in its place in the batch; one the
    * producer refuses for now stops the batch there, and the engine starts again from before it.
+   *
+   * <p>Kafka refuses a produce batch holding an invalid record as a whole: the invalid one fails
+   * for good, the others beside it for now. The engine then sends them all again, and the invalid
+   * ones, remembered, go straight to the dead-letter topic, so their neighbours pass the second
+   * time instead of failing with them for ever.
    */
   private void relay(
       TransformChain chain,
@@ -187,7 +202,7 @@ final class SourceRelay implements AutoCloseable {
       throws InterruptedException {
     List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
     List<SourceRecord> changes = new ArrayList<>(batch.size());
-    List<Long> committedAt = new ArrayList<>(batch.size());
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.size());
     for (RecordChangeEvent<SourceRecord> event : batch) {
       SourceRecord change = event.record();
       if (!changeTopic.equals(change.topic())) {
@@ -197,10 +212,14 @@ final class SourceRelay implements AutoCloseable {
       if (record == null) {
         continue;
       }
+      RuntimeException refusedBefore = refusedEarlier.remove(eventId(record));
+      if (refusedBefore != null) {
+        record = refused(change, record, refusedBefore);
+      }
       try {
         ensureTopic(record);
       } catch (RelayException e) {
-        if (!refusedForGood(e.getCause()) || record.topic().equals(deadLetters.topic())) {
+        if (!refusedForGood(e.getCause()) || isDeadLetter(record)) {
           throw e;
         }
         record = refused(change, record, (RuntimeException) e.getCause());
@@ -209,34 +228,52 @@ final class SourceRelay implements AutoCloseable {
       Future<RecordMetadata> sending = producer.send(record);
       sent.add(sending);
       changes.add(change);
-      committedAt.add(record.topic().equals(deadLetters.topic()) ? -1L : occurredAt(record));
+      records.add(record);
       if (refusedBeforeSending(sending)) {
         // Sending the rest would let later events of the same aggregate overtake this one.
         break;
       }
     }
+    Map<Integer, RuntimeException> refusedNow = new LinkedHashMap<>();
+    Throwable failedForNow = null;
     for (int i = 0; i < sent.size(); i++) {
       try {
         sent.get(i).get();
       } catch (ExecutionException e) {
-        if (!refusedForGood(e.getCause()) || committedAt.get(i) < 0) {
-          throw new RelayException(
-              "Kafka did not acknowledge an outbox event of " + source.name(), e.getCause());
+        if (refusedForGood(e.getCause()) && !isDeadLetter(records.get(i))) {
+          refusedNow.put(i, (RuntimeException) e.getCause());
+        } else if (failedForNow == null) {
+          failedForNow = e.getCause();
         }
-        ProducerRecord<byte[], byte[]> letter =
-            refused(changes.get(i), null, (RuntimeException) e.getCause());
-        ensureTopic(letter);
-        acknowledged(producer.send(letter));
         continue;
       }
-      if (committedAt.get(i) >= 0) {
-        metrics.relayed(committedAt.get(i), System.currentTimeMillis());
+      if (!isDeadLetter(records.get(i))) {
+        metrics.relayed(occurredAt(records.get(i)), System.currentTimeMillis());
       }
+    }
+    if (failedForNow != null) {
+      refusedNow.forEach((i, error) -> refusedEarlier.put(eventId(records.get(i)), error));
+      throw new RelayException(
+          "Kafka did not acknowledge an outbox event of " + source.name(), failedForNow);
+    }
+    for (var refusal : refusedNow.entrySet()) {
+      ProducerRecord<byte[], byte[]> letter =
+          refused(changes.get(refusal.getKey()), null, refusal.getValue());
+      ensureTopic(letter);
+      acknowledged(producer.send(letter));
     }
     for (RecordChangeEvent<SourceRecord> event : batch) {
       committer.markProcessed(event);
     }
     committer.markBatchFinished();
+  }
+
+  private static String eventId(ProducerRecord<byte[], byte[]> record) {
+    return String.valueOf(header(record, "id"));
+  }
+
+  private boolean isDeadLetter(ProducerRecord<byte[], byte[]> record) {
+    return record.topic().equals(deadLetters.topic());
   }
 
   /** Creates the record's topic the first time it is met, and warms the producer up for it. */

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -325,6 +326,60 @@ class OutboxRelayIT {
           .containsExactly(after.toString());
       assertThat(meters.get("tideway.relay.dead.letters").counter().count()).isEqualTo(1);
       assertThat(meters.get("tideway.relay.restarts").counter().count()).isZero();
+      assertThat(relay.health().streaming()).isTrue();
+    }
+  }
+
+  @Test
+  void sendsAgainWithoutItTheBatchKafkaRefusedForOneInvalidEvent() throws Exception {
+    // Kafka refuses a produce batch holding one invalid record as a whole: the record itself for
+    // good, its neighbours for now. They must pass once the invalid one is dead-lettered.
+    String topic = aggregateType + ".events";
+    kafka
+        .admin()
+        .createTopics(
+            List.of(
+                new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("message.timestamp.before.max.ms", "86400000"))))
+        .all()
+        .get();
+    RelaySettings agedInOneBatch =
+        settings.withProducerOverrides(
+            Map.of(
+                ProducerConfig.INTERCEPTOR_CLASSES_CONFIG,
+                AgedEvents.class.getName(),
+                ProducerConfig.LINGER_MS_CONFIG,
+                500));
+    List<UUID> ids = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+    try (OutboxRelay relay = streamingRelay(agedInOneBatch)) {
+      try (Connection c = database.connect()) {
+        c.setAutoCommit(false);
+        OutboxDatabase.insert(
+            c, ids.get(0), aggregateType, "agg-1", OutboxDatabase.payload(1, (byte) 1), null);
+        OutboxDatabase.insert(
+            c,
+            ids.get(1),
+            aggregateType,
+            AgedEvents.PREFIX + "1",
+            OutboxDatabase.payload(1, (byte) 2),
+            null);
+        OutboxDatabase.insert(
+            c, ids.get(2), aggregateType, "agg-1", OutboxDatabase.payload(1, (byte) 3), null);
+        c.commit();
+      }
+
+      assertThat(consume(topic, 2))
+          .extracting(r -> header(r, "id"))
+          .containsExactly(ids.get(0).toString(), ids.get(2).toString());
+      assertThat(consume(settings.deadLetterTopic(), 1))
+          .singleElement()
+          .satisfies(
+              letter -> {
+                assertThat(header(letter, "id")).isEqualTo(ids.get(1).toString());
+                assertThat(header(letter, DeadLetters.ERROR_CLASS))
+                    .endsWith("InvalidTimestampException");
+              });
+      assertThat(meters.get("tideway.relay.dead.letters").counter().count()).isEqualTo(1);
       assertThat(relay.health().streaming()).isTrue();
     }
   }
