@@ -20,7 +20,6 @@ import org.apache.avro.specific.SpecificRecord;
  * SagaDefinition<OrderPlaced> placeOrder =
  *     SagaDefinition.builder("place-order", OrderPlaced.class)
  *         .sagaId(OrderPlaced::getOrderId)
- *         .businessKey(OrderPlaced::getOrderId)
  *         .input(Topics.ORDER_EVENTS)
  *         .rekeyedInput(Topics.CUSTOMER_EVENTS)
  *         .correlate(CustomerCreditReserved.class, CustomerCreditReserved::getOrderId)
@@ -92,6 +91,7 @@ public final class SagaDefinition<D extends SpecificRecord> {
   private final LockPolicy lockPolicy;
   private final List<Input> inputs;
   private final Map<Class<?>, Function<Object, ?>> correlations;
+  private final Map<Class<?>, Function<Object, ?>> replySagaIds;
   private final List<Step<D>> steps;
   private final int compensationAttempts;
   private final Duration retryBackoff;
@@ -108,6 +108,8 @@ public final class SagaDefinition<D extends SpecificRecord> {
     this.lockPolicy = b.lockPolicy;
     this.inputs = List.copyOf(b.inputs);
     this.correlations = Map.copyOf(b.correlations);
+    // With no business key of its own, a saga's key is its id: a reply's key names its saga.
+    this.replySagaIds = Map.copyOf(b.businessKey == b.sagaId ? b.correlations : b.replySagaIds);
     this.steps = List.copyOf(b.steps);
     this.compensationAttempts = b.compensationAttempts;
     this.retryBackoff = b.retryBackoff;
@@ -183,6 +185,11 @@ public final class SagaDefinition<D extends SpecificRecord> {
         && (startType.isInstance(value) || correlations.containsKey(value.getClass()));
   }
 
+  /** The id of the saga a reply answers. */
+  String sagaIdOf(Object reply) {
+    return String.valueOf(replySagaIds.get(reply.getClass()).apply(reply));
+  }
+
   /** The business key a start or reply belongs to. */
   @SuppressWarnings("unchecked")
   String keyOf(Object value) {
@@ -233,6 +240,7 @@ public final class SagaDefinition<D extends SpecificRecord> {
     private LockPolicy lockPolicy = LockPolicy.REJECT;
     private final List<Input> inputs = new ArrayList<>();
     private final Map<Class<?>, Function<Object, ?>> correlations = new LinkedHashMap<>();
+    private final Map<Class<?>, Function<Object, ?>> replySagaIds = new LinkedHashMap<>();
     private final List<Step<D>> steps = new ArrayList<>();
     private int compensationAttempts = 10;
     private Duration retryBackoff = Duration.ofSeconds(1);
@@ -258,8 +266,11 @@ public final class SagaDefinition<D extends SpecificRecord> {
     }
 
     /**
-     * The business key of a start event: one saga runs at a time per key, and replies are matched
-     * to the saga that runs for their key. Defaults to the saga id.
+     * The business key of a start event: one saga runs at a time per key, and a reply goes to the
+     * saga that runs for its key, if it is the saga the reply names. Defaults to the saga id. A
+     * saga with a business key of its own needs the saga id of every reply type, {@link
+     * #correlate(Class, Function, Function)}: a late reply to an earlier saga of the same key must
+     * not be taken for the running one's.
      */
     public Builder<D> businessKey(Function<D, ?> businessKey) {
       this.businessKey = Objects.requireNonNull(businessKey, "businessKey");
@@ -287,11 +298,28 @@ public final class SagaDefinition<D extends SpecificRecord> {
       return this;
     }
 
-    /** How to find the business key in a reply of this type; every reply type needs one. */
+    /**
+     * How to find the business key in a reply of this type; every reply type needs one. For a saga
+     * whose business key is its saga id; otherwise see {@link #correlate(Class, Function,
+     * Function)}.
+     */
     @SuppressWarnings("unchecked")
     public <R> Builder<D> correlate(Class<R> replyType, Function<R, ?> businessKey) {
       Objects.requireNonNull(businessKey, "businessKey");
       correlations.put(replyType, value -> businessKey.apply((R) value));
+      return this;
+    }
+
+    /**
+     * How to find the business key and the saga id in a reply of this type, for a saga with a
+     * business key of its own: the reply counts only for the saga it names.
+     */
+    @SuppressWarnings("unchecked")
+    public <R> Builder<D> correlate(
+        Class<R> replyType, Function<R, ?> businessKey, Function<R, ?> sagaId) {
+      Objects.requireNonNull(sagaId, "sagaId");
+      correlate(replyType, businessKey);
+      replySagaIds.put(replyType, value -> sagaId.apply((R) value));
       return this;
     }
 
@@ -377,6 +405,17 @@ public final class SagaDefinition<D extends SpecificRecord> {
                     + " of step "
                     + step.name()
                     + " has no correlate(...) to find its business key");
+          }
+          if (businessKey != sagaId && !replySagaIds.containsKey(reply)) {
+            throw new IllegalStateException(
+                name
+                    + ": reply "
+                    + reply.getSimpleName()
+                    + " of step "
+                    + step.name()
+                    + " needs correlate(type, businessKey, sagaId): with a business key of its"
+                    + " own, a late reply to an earlier saga of the key would count for the"
+                    + " running one");
           }
         }
       }

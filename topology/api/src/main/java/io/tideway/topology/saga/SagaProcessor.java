@@ -299,7 +299,16 @@ final class SagaProcessor<D extends SpecificRecord>
           definition.name(), lock != null && lock.getLast() != null ? AFTER_END : UNKNOWN_SAGA);
       return;
     }
-    SagaInstance saga = instances.get(lock.getActive());
+    String sagaId = definition.sagaIdOf(reply);
+    if (!sagaId.equals(lock.getActive())) {
+      // A reply to an earlier saga of the key, or to one queued behind the running one.
+      SagaInstance named = instances.get(sagaId);
+      observer.ignored(
+          definition.name(),
+          named == null ? UNKNOWN_SAGA : named.getEndedAt() != null ? AFTER_END : WRONG_STEP);
+      return;
+    }
+    SagaInstance saga = instances.get(sagaId);
     Step<D> step = definition.steps().get(saga.getStep());
     boolean compensating = saga.getStatus() == SagaStatus.COMPENSATING;
     Outcome outcome =

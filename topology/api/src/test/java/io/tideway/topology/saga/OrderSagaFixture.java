@@ -48,14 +48,25 @@ final class OrderSagaFixture {
         .input(Topics.ORDER_EVENTS)
         .input(Topics.INVENTORY_EVENTS)
         .rekeyedInput(Topics.CUSTOMER_EVENTS)
-        .correlate(CustomerCreditReserved.class, CustomerCreditReserved::getOrderId)
-        .correlate(CustomerCreditRejected.class, CustomerCreditRejected::getOrderId)
-        .correlate(CustomerCreditReleased.class, CustomerCreditReleased::getOrderId)
-        .correlate(StockReserved.class, StockReserved::getOrderId)
-        .correlate(StockUnavailable.class, StockUnavailable::getOrderId)
-        .correlate(StockReleased.class, StockReleased::getOrderId)
-        .correlate(OrderApproved.class, OrderApproved::getOrderId)
-        .correlate(OrderRejected.class, OrderRejected::getOrderId)
+        // The tests send replies keyed by the lock's key themselves: only their saga id matters.
+        .correlate(
+            CustomerCreditReserved.class,
+            CustomerCreditReserved::getOrderId,
+            CustomerCreditReserved::getOrderId)
+        .correlate(
+            CustomerCreditRejected.class,
+            CustomerCreditRejected::getOrderId,
+            CustomerCreditRejected::getOrderId)
+        .correlate(
+            CustomerCreditReleased.class,
+            CustomerCreditReleased::getOrderId,
+            CustomerCreditReleased::getOrderId)
+        .correlate(StockReserved.class, StockReserved::getOrderId, StockReserved::getOrderId)
+        .correlate(
+            StockUnavailable.class, StockUnavailable::getOrderId, StockUnavailable::getOrderId)
+        .correlate(StockReleased.class, StockReleased::getOrderId, StockReleased::getOrderId)
+        .correlate(OrderApproved.class, OrderApproved::getOrderId, OrderApproved::getOrderId)
+        .correlate(OrderRejected.class, OrderRejected::getOrderId, OrderRejected::getOrderId)
         .compensationAttempts(COMPENSATION_ATTEMPTS)
         .retryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4))
         .step("create-order")

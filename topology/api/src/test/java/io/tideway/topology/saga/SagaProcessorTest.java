@@ -16,6 +16,7 @@ import static io.tideway.topology.saga.OrderSagaFixture.stockUnavailable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tideway.contracts.customer.CustomerCreditReserved;
 import io.tideway.contracts.order.OrderPlaced;
 import io.tideway.contracts.saga.ApproveOrder;
 import io.tideway.contracts.saga.RejectOrder;
@@ -549,6 +550,51 @@ class SagaProcessorTest {
     assertThat(commands).hasSize(2);
     assertThat(((ReserveCredit) commands.get(1)).getOrderId()).isEqualTo(second);
     assertThat(locks.get(customer.toString()).getActive()).isEqualTo(second.toString());
+  }
+
+  @Test
+  void aLateReplyToAnEarlierSagaOfTheKeyDoesNotCountForTheRunningOne() {
+    processor.close();
+    start(LockPolicy.QUEUE, true);
+    UUID second = UUID.randomUUID();
+    send(customer.toString(), placed(order, customer));
+    send(customer.toString(), placed(second, customer));
+    send(customer.toString(), creditRejected(order, customer));
+    send(customer.toString(), rejected(order));
+    commands();
+    observer.ignored.clear();
+
+    // The first saga's participant answers again, late: the second waits at the same step.
+    send(customer.toString(), creditRejected(order, customer));
+    send(customer.toString(), creditReserved(UUID.randomUUID(), customer));
+
+    SagaInstance running = instances.get(second.toString());
+    assertThat(running.getStatus()).isEqualTo(SagaStatus.RUNNING);
+    assertThat(running.getStepName()).isEqualTo("reserve-credit");
+    assertThat(commands()).isEmpty();
+    assertThat(observer.ignored)
+        .containsExactly(SagaProcessor.AFTER_END, SagaProcessor.UNKNOWN_SAGA);
+    send(customer.toString(), creditReserved(second, customer));
+    assertThat(instances.get(second.toString()).getStepName()).isEqualTo("reserve-stock");
+  }
+
+  @Test
+  void aSagaWithABusinessKeyOfItsOwnMustNameTheSagaOfEachReply() {
+    assertThatThrownBy(
+            () ->
+                SagaDefinition.builder("per-customer", OrderPlaced.class)
+                    .sagaId(OrderPlaced::getOrderId)
+                    .businessKey(OrderPlaced::getCustomerId)
+                    .input(Topics.ORDER_EVENTS)
+                    .correlate(CustomerCreditReserved.class, CustomerCreditReserved::getCustomerId)
+                    .step("reserve-credit")
+                    .command(Topics.CUSTOMER_COMMANDS, (o, c) -> o)
+                    .succeedsOn(CustomerCreditReserved.class)
+                    .timeout(Duration.ofSeconds(5))
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("CustomerCreditReserved")
+        .hasMessageContaining("correlate(type, businessKey, sagaId)");
   }
 
   @Test
