@@ -271,6 +271,7 @@ final class Deployment {
   void start(Properties config, MeterRegistry meters, Admin admin) {
     threads = Integer.parseInt(config.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG).toString());
     streams = new KafkaStreams(topology, config);
+    processed.countCommitsOf(streams);
     try {
       streams.setUncaughtExceptionHandler(
           e -> {

@@ -67,6 +67,14 @@ final class KeyLookup {
     return key;
   }
 
+  /**
+   * Whether the store answers it from beneath its cache, which holds the latest writes until its
+   * task commits: Kafka Streams' window stores answer window queries so.
+   */
+  boolean readsBeneathTheCache() {
+    return from != null;
+  }
+
   /** The time a versioned store is asked about, or null. */
   Instant asOf() {
     return asOf;

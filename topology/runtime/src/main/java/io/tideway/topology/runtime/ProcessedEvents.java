@@ -11,9 +11,15 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * What one deployment has processed lately: the ids of the last {@value #CAPACITY} events, each
@@ -21,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  * event (an event fanned out to several partitions is done for a key once the key's partition has
  * processed it); and the end-to-end latency from each event's {@code occurredAt} to the end of its
  * processing, as a histogram.
+ *
+ * <p>A window store is queried past its cache, which its task flushes when it commits: a query that
+ * waits for an event there waits for the commit that follows the event too ({@link
+ * #whenCommitted}). So each event is kept with the stream thread that processed it and how many
+ * times that thread had committed then.
  */
 final class ProcessedEvents implements ProcessingObserver {
 
@@ -29,11 +40,14 @@ final class ProcessedEvents implements ProcessingObserver {
   private final Timer latency;
   private final SideEffects live;
 
-  /** Event id → processor and partition → when it finished the event (epoch millis). */
-  private final Map<String, Map<Done, Long>> recent =
+  /** How often a query waiting for a commit looks again. */
+  private static final Duration COMMIT_CHECK = Duration.ofMillis(10);
+
+  /** Event id → processor and partition → when and where it finished the event. */
+  private final Map<String, Map<Done, Finished>> recent =
       new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Map<Done, Long>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Map<Done, Finished>> eldest) {
           return size() > CAPACITY;
         }
       };
@@ -42,12 +56,29 @@ final class ProcessedEvents implements ProcessingObserver {
   private record Done(String processor, int partition) {}
 
   /**
+   * An event finished.
+   *
+   * @param at when (epoch millis), or -1 for not (yet)
+   * @param thread the stream thread that processed it
+   * @param commits how many times that thread had committed before, or -1 if unknown
+   */
+  record Finished(long at, Thread thread, long commits) {
+
+    static final Finished NOT = new Finished(-1, null, -1);
+  }
+
+  /** The commit count of each stream thread, by name, once found among the client's metrics. */
+  private final Map<String, Optional<Metric>> commitCounts = new ConcurrentHashMap<>();
+
+  private volatile KafkaStreams streams;
+
+  /**
    * Queries waiting, by the event they wait for: a processed event wakes only its own waiters, so
    * hundreds of waiting queries cost nothing per event that is not theirs.
    */
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
 
-  private record Waiter(Set<String> processors, int partition, CompletableFuture<Long> done) {
+  private record Waiter(Set<String> processors, int partition, CompletableFuture<Finished> done) {
 
     boolean awaits(String processor, int partition) {
       return processors.contains(processor) && this.partition == partition;
@@ -69,6 +100,14 @@ final class ProcessedEvents implements ProcessingObserver {
             .register(meters);
   }
 
+  /**
+   * The client whose stream threads' commits {@link #whenCommitted} counts; set before it starts.
+   */
+  void countCommitsOf(KafkaStreams streams) {
+    this.streams = streams;
+    commitCounts.clear();
+  }
+
   @Override
   public void processed(String processor, int partition, String eventId, long occurredAt) {
     long now = System.currentTimeMillis();
@@ -78,11 +117,13 @@ final class ProcessedEvents implements ProcessingObserver {
     if (eventId == null) {
       return;
     }
+    Thread thread = Thread.currentThread();
+    Finished finished = new Finished(now, thread, commits(thread.getName()));
     List<Waiter> woken = null;
     synchronized (this) {
       recent
           .computeIfAbsent(eventId, id -> new HashMap<>(2))
-          .putIfAbsent(new Done(processor, partition), now);
+          .putIfAbsent(new Done(processor, partition), finished);
       List<Waiter> waiting = waiters.get(eventId);
       if (waiting != null) {
         for (Iterator<Waiter> i = waiting.iterator(); i.hasNext(); ) {
@@ -99,29 +140,74 @@ final class ProcessedEvents implements ProcessingObserver {
       }
     }
     if (woken != null) {
-      woken.forEach(waiter -> waiter.done().complete(now));
+      woken.forEach(waiter -> waiter.done().complete(finished));
     }
   }
 
   /**
    * Completes when one of {@code processors} has finished the event in {@code partition}, with when
-   * the first of them did (epoch millis), or with -1 once the timeout has passed. No thread waits
-   * meanwhile; what depends on it runs on the stream thread that processed the event, or on the
-   * timer's, so it should hand heavier work on.
+   * the first of them did, or with {@link Finished#NOT} once the timeout has passed. No thread
+   * waits meanwhile; what depends on it runs on the stream thread that processed the event, or on
+   * the timer's, so it should hand heavier work on.
    */
-  CompletableFuture<Long> whenProcessed(
+  CompletableFuture<Finished> whenProcessed(
       String eventId, Set<String> processors, int partition, Duration timeout) {
     Waiter waiter;
     synchronized (this) {
-      long done = finished(eventId, processors, partition);
-      if (done >= 0 || timeout.isZero() || timeout.isNegative()) {
+      Finished done = finished(eventId, processors, partition);
+      if (done.at() >= 0 || timeout.isZero() || timeout.isNegative()) {
         return CompletableFuture.completedFuture(done);
       }
       waiter = new Waiter(processors, partition, new CompletableFuture<>());
       waiters.computeIfAbsent(eventId, id -> new ArrayList<>(1)).add(waiter);
     }
     waiter.done().whenComplete((at, failure) -> forget(eventId, waiter));
-    return waiter.done().completeOnTimeout(-1L, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return waiter.done().completeOnTimeout(Finished.NOT, timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Completes with true once the thread that finished an event has committed since, so that its
+   * stores' caches hold nothing of the event any more (or once the thread is gone, its tasks closed
+   * and flushed); with false at the deadline ({@link System#nanoTime}). Polls, on no thread of the
+   * caller's.
+   */
+  CompletableFuture<Boolean> whenCommitted(Finished finished, long deadline) {
+    if (finished.commits() < 0
+        || !finished.thread().isAlive()
+        || commits(finished.thread().getName()) != finished.commits()) {
+      return CompletableFuture.completedFuture(true);
+    }
+    if (System.nanoTime() >= deadline) {
+      return CompletableFuture.completedFuture(false);
+    }
+    Executor later =
+        CompletableFuture.delayedExecutor(COMMIT_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+    return CompletableFuture.supplyAsync(() -> finished, later)
+        .thenCompose(again -> whenCommitted(again, deadline));
+  }
+
+  /** How many times a stream thread has committed, or -1 when that is not known. */
+  private long commits(String thread) {
+    KafkaStreams client = streams;
+    if (client == null) {
+      return -1;
+    }
+    // Looked for once per thread: a thread's metrics exist from its start.
+    Optional<Metric> count =
+        commitCounts.computeIfAbsent(thread, name -> commitCount(client, name));
+    return count.map(Metric::metricValue).orElse(null) instanceof Number n ? n.longValue() : -1;
+  }
+
+  private static Optional<Metric> commitCount(KafkaStreams client, String thread) {
+    for (Metric metric : client.metrics().values()) {
+      MetricName name = metric.metricName();
+      if (name.name().equals("commit-total")
+          && name.group().equals("stream-thread-metrics")
+          && thread.equals(name.tags().get("thread-id"))) {
+        return Optional.of(metric);
+      }
+    }
+    return Optional.empty();
   }
 
   private synchronized void forget(String eventId, Waiter waiter) {
@@ -131,14 +217,14 @@ final class ProcessedEvents implements ProcessingObserver {
     }
   }
 
-  private long finished(String eventId, Set<String> processors, int partition) {
-    Map<Done, Long> by = recent.get(eventId);
-    long first = -1;
+  private Finished finished(String eventId, Set<String> processors, int partition) {
+    Map<Done, Finished> by = recent.get(eventId);
+    Finished first = Finished.NOT;
     if (by != null) {
-      for (Map.Entry<Done, Long> done : by.entrySet()) {
+      for (Map.Entry<Done, Finished> done : by.entrySet()) {
         if (processors.contains(done.getKey().processor())
             && done.getKey().partition() == partition
-            && (first < 0 || done.getValue() < first)) {
+            && (first.at() < 0 || done.getValue().at() < first.at())) {
           first = done.getValue();
         }
       }

@@ -277,11 +277,11 @@ final class StoreQueries implements AutoCloseable {
       Duration timeout,
       long arrived,
       Executor later) {
-    return processed(store, waitFor, partition, arrived + timeout.toNanos())
+    return processed(store, waitFor, partition, arrived + timeout.toNanos(), lookup)
         .thenApplyAsync(
-            processedAt -> {
+            awaited -> {
               try {
-                if (processedAt < 0) {
+                if (awaited.processedAt() < 0) {
                   return Answer.error(
                       504,
                       "Event "
@@ -292,16 +292,40 @@ final class StoreQueries implements AutoCloseable {
                           + timeout.toMillis()
                           + " ms");
                 }
+                if (!awaited.committed()) {
+                  return Answer.error(
+                      504,
+                      "Event "
+                          + waitFor
+                          + " was processed at "
+                          + Instant.ofEpochMilli(awaited.processedAt())
+                          + " but not committed into store "
+                          + store
+                          + ", which is queried beneath its cache, within "
+                          + timeout.toMillis()
+                          + " ms");
+                }
                 // A rebuild may have taken the store over meanwhile.
                 KafkaStreams streams = owner(store).map(Deployment::streams).orElse(null);
                 return streams == null
                     ? unavailable(store, "its deployment is stopping")
-                    : active(streams, store, lookup, partition, false, processedAt);
+                    : active(streams, store, lookup, partition, false, awaited.processedAt());
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
             },
             later);
+  }
+
+  /**
+   * An event awaited.
+   *
+   * @param processedAt when it was processed into the store (epoch millis), or -1 for not in time
+   * @param committed whether the lookup may read it: committed, if it reads beneath the cache
+   */
+  private record Awaited(long processedAt, boolean committed) {
+
+    static final Awaited NOT = new Awaited(-1, false);
   }
 
   /**
@@ -331,28 +355,37 @@ final class StoreQueries implements AutoCloseable {
   }
 
   /**
-   * Completes with when the event was processed into the store (epoch millis), or with -1 when it
-   * was not by the deadline ({@link System#nanoTime}). Asks whichever deployment holds the store
-   * now, a slice at a time, so a wait follows a rebuild's switch. Asked once at least: with no time
-   * to wait, an event processed already still counts.
+   * Completes with when the event was processed into the store, and, for a lookup that reads
+   * beneath the store's cache, once its task has committed since; or with {@link Awaited#NOT} when
+   * it was not processed by the deadline ({@link System#nanoTime}). Asks whichever deployment holds
+   * the store now, a slice at a time, so a wait follows a rebuild's switch. Asked once at least:
+   * with no time to wait, an event processed already still counts.
    */
-  private CompletableFuture<Long> processed(
-      String store, String eventId, int partition, long deadline) {
+  private CompletableFuture<Awaited> processed(
+      String store, String eventId, int partition, long deadline, KeyLookup lookup) {
     Optional<Deployment> holder = owner(store);
     if (holder.isEmpty()) {
-      return CompletableFuture.completedFuture(-1L);
+      return CompletableFuture.completedFuture(Awaited.NOT);
     }
+    ProcessedEvents events = holder.get().processed();
     long slice = Math.max(0, Math.min(deadline - System.nanoTime(), WAIT_SLICE.toNanos()));
-    return holder
-        .get()
-        .processed()
+    return events
         .whenProcessed(
             eventId, holder.get().processorsWriting(store), partition, Duration.ofNanos(slice))
         .thenCompose(
-            at ->
-                at >= 0 || System.nanoTime() >= deadline
-                    ? CompletableFuture.completedFuture(at)
-                    : processed(store, eventId, partition, deadline));
+            finished -> {
+              if (finished.at() < 0) {
+                return System.nanoTime() >= deadline
+                    ? CompletableFuture.completedFuture(Awaited.NOT)
+                    : processed(store, eventId, partition, deadline, lookup);
+              }
+              if (!lookup.readsBeneathTheCache()) {
+                return CompletableFuture.completedFuture(new Awaited(finished.at(), true));
+              }
+              return events
+                  .whenCommitted(finished, deadline)
+                  .thenApply(committed -> new Awaited(finished.at(), committed));
+            });
   }
 
   /**

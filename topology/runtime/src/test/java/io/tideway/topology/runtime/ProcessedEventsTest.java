@@ -17,7 +17,7 @@ class ProcessedEventsTest {
 
   @Test
   void aWaiterIsAnsweredWhenOneOfItsProcessorsFinishesItsEvent() throws Exception {
-    CompletableFuture<Long> waiting =
+    CompletableFuture<ProcessedEvents.Finished> waiting =
         processed.whenProcessed("e1", Set.of("store-writer"), 0, Duration.ofSeconds(10));
 
     long before = System.currentTimeMillis();
@@ -26,7 +26,7 @@ class ProcessedEventsTest {
     assertThat(waiting).isNotDone();
     processed.processed("store-writer", 0, "e1", 0);
 
-    assertThat(waiting.get(5, TimeUnit.SECONDS)).isBetween(before, System.currentTimeMillis());
+    assertThat(waiting.get(5, TimeUnit.SECONDS).at()).isBetween(before, System.currentTimeMillis());
   }
 
   @Test
@@ -49,19 +49,19 @@ class ProcessedEventsTest {
   @Test
   void anEventFannedOutToSeveralPartitionsIsDoneForAKeyOnceTheKeysPartitionIsDone()
       throws Exception {
-    CompletableFuture<Long> partitionTwo =
+    CompletableFuture<ProcessedEvents.Finished> partitionTwo =
         processed.whenProcessed("e1", Set.of("store-writer"), 2, Duration.ofSeconds(10));
 
     processed.processed("store-writer", 1, "e1", 0);
     assertThat(partitionTwo).isNotDone();
-    assertThat(processed.whenProcessed("e1", Set.of("store-writer"), 2, Duration.ZERO).join())
+    assertThat(processed.whenProcessed("e1", Set.of("store-writer"), 2, Duration.ZERO).join().at())
         .isEqualTo(-1);
     processed.processed("store-writer", 2, "e1", 0);
 
-    assertThat(partitionTwo.get(5, TimeUnit.SECONDS)).isPositive();
+    assertThat(partitionTwo.get(5, TimeUnit.SECONDS).at()).isPositive();
   }
 
   private long await(String event, Set<String> processors, long millis) {
-    return processed.whenProcessed(event, processors, 0, Duration.ofMillis(millis)).join();
+    return processed.whenProcessed(event, processors, 0, Duration.ofMillis(millis)).join().at();
   }
 }

@@ -630,6 +630,55 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void aWindowLookupWaitingForAnEventSeesItThoughTheStoreCacheHoldsIt() throws Exception {
+    // Window queries read past the store cache, which a commit flushes: seconds apart here.
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)),
+        Map.of("commit.interval.ms", "4000"),
+        1,
+        false,
+        false);
+    await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
+    String product = uuid();
+    Instant ten = Instant.parse("2026-01-01T10:00:00Z");
+    String hour = "?from=" + ten + "&to=" + ten;
+
+    for (int count = 1; count <= 2; count++) {
+      String event = uuid();
+      send(product, bytes(adjusted(product, count)), event, ten.plusSeconds(count));
+      producer.flush();
+      HttpResponse<String> answer =
+          get(
+              "/v1/stores/hourly-adjustments/keys/"
+                  + product
+                  + hour
+                  + "&waitFor="
+                  + event
+                  + "&timeout=20s");
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      JsonNode windows = JSON.readTree(answer.body()).path("value");
+      assertThat(windows).hasSize(1);
+      assertThat(windows.get(0).path("value").asLong()).isEqualTo(count);
+    }
+    // An event that wrote nothing to the window store (too late for any window of it) is waited
+    // for no longer than a commit.
+    String other = uuid();
+    send(product, bytes(adjusted(product, 3)), other, ten.minus(Duration.ofDays(1)));
+    producer.flush();
+    HttpResponse<String> unchanged =
+        get(
+            "/v1/stores/hourly-adjustments/keys/"
+                + product
+                + hour
+                + "&waitFor="
+                + other
+                + "&timeout=20s");
+    assertThat(unchanged.statusCode()).as(unchanged.body()).isEqualTo(200);
+    assertThat(JSON.readTree(unchanged.body()).path("value").get(0).path("value").asLong())
+        .isEqualTo(2);
+  }
+
+  @Test
   void aRestartedRuntimeRunsItsDeploymentsAgainWithTheirState(TestKafka kafka) throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
