@@ -1,5 +1,6 @@
 package io.tideway.topology.runtime;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -18,23 +19,38 @@ import org.eclipse.jetty.util.Callback;
  * of a local key is a read of a local store: it never waits, so this handler declares itself
  * non-blocking and Jetty runs it where the request was read.
  *
- * <p>What goes to the pool passes a {@link GracefulHandler}: when the server stops, requests under
- * way there (a lookup waiting for an event can take seconds) finish within the server's stop
- * timeout, and new ones get {@code 503}.
+ * <p>What goes to the pool passes a {@link GracefulHandler}: {@link #drain} lets the requests under
+ * way there (a lookup waiting for an event can take seconds) finish, and new ones get {@code 503}.
  */
 final class InlineLookups extends Handler.Wrapper {
 
   private final KeyLookupHandler lookups;
   private final Executor pool;
+  private final GracefulHandler graceful;
 
   /**
    * @param lookups answers key lookups
    * @param pool runs what may wait
    */
   InlineLookups(KeyLookupHandler lookups, Executor pool) {
-    super(new GracefulHandler(new Handler.Sequence(lookups)));
+    this(lookups, pool, new GracefulHandler(new Handler.Sequence(lookups)));
+  }
+
+  private InlineLookups(KeyLookupHandler lookups, Executor pool, GracefulHandler graceful) {
+    super(graceful);
     this.lookups = lookups;
     this.pool = pool;
+    this.graceful = graceful;
+  }
+
+  /**
+   * Refuses new requests that may wait ({@code 503}) and completes once those under way have been
+   * answered. The server's own stop does the same, but it also shortens every connection's idle
+   * timeout to a second, which, expiring while an answer is being written, would drop that answer:
+   * so the server stops only once this has completed.
+   */
+  CompletableFuture<Void> drain() {
+    return graceful.shutdown();
   }
 
   @Override

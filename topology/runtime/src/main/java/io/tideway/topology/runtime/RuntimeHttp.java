@@ -16,6 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,11 +63,13 @@ final class RuntimeHttp implements AutoCloseable {
   private final Javalin app;
   private final String host;
   private final StoreQueries queries;
+  private final InlineLookups root;
 
-  private RuntimeHttp(Javalin app, String host, StoreQueries queries) {
+  private RuntimeHttp(Javalin app, String host, StoreQueries queries, InlineLookups root) {
     this.app = app;
     this.host = host;
     this.queries = queries;
+    this.root = root;
   }
 
   /**
@@ -83,6 +89,7 @@ final class RuntimeHttp implements AutoCloseable {
     // Answers of peers are read back: their decimals must stay as they were rendered.
     ObjectMapper json = AvroJson.exactMapper();
     Routes routes = new Routes(runtime, json);
+    AtomicReference<InlineLookups> root = new AtomicReference<>();
     Javalin app =
         Javalin.create(
             config -> {
@@ -101,10 +108,11 @@ final class RuntimeHttp implements AutoCloseable {
               config.jetty.modifyServer(
                   server -> {
                     server.setStopTimeout(STOP_TIMEOUT.toMillis());
-                    server.setHandler(
+                    root.set(
                         new InlineLookups(
                             new KeyLookupHandler(routes::queries, meters, server.getThreadPool()),
                             server.getThreadPool()));
+                    server.setHandler(root.get());
                   });
               var r = config.routes;
               r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));
@@ -154,7 +162,7 @@ final class RuntimeHttp implements AutoCloseable {
             });
     app.start();
     routes.bind(new HostInfo(host, app.port()));
-    return new RuntimeHttp(app, host, routes.queries());
+    return new RuntimeHttp(app, host, routes.queries(), root.get());
   }
 
   String url() {
@@ -165,8 +173,18 @@ final class RuntimeHttp implements AutoCloseable {
     return app.port();
   }
 
+  /** Lets the requests under way be answered, up to {@link #STOP_TIMEOUT}, then stops. */
   @Override
   public void close() {
+    try {
+      root.drain().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn("Queries still under way after {}; stopping all the same", STOP_TIMEOUT);
+    } catch (ExecutionException e) {
+      log.warn("Could not wait for the queries under way", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     app.stop();
     try {
       queries.close();
