@@ -3,6 +3,7 @@ package io.tideway.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tideway.deploy.PlatformEndpoints;
+import io.tideway.deploy.platform.LocalPlatform;
 import io.tideway.loadtest.DurationText;
 import io.tideway.loadtest.Guarantee;
 import io.tideway.loadtest.LoadSettings;
@@ -515,7 +516,7 @@ final class LoadtestCommand {
               endpoints.kafka().bootstrap(),
               endpoints.postgres().jdbcUrl(),
               endpoints.postgres().user(),
-              "",
+              LocalPlatform.superuserPassword(dataDir.path()),
               endpoints.registry().url(),
               prefill,
               !noBaseline,
@@ -757,7 +758,7 @@ final class LoadtestCommand {
               endpoints.query().url(),
               endpoints.postgres().jdbcUrl(),
               endpoints.postgres().user(),
-              "",
+              LocalPlatform.superuserPassword(dataDir.path()),
               endpoints.registry().url(),
               platformPids(dataDir.path()),
               noPeer

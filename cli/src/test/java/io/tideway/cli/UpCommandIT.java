@@ -1,10 +1,12 @@
 package io.tideway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.deploy.platform.LocalPlatform;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +75,13 @@ class UpCommandIT {
       try (Admin admin = admin(endpoints)) {
         admin.createTopics(List.of(new NewTopic("kept.events", 3, (short) 1))).all().get();
       }
+      // PostgreSQL asks every connection for its password, the superuser's too
+      assertThatThrownBy(
+              () ->
+                  DriverManager.getConnection(
+                      endpoints.postgres().jdbcUrl(), endpoints.postgres().user(), ""))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("password");
       try (Connection c = superuser(endpoints);
           Statement s = c.createStatement()) {
         s.execute("CREATE TABLE kept (id int primary key)");
@@ -343,7 +353,7 @@ class UpCommandIT {
   }
 
   /** A row committed to the customer service's outbox arrives on customer.events. */
-  private static void assertThatTheRelayStreamsTheServicesOutboxes(PlatformEndpoints endpoints)
+  private void assertThatTheRelayStreamsTheServicesOutboxes(PlatformEndpoints endpoints)
       throws Exception {
     HttpResponse<String> health =
         HttpClient.newHttpClient()
@@ -361,7 +371,7 @@ class UpCommandIT {
             DriverManager.getConnection(
                 serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + "customer",
                 endpoints.postgres().user(),
-                "");
+                LocalPlatform.superuserPassword(dataDir));
         Statement s = c.createStatement()) {
       s.execute(
           "INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload) VALUES ('"
@@ -413,9 +423,11 @@ class UpCommandIT {
     return Admin.create(props);
   }
 
-  private static Connection superuser(PlatformEndpoints endpoints) throws Exception {
+  private Connection superuser(PlatformEndpoints endpoints) throws Exception {
     return DriverManager.getConnection(
-        endpoints.postgres().jdbcUrl(), endpoints.postgres().user(), "");
+        endpoints.postgres().jdbcUrl(),
+        endpoints.postgres().user(),
+        LocalPlatform.superuserPassword(dataDir));
   }
 
   private static String single(Statement s, String query) throws Exception {

@@ -507,7 +507,7 @@
     }
     const badge = (met) => el('td', {}, el('span', { class: 'badge ' + (met === null ? 'unknown' : met ? 'met' : 'missed') }, met === null ? 'not judged' : met ? 'met' : 'missed'));
     const t = table(['Target', 'Measured', 'Target', 'Result'],
-      targets.map((x) => [x.name, fmt(x.value) + (x.unit ? ' ' + x.unit : ''), fmt(x.target) + (x.unit ? ' ' + x.unit : ''), badge(x.met)]));
+      targets.map((x) => [x.name, fmt(x.value) + (x.unit ? ' ' + x.unit : ''), (x.atLeast === null ? '' : x.atLeast ? '≥ ' : '≤ ') + fmt(x.target) + (x.unit ? ' ' + x.unit : ''), badge(x.met)]));
     t.setAttribute('data-table', 'targets');
     section.appendChild(t);
     return section;
@@ -587,7 +587,7 @@
     });
     const targets = arr(doc.targets).map((t, i) => {
       t = obj(t);
-      return { name: str(t.name, 'target ' + (i + 1)), value: num(t.value), target: num(t.target), unit: str(t.unit, ''), met: typeof t.met === 'boolean' ? t.met : null };
+      return { name: str(t.name, 'target ' + (i + 1)), value: num(t.value), target: num(t.target), atLeast: typeof t.atLeast === 'boolean' ? t.atLeast : null, unit: str(t.unit, ''), met: typeof t.met === 'boolean' ? t.met : null };
     });
     const m = obj(doc.memory);
     // Judged by PSS where the document has it, as the benchmark judges its target.

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * starting a new one. Durability settings are PostgreSQL's own defaults ({@code fsync=on}, {@code
  * synchronous_commit=on}): the embedded library turns both off for speed, which a platform that
  * promises never to lose an event cannot accept.
+ *
+ * <p>Given a superuser password, the server asks every connection for its password ({@code
+ * scram-sha-256} in {@code pg_hba.conf}, replication included): the library initialises it to trust
+ * anyone who reaches the port, any local user as superuser.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
@@ -38,18 +43,45 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   /** How long a stopping server may take to end: a shutdown checkpoint after heavy load. */
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
+  /** Every connection, over the socket or loopback, replication too, proves its password. */
+  private static final String PASSWORDS_REQUIRED =
+      String.join(
+          "\n",
+          "# Written by Tideway: every connection proves its password.",
+          "local   all          all                 scram-sha-256",
+          "host    all          all  127.0.0.1/32   scram-sha-256",
+          "host    all          all  ::1/128        scram-sha-256",
+          "local   replication  all                 scram-sha-256",
+          "host    replication  all  127.0.0.1/32   scram-sha-256",
+          "host    replication  all  ::1/128        scram-sha-256",
+          "");
+
   private final Path dataDir;
   private final int port;
+  private final String superuserPassword;
   private EmbeddedPostgres postgres;
   private ProcessHandle postmaster;
 
   /**
+   * A server that trusts every connection: for a throw-away test server.
+   *
    * @param dataDir the PostgreSQL data directory
    * @param port the port on loopback
    */
   public EmbeddedPostgresServer(Path dataDir, int port) {
+    this(dataDir, port, null);
+  }
+
+  /**
+   * @param dataDir the PostgreSQL data directory
+   * @param port the port on loopback
+   * @param superuserPassword the superuser's password, which every connection then has to give (its
+   *     own user's); null to trust every connection, as for a throw-away test server
+   */
+  public EmbeddedPostgresServer(Path dataDir, int port, String superuserPassword) {
     this.dataDir = dataDir.toAbsolutePath();
     this.port = port;
+    this.superuserPassword = superuserPassword;
   }
 
   /**
@@ -62,7 +94,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
     try {
       postgres = builder(timeout).start();
+      if (superuserPassword != null) {
+        requirePasswords();
+      }
     } catch (IOException | RuntimeException e) {
+      postgres = null;
       try {
         stopOrphan(dataDir, STOP_TIMEOUT);
       } catch (IOException stop) {
@@ -73,8 +109,33 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     postmaster = postmaster(dataDir).orElse(null);
   }
 
+  /**
+   * Gives the superuser its password and makes the server ask every connection for one. On each
+   * start, so a data directory initialised to trust, or one whose password changed, is brought in
+   * line; the password is set before trust ends, so the superuser is never locked out.
+   */
+  private void requirePasswords() throws IOException {
+    try (Connection c = connect(SUPERUSER);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "ALTER ROLE " + SUPERUSER + " PASSWORD '" + superuserPassword.replace("'", "''") + "'");
+      Path hba = dataDir.resolve("pg_hba.conf");
+      if (!PASSWORDS_REQUIRED.equals(Files.readString(hba, StandardCharsets.UTF_8))) {
+        Files.writeString(hba, PASSWORDS_REQUIRED, StandardCharsets.UTF_8);
+        s.execute("SELECT pg_reload_conf()");
+      }
+    } catch (SQLException e) {
+      throw new IOException("Could not make PostgreSQL ask for passwords: " + e, e);
+    }
+  }
+
   private EmbeddedPostgres.Builder builder(Duration timeout) {
-    return EmbeddedPostgres.builder()
+    EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+    if (superuserPassword != null) {
+      // The library's own connections (its readiness check, data sources) give it too.
+      builder.setConnectConfig("password", superuserPassword);
+    }
+    return builder
         .setDataDirectory(dataDir)
         .setCleanDataDirectory(false)
         .setRegisterShutdownHook(false)

@@ -1,11 +1,14 @@
 package io.tideway.deploy.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +32,40 @@ class EmbeddedPostgresServerIT {
 
     assertThat(postmaster.isAlive()).isFalse();
     assertThat(dir.resolve("postmaster.pid")).doesNotExist();
+  }
+
+  @Test
+  void aServerGivenASuperuserPasswordAsksEveryConnectionForIt() throws Exception {
+    String password = "pw-" + System.nanoTime();
+    int port = LoopbackPorts.pickFree();
+    EmbeddedPostgresServer server = new EmbeddedPostgresServer(dir, port, password);
+    server.start(START);
+    try {
+      String url = server.jdbcUrl("postgres");
+      assertThatThrownBy(() -> DriverManager.getConnection(url, "postgres", ""))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("password");
+      assertThatThrownBy(() -> DriverManager.getConnection(url, "postgres", "not-" + password))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("password authentication failed");
+      try (Connection c = DriverManager.getConnection(url, "postgres", password)) {
+        assertThat(c.isValid(5)).isTrue();
+      }
+    } finally {
+      server.close();
+    }
+
+    // Started again on its data directory, the server still asks, and lets its owner in.
+    EmbeddedPostgresServer again = new EmbeddedPostgresServer(dir, port, password);
+    again.start(START);
+    try (Connection c = again.connect("postgres")) {
+      assertThat(c.isValid(5)).isTrue();
+      assertThatThrownBy(
+              () -> DriverManager.getConnection(again.jdbcUrl("postgres"), "postgres", ""))
+          .isInstanceOf(SQLException.class);
+    } finally {
+      again.close();
+    }
   }
 
   /** The abandoned server object is left as a killed owner leaves it: never closed. */

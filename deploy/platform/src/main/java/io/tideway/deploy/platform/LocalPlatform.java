@@ -182,6 +182,14 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   /**
+   * The password of the PostgreSQL superuser ({@link PlatformEndpoints#postgres()}'s user) of a
+   * platform on a data directory, from its credentials file (readable by its owner only).
+   */
+  public static String superuserPassword(Path dataDir) throws IOException {
+    return ServiceDatabases.superuserPassword(dataDir);
+  }
+
+  /**
    * Whether a platform runs on a data directory now: the process its lock file names is alive. A
    * platform that was killed leaves its endpoints behind, naming ports no one answers on.
    */
@@ -263,7 +271,11 @@ public final class LocalPlatform implements AutoCloseable {
 
     long start = System.nanoTime();
     step("Starting PostgreSQL on 127.0.0.1:" + settings.postgresPort() + " ...");
-    postgres = new EmbeddedPostgresServer(dataDir.resolve("postgres"), settings.postgresPort());
+    postgres =
+        new EmbeddedPostgresServer(
+            dataDir.resolve("postgres"),
+            settings.postgresPort(),
+            ServiceDatabases.ensureSuperuserPassword(dataDir));
     postgres.start(START_TIMEOUT);
     running.push(postgres);
     Map<String, String> passwords = new ServiceDatabases(postgres, dataDir).ensure(SERVICES);

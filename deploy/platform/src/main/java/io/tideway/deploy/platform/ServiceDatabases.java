@@ -22,12 +22,14 @@ import java.util.Properties;
 
 /**
  * One database and one database user per service, each service owning its data. Created on first
- * start and left alone afterwards. Passwords are generated on this machine and kept in {@value
- * #CREDENTIALS_FILE} in the data directory, readable by its owner only.
+ * start and left alone afterwards. Passwords, the superuser's too, are generated on this machine
+ * and kept in {@value #CREDENTIALS_FILE} in the data directory, readable by its owner only.
  */
 final class ServiceDatabases {
 
   static final String CREDENTIALS_FILE = "credentials.properties";
+
+  private static final String SUPERUSER_PASSWORD = "superuser.password";
 
   private final EmbeddedPostgresServer postgres;
   private final Path credentialsFile;
@@ -65,6 +67,33 @@ final class ServiceDatabases {
     services.forEach(
         service -> passwords.put(service, credentials.getProperty(service + ".password")));
     return passwords;
+  }
+
+  /**
+   * The superuser's password, made and stored the first time: before the server starts, so that a
+   * crash never leaves a password the server has but no one knows.
+   */
+  static String ensureSuperuserPassword(Path dataDir) throws IOException {
+    ServiceDatabases databases = new ServiceDatabases(null, dataDir);
+    Properties credentials = databases.loadCredentials();
+    String password = credentials.getProperty(SUPERUSER_PASSWORD);
+    if (password == null) {
+      password = newPassword();
+      credentials.setProperty(SUPERUSER_PASSWORD, password);
+      databases.storeCredentials(credentials);
+    }
+    return password;
+  }
+
+  /** The superuser's password, as {@link #ensureSuperuserPassword} made it. */
+  static String superuserPassword(Path dataDir) throws IOException {
+    String password =
+        new ServiceDatabases(null, dataDir).loadCredentials().getProperty(SUPERUSER_PASSWORD);
+    if (password == null) {
+      throw new PlatformSetupException(
+          "No superuser password in " + dataDir.resolve(CREDENTIALS_FILE));
+    }
+    return password;
   }
 
   /**
@@ -140,7 +169,7 @@ final class ServiceDatabases {
             ".tmp",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     try (Writer out = Files.newBufferedWriter(tmp)) {
-      credentials.store(out, "Database users of the local platform's services");
+      credentials.store(out, "Database users of the local platform");
     }
     Files.move(tmp, credentialsFile, StandardCopyOption.REPLACE_EXISTING);
   }
