@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.deploy.PlatformEndpoints;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
@@ -142,7 +145,10 @@ final class DemoCommand implements Callable<Integer> {
             () -> stored("top-products", "last-5-minutes"),
             v -> v != null && v.get("top").size() > 0,
             "the top-products ranking");
-    step(start, "Top products of the last five minutes: " + ranking(top));
+    step(
+        start,
+        "Top products of the last five minutes: "
+            + ranking(top, Map.of(kettle, "Kettle", toaster, "Toaster")));
 
     start = System.nanoTime();
     HttpResponse<String> stale = move(customer, "1 Old Rd", "Berlin", "10115");
@@ -280,15 +286,18 @@ final class DemoCommand implements Callable<Integer> {
         : address.get("street").asText() + ", " + address.get("city").asText();
   }
 
-  private static String ranking(JsonNode top) {
+  /** The ranking, this run's products by name and others (earlier runs') by a short id. */
+  private static String ranking(JsonNode top, Map<String, String> names) {
     StringBuilder text = new StringBuilder();
     for (JsonNode product : top.get("top")) {
       if (!text.isEmpty()) {
         text.append("; ");
       }
-      text.append(product.get("productId").asText(), 0, 8)
-          .append("… ")
-          .append(product.get("revenue").asText());
+      String id = product.get("productId").asText();
+      text.append(names.getOrDefault(id, id.substring(0, 8) + "…"))
+          .append(' ')
+          .append(
+              new BigDecimal(product.get("revenue").asText()).setScale(2, RoundingMode.HALF_UP));
     }
     return text.toString();
   }
