@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -98,7 +99,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         requirePasswords();
       }
     } catch (IOException | RuntimeException e) {
-      postgres = null;
+      if (postgres != null) {
+        // Started, then failed: closing also releases the library's lock on the directory.
+        try {
+          postgres.close();
+        } catch (IOException | RuntimeException close) {
+          e.addSuppressed(close);
+        }
+        postgres = null;
+      }
       try {
         stopOrphan(dataDir, STOP_TIMEOUT);
       } catch (IOException stop) {
@@ -111,8 +120,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
   /**
    * Gives the superuser its password and makes the server ask every connection for one. On each
-   * start, so a data directory initialised to trust, or one whose password changed, is brought in
-   * line; the password is set before trust ends, so the superuser is never locked out.
+   * start, so a data directory initialised to trust is brought in line; the password is set before
+   * trust ends, so the superuser is never locked out. (A password changed afterwards would lock it
+   * out: the library's own check at start logs in with it.)
    */
   private void requirePasswords() throws IOException {
     try (Connection c = connect(SUPERUSER);
@@ -121,7 +131,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
           "ALTER ROLE " + SUPERUSER + " PASSWORD '" + superuserPassword.replace("'", "''") + "'");
       Path hba = dataDir.resolve("pg_hba.conf");
       if (!PASSWORDS_REQUIRED.equals(Files.readString(hba, StandardCharsets.UTF_8))) {
-        Files.writeString(hba, PASSWORDS_REQUIRED, StandardCharsets.UTF_8);
+        // Whole or not at all: a server cannot start on a half-written file.
+        Path written = Files.createTempFile(dataDir, "pg_hba", ".tmp");
+        Files.writeString(written, PASSWORDS_REQUIRED, StandardCharsets.UTF_8);
+        Files.move(
+            written, hba, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         s.execute("SELECT pg_reload_conf()");
       }
     } catch (SQLException e) {

@@ -113,14 +113,16 @@ final class ServiceDatabases {
     return passwords;
   }
 
+  /**
+   * Creates the user, or gives an existing one its password again: one made while the server
+   * trusted every connection may have another, never checked until now.
+   */
   private static void ensureUser(Connection c, String user, String password) throws SQLException {
-    if (exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", user)) {
-      return;
-    }
+    boolean exists = exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", user);
     try (Statement s = c.createStatement()) {
       // The relay streams each service's outbox through logical replication, hence REPLICATION.
       s.execute(
-          "CREATE ROLE "
+          (exists ? "ALTER ROLE " : "CREATE ROLE ")
               + quote(user)
               + " LOGIN REPLICATION PASSWORD '"
               + password.replace("'", "''")

@@ -191,9 +191,11 @@ final class SourceRelay implements AutoCloseable {
    * producer refuses for now stops the batch there, and the engine starts again from before it.
    *
    * <p>Kafka refuses a produce batch holding an invalid record as a whole: the invalid one fails
-   * for good, the others beside it for now. The engine then sends them all again, and the invalid
-   * ones, remembered, go straight to the dead-letter topic, so their neighbours pass the second
-   * time instead of failing with them for ever.
+   * for good, the others beside it for now. So an event whose time its topic refuses (see {@link
+   * TopicCreation#timeRefusal}) goes to the dead-letter topic without being sent. One refused all
+   * the same fails its batch: the engine sends it again, and the invalid ones, remembered, go
+   * straight to the dead-letter topic, so their neighbours pass the second time instead of failing
+   * with them for ever.
    */
   private void relay(
       TransformChain chain,
@@ -203,6 +205,7 @@ final class SourceRelay implements AutoCloseable {
     List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
     List<SourceRecord> changes = new ArrayList<>(batch.size());
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.size());
+    List<String> lettersOfEarlierRefusals = new ArrayList<>(0);
     for (RecordChangeEvent<SourceRecord> event : batch) {
       SourceRecord change = event.record();
       if (!changeTopic.equals(change.topic())) {
@@ -212,8 +215,9 @@ final class SourceRelay implements AutoCloseable {
       if (record == null) {
         continue;
       }
-      RuntimeException refusedBefore = refusedEarlier.remove(eventId(record));
+      RuntimeException refusedBefore = refusedEarlier.get(eventId(record));
       if (refusedBefore != null) {
+        lettersOfEarlierRefusals.add(eventId(record));
         record = refused(change, record, refusedBefore);
       }
       try {
@@ -223,6 +227,14 @@ final class SourceRelay implements AutoCloseable {
           throw e;
         }
         record = refused(change, record, (RuntimeException) e.getCause());
+        ensureTopic(record);
+      }
+      String refusedTime =
+          isDeadLetter(record) || record.timestamp() == null
+              ? null
+              : topics.timeRefusal(record.topic(), record.timestamp());
+      if (refusedTime != null) {
+        record = refused(change, record, new InvalidTimestampException(refusedTime));
         ensureTopic(record);
       }
       Future<RecordMetadata> sending = producer.send(record);
@@ -266,6 +278,7 @@ final class SourceRelay implements AutoCloseable {
       committer.markProcessed(event);
     }
     committer.markBatchFinished();
+    lettersOfEarlierRefusals.forEach(refusedEarlier::remove);
   }
 
   private static String eventId(ProducerRecord<byte[], byte[]> record) {

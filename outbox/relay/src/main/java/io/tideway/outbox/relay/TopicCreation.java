@@ -2,14 +2,18 @@ package io.tideway.outbox.relay;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionReplica;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -18,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates each topic the relay writes to, the first time it meets it, with the configured layout;
  * topics that exist are left as they are. Clusters that create topics themselves need none of it,
- * but the platform's broker does not ({@code auto.create.topics.enable=false}).
+ * but the platform's broker does not ({@code auto.create.topics.enable=false}). It also reads the
+ * bounds each topic sets on record times, so that an event its broker would refuse for its time is
+ * known before it is sent.
  */
 final class TopicCreation {
 
@@ -30,6 +36,16 @@ final class TopicCreation {
   private final int partitions;
   private final short replicationFactor;
   private final Set<String> known = ConcurrentHashMap.newKeySet();
+  private final Map<String, TimeBounds> timeBounds = new ConcurrentHashMap<>();
+
+  /**
+   * How far a record's time may lie behind or ahead of its broker's clock ({@code
+   * message.timestamp.before.max.ms}, {@code message.timestamp.after.max.ms}).
+   */
+  private record TimeBounds(long behindMs, long aheadMs) {
+
+    static final TimeBounds NONE = new TimeBounds(Long.MAX_VALUE, Long.MAX_VALUE);
+  }
 
   TopicCreation(Admin admin, int partitions, short replicationFactor) {
     this.admin = admin;
@@ -60,8 +76,70 @@ final class TopicCreation {
       }
     }
     awaitLeaders(topic);
+    timeBounds.put(topic, readTimeBounds(topic));
     known.add(topic);
     return true;
+  }
+
+  /**
+   * Why the topic's broker would refuse a record of this time now, or null: a record sent long
+   * after its event was committed (the relay was down), or stamped by a clock far ahead. Sending it
+   * would fail the whole produce batch around it, its neighbours included.
+   */
+  String timeRefusal(String topic, long timestamp) {
+    TimeBounds bounds = timeBounds.getOrDefault(topic, TimeBounds.NONE);
+    long now = System.currentTimeMillis();
+    if (now - timestamp > bounds.behindMs()) {
+      return "Timestamp "
+          + timestamp
+          + " is more than "
+          + bounds.behindMs()
+          + " ms (message.timestamp.before.max.ms of "
+          + topic
+          + ") before now, "
+          + now;
+    }
+    if (timestamp - now > bounds.aheadMs()) {
+      return "Timestamp "
+          + timestamp
+          + " is more than "
+          + bounds.aheadMs()
+          + " ms (message.timestamp.after.max.ms of "
+          + topic
+          + ") after now, "
+          + now;
+    }
+    return null;
+  }
+
+  /**
+   * The topic's bounds on record times; none where it keeps the broker's time or cannot be read.
+   */
+  private TimeBounds readTimeBounds(String topic) throws InterruptedException {
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    try {
+      Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+      if ("LogAppendTime".equals(value(config, "message.timestamp.type"))) {
+        return TimeBounds.NONE;
+      }
+      return new TimeBounds(
+          millis(config, "message.timestamp.before.max.ms"),
+          millis(config, "message.timestamp.after.max.ms"));
+    } catch (ExecutionException | RuntimeException e) {
+      // Left to the broker, whose refusal the relay also handles, a batch later.
+      log.debug("Cannot read the time bounds of topic {}", topic, e);
+      return TimeBounds.NONE;
+    }
+  }
+
+  private static String value(Config config, String name) {
+    ConfigEntry entry = config == null ? null : config.get(name);
+    return entry == null ? null : entry.value();
+  }
+
+  private static long millis(Config config, String name) {
+    String value = value(config, name);
+    return value == null ? Long.MAX_VALUE : Long.parseLong(value);
   }
 
   /**

@@ -380,7 +380,47 @@ class OutboxRelayIT {
                     .endsWith("InvalidTimestampException");
               });
       assertThat(meters.get("tideway.relay.dead.letters").counter().count()).isEqualTo(1);
+      // The batch failed as a whole and was sent again.
+      assertThat(meters.get("tideway.relay.restarts").counter().count()).isPositive();
       assertThat(relay.health().streaming()).isTrue();
+    }
+  }
+
+  @Test
+  void deadLettersAnEventTooOldForItsTopicWithoutSendingIt() throws Exception {
+    String topic = aggregateType + ".events";
+    kafka
+        .admin()
+        .createTopics(
+            List.of(
+                new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("message.timestamp.before.max.ms", "5000"))))
+        .all()
+        .get();
+    try (OutboxRelay relay = streamingRelay()) {
+      database.insert(aggregateType, 1);
+      consume(topic, 1);
+    }
+    // Committed while the relay is down for longer than the topic accepts.
+    UUID old = database.insert(aggregateType, 1).get(0);
+    Thread.sleep(6_000);
+
+    try (OutboxRelay relay = streamingRelay()) {
+      UUID fresh = database.insert(aggregateType, 1).get(0);
+
+      ConsumerRecord<byte[], byte[]> letter =
+          consume(settings.deadLetterTopic(), 1).stream()
+              .filter(r -> old.toString().equals(header(r, "id")))
+              .findFirst()
+              .orElseThrow();
+      assertThat(header(letter, DeadLetters.ERROR_CLASS)).endsWith("InvalidTimestampException");
+      assertThat(header(letter, DeadLetters.ERROR)).contains("message.timestamp.before.max.ms");
+      assertThat(consume(topic, 2))
+          .extracting(r -> header(r, "id"))
+          .contains(fresh.toString())
+          .doesNotContain(old.toString());
+      // Known before sending: no batch failed.
+      assertThat(meters.get("tideway.relay.restarts").counter().count()).isZero();
     }
   }
 

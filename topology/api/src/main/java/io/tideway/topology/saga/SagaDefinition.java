@@ -270,7 +270,8 @@ public final class SagaDefinition<D extends SpecificRecord> {
      * saga that runs for its key, if it is the saga the reply names. Defaults to the saga id. A
      * saga with a business key of its own needs the saga id of every reply type, {@link
      * #correlate(Class, Function, Function)}: a late reply to an earlier saga of the same key must
-     * not be taken for the running one's.
+     * not be taken for the running one's. Leave it unset when it is the saga id: it counts as a key
+     * of its own whenever it is set.
      */
     public Builder<D> businessKey(Function<D, ?> businessKey) {
       this.businessKey = Objects.requireNonNull(businessKey, "businessKey");
@@ -406,13 +407,15 @@ public final class SagaDefinition<D extends SpecificRecord> {
                     + step.name()
                     + " has no correlate(...) to find its business key");
           }
-          if (businessKey != sagaId && !replySagaIds.containsKey(reply)) {
+        }
+      }
+      if (businessKey != sagaId) {
+        for (Class<?> reply : correlations.keySet()) {
+          if (!replySagaIds.containsKey(reply)) {
             throw new IllegalStateException(
                 name
                     + ": reply "
                     + reply.getSimpleName()
-                    + " of step "
-                    + step.name()
                     + " needs correlate(type, businessKey, sagaId): with a business key of its"
                     + " own, a late reply to an earlier saga of the key would count for the"
                     + " running one");

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
@@ -59,16 +58,20 @@ final class ProcessedEvents implements ProcessingObserver {
    * An event finished.
    *
    * @param at when (epoch millis), or -1 for not (yet)
-   * @param thread the stream thread that processed it
-   * @param commits how many times that thread had committed before, or -1 if unknown
+   * @param commitCount the commit count of the stream thread that processed it, or null if unknown
+   * @param commits that count then
    */
-  record Finished(long at, Thread thread, long commits) {
+  record Finished(long at, Metric commitCount, long commits) {
 
     static final Finished NOT = new Finished(-1, null, -1);
   }
 
-  /** The commit count of each stream thread, by name, once found among the client's metrics. */
-  private final Map<String, Optional<Metric>> commitCounts = new ConcurrentHashMap<>();
+  /**
+   * The commit count of the stream thread this runs on, found among the client's metrics once per
+   * thread: per thread, not per name, as a replaced thread's name is given to a later one.
+   */
+  private final ThreadLocal<Optional<Metric>> commitCount =
+      ThreadLocal.withInitial(this::currentThreadsCommitCount);
 
   private volatile KafkaStreams streams;
 
@@ -105,7 +108,6 @@ final class ProcessedEvents implements ProcessingObserver {
    */
   void countCommitsOf(KafkaStreams streams) {
     this.streams = streams;
-    commitCounts.clear();
   }
 
   @Override
@@ -117,8 +119,8 @@ final class ProcessedEvents implements ProcessingObserver {
     if (eventId == null) {
       return;
     }
-    Thread thread = Thread.currentThread();
-    Finished finished = new Finished(now, thread, commits(thread.getName()));
+    Metric count = commitCount.get().orElse(null);
+    Finished finished = new Finished(now, count, count == null ? -1 : value(count));
     List<Waiter> woken = null;
     synchronized (this) {
       recent
@@ -167,14 +169,13 @@ final class ProcessedEvents implements ProcessingObserver {
 
   /**
    * Completes with true once the thread that finished an event has committed since, so that its
-   * stores' caches hold nothing of the event any more (or once the thread is gone, its tasks closed
-   * and flushed); with false at the deadline ({@link System#nanoTime}). Polls, on no thread of the
-   * caller's.
+   * stores' caches hold nothing of the event any more, or at once when that cannot be known; with
+   * false at the deadline ({@link System#nanoTime}). Polls, on no thread of the caller's. A thread
+   * that failed or lost the event's task meanwhile commits no more: the wait then ends at the
+   * deadline, as the store the task moved to may not hold the event.
    */
   CompletableFuture<Boolean> whenCommitted(Finished finished, long deadline) {
-    if (finished.commits() < 0
-        || !finished.thread().isAlive()
-        || commits(finished.thread().getName()) != finished.commits()) {
+    if (finished.commitCount() == null || value(finished.commitCount()) != finished.commits()) {
       return CompletableFuture.completedFuture(true);
     }
     if (System.nanoTime() >= deadline) {
@@ -186,19 +187,16 @@ final class ProcessedEvents implements ProcessingObserver {
         .thenCompose(again -> whenCommitted(again, deadline));
   }
 
-  /** How many times a stream thread has committed, or -1 when that is not known. */
-  private long commits(String thread) {
-    KafkaStreams client = streams;
-    if (client == null) {
-      return -1;
-    }
-    // Looked for once per thread: a thread's metrics exist from its start.
-    Optional<Metric> count =
-        commitCounts.computeIfAbsent(thread, name -> commitCount(client, name));
-    return count.map(Metric::metricValue).orElse(null) instanceof Number n ? n.longValue() : -1;
+  private static long value(Metric count) {
+    return count.metricValue() instanceof Number n ? n.longValue() : -1;
   }
 
-  private static Optional<Metric> commitCount(KafkaStreams client, String thread) {
+  private Optional<Metric> currentThreadsCommitCount() {
+    KafkaStreams client = streams;
+    if (client == null) {
+      return Optional.empty();
+    }
+    String thread = Thread.currentThread().getName();
     for (Metric metric : client.metrics().values()) {
       MetricName name = metric.metricName();
       if (name.name().equals("commit-total")
