@@ -90,26 +90,18 @@ final class TopicCreation {
     TimeBounds bounds = timeBounds.getOrDefault(topic, TimeBounds.NONE);
     long now = System.currentTimeMillis();
     if (now - timestamp > bounds.behindMs()) {
-      return "Timestamp "
-          + timestamp
-          + " is more than "
-          + bounds.behindMs()
-          + " ms (message.timestamp.before.max.ms of "
-          + topic
-          + ") before now, "
-          + now;
+      return refusal(topic, timestamp, now, "before", bounds.behindMs());
     }
     if (timestamp - now > bounds.aheadMs()) {
-      return "Timestamp "
-          + timestamp
-          + " is more than "
-          + bounds.aheadMs()
-          + " ms (message.timestamp.after.max.ms of "
-          + topic
-          + ") after now, "
-          + now;
+      return refusal(topic, timestamp, now, "after", bounds.aheadMs());
     }
     return null;
+  }
+
+  private static String refusal(String topic, long timestamp, long now, String side, long bound) {
+    return String.format(
+        "Timestamp %d is more than %d ms %s now, %d (message.timestamp.%s.max.ms of %s)",
+        timestamp, bound, side, now, side, topic);
   }
 
   /**

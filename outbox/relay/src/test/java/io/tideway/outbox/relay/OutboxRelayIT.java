@@ -334,15 +334,7 @@ class OutboxRelayIT {
   void sendsAgainWithoutItTheBatchKafkaRefusedForOneInvalidEvent() throws Exception {
     // Kafka refuses a produce batch holding one invalid record as a whole: the record itself for
     // good, its neighbours for now. They must pass once the invalid one is dead-lettered.
-    String topic = aggregateType + ".events";
-    kafka
-        .admin()
-        .createTopics(
-            List.of(
-                new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of("message.timestamp.before.max.ms", "86400000"))))
-        .all()
-        .get();
+    String topic = eventTopicAcceptingTimesBackTo(Duration.ofDays(1));
     RelaySettings agedInOneBatch =
         settings.withProducerOverrides(
             Map.of(
@@ -388,15 +380,7 @@ class OutboxRelayIT {
 
   @Test
   void deadLettersAnEventTooOldForItsTopicWithoutSendingIt() throws Exception {
-    String topic = aggregateType + ".events";
-    kafka
-        .admin()
-        .createTopics(
-            List.of(
-                new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of("message.timestamp.before.max.ms", "5000"))))
-        .all()
-        .get();
+    String topic = eventTopicAcceptingTimesBackTo(Duration.ofSeconds(5));
     try (OutboxRelay relay = streamingRelay()) {
       database.insert(aggregateType, 1);
       consume(topic, 1);
@@ -478,6 +462,16 @@ class OutboxRelayIT {
       // A clean stop commits every acknowledged offset: nothing is sent twice.
       assertThat(ids).containsExactlyInAnyOrderElementsOf(expected);
     }
+  }
+
+  /** The aggregate type's topic, one partition, refusing records older than {@code bound}. */
+  private String eventTopicAcceptingTimesBackTo(Duration bound) throws Exception {
+    String topic = aggregateType + ".events";
+    NewTopic newTopic =
+        new NewTopic(topic, 1, (short) 1)
+            .configs(Map.of("message.timestamp.before.max.ms", Long.toString(bound.toMillis())));
+    kafka.admin().createTopics(List.of(newTopic)).all().get();
+    return topic;
   }
 
   private OutboxRelay streamingRelay() {
