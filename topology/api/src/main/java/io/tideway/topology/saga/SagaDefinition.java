@@ -45,7 +45,8 @@ import org.apache.avro.specific.SpecificRecord;
  *       act late: its compensation is sent too, and a participant handles the compensation of
  *       something it never did as a no-op.
  *   <li>A {@linkplain StepBuilder#retriable() retriable} step (one past the point of no return) is
- *       never compensated: on a timeout its command is resent, with backoff, until it succeeds.
+ *       never compensated: on a timeout its command is resent, with backoff, until it succeeds. It
+ *       has no failure reply, and no step after it has a compensation.
  *   <li>A compensation that fails or times out is resent with a doubling backoff; after {@link
  *       Builder#compensationAttempts} attempts it goes to the dead-letter topic for an operator,
  *       the steps before it are compensated all the same, and the saga ends in {@code
@@ -514,7 +515,8 @@ public final class SagaDefinition<D extends SpecificRecord> {
 
     /**
      * Marks the step as past the point of no return: on a timeout its command is resent with
-     * backoff until it succeeds, instead of compensating.
+     * backoff until it succeeds, instead of compensating. Such a step has no {@link #failsOn}
+     * reply, and the steps after it have no compensation.
      */
     public StepBuilder<D> retriable() {
       this.retriable = true;
@@ -552,6 +554,25 @@ public final class SagaDefinition<D extends SpecificRecord> {
       if (retriable && compensation != null) {
         throw new IllegalStateException(
             saga.name + ": step " + name + " is retriable, so it is never compensated");
+      }
+      if (retriable && replies.values().stream().anyMatch(outcome -> !outcome.success())) {
+        throw new IllegalStateException(
+            saga.name
+                + ": step "
+                + name
+                + " is retriable, so it cannot fail: a failure would undo the steps before the"
+                + " point of no return");
+      }
+      for (Step<D> earlier : saga.steps) {
+        if (earlier.retriable() && compensation != null) {
+          throw new IllegalStateException(
+              saga.name
+                  + ": step "
+                  + name
+                  + " has a compensation but comes after retriable step "
+                  + earlier.name()
+                  + ", past the point of no return");
+        }
       }
       saga.steps.add(
           new Step<>(

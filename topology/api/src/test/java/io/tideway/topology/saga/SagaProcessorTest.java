@@ -17,7 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tideway.contracts.customer.CustomerCreditReserved;
+import io.tideway.contracts.inventory.StockReleased;
+import io.tideway.contracts.inventory.StockReserved;
+import io.tideway.contracts.order.OrderApproved;
 import io.tideway.contracts.order.OrderPlaced;
+import io.tideway.contracts.order.OrderRejected;
 import io.tideway.contracts.saga.ApproveOrder;
 import io.tideway.contracts.saga.RejectOrder;
 import io.tideway.contracts.saga.ReleaseCredit;
@@ -595,6 +599,50 @@ class SagaProcessorTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("CustomerCreditReserved")
         .hasMessageContaining("correlate(type, businessKey, sagaId)");
+  }
+
+  @Test
+  void aRetriableStepCannotFail() {
+    assertThatThrownBy(
+            () ->
+                SagaDefinition.builder("approve", OrderPlaced.class)
+                    .sagaId(OrderPlaced::getOrderId)
+                    .input(Topics.ORDER_EVENTS)
+                    .correlate(OrderApproved.class, OrderApproved::getOrderId)
+                    .correlate(OrderRejected.class, OrderRejected::getOrderId)
+                    .step("approve-order")
+                    .command(Topics.ORDER_COMMANDS, (o, c) -> o)
+                    .succeedsOn(OrderApproved.class)
+                    .failsOn(OrderRejected.class, OrderRejected::getReason)
+                    .retriable()
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("step approve-order is retriable, so it cannot fail");
+  }
+
+  @Test
+  void noStepAfterARetriableOneHasACompensation() {
+    assertThatThrownBy(
+            () ->
+                SagaDefinition.builder("approve-then-reserve", OrderPlaced.class)
+                    .sagaId(OrderPlaced::getOrderId)
+                    .input(Topics.ORDER_EVENTS)
+                    .correlate(OrderApproved.class, OrderApproved::getOrderId)
+                    .correlate(StockReserved.class, StockReserved::getOrderId)
+                    .correlate(StockReleased.class, StockReleased::getOrderId)
+                    .step("approve-order")
+                    .command(Topics.ORDER_COMMANDS, (o, c) -> o)
+                    .succeedsOn(OrderApproved.class)
+                    .retriable()
+                    .step("reserve-stock")
+                    .command(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+                    .succeedsOn(StockReserved.class)
+                    .compensation(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+                    .compensatedOn(StockReleased.class)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(
+            "step reserve-stock has a compensation but comes after retriable step approve-order");
   }
 
   @Test
