@@ -25,6 +25,12 @@ public interface SagaObserver {
         public void stepEnded(String saga, String step, boolean compensation, Duration latency) {}
 
         @Override
+        public void timedOut(String saga, String step, boolean compensation) {}
+
+        @Override
+        public void resent(String saga, String step, boolean compensation) {}
+
+        @Override
         public void ignored(String saga, String reason) {}
 
         @Override
@@ -49,6 +55,16 @@ public interface SagaObserver {
    * @param latency from its command's first send to the reply
    */
   void stepEnded(String saga, String step, boolean compensation, Duration latency);
+
+  /** A step's command, or its compensation, got no reply within the step's timeout. */
+  void timedOut(String saga, String step, boolean compensation);
+
+  /**
+   * A step's command, or its compensation, was sent again: a retriable step after a timeout, a
+   * compensation after a timeout or a failure reply. A step resent without end waits on a
+   * participant that needs a fix.
+   */
+  void resent(String saga, String step, boolean compensation);
 
   /**
    * A record was ignored: a reply with {@code unknown-saga} (no saga of its key), {@code after-end}

@@ -396,6 +396,8 @@ final class SagaProcessor<D extends SpecificRecord>
         names.sink(topic));
     if (attempt == 1) {
       saga.setStepStartedAt(Instant.ofEpochMilli(now));
+    } else {
+      observer.resent(definition.name(), step.name(), compensating);
     }
     saga.setStep(index);
     saga.setStepName(step.name());
@@ -517,6 +519,7 @@ final class SagaProcessor<D extends SpecificRecord>
       return;
     }
     note(saga, "TIMED_OUT", step.name(), "no reply after " + step.timeout());
+    observer.timedOut(definition.name(), step.name(), saga.getStatus() == SagaStatus.COMPENSATING);
     if (saga.getStatus() == SagaStatus.COMPENSATING) {
       retryCompensation(saga);
     } else if (step.retriable()) {

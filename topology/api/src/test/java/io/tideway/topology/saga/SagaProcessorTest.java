@@ -433,6 +433,14 @@ class SagaProcessorTest {
     // Where a re-drive sends it: the topic as the deployment named it.
     assertThat(header(deadLetter, Saga.DESTINATION_HEADER)).isEqualTo(RENAMED_CUSTOMER_COMMANDS);
     assertThat(observer.ended).containsExactly(SagaStatus.FAILED_COMPENSATION);
+    assertThat(observer.timedOut)
+        .containsExactly(
+            "reserve-credit",
+            "compensate reserve-credit",
+            "compensate reserve-credit",
+            "compensate reserve-credit");
+    assertThat(observer.resent)
+        .containsExactly("compensate reserve-credit", "compensate reserve-credit");
     assertThat(locks.get(order.toString()).getActive()).isNull();
   }
 
@@ -478,6 +486,8 @@ class SagaProcessorTest {
     assertThat(resent).singleElement().isInstanceOf(ApproveOrder.class);
     assertThat(saga().getStatus()).isEqualTo(SagaStatus.RUNNING);
     assertThat(saga().getAttempt()).isEqualTo(2);
+    assertThat(observer.timedOut).containsExactly("approve-order");
+    assertThat(observer.resent).containsExactly("approve-order");
     send(order.toString(), approved(order));
     assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPLETED);
   }
@@ -806,6 +816,8 @@ class SagaProcessorTest {
     final List<String> ignored = new ArrayList<>();
     final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
     final List<String> failed = new ArrayList<>();
+    final List<String> timedOut = new ArrayList<>();
+    final List<String> resent = new ArrayList<>();
 
     @Override
     public void started(String saga) {
@@ -820,6 +832,16 @@ class SagaProcessorTest {
     @Override
     public void stepEnded(String saga, String step, boolean compensation, Duration latency) {
       steps.add(compensation ? "compensate " + step : step);
+    }
+
+    @Override
+    public void timedOut(String saga, String step, boolean compensation) {
+      timedOut.add(compensation ? "compensate " + step : step);
+    }
+
+    @Override
+    public void resent(String saga, String step, boolean compensation) {
+      resent.add(compensation ? "compensate " + step : step);
     }
 
     @Override

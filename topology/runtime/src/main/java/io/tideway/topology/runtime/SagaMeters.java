@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The sagas of one deployment as Micrometer meters, tagged with the deployment and the saga: {@code
  * tideway.saga.started}, {@code tideway.saga.ended{status}} (completed, compensated,
  * failed_compensation, rejected), {@code tideway.saga.step.latency{step,compensation}} as a
- * histogram, {@code tideway.saga.ignored{reason}}, {@code tideway.saga.failures{action}} and the
- * gauge {@code tideway.saga.in.flight}.
+ * histogram, {@code tideway.saga.step.timeouts{step,compensation}}, {@code
+ * tideway.saga.step.resends{step,compensation}}, {@code tideway.saga.ignored{reason}}, {@code
+ * tideway.saga.failures{action}} and the gauge {@code tideway.saga.in.flight}.
  */
 final class SagaMeters implements SagaObserver {
 
@@ -88,6 +89,34 @@ final class SagaMeters implements SagaObserver {
   }
 
   @Override
+  public void timedOut(String saga, String step, boolean compensation) {
+    if (!live.live()) {
+      return;
+    }
+    stepCounter(
+            "tideway.saga.step.timeouts",
+            "Commands and compensations that got no reply within their step's timeout",
+            saga,
+            step,
+            compensation)
+        .increment();
+  }
+
+  @Override
+  public void resent(String saga, String step, boolean compensation) {
+    if (!live.live()) {
+      return;
+    }
+    stepCounter(
+            "tideway.saga.step.resends",
+            "Commands and compensations sent again after a timeout or a failed compensation",
+            saga,
+            step,
+            compensation)
+        .increment();
+  }
+
+  @Override
   public void ignored(String saga, String reason) {
     if (!live.live()) {
       return;
@@ -133,6 +162,22 @@ final class SagaMeters implements SagaObserver {
               return tasks;
             })
         .put(task, count);
+  }
+
+  private Counter stepCounter(
+      String name, String description, String saga, String step, boolean compensation) {
+    return Counter.builder(name)
+        .description(description)
+        .tags(
+            "deployment",
+            deployment,
+            "saga",
+            saga,
+            "step",
+            step,
+            "compensation",
+            Boolean.toString(compensation))
+        .register(meters);
   }
 
   private Counter counter(String name, String description, String saga) {

@@ -31,11 +31,45 @@ class SagaMetersTest {
     rebuild.started("place");
     rebuild.ended("place", SagaStatus.COMPLETED);
     rebuild.inFlight("place", "0_0", 5);
+    rebuild.timedOut("place", "approve-order", false);
     assertThat(registry.find("tideway.saga.started").counter()).isNull();
+    assertThat(registry.find("tideway.saga.step.timeouts").counter()).isNull();
     assertThat(registry.find("tideway.saga.in.flight").gauge()).isNull();
 
     live[0] = true;
     rebuild.started("place");
     assertThat(registry.get("tideway.saga.started").counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void shouldCountTimeoutsAndResendsPerStepAndDirection() {
+    SagaMeters meters = new SagaMeters("orders", registry, SideEffects.LIVE, inFlight);
+
+    meters.timedOut("place", "approve-order", false);
+    meters.resent("place", "approve-order", false);
+    meters.resent("place", "approve-order", false);
+    meters.resent("place", "reserve-credit", true);
+
+    assertThat(
+            registry
+                .get("tideway.saga.step.resends")
+                .tags("step", "approve-order", "compensation", "false")
+                .counter()
+                .count())
+        .isEqualTo(2.0);
+    assertThat(
+            registry
+                .get("tideway.saga.step.resends")
+                .tags("step", "reserve-credit", "compensation", "true")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+    assertThat(
+            registry
+                .get("tideway.saga.step.timeouts")
+                .tags("deployment", "orders", "saga", "place", "step", "approve-order")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
   }
 }
