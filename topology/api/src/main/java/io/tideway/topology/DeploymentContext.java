@@ -110,6 +110,10 @@ public final class DeploymentContext implements TopologyContext, AutoCloseable {
     if (observer != null) {
       props.put(StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, ObservedProcessors.class);
       props.put(ProcessingObserver.CONFIG, observer);
+      Object refused = settings.get(RefusedResults.CONFIG);
+      if (refused != null) {
+        props.put(RefusedResults.CONFIG, refused);
+      }
     }
     return new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
   }

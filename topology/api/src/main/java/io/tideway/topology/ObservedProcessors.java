@@ -7,11 +7,13 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.ProcessorWrapper;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.processor.api.WrappedFixedKeyProcessorSupplier;
 import org.apache.kafka.streams.processor.api.WrappedProcessorSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -27,9 +29,11 @@ public final class ObservedProcessors implements ProcessorWrapper {
   private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
   private ProcessingObserver observer;
+  private RefusedResults refused;
 
   @Override
   public void configure(Map<String, ?> configs) {
+    refused = RefusedResults.in(configs);
     Object configured = configs.get(ProcessingObserver.CONFIG);
     if (!(configured instanceof ProcessingObserver)) {
       throw new IllegalArgumentException(
@@ -43,22 +47,24 @@ public final class ObservedProcessors implements ProcessorWrapper {
       WrappedProcessorSupplier<KIn, VIn, KOut, VOut> wrapProcessorSupplier(
           String name, ProcessorSupplier<KIn, VIn, KOut, VOut> supplier) {
     ProcessingObserver target = observer;
+    RefusedResults refusals = refused;
     return new WrappedProcessorSupplier<>() {
       @Override
       public Processor<KIn, VIn, KOut, VOut> get() {
         Processor<KIn, VIn, KOut, VOut> delegate = supplier.get();
         return new Processor<>() {
-          private int partition;
+          private ProcessorContext<KOut, VOut> context;
 
           @Override
           public void init(ProcessorContext<KOut, VOut> context) {
-            partition = context.taskId().partition();
+            this.context = context;
             delegate.init(context);
           }
 
           @Override
           public void process(Record<KIn, VIn> record) {
-            observe(target, name, partition, record.headers(), () -> delegate.process(record));
+            observe(
+                target, refusals, name, context, record.headers(), () -> delegate.process(record));
           }
 
           @Override
@@ -80,22 +86,24 @@ public final class ObservedProcessors implements ProcessorWrapper {
       WrappedFixedKeyProcessorSupplier<KIn, VIn, VOut> wrapFixedKeyProcessorSupplier(
           String name, FixedKeyProcessorSupplier<KIn, VIn, VOut> supplier) {
     ProcessingObserver target = observer;
+    RefusedResults refusals = refused;
     return new WrappedFixedKeyProcessorSupplier<>() {
       @Override
       public FixedKeyProcessor<KIn, VIn, VOut> get() {
         FixedKeyProcessor<KIn, VIn, VOut> delegate = supplier.get();
         return new FixedKeyProcessor<>() {
-          private int partition;
+          private FixedKeyProcessorContext<KIn, VOut> context;
 
           @Override
           public void init(FixedKeyProcessorContext<KIn, VOut> context) {
-            partition = context.taskId().partition();
+            this.context = context;
             delegate.init(context);
           }
 
           @Override
           public void process(FixedKeyRecord<KIn, VIn> record) {
-            observe(target, name, partition, record.headers(), () -> delegate.process(record));
+            observe(
+                target, refusals, name, context, record.headers(), () -> delegate.process(record));
           }
 
           @Override
@@ -114,11 +122,15 @@ public final class ObservedProcessors implements ProcessorWrapper {
 
   private static void observe(
       ProcessingObserver observer,
+      RefusedResults refused,
       String processor,
-      int partition,
+      ProcessingContext context,
       Headers headers,
       Runnable process) {
     int[] depth = DEPTH.get();
+    if (depth[0] == 0 && refused != null) {
+      refuseIfItsResultWas(refused, context);
+    }
     depth[0]++;
     try {
       process.run();
@@ -127,7 +139,25 @@ public final class ObservedProcessors implements ProcessorWrapper {
     }
     if (depth[0] == 0) {
       observer.processed(
-          processor, partition, EventHeaders.eventId(headers), EventHeaders.occurredAt(headers));
+          processor,
+          context.taskId().partition(),
+          EventHeaders.eventId(headers),
+          EventHeaders.occurredAt(headers));
+    }
+  }
+
+  /** Refuses, before any processor runs, an input whose result Kafka refused when it last ran. */
+  private static void refuseIfItsResultWas(RefusedResults refused, ProcessingContext context) {
+    RecordMetadata input = context.recordMetadata().orElse(null);
+    if (input == null) {
+      return;
+    }
+    String why = refused.take(input.topic(), input.partition(), input.offset());
+    if (why != null) {
+      throw new RefusedResults.RefusedResultException(
+          "Kafka refused a result of this record when it was last processed, which failed the"
+              + " transaction: "
+              + why);
     }
   }
 }

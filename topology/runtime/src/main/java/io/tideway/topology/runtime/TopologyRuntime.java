@@ -7,6 +7,7 @@ import io.tideway.topics.Topic;
 import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.ProcessingObserver;
+import io.tideway.topology.RefusedResults;
 import io.tideway.topology.SideEffects;
 import io.tideway.topology.TopologyNaming;
 import io.tideway.topology.TopologyProvider;
@@ -1068,6 +1069,7 @@ public final class TopologyRuntime implements AutoCloseable {
     Map<String, Object> observed = new HashMap<>(merged);
     observed.put(SideEffects.CONFIG, live);
     observed.put(ProcessingObserver.CONFIG, processed);
+    observed.put(RefusedResults.CONFIG, new RefusedResults());
     observed.put(SagaObserver.CONFIG, new SagaMeters(provider.name(), meters, live, sagasInFlight));
     DeploymentContext context = DeploymentContext.of(provider.applicationId(), observed);
     Topology topology;
@@ -1143,6 +1145,9 @@ public final class TopologyRuntime implements AutoCloseable {
     // The error handlers write no dead letters while a rebuild replays history.
     Map<String, Object> gated = new HashMap<>(merged);
     gated.put(SideEffects.CONFIG, deployment.gate());
+    gated.put(
+        RefusedResults.CONFIG,
+        deployment.context().extension(RefusedResults.CONFIG, RefusedResults.class));
     return Deployment.streamsConfig(
         settings,
         instanceName(),

@@ -317,6 +317,47 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void anOutputTooLargeToSendDeadLettersItsInputAndTheRecordsAfterItPass(TestKafka kafka)
+      throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    String ledger = kafka.topicName("ledger");
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    try (KafkaProducer<String, String> postings = new KafkaProducer<>(props)) {
+      postings.send(new ProducerRecord<>(ledger, "account-1", "1"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "big"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "2"));
+    }
+
+    String echoes = kafka.topicName("echoes");
+    List<ConsumerRecord<byte[], byte[]>> echoed =
+        readAll(kafka, echoes, records -> records.size() >= 2);
+    assertThat(echoed)
+        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .containsExactly("1", "2");
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        readAll(
+            kafka,
+            Topics.deadLetters(new io.tideway.fixtures.Echo().applicationId()).name(),
+            records -> !records.isEmpty());
+    assertThat(dead).singleElement();
+    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("big");
+    assertThat(header(dead.get(0), "__streams.errors.offset")).isEqualTo("1");
+    assertThat(header(dead.get(0), "__streams.errors.message")).contains("RecordTooLarge");
+    assertThat(
+            metricValue(
+                get("/metrics").body(),
+                "tideway_topology_dead_letters_total{deployment=\"echo\",stage=\"production\""))
+        .isEqualTo(1.0);
+  }
+
+  @Test
   void refusesBadJarsWithClearErrorsAndLeavesRunningDeploymentsAlone() throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
@@ -771,7 +812,9 @@ class TopologyRuntimeIT {
                 DeploymentContext.TOPIC_RENAME_PREFIX + "ledger",
                 kafka.topicName("ledger"),
                 AdjustmentAudit.AUDIT_TOPIC,
-                kafka.topicName("audit")));
+                kafka.topicName("audit"),
+                DeploymentContext.TOPIC_RENAME_PREFIX + "echoes",
+                kafka.topicName("echoes")));
   }
 
   /** Waits until the store holds {@code expected} for the key. */

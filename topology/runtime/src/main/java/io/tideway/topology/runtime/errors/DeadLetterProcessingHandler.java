@@ -1,6 +1,7 @@
 package io.tideway.topology.runtime.errors;
 
 import io.tideway.topology.ProcessingFailures;
+import io.tideway.topology.RefusedResults;
 import io.tideway.topology.SideEffects;
 import java.util.Map;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -38,7 +39,8 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     if (!sideEffects.live()) {
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }
-    counts.deadLettered("processing");
+    counts.deadLettered(
+        exception instanceof RefusedResults.RefusedResultException ? "production" : "processing");
     return super.handleError(context, record, exception);
   }
 }

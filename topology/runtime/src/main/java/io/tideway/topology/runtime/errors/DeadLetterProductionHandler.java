@@ -1,12 +1,14 @@
 package io.tideway.topology.runtime.errors;
 
 import io.tideway.topology.ProcessingFailures;
+import io.tideway.topology.RefusedResults;
 import io.tideway.topology.SideEffects;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.internals.ExceptionHandlerUtils;
@@ -14,13 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An output record that cannot be serialized, or that the broker refuses for itself (too large,
+ * An output record that cannot be serialized, or that Kafka refuses for itself (too large,
  * invalid), sends its input record to the dead-letter topic, is counted, and processing continues;
- * a serialization failure is marked in {@link ProcessingFailures}, so deduplication upstream does
- * not remember the input's id and a re-drive of it is processed. Any other send failure, and a
- * serialization that failed because the schema registry could not serve ({@link RegistryOutage}),
- * fails the stream thread, which the runtime replaces: under {@code exactly_once_v2} its task
- * restarts from the last commit and nothing is lost.
+ * the failure is marked in {@link ProcessingFailures}, so deduplication upstream does not remember
+ * the input's id and a re-drive of it is processed. Under exactly-once a refused record fails its
+ * whole transaction, dead letter included, so there the input is remembered in {@link
+ * RefusedResults} and the stream thread fails: its replacement reads the input again and
+ * dead-letters it before processing it. Any other send failure, and a serialization that failed
+ * because the schema registry could not serve ({@link RegistryOutage}), fails the stream thread,
+ * which the runtime replaces: under {@code exactly_once_v2} its task restarts from the last commit
+ * and nothing is lost.
  */
 public class DeadLetterProductionHandler extends DefaultProductionExceptionHandler {
 
@@ -29,12 +34,18 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
   private ErrorCounts counts = ErrorCounts.NONE;
   private SideEffects sideEffects = SideEffects.LIVE;
   private String deadLetterTopic;
+  private RefusedResults refused;
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
     counts = ErrorCounts.from(configs);
     sideEffects = SideEffects.in(configs);
+    Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+    refused =
+        guarantee != null && guarantee.toString().startsWith("exactly_once")
+            ? RefusedResults.in(configs)
+            : null;
     Object topic = configs.get("errors.dead.letter.queue.topic.name");
     deadLetterTopic = topic == null ? null : topic.toString();
   }
@@ -45,6 +56,23 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     if (exception instanceof RecordTooLargeException
         || exception instanceof RecordBatchTooLargeException
         || exception instanceof InvalidRecordException) {
+      if (refused != null) {
+        if (!refused.remember(context.topic(), context.partition(), context.offset(), exception)) {
+          return Response.fail(); // a record of the transaction that failed for another
+        }
+        log.warn(
+            "Kafka refused a result for {} of topic {}, partition {}, offset {}, which fails the"
+                + " transaction: the input is read again and sent to {}",
+            record.topic(),
+            context.topic(),
+            context.partition(),
+            context.offset(),
+            deadLetterTopic,
+            exception);
+        return Response.fail();
+      }
+      // On the stream thread when the producer refused it before sending.
+      ProcessingFailures.markFailed();
       return deadLetter(context, record.topic(), exception);
     }
     return super.handleError(context, record, exception);

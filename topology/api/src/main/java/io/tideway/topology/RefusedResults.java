@@ -1,0 +1,93 @@
+package io.tideway.topology;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * Input records whose results Kafka refused for good (too large, invalid) under exactly-once. There
+ * a refused send dooms the whole transaction: the task restarts from its last commit and would
+ * produce the same result again, for ever. The runtime's production handler remembers the input
+ * instead and fails the stream thread; when the input is read again, {@link ObservedProcessors}
+ * refuses it before any processor runs, and the processing handler sends it to the dead-letter
+ * topic, so the records after it pass. The runtime passes one per deployment under {@link #CONFIG}.
+ */
+public final class RefusedResults {
+
+  /** The setting the runtime passes its refused results under (an object, not a string). */
+  public static final String CONFIG = "tideway.refused.results";
+
+  /** More are not kept: each is taken when its input is read again, within a restart. */
+  private static final int KEPT = 1_000;
+
+  private final Map<String, String> refused =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+          return size() > KEPT;
+        }
+      };
+
+  /** Whether none are kept: every record is checked, and nearly always none are. */
+  private volatile boolean none = true;
+
+  /** The refused results a Kafka Streams configuration carries under {@link #CONFIG}, or null. */
+  public static RefusedResults in(Map<String, ?> configs) {
+    return configs.get(CONFIG) instanceof RefusedResults results ? results : null;
+  }
+
+  /**
+   * The refusals remembered, by identity: once a transaction fails, the producer fails every record
+   * still waiting with the very same exception, and those inputs did nothing wrong.
+   */
+  private final Set<Exception> causes = Collections.newSetFromMap(new WeakHashMap<>());
+
+  /**
+   * Remembers that a result of an input record was refused, unless Kafka failed it for a refusal
+   * already remembered (the same exception): it only shared the failed transaction.
+   *
+   * @param refusal what Kafka said, for the dead letter
+   * @return whether it was remembered
+   */
+  public synchronized boolean remember(
+      String topic, int partition, long offset, Exception refusal) {
+    if (!causes.add(refusal)) {
+      return false;
+    }
+    refused.put(key(topic, partition, offset), refusal.toString());
+    none = false;
+    return true;
+  }
+
+  /**
+   * Forgets an input record's refusal and says why it was refused; null when it was not.
+   *
+   * @return what Kafka said of its result, or null
+   */
+  String take(String topic, int partition, long offset) {
+    if (none) {
+      return null;
+    }
+    synchronized (this) {
+      String why = refused.remove(key(topic, partition, offset));
+      none = refused.isEmpty();
+      return why;
+    }
+  }
+
+  private static String key(String topic, int partition, long offset) {
+    return topic + '-' + partition + '@' + offset;
+  }
+
+  /** The failure an input record with a refused result is dead-lettered with. */
+  public static final class RefusedResultException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    RefusedResultException(String message) {
+      super(message);
+    }
+  }
+}
