@@ -270,6 +270,18 @@ final class Deployment {
    */
   void start(Properties config, MeterRegistry meters, Admin admin) {
     threads = Integer.parseInt(config.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG).toString());
+    // Kafka loads the classes its settings name through this loader, and stream threads, made
+    // here or replaced later from one of them, inherit it: the jar's classes must be found.
+    ClassLoader previous = Thread.currentThread().getContextClassLoader();
+    Thread.currentThread().setContextClassLoader(jar.loader());
+    try {
+      startClient(config, meters, admin);
+    } finally {
+      Thread.currentThread().setContextClassLoader(previous);
+    }
+  }
+
+  private void startClient(Properties config, MeterRegistry meters, Admin admin) {
     streams = new KafkaStreams(topology, config);
     processed.countCommitsOf(streams);
     try {

@@ -148,7 +148,11 @@ final class StoreQueries implements AutoCloseable {
       throws IOException {
     Optional<Deployment> owner = owner(store);
     if (owner.isEmpty()) {
-      return done(absent("No store named " + store));
+      // Forwarded here on metadata older than this instance's undeploy or stop: not a 404.
+      return done(
+          forwarded
+              ? unavailable(store, "this instance no longer runs it (rebalancing)")
+              : absent("No store named " + store));
     }
     String key = lookup.key();
     Deployment deployment = owner.get();

@@ -48,9 +48,14 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
@@ -169,7 +174,9 @@ public final class TopologyRuntime implements AutoCloseable {
             entry.instances(),
             false,
             false,
-            entries::containsKey,
+            // Named in the journal as deployed from this jar: one since upgraded from another
+            // jar must not start in its old version.
+            name -> entries.containsKey(name) && entries.get(name).jar().equals(jar),
             name -> entries.get(name).unfinishedReset() != null);
         logger.info("Deployed again what ran from {}", jar);
       } catch (RuntimeException e) {
@@ -247,7 +254,11 @@ public final class TopologyRuntime implements AutoCloseable {
             return true;
           });
       built.forEach(deployment -> refuseWhileRebuilding(deployment.name()));
-      if (!reset) {
+      built.forEach(deployment -> checkStreamsConfig(deployment, merged, instances));
+      if (reset) {
+        // Deleting its internal topics under instances that still run would lose their state.
+        built.forEach(deployment -> refuseWhileRunningElsewhere(deployment, "reset"));
+      } else {
         built.stream()
             .map(Deployment::name)
             .filter(Predicate.not(held))
@@ -279,6 +290,9 @@ public final class TopologyRuntime implements AutoCloseable {
       } catch (RuntimeException e) {
         // What started stays deployed; what was built after it is let go.
         built.subList(i, built.size()).forEach(d -> d.close(CLOSE_TIMEOUT, true));
+        if (deployments.values().stream().noneMatch(d -> d.jar() == opened)) {
+          opened.close();
+        }
         throw e;
       }
       journal.put(
@@ -405,7 +419,6 @@ public final class TopologyRuntime implements AutoCloseable {
         // Staying in the group lets the new client take over the same static member at once;
         // a reset must leave, so the group can be deleted.
         previous.close(CLOSE_TIMEOUT, reset);
-        releaseJar(previous);
       }
       if (reset) {
         resetApplication(deployment, earlier);
@@ -413,7 +426,15 @@ public final class TopologyRuntime implements AutoCloseable {
       createTopics(deployment);
       deployment.start(config(deployment, merged, instances), meters, admin);
       deployments.put(deployment.name(), deployment);
+    } catch (RuntimeException e) {
+      if (previous != null && !reset) {
+        startAgain(previous, e);
+      }
+      throw e;
     } finally {
+      if (previous != null) {
+        releaseJar(previous);
+      }
       running = List.copyOf(deployments.values());
     }
     log.record(deployment.applicationId(), shape(deployment));
@@ -426,6 +447,66 @@ public final class TopologyRuntime implements AutoCloseable {
         previous == null
             ? ""
             : ", replacing the version from " + previous.jar().path().getFileName());
+  }
+
+  /**
+   * Starts again the version an upgrade was to replace, when the new one failed to start: the
+   * journal still names it, and its state and offsets are as it left them.
+   */
+  private void startAgain(Deployment previous, RuntimeException failure) {
+    DeploymentJournal.Entry entry = journal.entries().get(previous.name());
+    Map<String, Object> merged = merged(entry.settings());
+    try {
+      Deployment again =
+          build(
+              previous.provider(),
+              previous.jar(),
+              previous.jar().path().getFileName() + ": topology " + previous.name(),
+              merged,
+              previous.applicationId());
+      again.start(config(again, merged, entry.instances()), meters, admin);
+      deployments.put(previous.name(), again);
+      logger.warn(
+          "The new version of {} did not start; the version from {} runs again",
+          previous.name(),
+          previous.jar().path().getFileName());
+    } catch (RuntimeException alsoFailed) {
+      failure.addSuppressed(alsoFailed);
+    }
+  }
+
+  /**
+   * Checks the configuration a deployment would start with, as Kafka Streams and its clients will
+   * read it (class names from the jar included), before an upgrade stops the running version: a
+   * client that fails to start leaves the state directory locked until the process ends.
+   */
+  private void checkStreamsConfig(
+      Deployment deployment, Map<String, Object> merged, int instances) {
+    ClassLoader previous = Thread.currentThread().getContextClassLoader();
+    Thread.currentThread().setContextClassLoader(deployment.jar().loader());
+    try {
+      StreamsConfig config = new StreamsConfig(config(deployment, merged, instances));
+      Map<String, Object> producer = config.getProducerConfigs("check");
+      // Kafka Streams gives its clients bytes to send and read.
+      producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      new ProducerConfig(producer);
+      Map<String, Object> consumer = config.getMainConsumerConfigs("check", "check", 0);
+      consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      new ConsumerConfig(consumer);
+      new AdminClientConfig(config.getAdminConfigs("check"));
+    } catch (ConfigException e) {
+      throw new DeploymentException(
+          deployment.jar().path().getFileName()
+              + ": topology "
+              + deployment.name()
+              + " has a Kafka Streams setting that is wrong: "
+              + e.getMessage(),
+          e);
+    } finally {
+      Thread.currentThread().setContextClassLoader(previous);
+    }
   }
 
   /**
@@ -954,9 +1035,8 @@ public final class TopologyRuntime implements AutoCloseable {
     if (!resumed) {
       return false; // without waiting for the lock, which the redeploy holds
     }
-    synchronized (this) {
-      return deployments.values().stream().allMatch(d -> d.state().equals("RUNNING"));
-    }
+    // From the list queries read, not under the lock that a deploy holds for seconds.
+    return running.stream().allMatch(d -> d.state().equals("RUNNING"));
   }
 
   /** Whether the runtime is still deploying again what it ran before it stopped. */

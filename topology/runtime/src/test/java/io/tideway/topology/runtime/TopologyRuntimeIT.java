@@ -414,6 +414,54 @@ class TopologyRuntimeIT {
     assertThat(runtime.undeploy("stock-levels")).isPresent();
     assertThat(runtime.deployments()).isEmpty();
     assertThat(get("/v1/stores/stock-adjustments/keys/" + product).statusCode()).isEqualTo(404);
+    // Another instance forwarding here has not seen the undeploy yet: it is to ask again.
+    HttpResponse<String> forwarded =
+        get("/v1/stores/stock-adjustments/keys/" + product + "?forwarded=true");
+    assertThat(forwarded.statusCode()).isEqualTo(503);
+    assertThat(forwarded.headers().firstValue("Retry-After")).isPresent();
+  }
+
+  @Test
+  void anUpgradeThatCannotStartLeavesTheRunningVersionRunning(TestKafka kafka) throws Exception {
+    Path jar = FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class));
+    runtime.deploy(jar, Map.of(), 1, false, false);
+    String product = uuid();
+    send(product, bytes(adjusted(product, 1)), uuid());
+    producer.flush();
+    awaitValue("stock-adjustments", product, 1);
+
+    // Wrong settings, of Kafka Streams or of its clients, are refused before anything stops.
+    assertThatThrownBy(
+            () -> runtime.deploy(jar, Map.of("processing.guarantee", "bogus"), 1, true, false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("stock.jar: topology stock-levels has a Kafka Streams setting")
+        .hasMessageContaining("processing.guarantee");
+    assertThatThrownBy(() -> runtime.deploy(jar, Map.of("producer.acks", "bogus"), 1, false, false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("acks");
+    // A failure once the old version stopped (here: its input cannot be created, as its name
+    // collides with another's) starts it again.
+    String taken = kafka.createTopic("inventory_renamed", 1);
+    String colliding = taken.replace('_', '.');
+    assertThatThrownBy(
+            () ->
+                runtime.deploy(
+                    jar,
+                    Map.of(
+                        DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
+                        colliding),
+                    1,
+                    false,
+                    false))
+        .hasMessageContaining(colliding);
+
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::name)
+        .containsExactly("stock-levels");
+    send(product, bytes(adjusted(product, 2)), uuid());
+    producer.flush();
+    awaitValue("stock-adjustments", product, 2);
+    assertThat(runtime.ready()).isTrue();
   }
 
   @Test
@@ -752,6 +800,47 @@ class TopologyRuntimeIT {
             () ->
                 assertThat(query("stock-adjustments", product).path("value").asLong())
                     .isEqualTo(2));
+  }
+
+  @Test
+  void aRestartedRuntimeRunsEachDeploymentFromTheJarItWasLastDeployedFrom(TestKafka kafka)
+      throws Exception {
+    // Restarted where it ran, so that its group's static members are its own.
+    RuntimeSettings samePlace;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      samePlace = settings(kafka).withHttp("127.0.0.1", free.getLocalPort());
+    }
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(samePlace, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    kafka.createTopic("audit", 3);
+    runtime.deploy(
+        FixtureJars.jar(dir, "both.jar", List.of(StockLevels.class, AdjustmentAudit.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    // stock-levels alone is upgraded from another jar: both.jar still holds its first version.
+    runtime.deploy(
+        FixtureJars.jar(dir, "stock-v2.jar", List.of(StockLevelsV2.class)),
+        Map.of(),
+        1,
+        false,
+        true);
+
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(samePlace, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+
+    assertThat(runtime.deployments())
+        .extracting(
+            DeploymentStatus::name, status -> Path.of(status.jar()).getFileName().toString())
+        .containsExactlyInAnyOrder(
+            tuple("adjustment-audit", "both.jar"), tuple("stock-levels", "stock-v2.jar"));
+    String product = uuid();
+    send(product, bytes(adjusted(product, 1)), uuid());
+    producer.flush();
+    awaitValue("stock-counts", product, 1);
   }
 
   @Test

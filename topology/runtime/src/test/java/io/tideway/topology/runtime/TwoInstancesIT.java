@@ -1,6 +1,7 @@
 package io.tideway.topology.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import io.tideway.deploy.embedded.LoopbackPorts;
 import io.tideway.fixtures.Balances;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
+import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -137,6 +139,20 @@ class TwoInstancesIT {
           assertThat(new ObjectMapper().readTree(answer.body()).path("value").asLong())
               .isEqualTo(expected.get(account));
         }
+
+        // Starting from scratch deletes the internal topics the other instance still runs on.
+        assertThatThrownBy(
+                () ->
+                    viaA.deploy(
+                        jar,
+                        Map.of(DeploymentContext.TOPIC_RENAME_PREFIX + "ledger", ledger),
+                        1,
+                        false,
+                        true))
+            .isInstanceOf(RuntimeClient.RuntimeError.class)
+            .hasMessageContaining("Cannot reset balances")
+            .hasMessageContaining("still run elsewhere");
+        assertThat(scanAll(viaB)).isEqualTo(expected);
       }
     } finally {
       a.close();
