@@ -70,6 +70,26 @@ class InventoryServiceIT {
   }
 
   @Test
+  void shouldSetTheStockOnlyAtTheVersionIfMatchNames() throws Exception {
+    HttpResponse<String> added = service.post("/products", product(sku(), "5.00", 10));
+    String id = JSON.readTree(added.body()).get("id").asText();
+    long before = events.count();
+
+    HttpResponse<String> counted =
+        service.put("/products/" + id + "/stock", "{\"stock\": 12}", "If-Match", "\"1\"");
+    // Counted before the change above (a reservation changes the version too): refused.
+    HttpResponse<String> stale =
+        service.put("/products/" + id + "/stock", "{\"stock\": 15}", "If-Match", "\"1\"");
+
+    assertThat(counted.statusCode()).isEqualTo(200);
+    assertThat(counted.headers().firstValue("ETag")).hasValue("\"2\"");
+    assertProblem(stale, 412, "is at version 2");
+    assertThat(JSON.readTree(service.get("/products/" + id).body()).get("stock").asInt())
+        .isEqualTo(12);
+    assertThat(events.count() - before).isEqualTo(1);
+  }
+
+  @Test
   void shouldRefuseATakenSkuWithAConflict() {
     String sku = sku();
     assertThat(service.post("/products", product(sku, "1.00", 1)).statusCode()).isEqualTo(201);

@@ -4,9 +4,11 @@ import io.tideway.outbox.TransactionalOutbox;
 import io.tideway.services.inventory.domain.Product;
 import io.tideway.services.inventory.persistence.ProductRepository;
 import io.tideway.services.starter.CommandRejectedException;
+import io.tideway.services.starter.PreconditionFailedException;
 import io.tideway.services.starter.ResourceNotFoundException;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -47,14 +49,20 @@ public class InventoryCommands {
 
   /**
    * Sets a product's units in stock and publishes {@code StockAdjusted}; the same level again
-   * changes nothing and publishes nothing.
+   * changes nothing and publishes nothing. Reservations and releases change the version too, so a
+   * level counted before one of them is refused when the caller names the version it read.
    *
+   * @param expectedVersion the version the caller read ({@code If-Match}), or empty for any
    * @throws ResourceNotFoundException when there is no such product
+   * @throws PreconditionFailedException when the product is no longer at {@code expectedVersion}
    */
   @Transactional
-  public Product adjustStock(UUID id, int stock) {
+  public Product adjustStock(UUID id, OptionalLong expectedVersion, int stock) {
     Product product =
         products.find(id, true).orElseThrow(() -> new ResourceNotFoundException("product", id));
+    if (expectedVersion.isPresent() && expectedVersion.getAsLong() != product.version()) {
+      throw new PreconditionFailedException("product", id, product.version());
+    }
     if (product.adjustStock(stock)) {
       products.update(product);
       outbox.append(InventoryEvents.stockAdjusted(product, clock.instant()));

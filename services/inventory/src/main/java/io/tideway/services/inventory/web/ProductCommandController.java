@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -35,10 +36,16 @@ class ProductCommandController {
         .body(ProductView.of(p));
   }
 
+  /**
+   * Honours {@code If-Match}: a stale version is refused with 412 (a reservation or release came in
+   * between); no header means any.
+   */
   @PutMapping("/{id}/stock")
   ResponseEntity<ProductView> adjustStock(
-      @PathVariable UUID id, @Valid @RequestBody StockBody body) {
-    Product p = commands.adjustStock(id, body.stock());
+      @PathVariable UUID id,
+      @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+      @Valid @RequestBody StockBody body) {
+    Product p = commands.adjustStock(id, EntityVersions.ifMatch(ifMatch), body.stock());
     return ResponseEntity.ok()
         .header(HttpHeaders.ETAG, EntityVersions.etag(p.version()))
         .body(ProductView.of(p));
