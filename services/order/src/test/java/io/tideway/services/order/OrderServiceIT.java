@@ -290,6 +290,7 @@ class OrderServiceIT {
   @Test
   void shouldRefuseBadOrdersNamingWhatIsWrongAndPublishNothing() throws Exception {
     UUID product = knownProduct("1.00");
+    UUID dearest = knownProduct("1000000000000.00");
     UUID unknownProduct = UUID.randomUUID();
     long before = events.count();
 
@@ -315,6 +316,10 @@ class OrderServiceIT {
         service.post("/orders", order(UUID.randomUUID(), unknownProduct, 1)),
         422,
         unknownProduct.toString());
+    assertProblem(
+        service.post("/orders", order(UUID.randomUUID(), dearest, 100_000)),
+        422,
+        "total 100000000000000000.00 is larger than the largest amount kept");
     assertProblem(service.get("/orders/" + UUID.randomUUID()), 404, "No order");
     assertProblem(service.get("/orders"), 400, null);
     assertProblem(service.get("/orders?customerId=" + UUID.randomUUID() + "&limit=0"), 400, null);

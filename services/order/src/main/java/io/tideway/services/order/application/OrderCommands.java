@@ -42,12 +42,16 @@ public class OrderCommands {
     this.outbox = outbox;
   }
 
+  /** The largest amount the orders' table and {@code OrderPlaced} hold: 19 digits, 2 decimals. */
+  static final BigDecimal LARGEST_TOTAL = new BigDecimal("99999999999999999.99");
+
   /**
    * Places an order at the products' current prices and publishes {@code OrderPlaced}. It ships to
    * the customer's address when the service knows the customer, and gets the address from the
    * customer's events otherwise.
    *
-   * @throws CommandRejectedException 422 when the service knows none of a line's product
+   * @throws CommandRejectedException 422 when the service knows none of a line's product, or the
+   *     total is larger than an amount is kept ({@link #LARGEST_TOTAL})
    */
   @Transactional
   public Order place(UUID customerId, List<LineRequest> requested) {
@@ -70,6 +74,14 @@ public class OrderCommands {
             lines,
             known.customerAddress(customerId).orElse(null),
             clock.instant());
+    if (order.total().compareTo(LARGEST_TOTAL) > 0) {
+      throw new CommandRejectedException(
+          HttpStatus.UNPROCESSABLE_CONTENT,
+          "The order's total "
+              + order.total().toPlainString()
+              + " is larger than the largest amount kept, "
+              + LARGEST_TOTAL.toPlainString());
+    }
     orders.insert(order);
     outbox.append(OrderEvents.placed(order));
     return order;
