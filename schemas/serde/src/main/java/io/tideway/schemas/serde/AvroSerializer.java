@@ -231,11 +231,14 @@ public class AvroSerializer<T> implements Serializer<T> {
               + e.getMessage(),
           e);
     }
-    Fit fit = fits.get(new SchemaPair(own, latestSchema));
+    // By the latest's id, not its Schema: Avro's equality leaves out aliases and defaults, which
+    // decide whether the latest can read the record.
+    SchemaPair pair = new SchemaPair(own, latest.id());
+    Fit fit = fits.get(pair);
     if (fit == null) {
       fit = Fit.of(own, latestSchema);
       if (fits.size() < s.cacheCapacity()) {
-        fits.put(new SchemaPair(own, latestSchema), fit);
+        fits.put(pair, fit);
       }
     }
     if (fit.refusal() != null) {
@@ -314,7 +317,7 @@ public class AvroSerializer<T> implements Serializer<T> {
     }
   }
 
-  private record SchemaPair(Schema own, Schema latest) {}
+  private record SchemaPair(Schema own, int latestId) {}
 
   // ---- writing
 

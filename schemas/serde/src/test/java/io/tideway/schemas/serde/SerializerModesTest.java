@@ -1,6 +1,7 @@
 package io.tideway.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.tideway.schemas.client.CompatibilityLevel;
@@ -10,6 +11,7 @@ import io.tideway.schemas.serde.fixtures.Order;
 import io.tideway.schemas.serde.fixtures.Payment;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -207,6 +209,43 @@ class SerializerModesTest {
         .hasMessageContaining("does not fit the latest schema of subject 'payments-value'")
         .hasMessageContaining("version 1")
         .hasMessageContaining("merchant");
+  }
+
+  @Test
+  void shouldWriteOnceALaterLatestVersionCanReadTheRecordThoughItDiffersOnlyByAnAlias() {
+    // given a latest version whose field the record names otherwise: refused
+    Schema renamed =
+        SchemaBuilder.record("Payment")
+            .namespace("io.tideway.schemas.serde.fixtures")
+            .fields()
+            .requiredString("id")
+            .requiredLong("cents")
+            .endRecord();
+    registry.setCompatibility("payments-value", CompatibilityLevel.NONE);
+    registry.register("payments-value", renamed);
+    AvroSerializer<Payment> serializer =
+        serializer(
+            AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false,
+            AvroSerdeConfig.LATEST_CACHE_TTL_SEC_CONFIG, 0);
+    assertThatThrownBy(() -> serializer.serialize("payments", payment()))
+        .hasMessageContaining("cents");
+
+    // when the next version gives the field the record's name as an alias (equal to the last
+    // one for Avro's Schema.equals, which leaves aliases out)
+    Schema aliased =
+        new Schema.Parser()
+            .parse(
+                renamed
+                    .toString()
+                    .replace(
+                        "{\"name\":\"cents\"",
+                        "{\"name\":\"cents\",\"aliases\":[\"amountCents\"]"));
+    int v2 = registry.register("payments-value", aliased);
+
+    // then the record is written as that version
+    byte[] bytes = serializer.serialize("payments", payment());
+    assertThat(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(v2);
   }
 
   @Test
