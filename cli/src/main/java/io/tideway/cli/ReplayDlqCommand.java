@@ -30,7 +30,9 @@ import picocli.CommandLine.Spec;
           + " on goes to the command topic its tideway.saga.destination header names.",
       "Records keep their id header, so topologies and services, which deduplicate by it, see a"
           + " record re-driven twice once. Dead letters without an original topic are skipped and"
-          + " counted."
+          + " counted, and so are those that failed after a repartition unless --filter"
+          + " topic=<the repartition topic> names it: that topic is read past the deduplication,"
+          + " so re-drive them once."
     })
 final class ReplayDlqCommand implements Callable<Integer> {
 

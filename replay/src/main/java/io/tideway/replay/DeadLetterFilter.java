@@ -59,6 +59,11 @@ public final class DeadLetterFilter {
     return since;
   }
 
+  /** Whether {@code topic=} names the topic. */
+  boolean names(String topic) {
+    return topics.contains(topic);
+  }
+
   /** Whether a dead letter passes every filter. */
   public boolean matches(DeadLetter letter) {
     // Record timestamps are milliseconds: a finer since must not leave out its own millisecond.

@@ -36,6 +36,11 @@ import org.apache.kafka.common.TopicPartition;
  * failed below a {@code Deduplicate} step left its id unremembered there, so its first re-drive is
  * processed and the second dropped as a duplicate.
  *
+ * <p>A dead letter that failed after a repartition names the repartition topic, which a topology
+ * reads past its deduplication: a re-drive there is applied each time it is sent, so it is sent
+ * only when the filter names that topic ({@code topic=<app>-...-repartition}), for an operator who
+ * re-drives it once.
+ *
  * <p>A dead letter without an original-topic header (written by neither Kafka Streams nor Spring),
  * or whose original topic no longer exists, is skipped: the listener hears why, naming its
  * dead-letter topic, partition and offset, and the summary counts it. Dead letters stay in the
@@ -44,6 +49,9 @@ import org.apache.kafka.common.TopicPartition;
 public final class DeadLetterRedrive implements AutoCloseable {
 
   private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
+
+  /** How Kafka Streams names the topics it repartitions through. */
+  private static final String REPARTITION_SUFFIX = "-repartition";
 
   private final ReplayClients clients;
 
@@ -111,7 +119,7 @@ public final class DeadLetterRedrive implements AutoCloseable {
                   filteredOut[0]++;
                   return false;
                 }
-                String reason = unsendable(letter, originalTopics);
+                String reason = unsendable(letter, filter, originalTopics);
                 if (reason != null) {
                   skipped[0]++;
                   listener.skipped(letter, letter.location() + ": " + reason + ", skipped");
@@ -143,7 +151,8 @@ public final class DeadLetterRedrive implements AutoCloseable {
   }
 
   /** Why a dead letter cannot go back, or null when it can. */
-  private String unsendable(DeadLetter letter, Map<String, OptionalInt> originalTopics) {
+  private String unsendable(
+      DeadLetter letter, DeadLetterFilter filter, Map<String, OptionalInt> originalTopics) {
     if (letter.originalTopic() == null || letter.originalTopic().isBlank()) {
       return "no "
           + DeadLetter.TOPIC_HEADER
@@ -155,6 +164,14 @@ public final class DeadLetterRedrive implements AutoCloseable {
     }
     if (!SourceSpec.isTopicName(letter.originalTopic())) {
       return "its original topic '" + letter.originalTopic() + "' is not a legal topic name";
+    }
+    if (letter.originalTopic().endsWith(REPARTITION_SUFFIX)
+        && !filter.names(letter.originalTopic())) {
+      return "its original topic "
+          + letter.originalTopic()
+          + " is a repartition topic, read past the deduplication, so every re-drive there is"
+          + " applied again: re-drive it once, naming it with topic="
+          + letter.originalTopic();
     }
     OptionalInt partitions =
         originalTopics.computeIfAbsent(letter.originalTopic(), clients::partitionCount);

@@ -21,6 +21,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -303,6 +304,40 @@ class DeadLetterRedriveIT {
                 + "-0@1: its original topic "
                 + kafka.topicName("deleted.events")
                 + " no longer exists, skipped");
+  }
+
+  @Test
+  void reDrivesIntoARepartitionTopicOnlyWhenTheFilterNamesIt(TestKafka kafka) throws Exception {
+    String repartition =
+        "orders-" + UUID.randomUUID().toString().substring(0, 8) + "-by-customer-repartition";
+    kafka.admin().createTopics(List.of(new NewTopic(repartition, 1, (short) 1))).all().get();
+    ProducerRecord<String, String> afterRepartition = new ProducerRecord<>(dlq, "k", "v");
+    afterRepartition.headers().add("id", "order-1".getBytes(UTF_8));
+    afterRepartition.headers().add(DeadLetter.TOPIC_HEADER, repartition.getBytes(UTF_8));
+    producer.send(afterRepartition);
+    producer.flush();
+    List<String> reasons = new ArrayList<>();
+
+    RedriveSummary all =
+        redrive.redrive(dlq, DeadLetterFilter.ALL, false, listener(new ArrayList<>(), reasons));
+    RedriveSummary named =
+        redrive.redrive(
+            dlq,
+            DeadLetterFilter.parse(List.of("topic=" + repartition), null),
+            false,
+            new RedriveListener() {});
+
+    assertThat(all.sent()).isZero();
+    assertThat(all.skipped()).isEqualTo(1);
+    assertThat(reasons)
+        .singleElement()
+        .asString()
+        .contains("is a repartition topic, read past the deduplication")
+        .contains("topic=" + repartition);
+    assertThat(named.sentByTopic()).isEqualTo(Map.of(repartition, 1L));
+    assertThat(TopicRecords.read(kafka, repartition))
+        .extracting(ConsumerRecord::value)
+        .containsExactly("v");
   }
 
   @Test
