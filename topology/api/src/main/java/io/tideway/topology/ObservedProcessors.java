@@ -21,7 +21,8 @@ import org.apache.kafka.streams.state.StoreBuilder;
 /**
  * A Kafka Streams {@link ProcessorWrapper} that tells a {@link ProcessingObserver} when a record is
  * done: Streams forwards a record synchronously through its sub-topology, so when the outermost
- * processor call on a thread returns, every processor and store of that sub-topology has seen it.
+ * processor call on a thread returns, that processor and every one below it have seen it. A source
+ * that forwards to several processors calls them one after the other, and each reports.
  */
 public final class ObservedProcessors implements ProcessorWrapper {
 

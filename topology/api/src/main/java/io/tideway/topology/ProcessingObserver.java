@@ -12,9 +12,9 @@ public interface ProcessingObserver {
   String CONFIG = "tideway.processing.observer";
 
   /**
-   * A record and everything it caused in its sub-topology are processed.
+   * A record and everything it caused below one processor of its sub-topology are processed.
    *
-   * @param processor the name of the first processor after the sub-topology's source
+   * @param processor the name of that processor, one the sub-topology's source forwards to
    * @param partition the partition of the task that processed it: where the keys it wrote live
    * @param eventId the record's {@code id} header, or null
    * @param occurredAt its {@code occurredAt} header, or -1

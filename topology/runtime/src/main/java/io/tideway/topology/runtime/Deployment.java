@@ -11,8 +11,10 @@ import io.tideway.topology.runtime.errors.DeadLetterProcessingHandler;
 import io.tideway.topology.runtime.errors.DeadLetterProductionHandler;
 import io.tideway.topology.runtime.errors.ErrorCounts;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -54,7 +56,7 @@ final class Deployment {
   private final Map<String, String> storeKinds;
   private final ProcessedEvents processed;
   private final Rebuild.Gate gate;
-  private final Map<String, Set<String>> processorsByStore;
+  private final Map<String, List<Set<String>>> entriesByStore;
   private final Map<String, Integer> subtopologyByStore = new HashMap<>();
   private final Map<Integer, Set<String>> sourceTopicsBySubtopology = new HashMap<>();
 
@@ -86,7 +88,7 @@ final class Deployment {
     this.stores = TopologyRuntime.stores(topology);
     this.storeKinds = storeKinds;
     this.processed = processed;
-    this.processorsByStore = processorsByStore(topology);
+    this.entriesByStore = entriesByStore(topology);
     for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
       for (TopologyDescription.Node node : sub.nodes()) {
         if (node instanceof TopologyDescription.Processor) {
@@ -156,23 +158,36 @@ final class Deployment {
     return processed;
   }
 
-  /** The processors of the sub-topology that writes a store: they report events done there. */
-  Set<String> processorsWriting(String store) {
-    return processorsByStore.getOrDefault(store, Set.of());
+  /**
+   * For each source of the sub-topology that writes a store, the processors it forwards a record
+   * to: they report events done ({@link io.tideway.topology.ObservedProcessors}), one after the
+   * other, and an event is through once every one of a source's has.
+   */
+  List<Set<String>> entryProcessors(String store) {
+    return entriesByStore.getOrDefault(store, List.of());
   }
 
-  private static Map<String, Set<String>> processorsByStore(Topology topology) {
-    Map<String, Set<String>> byStore = new HashMap<>();
+  private static Map<String, List<Set<String>>> entriesByStore(Topology topology) {
+    Map<String, List<Set<String>>> byStore = new HashMap<>();
     for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
-      Set<String> names = new HashSet<>();
+      List<Set<String>> entries = new ArrayList<>();
       Set<String> subStores = new HashSet<>();
       for (TopologyDescription.Node node : sub.nodes()) {
-        names.add(node.name());
-        if (node instanceof TopologyDescription.Processor) {
-          subStores.addAll(((TopologyDescription.Processor) node).stores());
+        if (node instanceof TopologyDescription.Processor processor) {
+          subStores.addAll(processor.stores());
+        } else if (node instanceof TopologyDescription.Source) {
+          Set<String> children = new HashSet<>();
+          for (TopologyDescription.Node child : node.successors()) {
+            if (child instanceof TopologyDescription.Processor) {
+              children.add(child.name());
+            }
+          }
+          if (!children.isEmpty()) {
+            entries.add(Set.copyOf(children));
+          }
         }
       }
-      subStores.forEach(store -> byStore.put(store, Set.copyOf(names)));
+      subStores.forEach(store -> byStore.put(store, List.copyOf(entries)));
     }
     return byStore;
   }

@@ -81,10 +81,11 @@ final class ProcessedEvents implements ProcessingObserver {
    */
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
 
-  private record Waiter(Set<String> processors, int partition, CompletableFuture<Finished> done) {
+  private record Waiter(
+      List<Set<String>> entries, int partition, CompletableFuture<Finished> done) {
 
     boolean awaits(String processor, int partition) {
-      return processors.contains(processor) && this.partition == partition;
+      return this.partition == partition && entries.stream().anyMatch(e -> e.contains(processor));
     }
   }
 
@@ -122,6 +123,7 @@ final class ProcessedEvents implements ProcessingObserver {
     Metric count = commitCount.get().orElse(null);
     Finished finished = new Finished(now, count, count == null ? -1 : value(count));
     List<Waiter> woken = null;
+    List<Finished> wokenBy = null;
     synchronized (this) {
       recent
           .computeIfAbsent(eventId, id -> new HashMap<>(2))
@@ -130,9 +132,15 @@ final class ProcessedEvents implements ProcessingObserver {
       if (waiting != null) {
         for (Iterator<Waiter> i = waiting.iterator(); i.hasNext(); ) {
           Waiter waiter = i.next();
-          if (waiter.awaits(processor, partition)) {
+          if (!waiter.awaits(processor, partition)) {
+            continue;
+          }
+          Finished through = finished(eventId, waiter.entries(), partition);
+          if (through.at() >= 0) {
             woken = woken == null ? new ArrayList<>(1) : woken;
+            wokenBy = wokenBy == null ? new ArrayList<>(1) : wokenBy;
             woken.add(waiter);
+            wokenBy.add(through);
             i.remove();
           }
         }
@@ -141,26 +149,30 @@ final class ProcessedEvents implements ProcessingObserver {
         }
       }
     }
-    if (woken != null) {
-      woken.forEach(waiter -> waiter.done().complete(finished));
+    for (int i = 0; woken != null && i < woken.size(); i++) {
+      woken.get(i).done().complete(wokenBy.get(i));
     }
   }
 
   /**
-   * Completes when one of {@code processors} has finished the event in {@code partition}, with when
-   * the first of them did, or with {@link Finished#NOT} once the timeout has passed. No thread
-   * waits meanwhile; what depends on it runs on the stream thread that processed the event, or on
-   * the timer's, so it should hand heavier work on.
+   * Completes when the event is through a sub-topology in {@code partition}: when every processor
+   * of one of {@code entries} has finished it, with when the last of them did; or with {@link
+   * Finished#NOT} once the timeout has passed. No thread waits meanwhile; what depends on it runs
+   * on the stream thread that processed the event, or on the timer's, so it should hand heavier
+   * work on.
+   *
+   * @param entries for each source of the sub-topology, the processors it forwards a record to
+   *     ({@link Deployment#entryProcessors}): Kafka Streams runs them one after the other
    */
   CompletableFuture<Finished> whenProcessed(
-      String eventId, Set<String> processors, int partition, Duration timeout) {
+      String eventId, List<Set<String>> entries, int partition, Duration timeout) {
     Waiter waiter;
     synchronized (this) {
-      Finished done = finished(eventId, processors, partition);
+      Finished done = finished(eventId, entries, partition);
       if (done.at() >= 0 || timeout.isZero() || timeout.isNegative()) {
         return CompletableFuture.completedFuture(done);
       }
-      waiter = new Waiter(processors, partition, new CompletableFuture<>());
+      waiter = new Waiter(entries, partition, new CompletableFuture<>());
       waiters.computeIfAbsent(eventId, id -> new ArrayList<>(1)).add(waiter);
     }
     waiter.done().whenComplete((at, failure) -> forget(eventId, waiter));
@@ -215,16 +227,27 @@ final class ProcessedEvents implements ProcessingObserver {
     }
   }
 
-  private Finished finished(String eventId, Set<String> processors, int partition) {
+  /**
+   * When the event was first through one of the entries in the partition, or {@link Finished#NOT}.
+   */
+  private Finished finished(String eventId, List<Set<String>> entries, int partition) {
     Map<Done, Finished> by = recent.get(eventId);
     Finished first = Finished.NOT;
-    if (by != null) {
-      for (Map.Entry<Done, Finished> done : by.entrySet()) {
-        if (processors.contains(done.getKey().processor())
-            && done.getKey().partition() == partition
-            && (first.at() < 0 || done.getValue().at() < first.at())) {
-          first = done.getValue();
+    if (by == null) {
+      return first;
+    }
+    for (Set<String> entry : entries) {
+      Finished last = Finished.NOT;
+      for (String processor : entry) {
+        Finished done = by.get(new Done(processor, partition));
+        if (done == null) {
+          last = Finished.NOT;
+          break;
         }
+        last = done.at() >= last.at() ? done : last;
+      }
+      if (last.at() >= 0 && (first.at() < 0 || last.at() < first.at())) {
+        first = last;
       }
     }
     return first;

@@ -375,7 +375,7 @@ final class StoreQueries implements AutoCloseable {
     long slice = Math.max(0, Math.min(deadline - System.nanoTime(), WAIT_SLICE.toNanos()));
     return events
         .whenProcessed(
-            eventId, holder.get().processorsWriting(store), partition, Duration.ofNanos(slice))
+            eventId, holder.get().entryProcessors(store), partition, Duration.ofNanos(slice))
         .thenCompose(
             finished -> {
               if (finished.at() < 0) {

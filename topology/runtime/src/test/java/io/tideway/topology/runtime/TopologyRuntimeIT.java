@@ -611,6 +611,36 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void aQueryWaitingForAnEventWaitsForEveryBranchTheSourceForwardsItTo(TestKafka kafka)
+      throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "branches.jar", List.of(io.tideway.fixtures.TwoBranches.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    try (KafkaProducer<String, String> postings = new KafkaProducer<>(props)) {
+      for (int posting = 1; posting <= 2; posting++) {
+        String event = uuid();
+        ProducerRecord<String, String> record =
+            new ProducerRecord<>(kafka.topicName("ledger"), "account-1", "5");
+        record.headers().add(EventHeaders.ID, event.getBytes(StandardCharsets.UTF_8));
+        postings.send(record).get();
+
+        // The branch that writes nothing is done first; the count only 300 ms later.
+        HttpResponse<String> answer =
+            get("/v1/stores/branch-counts/keys/account-1?waitFor=" + event + "&timeout=20s");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(JSON.readTree(answer.body()).path("value").asLong()).isEqualTo(posting);
+      }
+    }
+  }
+
+  @Test
   void queriesWaitingForEventsHoldNoThreadOfTheServer() throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
