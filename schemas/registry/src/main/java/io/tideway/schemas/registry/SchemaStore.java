@@ -199,14 +199,29 @@ final class SchemaStore implements AutoCloseable {
   /**
    * Answers a query from this instance's copy; when it finds nothing (a 404), catches up with the
    * end of the topic and asks again, so that what another instance wrote just before is found.
+   *
+   * @throws RegistryException 50001 when this copy found nothing and could not catch up: "not
+   *     found" would be a guess, and clients take it for good (a deserializer would refuse a valid
+   *     record), where they retry an error of the store
    */
   <T> T readFresh(Function<RegistryState, T> query) {
     long askedAt = System.nanoTime();
     try {
       return reader.read(query);
-    } catch (RegistryException e) {
-      if (e.httpStatus() != 404 || !caughtUpSince(askedAt)) {
-        throw e;
+    } catch (RegistryException notFound) {
+      if (notFound.httpStatus() != 404) {
+        throw notFound;
+      }
+      if (!caughtUpSince(askedAt)) {
+        throw new RegistryException(
+            500,
+            RegistryException.STORE_ERROR,
+            "Not found in this instance's copy of the store, which could not catch up with the"
+                + " store topic within "
+                + FRESH_READ_TIMEOUT.toSeconds()
+                + " s to look again: "
+                + notFound.getMessage(),
+            notFound);
       }
       return reader.read(query);
     }
