@@ -259,6 +259,7 @@ final class Rebuild {
       log.warn("Could not undo the rebuild {}", rebuilt.applicationId(), e);
     } finally {
       phase = "FAILED";
+      lag.set(0); // nothing is replaying any more: an alert on the lag must not fire for ever
       ended.accept("failed");
     }
   }

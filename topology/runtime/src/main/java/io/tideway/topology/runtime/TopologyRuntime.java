@@ -1126,10 +1126,9 @@ public final class TopologyRuntime implements AutoCloseable {
       http.close();
       http = null;
     }
-    for (Deployment deployment : deployments.values()) {
-      deployment.close(CLOSE_TIMEOUT, false);
-      deployment.jar().close();
-    }
+    deployments.values().forEach(deployment -> deployment.close(CLOSE_TIMEOUT, false));
+    // Only then: a deployment closing may still load classes from a jar another one came from.
+    deployments.values().stream().map(Deployment::jar).distinct().forEach(TopologyJar::close);
     deployments.clear();
     running = List.of();
     admin.close(ADMIN_TIMEOUT);
