@@ -50,8 +50,12 @@ public final class DeadLetterRedrive implements AutoCloseable {
 
   private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
 
-  /** How Kafka Streams names the topics it repartitions through. */
-  private static final String REPARTITION_SUFFIX = "-repartition";
+  /**
+   * How Kafka Streams names the topics it repartitions through, those of foreign-key joins
+   * included: a topology reads them past its deduplication.
+   */
+  private static final List<String> REPARTITION_SUFFIXES =
+      List.of("-repartition", "-subscription-registration-topic", "-subscription-response-topic");
 
   private final ReplayClients clients;
 
@@ -165,11 +169,12 @@ public final class DeadLetterRedrive implements AutoCloseable {
     if (!SourceSpec.isTopicName(letter.originalTopic())) {
       return "its original topic '" + letter.originalTopic() + "' is not a legal topic name";
     }
-    if (letter.originalTopic().endsWith(REPARTITION_SUFFIX)
+    if (REPARTITION_SUFFIXES.stream().anyMatch(letter.originalTopic()::endsWith)
         && !filter.names(letter.originalTopic())) {
       return "its original topic "
           + letter.originalTopic()
-          + " is a repartition topic, read past the deduplication, so every re-drive there is"
+          + " is a topology's internal topic (a repartition or a foreign-key join), read past its"
+          + " deduplication, so every re-drive there is"
           + " applied again: re-drive it once, naming it with topic="
           + letter.originalTopic();
     }

@@ -332,7 +332,8 @@ class DeadLetterRedriveIT {
     assertThat(reasons)
         .singleElement()
         .asString()
-        .contains("is a repartition topic, read past the deduplication")
+        .contains(
+            "is a topology's internal topic (a repartition or a foreign-key join), read past its")
         .contains("topic=" + repartition);
     assertThat(named.sentByTopic()).isEqualTo(Map.of(repartition, 1L));
     assertThat(TopicRecords.read(kafka, repartition))

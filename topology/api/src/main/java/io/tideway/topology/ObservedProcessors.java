@@ -29,6 +29,13 @@ public final class ObservedProcessors implements ProcessorWrapper {
   /** Processor calls in progress on this stream thread. */
   private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
+  /**
+   * The input this thread refused last, while its source forwards it to its processors one after
+   * the other: the first dead-letters it, the others skip it. Forgotten when a processor starts, as
+   * a task does again before it reads an input again after an abort.
+   */
+  private static final ThreadLocal<String> REFUSED_FORWARD = new ThreadLocal<>();
+
   private ProcessingObserver observer;
   private RefusedResults refused;
 
@@ -59,6 +66,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
           @Override
           public void init(ProcessorContext<KOut, VOut> context) {
             this.context = context;
+            REFUSED_FORWARD.remove();
             delegate.init(context);
           }
 
@@ -98,6 +106,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
           @Override
           public void init(FixedKeyProcessorContext<KIn, VOut> context) {
             this.context = context;
+            REFUSED_FORWARD.remove();
             delegate.init(context);
           }
 
@@ -129,8 +138,8 @@ public final class ObservedProcessors implements ProcessorWrapper {
       Headers headers,
       Runnable process) {
     int[] depth = DEPTH.get();
-    if (depth[0] == 0 && refused != null) {
-      refuseIfItsResultWas(refused, context);
+    if (depth[0] == 0 && refused != null && refusedBefore(refused, context)) {
+      return;
     }
     depth[0]++;
     try {
@@ -147,18 +156,30 @@ public final class ObservedProcessors implements ProcessorWrapper {
     }
   }
 
-  /** Refuses, before any processor runs, an input whose result Kafka refused when it last ran. */
-  private static void refuseIfItsResultWas(RefusedResults refused, ProcessingContext context) {
+  /**
+   * Refuses, before any processor runs, an input whose result Kafka refused when it last ran: the
+   * first processor its source forwards it to throws, for the processing handler to dead-letter it;
+   * the others skip it.
+   *
+   * @return whether to skip the record, dead-lettered already in this forward
+   */
+  private static boolean refusedBefore(RefusedResults refused, ProcessingContext context) {
     RecordMetadata input = context.recordMetadata().orElse(null);
     if (input == null) {
-      return;
+      return false;
     }
-    String why = refused.take(input.topic(), input.partition(), input.offset());
-    if (why != null) {
-      throw new RefusedResults.RefusedResultException(
-          "Kafka refused a result of this record when it was last processed, which failed the"
-              + " transaction: "
-              + why);
+    String why = refused.refusal(input.topic(), input.partition(), input.offset());
+    if (why == null) {
+      return false;
     }
+    String forward = input.topic() + '-' + input.partition() + '@' + input.offset();
+    if (forward.equals(REFUSED_FORWARD.get())) {
+      return true;
+    }
+    REFUSED_FORWARD.set(forward);
+    throw new RefusedResults.RefusedResultException(
+        "Kafka refused a result of this record when it was last processed, which failed the"
+            + " transaction: "
+            + why);
   }
 }

@@ -11,15 +11,19 @@ import java.util.WeakHashMap;
  * a refused send dooms the whole transaction: the task restarts from its last commit and would
  * produce the same result again, for ever. The runtime's production handler remembers the input
  * instead and fails the stream thread; when the input is read again, {@link ObservedProcessors}
- * refuses it before any processor runs, and the processing handler sends it to the dead-letter
- * topic, so the records after it pass. The runtime passes one per deployment under {@link #CONFIG}.
+ * refuses it in every processor its source forwards it to, before they run, and the processing
+ * handler sends it to the dead-letter topic, so the records after it pass. The runtime passes one
+ * per deployment under {@link #CONFIG}.
  */
 public final class RefusedResults {
 
   /** The setting the runtime passes its refused results under (an object, not a string). */
   public static final String CONFIG = "tideway.refused.results";
 
-  /** More are not kept: each is taken when its input is read again, within a restart. */
+  /**
+   * More are not kept. Each is kept while its deployment runs, as every branch the input goes to
+   * must refuse it; a reset or a rebuild starts a deployment with none.
+   */
   private static final int KEPT = 1_000;
 
   private final Map<String, String> refused =
@@ -30,6 +34,12 @@ public final class RefusedResults {
         }
       };
 
+  /**
+   * The refusals remembered, by identity: once a transaction fails, the producer fails every record
+   * still waiting with the very same exception, and those inputs did nothing wrong.
+   */
+  private final Set<Exception> causes = Collections.newSetFromMap(new WeakHashMap<>());
+
   /** Whether none are kept: every record is checked, and nearly always none are. */
   private volatile boolean none = true;
 
@@ -39,21 +49,16 @@ public final class RefusedResults {
   }
 
   /**
-   * The refusals remembered, by identity: once a transaction fails, the producer fails every record
-   * still waiting with the very same exception, and those inputs did nothing wrong.
-   */
-  private final Set<Exception> causes = Collections.newSetFromMap(new WeakHashMap<>());
-
-  /**
    * Remembers that a result of an input record was refused, unless Kafka failed it for a refusal
-   * already remembered (the same exception): it only shared the failed transaction.
+   * already remembered (the same exception): it only shared the failed transaction. A punctuator's
+   * result has no input read again, and is not remembered.
    *
    * @param refusal what Kafka said, for the dead letter
    * @return whether it was remembered
    */
   public synchronized boolean remember(
       String topic, int partition, long offset, Exception refusal) {
-    if (!causes.add(refusal)) {
+    if (topic == null || offset < 0 || !causes.add(refusal)) {
       return false;
     }
     refused.put(key(topic, partition, offset), refusal.toString());
@@ -62,18 +67,16 @@ public final class RefusedResults {
   }
 
   /**
-   * Forgets an input record's refusal and says why it was refused; null when it was not.
+   * Why an input record's result was refused; null when it was not.
    *
    * @return what Kafka said of its result, or null
    */
-  String take(String topic, int partition, long offset) {
+  String refusal(String topic, int partition, long offset) {
     if (none) {
       return null;
     }
     synchronized (this) {
-      String why = refused.remove(key(topic, partition, offset));
-      none = refused.isEmpty();
-      return why;
+      return refused.get(key(topic, partition, offset));
     }
   }
 

@@ -10,14 +10,14 @@ class RefusedResultsTest {
   private final RefusedResults refused = new RefusedResults();
 
   @Test
-  void anInputIsRefusedOnceWhenReadAgain() {
+  void anInputIsRefusedByEveryProcessorThatReadsItAgain() {
     RecordTooLargeException tooLarge = new RecordTooLargeException("2 MiB");
 
     assertThat(refused.remember("ledger", 2, 1, tooLarge)).isTrue();
 
-    assertThat(refused.take("ledger", 2, 0)).isNull();
-    assertThat(refused.take("ledger", 2, 1)).contains("2 MiB");
-    assertThat(refused.take("ledger", 2, 1)).isNull();
+    assertThat(refused.refusal("ledger", 2, 0)).isNull();
+    assertThat(refused.refusal("ledger", 2, 1)).contains("2 MiB");
+    assertThat(refused.refusal("ledger", 2, 1)).contains("2 MiB");
   }
 
   @Test
@@ -26,9 +26,15 @@ class RefusedResultsTest {
     refused.remember("ledger", 2, 1, tooLarge);
 
     assertThat(refused.remember("ledger", 2, 2, tooLarge)).isFalse();
-    assertThat(refused.take("ledger", 2, 2)).isNull();
+    assertThat(refused.refusal("ledger", 2, 2)).isNull();
     // A later refusal of its own is remembered.
     assertThat(refused.remember("ledger", 2, 2, new RecordTooLargeException("3 MiB"))).isTrue();
-    assertThat(refused.take("ledger", 2, 2)).contains("3 MiB");
+    assertThat(refused.refusal("ledger", 2, 2)).contains("3 MiB");
+  }
+
+  @Test
+  void aPunctuatorsResultHasNoInputToRefuse() {
+    assertThat(refused.remember(null, -1, -1, new RecordTooLargeException("2 MiB"))).isFalse();
+    assertThat(refused.refusal(null, -1, -1)).isNull();
   }
 }

@@ -46,7 +46,7 @@ import org.apache.avro.specific.SpecificRecord;
  *       something it never did as a no-op.
  *   <li>A {@linkplain StepBuilder#retriable() retriable} step (one past the point of no return) is
  *       never compensated: on a timeout its command is resent, with backoff, until it succeeds. It
- *       has no failure reply, and no step after it has a compensation.
+ *       has no failure reply, and the steps after it are retriable too.
  *   <li>A compensation that fails or times out is resent with a doubling backoff; after {@link
  *       Builder#compensationAttempts} attempts it goes to the dead-letter topic for an operator,
  *       the steps before it are compensated all the same, and the saga ends in {@code
@@ -516,7 +516,7 @@ public final class SagaDefinition<D extends SpecificRecord> {
     /**
      * Marks the step as past the point of no return: on a timeout its command is resent with
      * backoff until it succeeds, instead of compensating. Such a step has no {@link #failsOn}
-     * reply, and the steps after it have no compensation.
+     * reply, and the steps after it are retriable too.
      */
     public StepBuilder<D> retriable() {
       this.retriable = true;
@@ -564,14 +564,15 @@ public final class SagaDefinition<D extends SpecificRecord> {
                 + " point of no return");
       }
       for (Step<D> earlier : saga.steps) {
-        if (earlier.retriable() && compensation != null) {
+        if (earlier.retriable() && !retriable) {
+          // Its failure or timeout would compensate the steps before the point of no return.
           throw new IllegalStateException(
               saga.name
                   + ": step "
                   + name
-                  + " has a compensation but comes after retriable step "
+                  + " comes after retriable step "
                   + earlier.name()
-                  + ", past the point of no return");
+                  + ", past the point of no return, so it must be retriable too");
         }
       }
       saga.steps.add(

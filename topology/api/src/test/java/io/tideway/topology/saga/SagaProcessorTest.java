@@ -631,7 +631,7 @@ class SagaProcessorTest {
   }
 
   @Test
-  void noStepAfterARetriableOneHasACompensation() {
+  void everyStepAfterARetriableOneIsRetriableToo() {
     assertThatThrownBy(
             () ->
                 SagaDefinition.builder("approve-then-reserve", OrderPlaced.class)
@@ -652,7 +652,25 @@ class SagaProcessorTest {
                     .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(
-            "step reserve-stock has a compensation but comes after retriable step approve-order");
+            "step reserve-stock comes after retriable step approve-order, past the point of no"
+                + " return, so it must be retriable too");
+    // Without a compensation of its own, its timeout would still undo the steps before.
+    assertThatThrownBy(
+            () ->
+                SagaDefinition.builder("approve-then-reserve", OrderPlaced.class)
+                    .sagaId(OrderPlaced::getOrderId)
+                    .input(Topics.ORDER_EVENTS)
+                    .correlate(OrderApproved.class, OrderApproved::getOrderId)
+                    .correlate(StockReserved.class, StockReserved::getOrderId)
+                    .step("approve-order")
+                    .command(Topics.ORDER_COMMANDS, (o, c) -> o)
+                    .succeedsOn(OrderApproved.class)
+                    .retriable()
+                    .step("reserve-stock")
+                    .command(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+                    .succeedsOn(StockReserved.class)
+                    .build())
+        .hasMessageContaining("so it must be retriable too");
   }
 
   @Test

@@ -426,9 +426,13 @@ public final class TopologyRuntime implements AutoCloseable {
       createTopics(deployment);
       deployment.start(config(deployment, merged, instances), meters, admin);
       deployments.put(deployment.name(), deployment);
+      log.record(deployment.applicationId(), shape(deployment));
     } catch (RuntimeException e) {
-      if (previous != null && !reset) {
-        startAgain(previous, e);
+      if (deployments.remove(deployment.name(), deployment)) {
+        deployment.close(CLOSE_TIMEOUT, true);
+      }
+      if (previous != null) {
+        replaceFailed(previous, reset, e);
       }
       throw e;
     } finally {
@@ -437,7 +441,6 @@ public final class TopologyRuntime implements AutoCloseable {
       }
       running = List.copyOf(deployments.values());
     }
-    log.record(deployment.applicationId(), shape(deployment));
     logger.info(
         "Deployed {} ({}) from {} with {} stream thread(s){}",
         deployment.name(),
@@ -450,10 +453,25 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
-   * Starts again the version an upgrade was to replace, when the new one failed to start: the
-   * journal still names it, and its state and offsets are as it left them.
+   * After an upgrade failed to start: starts the version it was to replace again, as the journal
+   * still names it and its state and offsets are as it left them; after a reset, or when that fails
+   * too, lists it stopped ({@code NOT_RUNNING}, the runtime not ready) until a deploy or an
+   * undeploy, rather than let it vanish from the list while the journal keeps it.
    */
-  private void startAgain(Deployment previous, RuntimeException failure) {
+  private void replaceFailed(Deployment previous, boolean reset, RuntimeException failure) {
+    if (reset || !startAgain(previous, failure)) {
+      deployments.put(previous.name(), previous);
+      logger.error(
+          "The new version of {} did not start{}; it is left stopped: deploy it again, or"
+              + " undeploy it",
+          previous.name(),
+          reset ? " after its reset" : ", nor did the version it was to replace",
+          failure);
+    }
+  }
+
+  /** Starts the version an upgrade was to replace again; whether it started. */
+  private boolean startAgain(Deployment previous, RuntimeException failure) {
     DeploymentJournal.Entry entry = journal.entries().get(previous.name());
     Map<String, Object> merged = merged(entry.settings());
     try {
@@ -470,8 +488,10 @@ public final class TopologyRuntime implements AutoCloseable {
           "The new version of {} did not start; the version from {} runs again",
           previous.name(),
           previous.jar().path().getFileName());
+      return true;
     } catch (RuntimeException alsoFailed) {
       failure.addSuppressed(alsoFailed);
+      return false;
     }
   }
 

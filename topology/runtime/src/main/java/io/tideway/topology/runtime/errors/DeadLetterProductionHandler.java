@@ -18,14 +18,15 @@ import org.slf4j.LoggerFactory;
 /**
  * An output record that cannot be serialized, or that Kafka refuses for itself (too large,
  * invalid), sends its input record to the dead-letter topic, is counted, and processing continues;
- * the failure is marked in {@link ProcessingFailures}, so deduplication upstream does not remember
- * the input's id and a re-drive of it is processed. Under exactly-once a refused record fails its
- * whole transaction, dead letter included, so there the input is remembered in {@link
- * RefusedResults} and the stream thread fails: its replacement reads the input again and
- * dead-letters it before processing it. Any other send failure, and a serialization that failed
- * because the schema registry could not serve ({@link RegistryOutage}), fails the stream thread,
- * which the runtime replaces: under {@code exactly_once_v2} its task restarts from the last commit
- * and nothing is lost.
+ * a serialization failure, or a record the producer refused before sending it, is marked in {@link
+ * ProcessingFailures}, so deduplication upstream does not remember the input's id and a re-drive of
+ * it is processed (a refusal by the broker comes after the record's processing ended, too late to
+ * mark). Under exactly-once a refused record fails its whole transaction, dead letter included, so
+ * there the input is remembered in {@link RefusedResults} and the stream thread fails: its
+ * replacement reads the input again and dead-letters it before processing it. Any other send
+ * failure, and a serialization that failed because the schema registry could not serve ({@link
+ * RegistryOutage}), fails the stream thread, which the runtime replaces: under {@code
+ * exactly_once_v2} its task restarts from the last commit and nothing is lost.
  */
 public class DeadLetterProductionHandler extends DefaultProductionExceptionHandler {
 
