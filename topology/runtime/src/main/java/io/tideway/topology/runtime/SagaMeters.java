@@ -3,6 +3,7 @@ package io.tideway.topology.runtime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.tideway.topology.SideEffects;
 import io.tideway.topology.saga.SagaObserver;
@@ -74,15 +75,7 @@ final class SagaMeters implements SagaObserver {
     }
     Timer.builder("tideway.saga.step.latency")
         .description("From a step's first command (or compensation) to the reply that ends it")
-        .tags(
-            "deployment",
-            deployment,
-            "saga",
-            saga,
-            "step",
-            step,
-            "compensation",
-            Boolean.toString(compensation))
+        .tags(stepTags(saga, step, compensation))
         .publishPercentileHistogram()
         .register(meters)
         .record(latency);
@@ -168,16 +161,20 @@ final class SagaMeters implements SagaObserver {
       String name, String description, String saga, String step, boolean compensation) {
     return Counter.builder(name)
         .description(description)
-        .tags(
-            "deployment",
-            deployment,
-            "saga",
-            saga,
-            "step",
-            step,
-            "compensation",
-            Boolean.toString(compensation))
+        .tags(stepTags(saga, step, compensation))
         .register(meters);
+  }
+
+  private Tags stepTags(String saga, String step, boolean compensation) {
+    return Tags.of(
+        "deployment",
+        deployment,
+        "saga",
+        saga,
+        "step",
+        step,
+        "compensation",
+        Boolean.toString(compensation));
   }
 
   private Counter counter(String name, String description, String saga) {

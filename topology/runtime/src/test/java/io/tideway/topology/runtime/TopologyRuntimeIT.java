@@ -298,10 +298,7 @@ class TopologyRuntimeIT {
         false,
         false);
     String ledger = kafka.topicName("ledger");
-    Properties props = kafka.producerProperties();
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    try (KafkaProducer<String, String> postings = new KafkaProducer<>(props)) {
+    try (KafkaProducer<String, String> postings = postings(kafka)) {
       postings.send(new ProducerRecord<>(ledger, "account-1", "1"));
       postings.send(new ProducerRecord<>(ledger, "account-1", "boom"));
       postings.send(new ProducerRecord<>(ledger, "account-1", "2"));
@@ -326,10 +323,7 @@ class TopologyRuntimeIT {
         false,
         false);
     String ledger = kafka.topicName("ledger");
-    Properties props = kafka.producerProperties();
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    try (KafkaProducer<String, String> postings = new KafkaProducer<>(props)) {
+    try (KafkaProducer<String, String> postings = postings(kafka)) {
       postings.send(new ProducerRecord<>(ledger, "account-1", "1"));
       postings.send(new ProducerRecord<>(ledger, "account-1", "big"));
       postings.send(new ProducerRecord<>(ledger, "account-1", "2"));
@@ -620,10 +614,7 @@ class TopologyRuntimeIT {
         false,
         false);
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
-    Properties props = kafka.producerProperties();
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    try (KafkaProducer<String, String> postings = new KafkaProducer<>(props)) {
+    try (KafkaProducer<String, String> postings = postings(kafka)) {
       for (int posting = 1; posting <= 2; posting++) {
         String event = uuid();
         ProducerRecord<String, String> record =
@@ -1313,6 +1304,14 @@ class TopologyRuntimeIT {
         .setStock(stock)
         .setAdjustedAt(Instant.parse("2026-01-01T00:00:00Z"))
         .build();
+  }
+
+  /** A producer of postings to the ledger: text keys and values. */
+  private static KafkaProducer<String, String> postings(TestKafka kafka) {
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    return new KafkaProducer<>(props);
   }
 
   private static List<ConsumerRecord<byte[], byte[]>> readAll(
