@@ -474,8 +474,9 @@ public final class TopologyRuntime implements AutoCloseable {
   private boolean startAgain(Deployment previous, RuntimeException failure) {
     DeploymentJournal.Entry entry = journal.entries().get(previous.name());
     Map<String, Object> merged = merged(entry.settings());
+    Deployment again = null;
     try {
-      Deployment again =
+      again =
           build(
               previous.provider(),
               previous.jar(),
@@ -491,6 +492,9 @@ public final class TopologyRuntime implements AutoCloseable {
       return true;
     } catch (RuntimeException alsoFailed) {
       failure.addSuppressed(alsoFailed);
+      if (again != null) {
+        again.close(CLOSE_TIMEOUT, false);
+      }
       return false;
     }
   }
