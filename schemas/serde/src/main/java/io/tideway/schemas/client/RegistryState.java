@@ -72,14 +72,15 @@ public final class RegistryState {
    * @param versionSpec a version number, {@code latest} or {@code -1}
    */
   public SchemaVersion version(String subject, String versionSpec, boolean includeDeleted) {
+    // As Confluent's: a malformed version is refused (42202) before the subject is looked up.
+    int number = isLatest(versionSpec) ? -1 : parseVersion(versionSpec);
     List<SchemaVersion> versions = visible(subject, includeDeleted);
-    if (isLatest(versionSpec)) {
+    if (number < 0) {
       if (versions.isEmpty()) {
         throw RegistryException.subjectNotFound(subject);
       }
       return versions.get(versions.size() - 1);
     }
-    int number = parseVersion(versionSpec);
     return versions.stream()
         .filter(v -> v.version() == number)
         .findFirst()

@@ -417,6 +417,9 @@ class RegistryStateTest {
         assertThat(e.errorCode()).as(bad).isEqualTo(RegistryException.INVALID_VERSION);
         assertThat(e.httpStatus()).isEqualTo(422);
       }
+      // Before the subject is looked up, as Confluent's registry does.
+      assertThat(registryError(() -> state.version("no-such-value", "abc", false)).errorCode())
+          .isEqualTo(RegistryException.INVALID_VERSION);
     }
 
     @Test
