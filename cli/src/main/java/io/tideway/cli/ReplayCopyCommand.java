@@ -113,6 +113,9 @@ final class ReplayCopyCommand implements Callable<Integer> {
         "  "
             + plan.total()
             + " offset(s) in all"
+            + plan.since()
+                .map(t -> "; records with a timestamp before " + t + " are left out")
+                .orElse("")
             + plan.until()
                 .map(t -> "; records with a timestamp at or after " + t + " are left out")
                 .orElse(""));

@@ -11,6 +11,9 @@ import java.util.Optional;
  * @param source the topic read
  * @param target the topic written
  * @param ranges the offsets read, one range per source partition, in partition order
+ * @param since records with a timestamp before this time are read but not copied: a start given as
+ *     a time reads from each partition's first record at or after it, and timestamps need not grow
+ *     with offsets
  * @param until records with a timestamp at or after this time are read but not copied
  * @param keepsPartitions whether each record goes to the partition of the same number (the topics
  *     have as many partitions), or else to the partition the producer picks by its key
@@ -19,6 +22,7 @@ public record CopyPlan(
     String source,
     String target,
     List<PartitionRange> ranges,
+    Optional<Instant> since,
     Optional<Instant> until,
     boolean keepsPartitions) {
 

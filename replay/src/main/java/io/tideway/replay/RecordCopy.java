@@ -135,7 +135,8 @@ public final class RecordCopy implements AutoCloseable {
         ranges.add(new PartitionRange(partition.partition(), start, stop));
       }
     }
-    return new CopyPlan(from.topic(), to, ranges, untilTime, sourcePartitions == targetPartitions);
+    return new CopyPlan(
+        from.topic(), to, ranges, startTime, untilTime, sourcePartitions == targetPartitions);
   }
 
   /**
@@ -149,6 +150,7 @@ public final class RecordCopy implements AutoCloseable {
    */
   public CopySummary copy(CopyPlan plan, Consumer<ReplayProgress> progress) {
     long started = System.nanoTime();
+    long sinceMillis = plan.since().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE);
     long untilMillis = plan.until().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE);
     long[] leftOut = {0};
     RangeReader reader = new RangeReader(plan.source(), plan.ranges(), PROGRESS_INTERVAL);
@@ -159,7 +161,7 @@ public final class RecordCopy implements AutoCloseable {
           reader.read(
               consumer,
               record -> {
-                if (record.timestamp() >= untilMillis) {
+                if (record.timestamp() < sinceMillis || record.timestamp() >= untilMillis) {
                   leftOut[0]++;
                   return false;
                 }
