@@ -1,6 +1,7 @@
 package io.tideway.topology.runtime;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.topics.Topic;
@@ -48,14 +49,10 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
@@ -92,6 +89,7 @@ public final class TopologyRuntime implements AutoCloseable {
   private static final Duration REPLAY_TASK_IDLE = Duration.ofSeconds(2);
 
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final String REPLAY_OPERATIONS = "tideway.replay.operations";
 
   /** Between a provider's application id and a rebuild's generation number: {@code app-g2}. */
   static final String GENERATION = "-g";
@@ -500,37 +498,51 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
-   * Checks the configuration a deployment would start with, as Kafka Streams and its clients will
-   * read it (class names from the jar included), before an upgrade stops the running version: a
-   * client that fails to start leaves the state directory locked until the process ends.
+   * Makes the Kafka Streams client a deployment would start with, and closes it unstarted, before
+   * an upgrade stops the running version: its settings are read as Kafka Streams reads them, and
+   * its clients made, with the classes they name (interceptors, metric reporters) loaded from the
+   * jar. A client that fails in its constructor leaves its state directory locked until the process
+   * ends, so the trial has a state directory of its own.
    */
   private void checkStreamsConfig(
       Deployment deployment, Map<String, Object> merged, int instances) {
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     Thread.currentThread().setContextClassLoader(deployment.jar().loader());
+    Path trialDir = null;
     try {
-      StreamsConfig config = new StreamsConfig(config(deployment, merged, instances));
-      Map<String, Object> producer = config.getProducerConfigs("check");
-      // Kafka Streams gives its clients bytes to send and read.
-      producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-      producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-      new ProducerConfig(producer);
-      Map<String, Object> consumer = config.getMainConsumerConfigs("check", "check", 0);
-      consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      new ConsumerConfig(consumer);
-      new AdminClientConfig(config.getAdminConfigs("check"));
-    } catch (ConfigException e) {
+      trialDir = Files.createTempDirectory("tideway-check-");
+      Properties config = config(deployment, merged, instances);
+      config.put(StreamsConfig.STATE_DIR_CONFIG, trialDir.toString());
+      new KafkaStreams(deployment.topology(), config).close(Duration.ZERO);
+    } catch (IOException e) {
+      throw new DeploymentException("Cannot make a directory to check a deployment in", e);
+    } catch (RuntimeException e) {
       throw new DeploymentException(
           deployment.jar().path().getFileName()
               + ": topology "
               + deployment.name()
-              + " has a Kafka Streams setting that is wrong: "
-              + e.getMessage(),
+              + " has Kafka Streams settings it cannot start with: "
+              + causes(e),
           e);
     } finally {
       Thread.currentThread().setContextClassLoader(previous);
+      if (trialDir != null) {
+        try {
+          deleteRecursively(trialDir);
+        } catch (IOException e) {
+          logger.warn("Could not delete {}: {}", trialDir, e.toString());
+        }
+      }
     }
+  }
+
+  /** An exception's message and its causes', as a client's failure wraps the one that tells. */
+  private static String causes(Throwable e) {
+    StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      text.append(": ").append(cause.getMessage());
+    }
+    return text.toString();
   }
 
   /**
@@ -852,7 +864,7 @@ public final class TopologyRuntime implements AutoCloseable {
 
   /** Counts a replay operation that ended: {@code tideway_replay_operations_total}. */
   private void replayed(String deployment, String operation, String outcome) {
-    Counter.builder("tideway.replay.operations")
+    Counter.builder(REPLAY_OPERATIONS)
         .description("Resets and rebuilds of deployments that ended, by outcome")
         .tags("deployment", deployment, "operation", operation, "outcome", outcome)
         .register(meters)
@@ -1018,8 +1030,25 @@ public final class TopologyRuntime implements AutoCloseable {
     journal.remove(name);
     deployment.close(CLOSE_TIMEOUT, true);
     releaseJar(deployment);
+    removeMeters(name);
     logger.info("Undeployed {}", name);
     return Optional.of(last);
+  }
+
+  /**
+   * Ends the series of an undeployed deployment, which would otherwise be scraped with their last
+   * values for as long as the runtime runs; the count of its resets and rebuilds stays, as a record
+   * of what operators did.
+   */
+  private void removeMeters(String name) {
+    rebuildLags.remove(name);
+    sagasInFlight.keySet().removeIf(key -> key.startsWith(name + "/"));
+    for (Meter meter : List.copyOf(meters.getMeters())) {
+      if (name.equals(meter.getId().getTag("deployment"))
+          && !meter.getId().getName().equals(REPLAY_OPERATIONS)) {
+        meters.remove(meter);
+      }
+    }
   }
 
   /**

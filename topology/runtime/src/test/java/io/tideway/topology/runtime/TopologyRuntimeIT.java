@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.contracts.inventory.StockAdjusted;
 import io.tideway.fixtures.AdjustmentAudit;
+import io.tideway.fixtures.RefusingInterceptor;
 import io.tideway.fixtures.StockLevels;
 import io.tideway.fixtures.StockLevelsCopy;
 import io.tideway.fixtures.StockLevelsDailyCount;
@@ -428,11 +429,25 @@ class TopologyRuntimeIT {
     assertThatThrownBy(
             () -> runtime.deploy(jar, Map.of("processing.guarantee", "bogus"), 1, true, false))
         .isInstanceOf(DeploymentException.class)
-        .hasMessageContaining("stock.jar: topology stock-levels has a Kafka Streams setting")
+        .hasMessageContaining(
+            "stock.jar: topology stock-levels has Kafka Streams settings it cannot start with")
         .hasMessageContaining("processing.guarantee");
     assertThatThrownBy(() -> runtime.deploy(jar, Map.of("producer.acks", "bogus"), 1, false, false))
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("acks");
+    // A client that fails to start keeps its state directory locked: were the running version
+    // stopped for it, it could not start again.
+    assertThatThrownBy(
+            () ->
+                runtime.deploy(
+                    jar,
+                    Map.of(
+                        "main.consumer.interceptor.classes", RefusingInterceptor.class.getName()),
+                    1,
+                    false,
+                    false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("this interceptor refuses to start");
     // A failure once the old version stopped (here: its input cannot be created, as its name
     // collides with another's) starts it again.
     String taken = kafka.createTopic("inventory_renamed", 1);
@@ -486,8 +501,11 @@ class TopologyRuntimeIT {
         .isInstanceOf(RuntimeClient.RuntimeError.class)
         .hasMessageContaining("No key");
     assertThat(client.deployment("stock-levels").state()).isEqualTo("RUNNING");
+    assertThat(get("/metrics").body())
+        .contains("tideway_topology_e2e_latency_seconds_count{deployment=\"stock-levels\"}");
 
     assertThat(client.undeploy("stock-levels").name()).isEqualTo("stock-levels");
+    assertThat(get("/metrics").body()).doesNotContain("deployment=\"stock-levels\"");
     assertThatThrownBy(() -> client.undeploy("stock-levels"))
         .hasMessageContaining("No deployment named stock-levels");
   }
