@@ -108,7 +108,8 @@ public final class RegistryState {
   }
 
   /**
-   * The version of a subject that holds a schema equal to the given one.
+   * The latest version of a subject that holds a schema equal to the given one: one registered
+   * again after a soft delete is found, not the deleted version before it.
    *
    * @throws RegistryException 40401 for an unknown subject, 40403 when no version holds it
    */
@@ -116,7 +117,7 @@ public final class RegistryState {
     String canonical = canonical(schemaText);
     return visible(subject, includeDeleted).stream()
         .filter(v -> v.schema().equals(canonical))
-        .findFirst()
+        .reduce((earlier, later) -> later)
         .orElseThrow(
             () ->
                 RegistryException.schemaNotFound("not registered under subject '" + subject + "'"));

@@ -568,6 +568,8 @@ class RegistryStateTest {
       assertThat(again.version()).isEqualTo(2);
       assertThat(state.subjects(false)).contains("orders-value");
       assertThat(state.versions("orders-value", false)).containsExactly(2);
+      // As Confluent's registry: the latest version holding it, not the deleted one before it.
+      assertThat(state.lookup("orders-value", ORDER_V1, true).version()).isEqualTo(2);
     }
 
     @Test
