@@ -65,6 +65,9 @@ public final class LocalPlatform implements AutoCloseable {
   /** The data directory's folder of logs, kept by {@code --fresh}. */
   private static final String LOGS = "logs";
 
+  /** How the file name of the reference projections' jar starts. */
+  private static final String PROJECTIONS_JAR = "tideway-projections-";
+
   /**
    * A service needs little heap; the serial collector suits a small heap on a machine of few cores,
    * and a service out of memory is better ended than left half-working.
@@ -323,7 +326,13 @@ public final class LocalPlatform implements AutoCloseable {
                 .withInstanceName("local")
                 .withReplicationFactor((short) 1)
                 .withDeploymentDefaults(
-                    Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url())),
+                    Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url()))
+                // Without the services, their projections and saga do not run either; they
+                // resume at the next start with them.
+                .withJarsNotResumed(
+                    jar ->
+                        settings.reference() == null
+                            && jar.getFileName().toString().startsWith(PROJECTIONS_JAR)),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     running.push(runtime);
     step("Topology runtime is up (" + seconds(start) + ")");
@@ -482,7 +491,7 @@ public final class LocalPlatform implements AutoCloseable {
       return;
     }
     long start = System.nanoTime();
-    Path jar = jar(settings.reference().jarDirectory(), "tideway-projections-", ".jar");
+    Path jar = jar(settings.reference().jarDirectory(), PROJECTIONS_JAR, ".jar");
     try {
       runtime.deploy(jar, Map.of(), 1, false, false);
     } catch (DeploymentException e) {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * How a {@link TopologyRuntime} runs: the cluster, where state lives, the HTTP address other
@@ -20,6 +21,7 @@ public final class RuntimeSettings {
   private int standbyReplicas;
   private short replicationFactor = -1;
   private Map<String, String> deploymentDefaults = Map.of();
+  private Predicate<Path> notResumed = jar -> false;
 
   private RuntimeSettings(String bootstrapServers, Path stateDir) {
     this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -34,6 +36,7 @@ public final class RuntimeSettings {
     copy.standbyReplicas = standbyReplicas;
     copy.replicationFactor = replicationFactor;
     copy.deploymentDefaults = deploymentDefaults;
+    copy.notResumed = notResumed;
     return copy;
   }
 
@@ -106,6 +109,16 @@ public final class RuntimeSettings {
     return copy;
   }
 
+  /**
+   * This runtime not running again, when it starts, what it ran last from the jars {@code jars}
+   * accepts: they stay in its journal, for a later start without this setting to run them again.
+   */
+  public RuntimeSettings withJarsNotResumed(Predicate<Path> jars) {
+    RuntimeSettings copy = copy();
+    copy.notResumed = Objects.requireNonNull(jars, "jars");
+    return copy;
+  }
+
   /** The cluster's {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return bootstrapServers;
@@ -144,5 +157,10 @@ public final class RuntimeSettings {
   /** Settings every deployment gets under its own. */
   public Map<String, String> deploymentDefaults() {
     return deploymentDefaults;
+  }
+
+  /** Whether what ran from a jar is left out when the runtime starts. */
+  boolean notResumed(Path jar) {
+    return notResumed.test(jar);
   }
 }

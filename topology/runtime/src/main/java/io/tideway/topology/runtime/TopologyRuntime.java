@@ -162,6 +162,10 @@ public final class TopologyRuntime implements AutoCloseable {
     Set<String> jars = new TreeSet<>();
     entries.values().forEach(entry -> jars.add(entry.jar()));
     for (String jar : jars) {
+      if (settings.notResumed(Path.of(jar))) {
+        logger.info("Not running again what ran from {}, as this runtime was told", jar);
+        continue;
+      }
       DeploymentJournal.Entry entry =
           entries.values().stream().filter(e -> e.jar().equals(jar)).findFirst().orElseThrow();
       try {

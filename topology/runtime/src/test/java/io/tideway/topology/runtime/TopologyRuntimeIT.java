@@ -880,6 +880,22 @@ class TopologyRuntimeIT {
     send(product, bytes(adjusted(product, 1)), uuid());
     producer.flush();
     awaitValue("stock-counts", product, 1);
+
+    // Left out for one start, what ran from a jar runs again at the next.
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(
+            samePlace.withJarsNotResumed(jar -> jar.getFileName().toString().equals("both.jar")),
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::name)
+        .containsExactly("stock-levels");
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(samePlace, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::name)
+        .containsExactlyInAnyOrder("adjustment-audit", "stock-levels");
   }
 
   @Test
