@@ -92,8 +92,11 @@ final class CustomerOrdersViews {
   static final Duration DEFAULT_HISTORY = Duration.ofDays(7);
 
   /**
-   * An order's summary, keyed by its customer and stamped with the time of the order's latest
-   * event, so the customer's history changes when the order did.
+   * An order's summary, keyed by its customer and stamped with the event time of the order's latest
+   * event, as its update of {@code order-view} carries it, so the customer's history changes when
+   * the order did. Not with the times the events state: a placement time that cannot be true was
+   * replaced by its record's ({@link PlacedAtTimestamps}), and one days ahead would move the
+   * versioned store's time so far that it would drop other customers' changes as too old.
    */
   private static final class SummaryByCustomer
       implements Processor<String, OrderView, String, OrderSummary> {
@@ -108,11 +111,7 @@ final class CustomerOrdersViews {
     @Override
     public void process(Record<String, OrderView> record) {
       OrderView view = record.value();
-      context.forward(
-          record
-              .withKey(view.getCustomerId())
-              .withValue(summary(view))
-              .withTimestamp(view.getUpdatedAt().toEpochMilli()));
+      context.forward(record.withKey(view.getCustomerId()).withValue(summary(view)));
     }
   }
 

@@ -155,6 +155,49 @@ class ReferenceProjectionsTest {
   }
 
   @Test
+  void shouldStampCustomerOrdersWithEventTimesNotImpossiblePlacementTimes() {
+    UUID future = UUID.randomUUID();
+    UUID beforeTime = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    Instant published = NOW.plusSeconds(130);
+    send(customers, CUSTOMER, created());
+
+    // Placed, they say, ten days after they were published (beyond the store's history), and
+    // before 1970.
+    send(
+        orders,
+        future,
+        placed(future, NOW.plus(Duration.ofDays(10)), null, line(KETTLE, 1, "1.00")),
+        UUID.randomUUID(),
+        published);
+    send(
+        orders,
+        beforeTime,
+        placed(beforeTime, Instant.ofEpochMilli(-5), null, line(KETTLE, 1, "1.00")),
+        UUID.randomUUID(),
+        published);
+    send(
+        customers,
+        other,
+        new CustomerCreated(
+            other,
+            "Grace",
+            "grace@example.com",
+            new BigDecimal("100.00"),
+            new Address("2 Second St", "Berlin", "10115", "DE"),
+            NOW),
+        UUID.randomUUID(),
+        NOW.plusSeconds(140));
+
+    VersionedRecord<CustomerOrders> latest = customerOrdersStore().get(CUSTOMER.toString());
+    assertThat(latest.timestamp()).isEqualTo(published.toEpochMilli());
+    assertThat(latest.value().getOrders())
+        .extracting(OrderSummary::getOrderId)
+        .containsExactlyInAnyOrder(future.toString(), beforeTime.toString());
+    assertThat(customerOrders(other).getName()).isEqualTo("Grace");
+  }
+
+  @Test
   void shouldApplyAnEventSeenTwiceOnce() {
     UUID order = UUID.randomUUID();
     UUID id = UUID.randomUUID();
