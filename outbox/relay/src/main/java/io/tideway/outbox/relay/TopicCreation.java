@@ -10,21 +10,25 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionReplica;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Creates each topic the relay writes to, the first time it meets it, with the configured layout;
- * topics that exist are left as they are. Clusters that create topics themselves need none of it,
- * but the platform's broker does not ({@code auto.create.topics.enable=false}). It also reads the
- * bounds each topic sets on record times, so that an event its broker would refuse for its time is
- * known before it is sent.
+ * topics that exist are left as they are, and need no right to create topics. Clusters that create
+ * topics themselves need none of it, but the platform's broker does not ({@code
+ * auto.create.topics.enable=false}). It also reads the bounds each topic sets on record times, so
+ * that an event its broker would refuse for its time is known before it is sent.
  */
 final class TopicCreation {
 
@@ -37,6 +41,7 @@ final class TopicCreation {
   private final short replicationFactor;
   private final Set<String> known = ConcurrentHashMap.newKeySet();
   private final Map<String, TimeBounds> timeBounds = new ConcurrentHashMap<>();
+  private volatile Boolean mayDescribeLogDirs;
 
   /**
    * How far a record's time may lie behind or ahead of its broker's clock ({@code
@@ -67,18 +72,39 @@ final class TopicCreation {
             topic,
             Optional.of(partitions),
             replicationFactor == -1 ? Optional.empty() : Optional.of(replicationFactor));
-    try {
-      admin.createTopics(List.of(newTopic)).all().get();
-      log.info("Created topic {} ({} partitions)", topic, partitions);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new RelayException("Cannot create topic " + topic, e.getCause());
+    if (!exists(topic)) {
+      try {
+        admin.createTopics(List.of(newTopic)).all().get();
+        log.info("Created topic {} ({} partitions)", topic, partitions);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new RelayException("Cannot create topic " + topic, e.getCause());
+        }
       }
     }
     awaitLeaders(topic);
     timeBounds.put(topic, readTimeBounds(topic));
     known.add(topic);
     return true;
+  }
+
+  /**
+   * Whether the topic exists, asked before creating it: a broker checks the right to create a topic
+   * before whether it exists, so a relay allowed to write to topics made for it, not to create
+   * them, would be refused the topics it may write to. One it may not describe is left to the
+   * creation to refuse.
+   */
+  private boolean exists(String topic) throws InterruptedException {
+    try {
+      admin.describeTopics(List.of(topic)).allTopicNames().get();
+      return true;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException
+          || e.getCause() instanceof TopicAuthorizationException) {
+        return false;
+      }
+      throw new RelayException("Cannot describe topic " + topic, e.getCause());
+    }
   }
 
   /**
@@ -173,6 +199,9 @@ final class TopicCreation {
   /** Whether every partition's leader has created its log; true when brokers cannot tell. */
   private boolean logsCreated(String topic, TopicDescription description)
       throws InterruptedException {
+    if (!mayDescribeLogDirs()) {
+      return true;
+    }
     List<TopicPartitionReplica> leaders =
         description.partitions().stream()
             .map(p -> new TopicPartitionReplica(topic, p.partition(), p.leader().id()))
@@ -188,5 +217,30 @@ final class TopicCreation {
       log.debug("Cannot describe the log directories of {}", topic, e.getCause());
       return true;
     }
+  }
+
+  /**
+   * Whether the relay may ask brokers for their log directories: one without the right to describe
+   * the cluster gets answers without any, which look like logs not created yet, for ever.
+   */
+  private boolean mayDescribeLogDirs() throws InterruptedException {
+    if (mayDescribeLogDirs == null) {
+      try {
+        Set<AclOperation> allowed =
+            admin
+                .describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true))
+                .authorizedOperations()
+                .get();
+        // Null when the cluster has no authorizer: everything is allowed.
+        mayDescribeLogDirs =
+            allowed == null
+                || allowed.contains(AclOperation.DESCRIBE)
+                || allowed.contains(AclOperation.ALL);
+      } catch (ExecutionException e) {
+        log.debug("Cannot ask which cluster operations are allowed", e.getCause());
+        return true;
+      }
+    }
+    return mayDescribeLogDirs;
   }
 }

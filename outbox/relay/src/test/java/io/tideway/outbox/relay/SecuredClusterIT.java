@@ -8,12 +8,26 @@ import io.tideway.deploy.embedded.EmbeddedKafka;
 import io.tideway.deploy.embedded.LoopbackPorts;
 import io.tideway.testkit.TestDatabase;
 import io.tideway.testkit.TidewayTest;
+import io.tideway.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,45 +45,26 @@ class SecuredClusterIT {
 
   @TempDir Path dir;
 
+  private final String password = UUID.randomUUID().toString();
+  private int plainPort;
+  private int saslPort;
+  private int controllerPort;
+
+  @BeforeEach
+  void pickPorts() throws Exception {
+    plainPort = LoopbackPorts.pickFree();
+    saslPort = LoopbackPorts.pickFree();
+    controllerPort = LoopbackPorts.pickFree();
+  }
+
   @Test
   void relaysToAClusterThatRequiresAuthentication(TestDatabase testDatabase) throws Exception {
     OutboxDatabase database = new OutboxDatabase(testDatabase);
-    String password = UUID.randomUUID().toString();
-    int plainPort = LoopbackPorts.pickFree();
-    int saslPort = LoopbackPorts.pickFree();
-    int controllerPort = LoopbackPorts.pickFree();
-    EmbeddedKafka broker =
-        new EmbeddedKafka(
-            dir.resolve("kafka"),
-            plainPort,
-            controllerPort,
-            Map.of(
-                "listeners",
-                "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d"
-                    .formatted(plainPort, saslPort, controllerPort),
-                "advertised.listeners",
-                "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d"
-                    .formatted(plainPort, saslPort),
-                "listener.security.protocol.map",
-                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "sasl.enabled.mechanisms",
-                "PLAIN",
-                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
-                plainLogin("user_relay=\"" + password + "\"")));
+    EmbeddedKafka broker = broker(Map.of());
     String aggregateType = "secured_" + UUID.randomUUID().toString().substring(0, 8);
     try {
       broker.start(BROKER_START);
-      RelaySettings settings =
-          RelaySettings.of("127.0.0.1:" + saslPort, List.of(database.source("secured")))
-              .withTopicLayout(2, (short) 1)
-              .withKafkaClientSettings(
-                  Map.of(
-                      "security.protocol",
-                      "SASL_PLAINTEXT",
-                      "sasl.mechanism",
-                      "PLAIN",
-                      "sasl.jaas.config",
-                      plainLogin("username=\"relay\" password=\"" + password + "\"")));
+      RelaySettings settings = settings(database, "secured");
       try (OutboxRelay relay = OutboxRelay.start(settings, new SimpleMeterRegistry());
           TopicReader reader =
               new TopicReader(broker.bootstrapServers(), aggregateType + ".events")) {
@@ -89,6 +84,91 @@ class SecuredClusterIT {
     } finally {
       broker.close();
     }
+  }
+
+  @Test
+  void relaysToTopicsItMayWriteToButNotCreate(TestDatabase testDatabase) throws Exception {
+    OutboxDatabase database = new OutboxDatabase(testDatabase);
+    // The test's own clients come in as ANONYMOUS, through the plaintext listener.
+    EmbeddedKafka broker =
+        broker(
+            Map.of(
+                "authorizer.class.name",
+                "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users",
+                "User:ANONYMOUS"));
+    String events = "granted_" + UUID.randomUUID().toString().substring(0, 8) + ".events";
+    try {
+      broker.start(BROKER_START);
+      try (Admin admin =
+          Admin.create(
+              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic(events, 2, (short) 1))).all().get();
+        admin
+            .createAcls(
+                Stream.of(
+                        allow(events, AclOperation.WRITE),
+                        allow(events, AclOperation.DESCRIBE),
+                        allow(RelaySettings.DEFAULT_OFFSETS_TOPIC, AclOperation.ALL),
+                        allow(Topics.OUTBOX_DLQ.name(), AclOperation.ALL))
+                    .toList())
+            .all()
+            .get();
+      }
+      try (OutboxRelay relay =
+              OutboxRelay.start(settings(database, "granted"), new SimpleMeterRegistry());
+          TopicReader reader = new TopicReader(broker.bootstrapServers(), events)) {
+        await().atMost(STREAMING).until(() -> relay.health().streaming());
+        List<UUID> written = database.insert(events.substring(0, events.indexOf('.')), 3);
+
+        assertThat(reader.readUntilAll(written, STREAMING).ids())
+            .as("the events, in the topic made for them, which the relay may not create")
+            .isEqualTo(written.stream().map(UUID::toString).collect(Collectors.toSet()));
+      }
+    } finally {
+      broker.close();
+    }
+  }
+
+  /** A broker with a SASL/PLAIN listener where the user {@code relay} logs in. */
+  private EmbeddedKafka broker(Map<String, String> more) {
+    Map<String, String> config =
+        new HashMap<>(
+            Map.of(
+                "listeners",
+                "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d"
+                    .formatted(plainPort, saslPort, controllerPort),
+                "advertised.listeners",
+                "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d"
+                    .formatted(plainPort, saslPort),
+                "listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "sasl.enabled.mechanisms",
+                "PLAIN",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                plainLogin("user_relay=\"" + password + "\"")));
+    config.putAll(more);
+    return new EmbeddedKafka(dir.resolve("kafka"), plainPort, controllerPort, config);
+  }
+
+  /** The relay, logging in as {@code relay}. */
+  private RelaySettings settings(OutboxDatabase database, String source) {
+    return RelaySettings.of("127.0.0.1:" + saslPort, List.of(database.source(source)))
+        .withTopicLayout(2, (short) 1)
+        .withKafkaClientSettings(
+            Map.of(
+                "security.protocol",
+                "SASL_PLAINTEXT",
+                "sasl.mechanism",
+                "PLAIN",
+                "sasl.jaas.config",
+                plainLogin("username=\"relay\" password=\"" + password + "\"")));
+  }
+
+  private static AclBinding allow(String topic, AclOperation operation) {
+    return new AclBinding(
+        new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+        new AccessControlEntry("User:relay", "*", operation, AclPermissionType.ALLOW));
   }
 
   private static String plainLogin(String options) {
