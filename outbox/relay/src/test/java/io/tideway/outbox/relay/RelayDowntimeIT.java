@@ -128,6 +128,37 @@ class RelayDowntimeIT {
     }
   }
 
+  @Test
+  void aQuietOutboxLetsGoOfTheWalThatOtherTablesWrite(TestKafka kafka, TestDatabase testDatabase)
+      throws Exception {
+    OutboxDatabase database = new OutboxDatabase(testDatabase);
+    OutboxSource source = database.source("quiet");
+    RelaySettings settings =
+        RelaySettings.of(kafka.bootstrapServers(), List.of(source))
+            .withTopics(kafka.topicName("relay.offsets"), kafka.topicName("outbox.dlq"))
+            .withTopicLayout(2, (short) 1);
+    try (Connection c = database.connect();
+        OutboxRelay relay = OutboxRelay.start(settings, new SimpleMeterRegistry())) {
+      await("streaming").atMost(STREAMING).until(() -> relay.health().streaming());
+      // A table outside the publication, as another database on the server would be: its changes
+      // never reach the slot, and without the heartbeats' messages its position would stay put.
+      String writtenTo;
+      try (PreparedStatement busy =
+          c.prepareStatement(
+              "CREATE TABLE busy (id serial PRIMARY KEY, filler text);"
+                  + " INSERT INTO busy (filler) SELECT repeat('x', 512) FROM generate_series(1,"
+                  + " 2000)")) {
+        busy.execute();
+        writtenTo = insertLsn(c);
+      }
+      Slot before = slot(c, source);
+      assertThat(lsnDiff(c, before.confirmedFlushLsn(), writtenTo)).isNegative();
+      await("slot confirmed past " + writtenTo + " with nothing in the outbox")
+          .atMost(STREAMING)
+          .until(() -> lsnDiff(c, slot(c, source).confirmedFlushLsn(), writtenTo) > 0);
+    }
+  }
+
   private static Slot slot(Connection c, OutboxSource source) throws SQLException {
     try (PreparedStatement query =
         c.prepareStatement(
