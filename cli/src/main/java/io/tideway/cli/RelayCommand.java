@@ -52,11 +52,15 @@ import picocli.CommandLine.Spec;
       "  kafka.security.protocol=SASL_SSL",
       "  kafka.sasl.mechanism=SCRAM-SHA-512",
       "  kafka.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
-          + " username=\"relay\" password=\"...\";"
+          + " username=\"relay\" password=\"...\";",
+      "Settings of Debezium's PostgreSQL connector that replace the relay's own take the prefix"
+          + " debezium., e.g. for a slot that survives a failover (PostgreSQL 17 or later):",
+      "  debezium.slot.failover=true"
     })
 final class RelayCommand implements Callable<Integer> {
 
   private static final String KAFKA_PREFIX = "kafka.";
+  private static final String DEBEZIUM_PREFIX = "debezium.";
 
   @Spec private CommandSpec spec;
   @Mixin private DataDirOption dataDir;
@@ -193,13 +197,20 @@ final class RelayCommand implements Callable<Integer> {
               required(properties, prefix + "user", file),
               password(properties, prefix, file)));
     }
-    Map<String, String> kafka = new HashMap<>();
+    return RelaySettings.of(bootstrap, sources)
+        .withKafkaClientSettings(prefixed(properties, KAFKA_PREFIX))
+        .withConnectorOverrides(prefixed(properties, DEBEZIUM_PREFIX));
+  }
+
+  /** The properties whose names start with a prefix, by their names without it. */
+  private static Map<String, String> prefixed(Properties properties, String prefix) {
+    Map<String, String> settings = new HashMap<>();
     for (String name : properties.stringPropertyNames()) {
-      if (name.startsWith(KAFKA_PREFIX)) {
-        kafka.put(name.substring(KAFKA_PREFIX.length()), properties.getProperty(name).strip());
+      if (name.startsWith(prefix)) {
+        settings.put(name.substring(prefix.length()), properties.getProperty(name).strip());
       }
     }
-    return RelaySettings.of(bootstrap, sources).withKafkaClientSettings(kafka);
+    return settings;
   }
 
   private static String password(Properties properties, String prefix, Path file)

@@ -35,7 +35,8 @@ class RelayCommandTest {
                 "source.order.user=order_relay",
                 "source.order.password.file=order.secret",
                 "kafka.security.protocol=SASL_SSL",
-                "kafka.sasl.mechanism = SCRAM-SHA-512"));
+                "kafka.sasl.mechanism = SCRAM-SHA-512",
+                "debezium.slot.failover=true"));
 
     RelaySettings settings = RelayCommand.fromConfig(config);
 
@@ -53,6 +54,7 @@ class RelayCommandTest {
             new OutboxSource("order", "orders-db", 5432, "order", "order_relay", "s3cret"));
     assertThat(settings.kafkaClientSettings())
         .isEqualTo(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512"));
+    assertThat(settings.connectorOverrides()).isEqualTo(Map.of("slot.failover", "true"));
   }
 
   @Test

@@ -197,7 +197,8 @@ public final class RelaySettings {
     return kafkaClientSettings;
   }
 
-  Map<String, String> connectorOverrides() {
+  /** The Debezium settings that replace the relay's own. */
+  public Map<String, String> connectorOverrides() {
     return connectorOverrides;
   }
 
