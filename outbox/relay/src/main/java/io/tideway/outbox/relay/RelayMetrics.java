@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code tideway.relay.events} — events relayed (acknowledged by Kafka);
  *   <li>{@code tideway.relay.lag} — from the row's commit to Kafka's acknowledgement, a histogram;
- *   <li>{@code tideway.relay.dead.letters} — change events sent to the dead-letter topic;
+ *   <li>{@code tideway.relay.dead.letters} — change events sent to the dead-letter topic
+ *       (acknowledged by Kafka);
  *   <li>{@code tideway.relay.slot.lag} — bytes of WAL the replication slot has not confirmed yet;
  *   <li>{@code tideway.relay.slot.retained} — bytes of WAL the slot keeps the server from removing;
  *   <li>{@code tideway.relay.restarts} — times the engine was restarted after a failure.

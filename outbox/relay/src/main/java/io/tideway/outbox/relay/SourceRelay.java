@@ -53,6 +53,9 @@ final class SourceRelay implements AutoCloseable {
   /** A run this long counts as healthy: the next failure starts the pauses from the first again. */
   private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
 
+  /** Longer than an engine takes to start its task, its connection retries included. */
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(90);
+
   private final OutboxSource source;
   private final Properties engineSettings;
   private final Producer<byte[], byte[]> producer;
@@ -259,7 +262,10 @@ final class SourceRelay implements AutoCloseable {
         }
         continue;
       }
-      if (!isDeadLetter(records.get(i))) {
+      // Counted once Kafka has them: a batch that fails is built, dead letters and all, again.
+      if (isDeadLetter(records.get(i))) {
+        metrics.deadLettered();
+      } else {
         metrics.relayed(occurredAt(records.get(i)), System.currentTimeMillis());
       }
     }
@@ -273,6 +279,7 @@ final class SourceRelay implements AutoCloseable {
           refused(changes.get(refusal.getKey()), null, refusal.getValue());
       ensureTopic(letter);
       acknowledged(producer.send(letter));
+      metrics.deadLettered();
     }
     for (RecordChangeEvent<SourceRecord> event : batch) {
       committer.markProcessed(event);
@@ -340,7 +347,6 @@ final class SourceRelay implements AutoCloseable {
   private ProducerRecord<byte[], byte[]> refused(
       SourceRecord change, ProducerRecord<byte[], byte[]> event, RuntimeException error) {
     ProducerRecord<byte[], byte[]> letter = deadLetters.record(change, error);
-    metrics.deadLettered();
     try (MDC.MDCCloseable id = MDC.putCloseable("eventId", header(letter, "id"))) {
       log.warn(
           "Kafka refuses an outbox event of {}{} for good, sent to {}: {}",
@@ -370,7 +376,6 @@ final class SourceRelay implements AutoCloseable {
       return record;
     } catch (RuntimeException e) {
       ProducerRecord<byte[], byte[]> letter = deadLetters.record(change, e);
-      metrics.deadLettered();
       try (MDC.MDCCloseable id = MDC.putCloseable("eventId", header(letter, "id"))) {
         log.warn(
             "Outbox change of {} at lsn {} breaks the contract, sent to {}: {}",
@@ -439,7 +444,12 @@ final class SourceRelay implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     closed = true;
-    closeEngine();
-    supervisor.join(TimeUnit.SECONDS.toMillis(60));
+    long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+    // An engine starting its task refuses to stop until the task has started (a minute of retries
+    // while the database cannot be reached), and would then stream on: ask again until it ends.
+    do {
+      closeEngine();
+      supervisor.join(TimeUnit.SECONDS.toMillis(1));
+    } while (supervisor.isAlive() && System.nanoTime() < deadline);
   }
 }
