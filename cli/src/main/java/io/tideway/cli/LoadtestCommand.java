@@ -334,6 +334,7 @@ final class LoadtestCommand {
 
     @Option(
         names = "--registry-url",
+        converter = HttpUrlConverter.class,
         paramLabel = "URL",
         defaultValue = "${env:TIDEWAY_REGISTRY_URL}",
         description =

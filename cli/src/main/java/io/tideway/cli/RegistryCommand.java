@@ -35,6 +35,7 @@ final class RegistryCommand implements Callable<Integer> {
 
   @Option(
       names = "--port",
+      converter = PortConverter.class,
       paramLabel = "N",
       defaultValue = "${env:TIDEWAY_REGISTRY_PORT:-8081}",
       description = "HTTP port on --host (default: ${DEFAULT-VALUE}; 0 picks a free one).")

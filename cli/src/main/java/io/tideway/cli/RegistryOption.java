@@ -12,6 +12,7 @@ final class RegistryOption {
 
   @Option(
       names = "--registry-url",
+      converter = HttpUrlConverter.class,
       paramLabel = "URL",
       defaultValue = "${env:TIDEWAY_REGISTRY_URL}",
       description =

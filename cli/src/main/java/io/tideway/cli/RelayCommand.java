@@ -73,6 +73,7 @@ final class RelayCommand implements Callable<Integer> {
 
   @Option(
       names = "--http-port",
+      converter = PortConverter.class,
       paramLabel = "N",
       defaultValue = "${env:TIDEWAY_RELAY_PORT:-8083}",
       description =

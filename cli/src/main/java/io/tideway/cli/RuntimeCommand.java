@@ -45,6 +45,7 @@ final class RuntimeCommand implements Callable<Integer> {
 
   @Option(
       names = "--registry-url",
+      converter = HttpUrlConverter.class,
       paramLabel = "URL",
       defaultValue = "${env:TIDEWAY_REGISTRY_URL}",
       description = "The schema registry deployments' serdes use (default: the local platform's).")
@@ -61,6 +62,7 @@ final class RuntimeCommand implements Callable<Integer> {
 
   @Option(
       names = "--port",
+      converter = PortConverter.class,
       paramLabel = "N",
       defaultValue = "8085",
       description = "The HTTP port (default: ${DEFAULT-VALUE}).")

@@ -11,6 +11,7 @@ final class RuntimeOption {
 
   @Option(
       names = "--query-url",
+      converter = HttpUrlConverter.class,
       paramLabel = "URL",
       defaultValue = "${env:TIDEWAY_QUERY_URL}",
       description = "The topology runtime's URL (default: the local platform's query.url).")

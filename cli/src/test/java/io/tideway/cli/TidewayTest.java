@@ -61,6 +61,27 @@ class TidewayTest {
   }
 
   @Test
+  void shouldAnswerAPortOrAUrlThatCannotBeWithBadInput() {
+    CapturedCommandLine cli = new CapturedCommandLine();
+
+    assertThat(cli.run("registry", "--bootstrap-server", "127.0.0.1:9092", "--port", "70000"))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(cli.run("relay", "--http-port", "-1")).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(cli.run("deployments", "--query-url", "localhost:8084"))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(
+            cli.run("schemas", "list", "--registry-url", "http://localhost:8081,registry.internal"))
+        .isEqualTo(Tideway.BAD_INPUT);
+
+    assertThat(cli.err())
+        .contains("a port is 0 to 65535, not 70000")
+        .contains("a port is 0 to 65535, not -1")
+        .contains("'localhost:8084' is not an HTTP URL with a host")
+        .contains("'registry.internal' is not an HTTP URL with a host")
+        .doesNotContain("Exception");
+  }
+
+  @Test
   void shouldFindTheDataDirectoryBeforeParsingForTheLogs() {
     assertThat(DataDirOption.fromArgs(new String[] {"up", "--data-dir", "/srv/tw"}, Map.of()))
         .isEqualTo(Path.of("/srv/tw"));
