@@ -1,5 +1,6 @@
 package io.tideway.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +18,25 @@ final class CommandLogs {
   /** Points the log file into the data directory; call before anything logs. */
   static void configure(Path dataDir) {
     if (System.getProperty(PROPERTY) == null) {
-      System.setProperty(PROPERTY, dataDir.resolve("logs").toAbsolutePath().normalize().toString());
+      System.setProperty(PROPERTY, directory(dataDir).toString());
     }
+  }
+
+  /**
+   * The data directory's {@code logs}, or one in the temporary directory where that cannot be made
+   * (a data directory under a file, or in a directory this user may not write): the command reports
+   * that in one line, while Logback would print its own failure, a stack trace with it, first.
+   */
+  static Path directory(Path dataDir) {
+    Path logs = dataDir.resolve("logs").toAbsolutePath().normalize();
+    Path existing = logs;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && Files.isDirectory(existing) && Files.isWritable(existing)) {
+      return logs;
+    }
+    return Path.of(System.getProperty("java.io.tmpdir"), "tideway-logs").toAbsolutePath();
   }
 
   static Path file() {

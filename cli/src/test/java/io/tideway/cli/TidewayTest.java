@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class TidewayTest {
@@ -79,6 +81,17 @@ class TidewayTest {
         .contains("'localhost:8084' is not an HTTP URL with a host")
         .contains("'registry.internal' is not an HTTP URL with a host")
         .doesNotContain("Exception");
+  }
+
+  @Test
+  void shouldLogToTheTemporaryDirectoryWhenTheDataDirectoryCannotHoldLogs(@TempDir Path dir)
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("plain-file"), "x");
+
+    assertThat(CommandLogs.directory(dir.resolve("platform")))
+        .isEqualTo(dir.resolve("platform").resolve("logs"));
+    assertThat(CommandLogs.directory(file.resolve("platform")))
+        .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "tideway-logs").toAbsolutePath());
   }
 
   @Test
