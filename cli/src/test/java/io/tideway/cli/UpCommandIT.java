@@ -189,6 +189,34 @@ class UpCommandIT {
   }
 
   @Test
+  void shouldStopTheServicesAKilledPlatformLeftStarting() throws Exception {
+    int kafkaPort = LoopbackPorts.pickFree();
+    int postgresPort = LoopbackPorts.pickFree();
+    List<ProcessHandle> leftOver;
+    try (PlatformProcess platform = PlatformProcess.start(dataDir, kafkaPort, postgresPort)) {
+      await("the services started")
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> services(platform).size() == 3);
+      leftOver = services(platform);
+      // Killed while its services start: they would see it gone only once they are ready.
+      platform.handle().destroyForcibly();
+      platform.handle().onExit().get();
+    }
+
+    try (PlatformProcess platform = PlatformProcess.start(dataDir, kafkaPort, postgresPort)) {
+      platform.awaitReady();
+      assertThat(leftOver).noneMatch(ProcessHandle::isAlive);
+      assertThat(platform.output())
+          .filteredOn(line -> line.contains("left by a killed platform"))
+          .anyMatch(line -> line.contains("Stopped the customer service (pid"))
+          .anyMatch(line -> line.contains("Stopped the order service (pid"))
+          .anyMatch(line -> line.contains("Stopped the inventory service (pid"));
+      assertThat(platform.stop()).isIn(0, 130, 143);
+    }
+  }
+
+  @Test
   void shouldWipeEarlierDataWhenFresh() throws Exception {
     int kafkaPort = LoopbackPorts.pickFree();
     int postgresPort = LoopbackPorts.pickFree();

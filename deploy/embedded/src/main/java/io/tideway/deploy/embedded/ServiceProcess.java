@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +33,16 @@ public final class ServiceProcess implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceProcess.class);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
+  /** A start time the system does not tell: such a process is never taken for a left-over one. */
+  private static final String UNKNOWN = "unknown";
+
   private final String name;
   private final Process process;
   private final int port;
   private final Path logFile;
+
+  /** Where the process is recorded for a platform started after this one was killed; or null. */
+  private Path pidFile;
 
   /**
    * How to run a service.
@@ -152,13 +161,75 @@ public final class ServiceProcess implements AutoCloseable {
    */
   @Override
   public void close() throws InterruptedException {
-    if (!process.isAlive()) {
-      return;
+    if (process.isAlive()) {
+      stop(process.toHandle(), name);
     }
+    if (pidFile != null) {
+      try {
+        Files.deleteIfExists(pidFile);
+      } catch (IOException e) {
+        log.warn("Could not delete {}: {}", pidFile, e.toString());
+      }
+    }
+  }
+
+  /**
+   * Records the process in a file, its pid and start time, so that a platform started after this
+   * one was killed ({@code kill -9}) can stop it ({@link #stopLeftOver}) rather than find its port
+   * taken: the service ends by itself once it sees this process gone, but only after its start-up,
+   * and up to seconds later. {@link #close} removes the file.
+   */
+  public void recordIn(Path file) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.writeString(file, process.pid() + " " + startTime(process.toHandle()) + "\n");
+    pidFile = file;
+  }
+
+  /**
+   * Stops the service a killed platform left running, as its file ({@link #recordIn}) names it, and
+   * removes the file. A process that has ended since, or whose pid another process has taken since
+   * (its start time differs), is left alone.
+   *
+   * @return the pid of the process stopped, if one was
+   */
+  public static Optional<Long> stopLeftOver(Path file, String name)
+      throws IOException, InterruptedException {
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    String[] recorded = Files.readString(file).trim().split(" ");
+    Optional<ProcessHandle> leftOver =
+        recorded.length == 2
+            ? ProcessHandle.of(Long.parseLong(recorded[0]))
+                .filter(ProcessHandle::isAlive)
+                .filter(process -> !recorded[1].equals(UNKNOWN))
+                .filter(process -> startTime(process).equals(recorded[1]))
+            : Optional.empty();
+    if (leftOver.isPresent()) {
+      log.info("Stopping the {} service (pid {}) left by a killed platform", name, recorded[0]);
+      stop(leftOver.get(), name);
+    }
+    Files.delete(file);
+    return leftOver.map(ProcessHandle::pid);
+  }
+
+  private static String startTime(ProcessHandle process) {
+    return process.info().startInstant().map(Object::toString).orElse(UNKNOWN);
+  }
+
+  private static void stop(ProcessHandle process, String name) throws InterruptedException {
     process.destroy();
-    if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+    try {
+      process.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
       log.warn("The {} service did not stop within {} s; killing it", name, STOP_TIMEOUT);
-      process.destroyForcibly().waitFor();
+      process.destroyForcibly();
+      try {
+        process.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException stillThere) {
+        throw new IllegalStateException(
+            "The " + name + " service (pid " + process.pid() + ") did not end", stillThere);
+      }
     }
   }
 

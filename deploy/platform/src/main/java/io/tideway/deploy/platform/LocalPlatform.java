@@ -68,6 +68,8 @@ public final class LocalPlatform implements AutoCloseable {
   /** How the file name of the reference projections' jar starts. */
   private static final String PROJECTIONS_JAR = "tideway-projections-";
 
+  private static final String LEFT = " left by a killed platform";
+
   /**
    * A service needs little heap; the serial collector suits a small heap on a machine of few cores,
    * and a service out of memory is better ended than left half-working.
@@ -265,8 +267,13 @@ public final class LocalPlatform implements AutoCloseable {
     running.push(DataDirectoryLock.acquire(dataDir));
     // Left by a platform that was killed: it names ports no one answers on.
     PlatformEndpoints.deleteFrom(dataDir);
+    // The services first: they use the database.
+    for (String service : SERVICES) {
+      ServiceProcess.stopLeftOver(servicePidFile(service), service)
+          .ifPresent(pid -> step("Stopped the " + service + " service (pid " + pid + ")" + LEFT));
+    }
     EmbeddedPostgresServer.stopOrphan(dataDir.resolve("postgres"), START_TIMEOUT)
-        .ifPresent(pid -> step("Stopped PostgreSQL (pid " + pid + ") left by a killed platform"));
+        .ifPresent(pid -> step("Stopped PostgreSQL (pid " + pid + ")" + LEFT));
     checkPorts();
     if (settings.fresh()) {
       wipe(dataDir);
@@ -419,6 +426,7 @@ public final class LocalPlatform implements AutoCloseable {
       serviceSettings.put(service, how);
       ServiceProcess process = ServiceProcess.start(how);
       this.services.put(service, process);
+      process.recordIn(servicePidFile(service));
       started.put(service, process);
     }
     return started;
@@ -445,6 +453,7 @@ public final class LocalPlatform implements AutoCloseable {
     }
     ServiceProcess process = ServiceProcess.start(how);
     services.put(name, process);
+    process.recordIn(servicePidFile(name));
     process.awaitReady(START_TIMEOUT);
   }
 
@@ -453,6 +462,13 @@ public final class LocalPlatform implements AutoCloseable {
       process.close();
     }
     services.clear();
+  }
+
+  /**
+   * Where a service's process is recorded while it runs: {@code <data dir>/services/<name>.pid}.
+   */
+  private Path servicePidFile(String service) {
+    return settings.dataDir().resolve("services").resolve(service + ".pid");
   }
 
   /** The one jar in the directory whose name has the prefix and suffix. */
