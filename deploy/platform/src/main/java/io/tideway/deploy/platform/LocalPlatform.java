@@ -347,7 +347,15 @@ public final class LocalPlatform implements AutoCloseable {
 
     Map<String, String> serviceUrls = new LinkedHashMap<>();
     for (Map.Entry<String, ServiceProcess> service : services.entrySet()) {
-      service.getValue().awaitReady(START_TIMEOUT);
+      try {
+        service.getValue().awaitReady(START_TIMEOUT);
+      } catch (IllegalStateException ended) {
+        if (stopping) {
+          // Ctrl-C reaches the services too: ended by it, they did not fail.
+          throw new PlatformSetupException("Stopped during start-up");
+        }
+        throw ended;
+      }
       serviceUrls.put(service.getKey(), service.getValue().url());
     }
     if (!services.isEmpty()) {
