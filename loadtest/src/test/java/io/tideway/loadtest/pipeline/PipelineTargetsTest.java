@@ -29,6 +29,18 @@ class PipelineTargetsTest {
   }
 
   @Test
+  void theP99ToThePeerIsJudgedOnlyWhereBothHeldTheRate() {
+    assertThat(PipelineBenchmark.p99AtRate(1_000, 990, 130, 985, 260))
+        .satisfies(ratio -> assertThat(ratio.value()).isEqualTo(0.5))
+        .satisfies(ratio -> assertThat(ratio.met()).isTrue());
+    // The peer fell behind, its backlog in its p99: no verdict, however low the ratio.
+    assertThat(PipelineBenchmark.p99AtRate(1_000, 673, 130, 717, 15_163))
+        .satisfies(ratio -> assertThat(ratio.hasTarget()).isFalse())
+        .satisfies(ratio -> assertThat(ratio.met()).isFalse())
+        .satisfies(ratio -> assertThat(ratio.name()).contains("a run fell behind"));
+  }
+
+  @Test
   void memoryIsJudgedByProportionalSetSize() {
     PlatformMemory.Peak peak = new PlatformMemory.Peak(3_500_000_000L, 2_400_000_000L, Map.of());
 
