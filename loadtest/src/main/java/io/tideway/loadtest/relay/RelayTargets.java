@@ -34,11 +34,25 @@ public final class RelayTargets {
     }
     for (RelayBenchmark.Phase phase : report.phases()) {
       if (phase.rate() == LATENCY_RATE && phase.batch() == 1) {
-        boolean met = phase.p50Ms() <= P50_MS && phase.p99Ms() <= P99_MS;
+        // Latency runs from each commit: writers behind their schedule committed at a lower rate,
+        // and their delay shows in no figure, so such a run meets no target set for this rate.
+        boolean written = phase.committedTransactionsPerSecond() >= KEPT_UP * LATENCY_RATE;
+        boolean met = written && phase.p50Ms() <= P50_MS && phase.p99Ms() <= P99_MS;
         lines.add(
             String.format(
                 "at %,d events/s commit->Kafka p50 %.1f ms (<= %.0f), p99 %.1f ms (<= %.0f): %s",
-                LATENCY_RATE, phase.p50Ms(), P50_MS, phase.p99Ms(), P99_MS, met ? "PASS" : "MISS"));
+                LATENCY_RATE,
+                phase.p50Ms(),
+                P50_MS,
+                phase.p99Ms(),
+                P99_MS,
+                met
+                    ? "PASS"
+                    : written
+                        ? "MISS"
+                        : String.format(
+                            "MISS (writers committed %,.0f tx/s)",
+                            phase.committedTransactionsPerSecond())));
       }
       if (phase.rate() >= SUSTAINED_RATE && phase.batch() == 1) {
         boolean kept =
