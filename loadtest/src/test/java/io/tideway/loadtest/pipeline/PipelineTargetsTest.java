@@ -29,6 +29,13 @@ class PipelineTargetsTest {
   }
 
   @Test
+  void latencyTargetsSetAtOneThousandPerSecondJudgeNoSlowerRun() {
+    assertThat(PipelineBenchmark.targets(300, 299, FAST, Optional.empty()))
+        .extracting(Target::name)
+        .containsExactly("rate held at 300/s");
+  }
+
+  @Test
   void theP99ToThePeerIsJudgedOnlyWhereBothHeldTheRate() {
     assertThat(PipelineBenchmark.p99AtRate(1_000, 990, 130, 985, 260))
         .satisfies(ratio -> assertThat(ratio.value()).isEqualTo(0.5))
