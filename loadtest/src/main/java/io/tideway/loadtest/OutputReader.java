@@ -2,6 +2,7 @@ package io.tideway.loadtest;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -14,6 +15,8 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a scenario's output topic on a thread of its own and completes each record it reads, by the
@@ -23,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class OutputReader implements AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(OutputReader.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -30,6 +34,11 @@ public final class OutputReader implements AutoCloseable {
   private final Consumer<byte[], byte[]> consumer;
   private final Thread thread;
   private volatile boolean reading = true;
+
+  /** The sequence numbers read, on the reading thread. */
+  private final BitSet seen = new BitSet();
+
+  private long duplicates;
 
   private OutputReader(RunContext context, Consumer<byte[], byte[]> consumer, String topic) {
     this.context = context;
@@ -80,6 +89,16 @@ public final class OutputReader implements AutoCloseable {
         // One reading time for the batch: the records became readable together.
         long now = context.nanoTime();
         for (ConsumerRecord<byte[], byte[]> record : records) {
+          // Each record completes once: a copy (written again under at-least-once) would count
+          // for one still missing, and end the run before it came.
+          long sequence = RecordStamp.sequence(record.value());
+          if (sequence >= 0 && sequence <= Integer.MAX_VALUE) {
+            if (seen.get((int) sequence)) {
+              duplicates++;
+              continue;
+            }
+            seen.set((int) sequence);
+          }
           context.completed(RecordStamp.intendedNanos(record.value()), now);
         }
       }
@@ -91,6 +110,9 @@ public final class OutputReader implements AutoCloseable {
       context.fail(e);
     } finally {
       consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+      if (duplicates > 0) {
+        log.warn("Read {} copies of records read before; each record counted once", duplicates);
+      }
     }
   }
 
