@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Deadlines live in their own store keyed by (deadline, saga id), so the wall-clock punctuator
  * reads only the due ones in order; each running saga has exactly one, so the store's size is the
- * number of sagas in flight.
+ * number of sagas in flight. A deadline fires by the clock once the task has read no record for a
+ * check interval (nothing waits for it), and, while it reads, once the records it reads are later
+ * than the deadline: Kafka Streams takes a task's records oldest first, so after a restart or a lag
+ * a reply that came in time waits behind the backlog, and must not lose to its deadline.
  *
  * <p>While a rebuild replays history ({@link SideEffects} not live), time is the records' time, not
  * the clock's: a saga's times and deadlines come from the stream time of the records that moved it,
@@ -81,6 +84,9 @@ final class SagaProcessor<D extends SpecificRecord>
 
   /** Deadlines fire from this time on: see {@link SagaDefinition.Builder#startupGrace}. */
   private long firesFrom;
+
+  /** When the task last read a record, by the clock. */
+  private long lastReadAt;
 
   /**
    * No deadline in the store is earlier than this (a lower bound: a removed deadline leaves it as
@@ -171,6 +177,7 @@ final class SagaProcessor<D extends SpecificRecord>
     }
     observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
     firesFrom = context.currentSystemTimeMs() + definition.startupGrace().toMillis();
+    lastReadAt = 0;
     context.schedule(
         definition.timeoutCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::onClock);
     context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepEnded);
@@ -186,6 +193,7 @@ final class SagaProcessor<D extends SpecificRecord>
     if (!sideEffects.live()) {
       fireDeadlines(now());
     }
+    lastReadAt = context.currentSystemTimeMs();
     SpecificRecord value = record.value();
     if (definition.startType().isInstance(value)) {
       D data = definition.startType().cast(value);
@@ -449,10 +457,14 @@ final class SagaProcessor<D extends SpecificRecord>
     return headers;
   }
 
-  /** The wall-clock punctuator: the clock fires deadlines while the saga is live. */
+  /**
+   * The wall-clock punctuator: the clock fires deadlines while the saga is live, those up to the
+   * time of the records the task reads while it reads any (see the class's description).
+   */
   private void onClock(long now) {
     if (sideEffects.live() && now >= firesFrom) {
-      fireDeadlines(now);
+      boolean reading = now - lastReadAt < definition.timeoutCheckInterval().toMillis();
+      fireDeadlines(reading ? Math.min(now, context.currentStreamTimeMs()) : now);
     }
   }
 

@@ -154,7 +154,9 @@ class SagaProcessorTest {
     processor.init(context);
   }
 
+  /** A record as it comes live, its time the clock's, which the task's stream time reaches. */
   private void send(String key, SpecificRecord value) {
+    context.setCurrentStreamTimeMs(context.currentSystemTimeMs());
     processor.process(new Record<>(key, value, context.currentSystemTimeMs()));
   }
 
@@ -385,6 +387,30 @@ class SagaProcessorTest {
     assertThat(commands()).isEmpty();
     send(order.toString(), creditReserved(order, customer));
     assertThat(commands()).singleElement().isInstanceOf(ReserveStock.class);
+    assertThat(events()).doesNotContain("TIMED_OUT");
+  }
+
+  @Test
+  void aReplyThatCameInTimeBehindABacklogIsReadBeforeTheDeadlineFires() {
+    long placedAt = context.currentSystemTimeMs();
+    send(order.toString(), placed(order, customer));
+    commands();
+    long replied = placedAt + 1_000;
+    // Down for twice the step timeout, as orders and the reply came; then the backlog is read
+    // oldest first, its records stamped before the deadline, while the clock is past it.
+    context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + 2 * STEP_TIMEOUT.toMillis());
+    restart();
+    Duration reading = definition.startupGrace().multipliedBy(2);
+    Duration readEach = definition.timeoutCheckInterval().dividedBy(2);
+    for (int i = 0; i < reading.dividedBy(readEach); i++) {
+      UUID other = UUID.randomUUID();
+      replay(other.toString(), placed(other, UUID.randomUUID()), placedAt + i);
+      advance(readEach);
+    }
+    assertThat(events()).doesNotContain("TIMED_OUT");
+    replay(order.toString(), creditReserved(order, customer), replied);
+
+    assertThat(commands()).filteredOn(ReserveStock.class::isInstance).hasSize(1);
     assertThat(events()).doesNotContain("TIMED_OUT");
   }
 
