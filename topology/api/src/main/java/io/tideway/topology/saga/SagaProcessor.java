@@ -66,6 +66,12 @@ final class SagaProcessor<D extends SpecificRecord>
    */
   static final int SWEEP_SLICE = 5_000;
 
+  /**
+   * Deadlines a check acts on at most; the rest wait for the next check. All of a backlog at once
+   * (a participant down for long, then a restart) could outlast the transaction they commit in.
+   */
+  static final int DEADLINE_SLICE = 1_000;
+
   /** Transitions a saga keeps in its history at most. */
   static final int MAX_HISTORY = 100;
 
@@ -191,7 +197,7 @@ final class SagaProcessor<D extends SpecificRecord>
           context.recordMetadata().orElse(null));
     }
     if (!sideEffects.live()) {
-      fireDeadlines(now());
+      fireDeadlines(now(), Integer.MAX_VALUE);
     }
     lastReadAt = context.currentSystemTimeMs();
     SpecificRecord value = record.value();
@@ -464,18 +470,18 @@ final class SagaProcessor<D extends SpecificRecord>
   private void onClock(long now) {
     if (sideEffects.live() && now >= firesFrom) {
       boolean reading = now - lastReadAt < definition.timeoutCheckInterval().toMillis();
-      fireDeadlines(reading ? Math.min(now, context.currentStreamTimeMs()) : now);
+      fireDeadlines(reading ? Math.min(now, context.currentStreamTimeMs()) : now, DEADLINE_SLICE);
     }
   }
 
-  /** Acts on every deadline at or before {@code now}. */
-  private void fireDeadlines(long now) {
+  /** Acts on the deadlines at or before {@code now}, the earliest {@code limit} of them. */
+  private void fireDeadlines(long now, int limit) {
     if (now < earliestDeadline) {
       return;
     }
     List<KeyValue<Bytes, String>> due = new ArrayList<>();
     try (KeyValueIterator<Bytes, String> it = deadlines.range(null, deadlineKey(now + 1, ""))) {
-      while (it.hasNext()) {
+      while (it.hasNext() && due.size() < limit) {
         due.add(it.next());
       }
     }

@@ -728,6 +728,21 @@ class SagaProcessorTest {
     assertThat(count(instances)).isZero();
   }
 
+  @Test
+  void eachCheckActsOnASliceOfTheDueDeadlinesAndTheNextOnTheRest() {
+    int sagas = SagaProcessor.DEADLINE_SLICE + 7;
+    for (int i = 0; i < sagas; i++) {
+      UUID each = UUID.randomUUID();
+      send(each.toString(), placed(each, UUID.randomUUID()));
+    }
+    commands();
+
+    advance(STEP_TIMEOUT.plus(definition.timeoutCheckInterval()));
+    assertThat(commands()).hasSize(SagaProcessor.DEADLINE_SLICE);
+    advance(definition.timeoutCheckInterval());
+    assertThat(commands()).hasSize(7);
+  }
+
   private static long count(KeyValueStore<String, SagaInstance> store) {
     try (var all = store.all()) {
       long n = 0;
