@@ -323,7 +323,7 @@ final class SagaProcessor<D extends SpecificRecord>
       return;
     }
     SagaInstance saga = instances.get(sagaId);
-    Step<D> step = definition.steps().get(saga.getStep());
+    Step<D> step = currentStep(saga);
     boolean compensating = saga.getStatus() == SagaStatus.COMPENSATING;
     Outcome outcome =
         (compensating ? step.compensationReplies() : step.replies()).get(reply.getClass());
@@ -529,9 +529,39 @@ final class SagaProcessor<D extends SpecificRecord>
     setDeadline(saga, again, saga.getRetrying());
   }
 
+  /**
+   * The step a running saga is at, by the index and the name it stored. Steps changed under sagas
+   * in flight (one inserted or removed before theirs) would route a reply to another step, or
+   * compensate steps the saga never ran: the saga is refused with this error instead (a reply is
+   * dead-lettered, to be re-driven; a deadline waits and tries again), until it is back under the
+   * steps it ran with.
+   */
+  private Step<D> currentStep(SagaInstance saga) {
+    List<Step<D>> steps = definition.steps();
+    int index = saga.getStep();
+    if (index < 0 || index >= steps.size() || !steps.get(index).name().equals(saga.getStepName())) {
+      throw new IllegalStateException(
+          "Saga "
+              + saga.getSagaId()
+              + " of "
+              + definition.name()
+              + " is at step "
+              + index
+              + " '"
+              + saga.getStepName()
+              + "', which this definition has "
+              + (index >= 0 && index < steps.size()
+                  ? "as '" + steps.get(index).name() + "'"
+                  : "not")
+              + ": its steps changed under sagas in flight. Run the definition they started with"
+              + " until they end, or give the new steps a saga of another name");
+    }
+    return steps.get(index);
+  }
+
   /** The saga's deadline passed: resend when it was waiting to, else the reply timed out. */
   private void expired(SagaInstance saga) {
-    Step<D> step = definition.steps().get(saga.getStep());
+    Step<D> step = currentStep(saga);
     if (saga.getRetrying()) {
       send(saga, saga.getStep(), saga.getAttempt() + 1);
       return;
@@ -553,7 +583,7 @@ final class SagaProcessor<D extends SpecificRecord>
       scheduleResend(saga);
       return;
     }
-    Step<D> step = definition.steps().get(saga.getStep());
+    Step<D> step = currentStep(saga);
     long now = now();
     SpecificRecord command = command(saga, step, true, saga.getCommandId(), now);
     // The next attempt's record id: a re-drive is a send the participant has not seen.

@@ -415,6 +415,23 @@ class SagaProcessorTest {
   }
 
   @Test
+  void aSagaAtAStepTheDefinitionHasNoLongerThereIsRefusedNotMisrouted() {
+    send(order.toString(), placed(order, customer));
+    commands();
+    // As a definition that had another step at that index stored it (one inserted before since).
+    instances.put(
+        order.toString(), SagaInstance.newBuilder(saga()).setStepName("check-fraud").build());
+
+    assertThatThrownBy(() -> send(order.toString(), creditReserved(order, customer)))
+        .hasMessageContaining("is at step 1 'check-fraud', which this definition has as")
+        .hasMessageContaining("'reserve-credit'");
+    advance(STEP_TIMEOUT.plus(definition.timeoutCheckInterval()));
+    assertThat(commands()).isEmpty();
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.RUNNING);
+    assertThat(events()).doesNotContain("TIMED_OUT");
+  }
+
+  @Test
   void aFailingCompensationIsRetriedWithBackoffThenDeadLetteredAndTheStepsBeforeItUndone() {
     send(order.toString(), placed(order, customer));
     commands();
