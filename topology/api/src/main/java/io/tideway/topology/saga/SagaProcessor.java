@@ -57,12 +57,13 @@ final class SagaProcessor<D extends SpecificRecord>
   static final String COMPENSATION_FAILED = "io.tideway.topology.saga.CompensationFailed";
 
   /** Sweeps of ended sagas past their retention run this often. */
-  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(30);
+  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
 
   /**
    * Sagas a sweep reads at most: a slice of the store, the next sweep going on from there, so that
-   * none holds the stream thread for long however many sagas a week's retention keeps (millions at
-   * a few hundred a second).
+   * none holds the stream thread for long however many sagas a week's retention keeps. A pass over
+   * the store reads 1,000 sagas a second, so it keeps up with as many started a second per task,
+   * and each ended saga goes within its retention and the time a pass takes.
    */
   static final int SWEEP_SLICE = 5_000;
 
