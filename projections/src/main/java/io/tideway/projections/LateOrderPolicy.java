@@ -11,8 +11,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What the sales windows do with orders whose time cannot be used: an order whose placement time is
  * impossible (see {@link PlacedAtTimestamps}) or late (placed more than {@link
- * SalesAnalytics#GRACE} before the latest placement this task has seen) is dropped and counted, in
- * {@code kafka_stream_tideway_projections_invalid_time_orders_dropped_total} and {@code
+ * SalesAnalytics#GRACE} before the task's stream time: the latest time of the order events it has
+ * read, placements by their placement time, decisions and address updates by their commit's) is
+ * dropped and counted, in {@code
+ * kafka_stream_tideway_projections_invalid_time_orders_dropped_total} and {@code
  * …_late_orders_dropped_total}. The read models still show such orders; only the sales figures
  * leave them out.
  */
