@@ -594,12 +594,18 @@ public final class TopologyRuntime implements AutoCloseable {
       return plan;
     }
     DeploymentJournal.Entry entry = journal.entries().get(name);
-    journal.put(name, entry.withUnfinishedReset(plan.target()));
     try {
       restart(
           deployment,
           () -> {
             offsets.removeOwnMembers(applicationId, ownMemberPrefix(applicationId));
+            // Kafka's reset tool refuses a group with members before it changes anything: an
+            // instance that joined since the check above refuses the reset here, and this one
+            // runs on, rather than stay stopped over a reset that never began.
+            refuseWhileRunningElsewhere(deployment, "reset");
+            journal.put(name, entry.withUnfinishedReset(plan.target()));
+          },
+          () -> {
             runStreamsResetter(applicationId, inputTopics(deployment), moves, internalTopics);
             try {
               deleteRecursively(stateDir);
@@ -607,6 +613,8 @@ public final class TopologyRuntime implements AutoCloseable {
               throw new DeploymentException("Cannot delete the local state in " + stateDir, e);
             }
           });
+    } catch (NothingChanged refused) {
+      throw refused.refusal();
     } catch (RuntimeException e) {
       replayed(name, "reset", "failed");
       throw new ResetFailedException(
@@ -721,11 +729,14 @@ public final class TopologyRuntime implements AutoCloseable {
   }
 
   /**
-   * Stops a deployment, leaving its group, does {@code whileStopped}, and starts it again from its
-   * jar as the journal has it. When {@code whileStopped} fails it stays stopped: its queries answer
-   * 503 and the runtime is not ready until a deploy, a reset or an undeploy.
+   * Stops a deployment, leaving its group, checks with {@code beforeChange} that it may go on, does
+   * {@code whileStopped}, and starts it again from its jar as the journal has it. When {@code
+   * beforeChange} refuses, nothing changed: the deployment is as it was (started again, unless a
+   * reset it had not finished held it stopped), and {@link NothingChanged} carries the refusal.
+   * When {@code whileStopped} fails it stays stopped: its queries answer 503 and the runtime is not
+   * ready until a deploy, a reset or an undeploy.
    */
-  private void restart(Deployment deployment, Runnable whileStopped) {
+  private void restart(Deployment deployment, Runnable beforeChange, Runnable whileStopped) {
     String name = deployment.name();
     DeploymentJournal.Entry entry = journal.entries().get(name);
     Map<String, Object> merged = merged(entry.settings());
@@ -740,9 +751,33 @@ public final class TopologyRuntime implements AutoCloseable {
     deployments.put(name, fresh);
     running = List.copyOf(deployments.values());
     deployment.close(CLOSE_TIMEOUT, true);
+    try {
+      beforeChange.run();
+    } catch (RuntimeException refused) {
+      // As it was: running, or stopped over a reset that did not finish.
+      if (entry.unfinishedReset() == null) {
+        try {
+          fresh.start(config(fresh, merged, entry.instances()), meters, admin);
+        } catch (RuntimeException alsoFailed) {
+          refused.addSuppressed(alsoFailed);
+        }
+      }
+      throw new NothingChanged(refused);
+    }
     whileStopped.run();
     createTopics(fresh);
     fresh.start(config(fresh, merged, entry.instances()), meters, admin);
+  }
+
+  /** A change refused before anything changed: {@link #getCause()} says why. */
+  private static final class NothingChanged extends RuntimeException {
+    NothingChanged(RuntimeException refusal) {
+      super(refusal);
+    }
+
+    RuntimeException refusal() {
+      return (RuntimeException) getCause();
+    }
   }
 
   /**
