@@ -181,15 +181,16 @@ class ReferenceFlowIT {
       }
     }
 
-    // what customer-orders said when the order was placed, and after it was approved
+    // what customer-orders said when the order was placed, and once its approval was committed:
+    // versions are stamped with event times, a placement's by when it was placed, others' by
+    // their commit (occurredAt)
     String placedAt = events.get(0).get("payload").get("placedAt").asText();
     String approvedAt =
         events.findParents("eventType").stream()
             .filter(e -> e.get("eventType").asText().equals(OrderApproved.class.getName()))
             .findFirst()
             .orElseThrow()
-            .get("payload")
-            .get("approvedAt")
+            .get("occurredAt")
             .asText();
     await()
         .atMost(PATIENCE)
