@@ -86,7 +86,9 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     // Remembered only once it went through: a record that failed below goes to the dead-letter
     // topic, and must be processed when it is re-driven from there.
     if (!ProcessingFailures.failedDuring(() -> context.forward(record))) {
-      seen.put(id, record.timestamp());
+      // Kept for the retention from when it was seen: a late record (a re-drive keeps its time)
+      // stamped by its own time would be swept at the next sweep, its next copy let through.
+      seen.put(id, Math.max(record.timestamp(), context.currentStreamTimeMs()));
     }
   }
 

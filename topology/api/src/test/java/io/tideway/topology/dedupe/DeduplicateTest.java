@@ -161,6 +161,23 @@ class DeduplicateTest {
   }
 
   @Test
+  void aLateEventIsRememberedForTheRetentionFromWhenItWasSeen() {
+    start(
+        Deduplicate.<String, String>byEventId("orders-dedupe").retention(Duration.ofHours(7))
+            ::apply);
+
+    send("order-9", "placed", "e9", T0.plus(Duration.ofHours(20)));
+    // Re-driven from the dead-letter topic with its own time, long before the stream's.
+    send("order-1", "placed", "e1", T0);
+    send("order-9", "shipped", "e10", T0.plus(Duration.ofHours(21)));
+    // A sweep has run meanwhile; re-driven a second time.
+    send("order-1", "placed", "e1", T0);
+
+    assertThat(out.readValuesToList()).containsExactly("placed", "placed", "shipped");
+    assertThat(dropped()).isEqualTo(1.0);
+  }
+
+  @Test
   void aDuplicateOlderThanItsOriginalIsStillADuplicate() {
     start(Deduplicate.<String, String>byEventId("orders-dedupe")::apply);
 
