@@ -63,7 +63,17 @@ public final class AggregateHistory {
    */
   public static String partitionKey(String store, String key) {
     int slash = key.lastIndexOf('/');
-    return store.endsWith(STORE_SUFFIX) && slash > 0 ? key.substring(0, slash) : key;
+    return store.endsWith(STORE_SUFFIX) && slash > 0 && isOffset(key.substring(slash + 1))
+        ? key.substring(0, slash)
+        : key;
+  }
+
+  /**
+   * Whether a key's last part is an entry's offset as history keys hold it: another store named
+   * {@code …-history}, keyed {@code sku/42} say, keeps its keys as they are.
+   */
+  private static boolean isOffset(String text) {
+    return text.length() == OFFSET_DIGITS && text.chars().allMatch(c -> c >= '0' && c <= '9');
   }
 
   /**

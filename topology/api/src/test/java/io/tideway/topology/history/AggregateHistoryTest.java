@@ -100,6 +100,15 @@ class AggregateHistoryTest {
   }
 
   @Test
+  void shouldFindTheAggregateOfAHistoryKeyOnlyInAHistoryKey() {
+    String key = AggregateHistory.key("orders/7", 42);
+    assertThat(AggregateHistory.partitionKey("order-history", key)).isEqualTo("orders/7");
+    // Another store named like one, keyed with a '/': its keys as they are.
+    assertThat(AggregateHistory.partitionKey("price-history", "sku/42")).isEqualTo("sku/42");
+    assertThat(AggregateHistory.partitionKey("prices", key)).isEqualTo(key);
+  }
+
+  @Test
   void shouldSortOffsetsAsNumbersNotAsText() {
     assertThat(AggregateHistory.key("a", 9)).isLessThan(AggregateHistory.key("a", 10));
     assertThat(AggregateHistory.key("a", 10)).startsWith(AggregateHistory.keyPrefix("a"));

@@ -53,12 +53,15 @@ final class AggregateQueries {
     ArrayNode events = body.putArray("events");
     for (JsonNode entry : scanned.get("entries")) {
       ObjectNode event = ((ObjectNode) entry.get("value")).deepCopy();
+      if (!id.equals(event.path("aggregateId").asText())) {
+        continue; // of an aggregate whose id starts with this one's and a '/'
+      }
       event.remove("aggregateType");
       event.remove("aggregateId");
       event.set("payload", json.readTree(event.path("payload").asText()));
       events.add(event);
     }
-    if (events.isEmpty() && cursor == null) {
+    if (events.isEmpty() && cursor == null && scanned.get("next").isNull()) {
       return error(404, "No events of " + type + " " + id + " in store " + store);
     }
     body.set("next", scanned.get("next"));

@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.contracts.inventory.StockAdjusted;
 import io.tideway.fixtures.AdjustmentAudit;
+import io.tideway.fixtures.ProductHistory;
 import io.tideway.fixtures.RefusingInterceptor;
 import io.tideway.fixtures.StockLevels;
 import io.tideway.fixtures.StockLevelsCopy;
@@ -414,6 +415,36 @@ class TopologyRuntimeIT {
         get("/v1/stores/stock-adjustments/keys/" + product + "?forwarded=true");
     assertThat(forwarded.statusCode()).isEqualTo(503);
     assertThat(forwarded.headers().firstValue("Retry-After")).isPresent();
+  }
+
+  @Test
+  void anAggregatesHistoryHoldsNoEventOfAnotherWhoseIdStartsWithItsAndASlash() throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "history.jar", List.of(ProductHistory.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    String shelf = "shelf-" + uuid();
+    send(shelf, bytes(adjusted(uuid(), 1)), uuid());
+    send(shelf + "/bin-9", bytes(adjusted(uuid(), 2)), uuid());
+    send(shelf, bytes(adjusted(uuid(), 3)), uuid());
+    producer.flush();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        JSON.readTree(get("/v1/aggregates/product/" + shelf + "/events").body())
+                            .path("events")
+                            .findValuesAsText("stock"))
+                    .containsExactly("1", "3"));
+    JsonNode bin =
+        JSON.readTree(
+            get("/v1/aggregates/product/" + (shelf + "/bin-9").replace("/", "%2F") + "/events")
+                .body());
+    assertThat(bin.path("events").findValuesAsText("stock")).containsExactly("2");
   }
 
   @Test
