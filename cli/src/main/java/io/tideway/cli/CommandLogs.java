@@ -29,14 +29,25 @@ final class CommandLogs {
    */
   static Path directory(Path dataDir) {
     Path logs = dataDir.resolve("logs").toAbsolutePath().normalize();
-    Path existing = logs;
+    if (canHold(logs)) {
+      return logs;
+    }
+    // One per user: another user's would not be writable.
+    Path temporary =
+        Path.of(
+                System.getProperty("java.io.tmpdir"),
+                "tideway-logs-" + System.getProperty("user.name"))
+            .toAbsolutePath();
+    return canHold(temporary) ? temporary : logs;
+  }
+
+  /** Whether a directory exists and is writable, or can be made where it would be. */
+  private static boolean canHold(Path dir) {
+    Path existing = dir;
     while (existing != null && !Files.exists(existing)) {
       existing = existing.getParent();
     }
-    if (existing != null && Files.isDirectory(existing) && Files.isWritable(existing)) {
-      return logs;
-    }
-    return Path.of(System.getProperty("java.io.tmpdir"), "tideway-logs").toAbsolutePath();
+    return existing != null && Files.isDirectory(existing) && Files.isWritable(existing);
   }
 
   static Path file() {

@@ -91,7 +91,11 @@ class TidewayTest {
     assertThat(CommandLogs.directory(dir.resolve("platform")))
         .isEqualTo(dir.resolve("platform").resolve("logs"));
     assertThat(CommandLogs.directory(file.resolve("platform")))
-        .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "tideway-logs").toAbsolutePath());
+        .isEqualTo(
+            Path.of(
+                    System.getProperty("java.io.tmpdir"),
+                    "tideway-logs-" + System.getProperty("user.name"))
+                .toAbsolutePath());
   }
 
   @Test

@@ -611,7 +611,7 @@ public final class PipelineBenchmark {
       double pipelineP99,
       double peerPerSecond,
       double peerP99) {
-    boolean bothHeld = pipelinePerSecond >= RATE_HELD * rate && peerPerSecond >= RATE_HELD * rate;
+    boolean bothHeld = held(rate, pipelinePerSecond) && held(rate, peerPerSecond);
     return new Ratio(
         "p99 at "
             + rate
@@ -620,6 +620,11 @@ public final class PipelineBenchmark {
         pipelineP99 / peerP99,
         bothHeld ? 1.0 : Double.NaN,
         false);
+  }
+
+  /** Whether a run kept up with its rate, enough for its latencies to count. */
+  private static boolean held(long rate, double perSecond) {
+    return perSecond >= RATE_HELD * rate;
   }
 
   /**
@@ -632,7 +637,7 @@ public final class PipelineBenchmark {
       long rate, double perSecond, LatencySummary latency, Optional<PlatformMemory.Peak> memory) {
     List<Target> targets = new ArrayList<>();
     String at = " at " + rate + "/s";
-    boolean held = perSecond >= RATE_HELD * rate;
+    boolean held = held(rate, perSecond);
     targets.add(new Target("rate held" + at, perSecond, RATE_HELD * rate, "events/s", true, held));
     if (rate >= LATENCY_RATE) {
       targets.add(

@@ -68,7 +68,7 @@ public final class LocalPlatform implements AutoCloseable {
   /** How the file name of the reference projections' jar starts. */
   private static final String PROJECTIONS_JAR = "tideway-projections-";
 
-  private static final String LEFT = " left by a killed platform";
+  private static final String LEFT_BY_KILLED_PLATFORM = " left by a killed platform";
 
   /**
    * A service needs little heap; the serial collector suits a small heap on a machine of few cores,
@@ -270,10 +270,18 @@ public final class LocalPlatform implements AutoCloseable {
     // The services first: they use the database.
     for (String service : SERVICES) {
       ServiceProcess.stopLeftOver(servicePidFile(service), service)
-          .ifPresent(pid -> step("Stopped the " + service + " service (pid " + pid + ")" + LEFT));
+          .ifPresent(
+              pid ->
+                  step(
+                      "Stopped the "
+                          + service
+                          + " service (pid "
+                          + pid
+                          + ")"
+                          + LEFT_BY_KILLED_PLATFORM));
     }
     EmbeddedPostgresServer.stopOrphan(dataDir.resolve("postgres"), START_TIMEOUT)
-        .ifPresent(pid -> step("Stopped PostgreSQL (pid " + pid + ")" + LEFT));
+        .ifPresent(pid -> step("Stopped PostgreSQL (pid " + pid + ")" + LEFT_BY_KILLED_PLATFORM));
     checkPorts();
     if (settings.fresh()) {
       wipe(dataDir);
@@ -465,11 +473,24 @@ public final class LocalPlatform implements AutoCloseable {
     process.awaitReady(START_TIMEOUT);
   }
 
+  /** Stops every service, the others too when one cannot be stopped. */
   private synchronized void stopServices() throws InterruptedException {
+    IllegalStateException failure = null;
     for (ServiceProcess process : services.values()) {
-      process.close();
+      try {
+        process.close();
+      } catch (IllegalStateException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
     }
     services.clear();
+    if (failure != null) {
+      throw failure;
+    }
   }
 
   /**

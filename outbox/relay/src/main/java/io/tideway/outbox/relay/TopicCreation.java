@@ -231,7 +231,7 @@ final class TopicCreation {
                 .describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true))
                 .authorizedOperations()
                 .get();
-        // Null when the cluster has no authorizer: everything is allowed.
+        // Null when the broker does not report them; without an authorizer it reports all.
         mayDescribeLogDirs =
             allowed == null
                 || allowed.contains(AclOperation.DESCRIBE)

@@ -44,27 +44,34 @@ final class AggregateQueries {
     if (cursor != null && !cursor.startsWith(prefix)) {
       return error(400, "cursor " + cursor + " is not a position in the history of " + id);
     }
-    StoreQueries.Answer page = queries.scan(store, null, null, prefix, limit, cursor, false);
-    if (page.status() != 200) {
-      return page;
-    }
-    JsonNode scanned = json.readTree(page.body());
     ObjectNode body = json.createObjectNode().put("aggregateType", type).put("aggregateId", id);
     ArrayNode events = body.putArray("events");
-    for (JsonNode entry : scanned.get("entries")) {
-      ObjectNode event = ((ObjectNode) entry.get("value")).deepCopy();
-      if (!id.equals(event.path("aggregateId").asText())) {
-        continue; // of an aggregate whose id starts with this one's and a '/'
+    JsonNode next = cursor == null ? null : json.getNodeFactory().textNode(cursor);
+    // Entries of aggregates whose ids start with this one's and a '/' share its prefix: pages of
+    // only theirs are read on, so that an answer holds events unless there are none left.
+    do {
+      StoreQueries.Answer page =
+          queries.scan(
+              store, null, null, prefix, limit, next == null ? null : next.asText(), false);
+      if (page.status() != 200) {
+        return page;
       }
-      event.remove("aggregateType");
-      event.remove("aggregateId");
-      event.set("payload", json.readTree(event.path("payload").asText()));
-      events.add(event);
-    }
-    if (events.isEmpty() && cursor == null && scanned.get("next").isNull()) {
+      JsonNode scanned = json.readTree(page.body());
+      for (JsonNode entry : scanned.get("entries")) {
+        ObjectNode event = ((ObjectNode) entry.get("value")).deepCopy();
+        if (id.equals(event.path("aggregateId").asText())) {
+          event.remove("aggregateType");
+          event.remove("aggregateId");
+          event.set("payload", json.readTree(event.path("payload").asText()));
+          events.add(event);
+        }
+      }
+      next = scanned.get("next").isNull() ? null : scanned.get("next");
+    } while (events.isEmpty() && next != null);
+    if (events.isEmpty() && cursor == null) {
       return error(404, "No events of " + type + " " + id + " in store " + store);
     }
-    body.set("next", scanned.get("next"));
+    body.set("next", next == null ? json.nullNode() : next);
     return new StoreQueries.Answer(200, json.writeValueAsString(body), 0);
   }
 

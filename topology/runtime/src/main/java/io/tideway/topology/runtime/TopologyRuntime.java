@@ -506,18 +506,19 @@ public final class TopologyRuntime implements AutoCloseable {
    * an upgrade stops the running version: its settings are read as Kafka Streams reads them, and
    * its clients made, with the classes they name (interceptors, metric reporters) loaded from the
    * jar. A client that fails in its constructor leaves its state directory locked until the process
-   * ends, so the trial has a state directory of its own.
+   * ends, so the trial has a state directory of its own, and its clients are closed whatever
+   * happens ({@link TrialClients}).
    */
   private void checkStreamsConfig(
       Deployment deployment, Map<String, Object> merged, int instances) {
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     Thread.currentThread().setContextClassLoader(deployment.jar().loader());
     Path trialDir = null;
-    try {
-      trialDir = Files.createTempDirectory("tideway-check-");
+    try (TrialClients clients = new TrialClients()) {
+      trialDir = Files.createTempDirectory(Files.createDirectories(settings.stateDir()), ".check-");
       Properties config = config(deployment, merged, instances);
       config.put(StreamsConfig.STATE_DIR_CONFIG, trialDir.toString());
-      new KafkaStreams(deployment.topology(), config).close(Duration.ZERO);
+      new KafkaStreams(deployment.topology(), config, clients).close(CLOSE_TIMEOUT);
     } catch (IOException e) {
       throw new DeploymentException("Cannot make a directory to check a deployment in", e);
     } catch (RuntimeException e) {
@@ -732,9 +733,10 @@ public final class TopologyRuntime implements AutoCloseable {
    * Stops a deployment, leaving its group, checks with {@code beforeChange} that it may go on, does
    * {@code whileStopped}, and starts it again from its jar as the journal has it. When {@code
    * beforeChange} refuses, nothing changed: the deployment is as it was (started again, unless a
-   * reset it had not finished held it stopped), and {@link NothingChanged} carries the refusal.
-   * When {@code whileStopped} fails it stays stopped: its queries answer 503 and the runtime is not
-   * ready until a deploy, a reset or an undeploy.
+   * reset it had not finished held it stopped), and {@link NothingChanged} carries the refusal; a
+   * deployment that then cannot start again is stopped, and says so. When {@code whileStopped}
+   * fails it stays stopped: its queries answer 503 and the runtime is not ready until a deploy, a
+   * reset or an undeploy.
    */
   private void restart(Deployment deployment, Runnable beforeChange, Runnable whileStopped) {
     String name = deployment.name();
@@ -759,7 +761,14 @@ public final class TopologyRuntime implements AutoCloseable {
         try {
           fresh.start(config(fresh, merged, entry.instances()), meters, admin);
         } catch (RuntimeException alsoFailed) {
-          refused.addSuppressed(alsoFailed);
+          alsoFailed.addSuppressed(refused);
+          throw new DeploymentException(
+              refused.getMessage()
+                  + "; and "
+                  + name
+                  + " could not start again, so it is stopped: "
+                  + alsoFailed.getMessage(),
+              alsoFailed);
         }
       }
       throw new NothingChanged(refused);

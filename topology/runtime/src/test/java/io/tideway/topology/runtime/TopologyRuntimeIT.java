@@ -440,11 +440,13 @@ class TopologyRuntimeIT {
                             .path("events")
                             .findValuesAsText("stock"))
                     .containsExactly("1", "3"));
-    JsonNode bin =
-        JSON.readTree(
-            get("/v1/aggregates/product/" + (shelf + "/bin-9").replace("/", "%2F") + "/events")
-                .body());
-    assertThat(bin.path("events").findValuesAsText("stock")).containsExactly("2");
+    String bin = "/v1/aggregates/product/" + (shelf + "/bin-9").replace("/", "%2F") + "/events";
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(JSON.readTree(get(bin).body()).path("events").findValuesAsText("stock"))
+                    .containsExactly("2"));
   }
 
   @Test
