@@ -99,12 +99,25 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   private Bytes id(FixedKeyRecord<K, V> record) {
     if ((Object) eventId == Deduplicate.ID_HEADER) {
       Header header = record.headers().lastHeader(EventHeaders.ID);
-      return header == null || header.value() == null || header.value().length == 0
+      return header == null || header.value() == null || blank(header.value())
           ? null
           : Bytes.wrap(header.value());
     }
     String id = eventId.eventId(record.key(), record.value(), record.headers());
-    return id == null || id.isEmpty() ? null : Bytes.wrap(id.getBytes(StandardCharsets.UTF_8));
+    return id == null || id.isBlank() ? null : Bytes.wrap(id.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Whether an id is empty or white space only: no id, which would otherwise be one all such
+   * records share, every one after the first dropped as its duplicate.
+   */
+  private static boolean blank(byte[] id) {
+    for (byte b : id) {
+      if (!Character.isWhitespace(b)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Deletes the ids first seen before the retention, in batches so no iterator stays open long. */

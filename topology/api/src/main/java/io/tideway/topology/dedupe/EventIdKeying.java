@@ -44,7 +44,7 @@ final class EventIdKeying {
     @Override
     public void process(Record<K, V> record) {
       String id = eventId.eventId(record.key(), record.value(), record.headers());
-      if (id == null || id.isEmpty()) {
+      if (id == null || id.isBlank()) {
         throw new InvalidEventException(
             name + ": record has no " + idSource, context.recordMetadata().orElse(null));
       }

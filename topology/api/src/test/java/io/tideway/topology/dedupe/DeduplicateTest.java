@@ -196,6 +196,11 @@ class DeduplicateTest {
         .rootCause()
         .hasMessageContaining("orders-dedupe: record has no header 'id'")
         .hasMessageContaining("topic events, partition 0, offset 0");
+    // White space is no id either: every such record would be the first one's duplicate.
+    assertThatThrownBy(() -> send("order-2", "placed", " ", T0))
+        .hasRootCauseInstanceOf(InvalidEventException.class)
+        .rootCause()
+        .hasMessageContaining("orders-dedupe: record has no header 'id'");
   }
 
   @Test
