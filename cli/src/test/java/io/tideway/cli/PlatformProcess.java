@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -71,15 +73,15 @@ final class PlatformProcess implements AutoCloseable {
     command.add(String.valueOf(kafkaPort));
     command.add("--postgres-port");
     command.add(String.valueOf(postgresPort));
-    command.add("--registry-port");
-    command.add(String.valueOf(LoopbackPorts.pickFree()));
-    command.add("--relay-port");
-    command.add(String.valueOf(LoopbackPorts.pickFree()));
-    command.add("--query-port");
-    command.add(String.valueOf(LoopbackPorts.pickFree()));
-    for (String service : List.of("customer", "order", "inventory")) {
-      command.add("--" + service + "-port");
-      command.add(String.valueOf(LoopbackPorts.pickFree()));
+    // The system may hand out a port it handed out a moment ago: each part gets one of its own.
+    Set<Integer> taken = new HashSet<>(List.of(kafkaPort, postgresPort));
+    for (String part : List.of("registry", "relay", "query", "customer", "order", "inventory")) {
+      int port = LoopbackPorts.pickFree();
+      while (!taken.add(port)) {
+        port = LoopbackPorts.pickFree();
+      }
+      command.add("--" + part + "-port");
+      command.add(String.valueOf(port));
     }
     command.addAll(List.of(extra));
     return new PlatformProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
