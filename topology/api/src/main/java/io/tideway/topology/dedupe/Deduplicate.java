@@ -38,8 +38,9 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *
  * <p>Duplicates dropped are counted in the Kafka Streams metric {@code duplicates-dropped-total} of
  * group {@code stream-tideway-dedupe-metrics}, tagged with the operator's name. A record with no
- * event id (or one of white space only) fails with an {@link
- * io.tideway.topology.InvalidEventException}, which the runtime sends to the dead-letter topic.
+ * event id (or one of white space only, or, repartitioned, an {@code id} header that is not UTF-8)
+ * fails with an {@link io.tideway.topology.InvalidEventException}, which the runtime sends to the
+ * dead-letter topic.
  *
  * @param <K> the key type
  * @param <V> the value type

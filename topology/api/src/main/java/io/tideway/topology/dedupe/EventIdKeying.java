@@ -1,6 +1,10 @@
 package io.tideway.topology.dedupe;
 
+import io.tideway.topology.EventHeaders;
 import io.tideway.topology.InvalidEventException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -43,7 +47,7 @@ final class EventIdKeying {
 
     @Override
     public void process(Record<K, V> record) {
-      String id = eventId.eventId(record.key(), record.value(), record.headers());
+      String id = idOf(record);
       if (id == null || id.isBlank()) {
         throw new InvalidEventException(
             name + ": record has no " + idSource, context.recordMetadata().orElse(null));
@@ -54,6 +58,31 @@ final class EventIdKeying {
         headers.add(KEY_HEADER, keySerde.serializer().serialize(name, headers, record.key()));
       }
       context.forward(record.withKey(id).withHeaders(headers));
+    }
+
+    /**
+     * The id as text. The {@code id} header is decoded strictly: lenient decoding would turn every
+     * malformed byte into the same replacement character, so two different ids that are not UTF-8
+     * could be taken for one event.
+     */
+    private String idOf(Record<K, V> record) {
+      if ((Object) eventId != Deduplicate.ID_HEADER) {
+        return eventId.eventId(record.key(), record.value(), record.headers());
+      }
+      Header header = record.headers().lastHeader(EventHeaders.ID);
+      if (header == null || header.value() == null) {
+        return null;
+      }
+      try {
+        return StandardCharsets.UTF_8
+            .newDecoder()
+            .decode(ByteBuffer.wrap(header.value()))
+            .toString();
+      } catch (CharacterCodingException e) {
+        throw new InvalidEventException(
+            name + ": the " + idSource + " is not UTF-8 text",
+            context.recordMetadata().orElse(null));
+      }
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -238,6 +239,26 @@ class DeduplicateTest {
     assertThat(records)
         .allSatisfy(r -> assertThat(r.headers().lastHeader(EventIdKeying.KEY_HEADER)).isNull());
     assertThat(dropped()).isEqualTo(2.0);
+  }
+
+  @Test
+  void repartitionedRefusesAnIdThatIsNotUtf8RatherThanTakeItForAnother() {
+    start(
+        stream ->
+            Deduplicate.<String, String>byEventId("orders-dedupe")
+                .applyRepartitioned(stream, Serdes.String(), Serdes.String()));
+
+    // Decoded leniently, both ids would be the same replacement character.
+    for (byte[] id : List.of(new byte[] {(byte) 0xff}, new byte[] {(byte) 0xfe})) {
+      Headers headers = new RecordHeaders().add(EventHeaders.ID, id);
+      assertThatThrownBy(() -> in.pipeInput(new TestRecord<>("order-1", "placed", headers, T0)))
+          .hasRootCauseInstanceOf(InvalidEventException.class)
+          .rootCause()
+          .hasMessageContaining("orders-dedupe: the header 'id' is not UTF-8 text");
+    }
+    send("order-2", "placed", "e2", T0);
+
+    assertThat(out.readValuesToList()).containsExactly("placed");
   }
 
   @Test
