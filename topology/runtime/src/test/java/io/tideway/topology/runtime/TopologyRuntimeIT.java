@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.contracts.inventory.StockAdjusted;
 import io.tideway.fixtures.AdjustmentAudit;
+import io.tideway.fixtures.JarOnlyInterceptor;
 import io.tideway.fixtures.ProductHistory;
 import io.tideway.fixtures.RefusingInterceptor;
 import io.tideway.fixtures.StockLevels;
@@ -295,7 +296,8 @@ class TopologyRuntimeIT {
   void aStreamThreadKilledByAnErrorIsReplacedAndNothingIsLost(TestKafka kafka) throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "fails-once.jar", List.of(io.tideway.fixtures.FailsOnce.class)),
-        Map.of(),
+        // Made for the first stream thread, and again for its replacement, only from the jar.
+        Map.of("main.consumer.interceptor.classes", JarOnlyInterceptor.class.getName()),
         1,
         false,
         false);
@@ -496,6 +498,13 @@ class TopologyRuntimeIT {
                     false,
                     false))
         .hasMessageContaining(colliding);
+    // The trial makes the classes that settings name from the jar, as the start does.
+    runtime.deploy(
+        jar,
+        Map.of("main.consumer.interceptor.classes", JarOnlyInterceptor.class.getName()),
+        1,
+        false,
+        false);
 
     assertThat(runtime.deployments())
         .extracting(DeploymentStatus::name)
