@@ -675,45 +675,38 @@ class SagaProcessorTest {
 
   @Test
   void everyStepAfterARetriableOneIsRetriableToo() {
-    assertThatThrownBy(
-            () ->
-                SagaDefinition.builder("approve-then-reserve", OrderPlaced.class)
-                    .sagaId(OrderPlaced::getOrderId)
-                    .input(Topics.ORDER_EVENTS)
-                    .correlate(OrderApproved.class, OrderApproved::getOrderId)
-                    .correlate(StockReserved.class, StockReserved::getOrderId)
-                    .correlate(StockReleased.class, StockReleased::getOrderId)
-                    .step("approve-order")
-                    .command(Topics.ORDER_COMMANDS, (o, c) -> o)
-                    .succeedsOn(OrderApproved.class)
-                    .retriable()
-                    .step("reserve-stock")
-                    .command(Topics.INVENTORY_COMMANDS, (o, c) -> o)
-                    .succeedsOn(StockReserved.class)
-                    .compensation(Topics.INVENTORY_COMMANDS, (o, c) -> o)
-                    .compensatedOn(StockReleased.class)
-                    .build())
+    assertThatThrownBy(() -> approveThenReserve(true))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(
             "step reserve-stock comes after retriable step approve-order, past the point of no"
                 + " return, so it must be retriable too");
     // Without a compensation of its own, its timeout would still undo the steps before.
-    assertThatThrownBy(
-            () ->
-                SagaDefinition.builder("approve-then-reserve", OrderPlaced.class)
-                    .sagaId(OrderPlaced::getOrderId)
-                    .input(Topics.ORDER_EVENTS)
-                    .correlate(OrderApproved.class, OrderApproved::getOrderId)
-                    .correlate(StockReserved.class, StockReserved::getOrderId)
-                    .step("approve-order")
-                    .command(Topics.ORDER_COMMANDS, (o, c) -> o)
-                    .succeedsOn(OrderApproved.class)
-                    .retriable()
-                    .step("reserve-stock")
-                    .command(Topics.INVENTORY_COMMANDS, (o, c) -> o)
-                    .succeedsOn(StockReserved.class)
-                    .build())
+    assertThatThrownBy(() -> approveThenReserve(false))
         .hasMessageContaining("so it must be retriable too");
+  }
+
+  /** A retriable approval, then a stock reservation that is not retriable. */
+  private static SagaDefinition<OrderPlaced> approveThenReserve(boolean reservationCompensated) {
+    var reservation =
+        SagaDefinition.builder("approve-then-reserve", OrderPlaced.class)
+            .sagaId(OrderPlaced::getOrderId)
+            .input(Topics.ORDER_EVENTS)
+            .correlate(OrderApproved.class, OrderApproved::getOrderId)
+            .correlate(StockReserved.class, StockReserved::getOrderId)
+            .correlate(StockReleased.class, StockReleased::getOrderId)
+            .step("approve-order")
+            .command(Topics.ORDER_COMMANDS, (o, c) -> o)
+            .succeedsOn(OrderApproved.class)
+            .retriable()
+            .step("reserve-stock")
+            .command(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+            .succeedsOn(StockReserved.class);
+    return reservationCompensated
+        ? reservation
+            .compensation(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+            .compensatedOn(StockReleased.class)
+            .build()
+        : reservation.build();
   }
 
   @Test
