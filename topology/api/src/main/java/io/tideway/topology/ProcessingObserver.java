@@ -20,4 +20,14 @@ public interface ProcessingObserver {
    * @param occurredAt its {@code occurredAt} header, or -1
    */
   void processed(String processor, int partition, String eventId, long occurredAt);
+
+  /**
+   * A processor threw on a record, which then went to the dead-letter topic while processing went
+   * on: what that processor and those below it would have done for the record is not done.
+   *
+   * @param processor the name of the processor that threw, at any depth of its sub-topology
+   * @param partition the partition of the task that processed it
+   * @param eventId the record's {@code id} header, or null
+   */
+  default void failed(String processor, int partition, String eventId) {}
 }

@@ -11,7 +11,9 @@ import io.tideway.topology.runtime.errors.DeadLetterProcessingHandler;
 import io.tideway.topology.runtime.errors.DeadLetterProductionHandler;
 import io.tideway.topology.runtime.errors.ErrorCounts;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -56,7 +58,7 @@ final class Deployment {
   private final Map<String, String> storeKinds;
   private final ProcessedEvents processed;
   private final Rebuild.Gate gate;
-  private final Map<String, List<Set<String>>> entriesByStore;
+  private final Map<String, ProcessedEvents.Feed> feedsByStore;
   private final Map<String, Integer> subtopologyByStore = new HashMap<>();
   private final Map<Integer, Set<String>> sourceTopicsBySubtopology = new HashMap<>();
 
@@ -88,7 +90,7 @@ final class Deployment {
     this.stores = TopologyRuntime.stores(topology);
     this.storeKinds = storeKinds;
     this.processed = processed;
-    this.entriesByStore = entriesByStore(topology);
+    this.feedsByStore = feedsByStore(topology);
     for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
       for (TopologyDescription.Node node : sub.nodes()) {
         if (node instanceof TopologyDescription.Processor) {
@@ -159,37 +161,67 @@ final class Deployment {
   }
 
   /**
-   * For each source of the sub-topology that writes a store, the processors it forwards a record
-   * to: they report events done ({@link io.tideway.topology.ObservedProcessors}), one after the
-   * other, and an event is through once every one of a source's has.
+   * How events reach a store: the processors that lead to it from each source of its sub-topology,
+   * which report events done ({@link io.tideway.topology.ObservedProcessors}) one after the other,
+   * and every processor on the way, any of which may fail an event.
    */
-  List<Set<String>> entryProcessors(String store) {
-    return entriesByStore.getOrDefault(store, List.of());
+  ProcessedEvents.Feed feed(String store) {
+    return feedsByStore.getOrDefault(store, ProcessedEvents.Feed.NONE);
   }
 
-  private static Map<String, List<Set<String>>> entriesByStore(Topology topology) {
-    Map<String, List<Set<String>>> byStore = new HashMap<>();
+  private static Map<String, ProcessedEvents.Feed> feedsByStore(Topology topology) {
+    Map<String, ProcessedEvents.Feed> byStore = new HashMap<>();
     for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
-      List<Set<String>> entries = new ArrayList<>();
       Set<String> subStores = new HashSet<>();
       for (TopologyDescription.Node node : sub.nodes()) {
         if (node instanceof TopologyDescription.Processor processor) {
           subStores.addAll(processor.stores());
-        } else if (node instanceof TopologyDescription.Source) {
+        }
+      }
+      for (String store : subStores) {
+        Set<String> toStore = processorsLeadingTo(store, sub);
+        List<Set<String>> entries = new ArrayList<>();
+        for (TopologyDescription.Node node : sub.nodes()) {
+          if (!(node instanceof TopologyDescription.Source)) {
+            continue;
+          }
           Set<String> children = new HashSet<>();
           for (TopologyDescription.Node child : node.successors()) {
             if (child instanceof TopologyDescription.Processor) {
               children.add(child.name());
             }
           }
+          // A branch that does not lead to the store does not hold its answer up.
+          Set<String> leading = new HashSet<>(children);
+          leading.retainAll(toStore);
           if (!children.isEmpty()) {
-            entries.add(Set.copyOf(children));
+            entries.add(Set.copyOf(leading.isEmpty() ? children : leading));
           }
         }
+        byStore.put(store, new ProcessedEvents.Feed(List.copyOf(entries), Set.copyOf(toStore)));
       }
-      subStores.forEach(store -> byStore.put(store, List.copyOf(entries)));
     }
     return byStore;
+  }
+
+  /** The processors of the store and every processor before them in the sub-topology. */
+  private static Set<String> processorsLeadingTo(
+      String store, TopologyDescription.Subtopology sub) {
+    Set<String> leading = new HashSet<>();
+    Deque<TopologyDescription.Node> todo = new ArrayDeque<>();
+    for (TopologyDescription.Node node : sub.nodes()) {
+      if (node instanceof TopologyDescription.Processor processor
+          && processor.stores().contains(store)) {
+        todo.add(node);
+      }
+    }
+    while (!todo.isEmpty()) {
+      TopologyDescription.Node node = todo.pop();
+      if (node instanceof TopologyDescription.Processor && leading.add(node.name())) {
+        todo.addAll(node.predecessors());
+      }
+    }
+    return leading;
   }
 
   /** The partitions of a store whose active copy this client holds. */

@@ -22,10 +22,10 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * What one deployment has processed lately: the ids of the last {@value #CAPACITY} events, each
- * with the sub-topologies and partitions that finished it and when, for queries that wait for an
- * event (an event fanned out to several partitions is done for a key once the key's partition has
- * processed it); and the end-to-end latency from each event's {@code occurredAt} to the end of its
- * processing, as a histogram.
+ * with the processors and partitions that finished it and when, or failed it, for queries that wait
+ * for an event (an event fanned out to several partitions is done for a key once the key's
+ * partition has processed it); and the end-to-end latency from each event's {@code occurredAt} to
+ * the end of its processing, as a histogram.
  *
  * <p>A window store is queried past its cache, which its task flushes when it commits: a query that
  * waits for an event there waits for the commit that follows the event too ({@link
@@ -60,10 +60,28 @@ final class ProcessedEvents implements ProcessingObserver {
    * @param at when (epoch millis), or -1 for not (yet)
    * @param commitCount the commit count of the stream thread that processed it, or null if unknown
    * @param commits that count then
+   * @param failedIn the processor that threw on it, which dead-lettered it; null if none did
    */
-  record Finished(long at, Metric commitCount, long commits) {
+  record Finished(long at, Metric commitCount, long commits, String failedIn) {
 
-    static final Finished NOT = new Finished(-1, null, -1);
+    static final Finished NOT = new Finished(-1, null, -1, null);
+
+    boolean failed() {
+      return failedIn != null;
+    }
+  }
+
+  /**
+   * How events reach a store within its sub-topology.
+   *
+   * @param entries for each source of the sub-topology, the processors it forwards a record to that
+   *     lead to the store (all of them when none does): Kafka Streams runs them one after the other
+   * @param processors every processor on a path to the store, the store's own included: one that
+   *     throws on an event leaves the store without the event's changes
+   */
+  record Feed(List<Set<String>> entries, Set<String> processors) {
+
+    static final Feed NONE = new Feed(List.of(), Set.of());
   }
 
   /**
@@ -81,11 +99,12 @@ final class ProcessedEvents implements ProcessingObserver {
    */
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
 
-  private record Waiter(
-      List<Set<String>> entries, int partition, CompletableFuture<Finished> done) {
+  private record Waiter(Feed feed, int partition, CompletableFuture<Finished> done) {
 
     boolean awaits(String processor, int partition) {
-      return this.partition == partition && entries.stream().anyMatch(e -> e.contains(processor));
+      return this.partition == partition
+          && (feed.processors().contains(processor)
+              || feed.entries().stream().anyMatch(e -> e.contains(processor)));
     }
   }
 
@@ -121,7 +140,26 @@ final class ProcessedEvents implements ProcessingObserver {
       return;
     }
     Metric count = commitCount.get().orElse(null);
-    Finished finished = new Finished(now, count, count == null ? -1 : value(count));
+    finish(
+        processor,
+        partition,
+        eventId,
+        new Finished(now, count, count == null ? -1 : value(count), null));
+  }
+
+  @Override
+  public void failed(String processor, int partition, String eventId) {
+    if (eventId != null) {
+      finish(
+          processor,
+          partition,
+          eventId,
+          new Finished(System.currentTimeMillis(), null, -1, processor));
+    }
+  }
+
+  /** Records how a processor finished an event, and wakes the queries that waited for it. */
+  private void finish(String processor, int partition, String eventId, Finished finished) {
     List<Waiter> woken = null;
     List<Finished> wokenBy = null;
     synchronized (this) {
@@ -135,7 +173,7 @@ final class ProcessedEvents implements ProcessingObserver {
           if (!waiter.awaits(processor, partition)) {
             continue;
           }
-          Finished through = finished(eventId, waiter.entries(), partition);
+          Finished through = finished(eventId, waiter.feed(), partition);
           if (through.at() >= 0) {
             woken = woken == null ? new ArrayList<>(1) : woken;
             wokenBy = wokenBy == null ? new ArrayList<>(1) : wokenBy;
@@ -155,24 +193,24 @@ final class ProcessedEvents implements ProcessingObserver {
   }
 
   /**
-   * Completes when the event is through a sub-topology in {@code partition}: when every processor
-   * of one of {@code entries} has finished it, with when the last of them did; or with {@link
-   * Finished#NOT} once the timeout has passed. No thread waits meanwhile; what depends on it runs
-   * on the stream thread that processed the event, or on the timer's, so it should hand heavier
-   * work on.
+   * Completes when the event is through the way to a store in {@code partition}: when every
+   * processor of one of the feed's entries has finished it, with when the last of them did; at
+   * once, {@linkplain Finished#failed() failed}, when a processor on the way threw on it; or with
+   * {@link Finished#NOT} once the timeout has passed. No thread waits meanwhile; what depends on it
+   * runs on the stream thread that processed the event, or on the timer's, so it should hand
+   * heavier work on.
    *
-   * @param entries for each source of the sub-topology, the processors it forwards a record to
-   *     ({@link Deployment#entryProcessors}): Kafka Streams runs them one after the other
+   * @param feed how events reach the store ({@link Deployment#feed})
    */
   CompletableFuture<Finished> whenProcessed(
-      String eventId, List<Set<String>> entries, int partition, Duration timeout) {
+      String eventId, Feed feed, int partition, Duration timeout) {
     Waiter waiter;
     synchronized (this) {
-      Finished done = finished(eventId, entries, partition);
+      Finished done = finished(eventId, feed, partition);
       if (done.at() >= 0 || timeout.isZero() || timeout.isNegative()) {
         return CompletableFuture.completedFuture(done);
       }
-      waiter = new Waiter(entries, partition, new CompletableFuture<>());
+      waiter = new Waiter(feed, partition, new CompletableFuture<>());
       waiters.computeIfAbsent(eventId, id -> new ArrayList<>(1)).add(waiter);
     }
     waiter.done().whenComplete((at, failure) -> forget(eventId, waiter));
@@ -228,15 +266,23 @@ final class ProcessedEvents implements ProcessingObserver {
   }
 
   /**
-   * When the event was first through one of the entries in the partition, or {@link Finished#NOT}.
+   * How a processor on the way to the store failed the event in the partition; otherwise when the
+   * event was first through one of the feed's entries there, or {@link Finished#NOT}.
    */
-  private Finished finished(String eventId, List<Set<String>> entries, int partition) {
+  private Finished finished(String eventId, Feed feed, int partition) {
     Map<Done, Finished> by = recent.get(eventId);
     Finished first = Finished.NOT;
     if (by == null) {
       return first;
     }
-    for (Set<String> entry : entries) {
+    for (Map.Entry<Done, Finished> done : by.entrySet()) {
+      if (done.getValue().failed()
+          && done.getKey().partition() == partition
+          && feed.processors().contains(done.getKey().processor())) {
+        return done.getValue();
+      }
+    }
+    for (Set<String> entry : feed.entries()) {
       Finished last = Finished.NOT;
       for (String processor : entry) {
         Finished done = by.get(new Done(processor, partition));

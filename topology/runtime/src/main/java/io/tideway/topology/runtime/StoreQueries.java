@@ -271,7 +271,8 @@ final class StoreQueries implements AutoCloseable {
 
   /**
    * Looks the key up once the event has been processed into the store, or answers {@code 504} at
-   * the timeout, on {@code later}; no thread waits meanwhile.
+   * the timeout, or {@code 422} as soon as a processor on the way to the store failed the event, on
+   * {@code later}; no thread waits meanwhile.
    */
   private CompletableFuture<Answer> whenProcessed(
       String store,
@@ -285,6 +286,18 @@ final class StoreQueries implements AutoCloseable {
         .thenApplyAsync(
             awaited -> {
               try {
+                if (awaited.failedIn() != null) {
+                  return Answer.error(
+                      422,
+                      "Event "
+                          + waitFor
+                          + " failed in processor "
+                          + awaited.failedIn()
+                          + " on its way to store "
+                          + store
+                          + ", which does not hold its changes; the event is on the dead-letter"
+                          + " topic");
+                }
                 if (awaited.processedAt() < 0) {
                   return Answer.error(
                       504,
@@ -326,10 +339,11 @@ final class StoreQueries implements AutoCloseable {
    *
    * @param processedAt when it was processed into the store (epoch millis), or -1 for not in time
    * @param committed whether the lookup may read it: committed, if it reads beneath the cache
+   * @param failedIn the processor on the way to the store that threw on it, or null
    */
-  private record Awaited(long processedAt, boolean committed) {
+  private record Awaited(long processedAt, boolean committed, String failedIn) {
 
-    static final Awaited NOT = new Awaited(-1, false);
+    static final Awaited NOT = new Awaited(-1, false, null);
   }
 
   /**
@@ -374,21 +388,24 @@ final class StoreQueries implements AutoCloseable {
     ProcessedEvents events = holder.get().processed();
     long slice = Math.max(0, Math.min(deadline - System.nanoTime(), WAIT_SLICE.toNanos()));
     return events
-        .whenProcessed(
-            eventId, holder.get().entryProcessors(store), partition, Duration.ofNanos(slice))
+        .whenProcessed(eventId, holder.get().feed(store), partition, Duration.ofNanos(slice))
         .thenCompose(
             finished -> {
+              if (finished.failed()) {
+                return CompletableFuture.completedFuture(
+                    new Awaited(finished.at(), true, finished.failedIn()));
+              }
               if (finished.at() < 0) {
                 return System.nanoTime() >= deadline
                     ? CompletableFuture.completedFuture(Awaited.NOT)
                     : processed(store, eventId, partition, deadline, lookup);
               }
               if (!lookup.readsBeneathTheCache()) {
-                return CompletableFuture.completedFuture(new Awaited(finished.at(), true));
+                return CompletableFuture.completedFuture(new Awaited(finished.at(), true, null));
               }
               return events
                   .whenCommitted(finished, deadline)
-                  .thenApply(committed -> new Awaited(finished.at(), committed));
+                  .thenApply(committed -> new Awaited(finished.at(), committed, null));
             });
   }
 

@@ -1328,6 +1328,7 @@ public final class TopologyRuntime implements AutoCloseable {
     gated.put(
         RefusedResults.CONFIG,
         deployment.context().extension(RefusedResults.CONFIG, RefusedResults.class));
+    gated.put(ProcessingObserver.CONFIG, deployment.processed());
     return Deployment.streamsConfig(
         settings,
         instanceName(),

@@ -16,10 +16,14 @@ class ProcessedEventsTest {
   private final ProcessedEvents processed =
       new ProcessedEvents("d", new SimpleMeterRegistry(), SideEffects.LIVE);
 
+  /** A store written by {@code store-writer}, the one processor its source forwards to. */
+  private static final ProcessedEvents.Feed WRITER =
+      new ProcessedEvents.Feed(List.of(Set.of("store-writer")), Set.of("store-writer"));
+
   @Test
   void aWaiterIsAnsweredWhenOneOfItsProcessorsFinishesItsEvent() throws Exception {
     CompletableFuture<ProcessedEvents.Finished> waiting =
-        processed.whenProcessed("e1", List.of(Set.of("store-writer")), 0, Duration.ofSeconds(10));
+        processed.whenProcessed("e1", WRITER, 0, Duration.ofSeconds(10));
 
     long before = System.currentTimeMillis();
     processed.processed("other-branch", 0, "e1", 0);
@@ -34,7 +38,10 @@ class ProcessedEventsTest {
   void anEventIsThroughOnceEveryProcessorItsSourceForwardsToHasFinishedIt() throws Exception {
     // A source forwarding to two branches (Kafka Streams runs one after the other), and another
     // source of the same sub-topology with one.
-    List<Set<String>> entries = List.of(Set.of("look", "count"), Set.of("other-source"));
+    ProcessedEvents.Feed entries =
+        new ProcessedEvents.Feed(
+            List.of(Set.of("look", "count"), Set.of("other-source")),
+            Set.of("count", "other-source"));
     CompletableFuture<ProcessedEvents.Finished> waiting =
         processed.whenProcessed("e1", entries, 0, Duration.ofSeconds(10));
 
@@ -53,38 +60,57 @@ class ProcessedEventsTest {
     long before = System.currentTimeMillis();
     processed.processed("store-writer", 0, "e1", 0);
 
-    assertThat(await("e1", List.of(Set.of("store-writer")), 0))
-        .isBetween(before, System.currentTimeMillis());
+    assertThat(await("e1", WRITER, 0)).isBetween(before, System.currentTimeMillis());
   }
 
   @Test
   void aWaiterGivesUpAtItsTimeoutAndIsForgotten() {
-    assertThat(await("e1", List.of(Set.of("store-writer")), 50)).isEqualTo(-1);
+    assertThat(await("e1", WRITER, 50)).isEqualTo(-1);
 
     processed.processed("store-writer", 0, "e1", 0);
-    assertThat(await("e1", List.of(Set.of("store-writer")), 50)).isPositive();
+    assertThat(await("e1", WRITER, 50)).isPositive();
   }
 
   @Test
   void anEventFannedOutToSeveralPartitionsIsDoneForAKeyOnceTheKeysPartitionIsDone()
       throws Exception {
     CompletableFuture<ProcessedEvents.Finished> partitionTwo =
-        processed.whenProcessed("e1", List.of(Set.of("store-writer")), 2, Duration.ofSeconds(10));
+        processed.whenProcessed("e1", WRITER, 2, Duration.ofSeconds(10));
 
     processed.processed("store-writer", 1, "e1", 0);
     assertThat(partitionTwo).isNotDone();
-    assertThat(
-            processed
-                .whenProcessed("e1", List.of(Set.of("store-writer")), 2, Duration.ZERO)
-                .join()
-                .at())
-        .isEqualTo(-1);
+    assertThat(processed.whenProcessed("e1", WRITER, 2, Duration.ZERO).join().at()).isEqualTo(-1);
     processed.processed("store-writer", 2, "e1", 0);
 
     assertThat(partitionTwo.get(5, TimeUnit.SECONDS).at()).isPositive();
   }
 
-  private long await(String event, List<Set<String>> entries, long millis) {
+  @Test
+  void aWaiterIsAnsweredAtOnceWhenAProcessorOnTheWayToItsStoreFailedItsEvent() throws Exception {
+    // The source forwards to "look", which leads elsewhere, and "map", which leads to "count".
+    ProcessedEvents.Feed feed =
+        new ProcessedEvents.Feed(List.of(Set.of("map")), Set.of("map", "count"));
+    CompletableFuture<ProcessedEvents.Finished> waiting =
+        processed.whenProcessed("e1", feed, 0, Duration.ofSeconds(10));
+
+    processed.failed("look", 0, "e1");
+    processed.failed("count", 1, "e1");
+    assertThat(waiting).isNotDone();
+    processed.failed("count", 0, "e1");
+
+    assertThat(waiting.get(5, TimeUnit.SECONDS).failedIn()).isEqualTo("count");
+    // The processor that forwarded to it finishes normally after it: still failed.
+    processed.processed("map", 0, "e1", 0);
+    assertThat(processed.whenProcessed("e1", feed, 0, Duration.ZERO).join().failedIn())
+        .isEqualTo("count");
+    processed.failed("look", 0, "e2");
+    processed.processed("map", 0, "e2", 0);
+    ProcessedEvents.Finished other = processed.whenProcessed("e2", feed, 0, Duration.ZERO).join();
+    assertThat(other.failed()).isFalse();
+    assertThat(other.at()).isPositive();
+  }
+
+  private long await(String event, ProcessedEvents.Feed entries, long millis) {
     return processed.whenProcessed(event, entries, 0, Duration.ofMillis(millis)).join().at();
   }
 }

@@ -665,8 +665,8 @@ class TopologyRuntimeIT {
   }
 
   @Test
-  void aQueryWaitingForAnEventWaitsForEveryBranchTheSourceForwardsItTo(TestKafka kafka)
-      throws Exception {
+  void aQueryWaitingForAnEventWaitsForTheBranchesToItsStoreAndHearsAtOnceWhenOneFailedIt(
+      TestKafka kafka) throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "branches.jar", List.of(io.tideway.fixtures.TwoBranches.class)),
         Map.of(),
@@ -676,11 +676,7 @@ class TopologyRuntimeIT {
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
     try (KafkaProducer<String, String> postings = postings(kafka)) {
       for (int posting = 1; posting <= 2; posting++) {
-        String event = uuid();
-        ProducerRecord<String, String> record =
-            new ProducerRecord<>(kafka.topicName("ledger"), "account-1", "5");
-        record.headers().add(EventHeaders.ID, event.getBytes(StandardCharsets.UTF_8));
-        postings.send(record).get();
+        String event = postWithId(postings, kafka, "5");
 
         // The branch that writes nothing is done first; the count only 300 ms later.
         HttpResponse<String> answer =
@@ -688,7 +684,36 @@ class TopologyRuntimeIT {
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         assertThat(JSON.readTree(answer.body()).path("value").asLong()).isEqualTo(posting);
       }
+
+      // A failure in the branch that does not lead to the store holds nothing up.
+      String lookFails = postWithId(postings, kafka, "fails-look");
+      HttpResponse<String> counted =
+          get("/v1/stores/branch-counts/keys/account-1?waitFor=" + lookFails + "&timeout=20s");
+      assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+      assertThat(JSON.readTree(counted.body()).path("value").asLong()).isEqualTo(3);
+
+      // One in the branch that does is answered at once, not at the timeout.
+      String countFails = postWithId(postings, kafka, "fails-count");
+      long asked = System.nanoTime();
+      HttpResponse<String> failed =
+          get("/v1/stores/branch-counts/keys/account-1?waitFor=" + countFails + "&timeout=20s");
+      assertThat(failed.statusCode()).as(failed.body()).isEqualTo(422);
+      assertThat(JSON.readTree(failed.body()).path("error").asText())
+          .contains("Event " + countFails + " failed in processor slow")
+          .contains("store branch-counts");
+      assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(15));
     }
+  }
+
+  /** Posts an amount to account-1 with an event id of its own, and returns the id. */
+  private static String postWithId(
+      KafkaProducer<String, String> postings, TestKafka kafka, String amount) throws Exception {
+    String event = uuid();
+    ProducerRecord<String, String> record =
+        new ProducerRecord<>(kafka.topicName("ledger"), "account-1", amount);
+    record.headers().add(EventHeaders.ID, event.getBytes(StandardCharsets.UTF_8));
+    postings.send(record).get();
+    return event;
   }
 
   @Test

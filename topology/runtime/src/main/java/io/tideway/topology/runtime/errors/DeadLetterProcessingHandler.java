@@ -1,6 +1,8 @@
 package io.tideway.topology.runtime.errors;
 
+import io.tideway.topology.EventHeaders;
 import io.tideway.topology.ProcessingFailures;
+import io.tideway.topology.ProcessingObserver;
 import io.tideway.topology.RefusedResults;
 import io.tideway.topology.SideEffects;
 import java.util.Map;
@@ -14,18 +16,26 @@ import org.apache.kafka.streams.processor.api.Record;
  * failure is marked in {@link ProcessingFailures}, so deduplication upstream does not remember the
  * record's id and a re-drive of it is processed. A processor that failed because the schema
  * registry could not serve has its record processed again instead, once the stream thread is
- * replaced ({@link RegistryOutage}).
+ * replaced ({@link RegistryOutage}). The deployment's {@link ProcessingObserver} is told, so that a
+ * query waiting for the event learns at once that its store will not hold it.
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
 
   private ErrorCounts counts = ErrorCounts.NONE;
   private SideEffects sideEffects = SideEffects.LIVE;
+  private ProcessingObserver observer = NO_OBSERVER;
+
+  /** Where the runtime passes no observer, as in a test of the handler alone. */
+  private static final ProcessingObserver NO_OBSERVER = (processor, partition, id, at) -> {};
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
     counts = ErrorCounts.from(configs);
     sideEffects = SideEffects.in(configs);
+    if (configs.get(ProcessingObserver.CONFIG) instanceof ProcessingObserver configured) {
+      observer = configured;
+    }
   }
 
   @Override
@@ -36,6 +46,11 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
       return Response.fail();
     }
     ProcessingFailures.markFailed();
+    String eventId = EventHeaders.eventId(record.headers());
+    observer.failed(
+        context.processorNodeId(),
+        context.taskId().partition(),
+        eventId != null ? eventId : EventHeaders.eventId(context.headers()));
     if (!sideEffects.live()) {
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }
