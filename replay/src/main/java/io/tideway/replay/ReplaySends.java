@@ -1,6 +1,5 @@
 package io.tideway.replay;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -8,9 +7,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Sends asynchronously and remembers the first failure, so the read loop can stop at the next batch
- * instead of waiting on every record. Once a send has failed nothing more is sent, and what the
- * producer still holds is dropped at close rather than written after the gap. The producer is made
- * at the first send, so a dry run never asks the broker for a producer id.
+ * instead of waiting on every record. Once a send has failed nothing more is sent, but what the
+ * producer still holds is written at close: records read before the failed one, which a run again
+ * from it would not write, and perhaps some after it, which it would write twice (the failure says
+ * so). The producer is made at the first send, so a dry run never asks the broker for a producer
+ * id.
  */
 final class ReplaySends implements AutoCloseable {
 
@@ -70,11 +71,11 @@ final class ReplaySends implements AutoCloseable {
     checkFailures();
   }
 
-  /** Closes the producer: after a failure at once, dropping what it has not sent. */
+  /** Closes the producer once it has written what it holds, or its timeout has passed. */
   @Override
   public void close() {
     if (producer != null) {
-      producer.close(failure.get() == null ? ReplayClients.TIMEOUT : Duration.ZERO);
+      producer.close(ReplayClients.TIMEOUT);
     }
   }
 }

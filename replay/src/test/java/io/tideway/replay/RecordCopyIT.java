@@ -150,6 +150,39 @@ class RecordCopyIT {
   }
 
   @Test
+  void aRecordThatCannotBeWrittenStopsTheCopyAfterEveryRecordReadBeforeIt(TestKafka kafka) {
+    String source = kafka.createTopic("order.events", 1);
+    String target = kafka.createTopic("order.events.copy", 1);
+    for (int i = 0; i < 20; i++) {
+      send(source, 0, "k" + i, "v" + i, BASE.plusSeconds(i));
+    }
+    send(source, 0, "big", "x".repeat(5_000), BASE.plusSeconds(20));
+    for (int i = 21; i < 25; i++) {
+      send(source, 0, "k" + i, "v" + i, BASE.plusSeconds(i));
+    }
+    producer.flush();
+    // A copy whose producer holds its records a while, and takes none as large as the big one.
+    try (RecordCopy holding =
+        new RecordCopy(
+            Map.of(
+                "bootstrap.servers", kafka.bootstrapServers(),
+                "linger.ms", 5_000,
+                "max.request.size", 2_000))) {
+      CopyPlan plan = holding.plan(SourceSpec.parse(source), target, Optional.empty());
+
+      assertThatThrownBy(() -> holding.copy(plan, progress -> {}))
+          .hasMessageContaining("Could not write " + source + "-0@20 to " + target)
+          .hasMessageContaining("Records read before it were sent");
+    }
+
+    assertThat(TopicRecords.read(kafka, target))
+        .extracting(ConsumerRecord::value)
+        .startsWith("v0", "v1", "v2")
+        .contains("v19")
+        .doesNotContain("x".repeat(5_000));
+  }
+
+  @Test
   void refusesBadInputBeforeWritingAnything(TestKafka kafka) {
     String source = kafka.createTopic("order.events", 2);
     String target = kafka.createTopic("order.events.copy", 2);
