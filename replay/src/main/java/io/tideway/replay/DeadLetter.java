@@ -3,6 +3,7 @@ package io.tideway.replay;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -40,8 +41,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * @param originalOffset its offset, or null likewise
  * @param originalTimestamp the failed record's timestamp, which a re-drive gives it again: Spring's
  *     header, else the dead-letter record's timestamp
- * @param exception the class name of the exception (for Spring's, the cause's when there is one, as
- *     the listener's own exception only wraps it), or null
+ * @param exception the class name of the exception (for Spring's, the cause's when the exception is
+ *     the container's wrapper of a listener's failure), or null
  * @param message the exception's message, or null
  */
 public record DeadLetter(
@@ -89,6 +90,15 @@ public record DeadLetter(
   static final String SPRING_MESSAGE_HEADER = SPRING_HEADER_PREFIX + "exception-message";
 
   /**
+   * The exceptions a Spring listener container wraps a listener's failure in: the failure is their
+   * cause. The services' dead letters name the failure itself, unwrapped.
+   */
+  static final Set<String> SPRING_WRAPPERS =
+      Set.of(
+          "org.springframework.kafka.listener.ListenerExecutionFailedException",
+          "org.springframework.kafka.listener.BatchListenerFailedException");
+
+  /**
    * The header, and the prefix of the headers, the saga engine adds to a compensation it gave up.
    */
   static final String SAGA_HEADER = "tideway.saga";
@@ -116,6 +126,7 @@ public record DeadLetter(
           text(headers, MESSAGE_HEADER));
     }
     if (!fromStreams) {
+      String exception = text(headers, SPRING_EXCEPTION_HEADER);
       String cause = text(headers, SPRING_CAUSE_HEADER);
       Long originalTimestamp =
           binary(headers, SPRING_TIMESTAMP_HEADER, Long.BYTES, ByteBuffer::getLong);
@@ -128,7 +139,9 @@ public record DeadLetter(
           binary(headers, SPRING_PARTITION_HEADER, Integer.BYTES, ByteBuffer::getInt),
           binary(headers, SPRING_OFFSET_HEADER, Long.BYTES, ByteBuffer::getLong),
           originalTimestamp == null ? timestamp : Instant.ofEpochMilli(originalTimestamp),
-          cause != null ? cause : text(headers, SPRING_EXCEPTION_HEADER),
+          cause != null && (exception == null || SPRING_WRAPPERS.contains(exception))
+              ? cause
+              : exception,
           text(headers, SPRING_MESSAGE_HEADER));
     }
     return new DeadLetter(

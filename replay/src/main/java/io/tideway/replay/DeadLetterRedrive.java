@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,10 +42,15 @@ import org.apache.kafka.common.TopicPartition;
  * only when the filter names that topic ({@code topic=<app>-...-repartition}), for an operator who
  * re-drives it once.
  *
+ * <p>A dead letter with neither key nor value that names its original's partition and offset is
+ * sent back as its original, read again from there: Kafka Streams dead-letters a record without its
+ * bytes once another branch of the topology has written it to a topic.
+ *
  * <p>A dead letter without an original-topic header (written by neither Kafka Streams nor Spring),
- * or whose original topic no longer exists, is skipped: the listener hears why, naming its
- * dead-letter topic, partition and offset, and the summary counts it. Dead letters stay in the
- * dead-letter topic; nothing is deleted or committed.
+ * whose original topic no longer exists, or whose original it would have to read again is gone from
+ * the log, is skipped: the listener hears why, naming its dead-letter topic, partition and offset,
+ * and the summary counts it. Dead letters stay in the dead-letter topic; nothing is deleted or
+ * committed.
  */
 public final class DeadLetterRedrive implements AutoCloseable {
 
@@ -103,6 +109,7 @@ public final class DeadLetterRedrive implements AutoCloseable {
     long[] skipped = {0};
     ReplayProgress last;
     try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer();
+        OriginalRecords originals = new OriginalRecords(clients::consumer);
         ReplaySends sends = new ReplaySends(clients::producer)) {
       Map<TopicPartition, Long> beginnings =
           consumer.beginningOffsets(partitions, ReplayClients.TIMEOUT);
@@ -124,18 +131,31 @@ public final class DeadLetterRedrive implements AutoCloseable {
                   return false;
                 }
                 String reason = unsendable(letter, filter, originalTopics);
-                if (reason != null) {
+                OptionalInt originalPartitions = originalTopics.get(letter.originalTopic());
+                Optional<ProducerRecord<byte[], byte[]>> resend =
+                    reason == null
+                        ? original(record, letter, originalPartitions, originals)
+                        : Optional.empty();
+                if (resend.isEmpty()) {
                   skipped[0]++;
-                  listener.skipped(letter, letter.location() + ": " + reason + ", skipped");
+                  listener.skipped(
+                      letter,
+                      letter.location()
+                          + ": "
+                          + (reason != null
+                              ? reason
+                              : "Kafka Streams kept neither its key nor its value, and its"
+                                  + " original "
+                                  + letter.origin()
+                                  + " is no longer in the log")
+                          + ", skipped");
                   return false;
                 }
                 sentByTopic.merge(letter.originalTopic(), 1L, Long::sum);
                 if (dryRun) {
                   listener.wouldSend(letter);
                 } else {
-                  sends.send(
-                      original(record, letter, originalTopics.get(letter.originalTopic())),
-                      letter.location());
+                  sends.send(resend.get(), letter.location());
                 }
                 return true;
               },
@@ -186,21 +206,49 @@ public final class DeadLetterRedrive implements AutoCloseable {
     return null;
   }
 
-  private static ProducerRecord<byte[], byte[]> original(
-      ConsumerRecord<byte[], byte[]> record, DeadLetter letter, OptionalInt partitions) {
+  /**
+   * The record to send back: the dead letter's own key, value and headers; or, for a dead letter
+   * with neither key nor value, the original record read again from where the dead letter says it
+   * was, if the log still has it. Kafka Streams frees a record's bytes once a branch of its
+   * topology has written the record to a topic, so a later failure of the same record in another
+   * branch is dead-lettered without them: sent back as it is, it would be a tombstone, and its id
+   * remembered by deduplication would keep the true event out for good.
+   */
+  private static Optional<ProducerRecord<byte[], byte[]>> original(
+      ConsumerRecord<byte[], byte[]> record,
+      DeadLetter letter,
+      OptionalInt partitions,
+      OriginalRecords originals) {
     Integer partition = letter.originalPartition();
     if (partition != null && (partition < 0 || partition >= partitions.getAsInt())) {
       partition = null;
     }
-    return new ProducerRecord<>(
-        letter.originalTopic(),
-        partition,
-        letter.originalTimestamp().toEpochMilli() < 0
-            ? null
-            : letter.originalTimestamp().toEpochMilli(),
-        record.key(),
-        record.value(),
-        DeadLetter.originalHeaders(record.headers()));
+    if (record.key() == null
+        && record.value() == null
+        && partition != null
+        && letter.originalOffset() != null) {
+      return originals
+          .at(letter.originalTopic(), partition, letter.originalOffset())
+          .map(
+              read ->
+                  new ProducerRecord<>(
+                      read.topic(),
+                      read.partition(),
+                      read.timestamp(),
+                      read.key(),
+                      read.value(),
+                      read.headers()));
+    }
+    return Optional.of(
+        new ProducerRecord<>(
+            letter.originalTopic(),
+            partition,
+            letter.originalTimestamp().toEpochMilli() < 0
+                ? null
+                : letter.originalTimestamp().toEpochMilli(),
+            record.key(),
+            record.value(),
+            DeadLetter.originalHeaders(record.headers())));
   }
 
   @Override

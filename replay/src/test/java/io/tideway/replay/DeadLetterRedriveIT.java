@@ -1,6 +1,7 @@
 package io.tideway.replay;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -22,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,6 +45,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,6 +178,55 @@ class DeadLetterRedriveIT {
           .containsExactlyElementsOf(
               List.of(original.headers().toArray()).stream().map(Header::value).toList());
     }
+  }
+
+  @Test
+  void sendsBackTheOriginalOfADeadLetterWhoseBytesKafkaStreamsFreed(TestKafka kafka)
+      throws Exception {
+    // The source writes each order to a topic of its own before the check fails on it.
+    String copies = kafka.createTopic("order.copies", 1);
+    StreamsBuilder builder = new StreamsBuilder();
+    KStream<String, String> in =
+        builder.stream(orders, Consumed.with(Serdes.String(), Serdes.String()));
+    in.to(copies, Produced.with(Serdes.String(), Serdes.String()));
+    in.processValues(() -> new OrderCheck(fixed), Named.as("check"))
+        .to(effects, Produced.with(Serdes.String(), Serdes.String()));
+    streams = new KafkaStreams(builder.build(), streamsSettings(kafka));
+    streams.start();
+    send(0, "order-1", "poison-1", BASE);
+    send(0, "order-2", "poison-2", BASE.plusSeconds(1));
+    await().atMost(WAIT).until(() -> TopicRecords.read(kafka, dlq).size() == 2);
+    assertThat(TopicRecords.read(kafka, dlq))
+        .allSatisfy(
+            letter -> {
+              assertThat(letter.key()).isNull();
+              assertThat(letter.value()).isNull();
+            });
+    // The first order's original is gone from the log.
+    kafka
+        .admin()
+        .deleteRecords(Map.of(new TopicPartition(orders, 0), RecordsToDelete.beforeOffset(1)))
+        .all()
+        .get();
+
+    fixed.set(true);
+    List<String> reasons = new ArrayList<>();
+    RedriveSummary summary =
+        redrive.redrive(dlq, DeadLetterFilter.ALL, false, listener(new ArrayList<>(), reasons));
+
+    assertThat(summary.sent()).isEqualTo(1);
+    assertThat(reasons)
+        .singleElement(as(InstanceOfAssertFactories.STRING))
+        .contains("Kafka Streams kept neither its key nor its value")
+        .contains("its original " + orders + "-0@0 is no longer in the log, skipped");
+    ConsumerRecord<String, String> sentBack = TopicRecords.read(kafka, orders).get(1);
+    assertThat(sentBack.offset()).isEqualTo(2);
+    assertThat(sentBack.key()).isEqualTo("order-2");
+    assertThat(sentBack.value()).isEqualTo("poison-2");
+    assertThat(sentBack.timestamp()).isEqualTo(BASE.plusSeconds(1).toEpochMilli());
+    assertThat(new String(sentBack.headers().lastHeader("id").value(), UTF_8))
+        .isEqualTo("event-poison-2");
+    await().atMost(WAIT).until(() -> effectCounts(kafka).equals(Map.of("poison-2", 1L)));
   }
 
   @Test

@@ -14,6 +14,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.streams.errors.internals.ExceptionHandlerUtils;
 import org.junit.jupiter.api.Test;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.ListenerExecutionFailedException;
 import org.springframework.kafka.support.KafkaHeaders;
 
 class DeadLetterTest {
@@ -41,6 +43,10 @@ class DeadLetterTest {
     assertThat(DeadLetter.SPRING_EXCEPTION_HEADER).isEqualTo(KafkaHeaders.DLT_EXCEPTION_FQCN);
     assertThat(DeadLetter.SPRING_CAUSE_HEADER).isEqualTo(KafkaHeaders.DLT_EXCEPTION_CAUSE_FQCN);
     assertThat(DeadLetter.SPRING_MESSAGE_HEADER).isEqualTo(KafkaHeaders.DLT_EXCEPTION_MESSAGE);
+    assertThat(DeadLetter.SPRING_WRAPPERS)
+        .containsExactlyInAnyOrder(
+            ListenerExecutionFailedException.class.getName(),
+            BatchListenerFailedException.class.getName());
     assertThat(
             List.of(
                 KafkaHeaders.DLT_EXCEPTION_STACKTRACE,
@@ -94,6 +100,25 @@ class DeadLetterTest {
     assertThat(letter.exception()).isEqualTo("java.lang.IllegalStateException");
     assertThat(letter.message()).isEqualTo("poison");
     assertThat(letter.timestamp()).isEqualTo(Instant.ofEpochMilli(1_000));
+  }
+
+  @Test
+  void namesTheFailureOfASpringListenerNotTheContainersWrapperOrTheFailuresOwnCause() {
+    Headers wrapped = new RecordHeaders();
+    wrapped.add(
+        DeadLetter.SPRING_EXCEPTION_HEADER,
+        ListenerExecutionFailedException.class.getName().getBytes(UTF_8));
+    wrapped.add(DeadLetter.SPRING_CAUSE_HEADER, "java.lang.IllegalStateException".getBytes(UTF_8));
+    // The services unwrap the failure themselves: its own cause is not what failed.
+    Headers unwrapped = new RecordHeaders();
+    unwrapped.add(
+        DeadLetter.SPRING_EXCEPTION_HEADER, "java.lang.IllegalStateException".getBytes(UTF_8));
+    unwrapped.add(DeadLetter.SPRING_CAUSE_HEADER, "org.postgresql.PSQLException".getBytes(UTF_8));
+
+    assertThat(DeadLetter.of(deadLetter(wrapped)).exception())
+        .isEqualTo("java.lang.IllegalStateException");
+    assertThat(DeadLetter.of(deadLetter(unwrapped)).exception())
+        .isEqualTo("java.lang.IllegalStateException");
   }
 
   @Test
