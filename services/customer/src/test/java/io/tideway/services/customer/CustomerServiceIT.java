@@ -7,9 +7,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tideway.contracts.saga.ReleaseStock;
 import io.tideway.contracts.saga.ReserveCredit;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.AvroSerializer;
+import io.tideway.schemas.serde.TopicRecordNameStrategy;
 import io.tideway.services.starter.ServiceUnderTest;
 import io.tideway.testkit.CommittedOutboxEvents;
 import io.tideway.testkit.JsonFuzz;
@@ -229,16 +231,28 @@ class CustomerServiceIT {
     long before = events.count();
     UUID poison = UUID.randomUUID();
     UUID failing = UUID.randomUUID();
+    UUID alien = UUID.randomUUID();
     List<UUID> applied = new ArrayList<>();
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
     try (AvroSerializer<Object> avro = new AvroSerializer<>()) {
+      // Several types on one topic, as the saga writes them.
       avro.configure(
-          Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, running.registryUrl()), false);
+          Map.of(
+              AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+              running.registryUrl(),
+              AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+              TopicRecordNameStrategy.class.getName()),
+          false);
       for (int i = 0; i < 14; i++) {
         UUID id = UUID.randomUUID();
         BigDecimal amount = new BigDecimal("10.00");
         if (i == 5) {
           records.add(command(customer, poison, new byte[] {9, 1, 2, 3})); // not the wire format
+          continue;
+        }
+        if (i == 7) {
+          // Well formed, but another service's command: a saga sent it to the wrong topic.
+          records.add(command(customer, alien, avro.serialize(commandsTopic, releaseStock())));
           continue;
         }
         if (i == 9) {
@@ -265,12 +279,21 @@ class CustomerServiceIT {
     List<ConsumerRecord<byte[], byte[]>> dead =
         running.deadLetters(
             deadLetters,
-            r -> List.of(poison.toString(), failing.toString()).contains(header(r, "id")),
-            2,
+            r ->
+                List.of(poison.toString(), failing.toString(), alien.toString())
+                    .contains(header(r, "id")),
+            3,
             Duration.ofSeconds(60));
     assertThat(dead)
         .extracting(r -> header(r, "id"))
-        .containsExactlyInAnyOrder(poison.toString(), failing.toString());
+        .containsExactlyInAnyOrder(poison.toString(), failing.toString(), alien.toString());
+    assertThat(dead)
+        .filteredOn(r -> header(r, "id").equals(alien.toString()))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(header(r, "kafka_dlt-exception-message"))
+                    .contains("ReleaseStock is not a command of this service"));
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(() -> assertThat(events.count() - before).isEqualTo(applied.size()));
@@ -283,6 +306,16 @@ class CustomerServiceIT {
     // Nothing more comes of the redelivery or the retries.
     Thread.sleep(1_000);
     assertThat(events.count() - before).isEqualTo(applied.size());
+  }
+
+  private static ReleaseStock releaseStock() {
+    return ReleaseStock.newBuilder()
+        .setSagaId(UUID.randomUUID())
+        .setCommandId(UUID.randomUUID())
+        .setIssuedAt(Instant.now())
+        .setOrderId(UUID.randomUUID())
+        .setLines(List.of())
+        .build();
   }
 
   private static ReserveCredit reserve(UUID customer, BigDecimal amount) {

@@ -8,6 +8,6 @@ public enum CommandOutcome {
   REPEATED,
   /** The same record again; nothing changed and nothing was sent. */
   DUPLICATE,
-  /** Not a command of this service. */
+  /** Not a command of this service: the listener dead-letters it. */
   IGNORED
 }

@@ -14,6 +14,9 @@ import org.springframework.kafka.annotation.KafkaListener;
  * some of the same rows in another order still can: PostgreSQL then aborts one of the two, which is
  * retried as an outage, about a second later.
  *
+ * <p>A record the participant does not take as its command ({@link CommandOutcome#IGNORED}) is
+ * dead-lettered at once, not acknowledged and lost.
+ *
  * <p>Its consumer group is the service's name with {@code -commands}, so its static member id never
  * clashes with that of the service's events listener. Its metrics are named {@code
  * tideway.<commands topic>}.
@@ -49,7 +52,14 @@ public final class SagaCommandsListener {
 
   private CommandOutcome apply(Inbound command) {
     try (LogContext context = command.logContext()) {
-      return participant.apply(command.id(), command.value());
+      CommandOutcome outcome = participant.apply(command.id(), command.value());
+      if (outcome == CommandOutcome.IGNORED) {
+        // Acknowledged, it would be lost: a saga newer than the service, or one that sent it to
+        // the wrong topic, waits for a reply, and an operator can re-drive it once mended.
+        throw new IllegalArgumentException(
+            command.type() + " is not a command of this service, which takes those of " + topic);
+      }
+      return outcome;
     }
   }
 }
