@@ -167,13 +167,23 @@ final class KeyLookupHandler extends Handler.Abstract {
       return CompletableFuture.completedFuture(
           new StoreQueries.Answer(503, "{\"error\":\"The runtime is starting\"}", 1));
     }
-    Fields params = Request.extractQueryParameters(request);
+    Fields params;
+    try {
+      params = Request.extractQueryParameters(request);
+    } catch (RuntimeException e) {
+      // Jetty refuses a malformed percent-encoding only once the parameters are read.
+      throw new RuntimeHttp.BadRequest("Malformed query string: " + e.getMessage());
+    }
+    String waitFor = params.getValue("waitFor");
+    if (waitFor != null && waitFor.isBlank()) {
+      throw new RuntimeHttp.BadRequest("waitFor must be an event id");
+    }
     return store.lookup(
         segment(path.substring(PREFIX.length(), keys)),
         RuntimeHttp.lookup(segment(path.substring(keys + KEYS.length())), params::getValue),
         Boolean.parseBoolean(params.getValue("allowStale")),
         Boolean.parseBoolean(params.getValue(StoreQueries.FORWARDED)),
-        params.getValue("waitFor"),
+        waitFor,
         RuntimeHttp.timeout(params.getValue("timeout")),
         // A wait's time counts from the request's arrival, queueing for a thread included.
         request.getBeginNanoTime(),

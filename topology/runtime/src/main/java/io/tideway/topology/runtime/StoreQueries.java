@@ -641,8 +641,15 @@ final class StoreQueries implements AutoCloseable {
       for (QueryResult<KeyValueIterator<String, Object>> partition :
           result.getPartitionResults().values()) {
         if (!partition.isSuccess()) {
-          return unavailable(
-              store, partition.getFailureReason() + ": " + partition.getFailureMessage());
+          return partition.getFailureReason() == FailureReason.UNKNOWN_QUERY_TYPE
+              ? Answer.error(
+                  400,
+                  "Store "
+                      + store
+                      + " cannot be scanned (a window or session store): look a key up, with"
+                      + " from and to for a window store")
+              : unavailable(
+                  store, partition.getFailureReason() + ": " + partition.getFailureMessage());
         }
         KeyValueIterator<String, Object> entries = partition.getResult();
         int taken = 0;
@@ -694,7 +701,9 @@ final class StoreQueries implements AutoCloseable {
       return unavailable(store, "instance " + host + " did not answer: " + e);
     }
     if (response.status() != 200) {
-      return new Answer(response.status() == 404 ? 503 : response.status(), response.body(), 1);
+      // A store another instance has not (yet) is a rebalance here; a refusal is the same anywhere.
+      int status = response.status() == 404 ? 503 : response.status();
+      return new Answer(status, response.body(), status == 503 ? 1 : 0);
     }
     JsonNode answer = json.readTree(response.body());
     for (JsonNode entry : answer.path("entries")) {

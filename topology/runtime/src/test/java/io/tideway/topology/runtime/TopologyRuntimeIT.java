@@ -34,6 +34,7 @@ import io.tideway.topology.EventHeaders;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -795,6 +796,11 @@ class TopologyRuntimeIT {
     HttpResponse<String> noWindow = get("/v1/stores/hourly-adjustments/keys/" + product);
     assertThat(noWindow.statusCode()).isEqualTo(400);
     assertThat(noWindow.body()).contains("is a window store");
+    // A refusal, not a rebalance to come back after.
+    HttpResponse<String> scan = get("/v1/stores/hourly-adjustments/keys?limit=10");
+    assertThat(scan.statusCode()).as(scan.body()).isEqualTo(400);
+    assertThat(scan.headers().firstValue("Retry-After")).isEmpty();
+    assertThat(scan.body()).contains("cannot be scanned (a window or session store)");
     // The latest value of a versioned store reads like a key-value store's.
     assertThat(query("stock-history", product).path("value").path("stock").asInt()).isEqualTo(3);
     HttpResponse<String> future =
@@ -811,6 +817,11 @@ class TopologyRuntimeIT {
                 .statusCode())
         .isEqualTo(400);
     assertThat(get("/v1/stores/stock-history/keys/" + product + "?asOf=yesterday").statusCode())
+        .isEqualTo(400);
+    assertThat(sentAsWritten("/v1/stores/stock-history/keys/" + product + "?asOf=%ZZ"))
+        .startsWith("HTTP/1.1 400")
+        .contains("Malformed query string");
+    assertThat(get("/v1/stores/stock-history/keys/" + product + "?waitFor=").statusCode())
         .isEqualTo(400);
     assertThat(
             get("/v1/stores/hourly-adjustments/keys/" + product + "?from=2026-01-01T09:00:00Z")
@@ -1368,6 +1379,19 @@ class TopologyRuntimeIT {
     HttpResponse<String> response = get("/v1/stores/" + store + "/keys/" + key);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return JSON.readTree(response.body());
+  }
+
+  /** The answer to a GET sent as written, which {@link URI} would refuse to make. */
+  private String sentAsWritten(String target) throws IOException {
+    URI base = URI.create(runtime.url());
+    try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private HttpResponse<String> get(String path) throws Exception {
