@@ -2,12 +2,12 @@ package io.tideway.topology.runtime;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -39,9 +39,9 @@ final class Peers implements AutoCloseable {
   private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(1);
 
   /**
-   * How long a peer that could not be connected to is taken as gone: its lookups fail at once
-   * meanwhile, rather than each waiting for the connect timeout, until the group moves its
-   * partitions (a dead static member keeps them for its session timeout).
+   * How long a peer that could not be connected to, or did not answer in time, is taken as gone:
+   * its lookups fail at once meanwhile, rather than each waiting for the connect timeout, until the
+   * group moves its partitions (a dead static member keeps them for its session timeout).
    */
   static final Duration DOWN_FOR = Duration.ofSeconds(2);
 
@@ -83,7 +83,9 @@ final class Peers implements AutoCloseable {
     }
     try {
       return send(uri, timeout);
-    } catch (ConnectException | ConnectTimeoutException e) {
+    } catch (ConnectException | SocketTimeoutException e) {
+      // One that takes connections but does not answer (stopped, or in a long pause) would hold a
+      // server thread for the whole timeout per lookup.
       downUntil.put(peer, System.nanoTime() + DOWN_FOR.toNanos());
       throw e;
     }

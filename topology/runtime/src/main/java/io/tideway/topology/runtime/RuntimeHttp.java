@@ -24,6 +24,10 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +88,22 @@ final class RuntimeHttp implements AutoCloseable {
     return pool;
   }
 
+  /**
+   * How long a connection may be silent: longer than a lookup may wait for its event (at most
+   * {@link StoreQueries#MAX_WAIT}, on the instance it was forwarded to too). At Jetty's default of
+   * 30 s, such a lookup lost its connection instead of answering {@code 504}.
+   */
+  static final Duration IDLE_TIMEOUT = StoreQueries.MAX_WAIT.multipliedBy(2);
+
+  /** Sets {@link #IDLE_TIMEOUT} on the connectors, which Javalin adds once the server is made. */
+  private static void idleTimeout(Server server) {
+    for (Connector connector : server.getConnectors()) {
+      if (connector instanceof AbstractConnector network) {
+        network.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+      }
+    }
+  }
+
   static RuntimeHttp start(
       TopologyRuntime runtime, PrometheusMeterRegistry meters, String host, int port) {
     // Answers of peers are read back: their decimals must stay as they were rendered.
@@ -108,6 +128,13 @@ final class RuntimeHttp implements AutoCloseable {
               config.jetty.modifyServer(
                   server -> {
                     server.setStopTimeout(STOP_TIMEOUT.toMillis());
+                    server.addEventListener(
+                        new LifeCycle.Listener() {
+                          @Override
+                          public void lifeCycleStarting(LifeCycle server) {
+                            idleTimeout((Server) server);
+                          }
+                        });
                     root.set(
                         new InlineLookups(
                             new KeyLookupHandler(routes::queries, meters, server.getThreadPool()),

@@ -784,7 +784,8 @@ final class StoreQueries implements AutoCloseable {
                     ? ""
                     : "&waitFor=" + encode(waitFor) + "&timeout=" + timeout.toMillis() + "ms"));
     try {
-      Peers.Reply response = peers.get(uri, FORWARD_TIMEOUT.plus(timeout));
+      Peers.Reply response =
+          peers.get(uri, waitFor == null ? FORWARD_TIMEOUT : FORWARD_TIMEOUT.plus(timeout));
       return new Answer(response.status(), response.body(), response.retryAfter());
     } catch (IOException e) {
       return unavailable(
