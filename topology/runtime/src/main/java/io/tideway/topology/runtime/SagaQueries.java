@@ -39,17 +39,19 @@ final class SagaQueries {
 
   /** One saga: its state, current step and history. */
   StoreQueries.Answer saga(String id) throws IOException {
+    StoreQueries.Answer unanswered = null;
     for (String store : instanceStores()) {
       StoreQueries.Answer answer = queries.get(store, KeyLookup.latest(id));
       if (answer.status() == 200) {
         JsonNode value = json.readTree(answer.body()).get("value");
         return new StoreQueries.Answer(200, json.writeValueAsString(view(value, store)), 0);
       }
-      if (answer.status() != 404) {
-        return answer;
+      // A store that cannot answer now may not be the saga's: the others are asked still.
+      if (answer.status() != 404 && unanswered == null) {
+        unanswered = answer;
       }
     }
-    return queries.absent("No saga " + id);
+    return unanswered != null ? unanswered : queries.absent("No saga " + id);
   }
 
   /**
