@@ -54,6 +54,19 @@ public final class AggregateHistory {
   }
 
   /**
+   * The last key one aggregate's history may hold: its keys run from {@code keyPrefix + "0…0"} to
+   * this, and an aggregate whose id is this one's, a {@code /} and a letter sorts outside them.
+   */
+  public static String lastKey(String aggregateId) {
+    return keyPrefix(aggregateId) + "9".repeat(OFFSET_DIGITS);
+  }
+
+  /** The first key one aggregate's history may hold. */
+  public static String firstKey(String aggregateId) {
+    return key(aggregateId, 0);
+  }
+
+  /**
    * The key whose partition holds a history entry: its aggregate's id, which the entry's key starts
    * with, as entries are written in the task of the aggregate's events; a key of any other store as
    * it is.

@@ -109,6 +109,17 @@ class AggregateHistoryTest {
   }
 
   @Test
+  void shouldBoundAnAggregatesKeysLeavingOutThoseOfAnAggregateNamedAfterIt() {
+    String first = AggregateHistory.firstKey("shelf-1");
+    String last = AggregateHistory.lastKey("shelf-1");
+
+    assertThat(AggregateHistory.key("shelf-1", 0)).isEqualTo(first);
+    assertThat(AggregateHistory.key("shelf-1", Long.MAX_VALUE)).isBetween(first, last);
+    assertThat(AggregateHistory.key("shelf-1/bin-9", 0)).isGreaterThan(last);
+    assertThat(AggregateHistory.key("shelf-1-old", 0)).isLessThan(first);
+  }
+
+  @Test
   void shouldSortOffsetsAsNumbersNotAsText() {
     assertThat(AggregateHistory.key("a", 9)).isLessThan(AggregateHistory.key("a", 10));
     assertThat(AggregateHistory.key("a", 10)).startsWith(AggregateHistory.keyPrefix("a"));

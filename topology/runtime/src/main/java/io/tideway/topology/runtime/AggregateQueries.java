@@ -14,6 +14,9 @@ import java.io.IOException;
  */
 final class AggregateQueries {
 
+  /** Most pages one answer reads past that hold only other aggregates' events. */
+  static final int MAX_PAGES = 20;
+
   private final TopologyRuntime runtime;
   private final StoreQueries queries;
   private final ObjectMapper json;
@@ -47,12 +50,21 @@ final class AggregateQueries {
     ObjectNode body = json.createObjectNode().put("aggregateType", type).put("aggregateId", id);
     ArrayNode events = body.putArray("events");
     JsonNode next = cursor == null ? null : json.getNodeFactory().textNode(cursor);
-    // Entries of aggregates whose ids start with this one's and a '/' share its prefix: pages of
-    // only theirs are read on, so that an answer holds events unless there are none left.
+    // Entries of aggregates whose ids are this one's, a '/' and a digit fall in its range: pages
+    // of only theirs are read on, a bounded number per answer, so that an answer holds events
+    // unless there are none left or it says where to go on.
+    int pages = 0;
     do {
+      pages++;
       StoreQueries.Answer page =
           queries.scan(
-              store, null, null, prefix, limit, next == null ? null : next.asText(), false);
+              store,
+              AggregateHistory.firstKey(id),
+              AggregateHistory.lastKey(id),
+              prefix,
+              limit,
+              next == null ? null : next.asText(),
+              false);
       if (page.status() != 200) {
         return page;
       }
@@ -67,8 +79,8 @@ final class AggregateQueries {
         }
       }
       next = scanned.get("next").isNull() ? null : scanned.get("next");
-    } while (events.isEmpty() && next != null);
-    if (events.isEmpty() && cursor == null) {
+    } while (events.isEmpty() && next != null && pages < MAX_PAGES);
+    if (events.isEmpty() && next == null && cursor == null) {
       return error(404, "No events of " + type + " " + id + " in store " + store);
     }
     body.set("next", next == null ? json.nullNode() : next);

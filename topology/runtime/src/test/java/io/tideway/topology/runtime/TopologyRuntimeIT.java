@@ -450,6 +450,22 @@ class TopologyRuntimeIT {
             () ->
                 assertThat(JSON.readTree(get(bin).body()).path("events").findValuesAsText("stock"))
                     .containsExactly("2"));
+    // A page at a time, to the end: the other aggregate's event is outside the pages' range.
+    List<String> paged = new ArrayList<>();
+    String page = "/v1/aggregates/product/" + shelf + "/events?limit=1";
+    for (int pages = 0; page != null; pages++) {
+      assertThat(pages).isLessThan(3);
+      JsonNode answer = JSON.readTree(get(page).body());
+      paged.addAll(answer.path("events").findValuesAsText("stock"));
+      page =
+          answer.path("next").isNull()
+              ? null
+              : "/v1/aggregates/product/"
+                  + shelf
+                  + "/events?limit=1&cursor="
+                  + URLEncoder.encode(answer.path("next").asText(), StandardCharsets.UTF_8);
+    }
+    assertThat(paged).containsExactly("1", "3");
   }
 
   @Test
