@@ -285,6 +285,29 @@ class OrderServiceIT {
         .isEqualTo(IllegalArgumentException.class.getName());
     // No retry: it could not change the answer, and would hold the events behind it.
     assertThat(failedAttempts() - failedBefore).isEqualTo(1);
+
+    // A product no order could be placed for is not taken in: its orders are for an unknown
+    // product, not failures of the server.
+    UUID unsellable = UUID.randomUUID();
+    UUID refused =
+        publish(
+            inventoryTopic,
+            unsellable.toString(),
+            ProductAdded.newBuilder()
+                .setProductId(unsellable)
+                .setSku("SKU-" + unsellable)
+                .setName("Kettle")
+                .setPrice(new BigDecimal("-1.00"))
+                .setStock(100)
+                .setAddedAt(Instant.now())
+                .build());
+    assertThat(
+            header(
+                deadLetters(r -> refused.toString().equals(header(r, "id")), 1).get(0),
+                "kafka_dlt-exception-message"))
+        .contains("ProductAdded of " + unsellable + " has a negative price, -1.00");
+    assertThat(service.post("/orders", order(customer, unsellable, 1)).statusCode()).isEqualTo(422);
+    assertThat(failedAttempts() - failedBefore).isEqualTo(2);
   }
 
   @Test

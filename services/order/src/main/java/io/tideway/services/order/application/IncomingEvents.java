@@ -11,6 +11,7 @@ import io.tideway.services.order.persistence.KnownAggregates;
 import io.tideway.services.order.persistence.OrderRepository;
 import io.tideway.services.starter.InboundEvents.Inbound;
 import io.tideway.services.starter.ProcessedEvents;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +46,11 @@ public class IncomingEvents {
     /** Of a type the service does not need. */
     IGNORED
   }
+
+  /** What {@code known_products} holds: {@code numeric(19,2)} and {@code varchar(200)}. */
+  private static final int PRICE_INTEGER_DIGITS = 17;
+
+  private static final int NAME_LENGTH = 200;
 
   private final KnownAggregates known;
   private final ProcessedEvents processed;
@@ -120,6 +126,7 @@ public class IncomingEvents {
       return Outcome.DUPLICATE;
     }
     if (event.value() instanceof ProductAdded product) {
+      checkProduct(product);
       known.saveProduct(product.getProductId(), product.getName(), product.getPrice());
       return Outcome.APPLIED;
     }
@@ -130,6 +137,29 @@ public class IncomingEvents {
     newest.put(address.customerId(), address);
     learnt.add(address);
     return Outcome.APPLIED;
+  }
+
+  /**
+   * Refuses, for good, a product no order could be placed for or the table cannot hold: refused by
+   * the database instead, it would be retried as an outage might be, and a negative price taken in
+   * would fail every order for the product.
+   */
+  private static void checkProduct(ProductAdded product) {
+    String problem = null;
+    BigDecimal price = product.getPrice();
+    if (price.signum() < 0) {
+      problem = "a negative price, " + price;
+    } else if (price.precision() - price.scale() > PRICE_INTEGER_DIGITS) {
+      problem = "a price of more than " + PRICE_INTEGER_DIGITS + " digits before the point";
+    } else if (product.getName().length() > NAME_LENGTH) {
+      problem = "a name longer than " + NAME_LENGTH + " characters";
+    } else if (product.getName().chars().anyMatch(Character::isISOControl)) {
+      problem = "a control character in its name";
+    }
+    if (problem != null) {
+      throw new IllegalArgumentException(
+          "ProductAdded of " + product.getProductId() + " has " + problem);
+    }
   }
 
   /** Moves the customers' open orders to each address learnt, in the order learnt. */
