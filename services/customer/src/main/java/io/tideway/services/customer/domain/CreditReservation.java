@@ -35,6 +35,13 @@ public record CreditReservation(
     if (amount == null || amount.signum() < 0) {
       throw new IllegalArgumentException("The amount must be zero or more");
     }
+    // What numeric(19,2) holds: a larger amount would be refused by the database instead, and
+    // retried as an outage might be.
+    if (amount.scale() > 2 || amount.precision() - amount.scale() > 17) {
+      throw new IllegalArgumentException(
+          "The amount must have at most 17 digits before the point and 2 after it, not "
+              + amount.toPlainString());
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.tideway.services.customer.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.util.UUID;
@@ -35,6 +36,29 @@ class CreditReservationTest {
     assertThat(r.status()).isEqualTo(CreditReservation.Status.REJECTED);
     assertThat(r.holds()).isFalse();
     assertThat(r.reason()).isEqualTo("credit limit 100.00 exceeded: 60.00 held, 40.01 asked");
+  }
+
+  @Test
+  void shouldRefuseAnAmountItsTableCannotHold() {
+    assertThatThrownBy(
+            () ->
+                CreditReservation.decide(
+                    ADA,
+                    UUID.randomUUID(),
+                    new BigDecimal("100000000000000000.00"),
+                    BigDecimal.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most 17 digits before the point and 2 after it");
+    assertThatThrownBy(
+            () ->
+                CreditReservation.decide(
+                    ADA, UUID.randomUUID(), new BigDecimal("0.001"), BigDecimal.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(
+            CreditReservation.decide(
+                    ADA, UUID.randomUUID(), new BigDecimal("99999999999999999.99"), BigDecimal.ZERO)
+                .status())
+        .isEqualTo(CreditReservation.Status.REJECTED);
   }
 
   @Test
