@@ -87,6 +87,10 @@ public class IncomingCommands implements SagaParticipant {
       // An overflow must fail, not wrap to a small total that would pass the stock check.
       lines.merge(line.getProductId(), line.getQuantity(), Math::addExact);
     }
+    if (lines.isEmpty()) {
+      throw new IllegalArgumentException(
+          "order " + orderId + " asks for no stock: it has no lines");
+    }
     Optional<StockReservation> earlier = reservations.findForUpdate(orderId);
     if (earlier.isPresent()) {
       StockReservation r = earlier.get();
