@@ -1,9 +1,12 @@
 package io.tideway.cli;
 
+import io.tideway.topology.runtime.RebuildRisk;
 import io.tideway.topology.runtime.RebuildStatus;
 import io.tideway.topology.runtime.RuntimeClient;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -47,11 +50,25 @@ final class ReplayRebuildCommand implements Callable<Integer> {
               + " the log, and a rebuilt saga may end otherwise than it did.")
   private boolean allowSagas;
 
+  @Option(
+      names = "--allow-truncated-inputs",
+      description =
+          "Rebuild from what the inputs keep although retention removed their first records: the"
+              + " rebuilt read models, which replace the current ones, lack what those made.")
+  private boolean allowTruncatedInputs;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     RuntimeClient client = runtime.client();
-    RebuildStatus status = client.rebuild(deployment, dryRun, allowSagas);
+    Set<RebuildRisk> allowed = EnumSet.noneOf(RebuildRisk.class);
+    if (allowSagas) {
+      allowed.add(RebuildRisk.SAGAS);
+    }
+    if (allowTruncatedInputs) {
+      allowed.add(RebuildRisk.TRUNCATED_INPUTS);
+    }
+    RebuildStatus status = client.rebuild(deployment, dryRun, allowed);
     out.printf(
         "%s %s: %s -> %s%n",
         dryRun ? "Would rebuild" : "Rebuilding", deployment, status.from(), status.to());

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * A client of a runtime's HTTP API, as the {@code tideway deploy}, {@code deployments}, {@code
@@ -136,9 +137,10 @@ public final class RuntimeClient {
 
   /**
    * Starts rebuilding a deployment, or with {@code dryRun} plans it, as {@link
-   * TopologyRuntime#rebuild} says; {@code sagas} allows it for a deployment that runs sagas.
+   * TopologyRuntime#rebuild} says, at the risks allowed.
    */
-  public RebuildStatus rebuild(String name, boolean dryRun, boolean sagas) throws IOException {
+  public RebuildStatus rebuild(String name, boolean dryRun, Set<RebuildRisk> allowed)
+      throws IOException {
     HttpRequest request =
         HttpRequest.newBuilder(
                 URI.create(
@@ -148,7 +150,9 @@ public final class RuntimeClient {
                         + "/rebuild?dryRun="
                         + dryRun
                         + "&sagas="
-                        + sagas))
+                        + allowed.contains(RebuildRisk.SAGAS)
+                        + "&truncatedInputs="
+                        + allowed.contains(RebuildRisk.TRUNCATED_INPUTS)))
             .timeout(DEPLOY_TIMEOUT)
             .POST(HttpRequest.BodyPublishers.noBody())
             .build();

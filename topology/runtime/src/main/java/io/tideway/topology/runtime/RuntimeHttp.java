@@ -15,7 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,8 +42,8 @@ import org.slf4j.LoggerFactory;
  *       &settings=<properties text>[&dryRun=true][&reset=true]} with the jar's bytes as the body;
  *       {@code GET} and {@code DELETE /v1/deployments/{name}}; {@code POST
  *       /v1/deployments/{name}/reset?to=earliest|<time>[&dryRun=true]}; {@code POST
- *       /v1/deployments/{name}/rebuild[?dryRun=true][&sagas=true]} (starts it: 202) and {@code GET}
- *       (follows it);
+ *       /v1/deployments/{name}/rebuild[?dryRun=true][&sagas=true][&truncatedInputs=true]} (starts
+ *       it: 202) and {@code GET} (follows it);
  *   <li>{@code GET /v1/stores}; {@code GET /v1/stores/{store}/keys/{key}[?allowStale=true]
  *       [&from=&to=|&asOf=][&waitFor=<event id>&timeout=2s]}; {@code GET
  *       /v1/stores/{store}/keys[?from=&to=&prefix= &limit=&cursor=]};
@@ -317,9 +319,15 @@ final class RuntimeHttp implements AutoCloseable {
 
     void rebuild(Context ctx) throws IOException {
       boolean dryRun = Boolean.parseBoolean(ctx.queryParam("dryRun"));
-      boolean sagas = Boolean.parseBoolean(ctx.queryParam("sagas"));
+      Set<RebuildRisk> allowed = EnumSet.noneOf(RebuildRisk.class);
+      if (Boolean.parseBoolean(ctx.queryParam("sagas"))) {
+        allowed.add(RebuildRisk.SAGAS);
+      }
+      if (Boolean.parseBoolean(ctx.queryParam("truncatedInputs"))) {
+        allowed.add(RebuildRisk.TRUNCATED_INPUTS);
+      }
       ctx.status(dryRun ? 200 : 202)
-          .result(json.writeValueAsString(runtime.rebuild(ctx.pathParam("name"), dryRun, sagas)));
+          .result(json.writeValueAsString(runtime.rebuild(ctx.pathParam("name"), dryRun, allowed)));
     }
 
     void rebuildStatus(Context ctx) throws IOException {

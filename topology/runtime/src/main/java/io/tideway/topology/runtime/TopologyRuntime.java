@@ -45,6 +45,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -795,17 +796,17 @@ public final class TopologyRuntime implements AutoCloseable {
    * effects held back ({@link SideEffects}); once it has caught up it takes over queries at once,
    * and the old application is retired. The old one answers queries until then.
    *
-   * <p>A deployment that runs sagas is rebuilt only when {@code sagas} says so: the rebuild decides
-   * them again from the log, where replies that came through a repartition topic are not replayed
-   * in time order, so a rebuilt saga may end otherwise than it did, and act on that once live.
+   * <p>A deployment that runs sagas, or one whose inputs retention has cut short, is rebuilt only
+   * when the {@link RebuildRisk} is allowed.
    *
-   * @param dryRun only say what would be replayed, in phase {@code PLANNED}: nothing starts
-   * @param sagas rebuild a deployment that runs sagas all the same
+   * @param dryRun only say what would be replayed, in phase {@code PLANNED}, and what risks it
+   *     runs: nothing starts
+   * @param allowed the risks to rebuild at all the same
    * @return the rebuild as it starts; {@link #rebuildStatus} follows it
    * @throws DeploymentException for an unknown deployment, a rebuild already under way, a reset
-   *     that did not finish, or a deployment that runs sagas without {@code sagas}
+   *     that did not finish, or a risk not allowed
    */
-  public synchronized RebuildStatus rebuild(String name, boolean dryRun, boolean sagas) {
+  public synchronized RebuildStatus rebuild(String name, boolean dryRun, Set<RebuildRisk> allowed) {
     Deployment current = existing(name);
     refuseWhileRebuilding(name);
     refuseOverUnfinishedReset(name);
@@ -821,17 +822,41 @@ public final class TopologyRuntime implements AutoCloseable {
                 + "): a rebuild decides them again from the log, where replies that came through a"
                 + " repartition topic are not replayed in time order, so a rebuilt saga may end"
                 + " otherwise than it did and act on that once live";
-    if (!dryRun && !sagas && !sagaStores.isEmpty()) {
+    if (!dryRun && !allowed.contains(RebuildRisk.SAGAS) && !sagaStores.isEmpty()) {
       throw new DeploymentException(
           sagaRisk
               + ". To rebuild it all the same, allow sagas ('tideway replay rebuild --allow-sagas',"
               + " or sagas=true)");
     }
+    List<TopicPartition> inputPartitions = offsets.partitions(inputTopics(current));
+    // From each partition's first record kept: retention may have removed those before it.
+    Map<TopicPartition, Long> starts = offsets.at(inputPartitions, null);
+    String truncated =
+        starts.entrySet().stream()
+            .filter(start -> start.getValue() > 0)
+            .map(start -> start.getKey() + " from offset " + start.getValue())
+            .sorted()
+            .collect(Collectors.joining(", "));
+    String truncationRisk =
+        truncated.isEmpty()
+            ? ""
+            : "the first records of "
+                + name
+                + "'s inputs are gone (retention or a deletion removed them; kept: "
+                + truncated
+                + "): a rebuild replays only what is kept, and the read models it builds, which"
+                + " then replace the current ones, lack what the removed records made";
+    if (!dryRun && !allowed.contains(RebuildRisk.TRUNCATED_INPUTS) && !truncated.isEmpty()) {
+      throw new DeploymentException(
+          "Not rebuilding "
+              + name
+              + ": "
+              + truncationRisk
+              + ". To rebuild from what is kept all the same, allow it ('tideway replay rebuild"
+              + " --allow-truncated-inputs', or truncatedInputs=true)");
+    }
     String next = nextGeneration(current);
     if (dryRun) {
-      List<TopicPartition> inputPartitions = offsets.partitions(inputTopics(current));
-      // From each partition's first record kept: retention may have removed those before it.
-      Map<TopicPartition, Long> starts = offsets.at(inputPartitions, null);
       Map<TopicPartition, Long> ends = offsets.ends(inputPartitions);
       List<RebuildStatus.PartitionProgress> replayed =
           inputPartitions.stream()
@@ -854,7 +879,8 @@ public final class TopologyRuntime implements AutoCloseable {
           "would replay "
               + inputTopics(current)
               + " from the beginning; nothing started"
-              + (sagaRisk.isEmpty() ? "" : ". " + sagaRisk));
+              + (sagaRisk.isEmpty() ? "" : ". " + sagaRisk)
+              + (truncationRisk.isEmpty() ? "" : ". " + truncationRisk));
     }
     DeploymentJournal.Entry entry = journal.entries().get(name);
     Rebuild.Gate gate = new Rebuild.Gate(false);
@@ -874,8 +900,7 @@ public final class TopologyRuntime implements AutoCloseable {
     // From the start of every input whatever the deployment's offset reset policy, and with an
     // offset committed for each input partition: one whose records retention removed is never read
     // from, so Streams would commit none there, and the rebuild would never look caught up.
-    List<TopicPartition> inputPartitions = offsets.partitions(inputTopics(current));
-    offsets.commit(shadow.applicationId(), offsets.at(inputPartitions, null));
+    offsets.commit(shadow.applicationId(), starts);
     // Replaying, a task waits for data on every input, repartition topics included, so it takes
     // records in time order across them, as they were processed when they happened; live, that
     // wait would only add latency.

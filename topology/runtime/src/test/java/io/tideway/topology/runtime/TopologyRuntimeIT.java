@@ -1140,7 +1140,7 @@ class TopologyRuntimeIT {
     assertThatThrownBy(() -> runtime.deploy(jar, Map.of(), 1, false, false))
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("A reset of adjustment-audit to " + target + " did not finish");
-    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false, false))
+    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false, Set.of()))
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("did not finish");
 
@@ -1238,13 +1238,13 @@ class TopologyRuntimeIT {
     queries.start();
     writes.start();
 
-    RebuildStatus planned = runtime.rebuild("adjustment-audit", true, false);
+    RebuildStatus planned = runtime.rebuild("adjustment-audit", true, Set.of());
     assertThat(planned.phase()).isEqualTo("PLANNED");
     assertThat(planned.lag()).isGreaterThanOrEqualTo(history.size());
     assertThat(runtime.rebuildStatus("adjustment-audit")).isEmpty();
-    RebuildStatus started = runtime.rebuild("adjustment-audit", false, false);
+    RebuildStatus started = runtime.rebuild("adjustment-audit", false, Set.of());
     assertThat(started.to()).isEqualTo(before + "-g2");
-    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false, false))
+    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false, Set.of()))
         .hasMessageContaining("is being rebuilt");
     await()
         .atMost(WAIT)
@@ -1331,12 +1331,21 @@ class TopologyRuntimeIT {
             .offset();
     kafka.admin().deleteRecords(Map.of(emptied, RecordsToDelete.beforeOffset(end))).all().get();
 
-    RebuildStatus planned = runtime.rebuild("adjustment-audit", true, false);
+    RebuildStatus planned = runtime.rebuild("adjustment-audit", true, Set.of());
     assertThat(planned.partitions())
         .filteredOn(p -> p.topic().equals(input) && p.partition() == emptied.partition())
         .singleElement()
         .satisfies(p -> assertThat(p.committed()).as("its first record kept").isEqualTo(end));
-    runtime.rebuild("adjustment-audit", false, false);
+    assertThat(planned.message())
+        .contains("the first records of adjustment-audit's inputs are gone");
+    // What the removed records made would be lost at the switch: only when allowed.
+    assertThatThrownBy(() -> runtime.rebuild("adjustment-audit", false, Set.of()))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("Not rebuilding adjustment-audit")
+        .hasMessageContaining(emptied + " from offset " + end)
+        .hasMessageContaining("--allow-truncated-inputs");
+    assertThat(runtime.rebuildStatus("adjustment-audit")).isEmpty();
+    runtime.rebuild("adjustment-audit", false, Set.of(RebuildRisk.TRUNCATED_INPUTS));
     await()
         .atMost(WAIT)
         .until(() -> runtime.rebuildStatus("adjustment-audit").orElseThrow().ended());
