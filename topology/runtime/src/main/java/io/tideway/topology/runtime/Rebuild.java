@@ -42,7 +42,9 @@ final class Rebuild {
 
   private static final Logger log = LoggerFactory.getLogger(Rebuild.class);
   private static final Duration POLL = Duration.ofMillis(500);
-  private static final Duration SWITCH_TIMEOUT = Duration.ofMinutes(2);
+
+  /** The least time each step of the switch may take; more with a long commit interval. */
+  private static final Duration MIN_SWITCH_TIMEOUT = Duration.ofMinutes(2);
 
   /**
    * Whether a deployment acts: a rebuild's is closed until it goes live; a serving deployment's
@@ -99,6 +101,7 @@ final class Rebuild {
   private final Gate gate;
   private final Runnable restartLive;
   private final Duration commitInterval;
+  private final Duration switchTimeout;
   private final AtomicLong lag;
   private final Consumer<String> ended;
   private final Instant startedAt = Instant.now();
@@ -132,6 +135,9 @@ final class Rebuild {
     this.gate = gate;
     this.restartLive = restartLive;
     this.commitInterval = Duration.ofMillis(commitIntervalMs);
+    // Each step waits for commits: at a commit interval of minutes, two minutes are not enough.
+    Duration commits = commitInterval.multipliedBy(10);
+    this.switchTimeout = commits.compareTo(MIN_SWITCH_TIMEOUT) > 0 ? commits : MIN_SWITCH_TIMEOUT;
     this.lag = lag;
     this.ended = ended;
     this.thread = new Thread(this::run, "tideway-rebuild-" + serving.name());
@@ -182,7 +188,7 @@ final class Rebuild {
       message = "caught up; restarting with the live settings";
       restartLive.run();
       // Its stores answer queries only once its tasks run again.
-      await(() -> rebuilt.state().equals("RUNNING"), SWITCH_TIMEOUT);
+      await(() -> rebuilt.state().equals("RUNNING"), switchTimeout);
 
       phase = "SWITCHING";
       message = "live; waiting for the serving deployment to process what the rebuild did";
@@ -191,15 +197,15 @@ final class Rebuild {
       Map<TopicPartition, Long> processed = offsets.committed(rebuilt.applicationId());
       await(
           () -> atLeast(offsets.committed(serving.applicationId()), processed, inputPartitions),
-          SWITCH_TIMEOUT);
+          switchTimeout);
       // What those inputs sent through the serving deployment's repartitions is acted on too.
-      awaitDrained(serving, SWITCH_TIMEOUT);
+      awaitDrained(serving, switchTimeout);
       serving.pause();
       paused = true;
       message = "serving deployment paused; waiting for the rebuild to process all it did";
       Map<TopicPartition, Long> served = settled(serving.applicationId());
-      await(() -> caughtUpTo(served, inputPartitions), SWITCH_TIMEOUT);
-      awaitDrained(rebuilt, SWITCH_TIMEOUT);
+      await(() -> caughtUpTo(served, inputPartitions), switchTimeout);
+      awaitDrained(rebuilt, switchTimeout);
       runtime.switchTo(serving, rebuilt);
       switched = true;
 
@@ -336,7 +342,7 @@ final class Rebuild {
   /** A paused group's offsets once its last commit has landed: two reads in a row agree. */
   private Map<TopicPartition, Long> settled(String group) throws InterruptedException {
     Map<TopicPartition, Long> before = new HashMap<>(offsets.committed(group));
-    long deadline = System.nanoTime() + SWITCH_TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + switchTimeout.toNanos();
     while (true) {
       Thread.sleep(commitInterval.multipliedBy(3).toMillis());
       Map<TopicPartition, Long> after = offsets.committed(group);
