@@ -7,6 +7,7 @@ import io.tideway.replay.PartitionRange;
 import io.tideway.replay.RecordCopy;
 import io.tideway.replay.SourceSpec;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -119,6 +120,17 @@ final class ReplayCopyCommand implements Callable<Integer> {
             + plan.until()
                 .map(t -> "; records with a timestamp at or after " + t + " are left out")
                 .orElse(""));
+    plan.targetRetention()
+        .ifPresent(
+            retention ->
+                out.println(
+                    "  Note: "
+                        + plan.target()
+                        + " deletes records older than its retention.ms ("
+                        + retention
+                        + "), and copied records keep their timestamps: those before "
+                        + Instant.now().minus(retention)
+                        + " go at its next retention check"));
     out.flush();
   }
 }

@@ -1,5 +1,6 @@
 package io.tideway.replay;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +18,9 @@ import java.util.Optional;
  * @param until records with a timestamp at or after this time are read but not copied
  * @param keepsPartitions whether each record goes to the partition of the same number (the topics
  *     have as many partitions), or else to the partition the producer picks by its key
+ * @param targetRetention how long the target keeps records by their timestamp, empty when it
+ *     deletes none by age: copied records keep their timestamps, so those older than this are
+ *     deleted at the target's next retention check
  */
 public record CopyPlan(
     String source,
@@ -24,7 +28,8 @@ public record CopyPlan(
     List<PartitionRange> ranges,
     Optional<Instant> since,
     Optional<Instant> until,
-    boolean keepsPartitions) {
+    boolean keepsPartitions,
+    Optional<Duration> targetRetention) {
 
   /** The ranges are copied. */
   public CopyPlan {

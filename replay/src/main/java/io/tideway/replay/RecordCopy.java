@@ -136,7 +136,13 @@ public final class RecordCopy implements AutoCloseable {
       }
     }
     return new CopyPlan(
-        from.topic(), to, ranges, startTime, untilTime, sourcePartitions == targetPartitions);
+        from.topic(),
+        to,
+        ranges,
+        startTime,
+        untilTime,
+        sourcePartitions == targetPartitions,
+        clients.retention(to));
   }
 
   /**

@@ -4,17 +4,23 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -38,10 +44,7 @@ final class ReplayClients implements AutoCloseable {
   OptionalInt partitionCount(String topic) {
     try {
       TopicDescription description =
-          admin()
-              .describeTopics(List.of(topic))
-              .allTopicNames()
-              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          answer(admin().describeTopics(List.of(topic)).allTopicNames(), "describing " + topic)
               .get(topic);
       return OptionalInt.of(description.partitions().size());
     } catch (ExecutionException e) {
@@ -49,13 +52,6 @@ final class ReplayClients implements AutoCloseable {
         return OptionalInt.empty();
       }
       throw new IllegalStateException("Cannot describe topic " + topic + ": " + e.getCause(), e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(
-          "Kafka at " + settings.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) + " did not answer",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while describing topic " + topic, e);
     }
   }
 
@@ -73,13 +69,70 @@ final class ReplayClients implements AutoCloseable {
     return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  /** An idempotent producer waiting for all in-sync replicas, which keeps order per partition. */
+  /**
+   * The largest record the producer takes, uncompressed. A topic's limit applies to compressed
+   * batches, so a record it holds may be larger than a producer's default of 1 MiB: the broker, not
+   * the producer, is left to say what fits.
+   */
+  static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+  /**
+   * An idempotent producer waiting for all in-sync replicas, which keeps order per partition, and
+   * compresses as a source likely did.
+   */
   KafkaProducer<byte[], byte[]> producer() {
     Map<String, Object> props = new HashMap<>(settings);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
+    props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
+    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * How long a topic keeps records by their timestamp: empty when it deletes none by age (its
+   * {@code retention.ms} is -1, or it is only compacted).
+   */
+  Optional<Duration> retention(String topic) {
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    Config config;
+    try {
+      config =
+          answer(
+                  admin().describeConfigs(List.of(resource)).all(),
+                  "reading the settings of " + topic)
+              .get(resource);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(
+          "Cannot read the settings of topic " + topic + ": " + e.getCause(), e);
+    }
+    ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+    ConfigEntry retention = config.get(TopicConfig.RETENTION_MS_CONFIG);
+    if (policy == null
+        || !policy.value().contains(TopicConfig.CLEANUP_POLICY_DELETE)
+        || retention == null
+        || Long.parseLong(retention.value()) < 0) {
+      return Optional.empty();
+    }
+    return Optional.of(Duration.ofMillis(Long.parseLong(retention.value())));
+  }
+
+  /** What Kafka answers within {@link #TIMEOUT}. */
+  private <T> T answer(KafkaFuture<T> future, String doing) throws ExecutionException {
+    try {
+      return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "Kafka at "
+              + settings.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)
+              + " did not answer "
+              + doing,
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while " + doing, e);
+    }
   }
 
   private synchronized Admin admin() {

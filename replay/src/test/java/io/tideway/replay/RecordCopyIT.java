@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -147,6 +148,34 @@ class RecordCopyIT {
     assertThat(TopicRecords.read(kafka, target))
         .extracting(ConsumerRecord::value)
         .containsExactly("committed-1", "committed-2");
+  }
+
+  @Test
+  void copiesARecordLargerThanAProducerSendsByDefaultAndSaysWhatTheTargetKeeps(TestKafka kafka)
+      throws Exception {
+    String source = kafka.createTopic("big.events", 1);
+    String target = kafka.createTopic("big.events.copy", 1, Map.of("retention.ms", "3600000"));
+    String forever = kafka.createTopic("big.events.kept", 1, Map.of("retention.ms", "-1"));
+    // Compressed, it fits the topic's limit of about 1 MiB; as it is, it is three times that.
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
+    String big = "x".repeat(3 << 20);
+    try (KafkaProducer<String, String> compressing = new KafkaProducer<>(props)) {
+      compressing.send(new ProducerRecord<>(source, 0, BASE.toEpochMilli(), "big", big)).get();
+    }
+
+    CopyPlan plan = copy.plan(SourceSpec.parse(source), target, Optional.empty());
+    assertThat(plan.targetRetention()).contains(Duration.ofHours(1));
+    assertThat(copy.plan(SourceSpec.parse(source), forever, Optional.empty()).targetRetention())
+        .isEmpty();
+    copy.copy(plan, progress -> {});
+
+    assertThat(TopicRecords.read(kafka, target))
+        .singleElement()
+        .satisfies(record -> assertThat(record.value()).isEqualTo(big));
   }
 
   @Test

@@ -347,6 +347,23 @@ final class StoreQueries implements AutoCloseable {
   }
 
   /**
+   * Why a key has no value. As of a time, a versioned store also answers nothing for history older
+   * than it keeps, which the runtime checks only for stores whose retention it knows.
+   */
+  private String absentKey(String store, KeyLookup lookup) {
+    String absent = "No key " + lookup.key() + " in store " + store;
+    if (lookup.asOf() == null
+        || owner(store).flatMap(d -> d.context().historyRetention(store)).isPresent()) {
+      return absent + (lookup.asOf() == null ? "" : " as of " + lookup.asOf());
+    }
+    return absent
+        + " as of "
+        + lookup.asOf()
+        + ", or no history that old: the runtime does not know how long the store keeps its"
+        + " history (a store made with TopologyContext.versionedStore says)";
+  }
+
+  /**
    * A {@code 400} for a time a versioned store cannot answer truly: one in the future, or one
    * further back than the history it keeps, where an absent key could be history it dropped.
    */
@@ -467,7 +484,7 @@ final class StoreQueries implements AutoCloseable {
       // A key is absent only when every partition that could hold it answered.
       return failure != null || result.getPartitionResults().isEmpty()
           ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
-          : Answer.error(404, "No key " + lookup.key() + " in store " + store);
+          : Answer.error(404, absentKey(store, lookup));
     } finally {
       closeIterators(result);
     }
