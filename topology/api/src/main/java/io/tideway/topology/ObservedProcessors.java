@@ -56,6 +56,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
           String name, ProcessorSupplier<KIn, VIn, KOut, VOut> supplier) {
     ProcessingObserver target = observer;
     RefusedResults refusals = refused;
+    target.observes(name);
     return new WrappedProcessorSupplier<>() {
       @Override
       public Processor<KIn, VIn, KOut, VOut> get() {
@@ -96,6 +97,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
           String name, FixedKeyProcessorSupplier<KIn, VIn, VOut> supplier) {
     ProcessingObserver target = observer;
     RefusedResults refusals = refused;
+    target.observes(name);
     return new WrappedFixedKeyProcessorSupplier<>() {
       @Override
       public FixedKeyProcessor<KIn, VIn, VOut> get() {
@@ -151,6 +153,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
       observer.processed(
           processor,
           context.taskId().partition(),
+          context.recordMetadata().map(RecordMetadata::offset).orElse(-1L),
           EventHeaders.eventId(headers),
           EventHeaders.occurredAt(headers));
     }

@@ -26,7 +26,7 @@ class ObservedProcessorsTest {
   void reportsEachRecordOnceWhenItsSubTopologyIsDone() {
     List<String> seen = new CopyOnWriteArrayList<>();
     ProcessingObserver observer =
-        (processor, partition, eventId, occurredAt) ->
+        (processor, partition, offset, eventId, occurredAt) ->
             seen.add(processor + "@" + partition + ":" + eventId + ":" + occurredAt);
     StreamsBuilder builder =
         DeploymentContext.of("observed", Map.of(ProcessingObserver.CONFIG, observer))
@@ -48,5 +48,31 @@ class ObservedProcessorsTest {
     }
 
     assertThat(seen).containsExactly("shout@0:e1:1700000000000", "shout@0:null:-1");
+  }
+
+  @Test
+  void namesEachProcessorItWillHearFromAsTheTopologyIsBuilt() {
+    List<String> observed = new CopyOnWriteArrayList<>();
+    ProcessingObserver observer =
+        new ProcessingObserver() {
+          @Override
+          public void processed(
+              String processor, int partition, long offset, String eventId, long at) {}
+
+          @Override
+          public void observes(String processor) {
+            observed.add(processor);
+          }
+        };
+    StreamsBuilder builder =
+        DeploymentContext.of("observed", Map.of(ProcessingObserver.CONFIG, observer))
+            .streamsBuilder();
+    builder.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+        .mapValues(value -> value + "!", Named.as("shout"))
+        .filter((key, value) -> true, Named.as("keep"))
+        .to("out", Produced.with(Serdes.String(), Serdes.String()));
+    builder.build();
+
+    assertThat(observed).contains("shout", "keep");
   }
 }

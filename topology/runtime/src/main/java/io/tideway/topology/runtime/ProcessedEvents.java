@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
@@ -60,14 +61,23 @@ final class ProcessedEvents implements ProcessingObserver {
    * @param at when (epoch millis), or -1 for not (yet)
    * @param commitCount the commit count of the stream thread that processed it, or null if unknown
    * @param commits that count then
+   * @param offset the offset of the input record it came in, or -1 when not known
    * @param failedIn the processor that threw on it, which dead-lettered it; null if none did
+   * @param failedKey the key of the record it threw on, where that is text; null when it failed for
+   *     every key of the partition as far as is known
    */
-  record Finished(long at, Metric commitCount, long commits, String failedIn) {
+  record Finished(
+      long at, Metric commitCount, long commits, long offset, String failedIn, String failedKey) {
 
-    static final Finished NOT = new Finished(-1, null, -1, null);
+    static final Finished NOT = new Finished(-1, null, -1, -1, null, null);
 
     boolean failed() {
       return failedIn != null;
+    }
+
+    /** Whether it failed for a key: an event fanned out to other keys of the partition did not. */
+    boolean failedFor(String key) {
+      return failed() && (failedKey == null || failedKey.equals(key));
     }
   }
 
@@ -99,7 +109,7 @@ final class ProcessedEvents implements ProcessingObserver {
    */
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
 
-  private record Waiter(Feed feed, int partition, CompletableFuture<Finished> done) {
+  private record Waiter(Feed feed, int partition, String key, CompletableFuture<Finished> done) {
 
     boolean awaits(String processor, int partition) {
       return this.partition == partition
@@ -123,6 +133,24 @@ final class ProcessedEvents implements ProcessingObserver {
             .register(meters);
   }
 
+  /** The processors that report what they process: those the topology was built with. */
+  private final Set<String> observed = ConcurrentHashMap.newKeySet();
+
+  @Override
+  public void observes(String processor) {
+    observed.add(processor);
+  }
+
+  /**
+   * Whether a query can wait for an event on its way to a store: every processor the store's
+   * sources forward to reports what it processes. A store no sub-topology writes (a global store)
+   * or a topology not built with {@code TopologyContext.streamsBuilder()} has none that do.
+   */
+  boolean canWaitOn(Feed feed) {
+    return !feed.entries().isEmpty()
+        && feed.entries().stream().allMatch(entry -> observed.containsAll(entry));
+  }
+
   /**
    * The client whose stream threads' commits {@link #whenCommitted} counts; set before it starts.
    */
@@ -131,7 +159,8 @@ final class ProcessedEvents implements ProcessingObserver {
   }
 
   @Override
-  public void processed(String processor, int partition, String eventId, long occurredAt) {
+  public void processed(
+      String processor, int partition, long offset, String eventId, long occurredAt) {
     long now = System.currentTimeMillis();
     if (occurredAt > 0 && live.live()) {
       latency.record(Math.max(0, now - occurredAt), TimeUnit.MILLISECONDS);
@@ -144,17 +173,23 @@ final class ProcessedEvents implements ProcessingObserver {
         processor,
         partition,
         eventId,
-        new Finished(now, count, count == null ? -1 : value(count), null));
+        new Finished(now, count, count == null ? -1 : value(count), offset, null, null));
   }
 
   @Override
-  public void failed(String processor, int partition, String eventId) {
+  public void failed(String processor, int partition, long offset, String eventId, Object key) {
     if (eventId != null) {
       finish(
           processor,
           partition,
           eventId,
-          new Finished(System.currentTimeMillis(), null, -1, processor));
+          new Finished(
+              System.currentTimeMillis(),
+              null,
+              -1,
+              offset,
+              processor,
+              key instanceof String text ? text : null));
     }
   }
 
@@ -163,9 +198,16 @@ final class ProcessedEvents implements ProcessingObserver {
     List<Waiter> woken = null;
     List<Finished> wokenBy = null;
     synchronized (this) {
-      recent
-          .computeIfAbsent(eventId, id -> new HashMap<>(2))
-          .putIfAbsent(new Done(processor, partition), finished);
+      Map<Done, Finished> by = recent.computeIfAbsent(eventId, id -> new HashMap<>(2));
+      if (!finished.failed() && failedBefore(by, partition, finished.offset())) {
+        // Read again (a re-drive once its cause was fixed): what the failed read did is over.
+        by.entrySet()
+            .removeIf(
+                done ->
+                    done.getKey().partition() == partition
+                        && done.getValue().offset() != finished.offset());
+      }
+      by.putIfAbsent(new Done(processor, partition), finished);
       List<Waiter> waiting = waiters.get(eventId);
       if (waiting != null) {
         for (Iterator<Waiter> i = waiting.iterator(); i.hasNext(); ) {
@@ -173,7 +215,7 @@ final class ProcessedEvents implements ProcessingObserver {
           if (!waiter.awaits(processor, partition)) {
             continue;
           }
-          Finished through = finished(eventId, waiter.feed(), partition);
+          Finished through = finished(eventId, waiter.feed(), partition, waiter.key());
           if (through.at() >= 0) {
             woken = woken == null ? new ArrayList<>(1) : woken;
             wokenBy = wokenBy == null ? new ArrayList<>(1) : wokenBy;
@@ -195,22 +237,23 @@ final class ProcessedEvents implements ProcessingObserver {
   /**
    * Completes when the event is through the way to a store in {@code partition}: when every
    * processor of one of the feed's entries has finished it, with when the last of them did; at
-   * once, {@linkplain Finished#failed() failed}, when a processor on the way threw on it; or with
-   * {@link Finished#NOT} once the timeout has passed. No thread waits meanwhile; what depends on it
-   * runs on the stream thread that processed the event, or on the timer's, so it should hand
-   * heavier work on.
+   * once, {@linkplain Finished#failed() failed}, when a processor on the way threw on it for the
+   * key (or a key not known); or with {@link Finished#NOT} once the timeout has passed. No thread
+   * waits meanwhile; what depends on it runs on the stream thread that processed the event, or on
+   * the timer's, so it should hand heavier work on.
    *
    * @param feed how events reach the store ({@link Deployment#feed})
+   * @param key the key looked up
    */
   CompletableFuture<Finished> whenProcessed(
-      String eventId, Feed feed, int partition, Duration timeout) {
+      String eventId, Feed feed, int partition, String key, Duration timeout) {
     Waiter waiter;
     synchronized (this) {
-      Finished done = finished(eventId, feed, partition);
+      Finished done = finished(eventId, feed, partition, key);
       if (done.at() >= 0 || timeout.isZero() || timeout.isNegative()) {
         return CompletableFuture.completedFuture(done);
       }
-      waiter = new Waiter(feed, partition, new CompletableFuture<>());
+      waiter = new Waiter(feed, partition, key, new CompletableFuture<>());
       waiters.computeIfAbsent(eventId, id -> new ArrayList<>(1)).add(waiter);
     }
     waiter.done().whenComplete((at, failure) -> forget(eventId, waiter));
@@ -265,18 +308,31 @@ final class ProcessedEvents implements ProcessingObserver {
     }
   }
 
+  /** Whether the event failed in the partition when read at another offset. */
+  private static boolean failedBefore(Map<Done, Finished> by, int partition, long offset) {
+    for (Map.Entry<Done, Finished> done : by.entrySet()) {
+      if (done.getKey().partition() == partition
+          && done.getValue().failed()
+          && done.getValue().offset() != offset) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
-   * How a processor on the way to the store failed the event in the partition; otherwise when the
-   * event was first through one of the feed's entries there, or {@link Finished#NOT}.
+   * How a processor on the way to the store failed the event in the partition, for the key;
+   * otherwise when the event was first through one of the feed's entries there, or {@link
+   * Finished#NOT}.
    */
-  private Finished finished(String eventId, Feed feed, int partition) {
+  private Finished finished(String eventId, Feed feed, int partition, String key) {
     Map<Done, Finished> by = recent.get(eventId);
     Finished first = Finished.NOT;
     if (by == null) {
       return first;
     }
     for (Map.Entry<Done, Finished> done : by.entrySet()) {
-      if (done.getValue().failed()
+      if (done.getValue().failedFor(key)
           && done.getKey().partition() == partition
           && feed.processors().contains(done.getKey().processor())) {
         return done.getValue();
@@ -286,7 +342,7 @@ final class ProcessedEvents implements ProcessingObserver {
       Finished last = Finished.NOT;
       for (String processor : entry) {
         Finished done = by.get(new Done(processor, partition));
-        if (done == null) {
+        if (done == null || done.failed()) {
           last = Finished.NOT;
           break;
         }

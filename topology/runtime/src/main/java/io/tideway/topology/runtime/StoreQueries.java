@@ -156,6 +156,16 @@ final class StoreQueries implements AutoCloseable {
     }
     String key = lookup.key();
     Deployment deployment = owner.get();
+    if (waitFor != null && !deployment.processed().canWaitOn(deployment.feed(store))) {
+      return done(
+          Answer.error(
+              400,
+              "A query of store "
+                  + store
+                  + " cannot wait for an event: what writes it does not report the events it"
+                  + " processes (a global store, or a topology not built with"
+                  + " TopologyContext.streamsBuilder())"));
+    }
     if (lookup.asOf() != null) {
       Answer refused = refusedTime(deployment, store, lookup.asOf());
       if (refused != null) {
@@ -405,7 +415,8 @@ final class StoreQueries implements AutoCloseable {
     ProcessedEvents events = holder.get().processed();
     long slice = Math.max(0, Math.min(deadline - System.nanoTime(), WAIT_SLICE.toNanos()));
     return events
-        .whenProcessed(eventId, holder.get().feed(store), partition, Duration.ofNanos(slice))
+        .whenProcessed(
+            eventId, holder.get().feed(store), partition, lookup.key(), Duration.ofNanos(slice))
         .thenCompose(
             finished -> {
               if (finished.failed()) {

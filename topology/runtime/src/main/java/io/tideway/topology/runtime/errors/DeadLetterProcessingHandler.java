@@ -26,7 +26,8 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
   private ProcessingObserver observer = NO_OBSERVER;
 
   /** Where the runtime passes no observer, as in a test of the handler alone. */
-  private static final ProcessingObserver NO_OBSERVER = (processor, partition, id, at) -> {};
+  private static final ProcessingObserver NO_OBSERVER =
+      (processor, partition, offset, id, at) -> {};
 
   @Override
   public void configure(Map<String, ?> configs) {
@@ -46,11 +47,14 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
       return Response.fail();
     }
     ProcessingFailures.markFailed();
-    String eventId = EventHeaders.eventId(record.headers());
+    // A punctuator that failed has no record.
+    String eventId = record == null ? null : EventHeaders.eventId(record.headers());
     observer.failed(
         context.processorNodeId(),
         context.taskId().partition(),
-        eventId != null ? eventId : EventHeaders.eventId(context.headers()));
+        context.offset(),
+        eventId != null ? eventId : EventHeaders.eventId(context.headers()),
+        record == null ? null : record.key());
     if (!sideEffects.live()) {
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }

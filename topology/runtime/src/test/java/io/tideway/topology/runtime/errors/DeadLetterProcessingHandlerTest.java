@@ -1,0 +1,63 @@
+package io.tideway.topology.runtime.errors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.Test;
+
+class DeadLetterProcessingHandlerTest {
+
+  @Test
+  void aPunctuatorThatFailsIsHandledAndPunctuatesAgain() {
+    AtomicInteger punctuated = new AtomicInteger();
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+        .process(
+            () ->
+                new Processor<String, String, Void, Void>() {
+                  @Override
+                  public void init(ProcessorContext<Void, Void> context) {
+                    context.schedule(
+                        Duration.ofSeconds(1),
+                        PunctuationType.WALL_CLOCK_TIME,
+                        now -> {
+                          punctuated.incrementAndGet();
+                          throw new IllegalStateException("the sweep failed");
+                        });
+                  }
+
+                  @Override
+                  public void process(Record<String, String> record) {}
+                },
+            Named.as("sweeper"));
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sweeps");
+    props.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "sweeps.dlq");
+
+    try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+      driver
+          .createInputTopic("in", new StringSerializer(), new StringSerializer())
+          .pipeInput("k", "v");
+      // A punctuation has no record: the handler must not need one.
+      driver.advanceWallClockTime(Duration.ofSeconds(1));
+      driver.advanceWallClockTime(Duration.ofSeconds(1));
+    }
+
+    assertThat(punctuated).hasValue(2);
+  }
+}
