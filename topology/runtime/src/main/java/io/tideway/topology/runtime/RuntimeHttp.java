@@ -162,11 +162,17 @@ final class RuntimeHttp implements AutoCloseable {
               r.post("/v1/deployments/{name}/reset", routes::reset);
               r.post("/v1/deployments/{name}/rebuild", routes::rebuild);
               r.get("/v1/deployments/{name}/rebuild", routes::rebuildStatus);
-              r.get("/v1/stores", ctx -> ctx.result(routes.queries().stores()));
+              r.get("/v1/stores", ctx -> ctx.result(routes.bound().queries().stores()));
               r.get("/v1/stores/{store}/keys", routes::scan);
               r.get("/v1/sagas", routes::sagas);
               r.get("/v1/sagas/{id}", routes::saga);
               r.get("/v1/aggregates/{type}/{id}/events", routes::aggregateEvents);
+              r.exception(
+                  Starting.class,
+                  (e, ctx) ->
+                      ctx.status(503)
+                          .header("Retry-After", "1")
+                          .result(Routes.error(json, "The runtime is starting")));
               r.exception(
                   BadRequest.class,
                   (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
@@ -279,6 +285,11 @@ final class RuntimeHttp implements AutoCloseable {
   }
 
   /** Malformed input: answered with {@code 400}. */
+  /** A request that came while the server did not yet know its own address. */
+  private static final class Starting extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
+
   static final class BadRequest extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -292,9 +303,10 @@ final class RuntimeHttp implements AutoCloseable {
 
     private final TopologyRuntime runtime;
     private final ObjectMapper json;
-    private volatile StoreQueries queries;
-    private SagaQueries sagas;
-    private AggregateQueries aggregates;
+    private volatile Bound bound;
+
+    /** What answers queries, made once the server knows its own address. */
+    private record Bound(StoreQueries queries, SagaQueries sagas, AggregateQueries aggregates) {}
 
     Routes(TopologyRuntime runtime, ObjectMapper json) {
       this.runtime = runtime;
@@ -302,9 +314,21 @@ final class RuntimeHttp implements AutoCloseable {
     }
 
     void bind(HostInfo self) {
-      queries = new StoreQueries(runtime, self, json);
-      sagas = new SagaQueries(runtime, queries, json);
-      aggregates = new AggregateQueries(runtime, queries, json);
+      StoreQueries queries = new StoreQueries(runtime, self, json);
+      bound =
+          new Bound(
+              queries,
+              new SagaQueries(runtime, queries, json),
+              new AggregateQueries(runtime, queries, json));
+    }
+
+    /** What answers queries; before the server knows its own address, a 503 to come back after. */
+    private Bound bound() {
+      Bound answering = bound;
+      if (answering == null) {
+        throw new Starting();
+      }
+      return answering;
     }
 
     void reset(Context ctx) throws IOException {
@@ -344,11 +368,13 @@ final class RuntimeHttp implements AutoCloseable {
     void aggregateEvents(Context ctx) throws IOException {
       answer(
           ctx,
-          aggregates.events(
-              ctx.pathParam("type"),
-              ctx.pathParam("id"),
-              limit(ctx, StoreQueries.MAX_LIMIT),
-              ctx.queryParam("cursor")));
+          bound()
+              .aggregates()
+              .events(
+                  ctx.pathParam("type"),
+                  ctx.pathParam("id"),
+                  limit(ctx, StoreQueries.MAX_LIMIT),
+                  ctx.queryParam("cursor")));
     }
 
     private static int limit(Context ctx, int defaultValue) {
@@ -360,7 +386,7 @@ final class RuntimeHttp implements AutoCloseable {
     }
 
     void saga(Context ctx) throws IOException {
-      answer(ctx, sagas.saga(ctx.pathParam("id")));
+      answer(ctx, bound().sagas().saga(ctx.pathParam("id")));
     }
 
     void sagas(Context ctx) throws IOException {
@@ -371,11 +397,13 @@ final class RuntimeHttp implements AutoCloseable {
         throw new BadRequest(
             "state must be one of " + Arrays.toString(SagaStatus.values()) + ", not " + state);
       }
-      answer(ctx, sagas.list(state, limit, ctx.queryParam("cursor")));
+      answer(ctx, bound().sagas().list(state, limit, ctx.queryParam("cursor")));
     }
 
+    /** The key lookups' queries, or null while the runtime starts. */
     StoreQueries queries() {
-      return queries;
+      Bound answering = bound;
+      return answering == null ? null : answering.queries();
     }
 
     void deploy(Context ctx) throws IOException {
@@ -418,14 +446,16 @@ final class RuntimeHttp implements AutoCloseable {
       int limit = limit(ctx, 100);
       answer(
           ctx,
-          queries.scan(
-              ctx.pathParam("store"),
-              ctx.queryParam("from"),
-              ctx.queryParam("to"),
-              ctx.queryParam("prefix"),
-              limit,
-              ctx.queryParam("cursor"),
-              "local".equals(ctx.queryParam("scope"))));
+          bound()
+              .queries()
+              .scan(
+                  ctx.pathParam("store"),
+                  ctx.queryParam("from"),
+                  ctx.queryParam("to"),
+                  ctx.queryParam("prefix"),
+                  limit,
+                  ctx.queryParam("cursor"),
+                  "local".equals(ctx.queryParam("scope"))));
     }
 
     /**
