@@ -135,9 +135,7 @@ final class Rebuild {
     this.gate = gate;
     this.restartLive = restartLive;
     this.commitInterval = Duration.ofMillis(commitIntervalMs);
-    // Each step waits for commits: at a commit interval of minutes, two minutes are not enough.
-    Duration commits = commitInterval.multipliedBy(10);
-    this.switchTimeout = commits.compareTo(MIN_SWITCH_TIMEOUT) > 0 ? commits : MIN_SWITCH_TIMEOUT;
+    this.switchTimeout = switchTimeout(commitInterval);
     this.lag = lag;
     this.ended = ended;
     this.thread = new Thread(this::run, "tideway-rebuild-" + serving.name());
@@ -337,6 +335,15 @@ final class Rebuild {
       List<TopicPartition> partitions) {
     return partitions.stream()
         .allMatch(p -> offsets.getOrDefault(p, 0L) >= target.getOrDefault(p, 0L));
+  }
+
+  /**
+   * How long each step of the switch may take: each waits for commits, so at a commit interval of
+   * minutes, two minutes are not enough.
+   */
+  static Duration switchTimeout(Duration commitInterval) {
+    Duration commits = commitInterval.multipliedBy(10);
+    return commits.compareTo(MIN_SWITCH_TIMEOUT) > 0 ? commits : MIN_SWITCH_TIMEOUT;
   }
 
   /** A paused group's offsets once its last commit has landed: two reads in a row agree. */

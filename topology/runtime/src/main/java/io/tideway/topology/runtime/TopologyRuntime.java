@@ -900,7 +900,7 @@ public final class TopologyRuntime implements AutoCloseable {
     // From the start of every input whatever the deployment's offset reset policy, and with an
     // offset committed for each input partition: one whose records retention removed is never read
     // from, so Streams would commit none there, and the rebuild would never look caught up.
-    offsets.commit(shadow.applicationId(), starts);
+    offsets.commit(shadow.applicationId(), offsets.at(inputPartitions, null));
     // Replaying, a task waits for data on every input, repartition topics included, so it takes
     // records in time order across them, as they were processed when they happened; live, that
     // wait would only add latency.
