@@ -91,8 +91,9 @@ final class ReplayClients implements AutoCloseable {
   }
 
   /**
-   * How long a topic keeps records by their timestamp: empty when it deletes none by age (its
-   * {@code retention.ms} is -1, or it is only compacted).
+   * How long a topic keeps records by the timestamps they come with: empty when it deletes none by
+   * age (its {@code retention.ms} is -1, or it is only compacted), when it stamps records with its
+   * own time ({@code LogAppendTime}), or when this user may not read its settings.
    */
   Optional<Duration> retention(String topic) {
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
@@ -104,15 +105,16 @@ final class ReplayClients implements AutoCloseable {
                   "reading the settings of " + topic)
               .get(resource);
     } catch (ExecutionException e) {
-      throw new IllegalStateException(
-          "Cannot read the settings of topic " + topic + ": " + e.getCause(), e);
+      return Optional.empty();
     }
     ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
     ConfigEntry retention = config.get(TopicConfig.RETENTION_MS_CONFIG);
+    ConfigEntry stamps = config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
     if (policy == null
         || !policy.value().contains(TopicConfig.CLEANUP_POLICY_DELETE)
         || retention == null
-        || Long.parseLong(retention.value()) < 0) {
+        || Long.parseLong(retention.value()) < 0
+        || (stamps != null && stamps.value().equals("LogAppendTime"))) {
       return Optional.empty();
     }
     return Optional.of(Duration.ofMillis(Long.parseLong(retention.value())));
