@@ -48,7 +48,8 @@ final class StoreTopic implements AutoCloseable {
 
   /**
    * Creates the topic unless it exists, then checks it: one partition, because the registry's order
-   * is the partition's order; compacted, else old records pile up (a warning only).
+   * is the partition's order; compacted alone, as a topic that deletes records by age would lose
+   * registrations and a restarted registry hand their ids out again.
    *
    * @throws IllegalStateException when the topic cannot serve as the store
    */
@@ -85,12 +86,14 @@ final class StoreTopic implements AutoCloseable {
       Config config =
           await(admin.describeConfigs(List.of(resource)).values().get(resource), deadline);
       String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
-      if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
-        log.warn(
-            "The store topic {} has cleanup.policy={}; it should be compact, or its history grows"
-                + " without bound",
-            name,
-            policy);
+      if (!policy.equals(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+        throw new IllegalStateException(
+            "The store topic "
+                + name
+                + " has cleanup.policy="
+                + policy
+                + "; the registry needs compact alone: retention would delete registrations, and"
+                + " a restarted registry would hand their ids out again for other schemas");
       }
     } catch (ExecutionException e) {
       log.warn("Cannot read the settings of the store topic {}", name, e.getCause());

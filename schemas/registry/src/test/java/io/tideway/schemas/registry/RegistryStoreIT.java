@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -74,6 +75,28 @@ class RegistryStoreIT {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("2 partitions");
     server.close();
+  }
+
+  @Test
+  void shouldRefuseAStoreTopicThatDeletesRecordsByAge(TestKafka kafka) {
+    for (String policy : List.of("delete", "compact,delete")) {
+      // given: made by hand, or by a broker that creates the topics asked for
+      String topic =
+          kafka.createTopic(
+              "_schemas-" + policy.replace(',', '-'), 1, Map.of("cleanup.policy", policy));
+      SchemaRegistryServer server =
+          new SchemaRegistryServer(
+              SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                  .withTopic(topic)
+                  .withPort(0));
+
+      // then
+      assertThatThrownBy(server::start)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("has cleanup.policy=" + policy)
+          .hasMessageContaining("needs compact alone");
+      server.close();
+    }
   }
 
   @Test

@@ -317,13 +317,11 @@ public final class RegistryState {
   }
 
   private void register(SchemaRegistered r) {
+    // Seen, the id is never handed out again, whatever becomes of the registration.
+    maxId = Math.max(maxId, r.id());
     String bound = schemasById.get(r.id());
     if (bound != null && !bound.equals(r.schema())) {
       throw new IllegalArgumentException("id " + r.id() + " is already bound to another schema");
-    }
-    Integer existingId = idsBySchema.get(r.schema());
-    if (existingId != null && existingId != r.id()) {
-      throw new IllegalArgumentException("schema already has id " + existingId + ", not " + r.id());
     }
     TreeMap<Integer, SchemaVersion> versions =
         subjects.computeIfAbsent(r.subject(), s -> new TreeMap<>());
@@ -338,8 +336,10 @@ public final class RegistryState {
     versions.put(
         r.version(), new SchemaVersion(r.subject(), r.version(), r.id(), r.schema(), false));
     schemasById.put(r.id(), r.schema());
-    idsBySchema.put(r.schema(), r.id());
-    maxId = Math.max(maxId, r.id());
+    // A schema this registry gives one id may come with a second one from Confluent's, which gives
+    // a new id to a schema registered again after its last version was deleted for good: both
+    // resolve, and the first stays the one this registry answers with.
+    idsBySchema.putIfAbsent(r.schema(), r.id());
   }
 
   private void delete(VersionDeleted d) {

@@ -621,6 +621,8 @@ class RegistryStateTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("version 1");
       assertThat(state.version("orders-value", "1", false).id()).isEqualTo(1);
+      // Refused, its id is still never handed out again: records may have been written with it.
+      assertThat(register("archive-value", PAYMENT).id()).isEqualTo(3);
     }
 
     @Test
@@ -636,14 +638,26 @@ class RegistryStateTest {
                           "payments-value", 1, 1, RegistryState.canonical(PAYMENT))))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("id 1");
-      assertThatThrownBy(
-              () ->
-                  state.apply(
-                      new SchemaRegistered(
-                          "archive-value", 1, 5, RegistryState.canonical(ORDER_V1))))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("already has id 1");
       assertThat(state.subjects(true)).containsExactly("orders-value");
+    }
+
+    @Test
+    void shouldTakeASecondIdForASchemaAsConfluentsRegistryGivesAfterAPermanentDelete() {
+      // given: what Confluent's registry writes when a schema is registered again after its only
+      // version was deleted for good
+      String order = RegistryState.canonical(ORDER_V1);
+      state.apply(new SchemaRegistered("orders-value", 1, 1, order));
+      state.apply(new VersionDeleted("orders-value", 1, false));
+      state.apply(new VersionDeleted("orders-value", 1, true));
+
+      // when
+      state.apply(new SchemaRegistered("orders-value", 1, 2, order));
+
+      // then: both ids read, and a new schema gets neither
+      assertThat(state.schemaById(1)).isEqualTo(order);
+      assertThat(state.schemaById(2)).isEqualTo(order);
+      assertThat(state.version("orders-value", "1", false).id()).isEqualTo(2);
+      assertThat(register("payments-value", PAYMENT).id()).isEqualTo(3);
     }
 
     @Test
