@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** {@code tideway up} in a JVM of its own, as an operator runs it. */
 final class PlatformProcess implements AutoCloseable {
@@ -89,10 +90,18 @@ final class PlatformProcess implements AutoCloseable {
 
   /** Waits for the ready line and returns it. */
   String awaitReady() throws InterruptedException {
-    await("Tideway is ready")
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> readyLine().isPresent() || !process.isAlive());
+    try {
+      await("Tideway is ready")
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> readyLine().isPresent() || !process.isAlive());
+    } catch (ConditionTimeoutException e) {
+      List<String> lines = List.copyOf(output);
+      throw new AssertionError(
+          "Tideway was not ready within 120 s; its last lines:\n"
+              + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())),
+          e);
+    }
     if (readyLine().isEmpty()) {
       reader.join(5_000);
       throw new IllegalStateException(

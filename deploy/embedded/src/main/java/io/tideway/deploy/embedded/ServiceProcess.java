@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -162,7 +161,8 @@ public final class ServiceProcess implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
-      stop(process.toHandle(), name);
+      process.toHandle().destroy();
+      awaitStop(process.toHandle(), name);
     }
     if (pidFile != null) {
       try {
@@ -186,39 +186,51 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   /**
-   * Stops the service a killed platform left running, as its file ({@link #recordIn}) names it, and
-   * removes the file. A process that has ended since, or whose pid another process has taken since
-   * (its start time differs), is left alone.
+   * Stops the services a killed platform left running, as their files ({@link #recordIn}) name
+   * them, and removes the files. A process that has ended since, or whose pid another process has
+   * taken since (its start time differs), is left alone. All are asked to stop at once: one killed
+   * while it started stops only once it has started, which may take as long as its start.
    *
-   * @return the pid of the process stopped, if one was
+   * @param files each service's name and its file
+   * @return each service stopped, by name, with the pid it had
    */
-  public static Optional<Long> stopLeftOver(Path file, String name)
+  public static Map<String, Long> stopLeftOver(Map<String, Path> files)
       throws IOException, InterruptedException {
-    if (!Files.exists(file)) {
-      return Optional.empty();
+    Map<String, ProcessHandle> leftOver = new LinkedHashMap<>();
+    for (Map.Entry<String, Path> service : files.entrySet()) {
+      if (Files.exists(service.getValue())) {
+        String[] recorded = Files.readString(service.getValue()).trim().split(" ");
+        if (recorded.length == 2 && !recorded[1].equals(UNKNOWN)) {
+          ProcessHandle.of(Long.parseLong(recorded[0]))
+              .filter(ProcessHandle::isAlive)
+              .filter(process -> startTime(process).equals(recorded[1]))
+              .ifPresent(process -> leftOver.put(service.getKey(), process));
+        }
+      }
     }
-    String[] recorded = Files.readString(file).trim().split(" ");
-    Optional<ProcessHandle> leftOver =
-        recorded.length == 2
-            ? ProcessHandle.of(Long.parseLong(recorded[0]))
-                .filter(ProcessHandle::isAlive)
-                .filter(process -> !recorded[1].equals(UNKNOWN))
-                .filter(process -> startTime(process).equals(recorded[1]))
-            : Optional.empty();
-    if (leftOver.isPresent()) {
-      log.info("Stopping the {} service (pid {}) left by a killed platform", name, recorded[0]);
-      stop(leftOver.get(), name);
+    leftOver.forEach(
+        (name, process) -> {
+          log.info(
+              "Stopping the {} service (pid {}) left by a killed platform", name, process.pid());
+          process.destroy();
+        });
+    Map<String, Long> stopped = new LinkedHashMap<>();
+    for (Map.Entry<String, ProcessHandle> service : leftOver.entrySet()) {
+      awaitStop(service.getValue(), service.getKey());
+      stopped.put(service.getKey(), service.getValue().pid());
     }
-    Files.delete(file);
-    return leftOver.map(ProcessHandle::pid);
+    for (Path file : files.values()) {
+      Files.deleteIfExists(file);
+    }
+    return stopped;
   }
 
   private static String startTime(ProcessHandle process) {
     return process.info().startInstant().map(Object::toString).orElse(UNKNOWN);
   }
 
-  private static void stop(ProcessHandle process, String name) throws InterruptedException {
-    process.destroy();
+  /** Waits for a process asked to stop; kills it when it does not. */
+  private static void awaitStop(ProcessHandle process, String name) throws InterruptedException {
     try {
       process.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException e) {

@@ -268,18 +268,20 @@ public final class LocalPlatform implements AutoCloseable {
     // Left by a platform that was killed: it names ports no one answers on.
     PlatformEndpoints.deleteFrom(dataDir);
     // The services first: they use the database.
+    Map<String, Path> pidFiles = new LinkedHashMap<>();
     for (String service : SERVICES) {
-      ServiceProcess.stopLeftOver(servicePidFile(service), service)
-          .ifPresent(
-              pid ->
-                  step(
-                      "Stopped the "
-                          + service
-                          + " service (pid "
-                          + pid
-                          + ")"
-                          + LEFT_BY_KILLED_PLATFORM));
+      pidFiles.put(service, servicePidFile(service));
     }
+    ServiceProcess.stopLeftOver(pidFiles)
+        .forEach(
+            (service, pid) ->
+                step(
+                    "Stopped the "
+                        + service
+                        + " service (pid "
+                        + pid
+                        + ")"
+                        + LEFT_BY_KILLED_PLATFORM));
     EmbeddedPostgresServer.stopOrphan(dataDir.resolve("postgres"), START_TIMEOUT)
         .ifPresent(pid -> step("Stopped PostgreSQL (pid " + pid + ")" + LEFT_BY_KILLED_PLATFORM));
     checkPorts();
