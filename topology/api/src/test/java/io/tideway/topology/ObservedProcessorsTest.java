@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
@@ -28,16 +29,9 @@ class ObservedProcessorsTest {
     ProcessingObserver observer =
         (processor, partition, offset, eventId, occurredAt) ->
             seen.add(processor + "@" + partition + ":" + eventId + ":" + occurredAt);
-    StreamsBuilder builder =
-        DeploymentContext.of("observed", Map.of(ProcessingObserver.CONFIG, observer))
-            .streamsBuilder();
-    builder.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
-        .mapValues(value -> value + "!", Named.as("shout"))
-        .filter((key, value) -> true, Named.as("keep"))
-        .to("out", Produced.with(Serdes.String(), Serdes.String()));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "observed");
-    try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+    try (TopologyTestDriver driver = new TopologyTestDriver(shoutAndKeep(observer), props)) {
       TestInputTopic<String, String> in =
           driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
       RecordHeaders headers = new RecordHeaders();
@@ -64,6 +58,13 @@ class ObservedProcessorsTest {
             observed.add(processor);
           }
         };
+    shoutAndKeep(observer);
+
+    assertThat(observed).contains("shout", "keep");
+  }
+
+  /** A topology of two processors, {@code shout} and then {@code keep}, observed. */
+  private static Topology shoutAndKeep(ProcessingObserver observer) {
     StreamsBuilder builder =
         DeploymentContext.of("observed", Map.of(ProcessingObserver.CONFIG, observer))
             .streamsBuilder();
@@ -71,8 +72,6 @@ class ObservedProcessorsTest {
         .mapValues(value -> value + "!", Named.as("shout"))
         .filter((key, value) -> true, Named.as("keep"))
         .to("out", Produced.with(Serdes.String(), Serdes.String()));
-    builder.build();
-
-    assertThat(observed).contains("shout", "keep");
+    return builder.build();
   }
 }

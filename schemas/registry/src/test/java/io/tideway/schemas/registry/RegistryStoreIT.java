@@ -62,41 +62,32 @@ class RegistryStoreIT {
 
   @Test
   void shouldRefuseAStoreTopicWithSeveralPartitions(TestKafka kafka) {
-    // given
-    String topic = kafka.createTopic("_schemas", 2);
+    assertRefusedAsStore(kafka, kafka.createTopic("_schemas", 2), "2 partitions");
+  }
+
+  @Test
+  void shouldRefuseAStoreTopicThatDeletesRecordsByAge(TestKafka kafka) {
+    for (String policy : List.of("delete", "compact,delete")) {
+      // made by hand, or by a broker that creates the topics asked for
+      String topic =
+          kafka.createTopic(
+              "_schemas-" + policy.replace(',', '-'), 1, Map.of("cleanup.policy", policy));
+      assertRefusedAsStore(
+          kafka, topic, "has cleanup.policy=" + policy + "; the registry needs compact alone");
+    }
+  }
+
+  private static void assertRefusedAsStore(TestKafka kafka, String topic, String why) {
     SchemaRegistryServer server =
         new SchemaRegistryServer(
             SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
                 .withTopic(topic)
                 .withPort(0));
 
-    // then
     assertThatThrownBy(server::start)
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("2 partitions");
+        .hasMessageContaining(why);
     server.close();
-  }
-
-  @Test
-  void shouldRefuseAStoreTopicThatDeletesRecordsByAge(TestKafka kafka) {
-    for (String policy : List.of("delete", "compact,delete")) {
-      // given: made by hand, or by a broker that creates the topics asked for
-      String topic =
-          kafka.createTopic(
-              "_schemas-" + policy.replace(',', '-'), 1, Map.of("cleanup.policy", policy));
-      SchemaRegistryServer server =
-          new SchemaRegistryServer(
-              SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
-                  .withTopic(topic)
-                  .withPort(0));
-
-      // then
-      assertThatThrownBy(server::start)
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("has cleanup.policy=" + policy)
-          .hasMessageContaining("needs compact alone");
-      server.close();
-    }
   }
 
   @Test
