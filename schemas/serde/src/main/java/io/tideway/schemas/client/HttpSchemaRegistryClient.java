@@ -395,10 +395,16 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
   }
 
+  /** A request timeout or too many requests: the registry did not take it, as with a 503. */
+  private static boolean busy(int status) {
+    return status == 408 || status == 429;
+  }
+
   /**
-   * One request, retried on connection failures, timeouts and 5xx answers, then given up. A DELETE
-   * that reached the registry is not repeated: it may have been carried out, and a second one would
-   * answer "already deleted" for a delete that succeeded.
+   * One request, retried on connection failures, timeouts, 5xx answers and those of a busy registry
+   * (408, 429), as Confluent's client retries them, then given up. A DELETE that reached the
+   * registry is not repeated: it may have been carried out, and a second one would answer "already
+   * deleted" for a delete that succeeded.
    */
   private Answer exchange(String method, String path, byte[] body) {
     int attempts = settings.maxRetries() + 1;
@@ -416,7 +422,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         Endpoint endpoint = endpoints.get(index);
         try {
           Answer answer = send(endpoint, method, path, body);
-          if (answer.status() < 500) {
+          if (answer.status() < 500 && !busy(answer.status())) {
             preferred = index;
             return answer;
           }

@@ -306,6 +306,22 @@ class HttpSchemaRegistryClientTest {
   }
 
   @Test
+  void shouldRetryARegistryThatIsBusyAndSucceed() {
+    // given: rate-limited, then timed out waiting for the request
+    server
+        .then(429, "{\"error_code\":429,\"message\":\"Too Many Requests\"}")
+        .then(408, "")
+        .then(200, "[\"orders-value\"]");
+
+    // when
+    var subjects = client.subjects();
+
+    // then
+    assertThat(subjects).containsExactly("orders-value");
+    assertThat(server.requests()).hasSize(3);
+  }
+
+  @Test
   void shouldGiveUpOn5xxAfterTheBoundedRetries() {
     // given
     server.always(500, "{\"error_code\":50001,\"message\":\"Error in the backend data store\"}");
