@@ -224,13 +224,15 @@ final class RegistryRoutes {
 
   private void subjectsOfId(Context ctx) {
     int id = id(ctx);
-    List<SchemaVersion> versions = store.readFresh(state -> state.versionsOf(id));
+    boolean deleted = flag(ctx, "deleted");
+    List<SchemaVersion> versions = store.readFresh(state -> state.versionsOf(id, deleted));
     answer(ctx, versions.stream().map(SchemaVersion::subject).distinct().sorted().toList());
   }
 
   private void versionsOfId(Context ctx) {
     int id = id(ctx);
-    List<SchemaVersion> versions = store.readFresh(state -> state.versionsOf(id));
+    boolean deleted = flag(ctx, "deleted");
+    List<SchemaVersion> versions = store.readFresh(state -> state.versionsOf(id, deleted));
     answer(ctx, versions.stream().map(v -> new SubjectVersion(v.subject(), v.version())).toList());
   }
 

@@ -98,12 +98,24 @@ public final class RegistryState {
 
   /** The subjects and versions that hold a schema id, not soft-deleted. */
   public List<SchemaVersion> versionsOf(int id) {
+    return versionsOf(id, false);
+  }
+
+  /**
+   * The subjects and versions that hold a schema id.
+   *
+   * @param deleted whether soft-deleted versions count too
+   */
+  public List<SchemaVersion> versionsOf(int id, boolean deleted) {
     schemaById(id);
     List<SchemaVersion> out = new ArrayList<>();
     subjects
         .values()
         .forEach(
-            vs -> vs.values().stream().filter(v -> v.id() == id && !v.deleted()).forEach(out::add));
+            vs ->
+                vs.values().stream()
+                    .filter(v -> v.id() == id && (deleted || !v.deleted()))
+                    .forEach(out::add));
     return out;
   }
 

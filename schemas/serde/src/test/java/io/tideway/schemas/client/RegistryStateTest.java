@@ -3,6 +3,7 @@ package io.tideway.schemas.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
@@ -455,6 +456,9 @@ class RegistryStateTest {
       assertThat(state.version("orders-value", "1", true).deleted()).isTrue();
       assertThat(state.schemaById(id)).isEqualTo(RegistryState.canonical(ORDER_V1));
       assertThat(state.versionsOf(id)).isEmpty();
+      assertThat(state.versionsOf(id, true))
+          .extracting(SchemaVersion::subject, SchemaVersion::version)
+          .containsExactly(tuple("orders-value", 1));
     }
 
     @Test
