@@ -5,6 +5,8 @@ import io.tideway.schemas.client.SchemaRegistryClient;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -411,22 +413,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     Reader readerFor(Schema writer, int id, String topic) {
       Class<?> type = specificType;
       if (type == null && specificByName && isNamed(writer)) {
-        type = generatedClassNamed(SpecificData.getClassName(writer));
-        if (type == null) {
-          throw new SerializationException(
-              "Cannot read schema id "
-                  + id
-                  + " from topic '"
-                  + topic
-                  + "' as a specific record: "
-                  + AvroSerdeConfig.SPECIFIC_AVRO_READER_CONFIG
-                  + " is true but there is no generated class "
-                  + SpecificData.getClassName(writer)
-                  + " on the classpath; generate it or set "
-                  + AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE_CONFIG
-                  + "/"
-                  + AvroSerdeConfig.SPECIFIC_AVRO_KEY_TYPE_CONFIG);
-        }
+        type = generatedClassOf(writer, id, topic);
+      }
+      if (type == null && specificByName && writer.getType() == Schema.Type.UNION) {
+        return unionReader(writer, id, topic);
       }
       if (type != null) {
         Schema reader = schemaOf(type);
@@ -442,6 +432,52 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         return new Reader(new GenericDatumReader<>(writer, readerSchema, genericModel), writer);
       }
       return new Reader(new GenericDatumReader<>(writer, writer, genericModel), writer);
+    }
+
+    /**
+     * A top-level union (one topic, one record of several types) read branch by branch: each record
+     * branch as its generated class, as Confluent's deserializer builds its reader schema.
+     */
+    private Reader unionReader(Schema writer, int id, String topic) {
+      List<Schema> branches = new ArrayList<>();
+      SpecificData model = null;
+      for (Schema branch : writer.getTypes()) {
+        if (branch.getType() != Schema.Type.RECORD) {
+          branches.add(branch);
+          continue;
+        }
+        Class<?> type = generatedClassOf(branch, id, topic);
+        Schema reader = schemaOf(type);
+        GeneratedClasses.trust(type, reader);
+        model = model == null ? AvroModels.specific(type) : model;
+        branches.add(reader);
+      }
+      Schema reader = Schema.createUnion(branches);
+      requireReadable(reader, writer, id, topic, "the union of its generated classes");
+      return new Reader(
+          new SpecificDatumReader<>(writer, reader, model == null ? SpecificData.get() : model),
+          writer);
+    }
+
+    /** The generated class of a named schema: what {@code specific.avro.reader} reads it as. */
+    private Class<?> generatedClassOf(Schema named, int id, String topic) {
+      Class<?> type = generatedClassNamed(SpecificData.getClassName(named));
+      if (type == null) {
+        throw new SerializationException(
+            "Cannot read schema id "
+                + id
+                + " from topic '"
+                + topic
+                + "' as a specific record: "
+                + AvroSerdeConfig.SPECIFIC_AVRO_READER_CONFIG
+                + " is true but there is no generated class "
+                + SpecificData.getClassName(named)
+                + " on the classpath; generate it or set "
+                + AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE_CONFIG
+                + "/"
+                + AvroSerdeConfig.SPECIFIC_AVRO_KEY_TYPE_CONFIG);
+      }
+      return type;
     }
 
     /** The generated record class of a name, loaded without running its initialisers. */

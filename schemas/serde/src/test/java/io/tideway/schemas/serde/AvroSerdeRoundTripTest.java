@@ -6,6 +6,7 @@ import io.tideway.schemas.client.CompatibilityLevel;
 import io.tideway.schemas.client.InMemorySchemaRegistry;
 import io.tideway.schemas.serde.fixtures.Order;
 import io.tideway.schemas.serde.fixtures.OrderStatus;
+import io.tideway.schemas.serde.fixtures.Payment;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -142,6 +143,31 @@ class AvroSerdeRoundTripTest {
     // then
     assertThat(read).isInstanceOf(Order.class).isEqualTo(Orders.order("o-2"));
     assertThat(((Order) read).getStatus()).isEqualTo(OrderStatus.PAID);
+  }
+
+  @Test
+  void shouldReadEachRecordOfATopLevelUnionAsItsGeneratedClassWhenSpecificAvroReaderIsTrue() {
+    // given: one topic for several record types, its schema their union
+    registry.register(
+        TOPIC + "-value",
+        Schema.createUnion(
+            Schema.create(Schema.Type.NULL), Order.getClassSchema(), Payment.getClassSchema()));
+    byte[] bytes =
+        serializer(
+                Map.of(
+                    AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG,
+                    false,
+                    AvroSerdeConfig.USE_LATEST_VERSION_CONFIG,
+                    true))
+            .serialize(TOPIC, Orders.order("o-4"));
+
+    // when
+    Object read =
+        deserializer(Map.of(AvroSerdeConfig.SPECIFIC_AVRO_READER_CONFIG, true))
+            .deserialize(TOPIC, bytes);
+
+    // then
+    assertThat(read).isInstanceOf(Order.class).isEqualTo(Orders.order("o-4"));
   }
 
   @Test
