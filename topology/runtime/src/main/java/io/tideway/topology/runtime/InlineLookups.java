@@ -1,7 +1,12 @@
 package io.tideway.topology.runtime;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -10,9 +15,12 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The query server's root handler: answers the key lookups that need no waiting on the thread that
- * read the request, and hands everything else — the servlet layer, lookups that wait for an event
- * or for another instance — to the server's pool.
+ * The query server's root handler: answers the key lookups that need no waiting, and the health
+ * checks, on the thread that read the request, and hands everything else — the servlet layer,
+ * lookups that wait for an event or for another instance — to the server's pool. Health is answered
+ * whatever the pool is doing: lookups forwarded to a slow instance may hold every thread of it for
+ * seconds, and a liveness probe that queued behind them would have the runtime restarted for being
+ * busy.
  *
  * <p>Jetty hands a request a blocking handler may take to another thread, waking one per request;
  * at tens of thousands of lookups a second those wake-ups cost more CPU than the lookups. A lookup
@@ -20,26 +28,38 @@ import org.eclipse.jetty.util.Callback;
  * non-blocking and Jetty runs it where the request was read.
  *
  * <p>What goes to the pool passes a {@link GracefulHandler}: {@link #drain} lets the requests under
- * way there (a lookup waiting for an event can take seconds) finish, and new ones get {@code 503}.
+ * way there (a lookup waiting for an event can take seconds) finish, and new ones get {@code 503}
+ * with {@code Retry-After}, to be sent again, to another instance or to this one once restarted.
  */
 final class InlineLookups extends Handler.Wrapper {
 
+  static final String LIVE = "/health/live";
+  static final String READY = "/health/ready";
+
+  private static final ByteBuffer UP = json("{\"status\":\"UP\"}");
+  private static final ByteBuffer DOWN = json("{\"status\":\"DOWN\"}");
+  private static final ByteBuffer STOPPING = json("{\"error\":\"The runtime is stopping\"}");
+
   private final KeyLookupHandler lookups;
   private final Executor pool;
+  private final BooleanSupplier ready;
   private final GracefulHandler graceful;
 
   /**
    * @param lookups answers key lookups
    * @param pool runs what may wait
+   * @param ready whether the runtime is ready; asked without blocking
    */
-  InlineLookups(KeyLookupHandler lookups, Executor pool) {
-    this(lookups, pool, new GracefulHandler(new Handler.Sequence(lookups)));
+  InlineLookups(KeyLookupHandler lookups, Executor pool, BooleanSupplier ready) {
+    this(lookups, pool, ready, new GracefulHandler(new Handler.Sequence(lookups)));
   }
 
-  private InlineLookups(KeyLookupHandler lookups, Executor pool, GracefulHandler graceful) {
+  private InlineLookups(
+      KeyLookupHandler lookups, Executor pool, BooleanSupplier ready, GracefulHandler graceful) {
     super(graceful);
     this.lookups = lookups;
     this.pool = pool;
+    this.ready = ready;
     this.graceful = graceful;
   }
 
@@ -60,7 +80,13 @@ final class InlineLookups extends Handler.Wrapper {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    if (lookups.answerAtOnce(request, response, callback)) {
+    if (answerHealth(request, response, callback)
+        || lookups.answerAtOnce(request, response, callback)) {
+      return true;
+    }
+    if (graceful.isShutdown()) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, 1);
+      answer(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, STOPPING);
       return true;
     }
     pool.execute(
@@ -74,5 +100,36 @@ final class InlineLookups extends Handler.Wrapper {
           }
         });
     return true;
+  }
+
+  private boolean answerHealth(Request request, Response response, Callback callback) {
+    if (!HttpMethod.GET.is(request.getMethod())) {
+      return false;
+    }
+    String path = request.getHttpURI().getPath();
+    if (LIVE.equals(path)) {
+      answer(response, callback, HttpStatus.OK_200, UP);
+    } else if (READY.equals(path)) {
+      boolean up = ready.getAsBoolean();
+      answer(
+          response,
+          callback,
+          up ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503,
+          up ? UP : DOWN);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  private static void answer(Response response, Callback callback, int status, ByteBuffer body) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
+    response.write(true, body.slice(), callback);
+  }
+
+  private static ByteBuffer json(String text) {
+    return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
   }
 }

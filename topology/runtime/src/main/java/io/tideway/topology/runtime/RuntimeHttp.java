@@ -125,7 +125,8 @@ final class RuntimeHttp implements AutoCloseable {
               // Lookups answer a few hundred bytes: deciding whether to compress each answer cost
               // more than the lookup itself under load.
               config.http.compressionStrategy = CompressionStrategy.NONE;
-              // Key lookups, the hot path, are answered ahead of the servlet layer; Javalin
+              // Key lookups, the hot path, and health are answered ahead of the servlet layer;
+              // Javalin
               // places its servlet context after them, in the handler's sequence.
               config.jetty.modifyServer(
                   server -> {
@@ -140,18 +141,11 @@ final class RuntimeHttp implements AutoCloseable {
                     root.set(
                         new InlineLookups(
                             new KeyLookupHandler(routes::queries, meters, server.getThreadPool()),
-                            server.getThreadPool()));
+                            server.getThreadPool(),
+                            runtime::ready));
                     server.setHandler(root.get());
                   });
               var r = config.routes;
-              r.get("/health/live", ctx -> ctx.result("{\"status\":\"UP\"}"));
-              r.get(
-                  "/health/ready",
-                  ctx -> {
-                    boolean ready = runtime.ready();
-                    ctx.status(ready ? 200 : 503)
-                        .result("{\"status\":\"" + (ready ? "UP" : "DOWN") + "\"}");
-                  });
               r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(meters.scrape()));
               r.get(
                   "/v1/deployments",
@@ -284,12 +278,12 @@ final class RuntimeHttp implements AutoCloseable {
     return timeout;
   }
 
-  /** Malformed input: answered with {@code 400}. */
   /** A request that came while the server did not yet know its own address. */
   private static final class Starting extends RuntimeException {
     private static final long serialVersionUID = 1L;
   }
 
+  /** Malformed input: answered with {@code 400}. */
   static final class BadRequest extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

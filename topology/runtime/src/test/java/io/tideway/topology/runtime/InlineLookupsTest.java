@@ -1,0 +1,102 @@
+package io.tideway.topology.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class InlineLookupsTest {
+
+  /** A pool whose threads are all busy: what is handed to it waits until the test runs it. */
+  private final Queue<Runnable> held = new ConcurrentLinkedQueue<>();
+
+  private final Executor busyPool = held::add;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private Server server;
+  private InlineLookups root;
+  private String url;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    connector.setPort(0);
+    server.addConnector(connector);
+    root =
+        new InlineLookups(
+            new KeyLookupHandler(() -> null, new SimpleMeterRegistry(), busyPool),
+            busyPool,
+            ready::get);
+    server.setHandler(root);
+    server.start();
+    url = "http://127.0.0.1:" + connector.getLocalPort();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    held.forEach(Runnable::run);
+    server.stop();
+  }
+
+  @Test
+  void healthIsAnsweredWhileEveryThreadOfThePoolIsBusy() throws Exception {
+    // given: a request that needs the pool, which cannot take it
+    CompletableFuture<HttpResponse<String>> queued =
+        http.sendAsync(request("/v1/deployments"), HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(300);
+    assertThat(queued).isNotDone();
+
+    // when, then: both health checks answer all the same, readiness as the runtime says
+    assertThat(get("/health/live").statusCode()).isEqualTo(200);
+    HttpResponse<String> notReady = get("/health/ready");
+    assertThat(notReady.statusCode()).isEqualTo(503);
+    assertThat(notReady.body()).isEqualTo("{\"status\":\"DOWN\"}");
+    ready.set(true);
+    HttpResponse<String> isReady = get("/health/ready");
+    assertThat(isReady.statusCode()).isEqualTo(200);
+    assertThat(isReady.body()).isEqualTo("{\"status\":\"UP\"}");
+    assertThat(isReady.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(queued).isNotDone();
+  }
+
+  @Test
+  void aRequestArrivingWhileTheServerDrainsIsToldWhenToComeBack() throws Exception {
+    // given
+    root.drain().get(5, TimeUnit.SECONDS);
+
+    // when
+    HttpResponse<String> refused = get("/v1/sagas");
+
+    // then: nothing went to the pool, and the client knows to try again
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(refused.body()).contains("stopping");
+    assertThat(held).isEmpty();
+    assertThat(get("/health/live").statusCode()).isEqualTo(200);
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(request(path), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpRequest request(String path) {
+    return HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(5)).build();
+  }
+}
