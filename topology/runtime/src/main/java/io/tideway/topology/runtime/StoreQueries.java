@@ -213,18 +213,24 @@ final class StoreQueries implements AutoCloseable {
           ? null
           : whenProcessed(store, lookup, partition, waitFor, timeout, arrived, later);
     }
-    if (allowStale && waitFor == null && metadata.standbyHosts().contains(self)) {
-      return done(local(streams, store, lookup, partition, true, -1));
-    }
+    // A standby here answers only when the owner cannot: its value may lag the owner's.
+    boolean standbyHere = allowStale && waitFor == null && metadata.standbyHosts().contains(self);
     if (forwarded) {
-      return done(unavailable(store, "the owner of key " + key + " moved (rebalancing)"));
+      return done(
+          standbyHere
+              ? local(streams, store, lookup, partition, true, -1)
+              : unavailable(store, "the owner of key " + key + " moved (rebalancing)"));
     }
     if (later == null) {
       return null;
     }
     if (waitFor == null) {
       // Answered in milliseconds: on this thread, which saves a hand-off per lookup.
-      return done(forward(metadata.activeHost(), store, lookup, allowStale, null, timeout));
+      Answer owners = forward(metadata.activeHost(), store, lookup, allowStale, null, timeout);
+      return done(
+          owners.status() == 503 && standbyHere
+              ? local(streams, store, lookup, partition, true, -1)
+              : owners);
     }
     // One that waits for an event may take its whole timeout: on a thread of its own, so that such
     // waits hold none of the server's, and a bounded number of them.

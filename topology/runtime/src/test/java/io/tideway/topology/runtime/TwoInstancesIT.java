@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import io.tideway.deploy.embedded.LoopbackPorts;
 import io.tideway.fixtures.Balances;
 import io.tideway.testkit.TestKafka;
@@ -78,9 +79,32 @@ class TwoInstancesIT {
         if (i == POSTINGS / 3) {
           producer.flush();
           await().atMost(WAIT).until(() -> viaB.deployment("balances").state().equals("RUNNING"));
+          // With both instances up, a standby's copy never answers, even where stale is allowed.
+          await()
+              .atMost(WAIT)
+              .ignoreExceptions()
+              .untilAsserted(
+                  () -> {
+                    for (RuntimeClient client : List.of(viaA, viaB)) {
+                      for (int n = 0; n < ACCOUNTS; n++) {
+                        assertThat(client.get("balances", "account-" + n, true).path("stale"))
+                            .as("account-%d", n)
+                            .isEqualTo(BooleanNode.FALSE);
+                      }
+                    }
+                  });
         }
         if (i == POSTINGS / 2) {
           a.kill();
+          // The killed instance's keys answer from the standby copies here, marked stale.
+          for (int n = 0; n < ACCOUNTS; n++) {
+            String key = "account-" + n;
+            await()
+                .atMost(WAIT)
+                .ignoreExceptions()
+                .untilAsserted(
+                    () -> assertThat(viaB.get("balances", key, true).has("value")).isTrue());
+          }
         }
         if (i % 100 == 0) {
           Thread.sleep(20);
