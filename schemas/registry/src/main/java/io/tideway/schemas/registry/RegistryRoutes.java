@@ -11,7 +11,6 @@ import io.tideway.schemas.client.CompatibilityLevel;
 import io.tideway.schemas.client.RegistryEvent;
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
-import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import io.tideway.schemas.client.RegistryException;
 import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.client.RegistryState.Registration;
@@ -96,6 +95,7 @@ final class RegistryRoutes {
 
     routes.get("/config", this::globalLevel);
     routes.put("/config", this::setGlobalLevel);
+    routes.delete("/config", this::clearGlobalLevel);
     routes.get("/config/{subject}", this::subjectLevel);
     routes.put("/config/{subject}", this::setSubjectLevel);
     routes.delete("/config/{subject}", this::clearSubjectLevel);
@@ -202,8 +202,9 @@ final class RegistryRoutes {
     int deleted =
         store.write(
             state -> {
-              VersionDeleted d = state.planVersionDeletion(subject, version, permanent);
-              return new SchemaStore.Decision<>(List.<RegistryEvent>of(d), d.version());
+              List<RegistryEvent> events = state.planVersionDeletion(subject, version, permanent);
+              return new SchemaStore.Decision<>(
+                  events, RegistryState.versionsDeleted(events).get(0));
             });
     answer(ctx, deleted);
   }
@@ -268,6 +269,16 @@ final class RegistryRoutes {
     answer(ctx, setLevel(null, levelOf(ctx)));
   }
 
+  /** Back to the default level, as Confluent's; answers with the level it replaced. */
+  private void clearGlobalLevel(Context ctx) {
+    CompatibilityLevel removed =
+        store.write(
+            state ->
+                new SchemaStore.Decision<>(
+                    List.<RegistryEvent>of(new CompatibilityCleared(null)), state.globalLevel()));
+    answer(ctx, new ConfigLevel(removed.name()));
+  }
+
   private void subjectLevel(Context ctx) {
     String subject = ctx.pathParam("subject");
     boolean defaultToGlobal = flag(ctx, "defaultToGlobal");
@@ -330,6 +341,14 @@ final class RegistryRoutes {
 
   private CompatibilityLevel levelOf(Context ctx) {
     ConfigUpdate update = body(ctx, ConfigUpdate.class);
+    if (update.compatibility() == null) {
+      // Confluent's accepts other settings alone (normalize, rule sets); this registry has none.
+      throw new RegistryException(
+          422,
+          RegistryException.INVALID_COMPATIBILITY_LEVEL,
+          "The body sets no compatibility level: the only setting this registry keeps, as in"
+              + " {\"compatibility\":\"BACKWARD\"}");
+    }
     return CompatibilityLevel.parse(update.compatibility());
   }
 

@@ -9,6 +9,7 @@ import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
 import io.tideway.schemas.client.RegistryEvent.IdTaken;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
+import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import io.tideway.schemas.client.RegistryException;
 import io.tideway.schemas.client.RegistryState;
@@ -37,9 +38,10 @@ import java.util.Set;
  * </ul>
  *
  * <p>Keys are written byte for byte as Confluent writes them (field order, no spaces), because
- * compaction compares key bytes. Key types of Confluent's that carry nothing we serve ({@code
- * NOOP}, {@code MODE}, {@code DELETE_SUBJECT}, {@code CLEAR_SUBJECT}, {@code CONTEXT}) are read as
- * no change.
+ * compaction compares key bytes. Confluent's {@code DELETE_SUBJECT} record, its soft delete of a
+ * subject ({@code {"subject":S,"version":V}}: every version up to V), is read as such; key types of
+ * Confluent's that carry nothing we serve ({@code NOOP}, {@code MODE}, {@code CLEAR_SUBJECT},
+ * {@code CONTEXT}) are read as no change.
  */
 final class StoreRecords {
 
@@ -47,8 +49,9 @@ final class StoreRecords {
   static final String CONFIG = "CONFIG";
   static final String SCHEMA_ID = "SCHEMA_ID";
 
-  private static final Set<String> IGNORED =
-      Set.of("NOOP", "MODE", "DELETE_SUBJECT", "CLEAR_SUBJECT", "CONTEXT");
+  static final String DELETE_SUBJECT = "DELETE_SUBJECT";
+
+  private static final Set<String> IGNORED = Set.of("NOOP", "MODE", "CLEAR_SUBJECT", "CONTEXT");
 
   /**
    * One record to append.
@@ -203,6 +206,19 @@ final class StoreRecords {
           } catch (RegistryException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
           }
+        }
+      case DELETE_SUBJECT:
+        {
+          if (valueBytes == null) {
+            return List.of();
+          }
+          JsonNode value = parse(valueBytes, "value");
+          String subject = subject(value, "value");
+          if (!subject.equals(subject(key, "key"))) {
+            throw new IllegalArgumentException(
+                "the value is for subject " + subject + " but the key for " + subject(key, "key"));
+          }
+          return List.of(new SubjectDeleted(subject, positiveInt(value, "version", "value")));
         }
       default:
         if (IGNORED.contains(keyType)) {

@@ -198,6 +198,10 @@ class SchemaRegistryServerIT {
         200,
         "{\"compatibilityLevel\":\"FORWARD\"}");
     expectError(http.delete("/config/users-value"), 404, 40401);
+
+    // when the global level is deleted, then the default applies again
+    expect(http.delete("/config"), 200, "{\"compatibilityLevel\":\"FORWARD\"}");
+    expect(http.get("/config"), 200, "{\"compatibilityLevel\":\"BACKWARD\"}");
   }
 
   @Test
@@ -300,6 +304,7 @@ class SchemaRegistryServerIT {
     // then
     expectError(http.put("/config", levelBody("SOMETIMES")), 422, 42203);
     expectError(http.put("/config/users-value", "{}"), 422, 42203);
+    expectError(http.put("/config", "{\"normalize\":true}"), 422, 42203);
     expectError(http.get("/subjects/users-value/versions/abc"), 422, 42202);
     expectError(http.get("/subjects/users-value/versions/0"), 422, 42202);
     expectError(http.delete("/subjects/users-value/versions/-2"), 422, 42202);
@@ -381,6 +386,7 @@ class SchemaRegistryServerIT {
     int id1 = http.register("users-value", USER_V1);
     http.register("users-value", USER_V2);
     http.register("orders-value", USER_V1);
+    http.setLevel("users-value", "NONE");
 
     // when deleted permanently without a soft delete first
     expectError(http.delete("/subjects/users-value?permanent=true"), 404, 40405);
@@ -396,12 +402,14 @@ class SchemaRegistryServerIT {
     expectError(http.delete("/subjects/users-value"), 404, 40404);
     assertThat(http.get("/schemas/ids/" + id1 + "/subjects").body())
         .isEqualTo("[\"orders-value\"]");
+    expect(http.get("/config/users-value"), 200, "{\"compatibilityLevel\":\"NONE\"}");
 
     // when deleted permanently
     expect(http.delete("/subjects/users-value?permanent=true"), 200, "[1,2]");
 
-    // then it is gone, and registering again starts over with the schema's id
+    // then it is gone, its level too, and registering again starts over with the schema's id
     assertThat(http.get("/subjects?deleted=true").body()).isEqualTo("[\"orders-value\"]");
+    expectError(http.get("/config/users-value"), 404, 40408);
     assertThat(http.register("users-value", USER_V1)).isEqualTo(id1);
     assertThat(http.get("/subjects/users-value/versions").body()).isEqualTo("[1]");
   }

@@ -11,6 +11,7 @@ import io.tideway.schemas.client.RegistryEvent;
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
+import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.registry.StoreRecords.Entry;
@@ -59,6 +60,19 @@ class StoreRecordsTest {
     assertThat(decode(format.encode(own, state))).containsExactly(own);
     CompatibilityCleared cleared = new CompatibilityCleared("s");
     assertThat(decode(format.encode(cleared, state))).containsExactly(cleared);
+    assertThat(decode(format.encode(new CompatibilityCleared(null), state)))
+        .containsExactly(new CompatibilitySet(null, RegistryState.DEFAULT_LEVEL));
+  }
+
+  @Test
+  void shouldReadConfluentsSoftDeleteOfASubjectAsEveryVersionUpToItsOwnDeleted() {
+    byte[] key = bytes("{\"keytype\":\"DELETE_SUBJECT\",\"subject\":\"s\",\"magic\":0}");
+
+    assertThat(format.decode(key, bytes("{\"subject\":\"s\",\"version\":3}")))
+        .containsExactly(new SubjectDeleted("s", 3));
+    assertThat(format.decode(key, null)).isEmpty();
+    assertRefused(key, bytes("{\"subject\":\"t\",\"version\":3}"), "key for s");
+    assertRefused(key, bytes("{\"subject\":\"s\",\"version\":0}"), "version");
   }
 
   @Test
@@ -110,12 +124,13 @@ class StoreRecordsTest {
     write(live, topic, live.planRegistration("s2", C).event().orElseThrow());
     write(live, topic, new CompatibilitySet(null, CompatibilityLevel.FULL));
     write(live, topic, new CompatibilitySet("s1", CompatibilityLevel.NONE));
-    write(live, topic, live.planVersionDeletion("s1", "2", false));
-    write(live, topic, live.planVersionDeletion("s1", "2", true));
+    live.planVersionDeletion("s1", "2", false).forEach(e -> write(live, topic, e));
+    live.planVersionDeletion("s1", "2", true).forEach(e -> write(live, topic, e));
     live.planSubjectDeletion("s2", false).forEach(e -> write(live, topic, e));
     live.planSubjectDeletion("s2", true).forEach(e -> write(live, topic, e));
     write(live, topic, new CompatibilityCleared("s1"));
     write(live, topic, live.planRegistration("s3", A).event().orElseThrow());
+    write(live, topic, new CompatibilityCleared(null));
 
     // when compaction keeps only the last record of each key and drops tombstones
     Map<String, Entry> latest = new LinkedHashMap<>();

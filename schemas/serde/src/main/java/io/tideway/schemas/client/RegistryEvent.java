@@ -28,6 +28,16 @@ public sealed interface RegistryEvent {
   record VersionDeleted(String subject, int version, boolean permanent) implements RegistryEvent {}
 
   /**
+   * Every version of a subject up to one was soft-deleted at once: how Confluent's registry records
+   * a subject's soft delete (its {@code DELETE_SUBJECT} record). Only read from a store, never
+   * written: Tideway writes a {@link VersionDeleted} per version.
+   *
+   * @param subject the subject
+   * @param throughVersion the highest version deleted
+   */
+  record SubjectDeleted(String subject, int throughVersion) implements RegistryEvent {}
+
+  /**
    * A subject's compatibility level was set, or the global one when {@code subject} is null.
    *
    * @param subject the subject, or null for the global level
@@ -36,9 +46,10 @@ public sealed interface RegistryEvent {
   record CompatibilitySet(String subject, CompatibilityLevel level) implements RegistryEvent {}
 
   /**
-   * A subject's own compatibility level was removed: the global level applies again.
+   * A subject's own compatibility level was removed: the global level applies again; or, when
+   * {@code subject} is null, the global level was: the default applies again.
    *
-   * @param subject the subject
+   * @param subject the subject, or null for the global level
    */
   record CompatibilityCleared(String subject) implements RegistryEvent {}
 

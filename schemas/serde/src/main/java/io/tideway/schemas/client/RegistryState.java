@@ -4,6 +4,7 @@ import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
 import io.tideway.schemas.client.RegistryEvent.IdTaken;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
+import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -224,7 +225,8 @@ public final class RegistryState {
 
   /**
    * Plans deleting every version of a subject: soft first, permanent only after a soft delete. As
-   * in Confluent's registry, the soft delete takes the subject's own compatibility level with it.
+   * in Confluent's registry (since 8.1), the subject's own compatibility level outlives a soft
+   * delete, so that a subject registered again keeps its rules, and goes with the permanent one.
    *
    * @return the events, one per version deleted, then the level's removal
    */
@@ -251,7 +253,7 @@ public final class RegistryState {
     versions.values().stream()
         .filter(v -> permanent || !v.deleted())
         .forEach(v -> events.add(new VersionDeleted(subject, v.version(), permanent)));
-    if (subjectLevels.containsKey(subject)) {
+    if (permanent && subjectLevels.containsKey(subject)) {
       events.add(new CompatibilityCleared(subject));
     }
     return events;
@@ -269,12 +271,16 @@ public final class RegistryState {
   }
 
   /**
-   * Plans deleting one version of a subject: soft first, permanent only after a soft delete.
+   * Plans deleting one version of a subject: soft first, permanent only after a soft delete. The
+   * permanent delete of a subject's last version, deleted or not, also removes the subject's own
+   * compatibility level, as Confluent's registry does: nothing is left of the subject.
    *
+   * @return the version's deletion, then the level's removal where it goes too
    * @throws RegistryException 40406 for a soft delete of a version soft-deleted already, 40407 for
    *     a permanent delete without a soft delete first
    */
-  public VersionDeleted planVersionDeletion(String subject, String versionSpec, boolean permanent) {
+  public List<RegistryEvent> planVersionDeletion(
+      String subject, String versionSpec, boolean permanent) {
     if (!permanent && !isLatest(versionSpec)) {
       int number = parseVersion(versionSpec);
       if (visible(subject, true).stream().anyMatch(v -> v.version() == number && v.deleted())) {
@@ -299,7 +305,11 @@ public final class RegistryState {
               + v.version()
               + " was not deleted first before being permanently deleted");
     }
-    return new VersionDeleted(subject, v.version(), permanent);
+    VersionDeleted deletion = new VersionDeleted(subject, v.version(), permanent);
+    if (permanent && subjects.get(subject).size() == 1 && subjectLevels.containsKey(subject)) {
+      return List.of(deletion, new CompatibilityCleared(subject));
+    }
+    return List.of(deletion);
   }
 
   // ---- changes
@@ -315,6 +325,12 @@ public final class RegistryState {
       register(r);
     } else if (event instanceof VersionDeleted d) {
       delete(d);
+    } else if (event instanceof SubjectDeleted d) {
+      subjects
+          .getOrDefault(d.subject(), new TreeMap<>())
+          .headMap(d.throughVersion(), true)
+          .replaceAll(
+              (number, v) -> new SchemaVersion(v.subject(), number, v.id(), v.schema(), true));
     } else if (event instanceof CompatibilitySet c) {
       if (c.subject() == null) {
         globalLevel = c.level();
@@ -322,7 +338,11 @@ public final class RegistryState {
         subjectLevels.put(c.subject(), c.level());
       }
     } else if (event instanceof CompatibilityCleared c) {
-      subjectLevels.remove(c.subject());
+      if (c.subject() == null) {
+        globalLevel = DEFAULT_LEVEL;
+      } else {
+        subjectLevels.remove(c.subject());
+      }
     } else if (event instanceof IdTaken t) {
       maxId = Math.max(maxId, t.id());
     }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
+import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
@@ -300,6 +301,13 @@ class RegistryStateTest {
       // then
       assertThat(state.effectiveLevel("orders-value")).isEqualTo(CompatibilityLevel.FULL);
       assertThat(state.subjectLevel("orders-value")).isEmpty();
+
+      // when the global one is cleared
+      state.apply(new CompatibilityCleared(null));
+
+      // then
+      assertThat(state.globalLevel()).isEqualTo(RegistryState.DEFAULT_LEVEL);
+      assertThat(state.effectiveLevel("orders-value")).isEqualTo(RegistryState.DEFAULT_LEVEL);
     }
 
     @Test
@@ -462,22 +470,84 @@ class RegistryStateTest {
     }
 
     @Test
-    void shouldTakeTheSubjectsOwnCompatibilityLevelWithIt() {
+    void shouldKeepTheSubjectsOwnLevelThroughASoftDeleteAndTakeItWithThePermanentOne() {
       // given
       register("orders-value", ORDER_V1);
       state.apply(new CompatibilitySet("orders-value", CompatibilityLevel.NONE));
 
       // when
-      List<RegistryEvent> events = state.planSubjectDeletion("orders-value", false);
-      events.forEach(state::apply);
+      List<RegistryEvent> soft = state.planSubjectDeletion("orders-value", false);
+      soft.forEach(state::apply);
+
+      // then: as Confluent's registry since 8.1
+      assertThat(soft).containsExactly(new VersionDeleted("orders-value", 1, false));
+      assertThat(state.subjectLevel("orders-value")).contains(CompatibilityLevel.NONE);
+
+      // when
+      List<RegistryEvent> permanent = state.planSubjectDeletion("orders-value", true);
+      permanent.forEach(state::apply);
 
       // then
-      assertThat(events)
+      assertThat(permanent)
           .containsExactly(
-              new VersionDeleted("orders-value", 1, false),
+              new VersionDeleted("orders-value", 1, true),
               new CompatibilityCleared("orders-value"));
-      assertThat(RegistryState.versionsDeleted(events)).containsExactly(1);
+      assertThat(RegistryState.versionsDeleted(permanent)).containsExactly(1);
       assertThat(state.subjectLevel("orders-value")).isEmpty();
+    }
+
+    @Test
+    void shouldTakeTheSubjectsOwnLevelWithThePermanentDeleteOfItsLastVersionOnly() {
+      // given: two versions, both soft-deleted, and a level of the subject's own
+      register("orders-value", ORDER_V1);
+      register(
+          "orders-value",
+          order(
+              "{\"name\":\"id\",\"type\":\"string\"},"
+                  + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}"));
+      state.apply(new CompatibilitySet("orders-value", CompatibilityLevel.FULL));
+      state.planSubjectDeletion("orders-value", false).forEach(state::apply);
+
+      // when, then: the first permanent delete leaves a version, and the level
+      List<RegistryEvent> first = state.planVersionDeletion("orders-value", "1", true);
+      first.forEach(state::apply);
+      assertThat(first).containsExactly(new VersionDeleted("orders-value", 1, true));
+      assertThat(state.subjectLevel("orders-value")).contains(CompatibilityLevel.FULL);
+
+      // when, then: the last one takes the level too
+      List<RegistryEvent> last = state.planVersionDeletion("orders-value", "2", true);
+      last.forEach(state::apply);
+      assertThat(last)
+          .containsExactly(
+              new VersionDeleted("orders-value", 2, true),
+              new CompatibilityCleared("orders-value"));
+      assertThat(state.subjectLevel("orders-value")).isEmpty();
+    }
+
+    @Test
+    void shouldSoftDeleteEveryVersionUpToTheOneConfluentsSubjectDeleteNames() {
+      // given
+      register("orders-value", order("{\"name\":\"id\",\"type\":\"string\"}"));
+      register(
+          "orders-value",
+          order(
+              "{\"name\":\"id\",\"type\":\"string\"},"
+                  + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}"));
+
+      // when: Confluent's record of a soft delete of the subject when it had one version
+      state.apply(new SubjectDeleted("orders-value", 1));
+
+      // then
+      assertThat(state.versions("orders-value", false)).containsExactly(2);
+      assertThat(state.version("orders-value", "1", true).deleted()).isTrue();
+
+      // when: and of its soft delete once it had two
+      state.apply(new SubjectDeleted("orders-value", 2));
+
+      // then
+      assertThat(state.versions("orders-value", true)).containsExactly(1, 2);
+      assertThat(registryError(() -> state.versions("orders-value", false)).errorCode())
+          .isEqualTo(40401);
     }
 
     @Test
@@ -497,7 +567,7 @@ class RegistryStateTest {
     void shouldRefuseASecondSoftDeleteOfAVersionWith40406() {
       // given
       register("orders-value", ORDER_V1);
-      state.apply(state.planVersionDeletion("orders-value", "1", false));
+      state.planVersionDeletion("orders-value", "1", false).forEach(state::apply);
 
       // when
       RegistryException e =
@@ -509,7 +579,8 @@ class RegistryStateTest {
           .isEqualTo(
               "Subject 'orders-value' Version 1 was soft deleted.Set permanent=true to delete"
                   + " permanently");
-      assertThat(state.planVersionDeletion("orders-value", "1", true).version()).isEqualTo(1);
+      assertThat(state.planVersionDeletion("orders-value", "1", true))
+          .containsExactly(new VersionDeleted("orders-value", 1, true));
     }
 
     @Test
@@ -545,14 +616,14 @@ class RegistryStateTest {
                   + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}"));
 
       // when
-      state.apply(state.planVersionDeletion("orders-value", "2", false));
+      state.planVersionDeletion("orders-value", "2", false).forEach(state::apply);
 
       // then
       assertThat(state.versions("orders-value", false)).containsExactly(1);
       assertThat(state.version("orders-value", "latest", false).version()).isEqualTo(1);
 
       // when
-      state.apply(state.planVersionDeletion("orders-value", "2", true));
+      state.planVersionDeletion("orders-value", "2", true).forEach(state::apply);
 
       // then
       assertThat(state.versions("orders-value", true)).containsExactly(1);
