@@ -170,9 +170,9 @@ final class RegistryRoutes {
         store.write(
             state -> {
               Registration r = state.planRegistration(subject, schema);
-              return new SchemaStore.Decision<>(r.event().map(List::of).orElse(List.of()), r);
+              return new SchemaStore.Decision<>(r.events(), r);
             });
-    metrics.registered(registration.event().isPresent());
+    metrics.registered(!registration.events().isEmpty());
     answer(ctx, new RegisteredId(registration.id()));
   }
 

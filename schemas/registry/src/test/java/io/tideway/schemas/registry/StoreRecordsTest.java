@@ -119,9 +119,9 @@ class StoreRecordsTest {
     // given a history with soft and permanent deletes, level changes and re-registrations
     RegistryState live = new RegistryState();
     List<Entry> topic = new ArrayList<>();
-    write(live, topic, live.planRegistration("s1", A).event().orElseThrow());
-    write(live, topic, live.planRegistration("s1", A2).event().orElseThrow());
-    write(live, topic, live.planRegistration("s2", C).event().orElseThrow());
+    live.planRegistration("s1", A).events().forEach(e -> write(live, topic, e));
+    live.planRegistration("s1", A2).events().forEach(e -> write(live, topic, e));
+    live.planRegistration("s2", C).events().forEach(e -> write(live, topic, e));
     write(live, topic, new CompatibilitySet(null, CompatibilityLevel.FULL));
     write(live, topic, new CompatibilitySet("s1", CompatibilityLevel.NONE));
     live.planVersionDeletion("s1", "2", false).forEach(e -> write(live, topic, e));
@@ -129,7 +129,9 @@ class StoreRecordsTest {
     live.planSubjectDeletion("s2", false).forEach(e -> write(live, topic, e));
     live.planSubjectDeletion("s2", true).forEach(e -> write(live, topic, e));
     write(live, topic, new CompatibilityCleared("s1"));
-    write(live, topic, live.planRegistration("s3", A).event().orElseThrow());
+    live.planRegistration("s3", A).events().forEach(e -> write(live, topic, e));
+    live.planSubjectDeletion("s3", false).forEach(e -> write(live, topic, e));
+    live.planRegistration("s3", A).events().forEach(e -> write(live, topic, e));
     write(live, topic, new CompatibilityCleared(null));
 
     // when compaction keeps only the last record of each key and drops tombstones

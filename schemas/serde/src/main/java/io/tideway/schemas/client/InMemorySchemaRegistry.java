@@ -33,7 +33,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
   @Override
   public synchronized int register(String subject, Schema schema) {
     RegistryState.Registration plan = state.planRegistration(subject, text(schema));
-    plan.event().ifPresent(state::apply);
+    plan.events().forEach(state::apply);
     return plan.id();
   }
 

@@ -44,9 +44,9 @@ public final class RegistryState {
    *
    * @param id the schema's id
    * @param version the subject's version that holds it
-   * @param event the change to apply, or empty when the schema was already registered there
+   * @param events the changes to apply, in order; none when the schema was already registered there
    */
-  public record Registration(int id, int version, Optional<RegistryEvent> event) {}
+  public record Registration(int id, int version, List<RegistryEvent> events) {}
 
   // ---- queries
 
@@ -187,7 +187,8 @@ public final class RegistryState {
   /**
    * Plans registering a schema under a subject: the existing version when an equal schema is there
    * already, otherwise a new version, compatible under the subject's level, with the schema's
-   * existing id or a new one.
+   * existing id or a new one. As in Confluent's registry, a soft-deleted version of the subject
+   * with the same id is deleted permanently first: the schema lives on in the new version.
    *
    * @throws RegistryException 42201 for an invalid schema, 409 for an incompatible one
    */
@@ -201,7 +202,7 @@ public final class RegistryState {
     TreeMap<Integer, SchemaVersion> existing = subjects.getOrDefault(subject, new TreeMap<>());
     for (SchemaVersion v : existing.values()) {
       if (!v.deleted() && v.schema().equals(canonical)) {
-        return new Registration(v.id(), v.version(), Optional.empty());
+        return new Registration(v.id(), v.version(), List.of());
       }
     }
     List<String> problems = effectiveLevel(subject).check(schema, history(subject));
@@ -217,10 +218,13 @@ public final class RegistryState {
               + problems);
     }
     int id = idsBySchema.getOrDefault(canonical, maxId + 1);
-    TreeMap<Integer, SchemaVersion> versions = subjects.get(subject);
-    int version = versions == null || versions.isEmpty() ? 1 : versions.lastKey() + 1;
-    return new Registration(
-        id, version, Optional.of(new SchemaRegistered(subject, version, id, canonical)));
+    int version = existing.isEmpty() ? 1 : existing.lastKey() + 1;
+    List<RegistryEvent> events = new ArrayList<>();
+    existing.values().stream()
+        .filter(v -> v.deleted() && v.id() == id)
+        .forEach(v -> events.add(new VersionDeleted(subject, v.version(), true)));
+    events.add(new SchemaRegistered(subject, version, id, canonical));
+    return new Registration(id, version, List.copyOf(events));
   }
 
   /**

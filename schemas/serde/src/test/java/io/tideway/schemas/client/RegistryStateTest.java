@@ -35,7 +35,7 @@ class RegistryStateTest {
   /** Plans a registration and applies it, as the in-memory registry does. */
   private RegistryState.Registration register(String subject, String schema) {
     RegistryState.Registration plan = state.planRegistration(subject, schema);
-    plan.event().ifPresent(state::apply);
+    plan.events().forEach(state::apply);
     return plan;
   }
 
@@ -67,7 +67,7 @@ class RegistryStateTest {
       assertThat(first.version()).isEqualTo(1);
       assertThat(second.id()).isEqualTo(first.id());
       assertThat(second.version()).isEqualTo(1);
-      assertThat(second.event()).isEmpty();
+      assertThat(second.events()).isEmpty();
       assertThat(state.versions("orders-value", false)).containsExactly(1);
     }
 
@@ -638,12 +638,13 @@ class RegistryStateTest {
       // when
       RegistryState.Registration again = register("orders-value", ORDER_V1);
 
-      // then
+      // then: as Confluent's registry, the deleted version holding the same schema is gone
       assertThat(again.id()).isEqualTo(id);
       assertThat(again.version()).isEqualTo(2);
+      assertThat(again.events().get(0)).isEqualTo(new VersionDeleted("orders-value", 1, true));
       assertThat(state.subjects(false)).contains("orders-value");
       assertThat(state.versions("orders-value", false)).containsExactly(2);
-      // As Confluent's registry: the latest version holding it, not the deleted one before it.
+      assertThat(state.versions("orders-value", true)).containsExactly(2);
       assertThat(state.lookup("orders-value", ORDER_V1, true).version()).isEqualTo(2);
     }
 
