@@ -445,6 +445,16 @@ class RegistryStateTest {
   @Nested
   class Deleting {
 
+    /** Versions 1 and 2 of {@code orders-value}. */
+    private void registerTwoVersions() {
+      register("orders-value", order("{\"name\":\"id\",\"type\":\"string\"}"));
+      register(
+          "orders-value",
+          order(
+              "{\"name\":\"id\",\"type\":\"string\"},"
+                  + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}"));
+    }
+
     @Test
     void shouldHideASoftDeletedSubjectButShowItWhenAskedForDeletedOnes() {
       // given
@@ -499,12 +509,7 @@ class RegistryStateTest {
     @Test
     void shouldTakeTheSubjectsOwnLevelWithThePermanentDeleteOfItsLastVersionOnly() {
       // given: two versions, both soft-deleted, and a level of the subject's own
-      register("orders-value", ORDER_V1);
-      register(
-          "orders-value",
-          order(
-              "{\"name\":\"id\",\"type\":\"string\"},"
-                  + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}"));
+      registerTwoVersions();
       state.apply(new CompatibilitySet("orders-value", CompatibilityLevel.FULL));
       state.planSubjectDeletion("orders-value", false).forEach(state::apply);
 
@@ -527,12 +532,7 @@ class RegistryStateTest {
     @Test
     void shouldSoftDeleteEveryVersionUpToTheOneConfluentsSubjectDeleteNames() {
       // given
-      register("orders-value", order("{\"name\":\"id\",\"type\":\"string\"}"));
-      register(
-          "orders-value",
-          order(
-              "{\"name\":\"id\",\"type\":\"string\"},"
-                  + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}"));
+      registerTwoVersions();
 
       // when: Confluent's record of a soft delete of the subject when it had one version
       state.apply(new SubjectDeleted("orders-value", 1));
@@ -608,12 +608,7 @@ class RegistryStateTest {
     @Test
     void shouldDeleteOneVersionSoftThenPermanently() {
       // given
-      register("orders-value", order("{\"name\":\"id\",\"type\":\"string\"}"));
-      register(
-          "orders-value",
-          order(
-              "{\"name\":\"id\",\"type\":\"string\"},"
-                  + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}"));
+      registerTwoVersions();
 
       // when
       state.planVersionDeletion("orders-value", "2", false).forEach(state::apply);
