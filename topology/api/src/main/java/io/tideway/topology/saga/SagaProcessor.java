@@ -97,7 +97,7 @@ final class SagaProcessor<D extends SpecificRecord>
 
   /**
    * No deadline in the store is earlier than this (a lower bound: a removed deadline leaves it as
-   * it was), so most checks need not read the store.
+   * it was), so most checks need not read the store, and those that do start their range here.
    */
   private long earliestDeadline = Long.MAX_VALUE;
 
@@ -333,14 +333,9 @@ final class SagaProcessor<D extends SpecificRecord>
       return;
     }
     String type = reply.getClass().getSimpleName();
-    long now = now();
-    if (outcome.success()) {
-      observer.stepEnded(
-          definition.name(),
-          step.name(),
-          compensating,
-          Duration.ofMillis(now - saga.getStepStartedAt().toEpochMilli()));
-    }
+    // Taken now, before the next step restarts the clock; reported once the reply's action
+    // succeeded, so that a reply dead-lettered on the way and re-driven counts once.
+    Duration took = Duration.ofMillis(now() - saga.getStepStartedAt().toEpochMilli());
     if (!compensating && outcome.success()) {
       note(saga, "SUCCEEDED", step.name(), type);
       forward(saga, saga.getStep() + 1);
@@ -354,6 +349,9 @@ final class SagaProcessor<D extends SpecificRecord>
     } else {
       note(saga, "COMPENSATION_FAILED", step.name(), type + ": " + outcome.reason().apply(reply));
       retryCompensation(saga);
+    }
+    if (outcome.success()) {
+      observer.stepEnded(definition.name(), step.name(), compensating, took);
     }
   }
 
@@ -443,25 +441,27 @@ final class SagaProcessor<D extends SpecificRecord>
    * so a participant recognises a resend.
    */
   static String commandId(String sagaId, String step, boolean compensation) {
-    return UUID.nameUUIDFromBytes(
-            (sagaId + '/' + step + '/' + (compensation ? "compensation" : "command"))
-                .getBytes(StandardCharsets.UTF_8))
-        .toString();
+    return nameBasedId(sagaId + '/' + step + '/' + (compensation ? "compensation" : "command"));
   }
 
   private static RecordHeaders headers(
       String commandId, int attempt, SpecificRecord command, long now) {
+    String recordId = attempt == 1 ? commandId : nameBasedId(commandId + '#' + attempt);
+    return headers(recordId, command, now);
+  }
+
+  /** The platform's headers of a record the saga sends: {@code id}, {@code eventType}, time. */
+  private static RecordHeaders headers(String recordId, SpecificRecord record, long now) {
     RecordHeaders headers = new RecordHeaders();
-    String recordId =
-        attempt == 1
-            ? commandId
-            : UUID.nameUUIDFromBytes((commandId + '#' + attempt).getBytes(StandardCharsets.UTF_8))
-                .toString();
     headers.add(EventHeaders.ID, recordId.getBytes(StandardCharsets.UTF_8));
     headers.add(
-        EventHeaders.EVENT_TYPE, command.getSchema().getName().getBytes(StandardCharsets.UTF_8));
+        EventHeaders.EVENT_TYPE, record.getSchema().getName().getBytes(StandardCharsets.UTF_8));
     headers.add(EventHeaders.OCCURRED_AT, Long.toString(now).getBytes(StandardCharsets.UTF_8));
     return headers;
+  }
+
+  private static String nameBasedId(String name) {
+    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
   }
 
   /**
@@ -481,7 +481,10 @@ final class SagaProcessor<D extends SpecificRecord>
       return;
     }
     List<KeyValue<Bytes, String>> due = new ArrayList<>();
-    try (KeyValueIterator<Bytes, String> it = deadlines.range(null, deadlineKey(now + 1, ""))) {
+    // From the lower bound, not the store's first key: fired deadlines leave deletes at the store's
+    // head, which RocksDB would step over on every check until it compacts them away.
+    try (KeyValueIterator<Bytes, String> it =
+        deadlines.range(deadlineKey(earliestDeadline, ""), deadlineKey(now + 1, ""))) {
       while (it.hasNext() && due.size() < limit) {
         due.add(it.next());
       }
@@ -505,7 +508,8 @@ final class SagaProcessor<D extends SpecificRecord>
       // deadline with it, to fire again from the stores as last committed.
       release(sends);
     }
-    try (KeyValueIterator<Bytes, String> first = deadlines.all()) {
+    try (KeyValueIterator<Bytes, String> first =
+        deadlines.range(deadlineKey(earliestDeadline, ""), null)) {
       earliestDeadline = first.hasNext() ? deadlineOf(first.next().key) : Long.MAX_VALUE;
     }
   }
@@ -568,8 +572,8 @@ final class SagaProcessor<D extends SpecificRecord>
       return;
     }
     note(saga, "TIMED_OUT", step.name(), "no reply after " + step.timeout());
-    observer.timedOut(definition.name(), step.name(), saga.getStatus() == SagaStatus.COMPENSATING);
-    if (saga.getStatus() == SagaStatus.COMPENSATING) {
+    boolean compensating = saga.getStatus() == SagaStatus.COMPENSATING;
+    if (compensating) {
       retryCompensation(saga);
     } else if (step.retriable()) {
       scheduleResend(saga);
@@ -577,6 +581,8 @@ final class SagaProcessor<D extends SpecificRecord>
       // The participant may still act on the command: undo this step too.
       compensate(saga, saga.getStep(), step.name() + " timed out");
     }
+    // Counted once the timeout's action succeeded: one that failed is postponed, to fire again.
+    observer.timedOut(definition.name(), step.name(), compensating);
   }
 
   private void retryCompensation(SagaInstance saga) {
@@ -704,8 +710,27 @@ final class SagaProcessor<D extends SpecificRecord>
     }
     saga.setUpdatedAt(Instant.ofEpochMilli(now));
     sendOut(
-        new Record<String, SpecificRecord>(saga.getSagaId(), transition, now),
+        new Record<String, SpecificRecord>(
+            saga.getSagaId(), transition, now, headers(transitionId(saga, event), transition, now)),
         names.lifecycleSink());
+  }
+
+  /**
+   * A transition's event id: the same whenever the saga goes through it again (a transaction
+   * retried, a rebuild replaying history), so that consumers of the lifecycle topic deduplicate.
+   * What happened, at which step and attempt, in which direction, tells a saga's transitions apart.
+   */
+  static String transitionId(SagaInstance saga, String event) {
+    return nameBasedId(
+        saga.getSagaId()
+            + '/'
+            + event
+            + '/'
+            + saga.getStep()
+            + '/'
+            + saga.getAttempt()
+            + '/'
+            + saga.getStatus());
   }
 
   /**

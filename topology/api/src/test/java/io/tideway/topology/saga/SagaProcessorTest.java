@@ -33,6 +33,7 @@ import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.RecordNameStrategy;
 import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.EventHeaders;
 import io.tideway.topology.InvalidEventException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -288,6 +289,43 @@ class SagaProcessorTest {
             .map(f -> ((SagaTransition) f.record().value()).getEvent())
             .toList();
     assertThat(published).isEqualTo(events());
+  }
+
+  @Test
+  void lifecycleRecordsCarryTheEventHeadersWithAnIdTheSameWhenTheSagaGoesThroughThemAgain() {
+    List<String> first = lifecycleIdsOfARejectedOrder();
+    assertThat(first).hasSize(events().size()).doesNotHaveDuplicates();
+    CapturedForward<? extends String, ? extends SpecificRecord> any =
+        context.forwarded().stream()
+            .filter(f -> f.childName().orElseThrow().equals("place-order-lifecycle-sink"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(header(any, EventHeaders.EVENT_TYPE)).isEqualTo("SagaTransition");
+    assertThat(header(any, EventHeaders.OCCURRED_AT)).isEqualTo(Long.toString(T0));
+
+    // The same saga over fresh stores, as a rebuild's would go: the same ids.
+    processor.close();
+    start(LockPolicy.REJECT, false);
+    assertThat(lifecycleIdsOfARejectedOrder()).isEqualTo(first);
+  }
+
+  /** The lifecycle records' ids of an order whose stock ran out: steps and compensations. */
+  private List<String> lifecycleIdsOfARejectedOrder() {
+    send(order.toString(), placed(order, customer));
+    send(order.toString(), creditReserved(order, customer));
+    send(order.toString(), stockUnavailable(order));
+    send(order.toString(), creditReleased(order, customer));
+    send(order.toString(), rejected(order));
+    assertThat(saga().getStatus()).isEqualTo(SagaStatus.COMPENSATED);
+    return context.forwarded().stream()
+        .filter(f -> f.childName().orElseThrow().equals("place-order-lifecycle-sink"))
+        .map(f -> header(f, EventHeaders.ID))
+        .toList();
+  }
+
+  private static String header(
+      CapturedForward<? extends String, ? extends SpecificRecord> forward, String name) {
+    return new String(forward.record().headers().lastHeader(name).value(), StandardCharsets.UTF_8);
   }
 
   @Test
@@ -805,6 +843,8 @@ class SagaProcessorTest {
     // It tries again after the longest backoff (4 s here), as it was before the attempt.
     assertThat(stuck.getDeadline().toEpochMilli()).isEqualTo(context.currentSystemTimeMs() + 4_000);
     assertThat(observer.failed).containsExactly("deadline");
+    // Only the timeout acted on counts: the other is counted when its action succeeds.
+    assertThat(observer.timedOut).containsExactly("reserve-credit");
   }
 
   @Test
