@@ -173,7 +173,8 @@ class OutboxRelayIT {
     try (OutboxRelay relay = streamingRelay();
         Connection c = database.connect();
         Statement s = c.createStatement()) {
-      assertThat(publication(s)).startsWith("insert=true update=true");
+      // As the migration creates it: the writer's deletes are not decoded and shipped.
+      assertThat(publication(s)).isEqualTo("insert=true update=true delete=false");
       OutboxDatabase.insert(
           c, UUID.randomUUID(), aggregateType, "b-1", OutboxDatabase.payload(3), null);
       assertThat(consume(aggregateType + ".events", 1)).hasSize(1);
