@@ -56,12 +56,14 @@ final class RelayMetrics {
             .tag("source", source)
             .register(registry);
     Gauge.builder("tideway.relay.slot.lag", slotLag, AtomicLong::get)
-        .description("WAL bytes the replication slot has not confirmed yet (-1: unknown)")
+        .description(
+            "WAL bytes the replication slot has not confirmed yet (-1: unknown, missing or invalidated)")
         .baseUnit("bytes")
         .tag("source", source)
         .register(registry);
     Gauge.builder("tideway.relay.slot.retained", slotRetained, AtomicLong::get)
-        .description("WAL bytes the replication slot keeps on the server (-1: unknown)")
+        .description(
+            "WAL bytes the replication slot keeps on the server (-1: unknown, missing or invalidated)")
         .baseUnit("bytes")
         .tag("source", source)
         .register(registry);

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What an {@link OutboxRelay} streams and where to: the source databases, the Kafka cluster, and
@@ -140,8 +141,25 @@ public final class RelaySettings {
     return copy;
   }
 
-  /** Debezium connector or engine settings that replace the relay's own. */
+  /**
+   * Debezium connector or engine settings that replace the relay's own.
+   *
+   * @throws IllegalArgumentException when they name a setting the relay's contract rests on: how
+   *     change events are named and which table is read ({@code topic.*}, {@code
+   *     table.include.list}), the transforms and converters the relay applies itself, where offsets
+   *     are kept, the queue and the connection to the database, which the source's own settings
+   *     give. Overridden, changes would go unrelayed while their offsets counted as relayed.
+   */
   public RelaySettings withConnectorOverrides(Map<String, String> overrides) {
+    List<String> refused =
+        overrides.keySet().stream().filter(RelaySettings::reservedForTheRelay).sorted().toList();
+    if (!refused.isEmpty()) {
+      throw new IllegalArgumentException(
+          "The relay sets "
+              + String.join(", ", refused)
+              + " itself: the outbox contract rests on them (its change topic, its table, its"
+              + " transforms, its offsets); remove them from the connector settings");
+    }
     RelaySettings copy = copy();
     copy.connectorOverrides = Map.copyOf(overrides);
     return copy;
@@ -204,5 +222,28 @@ public final class RelaySettings {
 
   Map<String, Object> producerOverrides() {
     return producerOverrides;
+  }
+
+  private static boolean reservedForTheRelay(String name) {
+    return name.startsWith("topic.")
+        || name.startsWith("transforms")
+        || name.startsWith("offset.storage")
+        || name.endsWith(".converter")
+        || Set.of(
+                "name",
+                "connector.class",
+                "table.include.list",
+                "table.exclude.list",
+                "schema.include.list",
+                "schema.exclude.list",
+                "database.hostname",
+                "database.port",
+                "database.dbname",
+                "database.user",
+                "database.password",
+                "slot.name",
+                "queue.provider.type",
+                "bootstrap.servers")
+            .contains(name);
   }
 }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads how far one source's replication slot trails the server's WAL, for the {@code
  * tideway.relay.slot.*} gauges. A slot that falls behind keeps WAL on the server's disk, so this is
- * the number to alert on when the relay is down or slow. A failed read sets the gauges to -1 and
- * reconnects next time.
+ * the number to alert on when the relay is down or slow. A failed read, a missing slot and a slot
+ * the server invalidated set the gauges to -1 (unknown); a failed read reconnects next time.
  */
 final class SlotMonitor implements AutoCloseable {
 
@@ -54,8 +54,8 @@ final class SlotMonitor implements AutoCloseable {
         query.setString(1, source.slotName());
         try (ResultSet slot = query.executeQuery()) {
           if (slot.next()) {
-            metrics.slotLag.set(slot.getLong(1));
-            metrics.slotRetained.set(slot.getLong(2));
+            metrics.slotLag.set(bytesOrUnknown(slot, 1));
+            metrics.slotRetained.set(bytesOrUnknown(slot, 2));
           } else {
             metrics.slotLag.set(-1);
             metrics.slotRetained.set(-1);
@@ -68,6 +68,16 @@ final class SlotMonitor implements AutoCloseable {
       metrics.slotRetained.set(-1);
       close();
     }
+  }
+
+  /**
+   * A column of the query, -1 where it is null: a slot the server invalidated for keeping too much
+   * WAL ({@code max_slot_wal_keep_size}) has no restart position, and read as a number its null
+   * would be 0, "keeps nothing", just when the relay has lost changes.
+   */
+  private static long bytesOrUnknown(ResultSet slot, int column) throws SQLException {
+    long bytes = slot.getLong(column);
+    return slot.wasNull() ? -1 : bytes;
   }
 
   @Override

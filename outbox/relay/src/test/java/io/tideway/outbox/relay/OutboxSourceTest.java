@@ -29,6 +29,33 @@ class OutboxSourceTest {
   }
 
   @Test
+  void connectorSettingsReplaceTheRelaysButForThoseTheOutboxContractRestsOn() {
+    OutboxSource source =
+        OutboxSource.fromJdbcUrl("customer", "jdbc:postgresql://db/customer", "relay", "secret");
+    RelaySettings settings = RelaySettings.of("kafka:9092", List.of(source));
+
+    assertThat(
+            ConnectorConfig.engine(
+                settings.withConnectorOverrides(
+                    Map.of("slot.failover", "true", "heartbeat.interval.ms", "5000")),
+                source))
+        .containsEntry("slot.failover", "true")
+        .containsEntry("heartbeat.interval.ms", "5000");
+    assertThatThrownBy(
+            () ->
+                settings.withConnectorOverrides(
+                    Map.of(
+                        "topic.prefix", "customer",
+                        "transforms", "route",
+                        "table.include.list", "public.orders",
+                        "value.converter", "x",
+                        "max.batch.size", "100")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "The relay sets table.include.list, topic.prefix, transforms, value.converter itself");
+  }
+
+  @Test
   void refusesAParameterItWouldIgnore() {
     assertThatThrownBy(
             () ->
