@@ -77,9 +77,18 @@ final class RelayCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "${env:TIDEWAY_RELAY_PORT:-8083}",
       description =
-          "Port on 127.0.0.1 for /health/live, /health/ready and /metrics (default:"
-              + " ${DEFAULT-VALUE}; 0 picks a free one).")
+          "Port for /health/live, /health/ready and /metrics (default: ${DEFAULT-VALUE}; 0 picks a"
+              + " free one).")
   private int httpPort;
+
+  @Option(
+      names = "--http-host",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description =
+          "The address to serve them on (default: ${DEFAULT-VALUE}; 0.0.0.0 for probes and"
+              + " Prometheus on other hosts).")
+  private String httpHost;
 
   @Option(
       names = "--partitions",
@@ -109,7 +118,7 @@ final class RelayCommand implements Callable<Integer> {
     } catch (NoSuchFileException e) {
       throw new PlatformSetupException("No config file " + e.getFile());
     }
-    if (httpPort != 0 && !LoopbackPorts.isFree(httpPort)) {
+    if (httpPort != 0 && httpHost.equals("127.0.0.1") && !LoopbackPorts.isFree(httpPort)) {
       throw new PlatformSetupException(
           "Port " + httpPort + " is already in use: choose another with --http-port");
     }
@@ -124,10 +133,11 @@ final class RelayCommand implements Callable<Integer> {
     OutboxRelay relay = OutboxRelay.start(settings, meters);
     RelayHttpEndpoint http;
     try {
-      http = RelayHttpEndpoint.start(relay, meters, httpPort);
+      http = RelayHttpEndpoint.start(relay, meters, httpHost, httpPort);
     } catch (IOException e) {
       relay.close();
-      throw e;
+      throw new PlatformSetupException(
+          "Cannot serve health and metrics on " + httpHost + ":" + httpPort + ": " + e);
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

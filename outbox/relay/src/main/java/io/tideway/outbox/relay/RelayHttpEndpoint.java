@@ -42,7 +42,18 @@ public final class RelayHttpEndpoint implements AutoCloseable {
    */
   public static RelayHttpEndpoint start(OutboxRelay relay, PrometheusMeterRegistry meters, int port)
       throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    return start(relay, meters, "127.0.0.1", port);
+  }
+
+  /**
+   * Serves the relay's health and meters on {@code host:port}: another address than loopback lets
+   * probes and Prometheus on other hosts reach them ({@code 0.0.0.0}: every interface).
+   *
+   * @throws IOException when the address cannot be bound
+   */
+  public static RelayHttpEndpoint start(
+      OutboxRelay relay, PrometheusMeterRegistry meters, String host, int port) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
     server.createContext(
         "/health/live", exchange -> answer(exchange, 200, JSON_TYPE, "{\"status\":\"UP\"}"));
     server.createContext(
@@ -67,7 +78,8 @@ public final class RelayHttpEndpoint implements AutoCloseable {
 
   /** The base URL, e.g. {@code http://127.0.0.1:8083}. */
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    InetSocketAddress address = server.getAddress();
+    return "http://" + address.getHostString() + ":" + address.getPort();
   }
 
   static String json(RelayHealth health) {

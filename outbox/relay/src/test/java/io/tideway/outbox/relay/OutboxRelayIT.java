@@ -191,7 +191,9 @@ class OutboxRelayIT {
             .withTopics(settings.offsetsTopic(), settings.deadLetterTopic());
     PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (OutboxRelay relay = OutboxRelay.start(settings, prometheus);
-        RelayHttpEndpoint http = RelayHttpEndpoint.start(relay, prometheus, 0)) {
+        // On another address than the default's, as for probes from other hosts.
+        RelayHttpEndpoint http = RelayHttpEndpoint.start(relay, prometheus, "127.0.0.2", 0)) {
+      assertThat(http.url()).startsWith("http://127.0.0.2:");
       HttpClient client = HttpClient.newHttpClient();
       await()
           .atMost(STREAMING)
