@@ -38,6 +38,9 @@ class LauncherTest {
     script(
         checkout.resolve("mvnw"),
         "echo built >> builds",
+        "if [[ -f edit-while-building ]]; then",
+        "  rm edit-while-building; sleep 0.05; touch src/Order.java",
+        "fi",
         "mkdir -p cli/target/lib cli/target/reference",
         "echo jar > cli/target/tideway-cli.jar");
     script(
@@ -75,6 +78,18 @@ class LauncherTest {
 
     assertThat(run("version").exitValue()).isZero();
     assertThat(builds()).as("built once nothing runs from the last build").isEqualTo(2);
+  }
+
+  @Test
+  void aSourceEditedWhileTheBuildRunsIsBuiltNextTime() throws Exception {
+    Files.createFile(checkout.resolve("edit-while-building"));
+    assertThat(run("version").exitValue()).isZero();
+    assertThat(builds()).isEqualTo(1);
+
+    assertThat(run("version").exitValue()).isZero();
+    assertThat(builds()).as("the edit came after the build had started").isEqualTo(2);
+    assertThat(run("version").exitValue()).isZero();
+    assertThat(builds()).as("and is in the second build").isEqualTo(2);
   }
 
   private void changeTheSource() throws IOException {
