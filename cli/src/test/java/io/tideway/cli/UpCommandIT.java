@@ -54,6 +54,8 @@ class UpCommandIT {
     int kafkaPort = LoopbackPorts.pickFree();
     int postgresPort = LoopbackPorts.pickFree();
     long postmasterPid;
+    // where `tideway runtime` on another cluster kept its state: no reason to refuse the directory
+    Files.createDirectories(dataDir.resolve("runtime-8085"));
 
     // given a platform that reached ready
     try (PlatformProcess platform = PlatformProcess.start(dataDir, kafkaPort, postgresPort)) {

@@ -65,6 +65,9 @@ public final class LocalPlatform implements AutoCloseable {
   /** The data directory's folder of logs, kept by {@code --fresh}. */
   private static final String LOGS = "logs";
 
+  /** What {@code tideway runtime} names its state directory by default: {@code runtime-<port>}. */
+  private static final String RUNTIME_STATE = "runtime-\\d+";
+
   /** How the file name of the reference projections' jar starts. */
   private static final String PROJECTIONS_JAR = "tideway-projections-";
 
@@ -615,8 +618,13 @@ public final class LocalPlatform implements AutoCloseable {
       Files.createDirectories(dataDir);
       boolean empty;
       try (Stream<Path> children = Files.list(dataDir)) {
-        // The command's own log may be there already.
-        empty = children.allMatch(child -> child.getFileName().toString().equals(LOGS));
+        // The command's own log may be there already, and the state of runtimes that `tideway
+        // runtime` started on another cluster (runtime-<port>).
+        empty =
+            children.allMatch(
+                child ->
+                    child.getFileName().toString().equals(LOGS)
+                        || child.getFileName().toString().matches(RUNTIME_STATE));
       }
       if (!empty && !Files.exists(dataDir.resolve(DataDirectoryLock.FILE_NAME))) {
         throw new PlatformSetupException(
