@@ -62,6 +62,29 @@ final class DataDirectoryLock implements AutoCloseable {
     return new DataDirectoryLock(channel, lock);
   }
 
+  /**
+   * Whether a process holds the lock now. Asked with a shared lock taken and let go at once: a
+   * process id alone may, after a crash and a reboot, belong to another process.
+   */
+  static boolean held(Path dataDir) {
+    Path file = dataDir.resolve(FILE_NAME);
+    if (!Files.exists(file)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true);
+      if (probe == null) {
+        return true;
+      }
+      probe.release();
+      return false;
+    } catch (OverlappingFileLockException e) {
+      return true; // this process holds it
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The process id the lock file names: of the platform running there, or of the last one. */
   static Optional<Long> holder(Path dataDir) {
     try {

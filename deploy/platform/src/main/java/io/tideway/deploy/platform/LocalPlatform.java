@@ -198,14 +198,16 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   /**
-   * Whether a platform runs on a data directory now: the process its lock file names is alive. A
-   * platform that was killed leaves its endpoints behind, naming ports no one answers on.
+   * Whether a platform runs on a data directory now: the process its lock file names is alive and
+   * holds the lock. A platform that was killed leaves its endpoints behind, naming ports no one
+   * answers on, and its process id, which another process may have taken since.
    */
   public static boolean running(Path dataDir) {
     return DataDirectoryLock.holder(dataDir)
-        .flatMap(ProcessHandle::of)
-        .filter(ProcessHandle::isAlive)
-        .isPresent();
+            .flatMap(ProcessHandle::of)
+            .filter(ProcessHandle::isAlive)
+            .isPresent()
+        && DataDirectoryLock.held(dataDir);
   }
 
   /** Where each part answers. */
