@@ -247,9 +247,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   }
 
   /**
-   * Removes a pid file whose pid a process that is not PostgreSQL has taken since (after a reboot,
-   * say): PostgreSQL would refuse to start on it. A pid file of a live postmaster, or of a process
-   * that cannot be told apart from one, stays.
+   * Removes a pid file whose pid another process has taken since (after a reboot, say): another
+   * program, or a PostgreSQL server of another data directory. PostgreSQL would refuse to start on
+   * it. A pid file of this directory's live postmaster, or of a process that cannot be told apart
+   * from one, stays.
    */
   private static void removeStalePidFile(Path dataDir) throws IOException {
     Path pidFile = dataDir.resolve("postmaster.pid");
@@ -263,9 +264,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
               ? Optional.empty()
               : ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
                   .filter(ProcessHandle::isAlive);
-      boolean other =
-          holder.isPresent()
-              && holder.get().info().command().map(c -> !c.endsWith("postgres")).orElse(false);
+      boolean other = holder.isPresent() && !mayBeThisDirectorysPostmaster(holder.get(), dataDir);
       if (other) {
         log.info("Removing {}: its pid {} is another program's now", pidFile, holder.get().pid());
         Files.delete(pidFile);
@@ -273,6 +272,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     } catch (NumberFormatException e) {
       // Not a pid file PostgreSQL wrote whole; PostgreSQL judges it itself.
     }
+  }
+
+  /** False only when what can be read of the process says it is not: it is kept otherwise. */
+  private static boolean mayBeThisDirectorysPostmaster(ProcessHandle process, Path dataDir) {
+    ProcessHandle.Info info = process.info();
+    return info.command().map(c -> c.endsWith("postgres")).orElse(true)
+        && info.arguments().map(args -> List.of(args).contains(dataDir.toString())).orElse(true);
   }
 
   private static void signal(ProcessHandle process, String signal) throws IOException {

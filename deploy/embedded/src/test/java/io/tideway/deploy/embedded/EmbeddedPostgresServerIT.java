@@ -117,6 +117,36 @@ class EmbeddedPostgresServerIT {
     }
   }
 
+  @Test
+  void startsOverAPidFileWhosePidAnotherDirectorysPostgresHasTaken(@TempDir Path otherDir)
+      throws Exception {
+    EmbeddedPostgresServer first = new EmbeddedPostgresServer(dir, LoopbackPorts.pickFree());
+    first.start(START);
+    first.close();
+    // As after a reboot: the file stayed, and its pid is another data directory's server now.
+    try (EmbeddedPostgresServer other =
+        new EmbeddedPostgresServer(otherDir, LoopbackPorts.pickFree())) {
+      other.start(START);
+      String otherPid = Files.readAllLines(otherDir.resolve("postmaster.pid")).get(0).trim();
+      Files.write(
+          dir.resolve("postmaster.pid"),
+          List.of(otherPid, dir.toAbsolutePath().toString(), "1700000000", "5432"));
+
+      assertThat(EmbeddedPostgresServer.stopOrphan(dir, Duration.ofSeconds(20))).isEmpty();
+      try (EmbeddedPostgresServer server =
+          new EmbeddedPostgresServer(dir, LoopbackPorts.pickFree())) {
+        server.start(START);
+        try (Connection c = server.connect("postgres");
+            Statement s = c.createStatement();
+            ResultSet answer = s.executeQuery("SELECT 1")) {
+          assertThat(answer.next()).isTrue();
+        }
+      }
+      assertThat(ProcessHandle.of(Long.parseLong(otherPid)).map(ProcessHandle::isAlive))
+          .contains(true);
+    }
+  }
+
   private ProcessHandle postmaster() throws Exception {
     long pid = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).get(0).trim());
     return ProcessHandle.of(pid).orElseThrow();
