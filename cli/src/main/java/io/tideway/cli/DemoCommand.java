@@ -3,6 +3,7 @@ package io.tideway.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.deploy.PlatformEndpoints;
+import io.tideway.deploy.platform.PlatformSetupException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -53,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
     out = spec.commandLine().getOut();
     endpoints = dataDir.endpoints("pass --data-dir");
     if (endpoints.services().isEmpty() || endpoints.query() == null) {
-      throw new IllegalStateException(
+      throw new PlatformSetupException(
           "The platform runs without the reference services: start it without --no-services");
     }
     String run = UUID.randomUUID().toString().substring(0, 8);
@@ -208,6 +209,7 @@ final class DemoCommand implements Callable<Integer> {
         send(
             HttpRequest.newBuilder(
                     URI.create(endpoints.query().url() + "/v1/stores/" + store + "/keys/" + key))
+                .timeout(Duration.ofSeconds(10))
                 .build());
     return answer.statusCode() == 200 ? json(answer).get("value") : null;
   }
