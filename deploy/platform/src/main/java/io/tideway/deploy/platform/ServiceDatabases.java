@@ -4,9 +4,13 @@ import io.tideway.deploy.embedded.EmbeddedPostgresServer;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -170,10 +174,19 @@ final class ServiceDatabases {
             CREDENTIALS_FILE,
             ".tmp",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try (Writer out = Files.newBufferedWriter(tmp)) {
+    try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+        Writer out = Channels.newWriter(channel, StandardCharsets.UTF_8)) {
       credentials.store(out, "Database users of the local platform");
+      out.flush();
+      // On disk before the move, and the move before PostgreSQL keeps the passwords: after a power
+      // cut, a renamed file whose content was not written yet would lock the platform out.
+      channel.force(true);
     }
-    Files.move(tmp, credentialsFile, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        tmp, credentialsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    try (FileChannel directory = FileChannel.open(credentialsFile.getParent())) {
+      directory.force(true);
+    }
   }
 
   private static String newPassword() {
