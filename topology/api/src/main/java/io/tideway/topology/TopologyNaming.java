@@ -8,12 +8,19 @@ import org.apache.kafka.streams.TopologyDescription;
 
 /**
  * Finds the stores and internal topics of a topology whose names Kafka Streams generated: names
- * like {@code KSTREAM-AGGREGATE-STATE-STORE-0000000003} change when the topology changes, and with
- * them the state a new version of the application would find, so the runtime refuses them.
+ * like {@code KSTREAM-AGGREGATE-STATE-STORE-0000000003} or {@code prices-STATE-STORE-0000000001}
+ * change when the topology changes, and with them the state a new version of the application would
+ * find, so the runtime refuses them.
  */
 public final class TopologyNaming {
 
-  private static final Pattern GENERATED = Pattern.compile("K(STREAM|TABLE)-[A-Z-]+-\\d{10}.*");
+  /**
+   * Names from an operator's generated name ({@code KSTREAM-AGGREGATE-STATE-STORE-0000000003}), and
+   * those of a table read from a topic without a store name ({@code
+   * prices-STATE-STORE-0000000001}).
+   */
+  private static final Pattern GENERATED =
+      Pattern.compile("K(STREAM|TABLE)-[A-Z-]+-\\d{10}.*|.+-STATE-STORE-\\d{10}");
 
   private TopologyNaming() {}
 

@@ -18,7 +18,10 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.errors.TopologyException;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Joined;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +104,19 @@ class DeploymentContextTest {
         .hasSize(2)
         .allMatch(name -> name.startsWith("KSTREAM-AGGREGATE-STATE-STORE-"))
         .anyMatch(name -> name.endsWith("-repartition"));
+  }
+
+  @Test
+  void namingFindsTheStoreOfATableReadWithoutAStoreName() {
+    StreamsBuilder builder = new StreamsBuilder();
+    KTable<String, String> prices =
+        builder.table("prices", Consumed.with(Serdes.String(), Serdes.String()).withName("prices"));
+    builder.stream("orders", Consumed.with(Serdes.String(), Serdes.String()).withName("orders"))
+        .join(prices, (order, price) -> order + price, Joined.as("priced"));
+
+    assertThat(TopologyNaming.generatedNames(builder.build()))
+        .singleElement(InstanceOfAssertFactories.STRING)
+        .matches("prices-STATE-STORE-\\d{10}");
   }
 
   @Test
