@@ -27,8 +27,23 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   /** Metric operation: {@code duplicates-dropped-rate} and {@code duplicates-dropped-total}. */
   static final String DUPLICATES_DROPPED = "duplicates-dropped";
 
-  /** Deletions gathered before the sweep's iterator is closed and they are applied. */
-  private static final int SWEEP_BATCH = 10_000;
+  /**
+   * Ids a sweep reads at a time, its deletions applied before it goes on. A sweep of a store of a
+   * busy topic's week of ids, done at once, would hold the stream thread for minutes and outlast
+   * the transaction carrying its deletions; slice by slice it goes on every {@link
+   * #SWEEP_SLICE_INTERVAL} of the clock, 10,000 ids a second, until it has read the whole store.
+   */
+  static final int SWEEP_SLICE = 10_000;
+
+  static final Duration SWEEP_SLICE_INTERVAL = Duration.ofSeconds(1);
+
+  /**
+   * How far ahead of this machine's clock a record's time counts. A record stamped far in the
+   * future (a time in microseconds taken for milliseconds) would move the stream time so far that a
+   * sweep deleted every id remembered, letting their duplicates through, while the ids seen after
+   * it were kept until that future; its time counts as this much ahead of the clock instead.
+   */
+  static final Duration FUTURE_TOLERANCE = Duration.ofHours(1);
 
   private final String name;
   private final String storeName;
@@ -39,6 +54,12 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   private FixedKeyProcessorContext<K, V> context;
   private KeyValueStore<Bytes, Long> seen;
   private Sensor duplicates;
+
+  /** Whether a sweep is under way, where it goes on from (null: the store's start), its cutoff. */
+  private boolean sweeping;
+
+  private Bytes sweepFrom;
+  private long sweepCutoff;
 
   DeduplicateProcessor(
       String name,
@@ -67,8 +88,17 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
                 name + "." + context.taskId(),
                 DUPLICATES_DROPPED,
                 Sensor.RecordingLevel.INFO);
+    sweeping = false;
     context.schedule(
         Duration.ofMillis(Math.max(1, retentionMs / 7)), PunctuationType.STREAM_TIME, this::sweep);
+    context.schedule(
+        SWEEP_SLICE_INTERVAL,
+        PunctuationType.WALL_CLOCK_TIME,
+        clock -> {
+          if (sweeping) {
+            sweepSlice();
+          }
+        });
   }
 
   @Override
@@ -78,8 +108,9 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
       throw new InvalidEventException(
           name + ": record has no " + idSource, context.recordMetadata().orElse(null));
     }
+    long at = bounded(record.timestamp());
     Long firstSeen = seen.get(id);
-    if (firstSeen != null && record.timestamp() - firstSeen <= retentionMs) {
+    if (firstSeen != null && at - firstSeen <= retentionMs) {
       duplicates.record();
       return;
     }
@@ -88,7 +119,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     if (!ProcessingFailures.failedDuring(() -> context.forward(record))) {
       // Kept for the retention from when it was seen: a late record (a re-drive keeps its time)
       // stamped by its own time would be swept at the next sweep, its next copy let through.
-      seen.put(id, Math.max(record.timestamp(), context.currentStreamTimeMs()));
+      seen.put(id, Math.max(at, bounded(context.currentStreamTimeMs())));
     }
   }
 
@@ -120,31 +151,42 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     return true;
   }
 
-  /** Deletes the ids first seen before the retention, in batches so no iterator stays open long. */
+  /** A time, at most {@link #FUTURE_TOLERANCE} ahead of this machine's clock. */
+  private long bounded(long time) {
+    return Math.min(time, context.currentSystemTimeMs() + FUTURE_TOLERANCE.toMillis());
+  }
+
+  /**
+   * Starts deleting the ids first seen before the retention, the first slice at once; one under way
+   * goes on with the later cutoff.
+   */
   private void sweep(long streamTime) {
-    long cutoff = streamTime - retentionMs;
-    Bytes from = null;
-    while (true) {
-      List<Bytes> expired = new ArrayList<>();
-      Bytes last = null;
-      try (KeyValueIterator<Bytes, Long> all = seen.range(from, null)) {
-        while (all.hasNext() && expired.size() < SWEEP_BATCH) {
-          KeyValue<Bytes, Long> entry = all.next();
-          last = entry.key;
-          if (entry.value < cutoff) {
-            expired.add(entry.key);
-          }
-        }
-        if (!all.hasNext()) {
-          last = null;
-        }
-      }
-      expired.forEach(seen::delete);
-      if (last == null) {
-        return;
-      }
-      from = last;
+    sweepCutoff = bounded(streamTime) - retentionMs;
+    if (!sweeping) {
+      sweeping = true;
+      sweepFrom = null;
     }
+    sweepSlice();
+  }
+
+  /** Deletes the expired ids among the next {@link #SWEEP_SLICE} of the store. */
+  private void sweepSlice() {
+    List<Bytes> expired = new ArrayList<>();
+    Bytes last = null;
+    int read = 0;
+    try (KeyValueIterator<Bytes, Long> slice = seen.range(sweepFrom, null)) {
+      while (read < SWEEP_SLICE && slice.hasNext()) {
+        KeyValue<Bytes, Long> entry = slice.next();
+        read++;
+        last = entry.key;
+        if (entry.value < sweepCutoff) {
+          expired.add(entry.key);
+        }
+      }
+      sweeping = slice.hasNext();
+    }
+    expired.forEach(seen::delete);
+    sweepFrom = last;
   }
 
   @Override

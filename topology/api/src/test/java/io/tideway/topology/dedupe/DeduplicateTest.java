@@ -162,6 +162,59 @@ class DeduplicateTest {
   }
 
   @Test
+  void aSweepGoesThroughALargeStoreASliceAtATimeOnTheClock() {
+    start(
+        Deduplicate.<String, String>byEventId("orders-dedupe").retention(Duration.ofHours(7))
+            ::apply);
+    int ids = DeduplicateProcessor.SWEEP_SLICE + 500;
+    for (int i = 0; i < ids; i++) {
+      send("order-" + i, "placed", "old-" + i, T0);
+    }
+    KeyValueStore<Bytes, Long> store = driver.getKeyValueStore("orders-dedupe-store");
+
+    // when stream time passes the retention: the sweep's first slice, not the whole store
+    send("order-new", "placed", "new", T0.plus(Duration.ofHours(8)));
+    assertThat(count(store)).isBetween(2L, (long) ids);
+
+    // then the rest, a slice a second of the clock
+    driver.advanceWallClockTime(DeduplicateProcessor.SWEEP_SLICE_INTERVAL);
+    assertThat(count(store)).isEqualTo(1);
+  }
+
+  @Test
+  void aRecordStampedFarInTheFutureDoesNotMakeTheOperatorForgetTheIdsItSaw() {
+    start(
+        Deduplicate.<String, String>byEventId("orders-dedupe").retention(Duration.ofHours(7))
+            ::apply);
+    // Live: records stamped about now, by the clock of the test driver.
+    Instant now = Instant.now().minusSeconds(60);
+    Instant farAhead = now.plus(Duration.ofDays(365 * 1000));
+
+    send("order-1", "placed", "e1", now);
+    send("order-2", "placed", "e2", farAhead);
+    send("order-1", "placed", "e1", now.plusSeconds(1));
+    send("order-2", "placed", "e2", farAhead.plusSeconds(1));
+
+    assertThat(out.readValuesToList()).containsExactly("placed", "placed");
+    KeyValueStore<Bytes, Long> store = driver.getKeyValueStore("orders-dedupe-store");
+    assertThat(store.get(Bytes.wrap("e2".getBytes(StandardCharsets.UTF_8))))
+        .as("kept as seen at most an hour ahead of the clock, to expire in its turn")
+        .isLessThanOrEqualTo(
+            Instant.now().plus(DeduplicateProcessor.FUTURE_TOLERANCE).toEpochMilli());
+  }
+
+  private static long count(KeyValueStore<Bytes, Long> store) {
+    long n = 0;
+    try (var all = store.all()) {
+      while (all.hasNext()) {
+        all.next();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Test
   void aLateEventIsRememberedForTheRetentionFromWhenItWasSeen() {
     start(
         Deduplicate.<String, String>byEventId("orders-dedupe").retention(Duration.ofHours(7))
