@@ -7,10 +7,12 @@ import io.tideway.projections.model.OrderSummary;
 import io.tideway.projections.model.OrderView;
 import io.tideway.topology.TopologyContext;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.KStream;
@@ -23,6 +25,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code customer-orders} read model, keyed by customer id: the customer, the address of the
@@ -49,6 +53,8 @@ final class CustomerOrdersViews {
 
   /** A customer's version at registration: the customer service starts every one at 1. */
   static final long REGISTERED_VERSION = 1;
+
+  private static final Logger log = LoggerFactory.getLogger(CustomerOrdersViews.class);
 
   private CustomerOrdersViews() {}
 
@@ -119,14 +125,31 @@ final class CustomerOrdersViews {
    * Applies each change to the customer's latest value and keeps it as a new version. A version is
    * never put before the latest one: an earlier timestamp would file the change in the past, where
    * the latest value, and every later change built on it, would never see it.
+   *
+   * <p>A change older than the store's history retention behind the latest time it holds (an
+   * order's summary trailing customer events through its repartition, as in a rebuild of a long
+   * history) the versioned store refuses to keep. It is kept all the same, at the task's stream
+   * time, so that the latest value has it; its version then starts later than it happened. Counted
+   * in {@code kafka_stream_tideway_projections_changes_filed_late_total}.
    */
   private static final class Apply implements Processor<String, SpecificRecord, Void, Void> {
 
+    private ProcessorContext<Void, Void> context;
     private VersionedKeyValueStore<String, CustomerOrders> store;
+    private Sensor filedLate;
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+      this.context = context;
       store = context.getStateStore(STORE);
+      filedLate =
+          context
+              .metrics()
+              .addRateTotalSensor(
+                  LateOrderPolicy.METRIC_SCOPE,
+                  STORE + "." + context.taskId(),
+                  "changes-filed-late",
+                  Sensor.RecordingLevel.INFO);
     }
 
     @Override
@@ -136,7 +159,22 @@ final class CustomerOrdersViews {
           apply(record.key(), record.value(), latest == null ? null : latest.value());
       long at =
           latest == null ? record.timestamp() : Math.max(latest.timestamp(), record.timestamp());
-      store.put(record.key(), next, at);
+      if (store.put(record.key(), next, at) == VersionedKeyValueStore.PUT_RETURN_CODE_NOT_PUT) {
+        long now = Math.max(at, context.currentStreamTimeMs());
+        store.put(record.key(), next, now);
+        filedLate.record();
+        log.warn(
+            "Customer {}: a change of {} is older than {}'s history reaches; kept as of {}",
+            record.key(),
+            Instant.ofEpochMilli(at),
+            STORE,
+            Instant.ofEpochMilli(now));
+      }
+    }
+
+    @Override
+    public void close() {
+      context.metrics().removeSensor(filedLate);
     }
   }
 

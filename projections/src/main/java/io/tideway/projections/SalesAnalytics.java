@@ -46,7 +46,14 @@ final class SalesAnalytics {
   /** The one key of {@link #TOP_STORE}. */
   static final String TOP_KEY = "last-5-minutes";
 
-  static final Duration GRACE = Duration.ofSeconds(30);
+  /**
+   * How late an order may be placed behind the latest placement seen: 30 s past the minute a
+   * placement time may run ahead of its commit ({@link PlacedAtTimestamps#MAX_CLOCK_SKEW_MS}), so
+   * that one order service whose clock runs fast, moving the stream time ahead, does not have the
+   * others' orders taken for late.
+   */
+  static final Duration GRACE =
+      Duration.ofMillis(PlacedAtTimestamps.MAX_CLOCK_SKEW_MS).plusSeconds(30);
 
   /**
    * How late the windows themselves still take a sale: far more than {@link #GRACE}, so that the

@@ -42,8 +42,11 @@ final class TopProductsRanking implements FixedKeyProcessor<String, TopProducts,
     for (ProductSales total : update.getTop()) {
       totals.put(key(start, total.getProductId()), total);
     }
+    // The current minute is the task's, the latest sale of any product it has read: an update's
+    // own time is its product's latest sale in the window, which may be a minute behind another's,
+    // and ranked by it, a change to the current window was taken for one to an older window.
     long minute = SalesAnalytics.ONE_MINUTE.toMillis();
-    long currentEnd = record.timestamp() / minute * minute + minute;
+    long currentEnd = context.currentStreamTimeMs() / minute * minute + minute;
     if (update.getWindowEnd().toEpochMilli() != currentEnd) {
       return;
     }

@@ -198,6 +198,36 @@ class ReferenceProjectionsTest {
   }
 
   @Test
+  void keepsAChangeOlderThanCustomerOrdersHistoryReachesAsOfTheStreamTime() {
+    UUID order = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    Instant muchLater = NOW.plus(CustomerOrdersViews.DEFAULT_HISTORY).plus(Duration.ofDays(1));
+    send(customers, CUSTOMER, created());
+    // Customer events ran ahead of the orders by more than the store's history, as in a rebuild.
+    send(
+        customers,
+        other,
+        new CustomerCreated(
+            other,
+            "Grace",
+            "grace@example.com",
+            new BigDecimal("100.00"),
+            new Address("2 Second St", "Berlin", "10115", "DE"),
+            muchLater),
+        UUID.randomUUID(),
+        muchLater);
+
+    send(orders, order, placed(order, NOW.plusSeconds(60), null, line(KETTLE, 1, "5.00")));
+
+    VersionedRecord<CustomerOrders> latest = customerOrdersStore().get(CUSTOMER.toString());
+    assertThat(latest.value().getOrders())
+        .extracting(OrderSummary::getOrderId)
+        .containsExactly(order.toString());
+    assertThat(latest.timestamp()).isEqualTo(muchLater.toEpochMilli());
+    assertThat(metric("changes-filed-late-total")).isEqualTo(1.0);
+  }
+
+  @Test
   void shouldApplyAnEventSeenTwiceOnce() {
     UUID order = UUID.randomUUID();
     UUID id = UUID.randomUUID();
@@ -238,6 +268,41 @@ class ReferenceProjectionsTest {
         .extracting(ProductSales::getProductId)
         .containsExactly(KETTLE.toString(), TOASTER.toString());
     assertThat(ranking.getTop().get(0).getRevenue()).isEqualByComparingTo("80.00");
+  }
+
+  @Test
+  void ranksASaleInTheLastFiveMinutesThatCameAfterALaterSaleOfAnotherProduct() {
+    UUID first = UUID.randomUUID();
+    UUID second = UUID.randomUUID();
+    // The toaster's sale is the later one; the kettle's, a few seconds earlier, is read after it.
+    send(orders, first, placed(first, NOW.plusSeconds(301), null, line(TOASTER, 1, "5.00")));
+    send(orders, second, placed(second, NOW.plusSeconds(295), null, line(KETTLE, 1, "9.00")));
+
+    TopProducts ranking =
+        driver
+            .<String, TopProducts>getKeyValueStore(SalesAnalytics.TOP_STORE)
+            .get(SalesAnalytics.TOP_KEY);
+    assertThat(ranking.getWindowEnd()).isEqualTo(NOW.plusSeconds(360));
+    assertThat(ranking.getTop())
+        .extracting(ProductSales::getProductId)
+        .containsExactly(KETTLE.toString(), TOASTER.toString());
+  }
+
+  @Test
+  void anOrderServiceWhoseClockRunsFastDoesNotHaveTheOthersOrdersTakenForLate() {
+    UUID fast = UUID.randomUUID();
+    UUID onTime = UUID.randomUUID();
+    // Placed, by a clock 45 s fast, 45 s after the commit that published it: a possible time.
+    send(
+        orders,
+        fast,
+        placed(fast, NOW.plusSeconds(45), null, line(KETTLE, 1, "1.00")),
+        UUID.randomUUID(),
+        NOW);
+    send(orders, onTime, placed(onTime, NOW.plusSeconds(1), null, line(TOASTER, 1, "1.00")));
+
+    assertThat(sales(SalesAnalytics.ONE_MINUTE_STORE, TOASTER, NOW).getUnits()).isEqualTo(1);
+    assertThat(metric("late-orders-dropped-total")).isZero();
   }
 
   @Test
