@@ -145,7 +145,16 @@ public final class ObservedProcessors implements ProcessorWrapper {
     }
     depth[0]++;
     try {
-      process.run();
+      if (depth[0] == 1) {
+        RecordMetadata input = context.recordMetadata().orElse(null);
+        ResultInputs.processing(
+            input == null
+                ? new ResultInputs.Input(null, -1, -1)
+                : new ResultInputs.Input(input.topic(), input.partition(), input.offset()),
+            process);
+      } else {
+        process.run();
+      }
     } finally {
       depth[0]--;
     }

@@ -329,7 +329,7 @@ final class Deployment {
   }
 
   private void startClient(Properties config, MeterRegistry meters, Admin admin) {
-    streams = new KafkaStreams(topology, config);
+    streams = new KafkaStreams(topology, config, new ResultTracingClients());
     processed.countCommitsOf(streams);
     try {
       streams.setUncaughtExceptionHandler(

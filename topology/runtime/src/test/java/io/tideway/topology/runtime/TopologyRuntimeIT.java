@@ -357,6 +357,46 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void aResultTheBrokerRefusesDeadLettersItsOwnInputNotTheRecordTheTaskWentOnTo(TestKafka kafka)
+      throws Exception {
+    // A topic that takes 16 KiB at most: the producer sends the 64 KiB echo, the broker refuses
+    // it, and by the time it says so the task has gone on to the records after it.
+    String echoes = kafka.createTopic("echoes", 1, Map.of("max.message.bytes", "16384"));
+    runtime.deploy(
+        FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    String ledger = kafka.topicName("ledger");
+    List<String> after = new ArrayList<>();
+    try (KafkaProducer<String, String> postings = postings(kafka)) {
+      postings.send(new ProducerRecord<>(ledger, "account-1", "first"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "medium"));
+      for (int i = 0; i < 200; i++) {
+        after.add("after-" + i);
+        postings.send(new ProducerRecord<>(ledger, "account-1", "after-" + i));
+      }
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> echoed =
+        readAll(kafka, echoes, records -> records.size() >= 1 + after.size());
+    List<String> expected = new ArrayList<>(List.of("first"));
+    expected.addAll(after);
+    assertThat(echoed)
+        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .containsExactlyElementsOf(expected);
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        readAll(
+            kafka,
+            Topics.deadLetters(new io.tideway.fixtures.Echo().applicationId()).name(),
+            records -> !records.isEmpty());
+    assertThat(dead).singleElement();
+    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("medium");
+    assertThat(header(dead.get(0), "__streams.errors.offset")).isEqualTo("1");
+  }
+
+  @Test
   void refusesBadJarsWithClearErrorsAndLeavesRunningDeploymentsAlone() throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);

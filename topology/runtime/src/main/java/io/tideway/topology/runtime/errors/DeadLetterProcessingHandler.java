@@ -6,8 +6,10 @@ import io.tideway.topology.ProcessingObserver;
 import io.tideway.topology.RefusedResults;
 import io.tideway.topology.SideEffects;
 import java.util.Map;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
@@ -17,7 +19,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * record's id and a re-drive of it is processed. A processor that failed because the schema
  * registry could not serve has its record processed again instead, once the stream thread is
  * replaced ({@link RegistryOutage}). The deployment's {@link ProcessingObserver} is told, so that a
- * query waiting for the event learns at once that its store will not hold it.
+ * query waiting for the event learns at once that its store will not hold it. An earlier result's
+ * send failure, which Kafka Streams throws from within a later record, fails the stream thread.
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
 
@@ -46,6 +49,9 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
       RegistryOutage.waitOut(exception, context, "processing", counts);
       return Response.fail();
     }
+    if (earlierSendFailed(exception)) {
+      return Response.fail();
+    }
     ProcessingFailures.markFailed();
     // A punctuator that failed has no record.
     String eventId = record == null ? null : EventHeaders.eventId(record.headers());
@@ -62,4 +68,20 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
         exception instanceof RefusedResults.RefusedResultException ? "production" : "processing");
     return super.handleError(context, record, exception);
   }
+
+  /**
+   * Whether the exception is an earlier result's send failure, which Kafka Streams keeps and throws
+   * at the task's next send, from within whichever record is then being processed: that record did
+   * nothing wrong, and dead-lettered, it would be lost while the failed result's is let go. The
+   * stream thread fails instead, as for any send failure the production handler did not take.
+   */
+  static boolean earlierSendFailed(Exception exception) {
+    return exception instanceof StreamsException
+        && exception.getCause() instanceof KafkaException
+        && exception.getMessage() != null
+        && exception.getMessage().startsWith(SEND_FAILURE);
+  }
+
+  /** How Kafka Streams' record collector words a send failure it keeps for the next send. */
+  static final String SEND_FAILURE = "Error encountered sending record to topic ";
 }

@@ -2,16 +2,20 @@ package io.tideway.topology.runtime.errors;
 
 import io.tideway.topology.ProcessingFailures;
 import io.tideway.topology.RefusedResults;
+import io.tideway.topology.ResultInputs;
 import io.tideway.topology.SideEffects;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.internals.ExceptionHandlerUtils;
+import org.apache.kafka.streams.processor.TaskId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +25,12 @@ import org.slf4j.LoggerFactory;
  * a serialization failure, or a record the producer refused before sending it, is marked in {@link
  * ProcessingFailures}, so deduplication upstream does not remember the input's id and a re-drive of
  * it is processed (a refusal by the broker comes after the record's processing ended, too late to
- * mark). Under exactly-once a refused record fails its whole transaction, dead letter included, so
- * there the input is remembered in {@link RefusedResults} and the stream thread fails: its
- * replacement reads the input again and dead-letters it before processing it. Any other send
+ * mark). The input is the result's own, as the runtime's producer noted it at the send ({@link
+ * ResultInputs}), not the record the task is on when the broker answers; a dead letter of a
+ * broker's refusal under at-least-once names the input's place without its bytes, which a re-drive
+ * reads from there. Under exactly-once a refused record fails its whole transaction, dead letter
+ * included, so there the input is remembered in {@link RefusedResults} and the stream thread fails:
+ * its replacement reads the input again and dead-letters it before processing it. Any other send
  * failure, and a serialization that failed because the schema registry could not serve ({@link
  * RegistryOutage}), fails the stream thread, which the runtime replaces: under {@code
  * exactly_once_v2} its task restarts from the last commit and nothing is lost.
@@ -57,26 +64,86 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     if (exception instanceof RecordTooLargeException
         || exception instanceof RecordBatchTooLargeException
         || exception instanceof InvalidRecordException) {
+      // Kafka's context is the task's current record; the broker's refusal comes once the task
+      // went on, so the result's own input, where the runtime's producer noted it, is the one.
+      ResultInputs.Input input = ResultInputs.completing();
+      boolean whileProcessingIt = input == null || input == ResultInputs.processing();
+      ErrorHandlerContext of = whileProcessingIt ? context : new InputContext(context, input);
       if (refused != null) {
-        if (!refused.remember(context.topic(), context.partition(), context.offset(), exception)) {
+        if (!refused.remember(of.topic(), of.partition(), of.offset(), exception)) {
           return Response.fail(); // a record of the transaction that failed for another
         }
         log.warn(
             "Kafka refused a result for {} of topic {}, partition {}, offset {}, which fails the"
                 + " transaction: the input is read again and sent to {}",
             record.topic(),
-            context.topic(),
-            context.partition(),
-            context.offset(),
+            of.topic(),
+            of.partition(),
+            of.offset(),
             deadLetterTopic,
             exception);
         return Response.fail();
       }
-      // On the stream thread when the producer refused it before sending.
-      ProcessingFailures.markFailed();
-      return deadLetter(context, record.topic(), exception);
+      if (whileProcessingIt) {
+        // On the stream thread: the producer refused it before sending.
+        ProcessingFailures.markFailed();
+      }
+      return deadLetter(of, record.topic(), exception);
     }
     return super.handleError(context, record, exception);
+  }
+
+  /**
+   * The context of a result's own input, refused after the task went on: its place in the log,
+   * without its bytes, which Kafka no longer holds. Its dead letter is re-driven from that place.
+   */
+  private record InputContext(ErrorHandlerContext current, ResultInputs.Input input)
+      implements ErrorHandlerContext {
+
+    @Override
+    public String topic() {
+      return input.topic();
+    }
+
+    @Override
+    public int partition() {
+      return input.partition();
+    }
+
+    @Override
+    public long offset() {
+      return input.offset();
+    }
+
+    @Override
+    public Headers headers() {
+      return new RecordHeaders();
+    }
+
+    @Override
+    public String processorNodeId() {
+      return current.processorNodeId();
+    }
+
+    @Override
+    public TaskId taskId() {
+      return current.taskId();
+    }
+
+    @Override
+    public long timestamp() {
+      return -1;
+    }
+
+    @Override
+    public byte[] sourceRawKey() {
+      return null;
+    }
+
+    @Override
+    public byte[] sourceRawValue() {
+      return null;
+    }
   }
 
   @Override

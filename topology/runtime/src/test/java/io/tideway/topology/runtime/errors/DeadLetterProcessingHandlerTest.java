@@ -1,15 +1,19 @@
 package io.tideway.topology.runtime.errors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -59,5 +63,47 @@ class DeadLetterProcessingHandlerTest {
     }
 
     assertThat(punctuated).hasValue(2);
+  }
+
+  @Test
+  void anEarlierResultsSendFailureThrownFromALaterRecordFailsTheThreadNotThatRecord() {
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+        .process(
+            () ->
+                new Processor<String, String, Void, Void>() {
+                  @Override
+                  public void process(Record<String, String> record) {
+                    if (record.value().equals("bad")) {
+                      throw new IllegalArgumentException("not a posting");
+                    }
+                    // As Kafka Streams throws at a send what it kept of an earlier one's failure.
+                    throw new StreamsException(
+                        DeadLetterProcessingHandler.SEND_FAILURE
+                            + "out for task 0_0 due to:\n"
+                            + "org.apache.kafka.common.errors.RecordTooLargeException",
+                        new RecordTooLargeException("the request included a message larger"));
+                  }
+                },
+            Named.as("poster"));
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "postings");
+    props.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "postings.dlq");
+
+    try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+      var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+      in.pipeInput("k", "bad");
+      var dlq =
+          driver.createOutputTopic(
+              "postings.dlq", new StringDeserializer(), new StringDeserializer());
+      assertThat(dlq.readValuesToList()).containsExactly("bad");
+
+      assertThatThrownBy(() -> in.pipeInput("k", "innocent"))
+          .isInstanceOf(StreamsException.class)
+          .hasRootCauseInstanceOf(RecordTooLargeException.class);
+      assertThat(dlq.isEmpty()).isTrue();
+    }
   }
 }

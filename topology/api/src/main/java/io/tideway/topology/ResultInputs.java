@@ -1,0 +1,60 @@
+package io.tideway.topology;
+
+/**
+ * Which input record a result — a record a topology sends — came from. Kafka Streams hands its
+ * production handler the task's current record; when the broker refuses a result, the task has gone
+ * on meanwhile, and that record is another. So {@link ObservedProcessors} names the input here
+ * while its processors run, the runtime's producer notes it with each send, and names it again
+ * while the send's callback runs, for the handler to read.
+ */
+public final class ResultInputs {
+
+  /**
+   * Where an input record was read.
+   *
+   * @param topic its topic, null for what a punctuator sends
+   * @param partition its partition
+   * @param offset its offset, -1 for what a punctuator sends
+   */
+  public record Input(String topic, int partition, long offset) {}
+
+  private static final ThreadLocal<Input> PROCESSING = new ThreadLocal<>();
+  private static final ThreadLocal<Input> COMPLETING = new ThreadLocal<>();
+
+  private ResultInputs() {}
+
+  /** The input this thread's processors are processing, or null outside their processing. */
+  public static Input processing() {
+    return PROCESSING.get();
+  }
+
+  /** Runs {@code process} with {@code input} as the input this thread processes. */
+  static void processing(Input input, Runnable process) {
+    Input outer = PROCESSING.get();
+    PROCESSING.set(input);
+    try {
+      process.run();
+    } finally {
+      PROCESSING.set(outer);
+    }
+  }
+
+  /**
+   * The input of the result whose send is completing on this thread, or null: not within a send's
+   * callback, or not known (a topology whose processors are not observed).
+   */
+  public static Input completing() {
+    return COMPLETING.get();
+  }
+
+  /** Runs a send's {@code callback} with {@code input} as the input of its result. */
+  public static void completing(Input input, Runnable callback) {
+    Input outer = COMPLETING.get();
+    COMPLETING.set(input);
+    try {
+      callback.run();
+    } finally {
+      COMPLETING.set(outer);
+    }
+  }
+}
