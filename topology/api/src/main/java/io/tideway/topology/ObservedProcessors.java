@@ -145,15 +145,12 @@ public final class ObservedProcessors implements ProcessorWrapper {
     }
     depth[0]++;
     try {
-      if (depth[0] == 1) {
-        RecordMetadata input = context.recordMetadata().orElse(null);
+      RecordMetadata input = depth[0] == 1 ? context.recordMetadata().orElse(null) : null;
+      if (input != null && input.topic() != null) {
         ResultInputs.processing(
-            input == null
-                ? new ResultInputs.Input(null, -1, -1)
-                : new ResultInputs.Input(input.topic(), input.partition(), input.offset()),
-            process);
+            new ResultInputs.Input(input.topic(), input.partition(), input.offset()), process);
       } else {
-        process.run();
+        process.run(); // nested, or what a punctuator forwards: it has no input
       }
     } finally {
       depth[0]--;

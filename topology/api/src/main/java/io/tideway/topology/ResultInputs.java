@@ -12,9 +12,9 @@ public final class ResultInputs {
   /**
    * Where an input record was read.
    *
-   * @param topic its topic, null for what a punctuator sends
+   * @param topic its topic
    * @param partition its partition
-   * @param offset its offset, -1 for what a punctuator sends
+   * @param offset its offset
    */
   public record Input(String topic, int partition, long offset) {}
 
@@ -30,13 +30,7 @@ public final class ResultInputs {
 
   /** Runs {@code process} with {@code input} as the input this thread processes. */
   static void processing(Input input, Runnable process) {
-    Input outer = PROCESSING.get();
-    PROCESSING.set(input);
-    try {
-      process.run();
-    } finally {
-      PROCESSING.set(outer);
-    }
+    within(PROCESSING, input, process);
   }
 
   /**
@@ -49,12 +43,16 @@ public final class ResultInputs {
 
   /** Runs a send's {@code callback} with {@code input} as the input of its result. */
   public static void completing(Input input, Runnable callback) {
-    Input outer = COMPLETING.get();
-    COMPLETING.set(input);
+    within(COMPLETING, input, callback);
+  }
+
+  private static void within(ThreadLocal<Input> local, Input input, Runnable action) {
+    Input outer = local.get();
+    local.set(input);
     try {
-      callback.run();
+      action.run();
     } finally {
-      COMPLETING.set(outer);
+      local.set(outer);
     }
   }
 }

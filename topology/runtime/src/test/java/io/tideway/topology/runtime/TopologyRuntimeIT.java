@@ -69,6 +69,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -359,30 +360,49 @@ class TopologyRuntimeIT {
   @Test
   void aResultTheBrokerRefusesDeadLettersItsOwnInputNotTheRecordTheTaskWentOnTo(TestKafka kafka)
       throws Exception {
-    // A topic that takes 16 KiB at most: the producer sends the 64 KiB echo, the broker refuses
-    // it, and by the time it says so the task has gone on to the records after it.
+    List<ConsumerRecord<byte[], byte[]>> dead = refuseAResultAfterTheTaskWentOn(kafka, Map.of());
+    // Read again under exactly-once, it was dead-lettered whole.
+    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("medium");
+  }
+
+  @Test
+  void underAtLeastOnceARefusedResultsInputIsDeadLetteredByItsPlaceInTheLog(TestKafka kafka)
+      throws Exception {
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        refuseAResultAfterTheTaskWentOn(
+            kafka, Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE));
+    // Its bytes are gone by then: a re-drive reads it again from its place.
+    assertThat(dead.get(0).value()).isNull();
+    assertThat(header(dead.get(0), "__streams.errors.topic")).isEqualTo(kafka.topicName("ledger"));
+  }
+
+  /**
+   * Deploys the echo topology on a topic that takes 16 KiB at most: the producer sends the 64 KiB
+   * echo of {@code medium}, the broker refuses it, and by the time it says so the task has gone on
+   * to the records after it. Every other echo arrives; the one dead letter names {@code medium}.
+   */
+  private List<ConsumerRecord<byte[], byte[]>> refuseAResultAfterTheTaskWentOn(
+      TestKafka kafka, Map<String, String> settings) throws Exception {
     String echoes = kafka.createTopic("echoes", 1, Map.of("max.message.bytes", "16384"));
     runtime.deploy(
         FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
-        Map.of(),
+        settings,
         1,
         false,
         false);
     String ledger = kafka.topicName("ledger");
-    List<String> after = new ArrayList<>();
+    List<String> expected = new ArrayList<>(List.of("first"));
     try (KafkaProducer<String, String> postings = postings(kafka)) {
       postings.send(new ProducerRecord<>(ledger, "account-1", "first"));
       postings.send(new ProducerRecord<>(ledger, "account-1", "medium"));
       for (int i = 0; i < 200; i++) {
-        after.add("after-" + i);
+        expected.add("after-" + i);
         postings.send(new ProducerRecord<>(ledger, "account-1", "after-" + i));
       }
     }
 
     List<ConsumerRecord<byte[], byte[]>> echoed =
-        readAll(kafka, echoes, records -> records.size() >= 1 + after.size());
-    List<String> expected = new ArrayList<>(List.of("first"));
-    expected.addAll(after);
+        readAll(kafka, echoes, records -> records.size() >= expected.size());
     assertThat(echoed)
         .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
         .containsExactlyElementsOf(expected);
@@ -392,8 +412,8 @@ class TopologyRuntimeIT {
             Topics.deadLetters(new io.tideway.fixtures.Echo().applicationId()).name(),
             records -> !records.isEmpty());
     assertThat(dead).singleElement();
-    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("medium");
     assertThat(header(dead.get(0), "__streams.errors.offset")).isEqualTo("1");
+    return dead;
   }
 
   @Test

@@ -132,7 +132,8 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
 
     @Override
     public long timestamp() {
-      return -1;
+      // The dead letter's own time: the input's is not known here, and a record needs one.
+      return current.timestamp() >= 0 ? current.timestamp() : System.currentTimeMillis();
     }
 
     @Override
