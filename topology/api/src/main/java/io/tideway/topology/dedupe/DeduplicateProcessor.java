@@ -31,11 +31,15 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
    * Ids a sweep reads at a time, its deletions applied before it goes on. A sweep of a store of a
    * busy topic's week of ids, done at once, would hold the stream thread for minutes and outlast
    * the transaction carrying its deletions; slice by slice it goes on every {@link
-   * #SWEEP_SLICE_INTERVAL} of the clock, 10,000 ids a second, until it has read the whole store.
+   * #SWEEP_SLICE_INTERVAL} of the clock, for up to {@link #SWEEP_BUDGET} each time, until it has
+   * read the whole store.
    */
   static final int SWEEP_SLICE = 10_000;
 
   static final Duration SWEEP_SLICE_INTERVAL = Duration.ofSeconds(1);
+
+  /** How long a sweep goes on each {@link #SWEEP_SLICE_INTERVAL}: a twentieth of the thread. */
+  static final Duration SWEEP_BUDGET = Duration.ofMillis(50);
 
   /**
    * How far ahead of this machine's clock a record's time counts. A record stamped far in the
@@ -60,6 +64,9 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
   private Bytes sweepFrom;
   private long sweepCutoff;
+
+  /** When, in bounded stream time, the next sweep is due. */
+  private long nextSweepAt;
 
   DeduplicateProcessor(
       String name,
@@ -89,16 +96,18 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
                 DUPLICATES_DROPPED,
                 Sensor.RecordingLevel.INFO);
     sweeping = false;
-    context.schedule(
-        Duration.ofMillis(Math.max(1, retentionMs / 7)), PunctuationType.STREAM_TIME, this::sweep);
+    nextSweepAt = Long.MIN_VALUE;
+    // Due sweeps start as soon as stream time passes them, and by the clock too: a stream-time
+    // punctuation a record stamped far ahead moved past its time would not come again.
+    context.schedule(sweepInterval(), PunctuationType.STREAM_TIME, this::sweepIfDue);
     context.schedule(
         SWEEP_SLICE_INTERVAL,
         PunctuationType.WALL_CLOCK_TIME,
-        clock -> {
-          if (sweeping) {
-            sweepSlice();
-          }
-        });
+        clock -> sweepIfDue(context.currentStreamTimeMs()));
+  }
+
+  private Duration sweepInterval() {
+    return Duration.ofMillis(Math.max(1, retentionMs / 7));
   }
 
   @Override
@@ -157,16 +166,21 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   }
 
   /**
-   * Starts deleting the ids first seen before the retention, the first slice at once; one under way
-   * goes on with the later cutoff.
+   * Starts deleting the ids first seen before the retention when a sweep is due, and goes on with
+   * one under way, for up to {@link #SWEEP_BUDGET}.
    */
-  private void sweep(long streamTime) {
-    sweepCutoff = bounded(streamTime) - retentionMs;
-    if (!sweeping) {
+  private void sweepIfDue(long streamTime) {
+    long now = bounded(streamTime);
+    if (!sweeping && now >= nextSweepAt) {
       sweeping = true;
       sweepFrom = null;
+      sweepCutoff = now - retentionMs;
+      nextSweepAt = now + sweepInterval().toMillis();
     }
-    sweepSlice();
+    long until = System.nanoTime() + SWEEP_BUDGET.toNanos();
+    while (sweeping && System.nanoTime() < until) {
+      sweepSlice();
+    }
   }
 
   /** Deletes the expired ids among the next {@link #SWEEP_SLICE} of the store. */
