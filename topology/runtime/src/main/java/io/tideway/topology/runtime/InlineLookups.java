@@ -110,7 +110,8 @@ final class InlineLookups extends Handler.Wrapper {
     if (LIVE.equals(path)) {
       answer(response, callback, HttpStatus.OK_200, UP);
     } else if (READY.equals(path)) {
-      boolean up = ready.getAsBoolean();
+      // Draining, the runtime stops: new requests go elsewhere.
+      boolean up = ready.getAsBoolean() && !graceful.isShutdown();
       answer(
           response,
           callback,

@@ -79,6 +79,7 @@ class InlineLookupsTest {
   @Test
   void aRequestArrivingWhileTheServerDrainsIsToldWhenToComeBack() throws Exception {
     // given
+    ready.set(true);
     root.drain().get(5, TimeUnit.SECONDS);
 
     // when
@@ -90,6 +91,7 @@ class InlineLookupsTest {
     assertThat(refused.body()).contains("stopping");
     assertThat(held).isEmpty();
     assertThat(get("/health/live").statusCode()).isEqualTo(200);
+    assertThat(get("/health/ready").statusCode()).as("not ready while stopping").isEqualTo(503);
   }
 
   private HttpResponse<String> get(String path) throws Exception {
