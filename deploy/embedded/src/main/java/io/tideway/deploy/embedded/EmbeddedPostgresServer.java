@@ -264,7 +264,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
               ? Optional.empty()
               : ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
                   .filter(ProcessHandle::isAlive);
-      boolean other = holder.isPresent() && !mayBeThisDirectorysPostmaster(holder.get(), dataDir);
+      boolean other =
+          holder.isPresent() && isPostmasterOf(holder.get(), dataDir).equals(Optional.of(false));
       if (other) {
         log.info("Removing {}: its pid {} is another program's now", pidFile, holder.get().pid());
         Files.delete(pidFile);
@@ -274,11 +275,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
   }
 
-  /** False only when what can be read of the process says it is not: it is kept otherwise. */
-  private static boolean mayBeThisDirectorysPostmaster(ProcessHandle process, Path dataDir) {
+  /**
+   * Whether a process is this directory's postmaster, by its command and its arguments; empty when
+   * what can be read of it cannot tell.
+   */
+  private static Optional<Boolean> isPostmasterOf(ProcessHandle process, Path dataDir) {
     ProcessHandle.Info info = process.info();
-    return info.command().map(c -> c.endsWith("postgres")).orElse(true)
-        && info.arguments().map(args -> List.of(args).contains(dataDir.toString())).orElse(true);
+    Optional<Boolean> postgres = info.command().map(c -> c.endsWith("postgres"));
+    if (postgres.equals(Optional.of(false))) {
+      return postgres;
+    }
+    Optional<Boolean> thisDirectory =
+        info.arguments().map(args -> List.of(args).contains(dataDir.toString()));
+    return postgres.isPresent() && thisDirectory.isPresent()
+        ? thisDirectory
+        : thisDirectory.filter(named -> !named);
   }
 
   private static void signal(ProcessHandle process, String signal) throws IOException {
@@ -329,13 +340,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     try {
       return ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
           .filter(ProcessHandle::isAlive)
-          .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
-          .filter(
-              p ->
-                  p.info()
-                      .arguments()
-                      .map(args -> List.of(args).contains(dataDir.toString()))
-                      .orElse(false));
+          .filter(p -> isPostmasterOf(p, dataDir).orElse(false));
     } catch (NumberFormatException e) {
       return Optional.empty();
     }

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An operating-system lock on a data directory, held for as long as a platform runs on it. The
@@ -20,10 +22,19 @@ final class DataDirectoryLock implements AutoCloseable {
 
   static final String FILE_NAME = "tideway.lock";
 
+  /**
+   * The lock files this process holds. Probing one of them with a channel of its own would release
+   * the lock when that channel closed: on POSIX systems closing any descriptor of a file drops the
+   * process's locks on it.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+  private final Path file;
   private final FileChannel channel;
   private final FileLock lock;
 
-  private DataDirectoryLock(FileChannel channel, FileLock lock) {
+  private DataDirectoryLock(Path file, FileChannel channel, FileLock lock) {
+    this.file = file;
     this.channel = channel;
     this.lock = lock;
   }
@@ -59,7 +70,8 @@ final class DataDirectoryLock implements AutoCloseable {
         ByteBuffer.wrap(
             String.valueOf(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
     channel.force(false);
-    return new DataDirectoryLock(channel, lock);
+    HELD.add(file.toAbsolutePath().normalize());
+    return new DataDirectoryLock(file, channel, lock);
   }
 
   /**
@@ -68,6 +80,9 @@ final class DataDirectoryLock implements AutoCloseable {
    */
   static boolean held(Path dataDir) {
     Path file = dataDir.resolve(FILE_NAME);
+    if (HELD.contains(file.toAbsolutePath().normalize())) {
+      return true;
+    }
     if (!Files.exists(file)) {
       return false;
     }
@@ -79,7 +94,7 @@ final class DataDirectoryLock implements AutoCloseable {
       probe.release();
       return false;
     } catch (OverlappingFileLockException e) {
-      return true; // this process holds it
+      return true; // this process holds it, through a lock taken otherwise
     } catch (IOException e) {
       return false;
     }
@@ -98,6 +113,7 @@ final class DataDirectoryLock implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    HELD.remove(file.toAbsolutePath().normalize());
     lock.release();
     channel.close();
   }

@@ -22,6 +22,9 @@ class DataDirectoryLockTest {
     // when a platform takes the lock, then it runs until it lets go
     try (DataDirectoryLock lock = DataDirectoryLock.acquire(dataDir)) {
       assertThat(LocalPlatform.running(dataDir)).isTrue();
+      // asking did not let go of it
+      assertThat(LocalPlatform.running(dataDir)).isTrue();
+      assertThat(lock).isNotNull();
     }
     assertThat(LocalPlatform.running(dataDir)).isFalse();
   }

@@ -330,11 +330,12 @@ public final class RegistryState {
     } else if (event instanceof VersionDeleted d) {
       delete(d);
     } else if (event instanceof SubjectDeleted d) {
-      subjects
-          .getOrDefault(d.subject(), new TreeMap<>())
-          .headMap(d.throughVersion(), true)
-          .replaceAll(
-              (number, v) -> new SchemaVersion(v.subject(), number, v.id(), v.schema(), true));
+      List.copyOf(
+              subjects
+                  .getOrDefault(d.subject(), new TreeMap<>())
+                  .headMap(d.throughVersion(), true)
+                  .keySet())
+          .forEach(version -> delete(new VersionDeleted(d.subject(), version, false)));
     } else if (event instanceof CompatibilitySet c) {
       if (c.subject() == null) {
         globalLevel = c.level();

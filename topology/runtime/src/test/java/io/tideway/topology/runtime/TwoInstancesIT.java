@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -96,15 +97,22 @@ class TwoInstancesIT {
         }
         if (i == POSTINGS / 2) {
           a.kill();
-          // The killed instance's keys answer from the standby copies here, marked stale.
+          // The killed instance's keys answer from the standby copies here, marked stale, until
+          // this instance takes them over (the killed one's session times out after 6 s).
+          List<Boolean> stale = new ArrayList<>();
           for (int n = 0; n < ACCOUNTS; n++) {
             String key = "account-" + n;
             await()
                 .atMost(WAIT)
                 .ignoreExceptions()
                 .untilAsserted(
-                    () -> assertThat(viaB.get("balances", key, true).has("value")).isTrue());
+                    () -> {
+                      var answer = viaB.get("balances", key, true);
+                      assertThat(answer.has("value")).isTrue();
+                      stale.add(answer.path("stale").asBoolean());
+                    });
           }
+          assertThat(stale).contains(true);
         }
         if (i % 100 == 0) {
           Thread.sleep(20);
