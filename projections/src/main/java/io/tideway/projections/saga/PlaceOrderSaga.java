@@ -48,9 +48,9 @@ import org.apache.kafka.streams.Topology;
  * <p>Settings (deployment config): {@code place-order.step-timeout} (ISO-8601 duration, default
  * {@code PT10S}), {@code place-order.compensation-attempts} (default 10), {@code
  * place-order.retry-backoff} and {@code place-order.max-retry-backoff} (default {@code PT1S} and
- * {@code PT30S}). A second {@code OrderPlaced} for an order that has a saga, running or ended,
- * starts nothing: it is counted as ignored ({@code duplicate-start}), as the saga id and the lock's
- * business key are both the order id.
+ * {@code PT30S}). A second {@code OrderPlaced} for an order that has a saga in the store (running,
+ * or ended within the retention), starts nothing: it is counted as ignored ({@code
+ * duplicate-start}), as the saga id and the lock's business key are both the order id.
  */
 public final class PlaceOrderSaga implements TopologyProvider {
 
