@@ -176,18 +176,7 @@ class ReferenceProjectionsTest {
         placed(beforeTime, Instant.ofEpochMilli(-5), null, line(KETTLE, 1, "1.00")),
         UUID.randomUUID(),
         published);
-    send(
-        customers,
-        other,
-        new CustomerCreated(
-            other,
-            "Grace",
-            "grace@example.com",
-            new BigDecimal("100.00"),
-            new Address("2 Second St", "Berlin", "10115", "DE"),
-            NOW),
-        UUID.randomUUID(),
-        NOW.plusSeconds(140));
+    send(customers, other, grace(other, NOW), UUID.randomUUID(), NOW.plusSeconds(140));
 
     VersionedRecord<CustomerOrders> latest = customerOrdersStore().get(CUSTOMER.toString());
     assertThat(latest.timestamp()).isEqualTo(published.toEpochMilli());
@@ -204,18 +193,7 @@ class ReferenceProjectionsTest {
     Instant muchLater = NOW.plus(CustomerOrdersViews.DEFAULT_HISTORY).plus(Duration.ofDays(1));
     send(customers, CUSTOMER, created());
     // Customer events ran ahead of the orders by more than the store's history, as in a rebuild.
-    send(
-        customers,
-        other,
-        new CustomerCreated(
-            other,
-            "Grace",
-            "grace@example.com",
-            new BigDecimal("100.00"),
-            new Address("2 Second St", "Berlin", "10115", "DE"),
-            muchLater),
-        UUID.randomUUID(),
-        muchLater);
+    send(customers, other, grace(other, muchLater), UUID.randomUUID(), muchLater);
 
     send(orders, order, placed(order, NOW.plusSeconds(60), null, line(KETTLE, 1, "5.00")));
 
@@ -326,6 +304,17 @@ class ReferenceProjectionsTest {
     assertThat(metric("invalid-time-orders-dropped-total")).isEqualTo(1.0);
     assertThat(orderView(late).getStatus()).isEqualTo("PENDING");
     assertThat(orderView(future).getTotal()).isEqualByComparingTo("1.00");
+  }
+
+  /** Another customer, registered at {@code at}. */
+  private static CustomerCreated grace(UUID customer, Instant at) {
+    return new CustomerCreated(
+        customer,
+        "Grace",
+        "grace@example.com",
+        new BigDecimal("100.00"),
+        new Address("2 Second St", "Berlin", "10115", "DE"),
+        at);
   }
 
   private OrderView orderView(UUID order) {

@@ -5,19 +5,16 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaClientSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The clients of a Kafka Streams client made only to see that it can be, made as Kafka's own
- * supplier makes them, and every one closed at the end: a Kafka Streams constructor that fails
- * part-way closes none of those it made, and their threads would run for as long as the runtime.
+ * The clients of a Kafka Streams client made only to see that it can be, made as the runtime's
+ * deployments make them ({@link ResultTracingClients}), and every one closed at the end: a Kafka
+ * Streams constructor that fails part-way closes none of those it made, and their threads would run
+ * for as long as the runtime.
  */
 final class TrialClients implements KafkaClientSupplier, AutoCloseable {
 
@@ -25,34 +22,31 @@ final class TrialClients implements KafkaClientSupplier, AutoCloseable {
 
   private final List<AutoCloseable> made = new ArrayList<>();
 
+  private final KafkaClientSupplier clients = new ResultTracingClients();
+
   @Override
   public Admin getAdmin(Map<String, Object> config) {
-    return made(Admin.create(config));
+    return made(clients.getAdmin(config));
   }
 
   @Override
   public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
-    return made(new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()));
+    return made(clients.getProducer(config));
   }
 
   @Override
   public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
-    return consumer(config);
+    return made(clients.getConsumer(config));
   }
 
   @Override
   public Consumer<byte[], byte[]> getRestoreConsumer(Map<String, Object> config) {
-    return consumer(config);
+    return made(clients.getRestoreConsumer(config));
   }
 
   @Override
   public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
-    return consumer(config);
-  }
-
-  private Consumer<byte[], byte[]> consumer(Map<String, Object> config) {
-    return made(
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+    return made(clients.getGlobalConsumer(config));
   }
 
   private synchronized <T extends AutoCloseable> T made(T client) {

@@ -47,13 +47,7 @@ class DeadLetterProcessingHandlerTest {
                   public void process(Record<String, String> record) {}
                 },
             Named.as("sweeper"));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sweeps");
-    props.put(
-        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
-    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "sweeps.dlq");
-
-    try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+    try (TopologyTestDriver driver = withTheHandler(builder, "sweeps")) {
       driver
           .createInputTopic("in", new StringSerializer(), new StringSerializer())
           .pipeInput("k", "v");
@@ -86,13 +80,7 @@ class DeadLetterProcessingHandlerTest {
                   }
                 },
             Named.as("poster"));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "postings");
-    props.put(
-        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
-    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "postings.dlq");
-
-    try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+    try (TopologyTestDriver driver = withTheHandler(builder, "postings")) {
       var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
       in.pipeInput("k", "bad");
       var dlq =
@@ -105,5 +93,17 @@ class DeadLetterProcessingHandlerTest {
           .hasRootCauseInstanceOf(RecordTooLargeException.class);
       assertThat(dlq.isEmpty()).isTrue();
     }
+  }
+
+  /**
+   * A test driver of the topology with the handler, dead-lettering to {@code <application>.dlq}.
+   */
+  private static TopologyTestDriver withTheHandler(StreamsBuilder builder, String application) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, application);
+    props.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, application + ".dlq");
+    return new TopologyTestDriver(builder.build(), props);
   }
 }
