@@ -68,24 +68,23 @@ public final class RegistryState {
   }
 
   /**
-   * One version of a subject.
+   * One version of a subject. {@code latest} is its newest live version, deleted ones counted or
+   * not, as in Confluent's registry.
    *
    * @param versionSpec a version number, {@code latest} or {@code -1}
    */
   public SchemaVersion version(String subject, String versionSpec, boolean includeDeleted) {
     // As Confluent's: a malformed version is refused (42202) before the subject is looked up.
     int number = isLatest(versionSpec) ? -1 : parseVersion(versionSpec);
-    List<SchemaVersion> versions = visible(subject, includeDeleted);
-    if (number < 0) {
-      if (versions.isEmpty()) {
-        throw RegistryException.subjectNotFound(subject);
-      }
-      return versions.get(versions.size() - 1);
-    }
-    return versions.stream()
-        .filter(v -> v.version() == number)
-        .findFirst()
-        .orElseThrow(() -> RegistryException.versionNotFound(subject, number));
+    return find(subject, visible(subject, includeDeleted), number);
+  }
+
+  private static SchemaVersion find(String subject, List<SchemaVersion> versions, int number) {
+    Optional<SchemaVersion> found =
+        number < 0
+            ? versions.stream().filter(v -> !v.deleted()).reduce((earlier, later) -> later)
+            : versions.stream().filter(v -> v.version() == number).findFirst();
+    return found.orElseThrow(() -> RegistryException.versionNotFound(subject, number));
   }
 
   /** The schema text with an id. */
@@ -285,20 +284,20 @@ public final class RegistryState {
    */
   public List<RegistryEvent> planVersionDeletion(
       String subject, String versionSpec, boolean permanent) {
-    if (!permanent && !isLatest(versionSpec)) {
-      int number = parseVersion(versionSpec);
-      if (visible(subject, true).stream().anyMatch(v -> v.version() == number && v.deleted())) {
-        throw new RegistryException(
-            404,
-            RegistryException.VERSION_SOFT_DELETED,
-            "Subject '"
-                + subject
-                + "' Version "
-                + number
-                + " was soft deleted.Set permanent=true to delete permanently");
-      }
+    int number = isLatest(versionSpec) ? -1 : parseVersion(versionSpec);
+    // Found among the deleted versions too, whichever the delete: a subject whose versions are all
+    // soft-deleted still has them (40402 for one it never had, not 40401), as in Confluent's.
+    SchemaVersion v = find(subject, visible(subject, true), number);
+    if (!permanent && v.deleted()) {
+      throw new RegistryException(
+          404,
+          RegistryException.VERSION_SOFT_DELETED,
+          "Subject '"
+              + subject
+              + "' Version "
+              + v.version()
+              + " was soft deleted.Set permanent=true to delete permanently");
     }
-    SchemaVersion v = version(subject, versionSpec, permanent);
     if (permanent && !v.deleted()) {
       throw new RegistryException(
           404,

@@ -606,6 +606,42 @@ class RegistryStateTest {
     }
 
     @Test
+    void shouldAnswer40402ForAVersionASoftDeletedSubjectNeverHad() {
+      // given
+      register("orders-value", ORDER_V1);
+      state.planSubjectDeletion("orders-value", false).forEach(state::apply);
+
+      // when / then: the subject still has its deleted version, as Confluent's registry sees it
+      for (String version : List.of("7", "latest")) {
+        for (boolean permanent : List.of(false, true)) {
+          assertThat(
+                  registryError(() -> state.planVersionDeletion("orders-value", version, permanent))
+                      .errorCode())
+              .as("%s, permanent %s", version, permanent)
+              .isEqualTo(RegistryException.VERSION_NOT_FOUND);
+        }
+      }
+      assertThat(registryError(() -> state.version("orders-value", "latest", true)).errorCode())
+          .isEqualTo(RegistryException.VERSION_NOT_FOUND);
+      assertThat(registryError(() -> state.planVersionDeletion("nope", "1", false)).errorCode())
+          .isEqualTo(RegistryException.SUBJECT_NOT_FOUND);
+    }
+
+    @Test
+    void shouldTakeLatestForTheNewestLiveVersionEvenWithTheDeletedOnes() {
+      // given
+      registerTwoVersions();
+      state.planVersionDeletion("orders-value", "2", false).forEach(state::apply);
+
+      // when / then
+      assertThat(state.version("orders-value", "latest", true).version()).isEqualTo(1);
+      RegistryException e =
+          registryError(() -> state.planVersionDeletion("orders-value", "latest", true));
+      assertThat(e.errorCode()).isEqualTo(RegistryException.VERSION_NOT_SOFT_DELETED);
+      assertThat(e.getMessage()).contains("Version 1 ");
+    }
+
+    @Test
     void shouldDeleteOneVersionSoftThenPermanently() {
       // given
       registerTwoVersions();
