@@ -69,7 +69,8 @@ public interface SagaObserver {
   /**
    * A record was ignored: a reply with {@code unknown-saga} (no saga of its key), {@code after-end}
    * (the saga had ended) or {@code wrong-step} (a duplicate, or a reply to a step the saga is not
-   * waiting for); or a start event with {@code duplicate-start} (its saga id already exists).
+   * waiting for), {@code stale-failure} (a compensation's failure written before the attempt under
+   * way was sent); or a start event with {@code duplicate-start} (its saga id already exists).
    */
   void ignored(String saga, String reason);
 

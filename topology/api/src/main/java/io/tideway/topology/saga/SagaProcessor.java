@@ -52,6 +52,7 @@ final class SagaProcessor<D extends SpecificRecord>
   static final String AFTER_END = "after-end";
   static final String WRONG_STEP = "wrong-step";
   static final String DUPLICATE_START = "duplicate-start";
+  static final String STALE_FAILURE = "stale-failure";
 
   /** What a dead-lettered compensation names as its exception. */
   static final String COMPENSATION_FAILED = "io.tideway.topology.saga.CompensationFailed";
@@ -218,7 +219,7 @@ final class SagaProcessor<D extends SpecificRecord>
       }
       wholly(() -> start(record.key(), data));
     } else if (value != null) {
-      wholly(() -> reply(record.key(), value));
+      wholly(() -> reply(record.key(), value, record.timestamp()));
     }
   }
 
@@ -307,7 +308,8 @@ final class SagaProcessor<D extends SpecificRecord>
     observer.started(definition.name());
   }
 
-  private void reply(String key, SpecificRecord reply) {
+  /** A reply, written by its participant at {@code repliedAt}. */
+  private void reply(String key, SpecificRecord reply, long repliedAt) {
     SagaLock lock = locks.get(key);
     if (lock == null || lock.getActive() == null) {
       observer.ignored(
@@ -332,6 +334,12 @@ final class SagaProcessor<D extends SpecificRecord>
       observer.ignored(definition.name(), WRONG_STEP);
       return;
     }
+    if (compensating && !outcome.success() && repliedAt < compensationSentAt(saga)) {
+      // The failure of an attempt before the one under way, which may still succeed: taken for
+      // the current one, it would give the compensation up one attempt early, at the last at once.
+      observer.ignored(definition.name(), STALE_FAILURE);
+      return;
+    }
     String type = reply.getClass().getSimpleName();
     // Taken now, before the next step restarts the clock; reported once the reply's action
     // succeeded, so that a reply dead-lettered on the way and re-driven counts once.
@@ -353,6 +361,21 @@ final class SagaProcessor<D extends SpecificRecord>
     if (outcome.success()) {
       observer.stepEnded(definition.name(), step.name(), compensating, took);
     }
+  }
+
+  /**
+   * When the compensation the saga waits on was last sent: its latest {@code COMPENSATION_SENT}
+   * transition, which the history keeps, as it keeps the latest ones.
+   */
+  private static long compensationSentAt(SagaInstance saga) {
+    List<SagaTransition> history = saga.getHistory();
+    for (int i = history.size() - 1; i >= 0; i--) {
+      SagaTransition transition = history.get(i);
+      if (transition.getEvent().equals("COMPENSATION_SENT")) {
+        return transition.getAt().toEpochMilli();
+      }
+    }
+    return Long.MIN_VALUE;
   }
 
   /** Runs the steps from {@code index} on: sends the first command, or completes the saga. */

@@ -100,6 +100,7 @@ final class OrderSagaFixture {
                     o.getCustomerId(),
                     o.getTotal()))
         .compensatedOn(CustomerCreditReleased.class)
+        .compensationFailsOn(CustomerCreditRejected.class, CustomerCreditRejected::getReason)
         .timeout(STEP_TIMEOUT)
         .step("reserve-stock")
         .command(

@@ -555,6 +555,59 @@ class SagaProcessorTest {
   }
 
   @Test
+  void aCompensationFailureIsRetriedWithBackoff() {
+    send(order.toString(), placed(order, customer));
+    advance(STEP_TIMEOUT);
+    commands();
+    send(order.toString(), creditRejected(order, customer));
+
+    assertThat(events()).endsWith("COMPENSATION_FAILED", "RETRY_SCHEDULED");
+    advance(Duration.ofSeconds(1));
+    assertThat(commands()).singleElement().isInstanceOf(ReleaseCredit.class);
+    assertThat(saga().getAttempt()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailureReplyToAnEarlierCompensationAttemptDoesNotGiveUpTheOneUnderWay() {
+    send(order.toString(), placed(order, customer));
+    advance(STEP_TIMEOUT);
+    advance(STEP_TIMEOUT);
+    advance(Duration.ofSeconds(1));
+    long secondAttemptAt = context.currentSystemTimeMs();
+    advance(STEP_TIMEOUT);
+    advance(Duration.ofSeconds(2));
+    assertThat(saga().getAttempt()).isEqualTo(COMPENSATION_ATTEMPTS);
+    commands();
+
+    // The participant failed the second attempt; its reply comes after the last attempt went out.
+    processor.process(
+        new Record<>(order.toString(), creditRejected(order, customer), secondAttemptAt + 5));
+    assertThat(observer.ignored).containsExactly(SagaProcessor.STALE_FAILURE);
+    assertThat(saga().getFailedCompensations()).isEmpty();
+    assertThat(commands()).isEmpty();
+
+    send(order.toString(), creditReleased(order, customer));
+    assertThat(commands()).singleElement().isInstanceOf(RejectOrder.class);
+    assertThat(saga().getFailedCompensations()).isEmpty();
+  }
+
+  @Test
+  void aFailureReplyToTheLastCompensationAttemptGivesTheCompensationUp() {
+    send(order.toString(), placed(order, customer));
+    advance(STEP_TIMEOUT);
+    advance(STEP_TIMEOUT);
+    advance(Duration.ofSeconds(1));
+    advance(STEP_TIMEOUT);
+    advance(Duration.ofSeconds(2));
+    commands();
+
+    send(order.toString(), creditRejected(order, customer));
+    assertThat(observer.ignored).isEmpty();
+    assertThat(saga().getFailedCompensations()).containsExactly("reserve-credit");
+    assertThat(commands()).singleElement().isInstanceOf(RejectOrder.class);
+  }
+
+  @Test
   void aRetriableStepIsResentNotCompensated() {
     send(order.toString(), placed(order, customer));
     send(order.toString(), creditReserved(order, customer));
