@@ -1,13 +1,18 @@
 package io.tideway.cli;
 
+import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code --bootstrap-server}: any Kafka cluster, by default the local platform's. */
+/**
+ * {@code --bootstrap-server}: any Kafka cluster, by default the local platform's, reached with the
+ * settings of {@code --kafka-config}.
+ */
 final class KafkaOption {
 
   @Mixin private DataDirOption dataDir;
+  @Mixin private KafkaClientConfigOption clientConfig;
 
   @Option(
       names = {"--bootstrap-server", "--bootstrap-servers"},
@@ -25,8 +30,10 @@ final class KafkaOption {
         : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
   }
 
-  /** Client settings for the chosen cluster. */
+  /** Client settings for the chosen cluster: {@code --kafka-config}'s, and where it is. */
   Map<String, Object> settings() {
-    return Map.of("bootstrap.servers", bootstrapServers());
+    Map<String, Object> settings = new HashMap<>(clientConfig.settings());
+    settings.put("bootstrap.servers", bootstrapServers());
+    return settings;
   }
 }

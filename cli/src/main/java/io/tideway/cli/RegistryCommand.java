@@ -25,6 +25,7 @@ final class RegistryCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
   @Mixin private DataDirOption dataDir;
+  @Mixin private KafkaClientConfigOption clientConfig;
 
   @Option(
       names = "--bootstrap-server",
@@ -79,7 +80,8 @@ final class RegistryCommand implements Callable<Integer> {
               .withTopic(topic)
               .withHost(host)
               .withPort(port)
-              .withReplicationFactor(replicationFactor);
+              .withReplicationFactor(replicationFactor)
+              .withKafka(clientConfig.settings());
     } catch (IllegalArgumentException e) {
       throw new PlatformSetupException(e.getMessage());
     }

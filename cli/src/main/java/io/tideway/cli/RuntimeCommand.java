@@ -12,6 +12,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +37,7 @@ final class RuntimeCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
   @Mixin private DataDirOption dataDir;
+  @Mixin private KafkaClientConfigOption clientConfig;
 
   @Option(
       names = "--bootstrap-server",
@@ -117,6 +120,7 @@ final class RuntimeCommand implements Callable<Integer> {
               .withHttp(host, port)
               .withStandbyReplicas(standbyReplicas)
               .withReplicationFactor(replicationFactor)
+              .withKafkaClientSettings(clientConfig.settings())
               .withDeploymentDefaults(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry));
       if (instanceName != null) {
         settings = settings.withInstanceName(instanceName);
@@ -126,17 +130,32 @@ final class RuntimeCommand implements Callable<Integer> {
     }
     out.println("Starting a topology runtime on Kafka " + kafka + " ...");
     out.flush();
-    TopologyRuntime runtime =
-        TopologyRuntime.start(settings, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    CompletableFuture<TopologyRuntime> started = new CompletableFuture<>();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  runtime.close();
-                  stopped.countDown();
-                },
-                "runtime-stop"));
+    // Registered before the start, which runs again every deployment of the journal: a signal
+    // meanwhile waits for it, then closes them all: none ends uncleanly, which under exactly-once
+    // can cost a restore of its stores from their changelogs.
+    Thread stopOnSignal =
+        new Thread(
+            () -> {
+              try {
+                started.join().close();
+              } catch (CompletionException startFailed) {
+                // the start stopped what it had started
+              }
+              stopped.countDown();
+            },
+            "runtime-stop");
+    Runtime.getRuntime().addShutdownHook(stopOnSignal);
+    TopologyRuntime runtime;
+    try {
+      runtime =
+          TopologyRuntime.start(settings, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    } catch (RuntimeException e) {
+      started.completeExceptionally(e);
+      throw e;
+    }
+    started.complete(runtime);
     out.println(
         "Topology runtime is up at "
             + runtime.url()

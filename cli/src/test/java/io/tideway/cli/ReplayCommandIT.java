@@ -2,14 +2,24 @@ package io.tideway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tideway.testkit.SecuredKafka;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tideway replay} against a real broker, as an operator types it. */
 @TidewayTest
@@ -58,6 +68,78 @@ class ReplayCommandIT {
                 bootstrap))
         .isZero();
     assertThat(cli.out()).contains("Copied 4 record(s) from " + source + " to " + target);
+  }
+
+  @Test
+  void copiesOnAClusterThatRequiresAuthenticationWithTheClientSettingsOfAFile(@TempDir Path dir)
+      throws Exception {
+    try (SecuredKafka kafka = SecuredKafka.start(dir.resolve("kafka"), "operator", Map.of())) {
+      try (Admin admin =
+          Admin.create(
+              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.plaintextBootstrap()))) {
+        admin
+            .createTopics(
+                List.of(new NewTopic("orders", 1, (short) 1), new NewTopic("copy", 1, (short) 1)))
+            .all()
+            .get();
+      }
+      Properties props = new Properties();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.plaintextBootstrap());
+      props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+      props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+        for (int i = 0; i < 3; i++) {
+          producer.send(new ProducerRecord<>("orders", "k" + i, "v" + i));
+        }
+      }
+      Path clientConfig = dir.resolve("client.properties");
+      Properties client = new Properties();
+      client.putAll(kafka.clientSettings());
+      try (Writer out = Files.newBufferedWriter(clientConfig)) {
+        client.store(out, null);
+      }
+
+      int code =
+          cli.run(
+              "replay",
+              "copy",
+              "--from",
+              "orders",
+              "--to",
+              "copy",
+              "--bootstrap-server",
+              kafka.saslBootstrap(),
+              "--kafka-config",
+              clientConfig.toString());
+
+      assertThat(code).as(cli.err()).isZero();
+      assertThat(cli.out()).contains("Copied 3 record(s) from orders to copy");
+    }
+  }
+
+  @Test
+  void refusesAClientConfigFileItCannotUse(@TempDir Path dir) throws Exception {
+    Path naming = dir.resolve("naming.properties");
+    Files.writeString(naming, "bootstrap.servers=127.0.0.1:1\n");
+
+    for (Path file : List.of(dir.resolve("missing.properties"), naming)) {
+      int code =
+          cli.run(
+              "replay",
+              "copy",
+              "--from",
+              "orders",
+              "--to",
+              "copy",
+              "--bootstrap-server",
+              "127.0.0.1:1",
+              "--kafka-config",
+              file.toString());
+      assertThat(code).isEqualTo(Tideway.BAD_INPUT);
+    }
+    assertThat(cli.err())
+        .contains("No Kafka client config file " + dir.resolve("missing.properties"))
+        .contains("names bootstrap.servers: name the cluster with --bootstrap-server instead");
   }
 
   @Test

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tideway.deploy.embedded.EmbeddedKafka;
-import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.testkit.SecuredKafka;
 import io.tideway.testkit.TestDatabase;
 import io.tideway.testkit.TidewayTest;
 import io.tideway.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -27,7 +25,6 @@ import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,34 +37,19 @@ import org.junit.jupiter.api.io.TempDir;
 @TidewayTest
 class SecuredClusterIT {
 
-  private static final Duration BROKER_START = Duration.ofSeconds(90);
   private static final Duration STREAMING = Duration.ofSeconds(90);
 
   @TempDir Path dir;
 
-  private final String password = UUID.randomUUID().toString();
-  private int plainPort;
-  private int saslPort;
-  private int controllerPort;
-
-  @BeforeEach
-  void pickPorts() throws Exception {
-    plainPort = LoopbackPorts.pickFree();
-    saslPort = LoopbackPorts.pickFree();
-    controllerPort = LoopbackPorts.pickFree();
-  }
-
   @Test
   void relaysToAClusterThatRequiresAuthentication(TestDatabase testDatabase) throws Exception {
     OutboxDatabase database = new OutboxDatabase(testDatabase);
-    EmbeddedKafka broker = broker(Map.of());
     String aggregateType = "secured_" + UUID.randomUUID().toString().substring(0, 8);
-    try {
-      broker.start(BROKER_START);
-      RelaySettings settings = settings(database, "secured");
+    try (SecuredKafka broker = SecuredKafka.start(dir.resolve("kafka"), "relay", Map.of())) {
+      RelaySettings settings = settings(broker, database, "secured");
       try (OutboxRelay relay = OutboxRelay.start(settings, new SimpleMeterRegistry());
           TopicReader reader =
-              new TopicReader(broker.bootstrapServers(), aggregateType + ".events")) {
+              new TopicReader(broker.plaintextBootstrap(), aggregateType + ".events")) {
         await().atMost(STREAMING).until(() -> relay.health().streaming());
         List<UUID> written = database.insert(aggregateType, 3);
 
@@ -76,13 +58,11 @@ class SecuredClusterIT {
             .isEqualTo(written.stream().map(UUID::toString).collect(Collectors.toSet()));
       }
       try (TopicReader offsets =
-          new TopicReader(broker.bootstrapServers(), RelaySettings.DEFAULT_OFFSETS_TOPIC)) {
+          new TopicReader(broker.plaintextBootstrap(), RelaySettings.DEFAULT_OFFSETS_TOPIC)) {
         await("the offsets store's writes through the secured listener")
             .atMost(STREAMING)
             .until(() -> offsets.size() > 0);
       }
-    } finally {
-      broker.close();
     }
   }
 
@@ -90,19 +70,19 @@ class SecuredClusterIT {
   void relaysToTopicsItMayWriteToButNotCreate(TestDatabase testDatabase) throws Exception {
     OutboxDatabase database = new OutboxDatabase(testDatabase);
     // The test's own clients come in as ANONYMOUS, through the plaintext listener.
-    EmbeddedKafka broker =
-        broker(
+    String events = "granted_" + UUID.randomUUID().toString().substring(0, 8) + ".events";
+    try (SecuredKafka broker =
+        SecuredKafka.start(
+            dir.resolve("kafka"),
+            "relay",
             Map.of(
                 "authorizer.class.name",
                 "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 "super.users",
-                "User:ANONYMOUS"));
-    String events = "granted_" + UUID.randomUUID().toString().substring(0, 8) + ".events";
-    try {
-      broker.start(BROKER_START);
+                "User:ANONYMOUS"))) {
       try (Admin admin =
           Admin.create(
-              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.plaintextBootstrap()))) {
         admin.createTopics(List.of(new NewTopic(events, 2, (short) 1))).all().get();
         admin
             .createAcls(
@@ -116,8 +96,8 @@ class SecuredClusterIT {
             .get();
       }
       try (OutboxRelay relay =
-              OutboxRelay.start(settings(database, "granted"), new SimpleMeterRegistry());
-          TopicReader reader = new TopicReader(broker.bootstrapServers(), events)) {
+              OutboxRelay.start(settings(broker, database, "granted"), new SimpleMeterRegistry());
+          TopicReader reader = new TopicReader(broker.plaintextBootstrap(), events)) {
         await().atMost(STREAMING).until(() -> relay.health().streaming());
         List<UUID> written = database.insert(events.substring(0, events.indexOf('.')), 3);
 
@@ -125,53 +105,20 @@ class SecuredClusterIT {
             .as("the events, in the topic made for them, which the relay may not create")
             .isEqualTo(written.stream().map(UUID::toString).collect(Collectors.toSet()));
       }
-    } finally {
-      broker.close();
     }
   }
 
-  /** A broker with a SASL/PLAIN listener where the user {@code relay} logs in. */
-  private EmbeddedKafka broker(Map<String, String> more) {
-    Map<String, String> config =
-        new HashMap<>(
-            Map.of(
-                "listeners",
-                "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d"
-                    .formatted(plainPort, saslPort, controllerPort),
-                "advertised.listeners",
-                "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d"
-                    .formatted(plainPort, saslPort),
-                "listener.security.protocol.map",
-                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "sasl.enabled.mechanisms",
-                "PLAIN",
-                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
-                plainLogin("user_relay=\"" + password + "\"")));
-    config.putAll(more);
-    return new EmbeddedKafka(dir.resolve("kafka"), plainPort, controllerPort, config);
-  }
-
   /** The relay, logging in as {@code relay}. */
-  private RelaySettings settings(OutboxDatabase database, String source) {
-    return RelaySettings.of("127.0.0.1:" + saslPort, List.of(database.source(source)))
+  private static RelaySettings settings(
+      SecuredKafka broker, OutboxDatabase database, String source) {
+    return RelaySettings.of(broker.saslBootstrap(), List.of(database.source(source)))
         .withTopicLayout(2, (short) 1)
-        .withKafkaClientSettings(
-            Map.of(
-                "security.protocol",
-                "SASL_PLAINTEXT",
-                "sasl.mechanism",
-                "PLAIN",
-                "sasl.jaas.config",
-                plainLogin("username=\"relay\" password=\"" + password + "\"")));
+        .withKafkaClientSettings(broker.clientSettings());
   }
 
   private static AclBinding allow(String topic, AclOperation operation) {
     return new AclBinding(
         new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
         new AccessControlEntry("User:relay", "*", operation, AclPermissionType.ALLOW));
-  }
-
-  private static String plainLogin(String options) {
-    return "org.apache.kafka.common.security.plain.PlainLoginModule required " + options + ";";
   }
 }

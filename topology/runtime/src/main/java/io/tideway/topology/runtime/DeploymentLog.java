@@ -31,17 +31,20 @@ final class DeploymentLog {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final TopicPartition PARTITION = new TopicPartition(Topics.DEPLOYMENTS.name(), 0);
 
-  private final String bootstrapServers;
+  private final Map<String, Object> clientSettings;
   private final ObjectMapper json = new ObjectMapper();
 
-  DeploymentLog(String bootstrapServers) {
-    this.bootstrapServers = bootstrapServers;
+  /**
+   * @param clientSettings the cluster ({@code bootstrap.servers}) and how to reach it
+   */
+  DeploymentLog(Map<String, Object> clientSettings) {
+    this.clientSettings = Map.copyOf(clientSettings);
   }
 
   /** The shape each application was last deployed with, read to the end of the topic. */
   Map<String, TopologyShape> latest() {
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(clientSettings);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, TopologyShape> shapes = new HashMap<>();
@@ -84,7 +87,7 @@ final class DeploymentLog {
 
   private void send(String applicationId, String value) {
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(clientSettings);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {

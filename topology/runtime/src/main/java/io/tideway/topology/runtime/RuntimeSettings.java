@@ -21,6 +21,7 @@ public final class RuntimeSettings {
   private int standbyReplicas;
   private short replicationFactor = -1;
   private Map<String, String> deploymentDefaults = Map.of();
+  private Map<String, String> kafkaClientSettings = Map.of();
   private Predicate<Path> notResumed = jar -> false;
 
   private RuntimeSettings(String bootstrapServers, Path stateDir) {
@@ -36,6 +37,7 @@ public final class RuntimeSettings {
     copy.standbyReplicas = standbyReplicas;
     copy.replicationFactor = replicationFactor;
     copy.deploymentDefaults = deploymentDefaults;
+    copy.kafkaClientSettings = kafkaClientSettings;
     copy.notResumed = notResumed;
     return copy;
   }
@@ -110,6 +112,23 @@ public final class RuntimeSettings {
   }
 
   /**
+   * This runtime reaching the cluster with these settings in every Kafka client it makes — its own,
+   * and every deployment's under the deployment's settings: {@code security.protocol}, {@code
+   * sasl.*}, {@code ssl.*} and the like.
+   *
+   * @throws IllegalArgumentException for {@code bootstrap.servers}, which the runtime is made with
+   */
+  public RuntimeSettings withKafkaClientSettings(Map<String, String> settings) {
+    if (settings.containsKey("bootstrap.servers")) {
+      throw new IllegalArgumentException(
+          "bootstrap.servers is the runtime's cluster, not a client setting");
+    }
+    RuntimeSettings copy = copy();
+    copy.kafkaClientSettings = Map.copyOf(new LinkedHashMap<>(settings));
+    return copy;
+  }
+
+  /**
    * This runtime not running again, when it starts, what it ran last from the jars {@code jars}
    * accepts: they stay in its journal, for a later start without this setting to run them again.
    */
@@ -157,6 +176,11 @@ public final class RuntimeSettings {
   /** Settings every deployment gets under its own. */
   public Map<String, String> deploymentDefaults() {
     return deploymentDefaults;
+  }
+
+  /** Settings every Kafka client of the runtime gets, deployments' included. */
+  public Map<String, String> kafkaClientSettings() {
+    return kafkaClientSettings;
   }
 
   /** Whether what ran from a jar is left out when the runtime starts. */

@@ -15,6 +15,7 @@ import io.tideway.topology.TopologyProvider;
 import io.tideway.topology.runtime.errors.ErrorCounts;
 import io.tideway.topology.saga.SagaObserver;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,6 +24,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -128,11 +130,9 @@ public final class TopologyRuntime implements AutoCloseable {
   private TopologyRuntime(RuntimeSettings settings, PrometheusMeterRegistry meters) {
     this.settings = settings;
     this.meters = meters;
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-    this.admin = Admin.create(props);
+    this.admin = Admin.create(clientSettings());
     this.offsets = new GroupOffsets(admin, ADMIN_TIMEOUT);
-    this.log = new DeploymentLog(settings.bootstrapServers());
+    this.log = new DeploymentLog(clientSettings());
     this.journal = new DeploymentJournal(settings.stateDir());
   }
 
@@ -335,9 +335,17 @@ public final class TopologyRuntime implements AutoCloseable {
         journal.entries().get(deployment.name()).unfinishedReset());
   }
 
-  /** The runtime's defaults, then a deployment's settings, then the cluster. */
+  /** The cluster and the client settings for it, as every client the runtime makes gets them. */
+  private Map<String, Object> clientSettings() {
+    Map<String, Object> client = new HashMap<>(settings.kafkaClientSettings());
+    client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    return client;
+  }
+
+  /** The client settings, the runtime's defaults, a deployment's settings, then the cluster. */
   private Map<String, Object> merged(Map<String, String> deploymentSettings) {
-    Map<String, Object> merged = new HashMap<>(settings.deploymentDefaults());
+    Map<String, Object> merged = new HashMap<>(settings.kafkaClientSettings());
+    merged.putAll(settings.deploymentDefaults());
     merged.putAll(deploymentSettings);
     merged.put("bootstrap.servers", settings.bootstrapServers());
     return merged;
@@ -685,6 +693,7 @@ public final class TopologyRuntime implements AutoCloseable {
       return;
     }
     Path plan = null;
+    Path clientConfig = null;
     try {
       plan = Files.createTempFile("tideway-reset-", ".csv");
       StringBuilder csv = new StringBuilder();
@@ -712,6 +721,17 @@ public final class TopologyRuntime implements AutoCloseable {
       }
       args.add("--internal-topics");
       args.add(String.join(",", internalTopics));
+      if (!settings.kafkaClientSettings().isEmpty()) {
+        // Readable by this user only (a temporary file's default): it may hold a password.
+        clientConfig = Files.createTempFile("tideway-reset-", ".properties");
+        Properties client = new Properties();
+        client.putAll(settings.kafkaClientSettings());
+        try (Writer out = Files.newBufferedWriter(clientConfig)) {
+          client.store(out, null);
+        }
+        args.add("--config-file");
+        args.add(clientConfig.toString());
+      }
       int exit = new StreamsResetter().execute(args.toArray(String[]::new));
       if (exit != 0) {
         throw new DeploymentException(
@@ -720,11 +740,13 @@ public final class TopologyRuntime implements AutoCloseable {
     } catch (IOException e) {
       throw new DeploymentException("Cannot write the reset plan of " + applicationId, e);
     } finally {
-      if (plan != null) {
-        try {
-          Files.deleteIfExists(plan);
-        } catch (IOException e) {
-          logger.warn("Could not delete {}: {}", plan, e.toString());
+      for (Path file : Arrays.asList(plan, clientConfig)) {
+        if (file != null) {
+          try {
+            Files.deleteIfExists(file);
+          } catch (IOException e) {
+            logger.warn("Could not delete {}: {}", file, e.toString());
+          }
         }
       }
     }
