@@ -5,14 +5,10 @@ import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/**
- * {@code --bootstrap-server}: any Kafka cluster, by default the local platform's, reached with the
- * settings of {@code --kafka-config}.
- */
+/** {@code --bootstrap-server}: any Kafka cluster, by default the local platform's. */
 final class KafkaOption {
 
   @Mixin private DataDirOption dataDir;
-  @Mixin private KafkaClientConfigOption clientConfig;
 
   @Option(
       names = {"--bootstrap-server", "--bootstrap-servers"},
@@ -30,8 +26,8 @@ final class KafkaOption {
         : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
   }
 
-  /** Client settings for the chosen cluster: {@code --kafka-config}'s, and where it is. */
-  Map<String, Object> settings() {
+  /** Client settings for the chosen cluster: where it is, and how to reach it. */
+  Map<String, Object> settings(KafkaClientConfigOption clientConfig) {
     Map<String, Object> settings = new HashMap<>(clientConfig.settings());
     settings.put("bootstrap.servers", bootstrapServers());
     return settings;

@@ -31,6 +31,7 @@ final class ReplayCopyCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
   @Mixin private KafkaOption kafka;
+  @Mixin private KafkaClientConfigOption clientConfig;
 
   @Option(
       names = "--from",
@@ -61,7 +62,7 @@ final class ReplayCopyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     SourceSpec source = SourceSpec.parse(from);
     Optional<LogPosition> bound = Optional.ofNullable(until).map(LogPosition::parseBound);
-    try (RecordCopy copy = new RecordCopy(kafka.settings())) {
+    try (RecordCopy copy = new RecordCopy(kafka.settings(clientConfig))) {
       CopyPlan plan = copy.plan(source, to, bound);
       print(out, plan);
       if (dryRun) {

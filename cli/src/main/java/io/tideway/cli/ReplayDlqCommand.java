@@ -38,6 +38,7 @@ final class ReplayDlqCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
   @Mixin private KafkaOption kafka;
+  @Mixin private KafkaClientConfigOption clientConfig;
 
   @Parameters(
       index = "0",
@@ -70,7 +71,7 @@ final class ReplayDlqCommand implements Callable<Integer> {
     DeadLetterFilter filter =
         DeadLetterFilter.parse(
             filters, since == null ? null : LogPosition.parseTime(since, "--since"));
-    try (DeadLetterRedrive redrive = new DeadLetterRedrive(kafka.settings())) {
+    try (DeadLetterRedrive redrive = new DeadLetterRedrive(kafka.settings(clientConfig))) {
       out.println((dryRun ? "Dry run: " : "Re-driving ") + filter + " in " + dlqTopic);
       out.flush();
       RedriveSummary summary =
