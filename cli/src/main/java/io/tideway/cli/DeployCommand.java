@@ -37,6 +37,7 @@ final class DeployCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
   @Mixin private RuntimeOption runtime;
+  @Mixin private OperatorTokenOption operator;
 
   @Parameters(index = "0", paramLabel = "JAR", description = "The topology jar.")
   private Path jar;
@@ -87,7 +88,7 @@ final class DeployCommand implements Callable<Integer> {
     if (!Files.isRegularFile(jar)) {
       throw new PlatformSetupException("No jar " + jar);
     }
-    RuntimeClient client = runtime.client();
+    RuntimeClient client = runtime.client(operator);
     List<DeploymentStatus> deployed = client.deploy(jar, settings, instances, dryRun, reset);
     PrintWriter out = spec.commandLine().getOut();
     for (DeploymentStatus status : deployed) {

@@ -34,6 +34,7 @@ final class ReplayRebuildCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
   @Mixin private RuntimeOption runtime;
+  @Mixin private OperatorTokenOption operator;
 
   @Parameters(index = "0", paramLabel = "DEPLOYMENT", description = "The deployment's name.")
   private String deployment;
@@ -60,7 +61,7 @@ final class ReplayRebuildCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    RuntimeClient client = runtime.client();
+    RuntimeClient client = runtime.client(operator);
     Set<RebuildRisk> allowed = EnumSet.noneOf(RebuildRisk.class);
     if (allowSagas) {
       allowed.add(RebuildRisk.SAGAS);

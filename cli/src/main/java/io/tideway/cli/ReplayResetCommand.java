@@ -36,6 +36,7 @@ final class ReplayResetCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
   @Mixin private RuntimeOption runtime;
+  @Mixin private OperatorTokenOption operator;
 
   @Parameters(index = "0", paramLabel = "DEPLOYMENT", description = "The deployment's name.")
   private String deployment;
@@ -66,7 +67,7 @@ final class ReplayResetCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    ResetPlan plan = runtime.client().reset(deployment, to(), dryRun);
+    ResetPlan plan = runtime.client(operator).reset(deployment, to(), dryRun);
     out.printf(
         "%s %s (%s) to %s%n",
         dryRun ? "Would reset" : "Reset", plan.deployment(), plan.applicationId(), plan.target());

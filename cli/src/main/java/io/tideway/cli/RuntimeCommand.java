@@ -9,6 +9,8 @@ import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.topology.runtime.RuntimeSettings;
 import io.tideway.topology.runtime.TopologyRuntime;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -38,6 +40,7 @@ final class RuntimeCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
   @Mixin private DataDirOption dataDir;
   @Mixin private KafkaClientConfigOption clientConfig;
+  @Mixin private OperatorTokenOption operator;
 
   @Option(
       names = "--bootstrap-server",
@@ -102,6 +105,14 @@ final class RuntimeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    String token = operator.token();
+    if (token == null && !loopback(host)) {
+      throw new PlatformSetupException(
+          "A runtime on "
+              + host
+              + " would let anyone who reaches it deploy a jar, and so run its code: give it an"
+              + " operator token with --operator-token-file");
+    }
     PlatformEndpoints local =
         bootstrapServer == null || registryUrl == null
             ? dataDir.endpoints("pass --bootstrap-server and --registry-url")
@@ -124,6 +135,9 @@ final class RuntimeCommand implements Callable<Integer> {
               .withDeploymentDefaults(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry));
       if (instanceName != null) {
         settings = settings.withInstanceName(instanceName);
+      }
+      if (token != null) {
+        settings = settings.withOperatorToken(token);
       }
     } catch (IllegalArgumentException e) {
       throw new PlatformSetupException(e.getMessage());
@@ -165,5 +179,14 @@ final class RuntimeCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** Whether a host is this machine's loopback address, which no other machine reaches. */
+  private static boolean loopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      throw new PlatformSetupException("Unknown host " + host + " (--host)");
+    }
   }
 }

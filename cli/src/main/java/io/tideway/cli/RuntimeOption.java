@@ -17,9 +17,15 @@ final class RuntimeOption {
       description = "The topology runtime's URL (default: the local platform's query.url).")
   private String url;
 
-  /** A client of the chosen runtime. */
+  /** A client of the chosen runtime, for reading. */
   RuntimeClient client() {
+    return client(null);
+  }
+
+  /** A client of the chosen runtime, sending the operator's token with what changes it. */
+  RuntimeClient client(OperatorTokenOption operator) {
     return new RuntimeClient(
-        url != null ? url : dataDir.endpoints("pass --query-url").query().url());
+        url != null ? url : dataDir.endpoints("pass --query-url").query().url(),
+        operator == null ? null : operator.token());
   }
 }

@@ -23,6 +23,7 @@ final class UndeployCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
   @Mixin private RuntimeOption runtime;
+  @Mixin private OperatorTokenOption operator;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "The deployment's name.")
   private String name;
@@ -32,7 +33,7 @@ final class UndeployCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    RuntimeClient client = runtime.client();
+    RuntimeClient client = runtime.client(operator);
     DeploymentStatus status = dryRun ? client.deployment(name) : client.undeploy(name);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(

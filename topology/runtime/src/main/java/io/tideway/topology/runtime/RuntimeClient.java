@@ -31,6 +31,7 @@ public final class RuntimeClient {
   private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
 
   private final String url;
+  private final String operatorToken;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   private final ObjectMapper json = AvroJson.exactMapper();
 
@@ -38,7 +39,17 @@ public final class RuntimeClient {
    * @param url the runtime's base URL, e.g. {@code http://127.0.0.1:8084}
    */
   public RuntimeClient(String url) {
+    this(url, null);
+  }
+
+  /**
+   * @param url the runtime's base URL, e.g. {@code http://127.0.0.1:8084}
+   * @param operatorToken the runtime's operator token, sent with deploys, undeploys, resets and
+   *     rebuilds; null for a runtime without one
+   */
+  public RuntimeClient(String url, String operatorToken) {
     this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    this.operatorToken = operatorToken;
   }
 
   /** An answer other than success: the HTTP status and the runtime's message. */
@@ -84,8 +95,7 @@ public final class RuntimeClient {
             + "&settings="
             + encode(text.toString());
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url + "/v1/deployments" + query))
-            .timeout(DEPLOY_TIMEOUT)
+        operatorRequest(URI.create(url + "/v1/deployments" + query))
             .header("Content-Type", "application/java-archive")
             .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(jar)))
             .build();
@@ -106,10 +116,7 @@ public final class RuntimeClient {
   /** Stops a deployment and returns it as it was. */
   public DeploymentStatus undeploy(String name) throws IOException {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url + "/v1/deployments/" + encode(name)))
-            .timeout(DEPLOY_TIMEOUT)
-            .DELETE()
-            .build();
+        operatorRequest(URI.create(url + "/v1/deployments/" + encode(name))).DELETE().build();
     return json.readValue(send(request).body(), DeploymentStatus.class);
   }
 
@@ -120,7 +127,7 @@ public final class RuntimeClient {
    */
   public ResetPlan reset(String name, String to, boolean dryRun) throws IOException {
     HttpRequest request =
-        HttpRequest.newBuilder(
+        operatorRequest(
                 URI.create(
                     url
                         + "/v1/deployments/"
@@ -129,7 +136,6 @@ public final class RuntimeClient {
                         + encode(to == null ? "earliest" : to)
                         + "&dryRun="
                         + dryRun))
-            .timeout(DEPLOY_TIMEOUT)
             .POST(HttpRequest.BodyPublishers.noBody())
             .build();
     return json.readValue(send(request).body(), ResetPlan.class);
@@ -142,7 +148,7 @@ public final class RuntimeClient {
   public RebuildStatus rebuild(String name, boolean dryRun, Set<RebuildRisk> allowed)
       throws IOException {
     HttpRequest request =
-        HttpRequest.newBuilder(
+        operatorRequest(
                 URI.create(
                     url
                         + "/v1/deployments/"
@@ -153,7 +159,6 @@ public final class RuntimeClient {
                         + allowed.contains(RebuildRisk.SAGAS)
                         + "&truncatedInputs="
                         + allowed.contains(RebuildRisk.TRUNCATED_INPUTS)))
-            .timeout(DEPLOY_TIMEOUT)
             .POST(HttpRequest.BodyPublishers.noBody())
             .build();
     return json.readValue(send(request).body(), RebuildStatus.class);
@@ -281,6 +286,15 @@ public final class RuntimeClient {
 
   private HttpRequest get(String path) {
     return HttpRequest.newBuilder(URI.create(url + path)).timeout(QUERY_TIMEOUT).GET().build();
+  }
+
+  /** A request that changes what the runtime runs: it carries the operator token. */
+  private HttpRequest.Builder operatorRequest(URI uri) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(DEPLOY_TIMEOUT);
+    if (operatorToken != null) {
+      request.header("Authorization", OperatorToken.SCHEME + operatorToken);
+    }
+    return request;
   }
 
   private HttpResponse<String> send(HttpRequest request) throws IOException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tideway.topology.AvroJson;
 import io.tideway.topology.saga.SagaStatus;
@@ -106,11 +107,19 @@ final class RuntimeHttp implements AutoCloseable {
     }
   }
 
+  /**
+   * @param operatorToken what deploys, undeploys, resets and rebuilds must carry; null for nothing
+   */
   static RuntimeHttp start(
-      TopologyRuntime runtime, PrometheusMeterRegistry meters, String host, int port) {
+      TopologyRuntime runtime,
+      PrometheusMeterRegistry meters,
+      String host,
+      int port,
+      String operatorToken) {
     // Answers of peers are read back: their decimals must stay as they were rendered.
     ObjectMapper json = AvroJson.exactMapper();
     Routes routes = new Routes(runtime, json);
+    OperatorToken token = new OperatorToken(operatorToken);
     AtomicReference<InlineLookups> root = new AtomicReference<>();
     Javalin app =
         Javalin.create(
@@ -150,11 +159,11 @@ final class RuntimeHttp implements AutoCloseable {
               r.get(
                   "/v1/deployments",
                   ctx -> ctx.result(json.writeValueAsString(runtime.deployments())));
-              r.post("/v1/deployments", routes::deploy);
+              r.post("/v1/deployments", operatorOnly(token, routes::deploy));
               r.get("/v1/deployments/{name}", routes::deployment);
-              r.delete("/v1/deployments/{name}", routes::undeploy);
-              r.post("/v1/deployments/{name}/reset", routes::reset);
-              r.post("/v1/deployments/{name}/rebuild", routes::rebuild);
+              r.delete("/v1/deployments/{name}", operatorOnly(token, routes::undeploy));
+              r.post("/v1/deployments/{name}/reset", operatorOnly(token, routes::reset));
+              r.post("/v1/deployments/{name}/rebuild", operatorOnly(token, routes::rebuild));
               r.get("/v1/deployments/{name}/rebuild", routes::rebuildStatus);
               r.get("/v1/stores", ctx -> ctx.result(routes.bound().queries().stores()));
               r.get("/v1/stores/{store}/keys", routes::scan);
@@ -167,6 +176,12 @@ final class RuntimeHttp implements AutoCloseable {
                       ctx.status(503)
                           .header("Retry-After", "1")
                           .result(Routes.error(json, "The runtime is starting")));
+              r.exception(
+                  Unauthorized.class,
+                  (e, ctx) ->
+                      ctx.status(401)
+                          .header("WWW-Authenticate", "Bearer")
+                          .result(Routes.error(json, e.getMessage())));
               r.exception(
                   BadRequest.class,
                   (e, ctx) -> ctx.status(400).result(Routes.error(json, e.getMessage())));
@@ -276,6 +291,27 @@ final class RuntimeHttp implements AutoCloseable {
       throw new BadRequest("timeout can be at most " + StoreQueries.MAX_WAIT.toSeconds() + "s");
     }
     return timeout;
+  }
+
+  /** A handler that runs only for a request the operator token admits; else a {@code 401}. */
+  private static Handler operatorOnly(OperatorToken token, Handler handler) {
+    return ctx -> {
+      if (!token.admits(ctx.header("Authorization"))) {
+        throw new Unauthorized();
+      }
+      handler.handle(ctx);
+    };
+  }
+
+  /** An operator request without the runtime's token. */
+  private static final class Unauthorized extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Unauthorized() {
+      super(
+          "Deploying, undeploying, resetting and rebuilding need this runtime's operator token"
+              + " (Authorization: Bearer <token>)");
+    }
   }
 
   /** A request that came while the server did not yet know its own address. */

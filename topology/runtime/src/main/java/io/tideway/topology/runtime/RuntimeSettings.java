@@ -22,6 +22,7 @@ public final class RuntimeSettings {
   private short replicationFactor = -1;
   private Map<String, String> deploymentDefaults = Map.of();
   private Map<String, String> kafkaClientSettings = Map.of();
+  private String operatorToken;
   private Predicate<Path> notResumed = jar -> false;
 
   private RuntimeSettings(String bootstrapServers, Path stateDir) {
@@ -38,6 +39,7 @@ public final class RuntimeSettings {
     copy.replicationFactor = replicationFactor;
     copy.deploymentDefaults = deploymentDefaults;
     copy.kafkaClientSettings = kafkaClientSettings;
+    copy.operatorToken = operatorToken;
     copy.notResumed = notResumed;
     return copy;
   }
@@ -129,6 +131,24 @@ public final class RuntimeSettings {
   }
 
   /**
+   * This runtime changing what it runs only at the request of those who hold {@code token}: a
+   * deploy, an undeploy, a reset or a rebuild without {@code Authorization: Bearer <token>} is
+   * refused with {@code 401}. Queries, health and metrics stay open. Without a token anyone who
+   * reaches the HTTP port may deploy a jar, and so run its code.
+   *
+   * @throws IllegalArgumentException for a blank token
+   */
+  public RuntimeSettings withOperatorToken(String token) {
+    if (token == null || token.isBlank() || !token.strip().equals(token)) {
+      throw new IllegalArgumentException(
+          "An operator token must be non-blank, without leading or trailing white space");
+    }
+    RuntimeSettings copy = copy();
+    copy.operatorToken = token;
+    return copy;
+  }
+
+  /**
    * This runtime not running again, when it starts, what it ran last from the jars {@code jars}
    * accepts: they stay in its journal, for a later start without this setting to run them again.
    */
@@ -181,6 +201,11 @@ public final class RuntimeSettings {
   /** Settings every Kafka client of the runtime gets, deployments' included. */
   public Map<String, String> kafkaClientSettings() {
     return kafkaClientSettings;
+  }
+
+  /** The token operator requests must carry, or null when they need none. */
+  String operatorToken() {
+    return operatorToken;
   }
 
   /** Whether what ran from a jar is left out when the runtime starts. */

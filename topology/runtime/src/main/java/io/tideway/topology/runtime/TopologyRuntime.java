@@ -147,7 +147,9 @@ public final class TopologyRuntime implements AutoCloseable {
     TopologyRuntime runtime = new TopologyRuntime(settings, meters);
     try {
       runtime.ensureTopics(Set.of(Topics.DEPLOYMENTS), Topic::name, "the topology runtime");
-      runtime.http = RuntimeHttp.start(runtime, meters, settings.host(), settings.port());
+      runtime.http =
+          RuntimeHttp.start(
+              runtime, meters, settings.host(), settings.port(), settings.operatorToken());
     } catch (RuntimeException e) {
       runtime.admin.close();
       throw e;

@@ -1,0 +1,82 @@
+package io.tideway.topology.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tideway.fixtures.Balances;
+import io.tideway.testkit.TestKafka;
+import io.tideway.testkit.TidewayTest;
+import io.tideway.topology.DeploymentContext;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A runtime with an operator token: what changes what it runs needs the token, what reads does not.
+ */
+@TidewayTest
+class OperatorTokenIT {
+
+  @TempDir Path dir;
+
+  @Test
+  void deploysUndeploysResetsAndRebuildsOnlyForTheBearerOfTheToken(TestKafka kafka)
+      throws Exception {
+    String token = UUID.randomUUID().toString();
+    RuntimeSettings settings =
+        RuntimeSettings.of(kafka.bootstrapServers(), dir.resolve("state"))
+            .withOperatorToken(token)
+            .withDeploymentDefaults(
+                Map.of(
+                    DeploymentContext.TOPIC_RENAME_PREFIX + "ledger",
+                    kafka.createTopic("ledger", 1)));
+    Path jar = FixtureJars.jar(dir, "balances.jar", List.of(Balances.class));
+    try (TopologyRuntime runtime =
+        TopologyRuntime.start(settings, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
+      RuntimeClient anyone = new RuntimeClient(runtime.url());
+      RuntimeClient wrong = new RuntimeClient(runtime.url(), "not-" + token);
+      RuntimeClient operator = new RuntimeClient(runtime.url(), token);
+
+      for (RuntimeClient refused : List.of(anyone, wrong)) {
+        assertThatThrownBy(() -> refused.deploy(jar, Map.of(), 1, false, false))
+            .isInstanceOfSatisfying(
+                RuntimeClient.RuntimeError.class, e -> assertThat(e.status()).isEqualTo(401))
+            .hasMessageContaining("operator token");
+      }
+      assertThat(runtime.deployments()).isEmpty();
+
+      operator.deploy(jar, Map.of(), 1, false, false);
+      assertThat(anyone.deployments())
+          .extracting(DeploymentStatus::name)
+          .containsExactly("balances");
+      HttpResponse<String> refusal =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(runtime.url() + "/v1/deployments/balances"))
+                      .DELETE()
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(refusal.statusCode()).isEqualTo(401);
+      assertThat(refusal.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+      assertThatThrownBy(() -> anyone.reset("balances", null, true))
+          .isInstanceOf(RuntimeClient.RuntimeError.class);
+      assertThatThrownBy(() -> anyone.rebuild("balances", true, Set.of()))
+          .isInstanceOf(RuntimeClient.RuntimeError.class);
+      assertThat(runtime.deployments()).hasSize(1);
+
+      assertThat(operator.reset("balances", null, true).dryRun()).isTrue();
+      assertThat(operator.undeploy("balances").name()).isEqualTo("balances");
+      assertThat(runtime.deployments()).isEmpty();
+    }
+  }
+}
