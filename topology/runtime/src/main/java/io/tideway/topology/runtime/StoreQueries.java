@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -79,6 +81,27 @@ final class StoreQueries implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
           });
+
+  /** Other instances asked for their part of scan pages at a time, at most. */
+  static final int MAX_PEER_SCANS = 32;
+
+  /**
+   * Threads that ask other instances for their part of a scan page, made as needed and let go; when
+   * all are busy, the thread that answers the scan asks itself.
+   */
+  private final ThreadPoolExecutor peerScans =
+      new ThreadPoolExecutor(
+          0,
+          MAX_PEER_SCANS,
+          30,
+          TimeUnit.SECONDS,
+          new SynchronousQueue<>(),
+          runnable -> {
+            Thread thread = new Thread(runnable, "tideway-query-peer-scan");
+            thread.setDaemon(true);
+            return thread;
+          },
+          new ThreadPoolExecutor.CallerRunsPolicy());
 
   StoreQueries(TopologyRuntime runtime, HostInfo self, ObjectMapper json) {
     this.runtime = runtime;
@@ -577,30 +600,61 @@ final class StoreQueries implements AutoCloseable {
       more = page.size() >= limit;
     } else {
       more = false;
-      for (StreamsMetadata host : streams.streamsMetadataForStore(store)) {
+      // Every other instance is asked at once: a page takes the slowest answer, not their sum.
+      List<StreamsMetadata> hosts = List.copyOf(streams.streamsMetadataForStore(store));
+      Map<HostInfo, CompletableFuture<HostPage>> asked = new HashMap<>();
+      for (StreamsMetadata host : hosts) {
         HostInfo info = host.hostInfo();
-        int before = page.size();
-        Set<Integer> answered = new TreeSet<>();
-        Answer failed =
-            self.equals(info)
-                ? scanLocal(owner.get(), store, lower, upper, prefix, limit, cursor, page, answered)
-                : scanRemote(info, store, lower, upper, prefix, limit, cursor, page, answered);
-        if (failed != null) {
-          return failed;
+        if (!self.equals(info)) {
+          asked.put(
+              info,
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return scanRemote(info, store, lower, upper, prefix, limit, cursor);
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  },
+                  peerScans));
+        }
+      }
+      for (StreamsMetadata host : hosts) {
+        HostInfo info = host.hostInfo();
+        HostPage answered;
+        if (self.equals(info)) {
+          answered = new HostPage();
+          answered.failed =
+              scanLocal(
+                  owner.get(),
+                  store,
+                  lower,
+                  upper,
+                  prefix,
+                  limit,
+                  cursor,
+                  answered.entries,
+                  answered.partitions);
+        } else {
+          answered = joined(asked.get(info));
+        }
+        if (answered.failed != null) {
+          return answered.failed;
         }
         // A partition that moved to an instance already asked would be missed: none may move.
         Set<Integer> expected = owner.get().assignedPartitions(store, host);
-        if (!answered.equals(expected)) {
+        if (!answered.partitions.equals(expected)) {
           return unavailable(
               store,
               "partitions moved during the scan: "
                   + info
                   + " answered for "
-                  + answered
+                  + answered.partitions
                   + ", not "
                   + expected);
         }
-        more |= page.size() - before >= limit;
+        page.putAll(answered.entries);
+        more |= answered.entries.size() >= limit;
       }
     }
     ObjectNode body = json.createObjectNode().put("store", store);
@@ -702,17 +756,35 @@ final class StoreQueries implements AutoCloseable {
     }
   }
 
-  private Answer scanRemote(
+  /** One instance's page, or why it has none. */
+  private static final class HostPage {
+    final TreeMap<String, JsonNode> entries = new TreeMap<>(STORE_ORDER);
+    final Set<Integer> partitions = new TreeSet<>();
+    Answer failed;
+  }
+
+  private static HostPage joined(CompletableFuture<HostPage> asked) throws IOException {
+    try {
+      return asked.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException unreadable) {
+        throw unreadable.getCause();
+      }
+      throw e;
+    }
+  }
+
+  /** Another instance's entries, from the partitions it owns. */
+  private HostPage scanRemote(
       HostInfo host,
       String store,
       String lower,
       String upper,
       String prefix,
       int limit,
-      String cursor,
-      TreeMap<String, JsonNode> page,
-      Set<Integer> covered)
+      String cursor)
       throws IOException {
+    HostPage page = new HostPage();
     StringBuilder query = new StringBuilder("?scope=local&limit=").append(limit);
     appendParam(query, "from", lower);
     appendParam(query, "to", upper);
@@ -732,19 +804,21 @@ final class StoreQueries implements AutoCloseable {
     try {
       response = peers.get(uri, FORWARD_TIMEOUT);
     } catch (IOException e) {
-      return unavailable(store, "instance " + host + " did not answer: " + e);
+      page.failed = unavailable(store, "instance " + host + " did not answer: " + e);
+      return page;
     }
     if (response.status() != 200) {
       // A store another instance has not (yet) is a rebalance here; a refusal is the same anywhere.
       int status = response.status() == 404 ? 503 : response.status();
-      return new Answer(status, response.body(), status == 503 ? 1 : 0);
+      page.failed = new Answer(status, response.body(), status == 503 ? 1 : 0);
+      return page;
     }
     JsonNode answer = json.readTree(response.body());
     for (JsonNode entry : answer.path("entries")) {
-      page.put(entry.path("key").asText(), entry.path("value"));
+      page.entries.put(entry.path("key").asText(), entry.path("value"));
     }
-    answer.path("partitions").forEach(partition -> covered.add(partition.asInt()));
-    return null;
+    answer.path("partitions").forEach(partition -> page.partitions.add(partition.asInt()));
+    return page;
   }
 
   private static void appendParam(StringBuilder query, String name, String value) {
@@ -830,6 +904,7 @@ final class StoreQueries implements AutoCloseable {
   @Override
   public void close() throws IOException {
     forwardedWaits.shutdownNow();
+    peerScans.shutdownNow();
     peers.close();
   }
 
