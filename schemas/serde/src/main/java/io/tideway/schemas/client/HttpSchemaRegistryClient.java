@@ -169,10 +169,25 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
    * @throws IllegalArgumentException when there is no URL or one is not http(s)
    */
   public HttpSchemaRegistryClient(List<String> urls, Settings settings) {
+    this(urls, settings, null);
+  }
+
+  /**
+   * @param urls the base URLs, tried in order
+   * @param settings timeouts and retries
+   * @param basicAuthUserInfo {@code user:password} sent to every URL as basic authentication, in
+   *     place of any in the URLs; null for what the URLs carry
+   * @throws IllegalArgumentException when there is no URL or one is not http(s)
+   */
+  public HttpSchemaRegistryClient(List<String> urls, Settings settings, String basicAuthUserInfo) {
     List<Endpoint> parsed = new ArrayList<>();
     for (String u : urls) {
       if (!u.isBlank()) {
-        parsed.add(Endpoint.parse(u.trim()));
+        Endpoint endpoint = Endpoint.parse(u.trim());
+        parsed.add(
+            basicAuthUserInfo == null
+                ? endpoint
+                : new Endpoint(endpoint.base(), endpoint.display(), basic(basicAuthUserInfo)));
       }
     }
     if (parsed.isEmpty()) {
@@ -607,6 +622,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
   // ---- internals
 
+  /** The basic authentication header of {@code user:password}. */
+  private static String basic(String userInfo) {
+    return "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+  }
+
   private record Answer(Endpoint endpoint, int status, byte[] body) {}
 
   /**
@@ -630,12 +650,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         throw new IllegalArgumentException(
             "not an http(s) URL with a host: " + withoutUserInfo(uri));
       }
-      String authorization =
-          uri.getRawUserInfo() == null
-              ? null
-              : "Basic "
-                  + Base64.getEncoder()
-                      .encodeToString(uri.getUserInfo().getBytes(StandardCharsets.UTF_8));
+      String authorization = uri.getRawUserInfo() == null ? null : basic(uri.getUserInfo());
       String base = withoutUserInfo(uri).replaceAll("/+$", "");
       return new Endpoint(base, base, authorization);
     }

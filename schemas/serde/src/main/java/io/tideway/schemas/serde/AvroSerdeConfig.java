@@ -16,7 +16,9 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * The configuration of {@link AvroSerializer}, {@link AvroDeserializer} and {@link AvroSerde}, with
@@ -74,6 +76,16 @@ public final class AvroSerdeConfig extends AbstractConfig {
 
   /** The longest pause between retries. */
   public static final String RETRIES_MAX_WAIT_MS_CONFIG = "retries.max.wait.ms";
+
+  /**
+   * Where the registry's basic authentication comes from: {@code URL} (the user part of each URL,
+   * the default) or {@code USER_INFO} ({@value #BASIC_AUTH_USER_INFO_CONFIG}), as in Confluent's
+   * serdes.
+   */
+  public static final String BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG = "basic.auth.credentials.source";
+
+  /** {@code user:password} for the registry, with the source {@code USER_INFO}. */
+  public static final String BASIC_AUTH_USER_INFO_CONFIG = "basic.auth.user.info";
 
   private static final String CONFLUENT_STRATEGIES = "io.confluent.kafka.serializers.subject.";
 
@@ -235,7 +247,46 @@ public final class AvroSerdeConfig extends AbstractConfig {
             (int) defaults.maxRetryWait().toMillis(),
             Range.atLeast(0),
             Importance.LOW,
-            "The longest pause, in milliseconds, between retries.");
+            "The longest pause, in milliseconds, between retries.")
+        .define(
+            BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG,
+            Type.STRING,
+            "URL",
+            ValidString.in("URL", "USER_INFO"),
+            Importance.MEDIUM,
+            "Where the schema registry's basic authentication comes from: URL (the user part of"
+                + " each URL, http://user:password@host) or USER_INFO ("
+                + BASIC_AUTH_USER_INFO_CONFIG
+                + ").")
+        .define(
+            BASIC_AUTH_USER_INFO_CONFIG,
+            Type.PASSWORD,
+            null,
+            Importance.MEDIUM,
+            "user:password for the schema registry, with "
+                + BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG
+                + "=USER_INFO.");
+  }
+
+  /**
+   * The registry's basic authentication as {@code user:password} when it is configured apart from
+   * the URLs; null when the URLs carry it, if anything does.
+   *
+   * @throws ConfigException with {@code USER_INFO} but no {@value #BASIC_AUTH_USER_INFO_CONFIG}
+   */
+  public String basicAuthUserInfo() {
+    if (!"USER_INFO".equals(getString(BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG))) {
+      return null;
+    }
+    Password userInfo = getPassword(BASIC_AUTH_USER_INFO_CONFIG);
+    if (userInfo == null || userInfo.value().isBlank()) {
+      throw new ConfigException(
+          BASIC_AUTH_USER_INFO_CONFIG
+              + " must be user:password when "
+              + BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG
+              + " is USER_INFO");
+    }
+    return userInfo.value();
   }
 
   /**
@@ -320,7 +371,7 @@ public final class AvroSerdeConfig extends AbstractConfig {
     SchemaRegistryClient registry =
         MockSchemaRegistry.isMockUrl(urls.get(0))
             ? MockSchemaRegistry.forUrl(urls.get(0))
-            : new HttpSchemaRegistryClient(urls, httpSettings());
+            : new HttpSchemaRegistryClient(urls, httpSettings(), basicAuthUserInfo());
     return cached(registry);
   }
 

@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.junit.jupiter.api.AfterEach;
@@ -399,6 +400,27 @@ class HttpSchemaRegistryClientTest {
       assertThat(second).containsExactly("orders-value");
       assertThat(server.requests()).hasSize(2);
       assertThat(failover.url()).isEqualTo(urls);
+    }
+  }
+
+  @Test
+  void shouldSendUserInfoGivenApartToEveryUrlInPlaceOfTheirs() {
+    // given
+    server.always(200, "[]");
+    String url = "http://other:creds@127.0.0.1:" + server.port() + "/";
+    try (HttpSchemaRegistryClient withUserInfo =
+        new HttpSchemaRegistryClient(List.of(url), FAST, "reader:s3:cret")) {
+
+      // when
+      withUserInfo.subjects();
+
+      // then
+      assertThat(server.lastRequest().authorization())
+          .isEqualTo(
+              "Basic "
+                  + Base64.getEncoder()
+                      .encodeToString("reader:s3:cret".getBytes(StandardCharsets.UTF_8)));
+      assertThat(withUserInfo.url()).doesNotContain("creds").doesNotContain("s3:cret");
     }
   }
 

@@ -65,6 +65,48 @@ class AvroSerdeConfigTest {
   }
 
   @Test
+  void shouldTakeBasicAuthenticationFromUserInfoAsConfluentsSerdesDo() {
+    assertThat(new AvroSerdeConfig(with()).basicAuthUserInfo()).isNull();
+    assertThat(
+            new AvroSerdeConfig(
+                    with(
+                        AvroSerdeConfig.BASIC_AUTH_USER_INFO_CONFIG,
+                        "reader:s3cret",
+                        AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG,
+                        "URL"))
+                .basicAuthUserInfo())
+        .as("from the URLs, the user info is not used")
+        .isNull();
+
+    AvroSerdeConfig config =
+        new AvroSerdeConfig(
+            with(
+                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG,
+                "USER_INFO",
+                AvroSerdeConfig.BASIC_AUTH_USER_INFO_CONFIG,
+                "reader:s3cret"));
+
+    assertThat(config.basicAuthUserInfo()).isEqualTo("reader:s3cret");
+    assertThat(config.values().toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void shouldRefuseUserInfoAuthenticationWithoutUserInfoAndAnUnknownSource() {
+    AvroSerdeConfig without =
+        new AvroSerdeConfig(
+            with(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, "USER_INFO"));
+    assertThatThrownBy(without::basicAuthUserInfo)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(AvroSerdeConfig.BASIC_AUTH_USER_INFO_CONFIG);
+    assertThatThrownBy(
+            () ->
+                new AvroSerdeConfig(
+                    with(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, "SASL_INHERIT")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG);
+  }
+
+  @Test
   void shouldRequireTheRegistryUrl() {
     assertThatThrownBy(() -> new AvroSerdeConfig(Map.of()))
         .isInstanceOf(ConfigException.class)
