@@ -463,7 +463,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private Class<?> generatedClassOf(Schema named, int id, String topic) {
       Class<?> type = generatedClassNamed(SpecificData.getClassName(named));
       if (type == null) {
-        throw new SerializationException(
+        throw new NoGeneratedClassException(
             "Cannot read schema id "
                 + id
                 + " from topic '"
@@ -475,7 +475,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                 + " on the classpath; generate it or set "
                 + AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE_CONFIG
                 + "/"
-                + AvroSerdeConfig.SPECIFIC_AVRO_KEY_TYPE_CONFIG);
+                + AvroSerdeConfig.SPECIFIC_AVRO_KEY_TYPE_CONFIG,
+            named.getFullName());
       }
       return type;
     }

@@ -178,7 +178,11 @@ class SchemaEvolutionTest {
             SerializationException.class, () -> deserializer.deserialize("commands", bytes));
 
     // then
-    assertThat(e).hasMessageContaining("no generated class java.lang.ProcessBuilder");
+    assertThat(e)
+        .hasMessageContaining("no generated class java.lang.ProcessBuilder")
+        .isInstanceOfSatisfying(
+            NoGeneratedClassException.class,
+            unknown -> assertThat(unknown.typeName()).isEqualTo("java.lang.ProcessBuilder"));
     assertThat(ClassSecurityValidator.getGlobal().isTrusted(ProcessBuilder.class)).isFalse();
   }
 }

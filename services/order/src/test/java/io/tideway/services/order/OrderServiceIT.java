@@ -37,6 +37,9 @@ import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -255,6 +258,37 @@ class OrderServiceIT {
               assertThat(header(r, "kafka_dlt-exception-message")).isNotBlank();
             });
     assertThat(placeOrder(UUID.randomUUID(), product, 1).statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void shouldSkipAnEventOfATypeNewerThanItsContractsAndGoOn() throws Exception {
+    UUID customer = UUID.randomUUID();
+    UUID product = knownProduct("1.00");
+    String order = JSON.readTree(placeOrder(customer, product, 1).body()).get("id").asText();
+    double failedBefore = failedAttempts();
+    // The customer service, deployed ahead, publishes a type this service has no class for.
+    Schema newer =
+        new Schema.Parser()
+            .parse(
+                """
+                {"type":"record","name":"CustomerLoyaltyChanged",
+                 "namespace":"io.tideway.contracts.customer",
+                 "fields":[{"name":"customerId","type":"string"},{"name":"tier","type":"string"}]}
+                """);
+    GenericRecord loyalty = new GenericData.Record(newer);
+    loyalty.put("customerId", customer.toString());
+    loyalty.put("tier", "gold");
+    ProducerRecord<String, Object> record =
+        new ProducerRecord<>(customerTopic, customer.toString(), loyalty);
+    record.headers().add("id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+    producer.send(record).get();
+    publish(customerTopic, customer.toString(), addressChanged(customer, 2, "2 After Loyalty St"));
+
+    awaitShippingAddress(order, "2 After Loyalty St", 2);
+    assertThat(consumed("CustomerLoyaltyChanged", "ignored")).isEqualTo(1);
+    assertThat(failedAttempts())
+        .as("nothing failed, nothing dead-lettered")
+        .isEqualTo(failedBefore);
   }
 
   @Test

@@ -5,14 +5,18 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tideway.schemas.serde.AvroDeserializer;
 import io.tideway.schemas.serde.AvroSerdeConfig;
+import io.tideway.schemas.serde.NoGeneratedClassException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +28,10 @@ import org.springframework.transaction.support.TransactionOperations;
  * Reads and handles what a listener consumed from an events or commands topic: the {@code id}
  * header and the Avro value, decoded as its generated class. A record without either is an {@link
  * UnprocessableRecordException}, which the error handler dead-letters at once; so is one whose
- * bytes are not in the wire format (a {@code SerializationException}). Listeners hand it what they
- * polled, a batch at a time (see {@link #handleBatch}).
+ * bytes cannot be decoded (not in the wire format, a schema id the registry does not have), unless
+ * the registry could not answer, which is retried. An event of a type the service has no generated
+ * class for is skipped, as one of a type it does not handle. Listeners hand it what they polled, a
+ * batch at a time (see {@link #handleBatch}).
  */
 public final class InboundEvents implements AutoCloseable {
 
@@ -35,6 +41,7 @@ public final class InboundEvents implements AutoCloseable {
   static final String UNDECODABLE = "undecodable";
 
   private final AvroDeserializer<SpecificRecord> deserializer = new AvroDeserializer<>();
+  private final Set<String> unknownTypes = ConcurrentHashMap.newKeySet();
   private final MeterRegistry meters;
   private final TransactionOperations transactions;
 
@@ -103,7 +110,18 @@ public final class InboundEvents implements AutoCloseable {
     if (record.value() == null) {
       throw unprocessable(record, "no value (a tombstone), which no event or command is");
     }
-    SpecificRecord value = deserializer.deserialize(record.topic(), record.value());
+    SpecificRecord value;
+    try {
+      value = deserializer.deserialize(record.topic(), record.value());
+    } catch (NoGeneratedClassException unknownType) {
+      throw unknownType;
+    } catch (SerializationException e) {
+      if (ListenerFailures.outage(e)) {
+        throw e; // the registry cannot serve now: nothing about the record
+      }
+      throw new UnprocessableRecordException(
+          record.topic(), record.partition(), record.offset(), e.getMessage(), e);
+    }
     return new Inbound(eventId, value, header(record, "traceparent"));
   }
 
@@ -119,7 +137,9 @@ public final class InboundEvents implements AutoCloseable {
    * traceparent} in the logging context, counted in {@code <metric>.batch.split}: the records
    * before the failing one land and the failing one alone is handed to the error handler, which
    * retries it as {@link ListenerFailures} says, then dead-letters it. A record that cannot be
-   * decoded is handed over at once, after the records before it are committed.
+   * decoded is handed over at once, after the records before it are committed; an event of a type
+   * the service has no generated class for (newer than its contracts) is skipped and counted as
+   * {@code ignored}, as the effect would count one of a type it does not handle.
    *
    * @param metric the counters' prefix, e.g. {@code tideway.order.events}
    * @param effect applies records, in order and in the transaction it is called in, and says what
@@ -130,39 +150,84 @@ public final class InboundEvents implements AutoCloseable {
       List<ConsumerRecord<String, byte[]>> records,
       String metric,
       Function<List<Inbound>, List<O>> effect) {
-    Batch<O> batch = new Batch<>(records, metric, effect);
+    handleBatch(records, metric, effect, true);
+  }
+
+  /**
+   * {@link #handleBatch}, an event of a type the service has no generated class for either skipped
+   * or refused.
+   *
+   * @param unknownTypesSkipped whether such an event is skipped, as one of a type the service does
+   *     not handle, or refused (dead-lettered at once), as a command must be
+   */
+  <O extends Enum<O>> void handleBatch(
+      List<ConsumerRecord<String, byte[]>> records,
+      String metric,
+      Function<List<Inbound>, List<O>> effect,
+      boolean unknownTypesSkipped) {
+    Batch<O> batch = new Batch<>(records.size(), metric, effect);
     for (ConsumerRecord<String, byte[]> record : records) {
       Inbound inbound;
       try {
         inbound = read(record);
+      } catch (NoGeneratedClassException unknownType) {
+        if (unknownTypesSkipped) {
+          skipped(record, unknownType.typeName(), metric);
+          continue;
+        }
+        batch.apply();
+        meters.counter(metric + ".failed", "type", UNDECODABLE).increment();
+        throw ListenerFailures.failure(unprocessable(record, unknownType.getMessage()), record);
       } catch (RuntimeException e) {
         batch.apply();
         meters.counter(metric + ".failed", "type", UNDECODABLE).increment();
         throw ListenerFailures.failure(e, record);
       }
-      batch.decoded.add(inbound);
+      batch.add(record, inbound);
     }
     batch.apply();
   }
 
-  /** The records of a poll, and those of them decoded so far. */
+  /**
+   * Passes over an event of a type newer than the service's contracts (a producer deployed ahead of
+   * it), as over one of a type it does not handle: counted as {@code ignored}, its offset committed
+   * with those around it; the first of each type is logged.
+   */
+  private void skipped(ConsumerRecord<?, ?> record, String typeName, String metric) {
+    String type = typeName.substring(typeName.lastIndexOf('.') + 1);
+    meters.counter(metric + ".consumed", "type", type, "outcome", "ignored").increment();
+    if (unknownTypes.add(typeName)) {
+      log.info(
+          "Skipping {} events from {} (first at {}-{}@{}): this service has no class for the type,"
+              + " so it handles none of them",
+          typeName,
+          record.topic(),
+          record.topic(),
+          record.partition(),
+          record.offset());
+    }
+  }
+
+  /** The records of a poll decoded so far, not applied yet. */
   private final class Batch<O extends Enum<O>> {
     final List<ConsumerRecord<String, byte[]>> records;
     final List<Inbound> decoded;
     final String metric;
     final Function<List<Inbound>, List<O>> effect;
 
-    Batch(
-        List<ConsumerRecord<String, byte[]>> records,
-        String metric,
-        Function<List<Inbound>, List<O>> effect) {
-      this.records = records;
-      this.decoded = new ArrayList<>(records.size());
+    Batch(int size, String metric, Function<List<Inbound>, List<O>> effect) {
+      this.records = new ArrayList<>(size);
+      this.decoded = new ArrayList<>(size);
       this.metric = metric;
       this.effect = effect;
     }
 
-    /** Applies the decoded records, which are the first of {@link #records}. */
+    void add(ConsumerRecord<String, byte[]> record, Inbound inbound) {
+      records.add(record);
+      decoded.add(inbound);
+    }
+
+    /** Applies the decoded records. */
     void apply() {
       if (decoded.isEmpty()) {
         return;

@@ -1,11 +1,11 @@
 package io.tideway.services.starter;
 
+import io.tideway.outbox.OutboxException;
 import io.tideway.schemas.client.RegistryException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.errors.SerializationException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
@@ -18,11 +18,13 @@ import org.springframework.util.backoff.FixedBackOff;
 
 /**
  * What a listener's failure says about its record, for how long to retry it: an outage of what the
- * service depends on (its database, the schema registry) says nothing about the record, which is
- * retried until the outage ends, holding its partition, so that nothing is dead-lettered for it; a
- * record that cannot be decoded, or that the domain refuses (an unknown resource, an invalid value,
- * an overflow), goes to the dead-letter topic at once, as retrying cannot change the answer and
- * would only hold the records behind it; anything else is retried a few times first.
+ * service depends on (its database, the schema registry), or the registry refusing the schema of an
+ * event the service publishes (a deployment's fault, which no record can mend), says nothing about
+ * the record, which is retried until that ends, holding its partition, so that nothing is
+ * dead-lettered for it; a record that cannot be decoded, or that the domain refuses (an unknown
+ * resource, an invalid value, an overflow), goes to the dead-letter topic at once, as retrying
+ * cannot change the answer and would only hold the records behind it; anything else is retried a
+ * few times first.
  */
 final class ListenerFailures {
 
@@ -94,9 +96,17 @@ final class ListenerFailures {
     }
   }
 
-  /** Whether the failure, or one of its causes, is an outage of the database or the registry. */
+  /**
+   * Whether the failure, or one of its causes, is an outage of the database or the registry, or the
+   * registry's refusal of the schema of an event the service appends to its outbox.
+   */
   static boolean outage(Throwable failure) {
+    boolean appending = false;
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      appending |= cause instanceof OutboxException;
+      if (appending && cause instanceof RegistryException) {
+        return true;
+      }
       if (cause instanceof TransientDataAccessException
           || cause instanceof RecoverableDataAccessException
           || cause instanceof DataAccessResourceFailureException
@@ -114,7 +124,7 @@ final class ListenerFailures {
 
   private static boolean refusedForGood(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof SerializationException
+      if (cause instanceof UnprocessableRecordException
           || cause instanceof ResourceNotFoundException
           || cause instanceof IllegalArgumentException
           || cause instanceof ArithmeticException) {

@@ -47,7 +47,9 @@ public final class SagaCommandsListener {
       batch = "true",
       concurrency = "1")
   void onCommands(List<ConsumerRecord<String, byte[]>> records) {
-    inbound.handleBatch(records, metric, commands -> commands.stream().map(this::apply).toList());
+    // A command of a type the service has no class for is refused like one it does not take.
+    inbound.handleBatch(
+        records, metric, commands -> commands.stream().map(this::apply).toList(), false);
   }
 
   private CommandOutcome apply(Inbound command) {

@@ -54,13 +54,44 @@ class ListenerFailuresTest {
   }
 
   @Test
+  void shouldRetryUntilTheRegistryTakesTheSchemaOfAnEventTheServicePublishes() {
+    // A deployment whose event schema the registry refuses: no record is at fault, and
+    // dead-lettering every one that has an effect to publish would reject them all.
+    Throwable failure =
+        failed(
+            new OutboxException(
+                "Cannot append OrderApproved to the outbox",
+                new SerializationException(
+                    "Could not register the schema",
+                    new RegistryException(
+                        409, RegistryException.INCOMPATIBLE_SCHEMA, "incompatible"))));
+
+    assertThat(ListenerFailures.outage(failure)).isTrue();
+    assertThat(waits(ListenerFailures.retries(failure, FIRST), 20))
+        .doesNotContain(BackOffExecution.STOP);
+  }
+
+  @Test
   void shouldDeadLetterAtOnceWhatCannotBeDecoded() {
+    // As the listeners' reading names them: the record, and what the deserializer found.
     Throwable unknownSchema =
         failed(
-            new SerializationException(
+            new UnprocessableRecordException(
+                "orders",
+                0,
+                7,
                 "Unknown schema id 7",
-                new RegistryException(404, RegistryException.SCHEMA_NOT_FOUND, "not found")));
-    Throwable notWireFormat = failed(new SerializationException("Unknown magic byte 0x7b"));
+                new SerializationException(
+                    "Unknown schema id 7",
+                    new RegistryException(404, RegistryException.SCHEMA_NOT_FOUND, "not found"))));
+    Throwable notWireFormat =
+        failed(
+            new UnprocessableRecordException(
+                "orders",
+                0,
+                8,
+                "Unknown magic byte 0x7b",
+                new SerializationException("Unknown magic byte 0x7b")));
 
     for (Throwable failure : new Throwable[] {unknownSchema, notWireFormat}) {
       assertThat(ListenerFailures.outage(failure)).isFalse();
