@@ -14,6 +14,7 @@ import io.tideway.contracts.inventory.ProductAdded;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.AvroSerializer;
 import io.tideway.schemas.serde.TopicRecordNameStrategy;
+import io.tideway.services.starter.IdempotentRequests;
 import io.tideway.services.starter.ServiceUnderTest;
 import io.tideway.testkit.CommittedOutboxEvents;
 import io.tideway.testkit.JsonFuzz;
@@ -22,6 +23,7 @@ import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TestService;
 import io.tideway.testkit.TidewayTest;
 import java.math.BigDecimal;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -419,6 +422,45 @@ class OrderServiceIT {
     }
 
     assertThat(events.count() - before).isEqualTo(accepted);
+  }
+
+  @Test
+  void shouldPlaceAnOrderOnceHoweverOftenItsRequestComesWithOneIdempotencyKey() throws Exception {
+    UUID customer = UUID.randomUUID();
+    UUID product = knownProduct("2.00");
+    String key = "retry-" + UUID.randomUUID();
+    String body = order(customer, product, 1);
+
+    // A client that retried at once, its first attempt still running, and once more later.
+    List<CompletableFuture<HttpResponse<String>>> together = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      together.add(CompletableFuture.supplyAsync(() -> placeWithKey(key, body)));
+    }
+    List<HttpResponse<String>> answers = new ArrayList<>();
+    together.forEach(answer -> answers.add(answer.join()));
+    answers.add(placeWithKey(key, body));
+
+    assertThat(answers).extracting(HttpResponse::statusCode).containsOnly(201);
+    assertThat(answers)
+        .extracting(answer -> JSON.readTree(answer.body()).get("id").asText())
+        .containsOnly(JSON.readTree(answers.get(0).body()).get("id").asText());
+    assertThat(JSON.readTree(service.get("/orders?customerId=" + customer).body()))
+        .as("one order placed")
+        .hasSize(1);
+
+    HttpResponse<String> otherRequest = placeWithKey(key, order(customer, product, 2));
+    assertThat(otherRequest.statusCode()).isEqualTo(422);
+    assertThat(otherRequest.body()).contains("was used for another request");
+    assertThat(placeWithKey("has space", body).statusCode()).isEqualTo(400);
+    assertThat(placeWithKey("k".repeat(256), body).statusCode()).isEqualTo(400);
+  }
+
+  private static HttpResponse<String> placeWithKey(String key, String body) {
+    return service.send(
+        service
+            .request("/orders", "Content-Type", "application/json", IdempotentRequests.HEADER, key)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   @Test

@@ -6,11 +6,13 @@ import io.tideway.services.order.domain.OrderLine;
 import io.tideway.services.order.persistence.KnownAggregates;
 import io.tideway.services.order.persistence.OrderRepository;
 import io.tideway.services.starter.CommandRejectedException;
+import io.tideway.services.starter.IdempotentRequests;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -34,12 +36,18 @@ public class OrderCommands {
   private final OrderRepository orders;
   private final KnownAggregates known;
   private final TransactionalOutbox outbox;
+  private final IdempotentRequests requests;
   private final Clock clock = Clock.systemUTC();
 
-  OrderCommands(OrderRepository orders, KnownAggregates known, TransactionalOutbox outbox) {
+  OrderCommands(
+      OrderRepository orders,
+      KnownAggregates known,
+      TransactionalOutbox outbox,
+      IdempotentRequests requests) {
     this.orders = orders;
     this.known = known;
     this.outbox = outbox;
+    this.requests = requests;
   }
 
   /** The largest amount the orders' table and {@code OrderPlaced} hold: 19 digits, 2 decimals. */
@@ -50,11 +58,24 @@ public class OrderCommands {
    * the customer's address when the service knows the customer, and gets the address from the
    * customer's events otherwise.
    *
-   * @throws CommandRejectedException 422 when the service knows none of a line's product, or the
-   *     total is larger than an amount is kept ({@link #LARGEST_TOTAL})
+   * <p>With an idempotency key, the order is placed once however often the same request comes with
+   * it: a retry gets the order the first placed, as it is now ({@link IdempotentRequests}).
+   *
+   * @param idempotencyKey the request's {@code Idempotency-Key}, or null
+   * @throws CommandRejectedException 422 when the service knows none of a line's product, the total
+   *     is larger than an amount is kept ({@link #LARGEST_TOTAL}), or the key came with another
+   *     request before
    */
   @Transactional
-  public Order place(UUID customerId, List<LineRequest> requested) {
+  public Order place(String idempotencyKey, UUID customerId, List<LineRequest> requested) {
+    UUID id = UUID.randomUUID();
+    if (idempotencyKey != null) {
+      Optional<UUID> placed =
+          requests.claim(idempotencyKey, IdempotentRequests.fingerprint(customerId, requested), id);
+      if (placed.isPresent()) {
+        return orders.find(placed.get()).orElseThrow();
+      }
+    }
     Map<UUID, BigDecimal> prices =
         known.productPrices(requested.stream().map(LineRequest::productId).toList());
     List<OrderLine> lines = new ArrayList<>();
@@ -69,11 +90,7 @@ public class OrderCommands {
     known.lockCustomer(customerId);
     Order order =
         Order.place(
-            UUID.randomUUID(),
-            customerId,
-            lines,
-            known.customerAddress(customerId).orElse(null),
-            clock.instant());
+            id, customerId, lines, known.customerAddress(customerId).orElse(null), clock.instant());
     if (order.total().compareTo(LARGEST_TOTAL) > 0) {
       throw new CommandRejectedException(
           HttpStatus.UNPROCESSABLE_CONTENT,

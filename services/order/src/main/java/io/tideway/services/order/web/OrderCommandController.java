@@ -3,6 +3,7 @@ package io.tideway.services.order.web;
 import io.tideway.services.order.application.OrderCommands;
 import io.tideway.services.order.domain.Order;
 import io.tideway.services.starter.EntityVersions;
+import io.tideway.services.starter.IdempotentRequests;
 import jakarta.validation.Valid;
 import java.net.URI;
 import org.springframework.http.HttpHeaders;
@@ -10,9 +11,13 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The commands: placing an order. */
+/**
+ * The commands: placing an order, at most once per {@code Idempotency-Key} when the client sends
+ * one, which it then retries with until it has an answer.
+ */
 @RestController
 class OrderCommandController {
 
@@ -23,9 +28,12 @@ class OrderCommandController {
   }
 
   @PostMapping(path = "/orders", consumes = MediaType.APPLICATION_JSON_VALUE)
-  ResponseEntity<OrderView> place(@Valid @RequestBody PlaceOrderBody body) {
+  ResponseEntity<OrderView> place(
+      @RequestHeader(name = IdempotentRequests.HEADER, required = false) String idempotencyKey,
+      @Valid @RequestBody PlaceOrderBody body) {
     Order o =
         commands.place(
+            IdempotentRequests.key(idempotencyKey),
             body.customerId(),
             body.lines().stream()
                 .map(l -> new OrderCommands.LineRequest(l.productId(), l.quantity()))
