@@ -12,6 +12,7 @@ import io.tideway.contracts.saga.ReserveCredit;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.AvroSerializer;
 import io.tideway.schemas.serde.TopicRecordNameStrategy;
+import io.tideway.services.starter.IdempotentRequests;
 import io.tideway.services.starter.ServiceUnderTest;
 import io.tideway.testkit.CommittedOutboxEvents;
 import io.tideway.testkit.JsonFuzz;
@@ -118,6 +119,32 @@ class CustomerServiceIT {
     assertThat(read.headers().firstValue("ETag")).hasValue("\"1\"");
     assertThat(JSON.readTree(read.body()).get("address").get("city").asText()).isEqualTo("Berlin");
     assertThat(events.count() - before).isEqualTo(1);
+  }
+
+  @Test
+  void shouldRegisterOnceHoweverOftenTheRequestComesWithOneIdempotencyKey() throws Exception {
+    long before = events.count();
+    String key = UUID.randomUUID().toString();
+
+    HttpResponse<String> first = registerWithKey(key, customer("Grace"));
+    HttpResponse<String> retry = registerWithKey(key, customer("Grace"));
+    HttpResponse<String> other = registerWithKey(key, customer("Alan"));
+
+    assertThat(first.statusCode()).isEqualTo(201);
+    assertThat(retry.statusCode()).isEqualTo(201);
+    assertThat(JSON.readTree(retry.body()).get("id").asText())
+        .isEqualTo(JSON.readTree(first.body()).get("id").asText());
+    assertThat(other.statusCode()).isEqualTo(422);
+    assertThat(events.count() - before).as("one CustomerCreated").isEqualTo(1);
+  }
+
+  private static HttpResponse<String> registerWithKey(String key, String body) {
+    return service.send(
+        service
+            .request(
+                "/customers", "Content-Type", "application/json", IdempotentRequests.HEADER, key)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   @Test

@@ -4,10 +4,13 @@ import io.tideway.outbox.TransactionalOutbox;
 import io.tideway.services.customer.domain.Address;
 import io.tideway.services.customer.domain.Customer;
 import io.tideway.services.customer.persistence.CustomerRepository;
+import io.tideway.services.starter.CommandRejectedException;
+import io.tideway.services.starter.IdempotentRequests;
 import io.tideway.services.starter.PreconditionFailedException;
 import io.tideway.services.starter.ResourceNotFoundException;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
@@ -24,18 +27,40 @@ public class CustomerCommands {
 
   private final CustomerRepository customers;
   private final TransactionalOutbox outbox;
+  private final IdempotentRequests requests;
   private final Clock clock;
 
-  CustomerCommands(CustomerRepository customers, TransactionalOutbox outbox) {
+  CustomerCommands(
+      CustomerRepository customers, TransactionalOutbox outbox, IdempotentRequests requests) {
     this.customers = customers;
     this.outbox = outbox;
+    this.requests = requests;
     this.clock = Clock.systemUTC();
   }
 
-  /** Registers a new customer and publishes {@code CustomerCreated}. */
+  /**
+   * Registers a new customer and publishes {@code CustomerCreated}; with an idempotency key, once
+   * however often the same request comes with it, a retry getting the customer the first
+   * registered, as it is now ({@link IdempotentRequests}).
+   *
+   * @param idempotencyKey the request's {@code Idempotency-Key}, or null
+   * @throws CommandRejectedException 422 when the key came with another request before
+   */
   @Transactional
-  public Customer register(String name, String email, BigDecimal creditLimit, Address address) {
-    Customer customer = Customer.register(UUID.randomUUID(), name, email, creditLimit, address);
+  public Customer register(
+      String idempotencyKey, String name, String email, BigDecimal creditLimit, Address address) {
+    UUID id = UUID.randomUUID();
+    if (idempotencyKey != null) {
+      Optional<UUID> registered =
+          requests.claim(
+              idempotencyKey,
+              IdempotentRequests.fingerprint(name, email, creditLimit, address),
+              id);
+      if (registered.isPresent()) {
+        return customers.find(registered.get(), false).orElseThrow();
+      }
+    }
+    Customer customer = Customer.register(id, name, email, creditLimit, address);
     customers.insert(customer);
     outbox.append(CustomerEvents.created(customer, clock.instant()));
     return customer;

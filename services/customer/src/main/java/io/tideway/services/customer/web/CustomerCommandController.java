@@ -3,6 +3,7 @@ package io.tideway.services.customer.web;
 import io.tideway.services.customer.application.CustomerCommands;
 import io.tideway.services.customer.domain.Customer;
 import io.tideway.services.starter.EntityVersions;
+import io.tideway.services.starter.IdempotentRequests;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.UUID;
@@ -17,7 +18,10 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The commands: registering a customer and changing an address. */
+/**
+ * The commands: registering a customer, at most once per {@code Idempotency-Key} when the client
+ * sends one, and changing an address.
+ */
 @RestController
 @RequestMapping(path = "/customers", consumes = MediaType.APPLICATION_JSON_VALUE)
 class CustomerCommandController {
@@ -29,9 +33,16 @@ class CustomerCommandController {
   }
 
   @PostMapping
-  ResponseEntity<CustomerView> register(@Valid @RequestBody RegisterCustomerBody body) {
+  ResponseEntity<CustomerView> register(
+      @RequestHeader(name = IdempotentRequests.HEADER, required = false) String idempotencyKey,
+      @Valid @RequestBody RegisterCustomerBody body) {
     Customer c =
-        commands.register(body.name(), body.email(), body.creditLimit(), body.address().toDomain());
+        commands.register(
+            IdempotentRequests.key(idempotencyKey),
+            body.name(),
+            body.email(),
+            body.creditLimit(),
+            body.address().toDomain());
     return ResponseEntity.created(URI.create("/customers/" + c.id()))
         .header(HttpHeaders.ETAG, EntityVersions.etag(c.version()))
         .body(CustomerView.of(c));
