@@ -1,9 +1,17 @@
 package io.tideway.outbox;
 
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.regex.Pattern;
 
-/** The W3C Trace Context {@code traceparent}: {@code version-traceid-parentid-flags}. */
-final class Traceparent {
+/**
+ * The W3C Trace Context {@code traceparent}: {@code version-traceid-parentid-flags}. An event
+ * carries the one of the work that appended it, so that the work its consumers do goes on in the
+ * same trace.
+ */
+public final class Traceparent {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private static final Pattern FORMAT =
       Pattern.compile("^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$");
@@ -40,7 +48,47 @@ final class Traceparent {
     return value;
   }
 
-  static String traceId(String traceparent) {
+  /** Whether a value is a traceparent W3C Trace Context allows. */
+  public static boolean valid(String value) {
+    try {
+      require(value, "traceparent");
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The traceparent of work done on behalf of {@code parent}: its trace and flags, a span id of its
+   * own; a new trace (not sampled) when {@code parent} is absent or not a valid traceparent.
+   */
+  public static String childOf(String parent) {
+    if (parent == null || !valid(parent)) {
+      return "00-" + randomHex(16) + "-" + randomHex(8) + "-00";
+    }
+    return "00-" + traceId(parent) + "-" + randomHex(8) + "-" + parent.substring(53, 55);
+  }
+
+  /** The trace id of a valid traceparent. */
+  public static String traceId(String traceparent) {
     return traceparent.substring(3, 35);
+  }
+
+  /** Random bytes as lowercase hex, never all zero (which W3C Trace Context forbids). */
+  private static String randomHex(int bytes) {
+    byte[] random = new byte[bytes];
+    do {
+      RANDOM.nextBytes(random);
+    } while (allZero(random));
+    return HexFormat.of().formatHex(random);
+  }
+
+  private static boolean allZero(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -385,6 +385,53 @@ class CustomerServiceIT {
   }
 
   @Test
+  void shouldAnswerACommandInTheTraceItCameIn() throws Exception {
+    UUID customer = UUID.fromString(register());
+    events.inserted();
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    ProducerRecord<String, byte[]> command;
+    try (AvroSerializer<Object> avro = new AvroSerializer<>()) {
+      avro.configure(
+          Map.of(
+              AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+              running.registryUrl(),
+              AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+              TopicRecordNameStrategy.class.getName()),
+          false);
+      command =
+          command(
+              customer,
+              UUID.randomUUID(),
+              avro.serialize(commandsTopic, reserve(customer, new BigDecimal("1.00"))));
+    }
+    command
+        .headers()
+        .add(
+            "traceparent",
+            ("00-" + traceId + "-b7ad6b7169203331-01").getBytes(StandardCharsets.UTF_8));
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            broker.producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
+      producer.send(command).get();
+    }
+
+    List<String> rows = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              rows.addAll(events.inserted());
+              return rows.stream().anyMatch(r -> r.contains(customer.toString()));
+            });
+    assertThat(rows.stream().filter(r -> r.contains(customer.toString())))
+        .singleElement()
+        .asString()
+        .as("the reply, in the command's trace")
+        .contains("CustomerCreditReserved")
+        .containsPattern("'00-" + traceId + "-[0-9a-f]{16}-01'");
+  }
+
+  @Test
   void shouldDescribeItsApiAndExposeMetrics() {
     HttpResponse<String> openApi = service.get("/v3/api-docs");
     HttpResponse<String> metrics = service.get("/actuator/prometheus");

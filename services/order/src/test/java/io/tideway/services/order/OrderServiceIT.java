@@ -464,6 +464,42 @@ class OrderServiceIT {
   }
 
   @Test
+  void shouldPublishAnOrderInTheTraceOfTheRequestThatPlacedIt() throws Exception {
+    UUID product = knownProduct("2.00");
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    events.inserted();
+
+    HttpResponse<String> traced =
+        service.send(
+            service
+                .request(
+                    "/orders",
+                    "Content-Type",
+                    "application/json",
+                    "traceparent",
+                    "00-" + traceId + "-00f067aa0ba902b7-01")
+                .POST(HttpRequest.BodyPublishers.ofString(order(UUID.randomUUID(), product, 1)))
+                .build());
+    HttpResponse<String> untraced = placeOrder(UUID.randomUUID(), product, 1);
+
+    List<String> rows = events.inserted();
+    String tracedRow = row(rows, JSON.readTree(traced.body()).get("id").asText());
+    String untracedRow = row(rows, JSON.readTree(untraced.body()).get("id").asText());
+    assertThat(tracedRow)
+        .as("the caller's trace, in a span of the service's own")
+        .containsPattern("tracingspancontext\\[[^]]*]:'00-" + traceId + "-[0-9a-f]{16}-01'")
+        .doesNotContain("00f067aa0ba902b7");
+    assertThat(untracedRow)
+        .as("a trace of its own")
+        .containsPattern("tracingspancontext\\[[^]]*]:'00-[0-9a-f]{32}-[0-9a-f]{16}-00'");
+  }
+
+  /** The outbox row committed for an order, as logical decoding renders it. */
+  private static String row(List<String> rows, String orderId) {
+    return rows.stream().filter(r -> r.contains(orderId)).findFirst().orElseThrow();
+  }
+
+  @Test
   void shouldDescribeItsApiAndExposeMetrics() {
     assertThat(service.get("/v3/api-docs").body())
         .contains("Order service", "/orders", "/orders/{id}");

@@ -3,6 +3,7 @@ package io.tideway.services.starter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tideway.outbox.Traceparent;
 import io.tideway.schemas.serde.AvroDeserializer;
 import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.schemas.serde.NoGeneratedClassException;
@@ -71,12 +72,14 @@ public final class InboundEvents implements AutoCloseable {
       return value.getSchema().getName();
     }
 
-    /** Puts {@code eventId} and {@code traceparent} in the logging context until closed. */
+    /**
+     * Puts {@code eventId} and {@code traceparent} in the logging context until closed: the
+     * traceparent of the work done on the record's behalf, in its trace (a new one when it carries
+     * none), which the events this work appends carry on.
+     */
     public LogContext logContext() {
       MDC.put("eventId", id.toString());
-      if (traceparent != null) {
-        MDC.put("traceparent", traceparent);
-      }
+      MDC.put("traceparent", Traceparent.childOf(traceparent));
       return () -> {
         MDC.remove("eventId");
         MDC.remove("traceparent");

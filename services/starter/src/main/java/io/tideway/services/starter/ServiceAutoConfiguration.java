@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -56,13 +58,23 @@ import org.springframework.util.backoff.ExponentialBackOff;
 @Import({ProblemResponses.class, ParentProcessWatch.class, CommittedEventsHeader.class})
 public class ServiceAutoConfiguration {
 
-  /** Serializes events against the registry; closed with the context. */
+  /**
+   * Serializes events against the registry, each with the traceparent of the work that appends it
+   * (a request's, a consumed record's; see {@link TraceContextFilter}); closed with the context.
+   */
   @Bean(destroyMethod = "close")
   Outbox outbox(ServiceProperties properties, MeterRegistry meters) {
     return Outbox.builder(
             Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, properties.registryUrl()))
         .meterRegistry(meters)
+        .traceparentSource(() -> Optional.ofNullable(MDC.get(TraceContextFilter.TRACEPARENT)))
         .build();
+  }
+
+  /** Each request's work in a trace, the caller's or its own. */
+  @Bean
+  TraceContextFilter traceContextFilter() {
+    return new TraceContextFilter();
   }
 
   @Bean

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
@@ -110,6 +111,12 @@ final class SagaProcessor<D extends SpecificRecord>
   /** The sends of the action {@link #wholly} runs, held until it succeeds; null outside one. */
   private List<Held> held;
 
+  /**
+   * The {@code traceparent} of the record being processed, which the commands it sends carry, so
+   * that the participants' work goes on in its trace; null outside a record (a deadline).
+   */
+  private Header trace;
+
   SagaProcessor(
       SagaDefinition<D> definition,
       Saga.Names names,
@@ -202,24 +209,33 @@ final class SagaProcessor<D extends SpecificRecord>
       fireDeadlines(now(), Integer.MAX_VALUE);
     }
     lastReadAt = context.currentSystemTimeMs();
-    SpecificRecord value = record.value();
+    trace = record.headers().lastHeader(EventHeaders.TRACEPARENT);
+    try {
+      process(record.key(), record.value(), record.timestamp());
+    } finally {
+      trace = null;
+    }
+  }
+
+  /** A record, written at {@code writtenAt}. */
+  private void process(String key, SpecificRecord value, long writtenAt) {
     if (definition.startType().isInstance(value)) {
       D data = definition.startType().cast(value);
       String businessKey = definition.businessKey(data);
-      if (!businessKey.equals(record.key())) {
+      if (!businessKey.equals(key)) {
         // Locked under the record's key, two sagas of one business key would run at once.
         throw new InvalidEventException(
             definition.name()
                 + ": start event keyed "
-                + record.key()
+                + key
                 + " has business key "
                 + businessKey
                 + "; read its topic with rekeyedInput",
             context.recordMetadata().orElse(null));
       }
-      wholly(() -> start(record.key(), data));
+      wholly(() -> start(key, data));
     } else if (value != null) {
-      wholly(() -> reply(record.key(), value, record.timestamp()));
+      wholly(() -> reply(key, value, writtenAt));
     }
   }
 
@@ -426,9 +442,12 @@ final class SagaProcessor<D extends SpecificRecord>
     String commandId = commandId(saga.getSagaId(), step.name(), compensating);
     SpecificRecord command = command(saga, step, compensating, commandId, now);
     String topic = compensating ? step.compensationTopic().name() : step.commandTopic().name();
+    RecordHeaders headers = headers(commandId, attempt, command, now);
+    if (trace != null) {
+      headers.add(trace);
+    }
     sendOut(
-        new Record<String, SpecificRecord>(
-            saga.getSagaId(), command, now, headers(commandId, attempt, command, now)),
+        new Record<String, SpecificRecord>(saga.getSagaId(), command, now, headers),
         names.sink(topic));
     if (attempt == 1) {
       saga.setStepStartedAt(Instant.ofEpochMilli(now));

@@ -348,6 +348,39 @@ class SagaProcessorTest {
   }
 
   @Test
+  void commandsCarryTheTraceOfTheRecordThatSentThem() {
+    String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    context.setCurrentStreamTimeMs(context.currentSystemTimeMs());
+    Record<String, SpecificRecord> traced =
+        new Record<>(order.toString(), placed(order, customer), context.currentSystemTimeMs());
+    traced.headers().add(EventHeaders.TRACEPARENT, trace.getBytes(StandardCharsets.UTF_8));
+
+    processor.process(traced);
+    Record<?, ?> reserve = sentCommand();
+    advance(STEP_TIMEOUT); // the deadline sends the compensation: no record's trace to carry
+    Record<?, ?> release = sentCommand();
+
+    assertThat(reserve.value()).isInstanceOf(ReserveCredit.class);
+    assertThat(header(reserve, EventHeaders.TRACEPARENT)).isEqualTo(trace);
+    assertThat(release.value()).isInstanceOf(ReleaseCredit.class);
+    assertThat(release.headers().lastHeader(EventHeaders.TRACEPARENT)).isNull();
+  }
+
+  /** The one command forwarded since the forwards were last reset. */
+  private Record<?, ?> sentCommand() {
+    List<Record<?, ?>> sent = new ArrayList<>();
+    for (CapturedForward<? extends String, ? extends SpecificRecord> forward :
+        context.forwarded()) {
+      if (forward.childName().orElseThrow().endsWith(".commands-sink")) {
+        sent.add(forward.record());
+      }
+    }
+    context.resetForwards();
+    assertThat(sent).hasSize(1);
+    return sent.get(0);
+  }
+
+  @Test
   void aFailedFirstStepCompensatesOnlyWhatCameBefore() {
     send(order.toString(), placed(order, customer));
     commands();
