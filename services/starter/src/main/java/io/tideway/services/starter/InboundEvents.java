@@ -243,11 +243,6 @@ public final class InboundEvents implements AutoCloseable {
       try {
         outcomes = transactions.execute(status -> apply(decoded));
       } catch (RuntimeException e) {
-        if (ListenerFailures.outage(e)) {
-          // Nothing about any one record: split, the first would only fail the same way.
-          meters.counter(metric + ".failed", "type", decoded.get(0).type()).increment();
-          throw ListenerFailures.failure(e, records.get(0));
-        }
         log.info(
             "A batch of {} records failed ({}); applying them one at a time",
             decoded.size(),
