@@ -165,8 +165,8 @@ final class RuntimeCommand implements Callable<Integer> {
     try {
       runtime =
           TopologyRuntime.start(settings, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    } catch (RuntimeException e) {
-      started.completeExceptionally(e);
+    } catch (RuntimeException | Error e) {
+      started.completeExceptionally(e); // else the hook would wait for ever, and the JVM with it
       throw e;
     }
     started.complete(runtime);

@@ -446,7 +446,13 @@ public class AvroDeserializer<T> implements Deserializer<T> {
           branches.add(branch);
           continue;
         }
-        Class<?> type = generatedClassOf(branch, id, topic);
+        Class<?> type;
+        try {
+          type = generatedClassOf(branch, id, topic);
+        } catch (NoGeneratedClassException unknownBranch) {
+          // Not a record of an unknown type: the record may be on a branch it has a class for.
+          throw new SerializationException(unknownBranch.getMessage(), unknownBranch);
+        }
         Schema reader = schemaOf(type);
         GeneratedClasses.trust(type, reader);
         model = model == null ? AvroModels.specific(type) : model;
@@ -486,8 +492,11 @@ public class AvroDeserializer<T> implements Deserializer<T> {
       try {
         Class<?> type = Class.forName(name, false, loader);
         return GeneratedClasses.isGenerated(type) ? type : null;
-      } catch (ClassNotFoundException | LinkageError e) {
+      } catch (ClassNotFoundException e) {
         return null;
+      } catch (LinkageError e) {
+        // There, but not loadable: a broken classpath, not a type the reader does not know.
+        throw new SerializationException("Generated class " + name + " cannot be loaded: " + e, e);
       }
     }
 

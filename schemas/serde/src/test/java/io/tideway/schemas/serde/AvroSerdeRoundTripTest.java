@@ -1,6 +1,7 @@
 package io.tideway.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.tideway.schemas.client.CompatibilityLevel;
 import io.tideway.schemas.client.InMemorySchemaRegistry;
@@ -9,6 +10,7 @@ import io.tideway.schemas.serde.fixtures.OrderStatus;
 import io.tideway.schemas.serde.fixtures.Payment;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.Conversions;
@@ -17,6 +19,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class AvroSerdeRoundTripTest {
@@ -168,6 +171,46 @@ class AvroSerdeRoundTripTest {
 
     // then
     assertThat(read).isInstanceOf(Order.class).isEqualTo(Orders.order("o-4"));
+  }
+
+  @Test
+  void shouldRefuseAUnionWithABranchItHasNoClassForAsARecordItCannotReadNotOfAnUnknownType() {
+    // given: a union a producer grew by a type this reader has no class for
+    Schema refund =
+        Schema.createRecord(
+            "Refund",
+            null,
+            Order.getClassSchema().getNamespace(),
+            false,
+            List.of(new Schema.Field("id", Schema.create(Schema.Type.STRING))));
+    registry.register(
+        TOPIC + "-value",
+        Schema.createUnion(
+            Schema.create(Schema.Type.NULL),
+            Order.getClassSchema(),
+            Payment.getClassSchema(),
+            refund));
+    byte[] bytes =
+        serializer(
+                Map.of(
+                    AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG,
+                    false,
+                    AvroSerdeConfig.USE_LATEST_VERSION_CONFIG,
+                    true))
+            .serialize(TOPIC, Orders.order("o-5"));
+
+    // when
+    Throwable e =
+        catchThrowable(
+            () ->
+                deserializer(Map.of(AvroSerdeConfig.SPECIFIC_AVRO_READER_CONFIG, true))
+                    .deserialize(TOPIC, bytes));
+
+    // then: the record is an Order, which a consumer must not skip as of a type it does not know
+    assertThat(e)
+        .isInstanceOf(SerializationException.class)
+        .isNotInstanceOf(NoGeneratedClassException.class)
+        .hasMessageContaining("no generated class");
   }
 
   @Test

@@ -79,10 +79,10 @@ public final class InboundEvents implements AutoCloseable {
      */
     public LogContext logContext() {
       MDC.put("eventId", id.toString());
-      MDC.put("traceparent", Traceparent.childOf(traceparent));
+      MDC.put(TraceContextFilter.TRACEPARENT, Traceparent.childOf(traceparent));
       return () -> {
         MDC.remove("eventId");
-        MDC.remove("traceparent");
+        MDC.remove(TraceContextFilter.TRACEPARENT);
       };
     }
   }

@@ -113,13 +113,21 @@ final class ListenerFailures {
           || cause instanceof CannotCreateTransactionException
           || cause instanceof SQLTransientException
           || cause instanceof SQLRecoverableException
-          // The registry could not be reached or could not serve (5xx), as opposed to an
-          // answer about the schema, such as an unknown id.
-          || (cause instanceof RegistryException registry && registry.httpStatus() >= 500)) {
+          || (cause instanceof RegistryException registry && registryCannotServe(registry))) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the registry could not be reached or could not serve: a 5xx, or a refusal of the
+   * service itself (its credentials refused, rotated say; too many requests; a timeout), as opposed
+   * to an answer about the schema, such as an unknown id.
+   */
+  private static boolean registryCannotServe(RegistryException registry) {
+    int status = registry.httpStatus();
+    return status >= 500 || status == 401 || status == 403 || status == 408 || status == 429;
   }
 
   private static boolean refusedForGood(Throwable failure) {

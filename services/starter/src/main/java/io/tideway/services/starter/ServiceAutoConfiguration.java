@@ -56,6 +56,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
 @AutoConfiguration
 @EnableConfigurationProperties(ServiceProperties.class)
 @Import({ProblemResponses.class, ParentProcessWatch.class, CommittedEventsHeader.class})
+@EnableScheduling // the forgetting of old processed event ids and idempotency keys
 public class ServiceAutoConfiguration {
 
   /**
@@ -100,7 +101,6 @@ public class ServiceAutoConfiguration {
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnProperty(prefix = "spring.kafka.consumer", name = "group-id")
-  @EnableScheduling
   static class Listeners {
 
     /** Static membership: see {@link ServiceProperties#instanceId()}. */

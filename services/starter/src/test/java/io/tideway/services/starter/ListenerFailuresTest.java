@@ -54,6 +54,18 @@ class ListenerFailuresTest {
   }
 
   @Test
+  void shouldRetryUntilTheRegistryTakesTheServicesCredentialsAgain() {
+    for (int status : new int[] {401, 403, 429}) {
+      Throwable failure =
+          failed(
+              new SerializationException(
+                  "Could not read schema id 7", new RegistryException(status, status, "refused")));
+
+      assertThat(ListenerFailures.outage(failure)).as("HTTP %d", status).isTrue();
+    }
+  }
+
+  @Test
   void shouldRetryUntilTheRegistryTakesTheSchemaOfAnEventTheServicePublishes() {
     // A deployment whose event schema the registry refuses: no record is at fault, and
     // dead-lettering every one that has an effect to publish would reject them all.

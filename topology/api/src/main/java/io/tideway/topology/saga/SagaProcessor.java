@@ -113,7 +113,8 @@ final class SagaProcessor<D extends SpecificRecord>
 
   /**
    * The {@code traceparent} of the record being processed, which the commands it sends carry, so
-   * that the participants' work goes on in its trace; null outside a record (a deadline).
+   * that the participants' work goes on in its trace; null outside a record (a deadline), and for a
+   * queued saga the record starts when it ends the one before.
    */
   private Header trace;
 
@@ -692,6 +693,8 @@ final class SagaProcessor<D extends SpecificRecord>
    * command cannot be made) is rejected, and the next one tried: none stays queued behind it.
    */
   private void runQueued(String key, SagaLock lock) {
+    // The record that ended the last saga is not this one's: its commands go without a trace.
+    trace = null;
     while (!lock.getQueued().isEmpty()) {
       String next = lock.getQueued().remove(0);
       lock.setActive(next);

@@ -734,6 +734,31 @@ class SagaProcessorTest {
   }
 
   @Test
+  void aQueuedSagaStartsWithoutTheTraceOfTheRecordThatEndedTheOneBefore() {
+    processor.close();
+    start(LockPolicy.QUEUE, true);
+    UUID second = UUID.randomUUID();
+    send(customer.toString(), placed(order, customer));
+    send(customer.toString(), placed(second, customer));
+    send(customer.toString(), creditRejected(order, customer));
+    commands();
+    Record<String, SpecificRecord> ending =
+        new Record<>(customer.toString(), rejected(order), context.currentSystemTimeMs());
+    ending
+        .headers()
+        .add(
+            EventHeaders.TRACEPARENT,
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                .getBytes(StandardCharsets.UTF_8));
+
+    processor.process(ending);
+
+    Record<?, ?> first = sentCommand();
+    assertThat(((ReserveCredit) first.value()).getOrderId()).isEqualTo(second);
+    assertThat(first.headers().lastHeader(EventHeaders.TRACEPARENT)).isNull();
+  }
+
+  @Test
   void aLateReplyToAnEarlierSagaOfTheKeyDoesNotCountForTheRunningOne() {
     processor.close();
     start(LockPolicy.QUEUE, true);

@@ -11,6 +11,8 @@ import io.tideway.topology.AvroJson;
 import io.tideway.topology.saga.SagaStatus;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -297,6 +299,11 @@ final class RuntimeHttp implements AutoCloseable {
   private static Handler operatorOnly(OperatorToken token, Handler handler) {
     return ctx -> {
       if (!token.admits(ctx.header("Authorization"))) {
+        // Read to its end, unkept: a client still sending a jar when the refusal came and the
+        // connection closed would see the connection fail, not the refusal.
+        try (InputStream body = ctx.req().getInputStream()) {
+          body.transferTo(OutputStream.nullOutputStream());
+        }
         throw new Unauthorized();
       }
       handler.handle(ctx);

@@ -29,6 +29,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -87,7 +88,7 @@ final class StoreQueries implements AutoCloseable {
 
   /**
    * Threads that ask other instances for their part of a scan page, made as needed and let go; when
-   * all are busy, the thread that answers the scan asks itself.
+   * all are busy (or the server stops), the thread that answers the scan asks itself.
    */
   private final ThreadPoolExecutor peerScans =
       new ThreadPoolExecutor(
@@ -100,8 +101,7 @@ final class StoreQueries implements AutoCloseable {
             Thread thread = new Thread(runnable, "tideway-query-peer-scan");
             thread.setDaemon(true);
             return thread;
-          },
-          new ThreadPoolExecutor.CallerRunsPolicy());
+          });
 
   StoreQueries(TopologyRuntime runtime, HostInfo self, ObjectMapper json) {
     this.runtime = runtime;
@@ -606,17 +606,21 @@ final class StoreQueries implements AutoCloseable {
       for (StreamsMetadata host : hosts) {
         HostInfo info = host.hostInfo();
         if (!self.equals(info)) {
-          asked.put(
-              info,
-              CompletableFuture.supplyAsync(
-                  () -> {
-                    try {
-                      return scanRemote(info, store, lower, upper, prefix, limit, cursor);
-                    } catch (IOException e) {
-                      throw new UncheckedIOException(e);
-                    }
-                  },
-                  peerScans));
+          Supplier<HostPage> ask =
+              () -> {
+                try {
+                  return scanRemote(info, store, lower, upper, prefix, limit, cursor);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              };
+          CompletableFuture<HostPage> answer;
+          try {
+            answer = CompletableFuture.supplyAsync(ask, peerScans);
+          } catch (RejectedExecutionException busy) {
+            answer = CompletableFuture.supplyAsync(ask, Runnable::run);
+          }
+          asked.put(info, answer);
         }
       }
       for (StreamsMetadata host : hosts) {

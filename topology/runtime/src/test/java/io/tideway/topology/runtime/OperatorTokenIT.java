@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +48,10 @@ class OperatorTokenIT {
       RuntimeClient wrong = new RuntimeClient(runtime.url(), "not-" + token);
       RuntimeClient operator = new RuntimeClient(runtime.url(), token);
 
+      // Large, so that the refusal comes while it is still being sent: refused by its headers.
+      Path large = Files.write(dir.resolve("large.jar"), new byte[32 * 1024 * 1024]);
       for (RuntimeClient refused : List.of(anyone, wrong)) {
-        assertThatThrownBy(() -> refused.deploy(jar, Map.of(), 1, false, false))
+        assertThatThrownBy(() -> refused.deploy(large, Map.of(), 1, false, false))
             .isInstanceOfSatisfying(
                 RuntimeClient.RuntimeError.class, e -> assertThat(e.status()).isEqualTo(401))
             .hasMessageContaining("operator token");
@@ -69,9 +72,11 @@ class OperatorTokenIT {
       assertThat(refusal.statusCode()).isEqualTo(401);
       assertThat(refusal.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
       assertThatThrownBy(() -> anyone.reset("balances", null, true))
-          .isInstanceOf(RuntimeClient.RuntimeError.class);
+          .isInstanceOfSatisfying(
+              RuntimeClient.RuntimeError.class, e -> assertThat(e.status()).isEqualTo(401));
       assertThatThrownBy(() -> anyone.rebuild("balances", true, Set.of()))
-          .isInstanceOf(RuntimeClient.RuntimeError.class);
+          .isInstanceOfSatisfying(
+              RuntimeClient.RuntimeError.class, e -> assertThat(e.status()).isEqualTo(401));
       assertThat(runtime.deployments()).hasSize(1);
 
       assertThat(operator.reset("balances", null, true).dryRun()).isTrue();
