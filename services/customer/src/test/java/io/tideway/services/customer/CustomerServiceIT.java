@@ -261,15 +261,7 @@ class CustomerServiceIT {
     UUID alien = UUID.randomUUID();
     List<UUID> applied = new ArrayList<>();
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-    try (AvroSerializer<Object> avro = new AvroSerializer<>()) {
-      // Several types on one topic, as the saga writes them.
-      avro.configure(
-          Map.of(
-              AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
-              running.registryUrl(),
-              AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
-              TopicRecordNameStrategy.class.getName()),
-          false);
+    try (AvroSerializer<Object> avro = commandSerializer()) {
       for (int i = 0; i < 14; i++) {
         UUID id = UUID.randomUUID();
         BigDecimal amount = new BigDecimal("10.00");
@@ -356,6 +348,19 @@ class CustomerServiceIT {
         .build();
   }
 
+  /** A serializer of commands as the saga writes them: several types on one topic. */
+  private static AvroSerializer<Object> commandSerializer() {
+    AvroSerializer<Object> avro = new AvroSerializer<>();
+    avro.configure(
+        Map.of(
+            AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+            running.registryUrl(),
+            AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+            TopicRecordNameStrategy.class.getName()),
+        false);
+    return avro;
+  }
+
   /** A command record as the saga sends it: keyed alike, so all go to one partition in order. */
   private static ProducerRecord<String, byte[]> command(UUID customer, UUID id, byte[] value) {
     ProducerRecord<String, byte[]> record =
@@ -390,14 +395,7 @@ class CustomerServiceIT {
     events.inserted();
     String traceId = "0af7651916cd43dd8448eb211c80319c";
     ProducerRecord<String, byte[]> command;
-    try (AvroSerializer<Object> avro = new AvroSerializer<>()) {
-      avro.configure(
-          Map.of(
-              AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
-              running.registryUrl(),
-              AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
-              TopicRecordNameStrategy.class.getName()),
-          false);
+    try (AvroSerializer<Object> avro = commandSerializer()) {
       command =
           command(
               customer,

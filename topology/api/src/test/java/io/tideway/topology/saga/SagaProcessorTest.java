@@ -558,15 +558,27 @@ class SagaProcessorTest {
     assertThat(locks.get(order.toString()).getActive()).isNull();
   }
 
-  @Test
-  void aSendThatFailsWhenADeadlineFiresFailsTheTaskInsteadOfBeingPostponed() {
+  /**
+   * Places an order whose credit reservation times out, and whose credit release then times out
+   * until its last attempt is sent.
+   *
+   * @return when the release's second attempt was sent
+   */
+  private long toTheLastCompensationAttempt() {
     send(order.toString(), placed(order, customer));
     advance(STEP_TIMEOUT);
     advance(STEP_TIMEOUT);
     advance(Duration.ofSeconds(1));
+    long secondAttemptAt = context.currentSystemTimeMs();
     advance(STEP_TIMEOUT);
     advance(Duration.ofSeconds(2));
     assertThat(saga().getAttempt()).isEqualTo(COMPENSATION_ATTEMPTS);
+    return secondAttemptAt;
+  }
+
+  @Test
+  void aSendThatFailsWhenADeadlineFiresFailsTheTaskInsteadOfBeingPostponed() {
+    toTheLastCompensationAttempt();
     failingSink = "place-order-dead-letter-sink";
 
     // The task fails, its transaction aborts, and the stores return to what was committed: a
@@ -602,14 +614,7 @@ class SagaProcessorTest {
 
   @Test
   void aFailureReplyToAnEarlierCompensationAttemptDoesNotGiveUpTheOneUnderWay() {
-    send(order.toString(), placed(order, customer));
-    advance(STEP_TIMEOUT);
-    advance(STEP_TIMEOUT);
-    advance(Duration.ofSeconds(1));
-    long secondAttemptAt = context.currentSystemTimeMs();
-    advance(STEP_TIMEOUT);
-    advance(Duration.ofSeconds(2));
-    assertThat(saga().getAttempt()).isEqualTo(COMPENSATION_ATTEMPTS);
+    long secondAttemptAt = toTheLastCompensationAttempt();
     commands();
 
     // The participant failed the second attempt; its reply comes after the last attempt went out.
@@ -626,12 +631,7 @@ class SagaProcessorTest {
 
   @Test
   void aFailureReplyToTheLastCompensationAttemptGivesTheCompensationUp() {
-    send(order.toString(), placed(order, customer));
-    advance(STEP_TIMEOUT);
-    advance(STEP_TIMEOUT);
-    advance(Duration.ofSeconds(1));
-    advance(STEP_TIMEOUT);
-    advance(Duration.ofSeconds(2));
+    toTheLastCompensationAttempt();
     commands();
 
     send(order.toString(), creditRejected(order, customer));
