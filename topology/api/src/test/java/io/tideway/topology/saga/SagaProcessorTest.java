@@ -61,6 +61,9 @@ class SagaProcessorTest {
   private static final String SCOPE = "saga-processor-test";
   private static final long T0 = 1_000_000L;
 
+  /** A caller's trace context, W3C Trace Context. */
+  private static final String TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
   /** The customer service's command topic as the deployment renames it. */
   private static final String RENAMED_CUSTOMER_COMMANDS =
       "renamed." + Topics.CUSTOMER_COMMANDS.name();
@@ -178,15 +181,28 @@ class SagaProcessorTest {
 
   /** The commands forwarded since the last call, in order. */
   private List<SpecificRecord> commands() {
-    List<SpecificRecord> commands = new ArrayList<>();
+    return commandRecords().stream().map(record -> (SpecificRecord) record.value()).toList();
+  }
+
+  /** The command records forwarded since the last call, in order. */
+  private List<Record<?, ?>> commandRecords() {
+    List<Record<?, ?>> commands = new ArrayList<>();
     for (CapturedForward<? extends String, ? extends SpecificRecord> forward :
         context.forwarded()) {
       if (forward.childName().orElseThrow().endsWith(".commands-sink")) {
-        commands.add(forward.record().value());
+        commands.add(forward.record());
       }
     }
     context.resetForwards();
     return commands;
+  }
+
+  /** A record as it comes live, in the trace {@link #TRACE}. */
+  private Record<String, SpecificRecord> traced(String key, SpecificRecord value) {
+    context.setCurrentStreamTimeMs(context.currentSystemTimeMs());
+    Record<String, SpecificRecord> record = new Record<>(key, value, context.currentSystemTimeMs());
+    record.headers().add(EventHeaders.TRACEPARENT, TRACE.getBytes(StandardCharsets.UTF_8));
+    return record;
   }
 
   /** The lifecycle events published for a saga since the forwards were last reset. */
@@ -349,33 +365,20 @@ class SagaProcessorTest {
 
   @Test
   void commandsCarryTheTraceOfTheRecordThatSentThem() {
-    String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    context.setCurrentStreamTimeMs(context.currentSystemTimeMs());
-    Record<String, SpecificRecord> traced =
-        new Record<>(order.toString(), placed(order, customer), context.currentSystemTimeMs());
-    traced.headers().add(EventHeaders.TRACEPARENT, trace.getBytes(StandardCharsets.UTF_8));
-
-    processor.process(traced);
+    processor.process(traced(order.toString(), placed(order, customer)));
     Record<?, ?> reserve = sentCommand();
     advance(STEP_TIMEOUT); // the deadline sends the compensation: no record's trace to carry
     Record<?, ?> release = sentCommand();
 
     assertThat(reserve.value()).isInstanceOf(ReserveCredit.class);
-    assertThat(header(reserve, EventHeaders.TRACEPARENT)).isEqualTo(trace);
+    assertThat(header(reserve, EventHeaders.TRACEPARENT)).isEqualTo(TRACE);
     assertThat(release.value()).isInstanceOf(ReleaseCredit.class);
     assertThat(release.headers().lastHeader(EventHeaders.TRACEPARENT)).isNull();
   }
 
   /** The one command forwarded since the forwards were last reset. */
   private Record<?, ?> sentCommand() {
-    List<Record<?, ?>> sent = new ArrayList<>();
-    for (CapturedForward<? extends String, ? extends SpecificRecord> forward :
-        context.forwarded()) {
-      if (forward.childName().orElseThrow().endsWith(".commands-sink")) {
-        sent.add(forward.record());
-      }
-    }
-    context.resetForwards();
+    List<Record<?, ?>> sent = commandRecords();
     assertThat(sent).hasSize(1);
     return sent.get(0);
   }
@@ -742,16 +745,7 @@ class SagaProcessorTest {
     send(customer.toString(), placed(second, customer));
     send(customer.toString(), creditRejected(order, customer));
     commands();
-    Record<String, SpecificRecord> ending =
-        new Record<>(customer.toString(), rejected(order), context.currentSystemTimeMs());
-    ending
-        .headers()
-        .add(
-            EventHeaders.TRACEPARENT,
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-                .getBytes(StandardCharsets.UTF_8));
-
-    processor.process(ending);
+    processor.process(traced(customer.toString(), rejected(order)));
 
     Record<?, ?> first = sentCommand();
     assertThat(((ReserveCredit) first.value()).getOrderId()).isEqualTo(second);
