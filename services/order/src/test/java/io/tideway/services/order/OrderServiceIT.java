@@ -25,6 +25,7 @@ import io.tideway.testkit.TidewayTest;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +47,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -65,6 +67,9 @@ class OrderServiceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
+  /** The header of a dead letter sent without its record's bytes. */
+  private static final String OMITTED = "tideway.dead-letter.omitted";
+
   private static ServiceUnderTest running;
   private static TestService service;
   private static CommittedOutboxEvents events;
@@ -78,7 +83,9 @@ class OrderServiceIT {
   static void start(TestKafka kafka, TestDatabase db) throws Exception {
     broker = kafka;
     customerTopic = kafka.createTopic("customer.events", 3);
-    inventoryTopic = kafka.createTopic("inventory.events", 3);
+    // Takes records larger than a producer sends by default, as a topic may.
+    inventoryTopic =
+        kafka.createTopic("inventory.events", 3, Map.of("max.message.bytes", "4194304"));
     deadLetters = kafka.topicName("order-service.dlq");
     running =
         ServiceUnderTest.start(
@@ -261,6 +268,34 @@ class OrderServiceIT {
               assertThat(header(r, "kafka_dlt-exception-message")).isNotBlank();
             });
     assertThat(placeOrder(UUID.randomUUID(), product, 1).statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void shouldDeadLetterARecordTooLargeForItsDeadLetterByItsPlaceInTheLog() throws Exception {
+    Properties large = broker.producerProperties();
+    large.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
+    // Keyed as the product after it, so both are on one partition: the product must get through.
+    UUID product = UUID.randomUUID();
+    long offset;
+    try (KafkaProducer<String, byte[]> raw =
+        new KafkaProducer<>(large, new StringSerializer(), new ByteArraySerializer())) {
+      offset =
+          raw.send(new ProducerRecord<>(inventoryTopic, product.toString(), new byte[3 << 19]))
+              .get()
+              .offset();
+    }
+    knownProduct("4.00", product);
+
+    ConsumerRecord<byte[], byte[]> dead =
+        deadLetters(r -> r.headers().lastHeader(OMITTED) != null, 1).get(0);
+    assertThat(dead.key()).isNull();
+    assertThat(dead.value()).isNull();
+    assertThat(header(dead, "kafka_dlt-original-topic")).isEqualTo(inventoryTopic);
+    assertThat(
+            ByteBuffer.wrap(dead.headers().lastHeader("kafka_dlt-original-offset").value())
+                .getLong())
+        .isEqualTo(offset);
+    assertThat(header(dead, OMITTED)).contains("over the dead-letter limit");
   }
 
   @Test
@@ -507,7 +542,11 @@ class OrderServiceIT {
   }
 
   private static UUID knownProduct(String price) {
-    UUID product = UUID.randomUUID();
+    return knownProduct(price, UUID.randomUUID());
+  }
+
+  /** Publishes the product, keyed by its id, and waits until the service knows it. */
+  private static UUID knownProduct(String price, UUID product) {
     publish(
         inventoryTopic,
         product.toString(),

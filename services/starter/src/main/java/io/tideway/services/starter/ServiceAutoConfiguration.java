@@ -14,11 +14,6 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -36,14 +31,9 @@ import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.config.TopicBuilder;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
-import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.MessageListenerContainer;
-import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -174,43 +164,29 @@ public class ServiceAutoConfiguration {
           .build();
     }
 
-    /**
-     * Retries a failed record with a doubling backoff, then sends it, with its original bytes and
-     * headers, to the dead-letter topic and goes on with the next. A record that cannot be decoded,
-     * or that the domain refuses, goes there at once: retrying cannot fix it. One that failed on an
-     * outage of the database or the registry is retried until the outage ends ({@link
-     * ListenerFailures}).
-     */
+    /** The service's dead letters, whose producer closes with the context. */
     @Bean
-    CommonErrorHandler deadLetteringErrorHandler(
+    DeadLetters deadLetters(
         ServiceProperties properties,
         KafkaProperties kafka,
         @Value("${spring.application.name}") String application) {
-      Map<String, Object> producer = kafka.buildProducerProperties();
-      producer.put(ProducerConfig.ACKS_CONFIG, "all");
-      producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-      // Keys and values as the listener received them: text keys, raw bytes.
-      Map<Class<?>, Serializer<?>> byType =
-          Map.of(String.class, new StringSerializer(), byte[].class, new ByteArraySerializer());
-      KafkaTemplate<Object, Object> template =
-          new KafkaTemplate<>(
-              new DefaultKafkaProducerFactory<>(
-                  producer,
-                  new DelegatingByTypeSerializer(byType),
-                  new DelegatingByTypeSerializer(byType)));
-      String topic = deadLetterTopicName(properties, application);
-      // Partition -1: the producer chooses, so the topic need not have as many as the source.
-      DeadLetterPublishingRecoverer recoverer =
-          new DeadLetterPublishingRecoverer(template, (record, e) -> new TopicPartition(topic, -1));
+      return new DeadLetters(
+          kafka.buildProducerProperties(), deadLetterTopicName(properties, application));
+    }
+
+    /**
+     * Retries a failed record with a doubling backoff, then sends it to the dead-letter topic and
+     * goes on with the next. A record that cannot be decoded, or that the domain refuses, goes
+     * there at once: retrying cannot fix it. One that failed on an outage of the database or the
+     * registry is retried until the outage ends ({@link ListenerFailures}).
+     */
+    @Bean
+    CommonErrorHandler deadLetteringErrorHandler(
+        ServiceProperties properties, DeadLetters deadLetters) {
       ExponentialBackOff backOff =
           new ExponentialBackOff(properties.listenerBackoff().toMillis(), 2);
       backOff.setMaxAttempts(properties.listenerRetries());
-      DefaultErrorHandler handler =
-          new DefaultErrorHandler(
-              (ConsumerAwareRecordRecoverer)
-                  (record, consumer, e) ->
-                      recoverer.accept(record, consumer, ListenerFailures.underlying(e)),
-              backOff);
+      DefaultErrorHandler handler = new DefaultErrorHandler(deadLetters, backOff);
       handler.addNotRetryableExceptions(UnprocessableRecordException.class);
       handler.setBackOffFunction(
           (record, failure) -> ListenerFailures.retries(failure, properties.listenerBackoff()));

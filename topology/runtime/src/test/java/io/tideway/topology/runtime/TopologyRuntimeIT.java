@@ -358,6 +358,46 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void anInputTooLargeForItsOwnDeadLetterIsDeadLetteredByItsPlaceInTheLog(TestKafka kafka)
+      throws Exception {
+    // The topic takes 1.5 MiB; its echo, and a dead letter carrying it, are more than the
+    // runtime's producer sends.
+    String ledger = kafka.createTopic("ledger", 6, Map.of("max.message.bytes", "4194304"));
+    runtime.deploy(
+        FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    Properties large = kafka.producerProperties();
+    large.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
+    try (KafkaProducer<String, String> postings =
+        new KafkaProducer<>(large, new StringSerializer(), new StringSerializer())) {
+      postings.send(new ProducerRecord<>(ledger, "account-1", "1"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "y".repeat(3 << 19)));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "2"));
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> echoed =
+        readAll(kafka, kafka.topicName("echoes"), records -> records.size() >= 2);
+    assertThat(echoed)
+        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .containsExactly("1", "2");
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        readAll(
+            kafka,
+            Topics.deadLetters(new io.tideway.fixtures.Echo().applicationId()).name(),
+            records -> !records.isEmpty());
+    assertThat(dead).singleElement();
+    assertThat(dead.get(0).key()).isNull();
+    assertThat(dead.get(0).value()).isNull();
+    assertThat(header(dead.get(0), "__streams.errors.topic")).isEqualTo(ledger);
+    assertThat(header(dead.get(0), "__streams.errors.offset")).isEqualTo("1");
+    assertThat(header(dead.get(0), "__streams.errors.message")).contains("RecordTooLarge");
+    assertThat(header(dead.get(0), "tideway.dead-letter.omitted")).contains("over the");
+  }
+
+  @Test
   void aResultTheBrokerRefusesDeadLettersItsOwnInputNotTheRecordTheTaskWentOnTo(TestKafka kafka)
       throws Exception {
     List<ConsumerRecord<byte[], byte[]>> dead = refuseAResultAfterTheTaskWentOn(kafka, Map.of());

@@ -16,12 +16,14 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
 
   private ErrorCounts counts = ErrorCounts.NONE;
   private SideEffects sideEffects = SideEffects.LIVE;
+  private DeadLetterLimit limit = new DeadLetterLimit(DeadLetterLimit.BROKER_DEFAULT);
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
     counts = ErrorCounts.from(configs);
     sideEffects = SideEffects.in(configs);
+    limit = DeadLetterLimit.from(configs);
   }
 
   @Override
@@ -35,6 +37,7 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }
     counts.deadLettered("deserialization");
-    return super.handleError(context, record, exception);
+    return Response.resume(
+        limit.apply(super.handleError(context, record, exception).deadLetterQueueRecords()));
   }
 }

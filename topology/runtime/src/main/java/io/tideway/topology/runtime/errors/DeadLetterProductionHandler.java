@@ -41,6 +41,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
 
   private ErrorCounts counts = ErrorCounts.NONE;
   private SideEffects sideEffects = SideEffects.LIVE;
+  private DeadLetterLimit limit = new DeadLetterLimit(DeadLetterLimit.BROKER_DEFAULT);
   private String deadLetterTopic;
   private RefusedResults refused;
 
@@ -49,6 +50,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     super.configure(configs);
     counts = ErrorCounts.from(configs);
     sideEffects = SideEffects.in(configs);
+    limit = DeadLetterLimit.from(configs);
     Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
     refused =
         guarantee != null && guarantee.toString().startsWith("exactly_once")
@@ -178,7 +180,12 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
         deadLetterTopic,
         exception);
     return Response.resume(
-        ExceptionHandlerUtils.maybeBuildDeadLetterQueueRecords(
-            deadLetterTopic, context.sourceRawKey(), context.sourceRawValue(), context, exception));
+        limit.apply(
+            ExceptionHandlerUtils.maybeBuildDeadLetterQueueRecords(
+                deadLetterTopic,
+                context.sourceRawKey(),
+                context.sourceRawValue(),
+                context,
+                exception)));
   }
 }
