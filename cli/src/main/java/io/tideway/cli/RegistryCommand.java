@@ -2,8 +2,12 @@ package io.tideway.cli;
 
 import io.tideway.deploy.embedded.LoopbackPorts;
 import io.tideway.deploy.platform.PlatformSetupException;
+import io.tideway.schemas.registry.RegistryUsers;
 import io.tideway.schemas.registry.SchemaRegistryServer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -62,6 +66,17 @@ final class RegistryCommand implements Callable<Integer> {
           "Replication factor of the store topic when it is created (default: 1; use 3 on a cluster).")
   private int replicationFactor;
 
+  @Option(
+      names = "--users-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:TIDEWAY_REGISTRY_USERS_FILE}",
+      description =
+          "Who may use the registry (env TIDEWAY_REGISTRY_USERS_FILE): a line per user,"
+              + " 'name: password, reader|writer'; clients then send HTTP Basic credentials"
+              + " (basic.auth.user.info, or user:password@ in the URL). Without it anyone who"
+              + " reaches the port reads and writes.")
+  private Path usersFile;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -69,6 +84,14 @@ final class RegistryCommand implements Callable<Integer> {
         bootstrapServer != null
             ? bootstrapServer
             : dataDir.endpoints("pass --bootstrap-server").kafka().bootstrap();
+    RegistryUsers users = users();
+    if (users == null && !ListenAddress.loopback(host)) {
+      throw new PlatformSetupException(
+          "A schema registry on "
+              + host
+              + " would let anyone who reaches it delete or replace the schemas every producer"
+              + " and consumer depends on: give it users with --users-file");
+    }
     if (port != 0 && !LoopbackPorts.isFree(port)) {
       throw new PlatformSetupException(
           "Port " + port + " is already in use: choose another with --port");
@@ -81,7 +104,8 @@ final class RegistryCommand implements Callable<Integer> {
               .withHost(host)
               .withPort(port)
               .withReplicationFactor(replicationFactor)
-              .withKafka(clientConfig.settings());
+              .withKafka(clientConfig.settings())
+              .withUsers(users);
     } catch (IllegalArgumentException e) {
       throw new PlatformSetupException(e.getMessage());
     }
@@ -102,5 +126,21 @@ final class RegistryCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** The users of {@code --users-file}; null without the option. */
+  private RegistryUsers users() {
+    if (usersFile == null) {
+      return null;
+    }
+    try {
+      return RegistryUsers.read(usersFile);
+    } catch (NoSuchFileException e) {
+      throw new PlatformSetupException("No users file " + usersFile + " (--users-file)");
+    } catch (IOException e) {
+      throw new PlatformSetupException("Cannot read the users file " + usersFile + ": " + e);
+    } catch (IllegalArgumentException e) {
+      throw new PlatformSetupException(e.getMessage());
+    }
   }
 }

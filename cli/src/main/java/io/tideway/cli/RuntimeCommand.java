@@ -9,8 +9,6 @@ import io.tideway.schemas.serde.AvroSerdeConfig;
 import io.tideway.topology.runtime.RuntimeSettings;
 import io.tideway.topology.runtime.TopologyRuntime;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -106,7 +104,7 @@ final class RuntimeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     String token = operator.token();
-    if (token == null && !loopback(host)) {
+    if (token == null && !ListenAddress.loopback(host)) {
       throw new PlatformSetupException(
           "A runtime on "
               + host
@@ -179,14 +177,5 @@ final class RuntimeCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
-  }
-
-  /** Whether a host is this machine's loopback address, which no other machine reaches. */
-  private static boolean loopback(String host) {
-    try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      throw new PlatformSetupException("Unknown host " + host + " (--host)");
-    }
   }
 }

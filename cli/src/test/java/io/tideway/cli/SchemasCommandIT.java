@@ -3,6 +3,7 @@ package io.tideway.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.schemas.registry.RegistryUsers;
 import io.tideway.schemas.registry.SchemaRegistryServer;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
@@ -11,9 +12,12 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -36,14 +40,43 @@ class SchemasCommandIT {
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 
+  private final String password = UUID.randomUUID().toString();
+
   @BeforeEach
-  void startRegistry(TestKafka kafka) throws Exception {
-    registry =
-        new SchemaRegistryServer(
-            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
-                .withTopic(kafka.topicName("_schemas"))
-                .withPort(0));
+  void startRegistry(TestKafka kafka, TestInfo test) throws Exception {
+    SchemaRegistryServer.Settings settings =
+        SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+            .withTopic(kafka.topicName("_schemas"))
+            .withPort(0);
+    if (test.getTags().contains("users")) {
+      settings =
+          settings.withUsers(
+              RegistryUsers.parse(
+                  "ci: " + password + ", writer\ndashboards: " + password + ", reader", "users"));
+    }
+    registry = new SchemaRegistryServer(settings);
     registry.start();
+  }
+
+  @Test
+  @Tag("users")
+  void shouldSendTheCredentialsOfTheUrlToARegistryOpenOnlyToItsUsers() throws Exception {
+    String v1 = file("v1.avsc", V1).toString();
+    String writer = registry.url().replace("http://", "http://ci:" + password + "@");
+    String reader = registry.url().replace("http://", "http://dashboards:" + password + "@");
+
+    assertThat(run("schemas", "register", "greetings-value", v1, "--registry-url", writer))
+        .isZero();
+    assertThat(run("schemas", "list", "--registry-url", reader)).isZero();
+    assertThat(out.toString()).containsPattern("greetings-value\\s+1\\s+1");
+
+    assertThat(run("schemas", "list", "--registry-url", registry.url()))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString()).contains("401").doesNotContain(password);
+    String v2 = file("v2.avsc", V2_COMPATIBLE).toString();
+    assertThat(run("schemas", "register", "greetings-value", v2, "--registry-url", reader))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString()).contains("a reader cannot register").doesNotContain(password);
   }
 
   @AfterEach

@@ -32,6 +32,14 @@ final class RegistryMetrics {
           .description("Reads of the store's end offset for queries that found nothing")
           .register(registry);
 
+  private Counter refusals(String reason) {
+    return Counter.builder("schema.registry.requests.refused")
+        .description(
+            "Requests refused: without a known user's credentials, or beyond a reader's role")
+        .tag("reason", reason)
+        .register(registry);
+  }
+
   private Counter registrations(String outcome) {
     return Counter.builder("schema.registry.registrations")
         .description("Schema registrations answered, by whether they created a version")
@@ -41,6 +49,15 @@ final class RegistryMetrics {
 
   void registered(boolean created) {
     (created ? newRegistrations : existingRegistrations).increment();
+  }
+
+  /**
+   * Counts a refused request.
+   *
+   * @param reason {@code unauthenticated} or {@code forbidden}
+   */
+  void refused(String reason) {
+    refusals(reason).increment();
   }
 
   void lookedUpById() {

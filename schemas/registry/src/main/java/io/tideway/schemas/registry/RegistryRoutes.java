@@ -45,6 +45,15 @@ final class RegistryRoutes {
   /** Confluent's code for a body it cannot read at all. */
   static final int UNPROCESSABLE_ENTITY = 422;
 
+  /** Confluent's code for a request without the credentials of a known user. */
+  static final int UNAUTHORIZED = 401;
+
+  /** Confluent's code for an operation the user's role does not allow. */
+  static final int FORBIDDEN = 40301;
+
+  /** The request's attribute holding its user's role. */
+  private static final String ROLE = "tideway.registry.role";
+
   private static final Logger log = LoggerFactory.getLogger(RegistryRoutes.class);
   private static final String HEALTH_CONTENT_TYPE = "application/json";
   private static final Set<String> ACCEPTED_BODY_TYPES =
@@ -56,6 +65,7 @@ final class RegistryRoutes {
 
   private final SchemaStore store;
   private final RegistryMetrics metrics;
+  private final RegistryUsers users;
   private final ObjectMapper json = new ObjectMapper();
 
   /**
@@ -64,15 +74,20 @@ final class RegistryRoutes {
    */
   private final Map<Integer, byte[]> schemaAnswers = new ConcurrentHashMap<>();
 
-  RegistryRoutes(SchemaStore store, RegistryMetrics metrics) {
+  /**
+   * @param users who may use the registry; null lets anyone in
+   */
+  RegistryRoutes(SchemaStore store, RegistryMetrics metrics, RegistryUsers users) {
     this.store = store;
     this.metrics = metrics;
+    this.users = users;
   }
 
   void install(JavalinConfig config) {
     config.http.defaultContentType = RegistryApi.CONTENT_TYPE;
     config.http.prefer405over404 = true;
     var routes = config.routes;
+    routes.beforeMatched(this::authenticate);
     routes.beforeMatched(this::checkBodyType);
 
     routes.get("/", ctx -> answer(ctx, Map.of()));
@@ -165,6 +180,9 @@ final class RegistryRoutes {
       metrics.registered(false);
       answer(ctx, new RegisteredId(existing.get()));
       return;
+    }
+    if (ctx.attribute(ROLE) == RegistryUsers.Role.READER) {
+      throw forbidden(ctx, "register a new schema under subject '" + subject + "'");
     }
     Registration registration =
         store.write(
@@ -353,6 +371,37 @@ final class RegistryRoutes {
   }
 
   // ---- request bodies
+
+  /**
+   * Refuses a request without the credentials of a known user ({@code 401}, with the Basic
+   * challenge), and a reader's deletions and changes of compatibility levels ({@code 403}); a
+   * reader's registration is refused in {@link #register} unless the schema is already there.
+   * Health and metrics stay open, for probes and scrapers.
+   */
+  private void authenticate(Context ctx) {
+    if (users == null || ctx.path().startsWith("/health/") || ctx.path().equals("/metrics")) {
+      return;
+    }
+    RegistryUsers.Role role = users.role(ctx.header("Authorization"));
+    if (role == null) {
+      metrics.refused("unauthenticated");
+      ctx.header("WWW-Authenticate", "Basic realm=\"schema-registry\", charset=\"UTF-8\"");
+      throw new RegistryException(
+          401, UNAUTHORIZED, "Unauthorized: this registry needs the credentials of a user");
+    }
+    ctx.attribute(ROLE, role);
+    if (role == RegistryUsers.Role.READER
+        && (ctx.method() == HandlerType.DELETE || ctx.method() == HandlerType.PUT)) {
+      throw forbidden(ctx, ctx.method() + " " + ctx.path());
+    }
+  }
+
+  private RegistryException forbidden(Context ctx, String what) {
+    metrics.refused("forbidden");
+    log.warn("A reader was refused: {} {}", ctx.method(), ctx.path());
+    return new RegistryException(
+        403, FORBIDDEN, "User is denied operation: a reader cannot " + what + "; a writer can");
+  }
 
   private void checkBodyType(Context ctx) {
     if (ctx.method() != HandlerType.POST && ctx.method() != HandlerType.PUT) {

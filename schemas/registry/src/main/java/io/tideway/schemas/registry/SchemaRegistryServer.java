@@ -43,6 +43,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
    * @param kafka Kafka client settings for every client the server uses, such as security settings;
    *     the settings the store's consistency depends on (isolation level, transactional id,
    *     idempotence, acks) cannot be overridden
+   * @param users who may use the registry, and what for; null lets anyone who reaches the port read
+   *     and write (health and metrics stay open either way)
    */
   public record Settings(
       String bootstrapServers,
@@ -50,7 +52,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
       String host,
       int port,
       int replicationFactor,
-      Map<String, String> kafka) {
+      Map<String, String> kafka,
+      RegistryUsers users) {
 
     /** The store topic when not told otherwise, as in Confluent Schema Registry. */
     public static final String DEFAULT_TOPIC = Topics.SCHEMAS_NAME;
@@ -95,32 +98,38 @@ public final class SchemaRegistryServer implements AutoCloseable {
           DEFAULT_HOST,
           DEFAULT_PORT,
           DEFAULT_REPLICATION_FACTOR,
-          Map.of());
+          Map.of(),
+          null);
     }
 
     /** These settings with another store topic. */
     public Settings withTopic(String topic) {
-      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka);
+      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka, users);
     }
 
     /** These settings with another HTTP address. */
     public Settings withHost(String host) {
-      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka);
+      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka, users);
     }
 
     /** These settings with another HTTP port; 0 picks a free one. */
     public Settings withPort(int port) {
-      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka);
+      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka, users);
     }
 
     /** These settings with another replication factor for the store topic. */
     public Settings withReplicationFactor(int replicationFactor) {
-      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka);
+      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka, users);
     }
 
     /** These settings with Kafka client settings added to every client. */
     public Settings withKafka(Map<String, String> kafka) {
-      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka);
+      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka, users);
+    }
+
+    /** These settings with users who must authenticate; null lets anyone in. */
+    public Settings withUsers(RegistryUsers users) {
+      return new Settings(bootstrapServers, topic, host, port, replicationFactor, kafka, users);
     }
   }
 
@@ -161,7 +170,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
               settings.kafka(),
               metrics);
       store.start(START_TIMEOUT);
-      RegistryRoutes routes = new RegistryRoutes(store, metrics);
+      RegistryRoutes routes = new RegistryRoutes(store, metrics, settings.users());
       http =
           Javalin.create(
               config -> {
@@ -178,7 +187,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
             "Cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(),
             e);
       }
-      log.info("Schema registry listening on {} with its content in {}", url(), settings.topic());
+      log.info(
+          "Schema registry listening on {} with its content in {}, {}",
+          url(),
+          settings.topic(),
+          settings.users() == null ? "open to anyone" : "to authenticated users");
     } catch (InterruptedException | RuntimeException e) {
       stop();
       throw e;

@@ -11,7 +11,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 
 /** A registry's HTTP API as tests call it: plain {@link HttpClient}, answers parsed as JSON. */
 final class RegistryHttp {
@@ -21,9 +23,24 @@ final class RegistryHttp {
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String url;
+  private final String authorization;
 
   RegistryHttp(String url) {
+    this(url, null);
+  }
+
+  private RegistryHttp(String url, String authorization) {
     this.url = url;
+    this.authorization = authorization;
+  }
+
+  /** The same registry, each request with a user's Basic credentials. */
+  RegistryHttp as(String user, String password) {
+    String credentials = user + ":" + password;
+    return new RegistryHttp(
+        url,
+        "Basic "
+            + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
   }
 
   /**
@@ -32,8 +49,9 @@ final class RegistryHttp {
    * @param status the HTTP status
    * @param contentType the Content-Type header, or empty
    * @param body the body text
+   * @param challenge the WWW-Authenticate header, or empty
    */
-  record Answer(int status, String contentType, String body) {
+  record Answer(int status, String contentType, String body, String challenge) {
     JsonNode json() {
       try {
         return JSON.readTree(body);
@@ -111,13 +129,17 @@ final class RegistryHttp {
   }
 
   private Answer send(HttpRequest.Builder request) {
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
     try {
       var response =
           client.send(request.timeout(Duration.ofSeconds(30)).build(), BodyHandlers.ofString());
       return new Answer(
           response.statusCode(),
           response.headers().firstValue("Content-Type").orElse(""),
-          response.body());
+          response.body(),
+          response.headers().firstValue("WWW-Authenticate").orElse(""));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

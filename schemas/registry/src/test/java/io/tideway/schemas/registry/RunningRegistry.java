@@ -16,11 +16,18 @@ final class RunningRegistry implements AutoCloseable {
 
   /** Starts a server whose store is {@code topic}, on a free port. */
   static RunningRegistry start(TestKafka kafka, String topic) throws InterruptedException {
+    return start(kafka, topic, null);
+  }
+
+  /** Starts a server whose store is {@code topic}, on a free port, open only to these users. */
+  static RunningRegistry start(TestKafka kafka, String topic, RegistryUsers users)
+      throws InterruptedException {
     SchemaRegistryServer server =
         new SchemaRegistryServer(
             SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
                 .withTopic(topic)
-                .withPort(0));
+                .withPort(0)
+                .withUsers(users));
     server.start();
     return new RunningRegistry(server);
   }

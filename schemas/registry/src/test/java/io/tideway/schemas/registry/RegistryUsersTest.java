@@ -1,0 +1,54 @@
+package io.tideway.schemas.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tideway.schemas.registry.RegistryUsers.Role;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+class RegistryUsersTest {
+
+  private static final RegistryUsers USERS =
+      RegistryUsers.parse(
+          "ci: pass:with,commas, Writer\r\n  # a comment\n\ndashboards:other , reader", "users");
+
+  @Test
+  void authenticatesBasicCredentialsAndGivesTheUsersRole() {
+    assertThat(USERS.role(basic("ci:pass:with,commas"))).isEqualTo(Role.WRITER);
+    assertThat(USERS.role(basic("dashboards:other"))).isEqualTo(Role.READER);
+    assertThat(USERS.role("basic " + encoded("dashboards:other"))).isEqualTo(Role.READER);
+  }
+
+  @Test
+  void refusesAnythingElse() {
+    assertThat(USERS.role(null)).isNull();
+    assertThat(USERS.role(basic("ci:pass"))).isNull();
+    assertThat(USERS.role(basic("nobody:other"))).isNull();
+    assertThat(USERS.role(basic("dashboards"))).isNull();
+    assertThat(USERS.role("Basic not-base64!")).isNull();
+    assertThat(USERS.role("Bearer " + encoded("dashboards:other"))).isNull();
+  }
+
+  @Test
+  void namesTheLineItCannotRead() {
+    assertThatThrownBy(() -> RegistryUsers.parse("ci: secret, writer\nops secret, writer", "f"))
+        .hasMessage("f, line 2: not 'name: password, role' (role: reader or writer)");
+    assertThatThrownBy(() -> RegistryUsers.parse("ci: secret, admin", "f"))
+        .hasMessage("f, line 1: unknown role 'admin': reader or writer");
+    assertThatThrownBy(() -> RegistryUsers.parse("ci: , writer", "f"))
+        .hasMessage("f, line 1: user ci has no password");
+    assertThatThrownBy(() -> RegistryUsers.parse("ci: a, writer\nci: b, reader", "f"))
+        .hasMessage("f, line 2: user ci is named twice");
+    assertThatThrownBy(() -> RegistryUsers.parse("# nobody\n", "f")).hasMessage("f names no user");
+  }
+
+  private static String basic(String credentials) {
+    return "Basic " + encoded(credentials);
+  }
+
+  private static String encoded(String credentials) {
+    return Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+  }
+}
