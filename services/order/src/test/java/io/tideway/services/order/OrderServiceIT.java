@@ -100,17 +100,7 @@ class OrderServiceIT {
                 "SPRING_KAFKA_CONSUMER_GROUP_ID", kafka.topicName("order-service")));
     service = running.service();
     events = CommittedOutboxEvents.since(db);
-    Properties props = kafka.producerProperties();
-    producer =
-        new KafkaProducer<>(
-            props,
-            new StringSerializer(),
-            serializer(
-                Map.of(
-                    AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
-                    running.registryUrl(),
-                    AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
-                    TopicRecordNameStrategy.class.getName())));
+    producer = avroProducer(kafka.producerProperties());
   }
 
   @AfterAll
@@ -527,6 +517,60 @@ class OrderServiceIT {
     assertThat(untracedRow)
         .as("a trace of its own")
         .containsPattern("tracingspancontext\\[[^]]*]:'00-[0-9a-f]{32}-[0-9a-f]{16}-00'");
+  }
+
+  @Test
+  void shouldPublishEachMoveOfAnOrderInTheTraceOfTheCustomerEventThatMovedIt() throws Exception {
+    UUID product = knownProduct("2.00");
+    UUID customer = UUID.randomUUID();
+    String orderId = JSON.readTree(placeOrder(customer, product, 1).body()).get("id").asText();
+    String created = "0af7651916cd43dd8448eb211c80319c";
+    String changed = "5b8aa5a2d2c872e8321cf37308d69df2";
+    events.inserted();
+
+    // Sent together, in one record batch, so that the service applies both in one transaction.
+    Properties lingering = broker.producerProperties();
+    lingering.put(ProducerConfig.LINGER_MS_CONFIG, 1_000);
+    try (KafkaProducer<String, Object> together = avroProducer(lingering)) {
+      together.send(traced(created(customer, "1 Trace St"), customer, created));
+      together.send(traced(addressChanged(customer, 2, "2 Trace St"), customer, changed));
+    }
+    awaitShippingAddress(orderId, "2 Trace St", 2);
+
+    List<String> moves = events.inserted().stream().filter(r -> r.contains(orderId)).toList();
+    assertThat(moves).hasSize(2);
+    assertThat(moves.get(0))
+        .as("the first event's trace, in a span of the service's own")
+        .containsPattern("tracingspancontext\\[[^]]*]:'00-" + created + "-[0-9a-f]{16}-01'");
+    assertThat(moves.get(1))
+        .containsPattern("tracingspancontext\\[[^]]*]:'00-" + changed + "-[0-9a-f]{16}-01'");
+  }
+
+  /** A customer event as the relay sends it, in a trace. */
+  private static ProducerRecord<String, Object> traced(
+      SpecificRecord event, UUID customer, String traceId) {
+    ProducerRecord<String, Object> record =
+        new ProducerRecord<>(customerTopic, customer.toString(), event);
+    record.headers().add("id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+    record
+        .headers()
+        .add(
+            "traceparent",
+            ("00-" + traceId + "-b7ad6b7169203331-01").getBytes(StandardCharsets.UTF_8));
+    return record;
+  }
+
+  /** A producer of Avro values as the services' outboxes write them. */
+  private static KafkaProducer<String, Object> avroProducer(Properties settings) {
+    return new KafkaProducer<>(
+        settings,
+        new StringSerializer(),
+        serializer(
+            Map.of(
+                AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+                running.registryUrl(),
+                AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
+                TopicRecordNameStrategy.class.getName())));
   }
 
   /** The outbox row committed for an order, as logical decoding renders it. */

@@ -10,6 +10,7 @@ import io.tideway.services.order.domain.Order;
 import io.tideway.services.order.persistence.KnownAggregates;
 import io.tideway.services.order.persistence.OrderRepository;
 import io.tideway.services.starter.InboundEvents.Inbound;
+import io.tideway.services.starter.InboundEvents.LogContext;
 import io.tideway.services.starter.ProcessedEvents;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -96,7 +97,7 @@ public class IncomingEvents {
       known.lockCustomers(customers);
       newest.putAll(known.customerAddresses(customers));
     }
-    List<CustomerAddress> learnt = new ArrayList<>();
+    List<Learnt> learnt = new ArrayList<>();
     List<Outcome> outcomes = new ArrayList<>(events.size());
     for (Inbound event : events) {
       outcomes.add(apply(event, unapplied, newest, learnt));
@@ -104,20 +105,20 @@ public class IncomingEvents {
     if (!learnt.isEmpty()) {
       shipOpenOrders(learnt);
       known.saveCustomerAddresses(
-          learnt.stream().map(a -> newest.get(a.customerId())).distinct().toList());
+          learnt.stream().map(l -> newest.get(l.address().customerId())).distinct().toList());
     }
     return outcomes;
   }
+
+  /** An address learnt from an event, whose trace the orders it moves carry on. */
+  private record Learnt(CustomerAddress address, Inbound event) {}
 
   /**
    * One event's outcome; a product is saved at once, a newer address only noted in {@code newest}
    * and {@code learnt}.
    */
   private Outcome apply(
-      Inbound event,
-      Set<UUID> unapplied,
-      Map<UUID, CustomerAddress> newest,
-      List<CustomerAddress> learnt) {
+      Inbound event, Set<UUID> unapplied, Map<UUID, CustomerAddress> newest, List<Learnt> learnt) {
     if (!consumed(event.value())) {
       return Outcome.IGNORED;
     }
@@ -135,7 +136,7 @@ public class IncomingEvents {
       return Outcome.STALE;
     }
     newest.put(address.customerId(), address);
-    learnt.add(address);
+    learnt.add(new Learnt(address, event));
     return Outcome.APPLIED;
   }
 
@@ -162,19 +163,24 @@ public class IncomingEvents {
     }
   }
 
-  /** Moves the customers' open orders to each address learnt, in the order learnt. */
-  private void shipOpenOrders(List<CustomerAddress> learnt) {
+  /**
+   * Moves the customers' open orders to each address learnt, in the order learnt; each move's event
+   * in the trace of the event it learnt the address from.
+   */
+  private void shipOpenOrders(List<Learnt> learnt) {
     Map<UUID, List<Order>> open = new HashMap<>();
     for (Order order :
-        orders.openOrdersForUpdate(learnt.stream().map(CustomerAddress::customerId).toList())) {
+        orders.openOrdersForUpdate(learnt.stream().map(l -> l.address().customerId()).toList())) {
       open.computeIfAbsent(order.customerId(), id -> new ArrayList<>()).add(order);
     }
     Set<Order> moved = new LinkedHashSet<>();
-    for (CustomerAddress address : learnt) {
-      for (Order order : open.getOrDefault(address.customerId(), List.of())) {
-        if (order.shipTo(address)) {
+    for (Learnt l : learnt) {
+      for (Order order : open.getOrDefault(l.address().customerId(), List.of())) {
+        if (order.shipTo(l.address())) {
           moved.add(order);
-          outbox.append(OrderEvents.shippingAddressUpdated(order, clock.instant()));
+          try (LogContext context = l.event().logContext()) {
+            outbox.append(OrderEvents.shippingAddressUpdated(order, clock.instant()));
+          }
         }
       }
     }
