@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
@@ -105,6 +107,36 @@ public final class Outbox implements AutoCloseable {
    */
   public static Builder builder(Map<String, ?> serdeConfig) {
     return new Builder(serdeConfig);
+  }
+
+  /**
+   * Registers or looks up the schemas of an aggregate type's events, as an append of them would,
+   * ahead of any transaction. The registry client keeps the answers, so that appending such an
+   * event does not call the registry while its transaction holds locks and a pooled connection: a
+   * registry that is slow or down then delays no prepared append. A service prepares the events it
+   * publishes at start (the services' starter does, from its {@code PublishedEvents} beans).
+   *
+   * @param aggregateType the aggregate type the events are appended under, which names the topic
+   * @param schemas the events' record schemas
+   * @throws OutboxException naming the schema the registry refused, or could not be asked about
+   * @throws IllegalArgumentException when the aggregate type cannot name a topic
+   */
+  public void prepare(String aggregateType, Collection<Schema> schemas) {
+    String topic = OutboxEvent.topicOf(aggregateType);
+    for (Schema schema : schemas) {
+      try {
+        serializer.prepare(topic, schema);
+      } catch (SerializationException e) {
+        throw new OutboxException(
+            "Cannot prepare the events "
+                + schema.getFullName()
+                + " of aggregate type "
+                + aggregateType
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+    }
   }
 
   /**

@@ -140,6 +140,16 @@ public final class OutboxEvent {
     return aggregateType + TOPIC_SUFFIX;
   }
 
+  /**
+   * The topic of an aggregate type's events.
+   *
+   * @throws IllegalArgumentException when the aggregate type cannot name a topic
+   */
+  static String topicOf(String aggregateType) {
+    requireAggregateType(aggregateType);
+    return aggregateType + TOPIC_SUFFIX;
+  }
+
   private static void requireAggregateType(String aggregateType) {
     Objects.requireNonNull(aggregateType, "aggregateType must not be null");
     if (aggregateType.isBlank()) {

@@ -3,6 +3,9 @@ package io.tideway.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tideway.contracts.customer.CustomerAddressChanged;
+import io.tideway.contracts.customer.CustomerCreated;
+import io.tideway.schemas.client.MockSchemaRegistry;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -52,6 +56,44 @@ class OutboxTest {
     assertThat(Outbox.DEFAULT_MAX_PAYLOAD_BYTES)
         .isEqualTo(1_000_000)
         .isLessThan(brokerDefaultMessageMaxBytes - 2 * 1024);
+  }
+
+  @Test
+  void shouldRegisterTheSchemasItPreparesUnderTheSubjectsAnAppendUses() {
+    String scope = "outbox-prepare-" + UUID.randomUUID();
+    try (Outbox outbox = Outbox.builder(Map.of("schema.registry.url", "mock://" + scope)).build()) {
+      outbox.prepare(
+          "customer",
+          List.of(CustomerCreated.getClassSchema(), CustomerAddressChanged.getClassSchema()));
+    } finally {
+      assertThat(MockSchemaRegistry.scope(scope).subjects())
+          .containsExactlyInAnyOrder(
+              "customer.events-" + CustomerCreated.getClassSchema().getFullName(),
+              "customer.events-" + CustomerAddressChanged.getClassSchema().getFullName());
+      MockSchemaRegistry.drop(scope);
+    }
+  }
+
+  @Test
+  void shouldNameTheEventsItCannotPrepare() {
+    try (Outbox outbox =
+        Outbox.builder(
+                Map.of(
+                    "schema.registry.url",
+                    "mock://outbox-unprepared-" + UUID.randomUUID(),
+                    "auto.register.schemas",
+                    "false"))
+            .build()) {
+      assertThatThrownBy(
+              () -> outbox.prepare("customer", List.of(CustomerCreated.getClassSchema())))
+          .isInstanceOf(OutboxException.class)
+          .hasMessageStartingWith(
+              "Cannot prepare the events io.tideway.contracts.customer.CustomerCreated of"
+                  + " aggregate type customer: The schema")
+          .hasMessageContaining("is not registered");
+      assertThatThrownBy(() -> outbox.prepare("no spaces", List.of()))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
   }
 
   /** spring-jdbc is optional: a plain JDBC service must be able to load everything else. */

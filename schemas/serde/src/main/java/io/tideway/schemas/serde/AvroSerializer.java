@@ -142,6 +142,29 @@ public class AvroSerializer<T> implements Serializer<T> {
     return write(s, topic, subject, lookUp(s, topic, subject, schema), schema, datum);
   }
 
+  /**
+   * Registers or looks up a schema as {@link #serialize} would for a record of it to {@code topic},
+   * without a record. The registry client keeps the answer, so the first record of the schema does
+   * not wait for the registry: a producer that writes inside a database transaction prepares its
+   * schemas before, so that no transaction holds its locks through a registry call.
+   *
+   * @return the id records of the schema are written with
+   * @throws SerializationException as {@link #serialize} would for a record of the schema
+   */
+  public int prepare(String topic, Schema schema) {
+    Setup s = requireConfigured();
+    String subject = s.subjects().subjectName(topic, s.isKey(), schema);
+    if (s.autoRegister()) {
+      return register(s, topic, subject, schema);
+    }
+    if (s.useLatest()) {
+      Latest latest = latest(s, topic, subject);
+      fit(s, topic, subject, schema, latest);
+      return latest.id();
+    }
+    return lookUp(s, topic, subject, schema);
+  }
+
   /** Releases the registry client unless it was given or is shared. */
   @Override
   public void close() {
@@ -212,56 +235,13 @@ public class AvroSerializer<T> implements Serializer<T> {
   // ---- use.latest.version
 
   private byte[] writeAsLatest(Setup s, String topic, String subject, Schema own, Object datum) {
-    SchemaVersion latest;
-    Schema latestSchema;
-    try {
-      latest = s.registry().latest(subject);
-      latestSchema = s.registry().schemaById(latest.id());
-    } catch (RegistryException e) {
-      throw new SerializationException(
-          "Could not find the latest schema of subject '"
-              + subject
-              + "' for a record to topic '"
-              + topic
-              + "' in the schema registry at "
-              + s.registry().url()
-              + " ("
-              + AvroSerdeConfig.USE_LATEST_VERSION_CONFIG
-              + " is true): "
-              + e.getMessage(),
-          e);
-    }
-    // By the latest's id, not its Schema: Avro's equality leaves out aliases and defaults, which
-    // decide whether the latest can read the record.
-    SchemaPair pair = new SchemaPair(own, latest.id());
-    Fit fit = fits.get(pair);
-    if (fit == null) {
-      fit = Fit.of(own, latestSchema);
-      if (fits.size() < s.cacheCapacity()) {
-        fits.put(pair, fit);
-      }
-    }
-    if (fit.refusal() != null) {
-      throw new SerializationException(
-          "A record to topic '"
-              + topic
-              + "' with schema "
-              + own.getFullName()
-              + " does not fit the latest schema of subject '"
-              + subject
-              + "' (version "
-              + latest.version()
-              + ", id "
-              + latest.id()
-              + ") that "
-              + AvroSerdeConfig.USE_LATEST_VERSION_CONFIG
-              + " writes with: "
-              + fit.refusal());
-    }
+    Latest latest = latest(s, topic, subject);
+    Fit fit = fit(s, topic, subject, own, latest);
     if (!fit.convert()) {
       // Same layout: the record's own encoding is the latest schema's.
       return write(s, topic, subject, latest.id(), own, datum);
     }
+    Schema latestSchema = latest.schema();
     byte[] converted = write(s, topic, subject, latest.id(), own, datum);
     try {
       // Resolve the record's encoding into the latest schema: defaults fill what it lacks.
@@ -289,6 +269,65 @@ public class AvroSerializer<T> implements Serializer<T> {
               + e,
           e);
     }
+  }
+
+  /** The subject's latest version and its schema. */
+  private record Latest(SchemaVersion version, Schema schema) {
+    int id() {
+      return version.id();
+    }
+  }
+
+  private static Latest latest(Setup s, String topic, String subject) {
+    try {
+      SchemaVersion latest = s.registry().latest(subject);
+      return new Latest(latest, s.registry().schemaById(latest.id()));
+    } catch (RegistryException e) {
+      throw new SerializationException(
+          "Could not find the latest schema of subject '"
+              + subject
+              + "' for a record to topic '"
+              + topic
+              + "' in the schema registry at "
+              + s.registry().url()
+              + " ("
+              + AvroSerdeConfig.USE_LATEST_VERSION_CONFIG
+              + " is true): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** How a record of its own schema is written as the latest: refused when it cannot be. */
+  private Fit fit(Setup s, String topic, String subject, Schema own, Latest latest) {
+    // By the latest's id, not its Schema: Avro's equality leaves out aliases and defaults, which
+    // decide whether the latest can read the record.
+    SchemaPair pair = new SchemaPair(own, latest.id());
+    Fit fit = fits.get(pair);
+    if (fit == null) {
+      fit = Fit.of(own, latest.schema());
+      if (fits.size() < s.cacheCapacity()) {
+        fits.put(pair, fit);
+      }
+    }
+    if (fit.refusal() != null) {
+      throw new SerializationException(
+          "A record to topic '"
+              + topic
+              + "' with schema "
+              + own.getFullName()
+              + " does not fit the latest schema of subject '"
+              + subject
+              + "' (version "
+              + latest.version().version()
+              + ", id "
+              + latest.id()
+              + ") that "
+              + AvroSerdeConfig.USE_LATEST_VERSION_CONFIG
+              + " writes with: "
+              + fit.refusal());
+    }
+    return fit;
   }
 
   /**

@@ -212,6 +212,31 @@ class SerializerModesTest {
   }
 
   @Test
+  void shouldPrepareASchemaAsItsFirstRecordWouldBeWrittenInEachMode() {
+    int v1 = registry.register("payments-value", Payment.getClassSchema());
+    int v2 = registry.register("payments-value", PAYMENT_V2);
+
+    assertThat(
+            serializer(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false)
+                .prepare("payments", Payment.getClassSchema()))
+        .isEqualTo(v1);
+    assertThat(
+            serializer(
+                    AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+                    AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false)
+                .prepare("payments", Payment.getClassSchema()))
+        .isEqualTo(v2);
+    int orders = serializer().prepare("orders", Order.getClassSchema());
+    assertThat(registry.latest("orders-value").id()).isEqualTo(orders);
+    assertThatThrownBy(
+            () ->
+                serializer(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false)
+                    .prepare("refunds", Payment.getClassSchema()))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("is not registered under subject 'refunds-value'");
+  }
+
+  @Test
   void shouldWriteOnceALaterLatestVersionCanReadTheRecordThoughItDiffersOnlyByAnAlias() {
     // given a latest version whose field the record names otherwise: refused
     Schema renamed =

@@ -15,12 +15,18 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.MDC;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.AvailabilityState;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
+import org.springframework.boot.health.application.ReadinessStateHealthIndicator;
+import org.springframework.boot.health.autoconfigure.application.AvailabilityHealthContributorAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
@@ -43,7 +49,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * Wires a Spring Boot service to the platform; see the package documentation. Every bean here is
  * the platform's contract with the service, so none of them is meant to be replaced.
  */
-@AutoConfiguration
+@AutoConfiguration(before = AvailabilityHealthContributorAutoConfiguration.class)
 @EnableConfigurationProperties(ServiceProperties.class)
 @Import({ProblemResponses.class, ParentProcessWatch.class, CommittedEventsHeader.class})
 @EnableScheduling // the forgetting of old processed event ids and idempotency keys
@@ -60,6 +66,29 @@ public class ServiceAutoConfiguration {
         .meterRegistry(meters)
         .traceparentSource(() -> Optional.ofNullable(MDC.get(TraceContextFilter.TRACEPARENT)))
         .build();
+  }
+
+  /** The published events' schemas, prepared with the registry as the service starts. */
+  @Bean
+  OutboxSchemas outboxSchemas(Outbox outbox, ObjectProvider<PublishedEvents> published) {
+    return new OutboxSchemas(outbox, published.orderedStream().toList());
+  }
+
+  /**
+   * Spring Boot's readiness, held back until the published events' schemas are prepared: until then
+   * an append would wait for the registry inside its transaction, or fail.
+   */
+  @Bean(name = "readinessStateHealthIndicator")
+  ReadinessStateHealthIndicator readinessStateHealthIndicator(
+      ApplicationAvailability availability, OutboxSchemas schemas) {
+    return new ReadinessStateHealthIndicator(availability) {
+      @Override
+      protected AvailabilityState getState(ApplicationAvailability applicationAvailability) {
+        return schemas.prepared()
+            ? super.getState(applicationAvailability)
+            : ReadinessState.REFUSING_TRAFFIC;
+      }
+    };
   }
 
   /** Each request's work in a trace, the caller's or its own. */

@@ -8,17 +8,36 @@ import io.tideway.contracts.customer.CustomerCreditReleased;
 import io.tideway.contracts.customer.CustomerCreditReserved;
 import io.tideway.outbox.OutboxEvent;
 import io.tideway.services.customer.domain.Customer;
+import io.tideway.services.starter.PublishedEvents;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
-/** The integration events of the customer aggregate, as the outbox publishes them. */
+/**
+ * The integration events of the customer aggregate, as the outbox publishes them, and which the
+ * service prepares with the registry at start.
+ */
+@Configuration(proxyBeanMethods = false)
 final class CustomerEvents {
 
   static final String AGGREGATE_TYPE = "customer";
 
   private CustomerEvents() {}
+
+  /** Every event type this class makes. */
+  @Bean
+  static PublishedEvents publishedCustomerEvents() {
+    return PublishedEvents.of(
+        AGGREGATE_TYPE,
+        CustomerCreated.class,
+        CustomerAddressChanged.class,
+        CustomerCreditReserved.class,
+        CustomerCreditRejected.class,
+        CustomerCreditReleased.class);
+  }
 
   static OutboxEvent created(Customer c, Instant at) {
     return event(

@@ -9,17 +9,36 @@ import io.tideway.contracts.inventory.StockUnavailable;
 import io.tideway.outbox.OutboxEvent;
 import io.tideway.services.inventory.domain.Product;
 import io.tideway.services.inventory.domain.StockReservation;
+import io.tideway.services.starter.PublishedEvents;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
-/** The integration events of the product aggregate, as the outbox publishes them. */
+/**
+ * The integration events of the product aggregate, as the outbox publishes them, and which the
+ * service prepares with the registry at start.
+ */
+@Configuration(proxyBeanMethods = false)
 final class InventoryEvents {
 
   static final String AGGREGATE_TYPE = "inventory";
 
   private InventoryEvents() {}
+
+  /** Every event type this class makes. */
+  @Bean
+  static PublishedEvents publishedInventoryEvents() {
+    return PublishedEvents.of(
+        AGGREGATE_TYPE,
+        ProductAdded.class,
+        StockAdjusted.class,
+        StockReserved.class,
+        StockUnavailable.class,
+        StockReleased.class);
+  }
 
   static OutboxEvent added(Product p, Instant at) {
     return event(

@@ -9,15 +9,33 @@ import io.tideway.contracts.order.OrderShippingAddressUpdated;
 import io.tideway.outbox.OutboxEvent;
 import io.tideway.services.order.domain.CustomerAddress;
 import io.tideway.services.order.domain.Order;
+import io.tideway.services.starter.PublishedEvents;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecord;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
-/** The integration events of the order aggregate, as the outbox publishes them. */
+/**
+ * The integration events of the order aggregate, as the outbox publishes them, and which the
+ * service prepares with the registry at start.
+ */
+@Configuration(proxyBeanMethods = false)
 final class OrderEvents {
 
   static final String AGGREGATE_TYPE = "order";
 
   private OrderEvents() {}
+
+  /** Every event type this class makes. */
+  @Bean
+  static PublishedEvents publishedOrderEvents() {
+    return PublishedEvents.of(
+        AGGREGATE_TYPE,
+        OrderPlaced.class,
+        OrderShippingAddressUpdated.class,
+        OrderApproved.class,
+        OrderRejected.class);
+  }
 
   static OutboxEvent placed(Order o) {
     return event(

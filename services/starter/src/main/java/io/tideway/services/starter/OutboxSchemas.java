@@ -1,0 +1,86 @@
+package io.tideway.services.starter;
+
+import io.tideway.outbox.Outbox;
+import io.tideway.outbox.OutboxException;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Prepares the schemas of the events the service publishes ({@link PublishedEvents}) with the
+ * registry as the service starts, in the background, trying again until the registry answers (1 s
+ * apart, doubling to 30 s); the service's readiness waits for it.
+ */
+final class OutboxSchemas implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(OutboxSchemas.class);
+  private static final Duration FIRST_WAIT = Duration.ofSeconds(1);
+  private static final Duration LONGEST_WAIT = Duration.ofSeconds(30);
+
+  private final Outbox outbox;
+  private final List<PublishedEvents> published;
+  private volatile boolean prepared;
+  private volatile Thread preparing;
+
+  OutboxSchemas(Outbox outbox, List<PublishedEvents> published) {
+    this.outbox = outbox;
+    this.published = List.copyOf(published);
+  }
+
+  /** Whether every published event's schema was prepared. */
+  boolean prepared() {
+    return prepared;
+  }
+
+  @Override
+  public void start() {
+    Thread thread = new Thread(this::prepareAll, "outbox-schemas");
+    thread.setDaemon(true);
+    preparing = thread;
+    thread.start();
+  }
+
+  @Override
+  public void stop() {
+    Thread thread = preparing;
+    preparing = null;
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return preparing != null;
+  }
+
+  private void prepareAll() {
+    Duration wait = FIRST_WAIT;
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        int types = 0;
+        for (PublishedEvents events : published) {
+          outbox.prepare(events.aggregateType(), events.schemas());
+          types += events.schemas().size();
+        }
+        prepared = true;
+        log.info("Prepared the schemas of {} published event type(s) with the registry", types);
+        return;
+      } catch (OutboxException e) {
+        log.warn(
+            "Not ready: cannot prepare the schemas of the published events; trying again in {} s:"
+                + " {}",
+            wait.toSeconds(),
+            e.getMessage());
+      }
+      try {
+        Thread.sleep(wait.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      wait = wait.multipliedBy(2).compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : wait.multipliedBy(2);
+    }
+  }
+}
