@@ -104,7 +104,12 @@ class UpCommandIT {
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
       assertThat(subjects.statusCode()).isEqualTo(200);
-      assertThat(subjects.body()).isEqualTo("[]");
+      // Every service prepared the schemas of the events it publishes as it started.
+      assertThat(subjects.body())
+          .contains(
+              "\"customer.events-io.tideway.contracts.customer.CustomerCreated\"",
+              "\"order.events-io.tideway.contracts.order.OrderPlaced\"",
+              "\"inventory.events-io.tideway.contracts.inventory.ProductAdded\"");
       assertThatTheRelayStreamsTheServicesOutboxes(endpoints);
       assertThatTheRuntimeAnswers(dataDir);
       postmasterPid = postmasterPid();

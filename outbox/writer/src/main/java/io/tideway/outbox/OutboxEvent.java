@@ -145,7 +145,7 @@ public final class OutboxEvent {
    *
    * @throws IllegalArgumentException when the aggregate type cannot name a topic
    */
-  static String topicOf(String aggregateType) {
+  public static String topicOf(String aggregateType) {
     requireAggregateType(aggregateType);
     return aggregateType + TOPIC_SUFFIX;
   }

@@ -391,7 +391,7 @@ final class RegistryRoutes {
     }
     ctx.attribute(ROLE, role);
     if (role == RegistryUsers.Role.READER
-        && (ctx.method() == HandlerType.DELETE || ctx.method() == HandlerType.PUT)) {
+        && (ctx.method().equals(HandlerType.DELETE) || ctx.method().equals(HandlerType.PUT))) {
       throw forbidden(ctx, ctx.method() + " " + ctx.path());
     }
   }

@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -21,8 +22,9 @@ import java.util.Map;
  *
  * <p>The file has a user a line, in the layout of Jetty's realm properties (Confluent Schema
  * Registry's {@code PropertyFileLoginModule}), with one of the two roles: {@code name: password,
- * writer}. Blank lines and lines starting with {@code #} are skipped. Passwords are kept as the
- * file has them, so keep it readable by the registry's user only, as a mounted secret.
+ * writer}. Blank lines and lines starting with {@code #} are skipped. Passwords are plain text
+ * (Jetty's {@code OBF:}, {@code MD5:} and {@code CRYPT:} forms are refused), kept as the file has
+ * them, so keep it readable by the registry's user only, as a mounted secret.
  *
  * <pre>{@code
  * # name: password, role
@@ -41,6 +43,9 @@ public final class RegistryUsers {
   }
 
   private static final String BASIC = "Basic ";
+
+  /** The password forms of Jetty's realm files that are not plain text. */
+  private static final List<String> JETTY_SCHEMES = List.of("OBF:", "MD5:", "CRYPT:");
 
   /** What an unknown user's password is compared with, so that it takes as long as a known's. */
   private static final byte[] NOBODY = digest("");
@@ -91,6 +96,17 @@ public final class RegistryUsers {
       String role = line.substring(comma + 1).strip().toUpperCase(Locale.ROOT);
       if (password.isEmpty()) {
         throw new IllegalArgumentException(where + "user " + name + " has no password");
+      }
+      for (String scheme : JETTY_SCHEMES) {
+        if (password.startsWith(scheme)) {
+          throw new IllegalArgumentException(
+              where
+                  + "user "
+                  + name
+                  + " has a password in Jetty's "
+                  + scheme
+                  + " form, which this registry does not read: give it as plain text");
+        }
       }
       if (!role.equals("READER") && !role.equals("WRITER")) {
         throw new IllegalArgumentException(

@@ -41,6 +41,11 @@ class RegistryUsersTest {
         .hasMessage("f, line 1: user ci has no password");
     assertThatThrownBy(() -> RegistryUsers.parse("ci: a, writer\nci: b, reader", "f"))
         .hasMessage("f, line 2: user ci is named twice");
+    assertThatThrownBy(
+            () -> RegistryUsers.parse("ci: MD5:164c88b302622e17050af52c89945d44, writer", "f"))
+        .hasMessage(
+            "f, line 1: user ci has a password in Jetty's MD5: form, which this registry does not"
+                + " read: give it as plain text");
     assertThatThrownBy(() -> RegistryUsers.parse("# nobody\n", "f")).hasMessage("f names no user");
   }
 

@@ -50,6 +50,8 @@ class CustomerServiceStartIT {
                   .ignoreExceptions()
                   .until(() -> status(servicePort, "/actuator/health/liveness") == 200);
               try {
+                // Past the moment Spring Boot itself turns ready, once started.
+                Thread.sleep(2_000);
                 int readiness = status(servicePort, "/actuator/health/readiness");
                 registry.start();
                 return readiness;

@@ -1,16 +1,15 @@
 package io.tideway.services.starter;
 
-import java.nio.charset.StandardCharsets;
+import io.tideway.topics.DeadLetterLimit;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -26,20 +25,30 @@ import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
  * dead-letter topic, with Spring for Apache Kafka's {@code kafka_dlt-*} headers naming where it was
  * read and what failed; its producer is closed with the application context. A record too large for
  * its dead letter to carry it (its topic takes more than the producer sends) goes without its key,
- * value and headers, which Kafka would refuse, and the record's retries with them, for ever: the
- * dead letter names the record's topic, partition and offset, where {@code tideway replay dlq}
- * reads it again, and {@value #OMITTED_HEADER} says what was left out.
+ * value and headers ({@link DeadLetterLimit}), which Kafka would refuse, and the record's retries
+ * with them, for ever: the dead letter names the record's topic, partition and offset, where {@code
+ * tideway replay dlq} reads it again.
  */
 final class DeadLetters implements ConsumerAwareRecordRecoverer, AutoCloseable {
 
-  /** The header of a dead letter sent without its record's bytes, saying how many there were. */
-  static final String OMITTED_HEADER = "tideway.dead-letter.omitted";
+  private static final List<String> PLACE =
+      List.of(
+          KafkaHeaders.DLT_ORIGINAL_TOPIC,
+          KafkaHeaders.DLT_ORIGINAL_PARTITION,
+          KafkaHeaders.DLT_ORIGINAL_OFFSET,
+          KafkaHeaders.DLT_ORIGINAL_TIMESTAMP,
+          KafkaHeaders.DLT_ORIGINAL_TIMESTAMP_TYPE,
+          KafkaHeaders.DLT_ORIGINAL_CONSUMER_GROUP);
 
-  /** A batch's and a record's own fields (lengths, offsets, times), with room to spare. */
-  private static final int OVERHEAD = 1 << 10;
-
-  /** The stack trace an oversized dead letter keeps, enough to see where the failure came from. */
-  private static final int STACKTRACE_KEPT = 8 << 10;
+  private static final List<String> DESCRIPTION =
+      List.of(
+          KafkaHeaders.DLT_EXCEPTION_FQCN,
+          KafkaHeaders.DLT_EXCEPTION_CAUSE_FQCN,
+          KafkaHeaders.DLT_EXCEPTION_MESSAGE,
+          KafkaHeaders.DLT_EXCEPTION_STACKTRACE,
+          KafkaHeaders.DLT_KEY_EXCEPTION_FQCN,
+          KafkaHeaders.DLT_KEY_EXCEPTION_MESSAGE,
+          KafkaHeaders.DLT_KEY_EXCEPTION_STACKTRACE);
 
   private final DefaultKafkaProducerFactory<Object, Object> producers;
   private final DeadLetterPublishingRecoverer recoverer;
@@ -61,12 +70,8 @@ final class DeadLetters implements ConsumerAwareRecordRecoverer, AutoCloseable {
             settings,
             new DelegatingByTypeSerializer(byType),
             new DelegatingByTypeSerializer(byType));
-    int limit =
-        Math.min(
-            Integer.parseInt(
-                String.valueOf(
-                    settings.getOrDefault(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20))),
-            1 << 20);
+    DeadLetterLimit limit =
+        DeadLetterLimit.forProducer(settings.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
     // Partition -1: the producer chooses, so the topic need not have as many as the source.
     recoverer =
         new DeadLetterPublishingRecoverer(
@@ -78,13 +83,10 @@ final class DeadLetters implements ConsumerAwareRecordRecoverer, AutoCloseable {
               Headers headers,
               byte[] key,
               byte[] value) {
-            ProducerRecord<Object, Object> letter =
-                super.createProducerRecord(record, topicPartition, headers, key, value);
-            int size =
-                Math.max(0, record.serializedKeySize())
-                    + Math.max(0, record.serializedValueSize())
-                    + size(headers);
-            return size + OVERHEAD <= limit ? letter : withoutBytes(letter, size, limit);
+            return fitted(
+                super.createProducerRecord(record, topicPartition, headers, key, value),
+                record,
+                limit);
           }
         };
   }
@@ -99,37 +101,22 @@ final class DeadLetters implements ConsumerAwareRecordRecoverer, AutoCloseable {
     producers.destroy();
   }
 
-  private static ProducerRecord<Object, Object> withoutBytes(
-      ProducerRecord<Object, Object> letter, int size, int limit) {
-    Headers kept = new RecordHeaders();
-    for (Header header : letter.headers()) {
-      if (header.key().equals(KafkaHeaders.DLT_EXCEPTION_STACKTRACE)) {
-        String trace = new String(header.value(), StandardCharsets.UTF_8);
-        kept.add(
-            header.key(),
-            trace
-                .substring(0, Math.min(trace.length(), STACKTRACE_KEPT))
-                .getBytes(StandardCharsets.UTF_8));
-      } else if (header.key().startsWith(KafkaHeaders.PREFIX + "dlt-")) {
-        kept.add(header);
-      }
+  /** The dead letter of a record, or one without its bytes when it is too large to send. */
+  static ProducerRecord<Object, Object> fitted(
+      ProducerRecord<Object, Object> letter, ConsumerRecord<?, ?> record, DeadLetterLimit limit) {
+    // The listener's record as it was read: its key and value as the dead letter writes them.
+    int size =
+        DeadLetterLimit.size(
+            record.serializedKeySize(), record.serializedValueSize(), letter.headers());
+    if (limit.fits(size)) {
+      return letter;
     }
-    String omitted =
-        "key, value and headers of "
-            + size
-            + " bytes, over the dead-letter limit of "
-            + limit
-            + ": read the record from the topic, partition and offset named";
-    kept.add(OMITTED_HEADER, omitted.getBytes(StandardCharsets.UTF_8));
     return new ProducerRecord<>(
-        letter.topic(), letter.partition(), letter.timestamp(), null, null, kept);
-  }
-
-  private static int size(Headers headers) {
-    int size = 0;
-    for (Header header : headers) {
-      size += header.key().length() * 3 + (header.value() == null ? 0 : header.value().length);
-    }
-    return size;
+        letter.topic(),
+        letter.partition(),
+        letter.timestamp(),
+        null,
+        null,
+        limit.withoutBytes(letter.headers(), size, PLACE, DESCRIPTION));
   }
 }

@@ -75,16 +75,29 @@ public final class InboundEvents implements AutoCloseable {
     /**
      * Puts {@code eventId} and {@code traceparent} in the logging context until closed: the
      * traceparent of the work done on the record's behalf, in its trace (a new one when it carries
-     * none), which the events this work appends carry on.
+     * none), which the events this work appends carry on. Closed, it puts back what was there, so
+     * that one opened within another's leaves the outer one as it was.
      */
     public LogContext logContext() {
-      MDC.put("eventId", id.toString());
+      String outerEventId = MDC.get(EVENT_ID);
+      String outerTraceparent = MDC.get(TraceContextFilter.TRACEPARENT);
+      MDC.put(EVENT_ID, id.toString());
       MDC.put(TraceContextFilter.TRACEPARENT, Traceparent.childOf(traceparent));
       return () -> {
-        MDC.remove("eventId");
-        MDC.remove(TraceContextFilter.TRACEPARENT);
+        restore(EVENT_ID, outerEventId);
+        restore(TraceContextFilter.TRACEPARENT, outerTraceparent);
       };
     }
+
+    private static void restore(String key, String value) {
+      if (value == null) {
+        MDC.remove(key);
+      } else {
+        MDC.put(key, value);
+      }
+    }
+
+    private static final String EVENT_ID = "eventId";
   }
 
   /** A logging context that closes without a checked exception. */

@@ -18,6 +18,7 @@ final class OutboxSchemas implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(OutboxSchemas.class);
   private static final Duration FIRST_WAIT = Duration.ofSeconds(1);
   private static final Duration LONGEST_WAIT = Duration.ofSeconds(30);
+  private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
   private final Outbox outbox;
   private final List<PublishedEvents> published;
@@ -42,12 +43,18 @@ final class OutboxSchemas implements SmartLifecycle {
     thread.start();
   }
 
+  /** Stops preparing, and waits for it, before the outbox is closed. */
   @Override
   public void stop() {
     Thread thread = preparing;
     preparing = null;
     if (thread != null) {
       thread.interrupt();
+      try {
+        thread.join(STOP_WAIT.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -74,6 +81,12 @@ final class OutboxSchemas implements SmartLifecycle {
                 + " {}",
             wait.toSeconds(),
             e.getMessage());
+      } catch (RuntimeException e) {
+        log.warn(
+            "Not ready: preparing the schemas of the published events failed; trying again in {}"
+                + " s",
+            wait.toSeconds(),
+            e);
       }
       try {
         Thread.sleep(wait.toMillis());

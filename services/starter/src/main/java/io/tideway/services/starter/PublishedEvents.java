@@ -1,8 +1,8 @@
 package io.tideway.services.starter;
 
+import io.tideway.outbox.OutboxEvent;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
@@ -27,9 +27,11 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public record PublishedEvents(String aggregateType, List<Schema> schemas) {
 
-  /** Copies the schemas. */
+  /**
+   * @throws IllegalArgumentException when the aggregate type cannot name a topic
+   */
   public PublishedEvents {
-    Objects.requireNonNull(aggregateType, "aggregateType");
+    OutboxEvent.topicOf(aggregateType);
     schemas = List.copyOf(schemas);
   }
 

@@ -19,6 +19,8 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.AvailabilityState;
@@ -75,10 +77,16 @@ public class ServiceAutoConfiguration {
   }
 
   /**
-   * Spring Boot's readiness, held back until the published events' schemas are prepared: until then
-   * an append would wait for the registry inside its transaction, or fail.
+   * Spring Boot's readiness probe, held back until the published events' schemas are prepared:
+   * until then a command's append would wait for the registry inside its transaction, or fail. In
+   * place of Spring Boot's own, under the same conditions (probes not switched off, no bean of the
+   * name already).
    */
   @Bean(name = "readinessStateHealthIndicator")
+  @ConditionalOnMissingBean(name = "readinessStateHealthIndicator")
+  @ConditionalOnBooleanProperty(
+      name = "management.endpoint.health.probes.enabled",
+      matchIfMissing = true)
   ReadinessStateHealthIndicator readinessStateHealthIndicator(
       ApplicationAvailability availability, OutboxSchemas schemas) {
     return new ReadinessStateHealthIndicator(availability) {

@@ -16,14 +16,14 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
 
   private ErrorCounts counts = ErrorCounts.NONE;
   private SideEffects sideEffects = SideEffects.LIVE;
-  private DeadLetterLimit limit = new DeadLetterLimit(DeadLetterLimit.BROKER_DEFAULT);
+  private BoundedDeadLetters bounded = BoundedDeadLetters.DEFAULT;
 
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
     counts = ErrorCounts.from(configs);
     sideEffects = SideEffects.in(configs);
-    limit = DeadLetterLimit.from(configs);
+    bounded = BoundedDeadLetters.from(configs);
   }
 
   @Override
@@ -38,6 +38,6 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
     }
     counts.deadLettered("deserialization");
     return Response.resume(
-        limit.apply(super.handleError(context, record, exception).deadLetterQueueRecords()));
+        bounded.apply(super.handleError(context, record, exception).deadLetterQueueRecords()));
   }
 }

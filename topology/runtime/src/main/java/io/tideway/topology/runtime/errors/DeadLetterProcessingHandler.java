@@ -26,7 +26,7 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
 
   private ErrorCounts counts = ErrorCounts.NONE;
   private SideEffects sideEffects = SideEffects.LIVE;
-  private DeadLetterLimit limit = new DeadLetterLimit(DeadLetterLimit.BROKER_DEFAULT);
+  private BoundedDeadLetters bounded = BoundedDeadLetters.DEFAULT;
   private ProcessingObserver observer = NO_OBSERVER;
 
   /** Where the runtime passes no observer, as in a test of the handler alone. */
@@ -38,7 +38,7 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     super.configure(configs);
     counts = ErrorCounts.from(configs);
     sideEffects = SideEffects.in(configs);
-    limit = DeadLetterLimit.from(configs);
+    bounded = BoundedDeadLetters.from(configs);
     if (configs.get(ProcessingObserver.CONFIG) instanceof ProcessingObserver configured) {
       observer = configured;
     }
@@ -69,7 +69,7 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     counts.deadLettered(
         exception instanceof RefusedResults.RefusedResultException ? "production" : "processing");
     return Response.resume(
-        limit.apply(super.handleError(context, record, exception).deadLetterQueueRecords()));
+        bounded.apply(super.handleError(context, record, exception).deadLetterQueueRecords()));
   }
 
   /**

@@ -41,7 +41,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
 
   private ErrorCounts counts = ErrorCounts.NONE;
   private SideEffects sideEffects = SideEffects.LIVE;
-  private DeadLetterLimit limit = new DeadLetterLimit(DeadLetterLimit.BROKER_DEFAULT);
+  private BoundedDeadLetters bounded = BoundedDeadLetters.DEFAULT;
   private String deadLetterTopic;
   private RefusedResults refused;
 
@@ -50,7 +50,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     super.configure(configs);
     counts = ErrorCounts.from(configs);
     sideEffects = SideEffects.in(configs);
-    limit = DeadLetterLimit.from(configs);
+    bounded = BoundedDeadLetters.from(configs);
     Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
     refused =
         guarantee != null && guarantee.toString().startsWith("exactly_once")
@@ -180,7 +180,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
         deadLetterTopic,
         exception);
     return Response.resume(
-        limit.apply(
+        bounded.apply(
             ExceptionHandlerUtils.maybeBuildDeadLetterQueueRecords(
                 deadLetterTopic,
                 context.sourceRawKey(),
