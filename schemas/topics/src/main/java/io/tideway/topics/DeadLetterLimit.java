@@ -3,6 +3,7 @@ package io.tideway.topics;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -87,16 +88,30 @@ public final class DeadLetterLimit {
   }
 
   /**
-   * The headers of a dead letter without its record's bytes.
+   * The dead letter as it is when it fits, else one without its record's key, value and headers.
    *
-   * @param headers the dead letter's headers as written, the record's own among them
-   * @param size the dead letter's size as written (see {@link #size})
+   * @param letter the dead letter as written, the record's own headers among its headers
+   * @param size its size (see {@link #size})
    * @param place the headers naming where the record was read, kept whole
    * @param description the headers describing the failure, each cut to a few KiB, or left out where
    *     even that does not fit
    */
-  public Headers withoutBytes(
-      Headers headers, int size, List<String> place, List<String> description) {
+  public <K, V> ProducerRecord<K, V> fitted(
+      ProducerRecord<K, V> letter, int size, List<String> place, List<String> description) {
+    if (fits(size)) {
+      return letter;
+    }
+    return new ProducerRecord<>(
+        letter.topic(),
+        letter.partition(),
+        letter.timestamp(),
+        null,
+        null,
+        withoutBytes(letter.headers(), size, place, description));
+  }
+
+  /** The headers of a dead letter without its record's bytes (see {@link #fitted}). */
+  Headers withoutBytes(Headers headers, int size, List<String> place, List<String> description) {
     String omitted =
         "key, value and headers of about "
             + size

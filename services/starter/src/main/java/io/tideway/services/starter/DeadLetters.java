@@ -108,15 +108,6 @@ final class DeadLetters implements ConsumerAwareRecordRecoverer, AutoCloseable {
     int size =
         DeadLetterLimit.size(
             record.serializedKeySize(), record.serializedValueSize(), letter.headers());
-    if (limit.fits(size)) {
-      return letter;
-    }
-    return new ProducerRecord<>(
-        letter.topic(),
-        letter.partition(),
-        letter.timestamp(),
-        null,
-        null,
-        limit.withoutBytes(letter.headers(), size, PLACE, DESCRIPTION));
+    return limit.fitted(letter, size, PLACE, DESCRIPTION);
   }
 }

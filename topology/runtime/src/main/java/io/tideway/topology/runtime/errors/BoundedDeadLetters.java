@@ -54,16 +54,7 @@ final class BoundedDeadLetters {
 
   private ProducerRecord<byte[], byte[]> fitted(ProducerRecord<byte[], byte[]> letter) {
     int size = DeadLetterLimit.size(length(letter.key()), length(letter.value()), letter.headers());
-    if (limit.fits(size)) {
-      return letter;
-    }
-    return new ProducerRecord<>(
-        letter.topic(),
-        letter.partition(),
-        letter.timestamp(),
-        null,
-        null,
-        limit.withoutBytes(letter.headers(), size, PLACE, DESCRIPTION));
+    return limit.fitted(letter, size, PLACE, DESCRIPTION);
   }
 
   private static int length(byte[] bytes) {
