@@ -113,27 +113,31 @@ public final class DeadLetterLimit {
   /** The headers of a dead letter without its record's bytes (see {@link #fitted}). */
   Headers withoutBytes(Headers headers, int size, List<String> place, List<String> description) {
     String omitted =
-        "key, value and headers of about "
+        "a dead letter of about "
             + size
-            + " bytes, over the dead-letter limit of "
+            + " bytes, over the limit of "
             + limit
-            + ": read the record from the topic, partition and offset named";
+            + ": the record's key, value and headers are left out; read the record from the topic,"
+            + " partition and offset named";
     Headers kept = new RecordHeaders();
-    copy(headers, place, kept, Integer.MAX_VALUE);
-    kept.add(OMITTED_HEADER, omitted.getBytes(StandardCharsets.UTF_8));
-    Headers described = new RecordHeaders(kept.toArray());
-    copy(headers, description, described, DESCRIPTION_KEPT);
-    return fits(size(0, 0, described)) ? described : kept;
-  }
-
-  /** Adds the last header of each name, its value cut to {@code most} bytes. */
-  private static void copy(Headers from, List<String> names, Headers to, int most) {
-    for (String name : names) {
-      Header header = from.lastHeader(name);
+    for (String name : place) {
+      Header header = headers.lastHeader(name);
       if (header != null) {
-        to.add(name, cut(header.value(), most));
+        kept.add(header);
       }
     }
+    kept.add(OMITTED_HEADER, omitted.getBytes(StandardCharsets.UTF_8));
+    // In order of use (the exception's class, its message, the stack trace), each while it fits.
+    for (String name : description) {
+      Header header = headers.lastHeader(name);
+      if (header != null) {
+        kept.add(name, cut(header.value(), DESCRIPTION_KEPT));
+        if (!fits(size(0, 0, kept))) {
+          kept.remove(name);
+        }
+      }
+    }
+    return kept;
   }
 
   /** At most {@code most} bytes of UTF-8 text, cut between characters. */
@@ -142,8 +146,9 @@ public final class DeadLetterLimit {
       return text;
     }
     int end = most;
-    // Back to the first byte of the character that would be split: continuation bytes are 10xxxxxx.
-    while (end > 0 && (text[end] & 0xC0) == 0x80) {
+    // Back to the first byte of the character that would be split: continuation bytes are
+    // 10xxxxxx, and a character has at most three.
+    while (end > 0 && most - end < 3 && (text[end] & 0xC0) == 0x80) {
       end--;
     }
     return Arrays.copyOf(text, end);

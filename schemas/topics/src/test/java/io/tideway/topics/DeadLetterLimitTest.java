@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class DeadLetterLimitTest {
 
   private static final List<String> PLACE = List.of("topic", "offset");
-  private static final List<String> DESCRIPTION = List.of("message", "stacktrace");
+  private static final List<String> DESCRIPTION = List.of("exception", "message", "stacktrace");
 
   @Test
   void countsKeyValueAndHeadersWithRoomForKafkasOwnFields() {
@@ -43,17 +43,19 @@ class DeadLetterLimitTest {
     assertThat(kept.lastHeader("stacktrace").value()).hasSize(DeadLetterLimit.DESCRIPTION_KEPT);
     assertThat(text(kept, DeadLetterLimit.OMITTED_HEADER))
         .isEqualTo(
-            "key, value and headers of about 1048576 bytes, over the dead-letter limit of 65536:"
-                + " read the record from the topic, partition and offset named");
+            "a dead letter of about 1048576 bytes, over the limit of 65536: the record's key, value"
+                + " and headers are left out; read the record from the topic, partition and offset"
+                + " named");
   }
 
   @Test
-  void leavesTheDescriptionOutWhereEvenItsCutDoesNotFit() {
+  void leavesOutEachPartOfTheDescriptionThatDoesNotFitEvenCut() {
     Headers headers = headers("m".repeat(10_000), "t".repeat(10_000));
 
     Headers kept = new DeadLetterLimit(4_096).withoutBytes(headers, 30_000, PLACE, DESCRIPTION);
 
     assertThat(text(kept, "offset")).isEqualTo("12");
+    assertThat(text(kept, "exception")).isEqualTo("java.lang.IllegalStateException");
     assertThat(kept.lastHeader("message")).isNull();
     assertThat(kept.lastHeader("stacktrace")).isNull();
     assertThat(kept.lastHeader(DeadLetterLimit.OMITTED_HEADER)).isNotNull();
@@ -72,6 +74,7 @@ class DeadLetterLimitTest {
     headers.add("id", "event-1".getBytes(StandardCharsets.UTF_8));
     headers.add("topic", "orders".getBytes(StandardCharsets.UTF_8));
     headers.add("offset", "12".getBytes(StandardCharsets.UTF_8));
+    headers.add("exception", "java.lang.IllegalStateException".getBytes(StandardCharsets.UTF_8));
     headers.add("message", message.getBytes(StandardCharsets.UTF_8));
     headers.add("stacktrace", stackTrace.getBytes(StandardCharsets.UTF_8));
     return headers;

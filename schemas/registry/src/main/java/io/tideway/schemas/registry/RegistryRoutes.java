@@ -404,7 +404,7 @@ final class RegistryRoutes {
   }
 
   private void checkBodyType(Context ctx) {
-    if (ctx.method() != HandlerType.POST && ctx.method() != HandlerType.PUT) {
+    if (!ctx.method().equals(HandlerType.POST) && !ctx.method().equals(HandlerType.PUT)) {
       return;
     }
     String type = ctx.contentType();

@@ -1,6 +1,7 @@
 package io.tideway.services.starter;
 
 import io.tideway.topics.DeadLetterLimit;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,10 +105,25 @@ final class DeadLetters implements ConsumerAwareRecordRecoverer, AutoCloseable {
   /** The dead letter of a record, or one without its bytes when it is too large to send. */
   static ProducerRecord<Object, Object> fitted(
       ProducerRecord<Object, Object> letter, ConsumerRecord<?, ?> record, DeadLetterLimit limit) {
-    // The listener's record as it was read: its key and value as the dead letter writes them.
     int size =
         DeadLetterLimit.size(
-            record.serializedKeySize(), record.serializedValueSize(), letter.headers());
+            bytes(letter.key(), record.serializedKeySize()),
+            bytes(letter.value(), record.serializedValueSize()),
+            letter.headers());
     return limit.fitted(letter, size, PLACE, DESCRIPTION);
+  }
+
+  /**
+   * The length of a key or value as the dead letter writes it (text keys, raw bytes); else the
+   * record's as it was read.
+   */
+  private static int bytes(Object keyOrValue, int asRead) {
+    if (keyOrValue instanceof byte[] bytes) {
+      return bytes.length;
+    }
+    if (keyOrValue instanceof String text) {
+      return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+    return asRead;
   }
 }

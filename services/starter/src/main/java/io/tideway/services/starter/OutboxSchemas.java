@@ -64,6 +64,15 @@ final class OutboxSchemas implements SmartLifecycle {
   }
 
   private void prepareAll() {
+    try {
+      prepareUntilDone();
+    } catch (Error e) {
+      log.error("Not ready, for good: preparing the schemas of the published events failed", e);
+      throw e;
+    }
+  }
+
+  private void prepareUntilDone() {
     Duration wait = FIRST_WAIT;
     while (!Thread.currentThread().isInterrupted()) {
       try {
@@ -75,18 +84,23 @@ final class OutboxSchemas implements SmartLifecycle {
         prepared = true;
         log.info("Prepared the schemas of {} published event type(s) with the registry", types);
         return;
-      } catch (OutboxException e) {
-        log.warn(
-            "Not ready: cannot prepare the schemas of the published events; trying again in {} s:"
-                + " {}",
-            wait.toSeconds(),
-            e.getMessage());
       } catch (RuntimeException e) {
-        log.warn(
-            "Not ready: preparing the schemas of the published events failed; trying again in {}"
-                + " s",
-            wait.toSeconds(),
-            e);
+        if (Thread.currentThread().isInterrupted()) {
+          return; // stopped while asking
+        }
+        if (e instanceof OutboxException) {
+          log.warn(
+              "Not ready: cannot prepare the schemas of the published events; trying again in {}"
+                  + " s: {}",
+              wait.toSeconds(),
+              e.getMessage());
+        } else {
+          log.warn(
+              "Not ready: preparing the schemas of the published events failed; trying again in"
+                  + " {} s",
+              wait.toSeconds(),
+              e);
+        }
       }
       try {
         Thread.sleep(wait.toMillis());

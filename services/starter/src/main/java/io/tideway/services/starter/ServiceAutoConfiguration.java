@@ -79,8 +79,8 @@ public class ServiceAutoConfiguration {
   /**
    * Spring Boot's readiness probe, held back until the published events' schemas are prepared:
    * until then a command's append would wait for the registry inside its transaction, or fail. In
-   * place of Spring Boot's own, under the same conditions (probes not switched off, no bean of the
-   * name already).
+   * place of the one Spring Boot's probes make (probes are on unless switched off), unless the
+   * service has its own.
    */
   @Bean(name = "readinessStateHealthIndicator")
   @ConditionalOnMissingBean(name = "readinessStateHealthIndicator")
