@@ -285,7 +285,7 @@ class OrderServiceIT {
             ByteBuffer.wrap(dead.headers().lastHeader("kafka_dlt-original-offset").value())
                 .getLong())
         .isEqualTo(offset);
-    assertThat(header(dead, OMITTED)).contains("over the dead-letter limit");
+    assertThat(header(dead, OMITTED)).contains("over the limit of");
   }
 
   @Test
