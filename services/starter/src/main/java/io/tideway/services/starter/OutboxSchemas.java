@@ -3,15 +3,21 @@ package io.tideway.services.starter;
 import io.tideway.outbox.Outbox;
 import io.tideway.outbox.OutboxException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.listener.AbstractMessageListenerContainer;
+import org.springframework.kafka.listener.ListenerContainerRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 
 /**
  * Prepares the schemas of the events the service publishes ({@link PublishedEvents}) with the
  * registry as the service starts, in the background, trying again until the registry answers (1 s
- * apart, doubling to 30 s); the service's readiness waits for it.
+ * apart, doubling to 30 s); the service's readiness waits for it, and its Kafka listeners start
+ * paused until then: a record they took meanwhile would wait for the registry inside its
+ * transaction, or fail on a schema the registry refuses.
  */
 final class OutboxSchemas implements SmartLifecycle {
 
@@ -22,12 +28,19 @@ final class OutboxSchemas implements SmartLifecycle {
 
   private final Outbox outbox;
   private final List<PublishedEvents> published;
+  private final ListenerContainerRegistry listeners;
+  private final List<MessageListenerContainer> paused = new ArrayList<>();
   private volatile boolean prepared;
   private volatile Thread preparing;
 
-  OutboxSchemas(Outbox outbox, List<PublishedEvents> published) {
+  /**
+   * @param listeners the service's listener containers, or null when it has none
+   */
+  OutboxSchemas(
+      Outbox outbox, List<PublishedEvents> published, ListenerContainerRegistry listeners) {
     this.outbox = outbox;
     this.published = List.copyOf(published);
+    this.listeners = listeners;
   }
 
   /** Whether every published event's schema was prepared. */
@@ -35,8 +48,17 @@ final class OutboxSchemas implements SmartLifecycle {
     return prepared;
   }
 
+  /** Just before the listener containers start, so that they start paused. */
+  @Override
+  public int getPhase() {
+    return AbstractMessageListenerContainer.DEFAULT_PHASE - 1;
+  }
+
   @Override
   public void start() {
+    if (!prepared) {
+      pauseListeners();
+    }
     Thread thread = new Thread(this::prepareAll, "outbox-schemas");
     thread.setDaemon(true);
     preparing = thread;
@@ -63,6 +85,29 @@ final class OutboxSchemas implements SmartLifecycle {
     return preparing != null;
   }
 
+  /** Pauses the listeners not paused already (by the service itself, which resumes its own). */
+  private synchronized void pauseListeners() {
+    if (listeners == null) {
+      return;
+    }
+    for (MessageListenerContainer container : listeners.getAllListenerContainers()) {
+      if (!container.isPauseRequested()) {
+        container.pause();
+        paused.add(container);
+      }
+    }
+    if (!paused.isEmpty()) {
+      log.info(
+          "Kafka listeners {} start paused until the published events' schemas are prepared",
+          paused.stream().map(MessageListenerContainer::getListenerId).sorted().toList());
+    }
+  }
+
+  private synchronized void resumeListeners() {
+    paused.forEach(MessageListenerContainer::resume);
+    paused.clear();
+  }
+
   private void prepareAll() {
     try {
       prepareUntilDone();
@@ -83,6 +128,7 @@ final class OutboxSchemas implements SmartLifecycle {
         }
         prepared = true;
         log.info("Prepared the schemas of {} published event type(s) with the registry", types);
+        resumeListeners();
         return;
       } catch (RuntimeException e) {
         if (Thread.currentThread().isInterrupted()) {

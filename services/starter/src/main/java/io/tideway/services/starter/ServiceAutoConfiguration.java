@@ -41,6 +41,7 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.ListenerContainerRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -70,10 +71,17 @@ public class ServiceAutoConfiguration {
         .build();
   }
 
-  /** The published events' schemas, prepared with the registry as the service starts. */
+  /**
+   * The published events' schemas, prepared with the registry as the service starts, the listeners
+   * paused meanwhile.
+   */
   @Bean
-  OutboxSchemas outboxSchemas(Outbox outbox, ObjectProvider<PublishedEvents> published) {
-    return new OutboxSchemas(outbox, published.orderedStream().toList());
+  OutboxSchemas outboxSchemas(
+      Outbox outbox,
+      ObjectProvider<PublishedEvents> published,
+      ObjectProvider<ListenerContainerRegistry> listeners) {
+    return new OutboxSchemas(
+        outbox, published.orderedStream().toList(), listeners.getIfAvailable());
   }
 
   /**
