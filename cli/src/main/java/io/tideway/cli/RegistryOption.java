@@ -1,7 +1,6 @@
 package io.tideway.cli;
 
 import io.tideway.schemas.client.HttpSchemaRegistryClient;
-import io.tideway.schemas.client.SchemaRegistryClient;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -21,7 +20,7 @@ final class RegistryOption {
   private String url;
 
   /** A client on the chosen registry. */
-  SchemaRegistryClient client() {
+  HttpSchemaRegistryClient client() {
     return new HttpSchemaRegistryClient(
         url != null ? url : dataDir.endpoints("pass --registry-url").registry().url());
   }

@@ -1,13 +1,16 @@
 package io.tideway.cli;
 
 import io.tideway.schemas.client.CompatibilityLevel;
+import io.tideway.schemas.client.HttpSchemaRegistryClient;
+import io.tideway.schemas.client.RegistryException;
+import io.tideway.schemas.client.RegistryMode;
 import io.tideway.schemas.client.RegistryState;
-import io.tideway.schemas.client.SchemaRegistryClient;
 import io.tideway.schemas.client.SchemaVersion;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.avro.Schema;
@@ -20,17 +23,22 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code tideway schemas}: read and change a schema registry's subjects, schemas and levels. */
+/**
+ * {@code tideway schemas}: read and change a schema registry's subjects, schemas, levels and modes,
+ * and import another registry's schemas with their ids.
+ */
 @Command(
     name = "schemas",
     mixinStandardHelpOptions = true,
-    description = "Operate a schema registry: list, get, register, check, config.",
+    description = "Operate a schema registry: list, get, register, check, config, mode, import.",
     subcommands = {
       SchemasCommand.ListCommand.class,
       SchemasCommand.GetCommand.class,
       SchemasCommand.RegisterCommand.class,
       SchemasCommand.CheckCommand.class,
-      SchemasCommand.ConfigCommand.class
+      SchemasCommand.ConfigCommand.class,
+      SchemasCommand.ModeCommand.class,
+      SchemasCommand.ImportCommand.class
     })
 final class SchemasCommand {
 
@@ -47,14 +55,14 @@ final class SchemasCommand {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      try (SchemaRegistryClient client = registry.client()) {
+      try (HttpSchemaRegistryClient client = registry.client()) {
         int code = run(client, out);
         out.flush();
         return code;
       }
     }
 
-    abstract int run(SchemaRegistryClient client, PrintWriter out) throws Exception;
+    abstract int run(HttpSchemaRegistryClient client, PrintWriter out) throws Exception;
 
     Schema readSchema(Path file) {
       try {
@@ -72,7 +80,7 @@ final class SchemasCommand {
       description = "List subjects with their latest version and schema id.")
   static final class ListCommand extends Action {
     @Override
-    int run(SchemaRegistryClient client, PrintWriter out) {
+    int run(HttpSchemaRegistryClient client, PrintWriter out) {
       List<String> subjects = client.subjects();
       out.printf("%-60s %8s %8s%n", "SUBJECT", "VERSION", "ID");
       for (String subject : subjects) {
@@ -112,7 +120,7 @@ final class SchemasCommand {
     Integer version;
 
     @Override
-    int run(SchemaRegistryClient client, PrintWriter out) {
+    int run(HttpSchemaRegistryClient client, PrintWriter out) {
       if (target.id != null) {
         out.println(client.schemaById(target.id).toString(true));
         return 0;
@@ -143,7 +151,7 @@ final class SchemasCommand {
     boolean dryRun;
 
     @Override
-    int run(SchemaRegistryClient client, PrintWriter out) {
+    int run(HttpSchemaRegistryClient client, PrintWriter out) {
       Schema schema = readSchema(file);
       if (dryRun) {
         List<String> problems = client.checkCompatibility(subject, schema);
@@ -183,7 +191,7 @@ final class SchemasCommand {
     Path file;
 
     @Override
-    int run(SchemaRegistryClient client, PrintWriter out) {
+    int run(HttpSchemaRegistryClient client, PrintWriter out) {
       List<String> problems = client.checkCompatibility(subject, readSchema(file));
       if (problems.isEmpty()) {
         out.println("Compatible with " + subject + " under " + client.compatibilityOf(subject));
@@ -209,7 +217,7 @@ final class SchemasCommand {
     boolean dryRun;
 
     @Override
-    int run(SchemaRegistryClient client, PrintWriter out) {
+    int run(HttpSchemaRegistryClient client, PrintWriter out) {
       String scope = subject == null ? "global" : subject;
       CompatibilityLevel current =
           subject == null ? client.globalCompatibility() : client.compatibilityOf(subject);
@@ -223,6 +231,173 @@ final class SchemasCommand {
       }
       client.setCompatibility(subject, level);
       out.println(scope + ": " + current + " -> " + level);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "mode",
+      mixinStandardHelpOptions = true,
+      description = "Show or set the mode, global or of one subject.")
+  static final class ModeCommand extends Action {
+    @Parameters(
+        arity = "0..1",
+        paramLabel = "SUBJECT",
+        description = "Default: the global mode. A subject's is its own, or else the global one.")
+    String subject;
+
+    @Option(names = "--set", paramLabel = "MODE", description = "One of ${COMPLETION-CANDIDATES}.")
+    RegistryMode mode;
+
+    @Option(names = "--force", description = "Set IMPORT even where there are schemas already.")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "Say what would change; change nothing.")
+    boolean dryRun;
+
+    @Override
+    int run(HttpSchemaRegistryClient client, PrintWriter out) {
+      String scope = subject == null ? "global" : subject;
+      RegistryMode current = client.mode(subject);
+      if (mode == null) {
+        out.println(scope + ": " + current);
+        return 0;
+      }
+      if (dryRun) {
+        out.println("Would set " + scope + " from " + current + " to " + mode);
+        return 0;
+      }
+      client.setMode(subject, mode, force);
+      out.println(scope + ": " + current + " -> " + mode);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Copy another registry's schemas into this one with the ids and versions they have there,"
+            + " so that the records written with them read the same: the registry is put in"
+            + " IMPORT mode meanwhile, and back in its mode after.",
+        "Every live version of each subject is copied; compatibility levels are not. Importing"
+            + " again what is there already changes nothing, so an interrupted import can run again."
+      })
+  static final class ImportCommand extends Action {
+    @Option(
+        names = "--from",
+        required = true,
+        converter = HttpUrlConverter.class,
+        paramLabel = "URL",
+        description =
+            "The registry to copy from (any Confluent-compatible one); credentials as"
+                + " user:password@ in the URL.")
+    String from;
+
+    @Option(
+        names = "--subject",
+        paramLabel = "SUBJECT",
+        description = "Only this subject; repeatable (default: every subject).")
+    List<String> subjects;
+
+    @Option(
+        names = "--force",
+        description =
+            "Import into a registry that has schemas already; an id it gave another schema is"
+                + " refused all the same.")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "Say what would be imported; change nothing.")
+    boolean dryRun;
+
+    @Override
+    int run(HttpSchemaRegistryClient client, PrintWriter out) {
+      List<SchemaVersion> versions = new ArrayList<>();
+      List<String> names;
+      try (HttpSchemaRegistryClient source = new HttpSchemaRegistryClient(from)) {
+        names = subjects != null ? subjects : source.subjects();
+        for (String subject : names) {
+          for (int version : source.versions(subject)) {
+            versions.add(source.version(subject, version));
+          }
+        }
+        out.println(
+            "Read "
+                + versions.size()
+                + " version(s) of "
+                + names.size()
+                + " subject(s) from "
+                + source.url());
+      }
+      if (dryRun) {
+        versions.forEach(
+            v ->
+                out.println(
+                    "Would import "
+                        + v.subject()
+                        + " version "
+                        + v.version()
+                        + " as id "
+                        + v.id()));
+        return 0;
+      }
+      RegistryMode before = client.mode(null);
+      if (before != RegistryMode.IMPORT) {
+        try {
+          client.setMode(null, RegistryMode.IMPORT, force);
+        } catch (RegistryException e) {
+          if (e.errorCode() != RegistryException.OPERATION_NOT_PERMITTED) {
+            throw e;
+          }
+          throw new ParameterException(
+              spec.commandLine(),
+              "Cannot import into "
+                  + client.url()
+                  + ": it has schemas already; pass --force to import beside them ("
+                  + e.getMessage()
+                  + ")");
+        }
+      }
+      try {
+        String last = null;
+        for (SchemaVersion v : versions) {
+          if (!v.subject().equals(last)) {
+            out.println("Importing " + v.subject());
+            out.flush();
+            last = v.subject();
+          }
+          try {
+            client.importSchema(v.subject(), v.schema(), v.id(), v.version());
+          } catch (RegistryException e) {
+            throw new RegistryException(
+                e.httpStatus(),
+                e.errorCode(),
+                "Importing "
+                    + v.subject()
+                    + " version "
+                    + v.version()
+                    + " as id "
+                    + v.id()
+                    + " failed: "
+                    + e.getMessage(),
+                e);
+          }
+        }
+      } finally {
+        if (before != RegistryMode.IMPORT) {
+          client.setMode(null, before, false);
+        }
+      }
+      out.println(
+          "Imported "
+              + versions.size()
+              + " version(s) of "
+              + names.size()
+              + " subject(s) into "
+              + client.url()
+              + "; its mode is "
+              + before
+              + " again");
       return 0;
     }
   }

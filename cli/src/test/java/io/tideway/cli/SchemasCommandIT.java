@@ -3,6 +3,8 @@ package io.tideway.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.schemas.client.HttpSchemaRegistryClient;
+import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.registry.RegistryUsers;
 import io.tideway.schemas.registry.SchemaRegistryServer;
 import io.tideway.testkit.TestKafka;
@@ -34,6 +36,13 @@ class SchemasCommandIT {
   private static final String V2_BREAKING =
       "{\"type\":\"record\",\"name\":\"Greeting\",\"namespace\":\"t\",\"fields\":["
           + "{\"name\":\"text\",\"type\":\"string\"},{\"name\":\"lang\",\"type\":\"string\"}]}";
+
+  private static final String FAREWELL =
+      "{\"type\":\"record\",\"name\":\"Farewell\",\"namespace\":\"t\",\"fields\":["
+          + "{\"name\":\"text\",\"type\":\"string\"}]}";
+  private static final String OTHER =
+      "{\"type\":\"record\",\"name\":\"Other\",\"namespace\":\"t\",\"fields\":["
+          + "{\"name\":\"n\",\"type\":\"int\"}]}";
 
   @TempDir Path dir;
   private SchemaRegistryServer registry;
@@ -147,6 +156,69 @@ class SchemasCommandIT {
     assertThat(schemas("config", "greetings-value", "--set", "FULL_TRANSITIVE")).isZero();
     assertThat(schemas("config", "greetings-value")).isZero();
     assertThat(out.toString()).contains("greetings-value: FULL_TRANSITIVE");
+  }
+
+  @Test
+  void shouldShowAndSetModes() throws Exception {
+    assertThat(schemas("mode")).isZero();
+    assertThat(out.toString()).contains("global: READWRITE");
+
+    assertThat(schemas("mode", "--set", "readonly", "--dry-run")).isZero();
+    assertThat(out.toString()).contains("Would set global from READWRITE to READONLY");
+    assertThat(schemas("mode", "--set", "READONLY")).isZero();
+    assertThat(out.toString()).contains("global: READWRITE -> READONLY");
+
+    assertThat(schemas("register", "greetings-value", file("v1.avsc", V1).toString()))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString()).contains("42205").contains("read-only mode");
+    assertThat(schemas("mode", "greetings-value")).isZero();
+    assertThat(out.toString()).contains("greetings-value: READONLY");
+    assertThat(schemas("mode", "--set", "SOMETIMES")).isEqualTo(Tideway.BAD_INPUT);
+  }
+
+  @Test
+  void shouldImportAnotherRegistrysSchemasWithTheirIdsAndVersions(TestKafka kafka)
+      throws Exception {
+    try (SchemaRegistryServer source =
+        new SchemaRegistryServer(
+            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                .withTopic(kafka.topicName("_source_schemas"))
+                .withPort(0))) {
+      source.start();
+      try (HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(source.url())) {
+        client.register("greetings-value", RegistryState.parse(V1));
+        client.register("farewells-value", RegistryState.parse(FAREWELL));
+        client.register("greetings-value", RegistryState.parse(V2_COMPATIBLE));
+      }
+
+      assertThat(schemas("import", "--from", source.url(), "--dry-run")).isZero();
+      assertThat(out.toString())
+          .contains("Read 3 version(s) of 2 subject(s)")
+          .contains("Would import greetings-value version 2 as id 3");
+      assertThat(schemas("list")).isZero();
+      assertThat(out.toString()).doesNotContain("greetings-value");
+
+      assertThat(schemas("import", "--from", source.url())).isZero();
+      assertThat(out.toString())
+          .contains("Importing farewells-value")
+          .contains("Imported 3 version(s) of 2 subject(s)")
+          .contains("its mode is READWRITE again");
+      assertThat(schemas("get", "greetings-value", "--version", "2")).isZero();
+      assertThat(out.toString()).contains("# subject greetings-value, version 2, id 3");
+      assertThat(schemas("get", "farewells-value")).isZero();
+      assertThat(out.toString()).contains("# subject farewells-value, version 1, id 2");
+
+      // Into a registry with schemas only when told; what is there already changes nothing.
+      assertThat(schemas("import", "--from", source.url())).isEqualTo(Tideway.BAD_INPUT);
+      assertThat(err.toString()).contains("pass --force");
+      assertThat(schemas("import", "--from", source.url(), "--force")).isZero();
+      assertThat(schemas("mode")).isZero();
+      assertThat(out.toString()).contains("global: READWRITE");
+
+      assertThat(schemas("register", "others-value", file("other.avsc", OTHER).toString()))
+          .isZero();
+      assertThat(out.toString()).contains("id 4, version 1");
+    }
   }
 
   @Test

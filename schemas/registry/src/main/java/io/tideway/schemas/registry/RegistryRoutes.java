@@ -11,7 +11,9 @@ import io.tideway.schemas.client.CompatibilityLevel;
 import io.tideway.schemas.client.RegistryEvent;
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.ModeCleared;
 import io.tideway.schemas.client.RegistryException;
+import io.tideway.schemas.client.RegistryMode;
 import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.client.RegistryState.Registration;
 import io.tideway.schemas.client.SchemaVersion;
@@ -20,6 +22,7 @@ import io.tideway.schemas.client.rest.RegistryApi.CompatibilityResult;
 import io.tideway.schemas.client.rest.RegistryApi.ConfigLevel;
 import io.tideway.schemas.client.rest.RegistryApi.ConfigUpdate;
 import io.tideway.schemas.client.rest.RegistryApi.ErrorBody;
+import io.tideway.schemas.client.rest.RegistryApi.ModeBody;
 import io.tideway.schemas.client.rest.RegistryApi.RegisteredId;
 import io.tideway.schemas.client.rest.RegistryApi.SchemaRequest;
 import io.tideway.schemas.client.rest.RegistryApi.SchemaText;
@@ -115,6 +118,12 @@ final class RegistryRoutes {
     routes.put("/config/{subject}", this::setSubjectLevel);
     routes.delete("/config/{subject}", this::clearSubjectLevel);
 
+    routes.get("/mode", this::globalMode);
+    routes.put("/mode", this::setGlobalMode);
+    routes.get("/mode/{subject}", this::subjectMode);
+    routes.put("/mode/{subject}", this::setSubjectMode);
+    routes.delete("/mode/{subject}", this::clearSubjectMode);
+
     routes.get("/health/live", ctx -> health(ctx, true));
     routes.get("/health/ready", ctx -> health(ctx, store.ready()));
     routes.get(
@@ -164,7 +173,12 @@ final class RegistryRoutes {
 
   private void register(Context ctx) {
     String subject = ctx.pathParam("subject");
-    String schema = schemaOf(ctx);
+    SchemaRequest request = schemaRequest(ctx);
+    if (request.id() != null) {
+      importSchema(ctx, subject, request);
+      return;
+    }
+    String schema = request.schema();
     // Registering what is already there is the common case (every serializer at start-up): it is
     // answered locally, without a write. A schema registered once stays registered until deleted.
     Optional<Integer> existing =
@@ -188,6 +202,22 @@ final class RegistryRoutes {
         store.write(
             state -> {
               Registration r = state.planRegistration(subject, schema);
+              return new SchemaStore.Decision<>(r.events(), r);
+            });
+    metrics.registered(!registration.events().isEmpty());
+    answer(ctx, new RegisteredId(registration.id()));
+  }
+
+  /** A registration with the id (and version) the schema had in another registry. */
+  private void importSchema(Context ctx, String subject, SchemaRequest request) {
+    if (ctx.attribute(ROLE) == RegistryUsers.Role.READER) {
+      throw forbidden(ctx, "import a schema under subject '" + subject + "'");
+    }
+    Registration registration =
+        store.write(
+            state -> {
+              Registration r =
+                  state.planImport(subject, request.schema(), request.id(), request.version());
               return new SchemaStore.Decision<>(r.events(), r);
             });
     metrics.registered(!registration.events().isEmpty());
@@ -357,6 +387,72 @@ final class RegistryRoutes {
     answer(ctx, new ConfigLevel(removed.name()));
   }
 
+  // ---- modes
+
+  private void globalMode(Context ctx) {
+    answer(ctx, new ModeBody(store.read(RegistryState::globalMode).name()));
+  }
+
+  private void setGlobalMode(Context ctx) {
+    answer(ctx, setMode(null, modeOf(ctx), flag(ctx, "force")));
+  }
+
+  private void subjectMode(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    boolean defaultToGlobal = flag(ctx, "defaultToGlobal");
+    RegistryMode mode =
+        store.read(
+            state ->
+                defaultToGlobal
+                    ? state.effectiveMode(subject)
+                    : state
+                        .subjectMode(subject)
+                        .orElseThrow(
+                            () ->
+                                new RegistryException(
+                                    404,
+                                    RegistryException.SUBJECT_MODE_NOT_CONFIGURED,
+                                    "Subject '"
+                                        + subject
+                                        + "' does not have subject-level mode configured")));
+    answer(ctx, new ModeBody(mode.name()));
+  }
+
+  private void setSubjectMode(Context ctx) {
+    answer(ctx, setMode(ctx.pathParam("subject"), modeOf(ctx), flag(ctx, "force")));
+  }
+
+  private ModeBody setMode(String subject, RegistryMode mode, boolean force) {
+    store.write(
+        state -> new SchemaStore.Decision<>(state.planModeChange(subject, mode, force), mode));
+    return new ModeBody(mode.name());
+  }
+
+  /** Removes a subject's own mode; answers with the mode it removed. */
+  private void clearSubjectMode(Context ctx) {
+    String subject = ctx.pathParam("subject");
+    RegistryMode removed =
+        store.write(
+            state -> {
+              RegistryMode own =
+                  state
+                      .subjectMode(subject)
+                      .orElseThrow(
+                          () ->
+                              new RegistryException(
+                                  404,
+                                  RegistryException.SUBJECT_NOT_FOUND,
+                                  "Subject '" + subject + "' not found."));
+              return new SchemaStore.Decision<>(
+                  List.<RegistryEvent>of(new ModeCleared(subject)), own);
+            });
+    answer(ctx, new ModeBody(removed.name()));
+  }
+
+  private RegistryMode modeOf(Context ctx) {
+    return RegistryMode.parse(body(ctx, ModeBody.class).mode());
+  }
+
   private CompatibilityLevel levelOf(Context ctx) {
     ConfigUpdate update = body(ctx, ConfigUpdate.class);
     if (update.compatibility() == null) {
@@ -422,6 +518,11 @@ final class RegistryRoutes {
    * here, before any lock or write, answers an invalid schema without touching the store.
    */
   private String schemaOf(Context ctx) {
+    return schemaRequest(ctx).schema();
+  }
+
+  /** The request of {@link #schemaOf}, with the id and version of an import. */
+  private SchemaRequest schemaRequest(Context ctx) {
     SchemaRequest request = body(ctx, SchemaRequest.class);
     if (request.schemaType() != null && !RegistryApi.AVRO.equalsIgnoreCase(request.schemaType())) {
       throw invalidSchema(
@@ -434,7 +535,7 @@ final class RegistryRoutes {
       throw invalidSchema("the request has no schema");
     }
     RegistryState.parse(request.schema());
-    return request.schema();
+    return request;
   }
 
   private <T> T body(Context ctx, Class<T> type) {
@@ -453,8 +554,11 @@ final class RegistryRoutes {
   }
 
   private static String describe(Class<?> type) {
-    return type == ConfigUpdate.class
-        ? "a JSON object like {\"compatibility\":\"BACKWARD\"}"
+    if (type == ConfigUpdate.class) {
+      return "a JSON object like {\"compatibility\":\"BACKWARD\"}";
+    }
+    return type == ModeBody.class
+        ? "a JSON object like {\"mode\":\"READONLY\"}"
         : "a JSON object like {\"schema\":\"...\"}";
   }
 

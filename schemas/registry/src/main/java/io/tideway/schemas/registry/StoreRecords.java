@@ -8,10 +8,13 @@ import io.tideway.schemas.client.RegistryEvent;
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
 import io.tideway.schemas.client.RegistryEvent.IdTaken;
+import io.tideway.schemas.client.RegistryEvent.ModeCleared;
+import io.tideway.schemas.client.RegistryEvent.ModeSet;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
 import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import io.tideway.schemas.client.RegistryException;
+import io.tideway.schemas.client.RegistryMode;
 import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.client.SchemaVersion;
 import io.tideway.schemas.client.rest.RegistryApi;
@@ -31,6 +34,8 @@ import java.util.Set;
  *   <li>{@code {"keytype":"CONFIG","subject":S|null,"magic":0}} holds {@code
  *       {"compatibilityLevel":L}}; a tombstone clears the subject's own level (for the global key:
  *       back to the default).
+ *   <li>{@code {"keytype":"MODE","subject":S|null,"magic":0}} holds {@code {"mode":M}}; a tombstone
+ *       clears the subject's own mode (for the global key: back to {@code READWRITE}).
  *   <li>{@code {"keytype":"SCHEMA_ID","id":I,"magic":0}} is ours, written next to the tombstone of
  *       a permanent delete: it keeps the id bound to its schema once compaction has removed the
  *       last SCHEMA record that carried it, so that an instance replaying the compacted topic knows
@@ -40,18 +45,19 @@ import java.util.Set;
  * <p>Keys are written byte for byte as Confluent writes them (field order, no spaces), because
  * compaction compares key bytes. Confluent's {@code DELETE_SUBJECT} record, its soft delete of a
  * subject ({@code {"subject":S,"version":V}}: every version up to V), is read as such; key types of
- * Confluent's that carry nothing we serve ({@code NOOP}, {@code MODE}, {@code CLEAR_SUBJECT},
- * {@code CONTEXT}) are read as no change.
+ * Confluent's that carry nothing we serve ({@code NOOP}, {@code CLEAR_SUBJECT}, {@code CONTEXT})
+ * are read as no change.
  */
 final class StoreRecords {
 
   static final String SCHEMA = "SCHEMA";
   static final String CONFIG = "CONFIG";
+  static final String MODE = "MODE";
   static final String SCHEMA_ID = "SCHEMA_ID";
 
   static final String DELETE_SUBJECT = "DELETE_SUBJECT";
 
-  private static final Set<String> IGNORED = Set.of("NOOP", "MODE", "CLEAR_SUBJECT", "CONTEXT");
+  private static final Set<String> IGNORED = Set.of("NOOP", "CLEAR_SUBJECT", "CONTEXT");
 
   /**
    * One record to append.
@@ -93,6 +99,13 @@ final class StoreRecords {
     if (event instanceof CompatibilityCleared c) {
       return List.of(new Entry(configKey(c.subject()), null));
     }
+    if (event instanceof ModeSet m) {
+      ObjectNode value = json.createObjectNode().put("mode", m.mode().name());
+      return List.of(new Entry(modeKey(m.subject()), bytes(value)));
+    }
+    if (event instanceof ModeCleared m) {
+      return List.of(new Entry(modeKey(m.subject()), null));
+    }
     throw new IllegalArgumentException(event + " is only read from the store, never written");
   }
 
@@ -103,7 +116,15 @@ final class StoreRecords {
   }
 
   byte[] configKey(String subject) {
-    ObjectNode key = json.createObjectNode().put("keytype", CONFIG);
+    return subjectKey(CONFIG, subject);
+  }
+
+  byte[] modeKey(String subject) {
+    return subjectKey(MODE, subject);
+  }
+
+  private byte[] subjectKey(String keyType, String subject) {
+    ObjectNode key = json.createObjectNode().put("keytype", keyType);
     if (subject == null) {
       key.putNull("subject");
     } else {
@@ -188,11 +209,7 @@ final class StoreRecords {
         }
       case CONFIG:
         {
-          JsonNode subjectNode = key.path("subject");
-          String subject = subjectNode.isTextual() ? subjectNode.asText() : null;
-          if (subject == null && !subjectNode.isNull() && !subjectNode.isMissingNode()) {
-            throw new IllegalArgumentException("the key's subject is not a string");
-          }
+          String subject = subjectOrGlobal(key);
           JsonNode level =
               valueBytes == null ? null : parse(valueBytes, "value").path("compatibilityLevel");
           if (level == null || level.isNull() || level.isMissingNode()) {
@@ -203,6 +220,19 @@ final class StoreRecords {
           }
           try {
             return List.of(new CompatibilitySet(subject, CompatibilityLevel.parse(level.asText())));
+          } catch (RegistryException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+          }
+        }
+      case MODE:
+        {
+          String subject = subjectOrGlobal(key);
+          JsonNode mode = valueBytes == null ? null : parse(valueBytes, "value").path("mode");
+          if (mode == null || mode.isNull() || mode.isMissingNode()) {
+            return List.of(new ModeCleared(subject));
+          }
+          try {
+            return List.of(new ModeSet(subject, RegistryMode.parse(mode.asText())));
           } catch (RegistryException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
           }
@@ -290,6 +320,18 @@ final class StoreRecords {
       throw new IllegalArgumentException("the " + what + " is not a JSON object");
     }
     return node;
+  }
+
+  /** The key's subject, or null for the global setting. */
+  private static String subjectOrGlobal(JsonNode key) {
+    JsonNode subject = key.path("subject");
+    if (subject.isTextual()) {
+      return subject.asText();
+    }
+    if (!subject.isNull() && !subject.isMissingNode()) {
+      throw new IllegalArgumentException("the key's subject is not a string");
+    }
+    return null;
   }
 
   private static String subject(JsonNode node, String what) {

@@ -10,9 +10,12 @@ import io.tideway.schemas.client.CompatibilityLevel;
 import io.tideway.schemas.client.RegistryEvent;
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.ModeCleared;
+import io.tideway.schemas.client.RegistryEvent.ModeSet;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
 import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
+import io.tideway.schemas.client.RegistryMode;
 import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.registry.StoreRecords.Entry;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +43,33 @@ class StoreRecordsTest {
         .isEqualTo("{\"keytype\":\"CONFIG\",\"subject\":\"orders-value\",\"magic\":0}");
     assertThat(text(format.configKey(null)))
         .isEqualTo("{\"keytype\":\"CONFIG\",\"subject\":null,\"magic\":0}");
+    assertThat(text(format.modeKey("orders-value")))
+        .isEqualTo("{\"keytype\":\"MODE\",\"subject\":\"orders-value\",\"magic\":0}");
+    assertThat(text(format.modeKey(null)))
+        .isEqualTo("{\"keytype\":\"MODE\",\"subject\":null,\"magic\":0}");
+  }
+
+  @Test
+  void shouldReadBackModesAndConfluentsModeRecords() {
+    RegistryState state = new RegistryState();
+    ModeSet global = new ModeSet(null, RegistryMode.IMPORT);
+    assertThat(decode(format.encode(global, state))).containsExactly(global);
+    ModeSet own = new ModeSet("s", RegistryMode.READONLY_OVERRIDE);
+    assertThat(decode(format.encode(own, state))).containsExactly(own);
+    assertThat(decode(format.encode(new ModeCleared("s"), state)))
+        .containsExactly(new ModeCleared("s"));
+    assertThat(decode(format.encode(new ModeCleared(null), state)))
+        .containsExactly(new ModeCleared(null));
+
+    assertThat(
+            format.decode(
+                bytes("{\"keytype\":\"MODE\",\"subject\":\"s\",\"magic\":0}"),
+                bytes("{\"mode\":\"READONLY\"}")))
+        .containsExactly(new ModeSet("s", RegistryMode.READONLY));
+    assertRefused(
+        bytes("{\"keytype\":\"MODE\",\"subject\":\"s\",\"magic\":0}"),
+        bytes("{\"mode\":\"SOMETIMES\"}"),
+        "Invalid mode 'SOMETIMES'");
   }
 
   @Test

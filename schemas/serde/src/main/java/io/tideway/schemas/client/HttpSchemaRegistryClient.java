@@ -9,6 +9,7 @@ import io.tideway.schemas.client.rest.RegistryApi.CompatibilityResult;
 import io.tideway.schemas.client.rest.RegistryApi.ConfigLevel;
 import io.tideway.schemas.client.rest.RegistryApi.ConfigUpdate;
 import io.tideway.schemas.client.rest.RegistryApi.ErrorBody;
+import io.tideway.schemas.client.rest.RegistryApi.ModeBody;
 import io.tideway.schemas.client.rest.RegistryApi.RegisteredId;
 import io.tideway.schemas.client.rest.RegistryApi.SchemaRequest;
 import io.tideway.schemas.client.rest.RegistryApi.SchemaText;
@@ -364,6 +365,41 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         "/subjects/" + segment(subject) + (permanent ? "?permanent=true" : ""),
         null,
         new TypeReference<List<Integer>>() {});
+  }
+
+  /**
+   * The mode in force: the global one when {@code subject} is null, else the subject's (its own, or
+   * the global one).
+   */
+  public RegistryMode mode(String subject) {
+    String path = subject == null ? "/mode" : "/mode/" + segment(subject) + "?defaultToGlobal=true";
+    return RegistryMode.parse(call("GET", path, null, ModeBody.class).mode());
+  }
+
+  /**
+   * Sets the global mode when {@code subject} is null, else the subject's own.
+   *
+   * @param force set {@link RegistryMode#IMPORT} even where there are schemas already
+   */
+  public void setMode(String subject, RegistryMode mode, boolean force) {
+    String path = (subject == null ? "/mode" : "/mode/" + segment(subject)) + "?force=" + force;
+    call("PUT", path, new ModeBody(mode.name()), ModeBody.class);
+  }
+
+  /**
+   * Imports a schema with the id and version it had in another registry; the subject must be in
+   * {@link RegistryMode#IMPORT}.
+   *
+   * @param schemaText the schema, as the other registry has it
+   * @return the id, as the registry answers it
+   */
+  public int importSchema(String subject, String schemaText, int id, int version) {
+    return call(
+            "POST",
+            "/subjects/" + segment(subject) + "/versions",
+            SchemaRequest.imported(schemaText, id, version),
+            RegisteredId.class)
+        .id();
   }
 
   @Override

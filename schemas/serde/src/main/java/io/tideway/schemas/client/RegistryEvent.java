@@ -54,6 +54,22 @@ public sealed interface RegistryEvent {
   record CompatibilityCleared(String subject) implements RegistryEvent {}
 
   /**
+   * A subject's mode was set, or the global one when {@code subject} is null.
+   *
+   * @param subject the subject, or null for the global mode
+   * @param mode the new mode
+   */
+  record ModeSet(String subject, RegistryMode mode) implements RegistryEvent {}
+
+  /**
+   * A subject's own mode was removed: the global mode applies again; or, when {@code subject} is
+   * null, the global mode was: {@link RegistryMode#READWRITE} applies again.
+   *
+   * @param subject the subject, or null for the global mode
+   */
+  record ModeCleared(String subject) implements RegistryEvent {}
+
+  /**
    * An id a stored registration took for a schema this registry cannot serve (another schema type,
    * references, a schema it cannot parse): never given to another schema, so that what was written
    * with it is not read with the wrong one.

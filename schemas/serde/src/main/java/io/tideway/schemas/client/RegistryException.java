@@ -32,6 +32,9 @@ public final class RegistryException extends RuntimeException {
   /** The subject has no compatibility level of its own. */
   public static final int SUBJECT_LEVEL_NOT_CONFIGURED = 40408;
 
+  /** The subject has no mode of its own. */
+  public static final int SUBJECT_MODE_NOT_CONFIGURED = 40409;
+
   /** The schema is incompatible with earlier versions under the subject's compatibility level. */
   public static final int INCOMPATIBLE_SCHEMA = 409;
 
@@ -43,6 +46,15 @@ public final class RegistryException extends RuntimeException {
 
   /** The compatibility level is not one of the seven levels. */
   public static final int INVALID_COMPATIBILITY_LEVEL = 42203;
+
+  /** The mode is not one of the four modes. */
+  public static final int INVALID_MODE = 42204;
+
+  /**
+   * The registry's mode does not allow the operation (a registration in read-only mode, an id given
+   * outside import mode), or an import contradicts what the registry holds.
+   */
+  public static final int OPERATION_NOT_PERMITTED = 42205;
 
   /** The registry's store failed. */
   public static final int STORE_ERROR = 50001;

@@ -3,6 +3,8 @@ package io.tideway.schemas.client;
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
 import io.tideway.schemas.client.RegistryEvent.IdTaken;
+import io.tideway.schemas.client.RegistryEvent.ModeCleared;
+import io.tideway.schemas.client.RegistryEvent.ModeSet;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
 import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
@@ -18,7 +20,8 @@ import org.apache.avro.Schema;
 /**
  * The content of a schema registry and its rules, with Confluent Schema Registry's semantics:
  * subjects with numbered versions, global schema ids (one schema, one id, in every subject),
- * compatibility levels global and per subject, soft and permanent deletes.
+ * compatibility levels and modes global and per subject, soft and permanent deletes, imports with
+ * ids given.
  *
  * <p>Decisions and changes are separate: {@code plan…} methods validate a request against the
  * current content and return the {@link RegistryEvent}s that carry it out, changing nothing; {@link
@@ -36,7 +39,9 @@ public final class RegistryState {
   private final Map<Integer, String> schemasById = new HashMap<>();
   private final Map<String, Integer> idsBySchema = new HashMap<>();
   private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
+  private final Map<String, RegistryMode> subjectModes = new HashMap<>();
   private CompatibilityLevel globalLevel = DEFAULT_LEVEL;
+  private RegistryMode globalMode = RegistryMode.READWRITE;
   private int maxId;
 
   /**
@@ -151,6 +156,26 @@ public final class RegistryState {
   }
 
   /**
+   * The mode that applies to a subject: a global {@link RegistryMode#READONLY_OVERRIDE}, else the
+   * subject's own, else the global one.
+   */
+  public RegistryMode effectiveMode(String subject) {
+    return globalMode == RegistryMode.READONLY_OVERRIDE
+        ? globalMode
+        : subjectModes.getOrDefault(subject, globalMode);
+  }
+
+  /** The global mode. */
+  public RegistryMode globalMode() {
+    return globalMode;
+  }
+
+  /** A subject's own mode, if it has one. */
+  public Optional<RegistryMode> subjectMode(String subject) {
+    return Optional.ofNullable(subjectModes.get(subject));
+  }
+
+  /**
    * Checks a schema against a subject without registering it, as Confluent's compatibility endpoint
    * does.
    *
@@ -187,9 +212,12 @@ public final class RegistryState {
    * Plans registering a schema under a subject: the existing version when an equal schema is there
    * already, otherwise a new version, compatible under the subject's level, with the schema's
    * existing id or a new one. As in Confluent's registry, a soft-deleted version of the subject
-   * with the same id is deleted permanently first: the schema lives on in the new version.
+   * with the same id is deleted permanently first: the schema lives on in the new version. A schema
+   * the subject has already is answered with its version in every mode, as a lookup would be; a new
+   * one only in {@link RegistryMode#READWRITE}.
    *
-   * @throws RegistryException 42201 for an invalid schema, 409 for an incompatible one
+   * @throws RegistryException 42201 for an invalid schema, 409 for an incompatible one, 42205 in
+   *     another mode
    */
   public Registration planRegistration(String subject, String schemaText) {
     if (subject == null || subject.isBlank()) {
@@ -204,6 +232,14 @@ public final class RegistryState {
         return new Registration(v.id(), v.version(), List.of());
       }
     }
+    RegistryMode mode = effectiveMode(subject);
+    if (mode == RegistryMode.IMPORT) {
+      throw notPermitted(
+          "Subject '"
+              + subject
+              + "' is in import mode: a registration gives the id the schema had elsewhere");
+    }
+    refuseIfReadOnly(subject);
     List<String> problems = effectiveLevel(subject).check(schema, history(subject));
     if (!problems.isEmpty()) {
       throw new RegistryException(
@@ -227,17 +263,92 @@ public final class RegistryState {
   }
 
   /**
+   * Plans importing a schema with the id, and the version, it had in another registry: the subject
+   * must be in {@link RegistryMode#IMPORT}; no compatibility check, as the history copied was
+   * checked where it was written. Importing what is there already (the same id at the same version)
+   * changes nothing, so that an interrupted import can run again.
+   *
+   * @param version the version it becomes, or null for the subject's next one
+   * @throws RegistryException 42205 outside import mode, for an id that holds another schema, or a
+   *     version that holds another id; 42201 for an invalid schema or id; 42202 for an invalid
+   *     version
+   */
+  public Registration planImport(String subject, String schemaText, int id, Integer version) {
+    if (subject == null || subject.isBlank()) {
+      throw RegistryException.invalidSchema("the subject name is empty");
+    }
+    String canonical = canonical(schemaText);
+    if (id < 1) {
+      throw RegistryException.invalidSchema("the id to import with must be a positive number");
+    }
+    if (version != null && version < 1) {
+      throw RegistryException.invalidVersion(version.toString());
+    }
+    if (effectiveMode(subject) != RegistryMode.IMPORT) {
+      throw notPermitted(
+          "Subject '"
+              + subject
+              + "' is not in import mode: give no id, or set its mode to IMPORT first");
+    }
+    String bound = schemasById.get(id);
+    if (bound != null && !bound.equals(canonical)) {
+      throw notPermitted(
+          "Overwrite schema for the same ID is not permitted: id " + id + " holds another schema");
+    }
+    TreeMap<Integer, SchemaVersion> existing = subjects.getOrDefault(subject, new TreeMap<>());
+    int number = version != null ? version : existing.isEmpty() ? 1 : existing.lastKey() + 1;
+    SchemaVersion slot = existing.get(number);
+    if (slot != null) {
+      if (slot.id() == id) {
+        return new Registration(id, number, List.of());
+      }
+      throw notPermitted(
+          "Subject '" + subject + "' version " + number + " holds id " + slot.id() + ", not " + id);
+    }
+    return new Registration(
+        id, number, List.of(new SchemaRegistered(subject, number, id, canonical)));
+  }
+
+  /**
+   * Plans setting a mode, the global one when {@code subject} is null. {@link RegistryMode#IMPORT}
+   * is set only where there is nothing yet (no subject at all, or none of the subject's versions,
+   * soft-deleted ones included), unless forced: imported ids could otherwise clash with ids given
+   * here.
+   *
+   * @return the change; none when the mode is set already
+   * @throws RegistryException 42205 for import mode where there are versions, not forced
+   */
+  public List<RegistryEvent> planModeChange(String subject, RegistryMode mode, boolean force) {
+    RegistryMode current = subject == null ? globalMode : subjectModes.get(subject);
+    if (current == mode) {
+      return List.of();
+    }
+    if (mode == RegistryMode.IMPORT
+        && !force
+        && (subject == null ? !subjects.isEmpty() : subjects.containsKey(subject))) {
+      throw notPermitted(
+          "Cannot import since found existing "
+              + (subject == null ? "subjects" : "versions of subject '" + subject + "'")
+              + "; set force=true to import all the same");
+    }
+    return List.of(new ModeSet(subject, mode));
+  }
+
+  /**
    * Plans deleting every version of a subject: soft first, permanent only after a soft delete. As
    * in Confluent's registry (since 8.1), the subject's own compatibility level outlives a soft
-   * delete, so that a subject registered again keeps its rules, and goes with the permanent one.
+   * delete, so that a subject registered again keeps its rules, and goes with the permanent one; so
+   * does its own mode.
    *
-   * @return the events, one per version deleted, then the level's removal
+   * @return the events, one per version deleted, then the level's and the mode's removal
+   * @throws RegistryException 42205 in read-only mode
    */
   public List<RegistryEvent> planSubjectDeletion(String subject, boolean permanent) {
     TreeMap<Integer, SchemaVersion> versions = subjects.get(subject);
     if (versions == null) {
       throw RegistryException.subjectNotFound(subject);
     }
+    refuseIfReadOnly(subject);
     boolean anyLive = versions.values().stream().anyMatch(v -> !v.deleted());
     if (permanent && anyLive) {
       throw new RegistryException(
@@ -256,8 +367,8 @@ public final class RegistryState {
     versions.values().stream()
         .filter(v -> permanent || !v.deleted())
         .forEach(v -> events.add(new VersionDeleted(subject, v.version(), permanent)));
-    if (permanent && subjectLevels.containsKey(subject)) {
-      events.add(new CompatibilityCleared(subject));
+    if (permanent) {
+      events.addAll(subjectSettingsCleared(subject));
     }
     return events;
   }
@@ -276,11 +387,11 @@ public final class RegistryState {
   /**
    * Plans deleting one version of a subject: soft first, permanent only after a soft delete. The
    * permanent delete of a subject's last version, deleted or not, also removes the subject's own
-   * compatibility level, as Confluent's registry does: nothing is left of the subject.
+   * compatibility level and mode, as Confluent's registry does: nothing is left of the subject.
    *
-   * @return the version's deletion, then the level's removal where it goes too
+   * @return the version's deletion, then the level's and the mode's removal where they go too
    * @throws RegistryException 40406 for a soft delete of a version soft-deleted already, 40407 for
-   *     a permanent delete without a soft delete first
+   *     a permanent delete without a soft delete first, 42205 in read-only mode
    */
   public List<RegistryEvent> planVersionDeletion(
       String subject, String versionSpec, boolean permanent) {
@@ -288,6 +399,7 @@ public final class RegistryState {
     // Found among the deleted versions too, whichever the delete: a subject whose versions are all
     // soft-deleted still has them (40402 for one it never had, not 40401), as in Confluent's.
     SchemaVersion v = find(subject, visible(subject, true), number);
+    refuseIfReadOnly(subject);
     if (!permanent && v.deleted()) {
       throw new RegistryException(
           404,
@@ -308,11 +420,34 @@ public final class RegistryState {
               + v.version()
               + " was not deleted first before being permanently deleted");
     }
-    VersionDeleted deletion = new VersionDeleted(subject, v.version(), permanent);
-    if (permanent && subjects.get(subject).size() == 1 && subjectLevels.containsKey(subject)) {
-      return List.of(deletion, new CompatibilityCleared(subject));
+    List<RegistryEvent> events = new ArrayList<>();
+    events.add(new VersionDeleted(subject, v.version(), permanent));
+    if (permanent && subjects.get(subject).size() == 1) {
+      events.addAll(subjectSettingsCleared(subject));
     }
-    return List.of(deletion);
+    return events;
+  }
+
+  /** What goes with the last of a subject: its own compatibility level and mode. */
+  private List<RegistryEvent> subjectSettingsCleared(String subject) {
+    List<RegistryEvent> events = new ArrayList<>();
+    if (subjectLevels.containsKey(subject)) {
+      events.add(new CompatibilityCleared(subject));
+    }
+    if (subjectModes.containsKey(subject)) {
+      events.add(new ModeCleared(subject));
+    }
+    return events;
+  }
+
+  private void refuseIfReadOnly(String subject) {
+    if (effectiveMode(subject).readOnly()) {
+      throw notPermitted("Subject '" + subject + "' is in read-only mode");
+    }
+  }
+
+  private static RegistryException notPermitted(String message) {
+    return new RegistryException(422, RegistryException.OPERATION_NOT_PERMITTED, message);
   }
 
   // ---- changes
@@ -346,6 +481,18 @@ public final class RegistryState {
         globalLevel = DEFAULT_LEVEL;
       } else {
         subjectLevels.remove(c.subject());
+      }
+    } else if (event instanceof ModeSet m) {
+      if (m.subject() == null) {
+        globalMode = m.mode();
+      } else {
+        subjectModes.put(m.subject(), m.mode());
+      }
+    } else if (event instanceof ModeCleared m) {
+      if (m.subject() == null) {
+        globalMode = RegistryMode.READWRITE;
+      } else {
+        subjectModes.remove(m.subject());
       }
     } else if (event instanceof IdTaken t) {
       maxId = Math.max(maxId, t.id());

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.ModeCleared;
+import io.tideway.schemas.client.RegistryEvent.ModeSet;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
 import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
@@ -690,6 +692,107 @@ class RegistryStateTest {
 
       // then
       assertThat(unrelated.version()).isEqualTo(2);
+    }
+  }
+
+  @Nested
+  class Modes {
+
+    @Test
+    void shouldLetAGlobalReadOnlyOverrideWinOverASubjectsOwnMode() {
+      state.apply(new ModeSet("orders-value", RegistryMode.READWRITE));
+      state.apply(new ModeSet(null, RegistryMode.READONLY));
+      assertThat(state.effectiveMode("orders-value")).isEqualTo(RegistryMode.READWRITE);
+      assertThat(state.effectiveMode("payments-value")).isEqualTo(RegistryMode.READONLY);
+
+      state.apply(new ModeSet(null, RegistryMode.READONLY_OVERRIDE));
+      assertThat(state.effectiveMode("orders-value")).isEqualTo(RegistryMode.READONLY_OVERRIDE);
+
+      state.apply(new ModeCleared(null));
+      assertThat(state.globalMode()).isEqualTo(RegistryMode.READWRITE);
+    }
+
+    @Test
+    void shouldAnswerWhatASubjectHasButRefuseNewSchemasAndDeletesWhenReadOnly() {
+      RegistryState.Registration v1 = register("orders-value", ORDER_V1);
+      state.apply(new ModeSet("orders-value", RegistryMode.READONLY));
+
+      assertThat(state.planRegistration("orders-value", ORDER_V1).events()).isEmpty();
+      assertThat(registryError(() -> state.planRegistration("orders-value", PAYMENT)).errorCode())
+          .isEqualTo(RegistryException.OPERATION_NOT_PERMITTED);
+      assertThat(registryError(() -> state.planSubjectDeletion("orders-value", false)).getMessage())
+          .isEqualTo("Subject 'orders-value' is in read-only mode");
+      assertThat(
+              registryError(() -> state.planVersionDeletion("orders-value", "1", false))
+                  .errorCode())
+          .isEqualTo(RegistryException.OPERATION_NOT_PERMITTED);
+      assertThat(state.lookup("orders-value", ORDER_V1, false).id()).isEqualTo(v1.id());
+    }
+
+    @Test
+    void shouldImportOnlyInImportModeWithoutContradictingIdsOrVersions() {
+      assertThat(registryError(() -> state.planImport("orders-value", ORDER_V1, 9, 2)).getMessage())
+          .contains("is not in import mode");
+      state.planModeChange(null, RegistryMode.IMPORT, false).forEach(state::apply);
+
+      RegistryState.Registration imported = state.planImport("orders-value", ORDER_V1, 9, 2);
+      imported.events().forEach(state::apply);
+      assertThat(imported.events())
+          .containsExactly(
+              new SchemaRegistered("orders-value", 2, 9, RegistryState.canonical(ORDER_V1)));
+      assertThat(state.planImport("orders-value", ORDER_V1, 9, 2).events()).isEmpty();
+      assertThat(state.planImport("orders-value", PAYMENT, 12, null).version()).isEqualTo(3);
+      assertThat(registryError(() -> state.planImport("orders-value", PAYMENT, 9, 5)).getMessage())
+          .contains("id 9 holds another schema");
+      assertThat(registryError(() -> state.planImport("orders-value", PAYMENT, 12, 2)).getMessage())
+          .isEqualTo("Subject 'orders-value' version 2 holds id 9, not 12");
+      assertThat(registryError(() -> state.planImport("orders-value", PAYMENT, 12, 0)).errorCode())
+          .isEqualTo(RegistryException.INVALID_VERSION);
+      assertThat(
+              registryError(() -> state.planRegistration("payments-value", PAYMENT)).getMessage())
+          .contains("is in import mode");
+    }
+
+    @Test
+    void shouldSetImportModeOnlyWhereNothingIsRegisteredUnlessForced() {
+      register("orders-value", ORDER_V1);
+
+      assertThat(
+              registryError(() -> state.planModeChange(null, RegistryMode.IMPORT, false))
+                  .errorCode())
+          .isEqualTo(RegistryException.OPERATION_NOT_PERMITTED);
+      assertThat(
+              registryError(() -> state.planModeChange("orders-value", RegistryMode.IMPORT, false))
+                  .errorCode())
+          .isEqualTo(RegistryException.OPERATION_NOT_PERMITTED);
+      assertThat(state.planModeChange("payments-value", RegistryMode.IMPORT, false))
+          .containsExactly(new ModeSet("payments-value", RegistryMode.IMPORT));
+      assertThat(state.planModeChange(null, RegistryMode.IMPORT, true))
+          .containsExactly(new ModeSet(null, RegistryMode.IMPORT));
+      assertThat(state.planModeChange(null, RegistryMode.READWRITE, false)).isEmpty();
+    }
+
+    @Test
+    void shouldTakeTheSubjectsOwnModeWithItsPermanentDelete() {
+      register("orders-value", ORDER_V1);
+      state.apply(new ModeSet("orders-value", RegistryMode.READWRITE));
+      state.planSubjectDeletion("orders-value", false).forEach(state::apply);
+
+      List<RegistryEvent> permanent = state.planSubjectDeletion("orders-value", true);
+      permanent.forEach(state::apply);
+
+      assertThat(permanent)
+          .containsExactly(
+              new VersionDeleted("orders-value", 1, true), new ModeCleared("orders-value"));
+      assertThat(state.subjectMode("orders-value")).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAnUnknownModeWithConfluentsCode() {
+      assertThat(registryError(() -> RegistryMode.parse("sometimes")).errorCode())
+          .isEqualTo(RegistryException.INVALID_MODE);
+      assertThat(RegistryMode.parse(" readonly_override "))
+          .isEqualTo(RegistryMode.READONLY_OVERRIDE);
     }
   }
 

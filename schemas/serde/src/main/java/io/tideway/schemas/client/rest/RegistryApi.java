@@ -27,13 +27,21 @@ public final class RegistryApi {
    * @param schema the schema text
    * @param schemaType {@code AVRO}, or null for Avro
    * @param references schema references; not supported, must be empty
+   * @param id the id the schema had in another registry: a registration in import mode only
+   * @param version the version it had there, with {@code id}; null for the subject's next one
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record SchemaRequest(String schema, String schemaType, List<Object> references) {
+  public record SchemaRequest(
+      String schema, String schemaType, List<Object> references, Integer id, Integer version) {
     /** A request for an Avro schema without references. */
     public static SchemaRequest avro(String schema) {
-      return new SchemaRequest(schema, null, null);
+      return new SchemaRequest(schema, null, null, null, null);
+    }
+
+    /** An import of an Avro schema with the id and version it had in another registry. */
+    public static SchemaRequest imported(String schema, int id, int version) {
+      return new SchemaRequest(schema, null, null, id, version);
     }
   }
 
@@ -88,6 +96,14 @@ public final class RegistryApi {
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record ConfigUpdate(String compatibility) {}
+
+  /**
+   * {@code GET|PUT|DELETE /mode[/{subject}]}, request and answer.
+   *
+   * @param mode {@code READWRITE}, {@code READONLY}, {@code READONLY_OVERRIDE} or {@code IMPORT}
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record ModeBody(String mode) {}
 
   /**
    * {@code POST /compatibility/subjects/{subject}/versions/{version}[?verbose=true]}.
