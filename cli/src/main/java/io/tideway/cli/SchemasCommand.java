@@ -2,7 +2,6 @@ package io.tideway.cli;
 
 import io.tideway.schemas.client.CompatibilityLevel;
 import io.tideway.schemas.client.HttpSchemaRegistryClient;
-import io.tideway.schemas.client.RegistryException;
 import io.tideway.schemas.client.RegistryMode;
 import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.client.SchemaVersion;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.avro.Schema;
@@ -38,7 +36,7 @@ import picocli.CommandLine.Spec;
       SchemasCommand.CheckCommand.class,
       SchemasCommand.ConfigCommand.class,
       SchemasCommand.ModeCommand.class,
-      SchemasCommand.ImportCommand.class
+      SchemasImportCommand.class
     })
 final class SchemasCommand {
 
@@ -48,7 +46,7 @@ final class SchemasCommand {
   private SchemasCommand() {}
 
   /** Runs one action with a registry client, printing to the command's output. */
-  private abstract static class Action implements Callable<Integer> {
+  abstract static class Action implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin RegistryOption registry;
 
@@ -269,135 +267,6 @@ final class SchemasCommand {
       }
       client.setMode(subject, mode, force);
       out.println(scope + ": " + current + " -> " + mode);
-      return 0;
-    }
-  }
-
-  @Command(
-      name = "import",
-      mixinStandardHelpOptions = true,
-      description = {
-        "Copy another registry's schemas into this one with the ids and versions they have there,"
-            + " so that the records written with them read the same: the registry is put in"
-            + " IMPORT mode meanwhile, and back in its mode after.",
-        "Every live version of each subject is copied; compatibility levels are not. Importing"
-            + " again what is there already changes nothing, so an interrupted import can run again."
-      })
-  static final class ImportCommand extends Action {
-    @Option(
-        names = "--from",
-        required = true,
-        converter = HttpUrlConverter.class,
-        paramLabel = "URL",
-        description =
-            "The registry to copy from (any Confluent-compatible one); credentials as"
-                + " user:password@ in the URL.")
-    String from;
-
-    @Option(
-        names = "--subject",
-        paramLabel = "SUBJECT",
-        description = "Only this subject; repeatable (default: every subject).")
-    List<String> subjects;
-
-    @Option(
-        names = "--force",
-        description =
-            "Import into a registry that has schemas already; an id it gave another schema is"
-                + " refused all the same.")
-    boolean force;
-
-    @Option(names = "--dry-run", description = "Say what would be imported; change nothing.")
-    boolean dryRun;
-
-    @Override
-    int run(HttpSchemaRegistryClient client, PrintWriter out) {
-      List<SchemaVersion> versions = new ArrayList<>();
-      List<String> names;
-      try (HttpSchemaRegistryClient source = new HttpSchemaRegistryClient(from)) {
-        names = subjects != null ? subjects : source.subjects();
-        for (String subject : names) {
-          for (int version : source.versions(subject)) {
-            versions.add(source.version(subject, version));
-          }
-        }
-        out.println(
-            "Read "
-                + versions.size()
-                + " version(s) of "
-                + names.size()
-                + " subject(s) from "
-                + source.url());
-      }
-      if (dryRun) {
-        versions.forEach(
-            v ->
-                out.println(
-                    "Would import "
-                        + v.subject()
-                        + " version "
-                        + v.version()
-                        + " as id "
-                        + v.id()));
-        return 0;
-      }
-      RegistryMode before = client.mode(null);
-      if (before != RegistryMode.IMPORT) {
-        try {
-          client.setMode(null, RegistryMode.IMPORT, force);
-        } catch (RegistryException e) {
-          if (e.errorCode() != RegistryException.OPERATION_NOT_PERMITTED) {
-            throw e;
-          }
-          throw new ParameterException(
-              spec.commandLine(),
-              "Cannot import into "
-                  + client.url()
-                  + ": it has schemas already; pass --force to import beside them ("
-                  + e.getMessage()
-                  + ")");
-        }
-      }
-      try {
-        String last = null;
-        for (SchemaVersion v : versions) {
-          if (!v.subject().equals(last)) {
-            out.println("Importing " + v.subject());
-            out.flush();
-            last = v.subject();
-          }
-          try {
-            client.importSchema(v.subject(), v.schema(), v.id(), v.version());
-          } catch (RegistryException e) {
-            throw new RegistryException(
-                e.httpStatus(),
-                e.errorCode(),
-                "Importing "
-                    + v.subject()
-                    + " version "
-                    + v.version()
-                    + " as id "
-                    + v.id()
-                    + " failed: "
-                    + e.getMessage(),
-                e);
-          }
-        }
-      } finally {
-        if (before != RegistryMode.IMPORT) {
-          client.setMode(null, before, false);
-        }
-      }
-      out.println(
-          "Imported "
-              + versions.size()
-              + " version(s) of "
-              + names.size()
-              + " subject(s) into "
-              + client.url()
-              + "; its mode is "
-              + before
-              + " again");
       return 0;
     }
   }

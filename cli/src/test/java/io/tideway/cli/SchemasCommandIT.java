@@ -3,7 +3,9 @@ package io.tideway.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideway.deploy.embedded.LoopbackPorts;
+import io.tideway.schemas.client.CompatibilityLevel;
 import io.tideway.schemas.client.HttpSchemaRegistryClient;
+import io.tideway.schemas.client.RegistryMode;
 import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.registry.RegistryUsers;
 import io.tideway.schemas.registry.SchemaRegistryServer;
@@ -180,44 +182,58 @@ class SchemasCommandIT {
   void shouldImportAnotherRegistrysSchemasWithTheirIdsAndVersions(TestKafka kafka)
       throws Exception {
     try (SchemaRegistryServer source =
-        new SchemaRegistryServer(
-            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
-                .withTopic(kafka.topicName("_source_schemas"))
-                .withPort(0))) {
+            new SchemaRegistryServer(
+                SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                    .withTopic(kafka.topicName("_source_schemas"))
+                    .withPort(0));
+        HttpSchemaRegistryClient target = new HttpSchemaRegistryClient(registry.url())) {
       source.start();
       try (HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(source.url())) {
         client.register("greetings-value", RegistryState.parse(V1));
         client.register("farewells-value", RegistryState.parse(FAREWELL));
         client.register("greetings-value", RegistryState.parse(V2_COMPATIBLE));
+        client.deleteVersion("greetings-value", 1, false);
+        client.setCompatibility("farewells-value", CompatibilityLevel.FULL);
       }
 
       assertThat(schemas("import", "--from", source.url(), "--dry-run")).isZero();
       assertThat(out.toString())
           .contains("Read 3 version(s) of 2 subject(s)")
-          .contains("Would import greetings-value version 2 as id 3");
-      assertThat(schemas("list")).isZero();
-      assertThat(out.toString()).doesNotContain("greetings-value");
+          .contains("Would import greetings-value version 1 as id 1 (soft-deleted)")
+          .contains("Would import greetings-value version 2 as id 3")
+          .contains("Would set farewells-value's level to FULL");
+      assertThat(target.subjects(true)).isEmpty();
 
       assertThat(schemas("import", "--from", source.url())).isZero();
       assertThat(out.toString())
-          .contains("Importing farewells-value")
-          .contains("Imported 3 version(s) of 2 subject(s)")
-          .contains("its mode is READWRITE again");
-      assertThat(schemas("get", "greetings-value", "--version", "2")).isZero();
-      assertThat(out.toString()).contains("# subject greetings-value, version 2, id 3");
-      assertThat(schemas("get", "farewells-value")).isZero();
-      assertThat(out.toString()).contains("# subject farewells-value, version 1, id 2");
+          .contains("Importing farewells-value: 1 version(s), level FULL")
+          .contains("Imported 3 version(s) of 2 subject(s)");
+      assertThat(target.version("greetings-value", 2).id()).isEqualTo(3);
+      assertThat(target.version("farewells-value", 1).id()).isEqualTo(2);
+      // The soft-deleted version is soft-deleted here too, and its id resolves for old records.
+      assertThat(target.versions("greetings-value")).containsExactly(2);
+      assertThat(target.versions("greetings-value", true)).containsExactly(1, 2);
+      assertThat(target.schemaById(1).getName()).isEqualTo("Greeting");
+      // Each subject has its mode back: none of its own.
+      assertThat(target.ownMode("greetings-value")).isEmpty();
+      assertThat(target.ownCompatibility("farewells-value")).contains(CompatibilityLevel.FULL);
+      assertThat(target.ownCompatibility("greetings-value")).isEmpty();
+      assertThat(target.mode(null)).isEqualTo(RegistryMode.READWRITE);
 
-      // Into a registry with schemas only when told; what is there already changes nothing.
+      // Into subjects it has already only when told; what is there already changes nothing.
       assertThat(schemas("import", "--from", source.url())).isEqualTo(Tideway.BAD_INPUT);
-      assertThat(err.toString()).contains("pass --force");
+      assertThat(err.toString())
+          .contains("farewells-value, greetings-value")
+          .contains("pass --force");
       assertThat(schemas("import", "--from", source.url(), "--force")).isZero();
-      assertThat(schemas("mode")).isZero();
-      assertThat(out.toString()).contains("global: READWRITE");
+      assertThat(target.versions("greetings-value", true)).containsExactly(1, 2);
 
       assertThat(schemas("register", "others-value", file("other.avsc", OTHER).toString()))
           .isZero();
       assertThat(out.toString()).contains("id 4, version 1");
+      assertThat(schemas("import", "--from", source.url(), "--subject", "nothing-value"))
+          .isEqualTo(Tideway.BAD_INPUT);
+      assertThat(err.toString()).contains("has no subject nothing-value");
     }
   }
 

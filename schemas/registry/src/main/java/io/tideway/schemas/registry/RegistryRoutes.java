@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,11 @@ final class RegistryRoutes {
 
   /** The request's attribute holding its user's role. */
   private static final String ROLE = "tideway.registry.role";
+
+  private static final Setting LEVEL_SETTING =
+      new Setting("compatibility", RegistryException.SUBJECT_LEVEL_NOT_CONFIGURED);
+  private static final Setting MODE_SETTING =
+      new Setting("mode", RegistryException.SUBJECT_MODE_NOT_CONFIGURED);
 
   private static final Logger log = LoggerFactory.getLogger(RegistryRoutes.class);
   private static final String HEALTH_CONTENT_TYPE = "application/json";
@@ -99,14 +105,23 @@ final class RegistryRoutes {
     routes.post("/subjects/{subject}/versions", this::register);
     routes.get("/subjects/{subject}/versions/{version}", this::version);
     routes.get("/subjects/{subject}/versions/{version}/schema", this::versionSchema);
+    // No schema references here: a version that exists is referenced by none.
+    routes.get(
+        "/subjects/{subject}/versions/{version}/referencedby",
+        ctx -> {
+          findVersion(ctx);
+          answer(ctx, List.of());
+        });
     routes.delete("/subjects/{subject}/versions/{version}", this::deleteVersion);
     routes.post("/subjects/{subject}", this::lookup);
     routes.delete("/subjects/{subject}", this::deleteSubject);
 
+    routes.get("/schemas", this::schemas);
     routes.get("/schemas/ids/{id}", this::schemaById);
     routes.get("/schemas/ids/{id}/subjects", this::subjectsOfId);
     routes.get("/schemas/ids/{id}/versions", this::versionsOfId);
     routes.get("/schemas/types", ctx -> answer(ctx, List.of(RegistryApi.AVRO)));
+    routes.get("/contexts", ctx -> answer(ctx, List.of(".")));
 
     routes.post("/compatibility/subjects/{subject}/versions/{version}", this::checkCompatibility);
     routes.post("/compatibility/subjects/{subject}/versions", this::checkCompatibility);
@@ -147,7 +162,29 @@ final class RegistryRoutes {
 
   private void subjects(Context ctx) {
     boolean deleted = flag(ctx, "deleted");
-    answer(ctx, store.read(state -> state.subjects(deleted)));
+    String prefix = subjectPrefix(ctx);
+    answer(
+        ctx,
+        store.read(
+            state ->
+                state.subjects(deleted).stream().filter(name -> name.startsWith(prefix)).toList()));
+  }
+
+  private void schemas(Context ctx) {
+    String prefix = subjectPrefix(ctx);
+    boolean deleted = flag(ctx, "deleted");
+    boolean latestOnly = flag(ctx, "latestOnly");
+    answer(
+        ctx,
+        store.read(state -> state.schemas(prefix, deleted, latestOnly)).stream()
+            .map(RegistryRoutes::subjectSchema)
+            .toList());
+  }
+
+  /** Confluent's {@code subjectPrefix}; its {@code :*:} (every context) is every subject here. */
+  private static String subjectPrefix(Context ctx) {
+    String prefix = ctx.queryParam("subjectPrefix");
+    return prefix == null || prefix.equals(":*:") ? "" : prefix;
   }
 
   private void versions(Context ctx) {
@@ -174,7 +211,8 @@ final class RegistryRoutes {
   private void register(Context ctx) {
     String subject = ctx.pathParam("subject");
     SchemaRequest request = schemaRequest(ctx);
-    if (request.id() != null) {
+    // A negative id is no id, as in Confluent's.
+    if (request.id() != null && request.id() >= 0) {
       importSchema(ctx, subject, request);
       return;
     }
@@ -321,31 +359,18 @@ final class RegistryRoutes {
   private void clearGlobalLevel(Context ctx) {
     CompatibilityLevel removed =
         store.write(
-            state ->
-                new SchemaStore.Decision<>(
-                    List.<RegistryEvent>of(new CompatibilityCleared(null)), state.globalLevel()));
+            state -> {
+              state.refuseIfReadOnly(null);
+              return new SchemaStore.Decision<>(
+                  List.<RegistryEvent>of(new CompatibilityCleared(null)), state.globalLevel());
+            });
     answer(ctx, new ConfigLevel(removed.name()));
   }
 
   private void subjectLevel(Context ctx) {
-    String subject = ctx.pathParam("subject");
-    boolean defaultToGlobal = flag(ctx, "defaultToGlobal");
     CompatibilityLevel level =
-        store.read(
-            state ->
-                defaultToGlobal
-                    ? state.effectiveLevel(subject)
-                    : state
-                        .subjectLevel(subject)
-                        .orElseThrow(
-                            () ->
-                                new RegistryException(
-                                    404,
-                                    RegistryException.SUBJECT_LEVEL_NOT_CONFIGURED,
-                                    "Subject '"
-                                        + subject
-                                        + "' does not have subject-level compatibility"
-                                        + " configured")));
+        subjectSetting(
+            ctx, RegistryState::subjectLevel, RegistryState::effectiveLevel, LEVEL_SETTING);
     answer(ctx, new ConfigLevel(level.name()));
   }
 
@@ -356,6 +381,7 @@ final class RegistryRoutes {
   private ConfigUpdate setLevel(String subject, CompatibilityLevel level) {
     store.write(
         state -> {
+          state.refuseIfReadOnly(subject);
           Optional<CompatibilityLevel> current =
               subject == null ? Optional.of(state.globalLevel()) : state.subjectLevel(subject);
           List<RegistryEvent> events =
@@ -370,22 +396,69 @@ final class RegistryRoutes {
   private void clearSubjectLevel(Context ctx) {
     String subject = ctx.pathParam("subject");
     CompatibilityLevel removed =
-        store.write(
-            state -> {
-              CompatibilityLevel own =
-                  state
-                      .subjectLevel(subject)
-                      .orElseThrow(
-                          () ->
-                              new RegistryException(
-                                  404,
-                                  RegistryException.SUBJECT_NOT_FOUND,
-                                  "Subject '" + subject + "' not found."));
-              return new SchemaStore.Decision<>(
-                  List.<RegistryEvent>of(new CompatibilityCleared(subject)), own);
-            });
+        clearSubjectSetting(
+            subject, RegistryState::subjectLevel, new CompatibilityCleared(subject), true);
     answer(ctx, new ConfigLevel(removed.name()));
   }
+
+  /**
+   * A subject's own setting ({@code GET /config/{subject}}, {@code GET /mode/{subject}}): 404 when
+   * it has none, unless asked with {@code defaultToGlobal=true} for the one in force for it.
+   */
+  private <T> T subjectSetting(
+      Context ctx,
+      BiFunction<RegistryState, String, Optional<T>> own,
+      BiFunction<RegistryState, String, T> inForce,
+      Setting setting) {
+    String subject = ctx.pathParam("subject");
+    boolean defaultToGlobal = flag(ctx, "defaultToGlobal");
+    return store.read(
+        state ->
+            defaultToGlobal
+                ? inForce.apply(state, subject)
+                : own.apply(state, subject)
+                    .orElseThrow(
+                        () ->
+                            new RegistryException(
+                                404,
+                                setting.notConfigured(),
+                                "Subject '"
+                                    + subject
+                                    + "' does not have subject-level "
+                                    + setting.name()
+                                    + " configured")));
+  }
+
+  /**
+   * Removes a subject's own setting, answering with it; 404 (40401) when it has none, as
+   * Confluent's.
+   *
+   * @param onlyWritable whether read-only mode refuses it
+   */
+  private <T> T clearSubjectSetting(
+      String subject,
+      BiFunction<RegistryState, String, Optional<T>> own,
+      RegistryEvent clearing,
+      boolean onlyWritable) {
+    return store.write(
+        state -> {
+          if (onlyWritable) {
+            state.refuseIfReadOnly(subject);
+          }
+          T current =
+              own.apply(state, subject)
+                  .orElseThrow(
+                      () ->
+                          new RegistryException(
+                              404,
+                              RegistryException.SUBJECT_NOT_FOUND,
+                              "Subject '" + subject + "' not found."));
+          return new SchemaStore.Decision<>(List.of(clearing), current);
+        });
+  }
+
+  /** A per-subject setting: what Confluent calls it in errors, and its code when missing. */
+  private record Setting(String name, int notConfigured) {}
 
   // ---- modes
 
@@ -398,23 +471,8 @@ final class RegistryRoutes {
   }
 
   private void subjectMode(Context ctx) {
-    String subject = ctx.pathParam("subject");
-    boolean defaultToGlobal = flag(ctx, "defaultToGlobal");
     RegistryMode mode =
-        store.read(
-            state ->
-                defaultToGlobal
-                    ? state.effectiveMode(subject)
-                    : state
-                        .subjectMode(subject)
-                        .orElseThrow(
-                            () ->
-                                new RegistryException(
-                                    404,
-                                    RegistryException.SUBJECT_MODE_NOT_CONFIGURED,
-                                    "Subject '"
-                                        + subject
-                                        + "' does not have subject-level mode configured")));
+        subjectSetting(ctx, RegistryState::subjectMode, RegistryState::effectiveMode, MODE_SETTING);
     answer(ctx, new ModeBody(mode.name()));
   }
 
@@ -432,20 +490,7 @@ final class RegistryRoutes {
   private void clearSubjectMode(Context ctx) {
     String subject = ctx.pathParam("subject");
     RegistryMode removed =
-        store.write(
-            state -> {
-              RegistryMode own =
-                  state
-                      .subjectMode(subject)
-                      .orElseThrow(
-                          () ->
-                              new RegistryException(
-                                  404,
-                                  RegistryException.SUBJECT_NOT_FOUND,
-                                  "Subject '" + subject + "' not found."));
-              return new SchemaStore.Decision<>(
-                  List.<RegistryEvent>of(new ModeCleared(subject)), own);
-            });
+        clearSubjectSetting(subject, RegistryState::subjectMode, new ModeCleared(subject), false);
     answer(ctx, new ModeBody(removed.name()));
   }
 

@@ -31,11 +31,12 @@ import java.util.Set;
  *   <li>{@code {"keytype":"SCHEMA","subject":S,"version":V,"magic":1}} holds {@code
  *       {"subject":S,"version":V,"id":I,"schema":T,"deleted":D}}: a registration, rewritten with
  *       {@code deleted:true} by a soft delete; a tombstone is a permanent delete.
- *   <li>{@code {"keytype":"CONFIG","subject":S|null,"magic":0}} holds {@code
- *       {"compatibilityLevel":L}}; a tombstone clears the subject's own level (for the global key:
- *       back to the default).
- *   <li>{@code {"keytype":"MODE","subject":S|null,"magic":0}} holds {@code {"mode":M}}; a tombstone
- *       clears the subject's own mode (for the global key: back to {@code READWRITE}).
+ *   <li>{@code {"keytype":"CONFIG","subject":S,"magic":0}} ({@code {"keytype":"CONFIG","magic":0}}
+ *       for the global level) holds {@code {"compatibilityLevel":L}}; a tombstone clears the
+ *       subject's own level (for the global key: back to the default).
+ *   <li>{@code {"keytype":"MODE","subject":S,"magic":0}} (without subject: the global mode) holds
+ *       {@code {"mode":M}}; a tombstone clears the subject's own mode (for the global key: back to
+ *       {@code READWRITE}).
  *   <li>{@code {"keytype":"SCHEMA_ID","id":I,"magic":0}} is ours, written next to the tombstone of
  *       a permanent delete: it keeps the id bound to its schema once compaction has removed the
  *       last SCHEMA record that carried it, so that an instance replaying the compacted topic knows
@@ -94,17 +95,17 @@ final class StoreRecords {
     }
     if (event instanceof CompatibilitySet c) {
       ObjectNode value = json.createObjectNode().put("compatibilityLevel", c.level().name());
-      return List.of(new Entry(configKey(c.subject()), bytes(value)));
+      return setting(CONFIG, c.subject(), bytes(value));
     }
     if (event instanceof CompatibilityCleared c) {
-      return List.of(new Entry(configKey(c.subject()), null));
+      return setting(CONFIG, c.subject(), null);
     }
     if (event instanceof ModeSet m) {
-      ObjectNode value = json.createObjectNode().put("mode", m.mode().name());
-      return List.of(new Entry(modeKey(m.subject()), bytes(value)));
+      return setting(
+          MODE, m.subject(), bytes(json.createObjectNode().put("mode", m.mode().name())));
     }
     if (event instanceof ModeCleared m) {
-      return List.of(new Entry(modeKey(m.subject()), null));
+      return setting(MODE, m.subject(), null);
     }
     throw new IllegalArgumentException(event + " is only read from the store, never written");
   }
@@ -115,6 +116,18 @@ final class StoreRecords {
     return bytes(key);
   }
 
+  /**
+   * A setting's record; a global one comes after a tombstone of the key earlier versions wrote it
+   * under ({@code "subject":null}), so that compaction cannot leave that older record to replay
+   * after this one's tombstone is gone.
+   */
+  private List<Entry> setting(String keyType, String subject, byte[] value) {
+    Entry entry = new Entry(subjectKey(keyType, subject), value);
+    return subject != null
+        ? List.of(entry)
+        : List.of(new Entry(legacyGlobalKey(keyType), null), entry);
+  }
+
   byte[] configKey(String subject) {
     return subjectKey(CONFIG, subject);
   }
@@ -123,14 +136,19 @@ final class StoreRecords {
     return subjectKey(MODE, subject);
   }
 
+  /** As Confluent's: a global setting's key has no subject. */
   private byte[] subjectKey(String keyType, String subject) {
     ObjectNode key = json.createObjectNode().put("keytype", keyType);
-    if (subject == null) {
-      key.putNull("subject");
-    } else {
+    if (subject != null) {
       key.put("subject", subject);
     }
     return bytes(key.put("magic", 0));
+  }
+
+  /** The key of a global setting as Tideway wrote it before it wrote Confluent's. */
+  byte[] legacyGlobalKey(String keyType) {
+    return bytes(
+        json.createObjectNode().put("keytype", keyType).putNull("subject").put("magic", 0));
   }
 
   byte[] schemaIdKey(int id) {

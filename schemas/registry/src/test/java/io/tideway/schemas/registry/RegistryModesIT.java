@@ -59,7 +59,10 @@ class RegistryModesIT {
     assertNotPermitted(http.delete("/subjects/users-value/versions/1"), "read-only mode");
     assertThat(http.post("/subjects/users-value", schemaBody(USER_V1)).status()).isEqualTo(200);
     assertThat(http.get("/schemas/ids/" + v1).status()).isEqualTo(200);
-    assertThat(http.put("/config/users-value", levelBody("NONE")).status()).isEqualTo(200);
+    // Levels are frozen too, as in Confluent's.
+    assertNotPermitted(http.put("/config/users-value", levelBody("NONE")), "read-only mode");
+    assertNotPermitted(http.put("/config", levelBody("NONE")), "The registry is in read-only mode");
+    assertNotPermitted(http.delete("/config"), "read-only mode");
 
     http.put("/mode", modeBody("READWRITE"));
     assertThat(http.register("users-value", USER_V2)).isGreaterThan(v1);
@@ -85,6 +88,13 @@ class RegistryModesIT {
         "is in import mode");
     assertThat(importSchema("users-value", USER_V1, 0, 1).errorCode())
         .isEqualTo(RegistryException.INVALID_SCHEMA);
+    // Without a version: where the subject has the id already, nothing changes.
+    assertThat(
+            http.post(
+                    "/subjects/users-value/versions",
+                    JSON.createObjectNode().put("schema", USER_V2).put("id", 105).toString())
+                .body())
+        .isEqualTo("{\"id\":105}");
 
     assertThat(http.get("/subjects/users-value/versions").body()).isEqualTo("[3,4,7]");
     assertThat(http.get("/subjects/users-value/versions/3").json().path("id").asInt())
@@ -94,6 +104,13 @@ class RegistryModesIT {
 
     http.put("/mode", modeBody("READWRITE"));
     assertNotPermitted(importSchema("users-value", USER_V1, 100, 3), "not in import mode");
+    // A negative id is no id, as in Confluent's: a registration.
+    assertThat(
+            http.post(
+                    "/subjects/users-value/versions",
+                    JSON.createObjectNode().put("schema", USER_V2).put("id", -1).toString())
+                .body())
+        .isEqualTo("{\"id\":105}");
     // New ids follow the highest imported one; new versions the subject's last.
     int id = http.register("fresh-value", record("Fresh", field("x", "int")));
     assertThat(id).isEqualTo(106);

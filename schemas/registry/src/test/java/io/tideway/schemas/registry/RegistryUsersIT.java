@@ -103,7 +103,12 @@ class RegistryUsersIT {
             reader.put("/config", levelBody("NONE")),
             reader.delete("/config"),
             reader.delete("/subjects/users-value/versions/1"),
-            reader.delete("/subjects/users-value"));
+            reader.delete("/subjects/users-value"),
+            reader.put("/mode", "{\"mode\":\"IMPORT\"}"),
+            reader.delete("/mode/users-value"),
+            reader.post(
+                "/subjects/users-value/versions",
+                "{\"schema\":" + RegistryHttp.JSON.valueToTree(USER_V1) + ",\"id\":99}"));
     assertThat(refused)
         .allSatisfy(
             answer -> {
@@ -114,6 +119,7 @@ class RegistryUsersIT {
     assertThat(writer.get("/subjects/users-value/versions").json()).hasSize(1);
     assertThat(writer.get("/config").json().path("compatibilityLevel").asText())
         .isEqualTo("BACKWARD");
+    assertThat(writer.get("/mode").body()).isEqualTo("{\"mode\":\"READWRITE\"}");
   }
 
   @Test

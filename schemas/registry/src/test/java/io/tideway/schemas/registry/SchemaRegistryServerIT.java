@@ -159,6 +159,34 @@ class SchemaRegistryServerIT {
   // ---- compatibility
 
   @Test
+  void shouldListSchemasAndSubjectsByPrefixAsRegistryToolsAsk() {
+    int v1 = http.register("users-value", USER_V1);
+    int v2 = http.register("users-value", USER_V2);
+    int order = http.register("orders-value", record("Order", field("id", "string")));
+    http.delete("/subjects/users-value/versions/1");
+
+    assertThat(http.get("/subjects?subjectPrefix=users").body()).isEqualTo("[\"users-value\"]");
+    assertThat(http.get("/subjects?subjectPrefix=:*:").body())
+        .isEqualTo("[\"orders-value\",\"users-value\"]");
+    assertThat(ids(http.get("/schemas").json())).containsExactly(order, v2);
+    assertThat(ids(http.get("/schemas?deleted=true").json())).containsExactly(order, v1, v2);
+    JsonNode latest = http.get("/schemas?subjectPrefix=users&latestOnly=true").json();
+    assertThat(latest).hasSize(1);
+    assertThat(latest.get(0).path("subject").asText()).isEqualTo("users-value");
+    assertThat(latest.get(0).path("version").asInt()).isEqualTo(2);
+    assertThat(latest.get(0).path("schema").asText()).contains("\"name\"");
+    assertThat(http.get("/subjects/users-value/versions/2/referencedby").body()).isEqualTo("[]");
+    expectError(http.get("/subjects/users-value/versions/9/referencedby"), 404, 40402);
+    assertThat(http.get("/contexts").body()).isEqualTo("[\".\"]");
+  }
+
+  private static List<Integer> ids(JsonNode schemas) {
+    List<Integer> ids = new ArrayList<>();
+    schemas.forEach(schema -> ids.add(schema.path("id").asInt()));
+    return ids;
+  }
+
+  @Test
   void canReachAllSevenCompatibilityLevelsThroughConfig() {
     for (String level :
         List.of(

@@ -41,11 +41,23 @@ class StoreRecordsTest {
             "{\"keytype\":\"SCHEMA\",\"subject\":\"orders-value\",\"version\":3,\"magic\":1}");
     assertThat(text(format.configKey("orders-value")))
         .isEqualTo("{\"keytype\":\"CONFIG\",\"subject\":\"orders-value\",\"magic\":0}");
-    assertThat(text(format.configKey(null)))
-        .isEqualTo("{\"keytype\":\"CONFIG\",\"subject\":null,\"magic\":0}");
+    assertThat(text(format.configKey(null))).isEqualTo("{\"keytype\":\"CONFIG\",\"magic\":0}");
     assertThat(text(format.modeKey("orders-value")))
         .isEqualTo("{\"keytype\":\"MODE\",\"subject\":\"orders-value\",\"magic\":0}");
-    assertThat(text(format.modeKey(null)))
+    assertThat(text(format.modeKey(null))).isEqualTo("{\"keytype\":\"MODE\",\"magic\":0}");
+  }
+
+  @Test
+  void shouldRemoveTheGlobalKeyEarlierVersionsWroteWithEveryGlobalSetting() {
+    RegistryState state = new RegistryState();
+    List<Entry> entries = format.encode(new CompatibilitySet(null, CompatibilityLevel.FULL), state);
+
+    assertThat(entries).hasSize(2);
+    assertThat(text(entries.get(0).key()))
+        .isEqualTo("{\"keytype\":\"CONFIG\",\"subject\":null,\"magic\":0}");
+    assertThat(entries.get(0).value()).isNull();
+    assertThat(text(entries.get(1).key())).isEqualTo("{\"keytype\":\"CONFIG\",\"magic\":0}");
+    assertThat(text(format.encode(new ModeCleared(null), state).get(0).key()))
         .isEqualTo("{\"keytype\":\"MODE\",\"subject\":null,\"magic\":0}");
   }
 
@@ -53,13 +65,13 @@ class StoreRecordsTest {
   void shouldReadBackModesAndConfluentsModeRecords() {
     RegistryState state = new RegistryState();
     ModeSet global = new ModeSet(null, RegistryMode.IMPORT);
-    assertThat(decode(format.encode(global, state))).containsExactly(global);
+    assertThat(decode(format.encode(global, state))).containsExactly(new ModeCleared(null), global);
     ModeSet own = new ModeSet("s", RegistryMode.READONLY_OVERRIDE);
     assertThat(decode(format.encode(own, state))).containsExactly(own);
     assertThat(decode(format.encode(new ModeCleared("s"), state)))
         .containsExactly(new ModeCleared("s"));
     assertThat(decode(format.encode(new ModeCleared(null), state)))
-        .containsExactly(new ModeCleared(null));
+        .containsExactly(new ModeCleared(null), new ModeCleared(null));
 
     assertThat(
             format.decode(
@@ -85,13 +97,16 @@ class StoreRecordsTest {
         .containsExactly(
             new VersionDeleted("s", 1, true), registered, new VersionDeleted("s", 1, true));
     CompatibilitySet global = new CompatibilitySet(null, CompatibilityLevel.FULL);
-    assertThat(decode(format.encode(global, state))).containsExactly(global);
+    assertThat(decode(format.encode(global, state)))
+        .containsExactly(new CompatibilitySet(null, RegistryState.DEFAULT_LEVEL), global);
     CompatibilitySet own = new CompatibilitySet("s", CompatibilityLevel.NONE);
     assertThat(decode(format.encode(own, state))).containsExactly(own);
     CompatibilityCleared cleared = new CompatibilityCleared("s");
     assertThat(decode(format.encode(cleared, state))).containsExactly(cleared);
     assertThat(decode(format.encode(new CompatibilityCleared(null), state)))
-        .containsExactly(new CompatibilitySet(null, RegistryState.DEFAULT_LEVEL));
+        .containsExactly(
+            new CompatibilitySet(null, RegistryState.DEFAULT_LEVEL),
+            new CompatibilitySet(null, RegistryState.DEFAULT_LEVEL));
   }
 
   @Test

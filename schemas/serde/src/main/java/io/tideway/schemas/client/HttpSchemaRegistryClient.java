@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -261,6 +262,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     return versionAt(subject, Integer.toString(version));
   }
 
+  /**
+   * One version of a subject, a soft-deleted one too when asked.
+   *
+   * @param includeDeleted whether a soft-deleted version is found
+   */
+  public SchemaVersion version(String subject, int version, boolean includeDeleted) {
+    return versionAt(subject, version + (includeDeleted ? "?deleted=true" : ""));
+  }
+
   private SchemaVersion versionAt(String subject, String version) {
     SubjectSchema answer =
         call(
@@ -283,14 +293,36 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public List<String> subjects() {
-    return call("GET", "/subjects", null, new TypeReference<List<String>>() {});
+    return subjects(false);
+  }
+
+  /**
+   * Subject names.
+   *
+   * @param includeDeleted whether subjects whose every version is soft-deleted count too
+   */
+  public List<String> subjects(boolean includeDeleted) {
+    return call(
+        "GET",
+        "/subjects" + (includeDeleted ? "?deleted=true" : ""),
+        null,
+        new TypeReference<List<String>>() {});
   }
 
   @Override
   public List<Integer> versions(String subject) {
+    return versions(subject, false);
+  }
+
+  /**
+   * A subject's version numbers.
+   *
+   * @param includeDeleted whether soft-deleted versions count too
+   */
+  public List<Integer> versions(String subject, boolean includeDeleted) {
     return call(
         "GET",
-        "/subjects/" + segment(subject) + "/versions",
+        "/subjects/" + segment(subject) + "/versions" + (includeDeleted ? "?deleted=true" : ""),
         null,
         new TypeReference<List<Integer>>() {});
   }
@@ -310,6 +342,22 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
       if (e.errorCode() == RegistryException.SUBJECT_LEVEL_NOT_CONFIGURED
           || e.errorCode() == RegistryException.SUBJECT_NOT_FOUND) {
         return globalCompatibility();
+      }
+      throw e;
+    }
+  }
+
+  /** A subject's own compatibility level, if it has one. */
+  public Optional<CompatibilityLevel> ownCompatibility(String subject) {
+    try {
+      return Optional.of(
+          CompatibilityLevel.parse(
+              call("GET", "/config/" + segment(subject), null, ConfigLevel.class)
+                  .compatibilityLevel()));
+    } catch (RegistryException e) {
+      if (e.errorCode() == RegistryException.SUBJECT_LEVEL_NOT_CONFIGURED
+          || e.errorCode() == RegistryException.SUBJECT_NOT_FOUND) {
+        return Optional.empty();
       }
       throw e;
     }
@@ -358,6 +406,23 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         : List.copyOf(messages);
   }
 
+  /**
+   * Deletes one version of a subject: soft first, then permanently.
+   *
+   * @return the version deleted
+   */
+  public int deleteVersion(String subject, int version, boolean permanent) {
+    return call(
+        "DELETE",
+        "/subjects/"
+            + segment(subject)
+            + "/versions/"
+            + version
+            + (permanent ? "?permanent=true" : ""),
+        null,
+        Integer.class);
+  }
+
   @Override
   public List<Integer> deleteSubject(String subject, boolean permanent) {
     return call(
@@ -374,6 +439,27 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
   public RegistryMode mode(String subject) {
     String path = subject == null ? "/mode" : "/mode/" + segment(subject) + "?defaultToGlobal=true";
     return RegistryMode.parse(call("GET", path, null, ModeBody.class).mode());
+  }
+
+  /** A subject's own mode, if it has one. */
+  public Optional<RegistryMode> ownMode(String subject) {
+    try {
+      return Optional.of(
+          RegistryMode.parse(
+              call("GET", "/mode/" + segment(subject), null, ModeBody.class).mode()));
+    } catch (RegistryException e) {
+      // Registries answer "no mode of its own" as 40409, or as an unknown subject.
+      if (e.errorCode() == RegistryException.SUBJECT_MODE_NOT_CONFIGURED
+          || e.errorCode() == RegistryException.SUBJECT_NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /** Removes a subject's own mode: the global one applies to it again. */
+  public void clearMode(String subject) {
+    call("DELETE", "/mode/" + segment(subject), null, ModeBody.class);
   }
 
   /**

@@ -67,6 +67,32 @@ public final class RegistryState {
     return names;
   }
 
+  /**
+   * The versions of the subjects whose names start with a prefix, by subject and version: {@code
+   * GET /schemas}.
+   *
+   * @param includeDeleted whether soft-deleted versions count too
+   * @param latestOnly only each subject's newest version (of those that count)
+   */
+  public List<SchemaVersion> schemas(
+      String subjectPrefix, boolean includeDeleted, boolean latestOnly) {
+    List<SchemaVersion> out = new ArrayList<>();
+    subjects.forEach(
+        (name, versions) -> {
+          if (!name.startsWith(subjectPrefix)) {
+            return;
+          }
+          List<SchemaVersion> counted =
+              versions.values().stream().filter(v -> includeDeleted || !v.deleted()).toList();
+          if (latestOnly && !counted.isEmpty()) {
+            out.add(counted.get(counted.size() - 1));
+          } else if (!latestOnly) {
+            out.addAll(counted);
+          }
+        });
+    return out;
+  }
+
   /** A subject's version numbers, ascending. */
   public List<Integer> versions(String subject, boolean includeDeleted) {
     return visible(subject, includeDeleted).stream().map(SchemaVersion::version).toList();
@@ -265,8 +291,9 @@ public final class RegistryState {
   /**
    * Plans importing a schema with the id, and the version, it had in another registry: the subject
    * must be in {@link RegistryMode#IMPORT}; no compatibility check, as the history copied was
-   * checked where it was written. Importing what is there already (the same id at the same version)
-   * changes nothing, so that an interrupted import can run again.
+   * checked where it was written. Importing what is there already (the same id at the same version,
+   * or anywhere in the subject when no version is given) changes nothing, so that an interrupted
+   * import can run again.
    *
    * @param version the version it becomes, or null for the subject's next one
    * @throws RegistryException 42205 outside import mode, for an id that holds another schema, or a
@@ -296,6 +323,13 @@ public final class RegistryState {
           "Overwrite schema for the same ID is not permitted: id " + id + " holds another schema");
     }
     TreeMap<Integer, SchemaVersion> existing = subjects.getOrDefault(subject, new TreeMap<>());
+    if (version == null) {
+      for (SchemaVersion v : existing.values()) {
+        if (v.id() == id) {
+          return new Registration(id, v.version(), List.of());
+        }
+      }
+    }
     int number = version != null ? version : existing.isEmpty() ? 1 : existing.lastKey() + 1;
     SchemaVersion slot = existing.get(number);
     if (slot != null) {
@@ -312,8 +346,8 @@ public final class RegistryState {
   /**
    * Plans setting a mode, the global one when {@code subject} is null. {@link RegistryMode#IMPORT}
    * is set only where there is nothing yet (no subject at all, or none of the subject's versions,
-   * soft-deleted ones included), unless forced: imported ids could otherwise clash with ids given
-   * here.
+   * soft-deleted ones included) or where it is in force already, unless forced: imported ids could
+   * otherwise clash with ids given here.
    *
    * @return the change; none when the mode is set already
    * @throws RegistryException 42205 for import mode where there are versions, not forced
@@ -323,7 +357,9 @@ public final class RegistryState {
     if (current == mode) {
       return List.of();
     }
+    RegistryMode inForce = subject == null ? globalMode : effectiveMode(subject);
     if (mode == RegistryMode.IMPORT
+        && inForce != RegistryMode.IMPORT
         && !force
         && (subject == null ? !subjects.isEmpty() : subjects.containsKey(subject))) {
       throw notPermitted(
@@ -440,9 +476,17 @@ public final class RegistryState {
     return events;
   }
 
-  private void refuseIfReadOnly(String subject) {
-    if (effectiveMode(subject).readOnly()) {
-      throw notPermitted("Subject '" + subject + "' is in read-only mode");
+  /**
+   * Refuses a change of a subject, or of the global settings when {@code subject} is null, in
+   * read-only mode.
+   *
+   * @throws RegistryException 42205 in read-only mode
+   */
+  public void refuseIfReadOnly(String subject) {
+    if (subject == null ? globalMode.readOnly() : effectiveMode(subject).readOnly()) {
+      throw notPermitted(
+          (subject == null ? "The registry" : "Subject '" + subject + "'")
+              + " is in read-only mode");
     }
   }
 

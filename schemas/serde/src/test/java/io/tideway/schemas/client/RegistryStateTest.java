@@ -741,6 +741,9 @@ class RegistryStateTest {
           .containsExactly(
               new SchemaRegistered("orders-value", 2, 9, RegistryState.canonical(ORDER_V1)));
       assertThat(state.planImport("orders-value", ORDER_V1, 9, 2).events()).isEmpty();
+      RegistryState.Registration again = state.planImport("orders-value", ORDER_V1, 9, null);
+      assertThat(again.events()).isEmpty();
+      assertThat(again.version()).isEqualTo(2);
       assertThat(state.planImport("orders-value", PAYMENT, 12, null).version()).isEqualTo(3);
       assertThat(registryError(() -> state.planImport("orders-value", PAYMENT, 9, 5)).getMessage())
           .contains("id 9 holds another schema");
@@ -770,6 +773,21 @@ class RegistryStateTest {
       assertThat(state.planModeChange(null, RegistryMode.IMPORT, true))
           .containsExactly(new ModeSet(null, RegistryMode.IMPORT));
       assertThat(state.planModeChange(null, RegistryMode.READWRITE, false)).isEmpty();
+      // Where IMPORT is in force already, a subject may take it as its own.
+      state.apply(new ModeSet(null, RegistryMode.IMPORT));
+      assertThat(state.planModeChange("orders-value", RegistryMode.IMPORT, false))
+          .containsExactly(new ModeSet("orders-value", RegistryMode.IMPORT));
+    }
+
+    @Test
+    void shouldRefuseChangesOfTheGlobalSettingsWhenTheRegistryIsReadOnly() {
+      state.refuseIfReadOnly(null);
+      state.apply(new ModeSet("orders-value", RegistryMode.READONLY));
+      state.refuseIfReadOnly(null);
+
+      state.apply(new ModeSet(null, RegistryMode.READONLY));
+      assertThat(registryError(() -> state.refuseIfReadOnly(null)).getMessage())
+          .isEqualTo("The registry is in read-only mode");
     }
 
     @Test

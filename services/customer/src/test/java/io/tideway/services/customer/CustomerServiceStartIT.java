@@ -176,7 +176,7 @@ class CustomerServiceStartIT {
               servicePort)) {
         // Its listener held the command's partition, and took nothing from it.
         assertThat(whileRefused.get()).isEqualTo("readiness 503, held 0, commands []");
-        await().atMost(Duration.ofSeconds(30)).until(() -> held(db, customer.get()).signum() > 0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> held(db, customer.get()).signum() > 0);
         assertThat(held(db, customer.get())).isEqualByComparingTo("25.00");
         assertThat(commandsMetrics(servicePort))
             .isEqualTo(

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.Phased;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.ListenerContainerRegistry;
@@ -17,7 +18,9 @@ import org.springframework.kafka.listener.MessageListenerContainer;
  * registry as the service starts, in the background, trying again until the registry answers (1 s
  * apart, doubling to 30 s); the service's readiness waits for it, and its Kafka listeners start
  * paused until then: a record they took meanwhile would wait for the registry inside its
- * transaction, or fail on a schema the registry refuses.
+ * transaction, or fail on a schema the registry refuses. Only the containers there are at start are
+ * paused (not those a service creates later), and a pause the service itself asks for before the
+ * schemas are prepared ends with theirs.
  */
 final class OutboxSchemas implements SmartLifecycle {
 
@@ -48,10 +51,17 @@ final class OutboxSchemas implements SmartLifecycle {
     return prepared;
   }
 
-  /** Just before the listener containers start, so that they start paused. */
+  /**
+   * Just before the listener containers start (the registry's phase, which a container factory may
+   * have changed), so that they start paused.
+   */
   @Override
   public int getPhase() {
-    return AbstractMessageListenerContainer.DEFAULT_PHASE - 1;
+    int listenersPhase =
+        listeners instanceof Phased phased
+            ? phased.getPhase()
+            : AbstractMessageListenerContainer.DEFAULT_PHASE;
+    return Math.min(listenersPhase, AbstractMessageListenerContainer.DEFAULT_PHASE) - 1;
   }
 
   @Override
