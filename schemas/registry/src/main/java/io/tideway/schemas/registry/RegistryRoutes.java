@@ -118,6 +118,13 @@ final class RegistryRoutes {
 
     routes.get("/schemas", this::schemas);
     routes.get("/schemas/ids/{id}", this::schemaById);
+    routes.get(
+        "/schemas/ids/{id}/schema",
+        ctx -> {
+          int id = id(ctx);
+          String schema = store.readFresh(state -> state.schemaById(id));
+          ctx.contentType(RegistryApi.CONTENT_TYPE).result(schema);
+        });
     routes.get("/schemas/ids/{id}/subjects", this::subjectsOfId);
     routes.get("/schemas/ids/{id}/versions", this::versionsOfId);
     routes.get("/schemas/types", ctx -> answer(ctx, List.of(RegistryApi.AVRO)));

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tideway.schemas.client.RegistryState;
 import io.tideway.schemas.client.rest.RegistryApi;
 import io.tideway.schemas.registry.RegistryHttp.Answer;
 import io.tideway.testkit.TestKafka;
@@ -178,6 +179,9 @@ class SchemaRegistryServerIT {
     assertThat(http.get("/subjects/users-value/versions/2/referencedby").body()).isEqualTo("[]");
     expectError(http.get("/subjects/users-value/versions/9/referencedby"), 404, 40402);
     assertThat(http.get("/contexts").body()).isEqualTo("[\".\"]");
+    assertThat(http.get("/schemas/ids/" + v1 + "/schema").body())
+        .isEqualTo(RegistryState.canonical(USER_V1));
+    expectError(http.get("/schemas/ids/999/schema"), 404, 40403);
   }
 
   private static List<Integer> ids(JsonNode schemas) {
