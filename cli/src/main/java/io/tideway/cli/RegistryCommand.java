@@ -4,8 +4,12 @@ import io.tideway.deploy.embedded.LoopbackPorts;
 import io.tideway.deploy.platform.PlatformSetupException;
 import io.tideway.schemas.registry.RegistryUsers;
 import io.tideway.schemas.registry.SchemaRegistryServer;
+import java.io.BufferedReader;
+import java.io.Console;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,7 +28,8 @@ import picocli.CommandLine.Spec;
       "Run a schema registry instance (Confluent's REST API) storing its schemas in a compacted"
           + " Kafka topic; several instances on one topic share the same content.",
       "'tideway up' already runs one; use this for more instances or an external Kafka."
-    })
+    },
+    subcommands = RegistryCommand.HashPasswordCommand.class)
 final class RegistryCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
@@ -72,7 +77,8 @@ final class RegistryCommand implements Callable<Integer> {
       defaultValue = "${env:TIDEWAY_REGISTRY_USERS_FILE}",
       description =
           "Who may use the registry (env TIDEWAY_REGISTRY_USERS_FILE): a line per user,"
-              + " 'name: password, reader|writer'; clients then send HTTP Basic credentials"
+              + " 'name: password, reader|writer', the password plain or as 'tideway registry"
+              + " hash-password' writes it; clients then send HTTP Basic credentials"
               + " (basic.auth.user.info, or user:password@ in the URL). Without it anyone who"
               + " reaches the port reads and writes.")
   private Path usersFile;
@@ -126,6 +132,59 @@ final class RegistryCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * {@code tideway registry hash-password}: a password read from the terminal or standard input, in
+   * the hashed form a users file takes.
+   */
+  @Command(
+      name = "hash-password",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Print a password in the hashed form a --users-file takes, so that the file does not give"
+            + " it away: 'name: <printed>, writer'.",
+        "The password is read from the terminal without echo, or from the first line of standard"
+            + " input."
+      })
+  static final class HashPasswordCommand implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+
+    @Option(
+        names = "--iterations",
+        paramLabel = "N",
+        defaultValue = "" + RegistryUsers.DEFAULT_ITERATIONS,
+        description =
+            "PBKDF2 iterations (default: ${DEFAULT-VALUE}): each costs the registry this once per"
+                + " user, and once per wrong password.")
+    private int iterations;
+
+    @Override
+    public Integer call() throws IOException {
+      String password = readPassword();
+      if (password == null || password.isEmpty()) {
+        throw new PlatformSetupException("No password given on the terminal or standard input");
+      }
+      String hashed;
+      try {
+        hashed = RegistryUsers.hash(password, iterations);
+      } catch (IllegalArgumentException e) {
+        throw new PlatformSetupException(e.getMessage());
+      }
+      spec.commandLine().getOut().println(hashed);
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+
+    private static String readPassword() throws IOException {
+      Console console = System.console();
+      if (console != null) {
+        char[] typed = console.readPassword("Password: ");
+        return typed == null ? null : new String(typed);
+      }
+      return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+          .readLine();
+    }
   }
 
   /** The users of {@code --users-file}; null without the option. */

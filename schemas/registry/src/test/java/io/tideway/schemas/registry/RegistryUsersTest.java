@@ -49,6 +49,43 @@ class RegistryUsersTest {
     assertThatThrownBy(() -> RegistryUsers.parse("# nobody\n", "f")).hasMessage("f names no user");
   }
 
+  @Test
+  void authenticatesAgainstHashedPasswordsThatGiveNothingAway() {
+    String hashed = RegistryUsers.hash("s3cret:with,commas", RegistryUsers.MIN_ITERATIONS);
+    RegistryUsers users =
+        RegistryUsers.parse("ci: " + hashed + ", writer\nops: plain, reader", "f");
+
+    assertThat(hashed).startsWith("PBKDF2-SHA256:10000:").doesNotContain("s3cret");
+    assertThat(RegistryUsers.hash("s3cret:with,commas", RegistryUsers.MIN_ITERATIONS))
+        .as("a salt of its own")
+        .isNotEqualTo(hashed);
+    assertThat(users.role(basic("ci:s3cret:with,commas"))).isEqualTo(Role.WRITER);
+    // Again, from what the first authentication learnt; and a wrong one still refused.
+    assertThat(users.role(basic("ci:s3cret:with,commas"))).isEqualTo(Role.WRITER);
+    assertThat(users.role(basic("ci:s3cret"))).isNull();
+    assertThat(users.role(basic("ci:" + hashed))).isNull();
+    assertThat(users.role(basic("nobody:s3cret:with,commas"))).isNull();
+    assertThat(users.role(basic("ops:plain"))).isEqualTo(Role.READER);
+  }
+
+  @Test
+  void namesTheLineOfAHashedPasswordItCannotRead() {
+    assertThatThrownBy(() -> RegistryUsers.parse("ci: PBKDF2-SHA256:10000:abc, writer", "f"))
+        .hasMessageStartingWith("f, line 1: user ci has a hashed password not in the form");
+    assertThatThrownBy(
+            () ->
+                RegistryUsers.parse("ci: PBKDF2-SHA256:ten:AAAAAAAAAAA=:AAAAAAAAAAA=, writer", "f"))
+        .hasMessageStartingWith("f, line 1: user ci has a hashed password not in the form");
+    String weak =
+        RegistryUsers.hash("x", RegistryUsers.MIN_ITERATIONS)
+            .replace(":" + RegistryUsers.MIN_ITERATIONS + ":", ":1000:");
+    assertThatThrownBy(() -> RegistryUsers.parse("ci: " + weak + ", writer", "f"))
+        .hasMessage(
+            "f, line 1: user ci has a hashed password of 1000 iterations, fewer than 10000");
+    assertThatThrownBy(() -> RegistryUsers.hash("x", 5))
+        .hasMessage("A hash needs at least 10000 iterations, not 5");
+  }
+
   private static String basic(String credentials) {
     return "Basic " + encoded(credentials);
   }
