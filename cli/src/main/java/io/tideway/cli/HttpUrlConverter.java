@@ -18,14 +18,19 @@ final class HttpUrlConverter implements ITypeConverter<String> {
       try {
         uri = new URI(url.strip());
       } catch (URISyntaxException e) {
-        throw new TypeConversionException("'" + url + "' is not a URL: " + e.getReason());
+        throw new TypeConversionException("'" + shown(url) + "' is not a URL: " + e.getReason());
       }
       if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())
           || uri.getHost() == null) {
         throw new TypeConversionException(
-            "'" + url + "' is not an HTTP URL with a host, such as http://localhost:8081");
+            "'" + shown(url) + "' is not an HTTP URL with a host, such as http://localhost:8081");
       }
     }
     return value;
+  }
+
+  /** A URL as an error may show it: without the credentials it may carry. */
+  private static String shown(String url) {
+    return url.replaceAll("//[^/@]*@", "//***@");
   }
 }

@@ -247,6 +247,11 @@ final class SchemasCommand {
     @Option(names = "--set", paramLabel = "MODE", description = "One of ${COMPLETION-CANDIDATES}.")
     RegistryMode mode;
 
+    @Option(
+        names = "--clear",
+        description = "Remove the subject's own mode: the global one applies to it again.")
+    boolean clear;
+
     @Option(names = "--force", description = "Set IMPORT even where there are schemas already.")
     boolean force;
 
@@ -255,18 +260,28 @@ final class SchemasCommand {
 
     @Override
     int run(HttpSchemaRegistryClient client, PrintWriter out) {
+      if (clear && (mode != null || subject == null)) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--clear takes a subject and no --set: it removes the subject's own mode");
+      }
       String scope = subject == null ? "global" : subject;
       RegistryMode current = client.mode(subject);
-      if (mode == null) {
+      if (mode == null && !clear) {
         out.println(scope + ": " + current);
         return 0;
       }
+      String change = clear ? "its own mode removed" : mode.name();
       if (dryRun) {
-        out.println("Would set " + scope + " from " + current + " to " + mode);
+        out.println("Would set " + scope + " from " + current + " to " + change);
         return 0;
       }
-      client.setMode(subject, mode, force);
-      out.println(scope + ": " + current + " -> " + mode);
+      if (clear) {
+        client.clearMode(subject);
+      } else {
+        client.setMode(subject, mode, force);
+      }
+      out.println(scope + ": " + current + " -> " + (clear ? client.mode(subject) : mode));
       return 0;
     }
   }

@@ -90,6 +90,12 @@ final class SchemasImportCommand extends SchemasCommand.Action {
         bySubject.keySet().stream()
             .filter(subject -> !versionsOrNone(client, subject, true).isEmpty())
             .toList();
+    RegistryMode global = client.mode(null);
+    if (global == RegistryMode.READONLY_OVERRIDE) {
+      throw new ParameterException(
+          spec.commandLine(),
+          client.url() + " is in READONLY_OVERRIDE mode, which no subject's mode overrides");
+    }
     if (dryRun) {
       bySubject.forEach(
           (name, subject) -> {
@@ -99,7 +105,10 @@ final class SchemasImportCommand extends SchemasCommand.Action {
                 .ifPresent(level -> out.println("Would set " + name + "'s level to " + level));
           });
       if (!present.isEmpty()) {
-        out.println("Already here (needs --force): " + String.join(", ", present));
+        out.println(
+            "Already here"
+                + (force ? ", imported into with --force: " : " (needs --force): ")
+                + String.join(", ", present));
       }
       return 0;
     }
@@ -112,11 +121,6 @@ final class SchemasImportCommand extends SchemasCommand.Action {
               + String.join(", ", present)
               + "; pass --force to import into them (what is there already is kept)");
     }
-    if (client.mode(null) == RegistryMode.READONLY_OVERRIDE) {
-      throw new ParameterException(
-          spec.commandLine(),
-          client.url() + " is in READONLY_OVERRIDE mode, which no subject's mode overrides");
-    }
     int versions = 0;
     for (Map.Entry<String, Subject> subject : bySubject.entrySet()) {
       out.println(
@@ -124,10 +128,9 @@ final class SchemasImportCommand extends SchemasCommand.Action {
               + subject.getKey()
               + ": "
               + subject.getValue().versions().size()
-              + " version(s)"
-              + subject.getValue().level().map(level -> ", level " + level).orElse(""));
+              + " version(s)");
       out.flush();
-      importSubject(client, subject.getKey(), subject.getValue());
+      importSubject(client, subject.getKey(), subject.getValue(), global, out);
       versions += subject.getValue().versions().size();
     }
     out.println(
@@ -137,17 +140,45 @@ final class SchemasImportCommand extends SchemasCommand.Action {
             + bySubject.size()
             + " subject(s) into "
             + client.url());
+    try (HttpSchemaRegistryClient source = new HttpSchemaRegistryClient(from)) {
+      CompatibilityLevel there = source.globalCompatibility();
+      CompatibilityLevel here = client.globalCompatibility();
+      if (there != here) {
+        out.println(
+            "The global level here is "
+                + here
+                + ", there "
+                + there
+                + "; subjects without a level of their own follow it. Not copied: set it with"
+                + " `tideway schemas config --set "
+                + there
+                + "`");
+      }
+    }
     return 0;
   }
 
   /**
    * Puts the subject in IMPORT mode, copies its versions and level, and gives it back its own mode.
    */
-  private void importSubject(HttpSchemaRegistryClient client, String subject, Subject copy) {
+  private void importSubject(
+      HttpSchemaRegistryClient client,
+      String subject,
+      Subject copy,
+      RegistryMode global,
+      PrintWriter out) {
     Optional<RegistryMode> own = client.ownMode(subject);
-    boolean switched = client.mode(subject) != RegistryMode.IMPORT;
+    boolean switched = own.orElse(global) != RegistryMode.IMPORT;
     if (switched) {
-      client.setMode(subject, RegistryMode.IMPORT, true);
+      client.setMode(subject, RegistryMode.IMPORT, force);
+    } else if (own.isPresent()) {
+      out.println(
+          "  "
+              + subject
+              + " has IMPORT as its own mode, maybe from an import that was stopped, and keeps"
+              + " it: clear it with `tideway schemas mode "
+              + subject
+              + " --clear`");
     }
     RuntimeException failure = null;
     try {
@@ -166,7 +197,17 @@ final class SchemasImportCommand extends SchemasCommand.Action {
               e);
         }
       }
-      copy.level().ifPresent(level -> client.setCompatibility(subject, level));
+      if (copy.level().isPresent()) {
+        Optional<CompatibilityLevel> before = client.ownCompatibility(subject);
+        if (!before.equals(copy.level())) {
+          client.setCompatibility(subject, copy.level().get());
+          out.println(
+              "  level "
+                  + before.map(Enum::name).orElse("(none of its own)")
+                  + " -> "
+                  + copy.level().get());
+        }
+      }
     } catch (RuntimeException e) {
       failure = e;
       throw e;
@@ -195,8 +236,7 @@ final class SchemasImportCommand extends SchemasCommand.Action {
               + e.getMessage()
               + "): give it back its mode with `tideway schemas mode "
               + subject
-              + " --set "
-              + own.orElse(RegistryMode.READWRITE)
+              + own.map(mode -> " --set " + mode).orElse(" --clear")
               + "`";
       if (failure == null) {
         throw new IllegalStateException(stuck, e);

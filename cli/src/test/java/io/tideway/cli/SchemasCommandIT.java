@@ -206,7 +206,7 @@ class SchemasCommandIT {
 
       assertThat(schemas("import", "--from", source.url())).isZero();
       assertThat(out.toString())
-          .contains("Importing farewells-value: 1 version(s), level FULL")
+          .contains("Importing farewells-value: 1 version(s)\n  level (none of its own) -> FULL")
           .contains("Imported 3 version(s) of 2 subject(s)");
       assertThat(target.version("greetings-value", 2).id()).isEqualTo(3);
       assertThat(target.version("farewells-value", 1).id()).isEqualTo(2);
@@ -238,6 +238,43 @@ class SchemasCommandIT {
   }
 
   @Test
+  void shouldGiveEachSubjectItsOwnModeBackAfterAnImport(TestKafka kafka) throws Exception {
+    try (SchemaRegistryServer source =
+            new SchemaRegistryServer(
+                SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                    .withTopic(kafka.topicName("_source_schemas"))
+                    .withPort(0));
+        HttpSchemaRegistryClient target = new HttpSchemaRegistryClient(registry.url())) {
+      source.start();
+      try (HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(source.url())) {
+        client.register("greetings-value", RegistryState.parse(V1));
+        client.register("farewells-value", RegistryState.parse(FAREWELL));
+        client.setCompatibility("greetings-value", CompatibilityLevel.FULL);
+      }
+      target.register("greetings-value", RegistryState.parse(V1));
+      target.setCompatibility("greetings-value", CompatibilityLevel.NONE);
+      target.setMode("greetings-value", RegistryMode.READONLY, false);
+      // As an import stopped half way leaves it.
+      target.setMode("farewells-value", RegistryMode.IMPORT, false);
+
+      target.setMode(null, RegistryMode.READONLY_OVERRIDE, false);
+      assertThat(schemas("import", "--from", source.url(), "--force")).isEqualTo(Tideway.BAD_INPUT);
+      assertThat(err.toString()).contains("READONLY_OVERRIDE");
+      target.setMode(null, RegistryMode.READWRITE, false);
+
+      assertThat(schemas("import", "--from", source.url(), "--force")).isZero();
+      assertThat(out.toString()).contains("level NONE -> FULL").contains("farewells-value --clear");
+      assertThat(target.ownMode("greetings-value")).contains(RegistryMode.READONLY);
+      assertThat(target.ownCompatibility("greetings-value")).contains(CompatibilityLevel.FULL);
+      assertThat(target.version("farewells-value", 1).id()).isEqualTo(2);
+
+      assertThat(schemas("mode", "farewells-value", "--clear")).isZero();
+      assertThat(out.toString()).contains("farewells-value: IMPORT -> READWRITE");
+      assertThat(target.ownMode("farewells-value")).isEmpty();
+    }
+  }
+
+  @Test
   void shouldAnswerBadInputWithOneLineAndExitCodeTwo() throws Exception {
     assertThat(schemas("config", "--set", "SIDEWAYS")).isEqualTo(Tideway.BAD_INPUT);
     assertThat(err.toString()).contains("SIDEWAYS");
@@ -250,6 +287,10 @@ class SchemasCommandIT {
     assertThat(schemas("register", "s-value", dir.resolve("missing.avsc").toString()))
         .isEqualTo(Tideway.BAD_INPUT);
     assertThat(err.toString()).contains("missing.avsc");
+
+    assertThat(run("schemas", "list", "--registry-url", "ftp://ci:hunter2@localhost"))
+        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(err.toString()).contains("'ftp://***@localhost'").doesNotContain("hunter2");
   }
 
   @Test

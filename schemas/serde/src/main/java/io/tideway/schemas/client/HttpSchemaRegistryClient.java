@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
@@ -268,14 +269,18 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
    * @param includeDeleted whether a soft-deleted version is found
    */
   public SchemaVersion version(String subject, int version, boolean includeDeleted) {
-    return versionAt(subject, version + (includeDeleted ? "?deleted=true" : ""));
+    return versionAt(subject, Integer.toString(version), includeDeleted ? "?deleted=true" : "");
   }
 
   private SchemaVersion versionAt(String subject, String version) {
+    return versionAt(subject, version, "");
+  }
+
+  private SchemaVersion versionAt(String subject, String version, String query) {
     SubjectSchema answer =
         call(
             "GET",
-            "/subjects/" + segment(subject) + "/versions/" + version,
+            "/subjects/" + segment(subject) + "/versions/" + version + query,
             null,
             SubjectSchema.class);
     requireAvro(answer.schemaType(), "subject '" + subject + "' version " + version);
@@ -349,14 +354,23 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
   /** A subject's own compatibility level, if it has one. */
   public Optional<CompatibilityLevel> ownCompatibility(String subject) {
+    return ownSetting(
+        () ->
+            CompatibilityLevel.parse(
+                call("GET", "/config/" + segment(subject), null, ConfigLevel.class)
+                    .compatibilityLevel()),
+        RegistryException.SUBJECT_LEVEL_NOT_CONFIGURED);
+  }
+
+  /**
+   * A subject's own setting, or none where the registry answers that it has none: with the
+   * setting's own code, or as an unknown subject, as some registries do.
+   */
+  private static <T> Optional<T> ownSetting(Supplier<T> read, int notConfigured) {
     try {
-      return Optional.of(
-          CompatibilityLevel.parse(
-              call("GET", "/config/" + segment(subject), null, ConfigLevel.class)
-                  .compatibilityLevel()));
+      return Optional.of(read.get());
     } catch (RegistryException e) {
-      if (e.errorCode() == RegistryException.SUBJECT_LEVEL_NOT_CONFIGURED
-          || e.errorCode() == RegistryException.SUBJECT_NOT_FOUND) {
+      if (e.errorCode() == notConfigured || e.errorCode() == RegistryException.SUBJECT_NOT_FOUND) {
         return Optional.empty();
       }
       throw e;
@@ -407,7 +421,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
   }
 
   /**
-   * Deletes one version of a subject: soft first, then permanently.
+   * Deletes one version of a subject: soft, or permanently (which needs a soft delete before).
    *
    * @return the version deleted
    */
@@ -443,18 +457,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
   /** A subject's own mode, if it has one. */
   public Optional<RegistryMode> ownMode(String subject) {
-    try {
-      return Optional.of(
-          RegistryMode.parse(
-              call("GET", "/mode/" + segment(subject), null, ModeBody.class).mode()));
-    } catch (RegistryException e) {
-      // Registries answer "no mode of its own" as 40409, or as an unknown subject.
-      if (e.errorCode() == RegistryException.SUBJECT_MODE_NOT_CONFIGURED
-          || e.errorCode() == RegistryException.SUBJECT_NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
+    return ownSetting(
+        () ->
+            RegistryMode.parse(
+                call("GET", "/mode/" + segment(subject), null, ModeBody.class).mode()),
+        RegistryException.SUBJECT_MODE_NOT_CONFIGURED);
   }
 
   /** Removes a subject's own mode: the global one applies to it again. */

@@ -292,8 +292,8 @@ public final class RegistryState {
    * Plans importing a schema with the id, and the version, it had in another registry: the subject
    * must be in {@link RegistryMode#IMPORT}; no compatibility check, as the history copied was
    * checked where it was written. Importing what is there already (the same id at the same version,
-   * or anywhere in the subject when no version is given) changes nothing, so that an interrupted
-   * import can run again.
+   * or in a live version of the subject when no version is given) changes nothing, so that an
+   * interrupted import can run again.
    *
    * @param version the version it becomes, or null for the subject's next one
    * @throws RegistryException 42205 outside import mode, for an id that holds another schema, or a
@@ -325,7 +325,7 @@ public final class RegistryState {
     TreeMap<Integer, SchemaVersion> existing = subjects.getOrDefault(subject, new TreeMap<>());
     if (version == null) {
       for (SchemaVersion v : existing.values()) {
-        if (v.id() == id) {
+        if (!v.deleted() && v.id() == id) {
           return new Registration(id, v.version(), List.of());
         }
       }

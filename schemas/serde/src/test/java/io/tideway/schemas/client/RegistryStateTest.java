@@ -754,6 +754,11 @@ class RegistryStateTest {
       assertThat(
               registryError(() -> state.planRegistration("payments-value", PAYMENT)).getMessage())
           .contains("is in import mode");
+      // A soft-deleted version is not what an import without a version finds: a live one is made.
+      state.apply(new VersionDeleted("orders-value", 2, false));
+      assertThat(state.planImport("orders-value", ORDER_V1, 9, null).events())
+          .containsExactly(
+              new SchemaRegistered("orders-value", 3, 9, RegistryState.canonical(ORDER_V1)));
     }
 
     @Test

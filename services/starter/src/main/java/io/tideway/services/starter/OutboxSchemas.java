@@ -61,7 +61,8 @@ final class OutboxSchemas implements SmartLifecycle {
         listeners instanceof Phased phased
             ? phased.getPhase()
             : AbstractMessageListenerContainer.DEFAULT_PHASE;
-    return Math.min(listenersPhase, AbstractMessageListenerContainer.DEFAULT_PHASE) - 1;
+    int first = Math.min(listenersPhase, AbstractMessageListenerContainer.DEFAULT_PHASE);
+    return first == Integer.MIN_VALUE ? first : first - 1;
   }
 
   @Override
