@@ -181,13 +181,8 @@ class SchemasCommandIT {
   @Test
   void shouldImportAnotherRegistrysSchemasWithTheirIdsAndVersions(TestKafka kafka)
       throws Exception {
-    try (SchemaRegistryServer source =
-            new SchemaRegistryServer(
-                SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
-                    .withTopic(kafka.topicName("_source_schemas"))
-                    .withPort(0));
+    try (SchemaRegistryServer source = startedSource(kafka);
         HttpSchemaRegistryClient target = new HttpSchemaRegistryClient(registry.url())) {
-      source.start();
       try (HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(source.url())) {
         client.register("greetings-value", RegistryState.parse(V1));
         client.register("farewells-value", RegistryState.parse(FAREWELL));
@@ -239,13 +234,8 @@ class SchemasCommandIT {
 
   @Test
   void shouldGiveEachSubjectItsOwnModeBackAfterAnImport(TestKafka kafka) throws Exception {
-    try (SchemaRegistryServer source =
-            new SchemaRegistryServer(
-                SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
-                    .withTopic(kafka.topicName("_source_schemas"))
-                    .withPort(0));
+    try (SchemaRegistryServer source = startedSource(kafka);
         HttpSchemaRegistryClient target = new HttpSchemaRegistryClient(registry.url())) {
-      source.start();
       try (HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(source.url())) {
         client.register("greetings-value", RegistryState.parse(V1));
         client.register("farewells-value", RegistryState.parse(FAREWELL));
@@ -303,6 +293,17 @@ class SchemasCommandIT {
     assertThat(code).isEqualTo(1);
     assertThat(err.toString()).contains(url);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+  }
+
+  /** A second registry on the test's broker, to import from. */
+  private static SchemaRegistryServer startedSource(TestKafka kafka) throws InterruptedException {
+    SchemaRegistryServer source =
+        new SchemaRegistryServer(
+            SchemaRegistryServer.Settings.of(kafka.bootstrapServers())
+                .withTopic(kafka.topicName("_source_schemas"))
+                .withPort(0));
+    source.start();
+    return source;
   }
 
   private int schemas(String... args) {

@@ -24,9 +24,6 @@ import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -316,7 +313,7 @@ class CustomerServiceIT {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(() -> assertThat(events.count() - before).isEqualTo(applied.size()));
-    assertThat(held(customer))
+    assertThat(CreditReservations.held(database, customer))
         .isEqualByComparingTo(new BigDecimal("10.00").multiply(BigDecimal.valueOf(applied.size())));
     assertThat(ServiceUnderTest.metric(service, "tideway_customer_commands_batch_split_total"))
         .isGreaterThanOrEqualTo(1);
@@ -367,21 +364,6 @@ class CustomerServiceIT {
         new ProducerRecord<>(commandsTopic, customer.toString(), value);
     record.headers().add("id", id.toString().getBytes(StandardCharsets.UTF_8));
     return record;
-  }
-
-  /** The credit the customer's reservations hold. */
-  private static BigDecimal held(UUID customer) throws Exception {
-    try (Connection connection = database.connect();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT coalesce(sum(amount), 0) FROM credit_reservations"
-                    + " WHERE customer_id = ? AND status = 'RESERVED'")) {
-      query.setObject(1, customer);
-      try (ResultSet result = query.executeQuery()) {
-        result.next();
-        return result.getBigDecimal(1);
-      }
-    }
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

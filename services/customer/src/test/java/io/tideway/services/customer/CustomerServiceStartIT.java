@@ -27,9 +27,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -153,7 +150,7 @@ class CustomerServiceStartIT {
                       "readiness "
                           + status(servicePort, "/actuator/health/readiness")
                           + ", held "
-                          + held(db, customer.get())
+                          + CreditReservations.held(db, customer.get())
                           + ", "
                           + commandsMetrics(servicePort);
                   client.setCompatibility(replySubject, CompatibilityLevel.NONE);
@@ -176,8 +173,10 @@ class CustomerServiceStartIT {
               servicePort)) {
         // Its listener held the command's partition, and took nothing from it.
         assertThat(whileRefused.get()).isEqualTo("readiness 503, held 0, commands []");
-        await().atMost(Duration.ofSeconds(60)).until(() -> held(db, customer.get()).signum() > 0);
-        assertThat(held(db, customer.get())).isEqualByComparingTo("25.00");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> CreditReservations.held(db, customer.get()).signum() > 0);
+        assertThat(CreditReservations.held(db, customer.get())).isEqualByComparingTo("25.00");
         assertThat(commandsMetrics(servicePort))
             .isEqualTo(
                 "commands [tideway_customer_commands_consumed_total{outcome=\"applied\","
@@ -234,21 +233,6 @@ class CustomerServiceStartIT {
         .flatMap(member -> member.assignment().topicPartitions().stream())
         .filter(partition -> partition.topic().equals(topic))
         .count();
-  }
-
-  /** The credit the customer's reservations hold. */
-  private static BigDecimal held(TestDatabase db, UUID customer) throws Exception {
-    try (Connection connection = db.connect();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT coalesce(sum(amount), 0) FROM credit_reservations"
-                    + " WHERE customer_id = ? AND status = 'RESERVED'")) {
-      query.setObject(1, customer);
-      try (ResultSet result = query.executeQuery()) {
-        result.next();
-        return result.getBigDecimal(1);
-      }
-    }
   }
 
   /** The service's counts of commands consumed and failed, the series that are not zero. */
