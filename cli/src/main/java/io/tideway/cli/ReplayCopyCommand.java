@@ -25,7 +25,11 @@ import picocli.CommandLine.Spec;
           + " timestamps; only committed records (aborted transactions are left out).",
       "Records keep their partition when both topics have as many partitions; otherwise the"
           + " producer places them by key. Without --until the copy stops at the end offsets seen"
-          + " when it starts."
+          + " when it starts.",
+      "Exactly once: the copy writes in transactions that record how far it read. Stopped or"
+          + " killed half way, the same command goes on from there; run again once done, it copies"
+          + " only what the source got since (--again copies it all again). Read the target with"
+          + " isolation.level=read_committed."
     })
 final class ReplayCopyCommand implements Callable<Integer> {
 
@@ -54,6 +58,13 @@ final class ReplayCopyCommand implements Callable<Integer> {
               + " or after this time (ISO-8601, or @EPOCH_MILLIS).")
   private String until;
 
+  @Option(
+      names = "--again",
+      description =
+          "Copy the whole range even where an earlier run of the same copy copied it (by default"
+              + " a copy goes on where the last run of it stopped, so each record is copied once).")
+  private boolean again;
+
   @Option(names = "--dry-run", description = "Print the plan; copy nothing.")
   private boolean dryRun;
 
@@ -63,7 +74,7 @@ final class ReplayCopyCommand implements Callable<Integer> {
     SourceSpec source = SourceSpec.parse(from);
     Optional<LogPosition> bound = Optional.ofNullable(until).map(LogPosition::parseBound);
     try (RecordCopy copy = new RecordCopy(kafka.settings(clientConfig))) {
-      CopyPlan plan = copy.plan(source, to, bound);
+      CopyPlan plan = copy.plan(source, to, bound, again);
       print(out, plan);
       if (dryRun) {
         out.println("Dry run: nothing copied.");
@@ -106,6 +117,13 @@ final class ReplayCopyCommand implements Callable<Integer> {
             + (plan.keepsPartitions()
                 ? " (same partition count: records keep their partition)"
                 : " (different partition counts: records are placed by key)"));
+    if (plan.alreadyCopied() > 0) {
+      out.println(
+          "  "
+              + plan.alreadyCopied()
+              + " offset(s) already copied by an earlier run of this copy: it goes on from there"
+              + " (--again to copy them again)");
+    }
     for (PartitionRange range : plan.ranges()) {
       out.printf(
           "  partition %d: offsets %d to %d (%d)%n",

@@ -8,6 +8,7 @@ import io.tideway.testkit.TidewayTest;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -41,33 +42,22 @@ class ReplayCommandIT {
     }
     String bootstrap = kafka.bootstrapServers();
 
-    assertThat(
-            cli.run(
-                "replay",
-                "copy",
-                "--from",
-                source + ":1@1",
-                "--to",
-                target,
-                "--dry-run",
-                "--bootstrap-server",
-                bootstrap))
-        .isZero();
+    assertThat(copy(bootstrap, source + ":1@1", target, "--dry-run")).isZero();
     assertThat(cli.out())
         .contains("  partition 1: offsets 1 to 4 (3)")
         .contains("Dry run: nothing copied.");
-    assertThat(
-            cli.run(
-                "replay",
-                "copy",
-                "--from",
-                source,
-                "--to",
-                target,
-                "--bootstrap-server",
-                bootstrap))
-        .isZero();
+    assertThat(copy(bootstrap, source, target)).isZero();
     assertThat(cli.out()).contains("Copied 4 record(s) from " + source + " to " + target);
+
+    // The same copy again goes on where it stopped: nothing is left; --again copies it all.
+    assertThat(copy(bootstrap, source, target)).isZero();
+    assertThat(cli.out())
+        .contains("4 offset(s) already copied by an earlier run of this copy")
+        .contains("Copied 0 record(s)");
+    assertThat(copy(bootstrap, source, target, "--again")).isZero();
+    assertThat(cli.out().split("Copied 4 record\\(s\\) from ", -1))
+        .as("the first copy and the one --again")
+        .hasSize(3);
   }
 
   @Test
@@ -153,5 +143,13 @@ class ReplayCommandIT {
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
     assertThat(cli.err())
         .isEqualTo("tideway replay dlq: Unknown dead-letter topic: " + missing + "\n");
+  }
+
+  private int copy(String bootstrap, String from, String to, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("replay", "copy", "--from", from, "--to", to, "--bootstrap-server", bootstrap));
+    args.addAll(List.of(more));
+    return cli.run(args.toArray(String[]::new));
   }
 }

@@ -21,6 +21,11 @@ import java.util.Optional;
  * @param targetRetention how long the target keeps records by their timestamp, empty when it
  *     deletes none by age: copied records keep their timestamps, so those older than this are
  *     deleted at the target's next retention check
+ * @param progressGroup the consumer group that holds how far this copy got, committed in each of
+ *     its transactions; also its transactional id. The same copy (the same source, start, bound and
+ *     target) has the same one, and goes on where an earlier run of it stopped
+ * @param alreadyCopied offsets the ranges leave out because an earlier run of the same copy copied
+ *     them
  */
 public record CopyPlan(
     String source,
@@ -29,7 +34,9 @@ public record CopyPlan(
     Optional<Instant> since,
     Optional<Instant> until,
     boolean keepsPartitions,
-    Optional<Duration> targetRetention) {
+    Optional<Duration> targetRetention,
+    String progressGroup,
+    long alreadyCopied) {
 
   /** The ranges are copied. */
   public CopyPlan {

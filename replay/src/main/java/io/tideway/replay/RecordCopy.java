@@ -1,17 +1,27 @@
 package io.tideway.replay;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -31,17 +41,26 @@ import org.apache.kafka.common.TopicPartition;
  * offsets seen when it was planned, so it ends even while producers keep writing.
  *
  * <p>Records are read with {@code isolation.level=read_committed}: records of aborted transactions,
- * and transactions still open when planning, are not copied. They are written by an idempotent
- * producer with {@code acks=all}, in order per partition. When the target has as many partitions as
- * the source, each record goes to the partition of the same number; otherwise the producer's
- * partitioner places it by key (records with the same key stay together, records without a key are
- * spread). A copy is at least once: run again, it copies again; consumers that deduplicate by the
- * {@code id} header see each event once. A target topic with {@code
+ * and transactions still open when planning, are not copied. They are written in transactions
+ * (every {@value #COMMIT_INTERVAL_MILLIS} ms or so), in order per partition, each transaction
+ * committing with them how far the copy read, in the copy's own consumer group ({@link
+ * CopyPlan#progressGroup}): <b>exactly once</b>. A copy stopped by a failure or killed half way
+ * leaves its open transaction uncommitted (aborted when it runs again), and run again it goes on
+ * from its last commit; run again once done, it copies only what the source got since, unless
+ * planned {@code again}. Readers of the target see each record once with {@code
+ * isolation.level=read_committed} (Kafka Streams and the services read so).
+ *
+ * <p>When the target has as many partitions as the source, each record goes to the partition of the
+ * same number; otherwise the producer's partitioner places it by key (records with the same key
+ * stay together, records without a key are spread). A target topic with {@code
  * message.timestamp.type=LogAppendTime} replaces the copied timestamps with its own.
  */
 public final class RecordCopy implements AutoCloseable {
 
   private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
+
+  /** How often a copy commits what it wrote, and how far it read. */
+  static final long COMMIT_INTERVAL_MILLIS = 100;
 
   private final ReplayClients clients;
 
@@ -67,6 +86,16 @@ public final class RecordCopy implements AutoCloseable {
    * @throws ReplayException for input that cannot be copied, naming what is wrong
    */
   public CopyPlan plan(SourceSpec from, String to, Optional<LogPosition> until) {
+    return plan(from, to, until, false);
+  }
+
+  /**
+   * Checks a copy and fixes its offsets, writing nothing: from where an earlier run of the same
+   * copy stopped, or, {@code again}, from the start.
+   *
+   * @throws ReplayException for input that cannot be copied, naming what is wrong
+   */
+  public CopyPlan plan(SourceSpec from, String to, Optional<LogPosition> until, boolean again) {
     SourceSpec.checkTopicName(to, "target");
     if (from.topic().equals(to)) {
       throw new ReplayException(
@@ -116,6 +145,9 @@ public final class RecordCopy implements AutoCloseable {
         partitions.add(new TopicPartition(from.topic(), p));
       }
     }
+    String group = progressGroup(from, to, until);
+    Map<TopicPartition, Long> copied = again ? Map.of() : clients.committedOffsets(group);
+    long alreadyCopied = 0;
     List<PartitionRange> ranges = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer()) {
       Map<TopicPartition, Long> beginnings =
@@ -132,7 +164,10 @@ public final class RecordCopy implements AutoCloseable {
         long end = ends.get(partition);
         long start = start(partition, from, beginnings.get(partition), end, atTime.get(partition));
         long stop = stop(partition, untilOffset, start, end);
-        ranges.add(new PartitionRange(partition.partition(), start, stop));
+        // Where an earlier run of this copy committed: it goes on from there.
+        long resume = Math.max(start, Math.min(copied.getOrDefault(partition, start), stop));
+        alreadyCopied += resume - start;
+        ranges.add(new PartitionRange(partition.partition(), resume, stop));
       }
     }
     return new CopyPlan(
@@ -142,17 +177,34 @@ public final class RecordCopy implements AutoCloseable {
         startTime,
         untilTime,
         sourcePartitions == targetPartitions,
-        clients.retention(to));
+        clients.retention(to),
+        group,
+        alreadyCopied);
   }
 
   /**
-   * Copies what a plan says.
+   * The consumer group, and transactional id, of a copy: the same for the same source, start, bound
+   * and target, so that a run again goes on where the last one stopped.
+   */
+  static String progressGroup(SourceSpec from, String to, Optional<LogPosition> until) {
+    String copy = from + " -> " + to + " until " + until.map(Object::toString).orElse("the end");
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(copy.getBytes(StandardCharsets.UTF_8));
+      return "tideway-copy-" + to + "-" + HexFormat.of().formatHex(digest, 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Every Java has SHA-256", e);
+    }
+  }
+
+  /**
+   * Copies what a plan says, in transactions that commit how far it read with what it wrote.
    *
    * @param progress gets the offsets read and records copied per partition about once a second, and
-   *     once more when every copied record is acknowledged
+   *     once more when every copied record is committed
    * @return what was copied
-   * @throws IllegalStateException when a record cannot be written; records before it were, and some
-   *     after it may have been
+   * @throws IllegalStateException when a record cannot be written, or a transaction not committed:
+   *     what the last commit covered is copied, nothing after it; run the same copy again to go on
    */
   public CopySummary copy(CopyPlan plan, Consumer<ReplayProgress> progress) {
     long started = System.nanoTime();
@@ -162,7 +214,8 @@ public final class RecordCopy implements AutoCloseable {
     RangeReader reader = new RangeReader(plan.source(), plan.ranges(), PROGRESS_INTERVAL);
     ReplayProgress last;
     try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer();
-        ReplaySends sends = new ReplaySends(clients::producer)) {
+        Transactions transactions =
+            new Transactions(clients.transactionalProducer(plan.progressGroup()), plan)) {
       last =
           reader.read(
               consumer,
@@ -171,7 +224,7 @@ public final class RecordCopy implements AutoCloseable {
                   leftOut[0]++;
                   return false;
                 }
-                sends.send(
+                transactions.send(
                     new ProducerRecord<>(
                         plan.target(),
                         plan.keepsPartitions() ? record.partition() : null,
@@ -183,12 +236,135 @@ public final class RecordCopy implements AutoCloseable {
                     record.topic() + "-" + record.partition() + "@" + record.offset());
                 return true;
               },
-              sends::checkFailures,
+              () -> transactions.commitEvery(COMMIT_INTERVAL_MILLIS, consumer),
               progress);
-      sends.flush();
+      transactions.commitEvery(0, consumer);
     }
     progress.accept(last);
     return new CopySummary(plan, last, leftOut[0], Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /**
+   * A copy's transactions: each commits what was sent in it and, in the copy's group, how far the
+   * source was read. A failure aborts the open one and names what the last commit covered.
+   */
+  private static final class Transactions implements AutoCloseable {
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final CopyPlan plan;
+    private final Map<Integer, Long> ends = new HashMap<>();
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+    private long lastCommit = System.nanoTime();
+    private boolean open;
+
+    Transactions(KafkaProducer<byte[], byte[]> producer, CopyPlan plan) {
+      this.producer = producer;
+      this.plan = plan;
+      plan.ranges().forEach(range -> ends.put(range.partition(), range.to()));
+      try {
+        // Aborts what an earlier run of this copy left open, and fences it if it still runs.
+        producer.initTransactions();
+      } catch (RuntimeException e) {
+        producer.close(Duration.ZERO);
+        throw e;
+      }
+    }
+
+    void send(ProducerRecord<byte[], byte[]> record, String origin) {
+      throwIfFailed();
+      if (!open) {
+        producer.beginTransaction();
+        open = true;
+      }
+      producer.send(
+          record,
+          (metadata, e) -> {
+            if (e != null) {
+              failure.compareAndSet(null, stopped("Could not write " + origin, e));
+            }
+          });
+    }
+
+    /**
+     * Commits the open transaction with the consumer's positions, once {@code intervalMillis} have
+     * passed since the last commit.
+     */
+    void commitEvery(long intervalMillis, KafkaConsumer<byte[], byte[]> consumer) {
+      throwIfFailed();
+      if (System.nanoTime() - lastCommit < intervalMillis * 1_000_000) {
+        return;
+      }
+      Map<TopicPartition, OffsetAndMetadata> read = new HashMap<>();
+      for (TopicPartition partition : consumer.assignment()) {
+        long position = Math.min(consumer.position(partition), ends.get(partition.partition()));
+        read.put(partition, new OffsetAndMetadata(position));
+      }
+      if (read.equals(committed)) {
+        return;
+      }
+      if (!open) {
+        producer.beginTransaction();
+        open = true;
+      }
+      try {
+        producer.sendOffsetsToTransaction(read, new ConsumerGroupMetadata(plan.progressGroup()));
+        producer.commitTransaction();
+      } catch (KafkaException e) {
+        throwIfFailed();
+        throw stopped("Could not commit", e);
+      }
+      open = false;
+      committed = read;
+      lastCommit = System.nanoTime();
+    }
+
+    private void throwIfFailed() {
+      RuntimeException e = failure.get();
+      if (e != null) {
+        throw e;
+      }
+    }
+
+    private IllegalStateException stopped(String what, Exception cause) {
+      return new IllegalStateException(
+          what
+              + " to "
+              + plan.target()
+              + ": "
+              + cause
+              + ". The copy stopped; what it read up to "
+              + (committed.isEmpty() ? "its start" : "offsets " + offsets(committed))
+              + " is copied, once, and nothing after; run the same copy again to go on from there",
+          cause);
+    }
+
+    private static String offsets(Map<TopicPartition, OffsetAndMetadata> offsets) {
+      StringBuilder text = new StringBuilder();
+      offsets.entrySet().stream()
+          .sorted(Map.Entry.comparingByKey(Comparator.comparingInt(TopicPartition::partition)))
+          .forEach(
+              e ->
+                  text.append(text.isEmpty() ? "" : ", ")
+                      .append(e.getKey())
+                      .append("@")
+                      .append(e.getValue().offset()));
+      return text.toString();
+    }
+
+    /** Aborts a transaction still open (a failure on the way), then closes. */
+    @Override
+    public void close() {
+      try {
+        if (open) {
+          producer.abortTransaction();
+        }
+      } catch (KafkaException e) {
+        // Fenced or failed: the broker aborts it when the next run starts, or at its timeout.
+      } finally {
+        producer.close(ReplayClients.TIMEOUT);
+      }
+    }
   }
 
   /** The first offset to copy from a partition. */

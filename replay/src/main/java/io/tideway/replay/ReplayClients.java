@@ -15,12 +15,15 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -81,13 +84,53 @@ final class ReplayClients implements AutoCloseable {
    * compresses as a source likely did.
    */
   KafkaProducer<byte[], byte[]> producer() {
+    return new KafkaProducer<>(
+        producerSettings(), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private Map<String, Object> producerSettings() {
     Map<String, Object> props = new HashMap<>(settings);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
     props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
     props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    return props;
+  }
+
+  /**
+   * A transactional producer, otherwise as {@link #producer()}: initialising it aborts what an
+   * earlier one of the same id left open, and fences that one.
+   */
+  KafkaProducer<byte[], byte[]> transactionalProducer(String transactionalId) {
+    Map<String, Object> props = producerSettings();
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** The offsets a consumer group committed, by partition; empty for a group without any. */
+  Map<TopicPartition, Long> committedOffsets(String group) {
+    Map<TopicPartition, OffsetAndMetadata> committed;
+    try {
+      committed =
+          answer(
+              admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+              "reading the offsets of group " + group);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof GroupIdNotFoundException) {
+        return Map.of();
+      }
+      throw new IllegalStateException(
+          "Cannot read the offsets of group " + group + ": " + e.getCause(), e);
+    }
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    committed.forEach(
+        (partition, offset) -> {
+          if (offset != null) {
+            offsets.put(partition, offset.offset());
+          }
+        });
+    return offsets;
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -179,7 +180,7 @@ class RecordCopyIT {
   }
 
   @Test
-  void aRecordThatCannotBeWrittenStopsTheCopyAfterEveryRecordReadBeforeIt(TestKafka kafka) {
+  void aCopyStoppedByARecordItCannotWriteAndRunAgainWritesEachRecordOnce(TestKafka kafka) {
     String source = kafka.createTopic("order.events", 1);
     String target = kafka.createTopic("order.events.copy", 1);
     for (int i = 0; i < 20; i++) {
@@ -190,25 +191,62 @@ class RecordCopyIT {
       send(source, 0, "k" + i, "v" + i, BASE.plusSeconds(i));
     }
     producer.flush();
-    // A copy whose producer holds its records a while, and takes none as large as the big one.
-    try (RecordCopy holding =
+    // A copy whose producer takes no record as large as the big one.
+    try (RecordCopy small =
         new RecordCopy(
-            Map.of(
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "linger.ms", 5_000,
-                "max.request.size", 2_000))) {
-      CopyPlan plan = holding.plan(SourceSpec.parse(source), target, Optional.empty());
+            Map.of("bootstrap.servers", kafka.bootstrapServers(), "max.request.size", 2_000))) {
+      CopyPlan plan = small.plan(SourceSpec.parse(source), target, Optional.empty());
 
-      assertThatThrownBy(() -> holding.copy(plan, progress -> {}))
+      assertThatThrownBy(() -> small.copy(plan, progress -> {}))
           .hasMessageContaining("Could not write " + source + "-0@20 to " + target)
-          .hasMessageContaining("Records read before it were sent");
+          .hasMessageContaining("run the same copy again to go on from there");
     }
 
+    // The same copy again, with a producer that takes it: every record once, none of the
+    // stopped attempt's twice.
+    CopyPlan again = copy.plan(SourceSpec.parse(source), target, Optional.empty());
+    CopySummary summary = copy.copy(again, progress -> {});
+
+    assertThat(again.alreadyCopied()).isZero();
+    assertThat(summary.copied()).isEqualTo(25);
+    assertThat(TopicRecords.read(kafka, target))
+        .extracting(ConsumerRecord::key)
+        .containsExactlyElementsOf(
+            IntStream.range(0, 25).mapToObj(i -> i == 20 ? "big" : "k" + i).toList());
+  }
+
+  @Test
+  void theSameCopyRunAgainGoesOnWhereTheLastRunStoppedUnlessToldToCopyAgain(TestKafka kafka) {
+    String source = kafka.createTopic("customer.events", 2);
+    String target = kafka.createTopic("customer.events.copy", 2);
+    for (int i = 0; i < 10; i++) {
+      send(source, i % 2, "c" + i, "first-" + i, BASE.plusSeconds(i));
+    }
+    producer.flush();
+    copy.copy(copy.plan(SourceSpec.parse(source), target, Optional.empty()), progress -> {});
+    for (int i = 0; i < 6; i++) {
+      send(source, i % 2, "c" + i, "then-" + i, BASE.plusSeconds(20 + i));
+    }
+    producer.flush();
+
+    CopyPlan onwards = copy.plan(SourceSpec.parse(source), target, Optional.empty());
+    assertThat(onwards.alreadyCopied()).isEqualTo(10);
+    assertThat(onwards.total()).isEqualTo(6);
+    copy.copy(onwards, progress -> {});
     assertThat(TopicRecords.read(kafka, target))
         .extracting(ConsumerRecord::value)
-        .startsWith("v0", "v1", "v2")
-        .contains("v19")
-        .doesNotContain("x".repeat(5_000));
+        .hasSize(16)
+        .doesNotHaveDuplicates();
+    // Another copy of the same source, to another target or from another start, is its own.
+    assertThat(
+            copy.plan(SourceSpec.parse(source + ":1@2"), target, Optional.empty()).alreadyCopied())
+        .isZero();
+
+    CopyPlan all = copy.plan(SourceSpec.parse(source), target, Optional.empty(), true);
+    assertThat(all.alreadyCopied()).isZero();
+    assertThat(all.total()).isEqualTo(16);
+    copy.copy(all, progress -> {});
+    assertThat(TopicRecords.read(kafka, target)).hasSize(32);
   }
 
   @Test
