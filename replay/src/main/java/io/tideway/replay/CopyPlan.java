@@ -26,6 +26,7 @@ import java.util.Optional;
  *     target) has the same one, and goes on where an earlier run of it stopped
  * @param alreadyCopied offsets the ranges leave out because an earlier run of the same copy copied
  *     them
+ * @param again whether the ranges are copied whatever earlier runs of the same copy did
  */
 public record CopyPlan(
     String source,
@@ -36,7 +37,8 @@ public record CopyPlan(
     boolean keepsPartitions,
     Optional<Duration> targetRetention,
     String progressGroup,
-    long alreadyCopied) {
+    long alreadyCopied,
+    boolean again) {
 
   /** The ranges are copied. */
   public CopyPlan {

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -146,10 +146,10 @@ public final class RecordCopy implements AutoCloseable {
       }
     }
     String group = progressGroup(from, to, until);
-    Map<TopicPartition, Long> copied = again ? Map.of() : clients.committedOffsets(group);
     long alreadyCopied = 0;
     List<PartitionRange> ranges = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer()) {
+    try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer(group)) {
+      Map<TopicPartition, Long> copied = again ? Map.of() : progress(consumer, partitions);
       Map<TopicPartition, Long> beginnings =
           consumer.beginningOffsets(partitions, ReplayClients.TIMEOUT);
       // Under read_committed these are the last stable offsets: open transactions are left out.
@@ -161,12 +161,28 @@ public final class RecordCopy implements AutoCloseable {
         atTime = consumer.offsetsForTimes(query, ReplayClients.TIMEOUT);
       }
       for (TopicPartition partition : partitions) {
+        long beginning = beginnings.get(partition);
         long end = ends.get(partition);
-        long start = start(partition, from, beginnings.get(partition), end, atTime.get(partition));
+        Long got = copied.get(partition);
+        if (got != null && got > end) {
+          throw new ReplayException(
+              "This copy got to offset "
+                  + got
+                  + " of "
+                  + partition
+                  + ", past its end, offset "
+                  + end
+                  + ": was "
+                  + from.topic()
+                  + " deleted and created again? Copy it again with --again");
+        }
+        // A start retention removed is no matter where an earlier run got past it.
+        boolean resumable = got != null && got >= beginning;
+        long start = start(partition, from, resumable ? 0 : beginning, end, atTime.get(partition));
         long stop = stop(partition, untilOffset, start, end);
         // Where an earlier run of this copy committed: it goes on from there.
-        long resume = Math.max(start, Math.min(copied.getOrDefault(partition, start), stop));
-        alreadyCopied += resume - start;
+        long resume = resumable ? Math.max(start, Math.min(got, stop)) : start;
+        alreadyCopied += resume - Math.max(start, beginning);
         ranges.add(new PartitionRange(partition.partition(), resume, stop));
       }
     }
@@ -179,7 +195,26 @@ public final class RecordCopy implements AutoCloseable {
         sourcePartitions == targetPartitions,
         clients.retention(to),
         group,
-        alreadyCopied);
+        alreadyCopied,
+        again);
+  }
+
+  /**
+   * How far earlier runs of a copy got, by partition: the offsets its group holds once no
+   * transaction is still committing them.
+   */
+  private static Map<TopicPartition, Long> progress(
+      KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions) {
+    Map<TopicPartition, Long> got = new HashMap<>();
+    consumer
+        .committed(new HashSet<>(partitions), ReplayClients.TIMEOUT)
+        .forEach(
+            (partition, offset) -> {
+              if (offset != null) {
+                got.put(partition, offset.offset());
+              }
+            });
+    return got;
   }
 
   /**
@@ -211,11 +246,12 @@ public final class RecordCopy implements AutoCloseable {
     long sinceMillis = plan.since().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE);
     long untilMillis = plan.until().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE);
     long[] leftOut = {0};
-    RangeReader reader = new RangeReader(plan.source(), plan.ranges(), PROGRESS_INTERVAL);
     ReplayProgress last;
-    try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer();
+    try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer(plan.progressGroup());
         Transactions transactions =
             new Transactions(clients.transactionalProducer(plan.progressGroup()), plan)) {
+      RangeReader reader =
+          new RangeReader(plan.source(), onwards(plan, consumer), PROGRESS_INTERVAL);
       last =
           reader.read(
               consumer,
@@ -242,6 +278,29 @@ public final class RecordCopy implements AutoCloseable {
     }
     progress.accept(last);
     return new CopySummary(plan, last, leftOut[0], Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /**
+   * The plan's ranges, each from where this copy's progress stands now that its transactions fenced
+   * any other run of it: a run still going when this one was planned may have got further.
+   */
+  private static List<PartitionRange> onwards(
+      CopyPlan plan, KafkaConsumer<byte[], byte[]> consumer) {
+    if (plan.again()) {
+      return plan.ranges();
+    }
+    List<TopicPartition> partitions =
+        plan.ranges().stream().map(r -> new TopicPartition(plan.source(), r.partition())).toList();
+    Map<TopicPartition, Long> got = progress(consumer, partitions);
+    List<PartitionRange> ranges = new ArrayList<>();
+    for (PartitionRange range : plan.ranges()) {
+      long at =
+          got.getOrDefault(new TopicPartition(plan.source(), range.partition()), range.from());
+      ranges.add(
+          new PartitionRange(
+              range.partition(), Math.max(range.from(), Math.min(at, range.to())), range.to()));
+    }
+    return ranges;
   }
 
   /**
@@ -273,17 +332,23 @@ public final class RecordCopy implements AutoCloseable {
 
     void send(ProducerRecord<byte[], byte[]> record, String origin) {
       throwIfFailed();
-      if (!open) {
-        producer.beginTransaction();
-        open = true;
+      try {
+        if (!open) {
+          producer.beginTransaction();
+          open = true;
+        }
+        producer.send(
+            record,
+            (metadata, e) -> {
+              if (e != null) {
+                failure.compareAndSet(null, stopped("Could not write " + origin, e));
+              }
+            });
+      } catch (KafkaException e) {
+        // The producer may fail a send before it calls back with the one that broke it.
+        throwIfFailed();
+        throw stopped("Could not write " + origin, e);
       }
-      producer.send(
-          record,
-          (metadata, e) -> {
-            if (e != null) {
-              failure.compareAndSet(null, stopped("Could not write " + origin, e));
-            }
-          });
     }
 
     /**
@@ -303,12 +368,12 @@ public final class RecordCopy implements AutoCloseable {
       if (read.equals(committed)) {
         return;
       }
-      if (!open) {
-        producer.beginTransaction();
-        open = true;
-      }
       try {
-        producer.sendOffsetsToTransaction(read, new ConsumerGroupMetadata(plan.progressGroup()));
+        if (!open) {
+          producer.beginTransaction();
+          open = true;
+        }
+        producer.sendOffsetsToTransaction(read, consumer.groupMetadata());
         producer.commitTransaction();
       } catch (KafkaException e) {
         throwIfFailed();
@@ -335,7 +400,8 @@ public final class RecordCopy implements AutoCloseable {
               + cause
               + ". The copy stopped; what it read up to "
               + (committed.isEmpty() ? "its start" : "offsets " + offsets(committed))
-              + " is copied, once, and nothing after; run the same copy again to go on from there",
+              + " is copied, once; run the same copy again to go on from where it got, copying"
+              + " no record twice",
           cause);
     }
 
@@ -359,8 +425,9 @@ public final class RecordCopy implements AutoCloseable {
         if (open) {
           producer.abortTransaction();
         }
-      } catch (KafkaException e) {
-        // Fenced or failed: the broker aborts it when the next run starts, or at its timeout.
+      } catch (RuntimeException e) {
+        // Fenced, failed or unsure: the broker aborts it when the next run starts, or at its
+        // timeout.
       } finally {
         producer.close(ReplayClients.TIMEOUT);
       }

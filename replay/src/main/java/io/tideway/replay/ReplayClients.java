@@ -15,15 +15,12 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -63,12 +60,26 @@ final class ReplayClients implements AutoCloseable {
    * records of aborted transactions are never replayed, and creates no topic by asking for it.
    */
   KafkaConsumer<byte[], byte[]> consumer() {
+    return consumer(null);
+  }
+
+  /**
+   * As {@link #consumer()}, naming a group it never joins: what a transaction commits read offsets
+   * in ({@link KafkaConsumer#groupMetadata()}), and whose committed offsets it reads once they are
+   * stable (no transaction still committing them).
+   *
+   * @param group the group, or null for none
+   */
+  KafkaConsumer<byte[], byte[]> consumer(String group) {
     Map<String, Object> props = new HashMap<>(settings);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    if (group != null) {
+      props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    }
     return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
@@ -105,32 +116,10 @@ final class ReplayClients implements AutoCloseable {
   KafkaProducer<byte[], byte[]> transactionalProducer(String transactionalId) {
     Map<String, Object> props = producerSettings();
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    // A run killed with a transaction open holds back the target's read_committed readers until
+    // the broker aborts it (or the copy runs again): not for the default minute.
+    props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-  }
-
-  /** The offsets a consumer group committed, by partition; empty for a group without any. */
-  Map<TopicPartition, Long> committedOffsets(String group) {
-    Map<TopicPartition, OffsetAndMetadata> committed;
-    try {
-      committed =
-          answer(
-              admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
-              "reading the offsets of group " + group);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof GroupIdNotFoundException) {
-        return Map.of();
-      }
-      throw new IllegalStateException(
-          "Cannot read the offsets of group " + group + ": " + e.getCause(), e);
-    }
-    Map<TopicPartition, Long> offsets = new HashMap<>();
-    committed.forEach(
-        (partition, offset) -> {
-          if (offset != null) {
-            offsets.put(partition, offset.offset());
-          }
-        });
-    return offsets;
   }
 
   /**

@@ -199,7 +199,7 @@ class RecordCopyIT {
 
       assertThatThrownBy(() -> small.copy(plan, progress -> {}))
           .hasMessageContaining("Could not write " + source + "-0@20 to " + target)
-          .hasMessageContaining("run the same copy again to go on from there");
+          .hasMessageContaining("run the same copy again to go on from where it got");
     }
 
     // The same copy again, with a producer that takes it: every record once, none of the
@@ -207,8 +207,7 @@ class RecordCopyIT {
     CopyPlan again = copy.plan(SourceSpec.parse(source), target, Optional.empty());
     CopySummary summary = copy.copy(again, progress -> {});
 
-    assertThat(again.alreadyCopied()).isZero();
-    assertThat(summary.copied()).isEqualTo(25);
+    assertThat(summary.copied() + again.alreadyCopied()).isEqualTo(25);
     assertThat(TopicRecords.read(kafka, target))
         .extracting(ConsumerRecord::key)
         .containsExactlyElementsOf(
