@@ -8,16 +8,26 @@ import io.tideway.testkit.TidewayTest;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +68,106 @@ class ReplayCommandIT {
     assertThat(cli.out().split("Copied 4 record\\(s\\) from ", -1))
         .as("the first copy and the one --again")
         .hasSize(3);
+  }
+
+  @Test
+  void aCopyKilledAsAProcessAndRunAgainWritesEachRecordOnce(TestKafka kafka, @TempDir Path dir)
+      throws Exception {
+    int count = 200_000;
+    String source = kafka.createTopic("ledger", 3);
+    String target = kafka.createTopic("ledger.copy", 3);
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      for (int i = 0; i < count; i++) {
+        producer.send(new ProducerRecord<>(source, "k" + i % 97, "v" + i + "-" + "x".repeat(100)));
+      }
+    }
+    String bootstrap = kafka.bootstrapServers();
+    Path log = dir.resolve("copy.log");
+    Process copying =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                PlatformProcess.shippedClassPath(),
+                Tideway.class.getName(),
+                "replay",
+                "copy",
+                "--from",
+                source,
+                "--to",
+                target,
+                "--bootstrap-server",
+                bootstrap)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    long copiedWhenKilled;
+    try {
+      copiedWhenKilled = awaitFirstCommittedProgress(kafka, target, copying, log);
+    } finally {
+      // SIGKILL: no abort of the open transaction, no last commit of how far the copy got.
+      copying.destroyForcibly();
+      copying.waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(copiedWhenKilled).as("copied before the kill").isBetween(1L, count - 1L);
+
+    assertThat(copy(bootstrap, source, target)).isZero();
+
+    List<String> values = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            kafka.consumerProperties("ledger-check"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      List<TopicPartition> partitions =
+          IntStream.range(0, 3).mapToObj(p -> new TopicPartition(target, p)).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+        assertThat(System.nanoTime()).as("the copy read to its end in time").isLessThan(deadline);
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+      }
+    }
+    assertThat(values.size()).as("records in the target").isEqualTo(count);
+    assertThat(new HashSet<>(values)).as("distinct records in the target").hasSize(count);
+    assertThat(cli.out()).contains("already copied by an earlier run of this copy");
+  }
+
+  /** Waits until the child copy has committed how far it got, and returns how many records. */
+  private static long awaitFirstCommittedProgress(
+      TestKafka kafka, String target, Process copying, Path log) throws Exception {
+    String prefix = "tideway-copy-" + target + "-";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      assertThat(copying.isAlive()).as("the copy still runs; see %s", log).isTrue();
+      Optional<String> group =
+          kafka.admin().listGroups().all().get().stream()
+              .map(GroupListing::groupId)
+              .filter(id -> id.startsWith(prefix))
+              .findFirst();
+      if (group.isPresent()) {
+        long copied =
+            kafka
+                .admin()
+                .listConsumerGroupOffsets(group.get())
+                .partitionsToOffsetAndMetadata()
+                .get()
+                .values()
+                .stream()
+                .mapToLong(OffsetAndMetadata::offset)
+                .sum();
+        if (copied > 0) {
+          return copied;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("The copy committed no progress within a minute; see " + log);
   }
 
   @Test
