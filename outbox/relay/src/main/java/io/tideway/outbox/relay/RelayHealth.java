@@ -18,6 +18,11 @@ public record RelayHealth(Map<String, SourceState> sources) {
     STREAMING,
     /** Running but not connected, e.g. while the database restarts. */
     DISCONNECTED,
+    /**
+     * Connected, but a batch of events has waited for Kafka longer than {@link
+     * RelaySettings#stallAfter()}, e.g. while the broker is down: nothing is relayed meanwhile.
+     */
+    STALLED,
     /** Stopped for good. */
     STOPPED
   }

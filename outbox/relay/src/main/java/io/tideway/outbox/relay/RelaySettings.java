@@ -28,6 +28,7 @@ public final class RelaySettings {
   private String offsetsTopic = DEFAULT_OFFSETS_TOPIC;
   private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
   private Duration offsetFlushInterval = Duration.ofSeconds(1);
+  private Duration stallAfter = Duration.ofSeconds(30);
   private Map<String, String> kafkaClientSettings = Map.of();
   private Map<String, String> connectorOverrides = Map.of();
   private Map<String, Object> producerOverrides = Map.of();
@@ -43,6 +44,7 @@ public final class RelaySettings {
     copy.offsetsTopic = offsetsTopic;
     copy.deadLetterTopic = deadLetterTopic;
     copy.offsetFlushInterval = offsetFlushInterval;
+    copy.stallAfter = stallAfter;
     copy.kafkaClientSettings = kafkaClientSettings;
     copy.connectorOverrides = connectorOverrides;
     copy.producerOverrides = producerOverrides;
@@ -122,6 +124,21 @@ public final class RelaySettings {
   }
 
   /**
+   * How long a batch of events may wait for Kafka (its acknowledgements, its topics' creation)
+   * before its source counts as {@link RelayHealth.SourceState#STALLED}, 30 s by default. The
+   * producer itself waits for up to 5 minutes before it fails a batch, so that a broker restart
+   * costs no engine restart; meanwhile health tells that nothing is relayed.
+   */
+  public RelaySettings withStallAfter(Duration stallAfter) {
+    if (stallAfter.isNegative() || stallAfter.isZero()) {
+      throw new IllegalArgumentException("Stall time must be positive, not " + stallAfter);
+    }
+    RelaySettings copy = copy();
+    copy.stallAfter = stallAfter;
+    return copy;
+  }
+
+  /**
    * Settings every Kafka client of the relay is made with — the producer, the admin client that
    * creates topics, and the clients of the offsets store: how to reach a secured cluster ({@code
    * security.protocol}, {@code sasl.*}, {@code ssl.*}) and the like. They replace the relay's own
@@ -148,7 +165,10 @@ public final class RelaySettings {
    *     change events are named and which table is read ({@code topic.*}, {@code
    *     table.include.list}), the transforms and converters the relay applies itself, where offsets
    *     are kept, the queue and the connection to the database, which the source's own settings
-   *     give. Overridden, changes would go unrelayed while their offsets counted as relayed.
+   *     give, and which changes reach it ({@code plugin.name}, {@code skipped.operations}, {@code
+   *     publication.autocreate.mode}, {@code slot.drop.on.stop}: a slot dropped at each engine
+   *     restart misses what was committed meanwhile). Overridden, changes would go unrelayed while
+   *     their offsets counted as relayed.
    */
   public RelaySettings withConnectorOverrides(Map<String, String> overrides) {
     List<String> refused =
@@ -157,8 +177,9 @@ public final class RelaySettings {
       throw new IllegalArgumentException(
           "The relay sets "
               + String.join(", ", refused)
-              + " itself: the outbox contract rests on them (its change topic, its table, its"
-              + " transforms, its offsets); remove them from the connector settings");
+              + " itself: the outbox contract rests on them (its change topic, its table, the"
+              + " changes it hears of, its transforms, its offsets); remove them from the"
+              + " connector settings");
     }
     RelaySettings copy = copy();
     copy.connectorOverrides = Map.copyOf(overrides);
@@ -210,6 +231,11 @@ public final class RelaySettings {
     return offsetFlushInterval;
   }
 
+  /** How long a batch may wait for Kafka before its source counts as stalled. */
+  public Duration stallAfter() {
+    return stallAfter;
+  }
+
   /** The settings every Kafka client of the relay is made with. */
   public Map<String, String> kafkaClientSettings() {
     return kafkaClientSettings;
@@ -242,6 +268,10 @@ public final class RelaySettings {
                 "database.user",
                 "database.password",
                 "slot.name",
+                "slot.drop.on.stop",
+                "plugin.name",
+                "publication.autocreate.mode",
+                "skipped.operations",
                 "queue.provider.type",
                 "bootstrap.servers")
             .contains(name);

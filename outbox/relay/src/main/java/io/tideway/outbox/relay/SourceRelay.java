@@ -54,6 +54,8 @@ final class SourceRelay implements AutoCloseable {
   private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
 
   /** Longer than an engine takes to start its task, its connection retries included. */
+  private static final long NO_BATCH = Long.MIN_VALUE;
+
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(90);
 
   private final OutboxSource source;
@@ -66,6 +68,7 @@ final class SourceRelay implements AutoCloseable {
   private final String changeTopic;
   private final ObjectName streamingMetrics;
   private final Thread supervisor;
+  private final long stallAfterNanos;
 
   /**
    * Events Kafka refused for good in a batch that failed for another reason as well, by event id:
@@ -73,6 +76,12 @@ final class SourceRelay implements AutoCloseable {
    * instead of failing their batch again.
    */
   private final Map<String, RuntimeException> refusedEarlier = new ConcurrentHashMap<>();
+
+  /**
+   * When the batch in hand was handed over ({@link System#nanoTime()}), {@link #NO_BATCH} when
+   * none.
+   */
+  private volatile long batchSince = NO_BATCH;
 
   private volatile boolean closed;
   private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
@@ -92,6 +101,7 @@ final class SourceRelay implements AutoCloseable {
     this.deadLetters = new DeadLetters(settings.deadLetterTopic(), source.name());
     this.changeTopic = ConnectorConfig.changeTopic(source);
     this.streamingMetrics = streamingMetricsName(ConnectorConfig.topicPrefix(source));
+    this.stallAfterNanos = settings.stallAfter().toNanos();
     this.supervisor = new Thread(this::superviseEngine, "tideway-relay-" + source.name());
   }
 
@@ -113,6 +123,10 @@ final class SourceRelay implements AutoCloseable {
     }
     if (engine == null || !taskRunning) {
       return SourceState.STARTING;
+    }
+    long since = batchSince;
+    if (since != NO_BATCH && System.nanoTime() - since > stallAfterNanos) {
+      return SourceState.STALLED;
     }
     return connected() ? SourceState.STREAMING : SourceState.DISCONNECTED;
   }
@@ -171,7 +185,15 @@ final class SourceRelay implements AutoCloseable {
                       failure[0] = error != null ? error : new RelayException(message, null);
                     }
                   })
-              .notifying((records, committer) -> relay(chain, records, committer))
+              .notifying(
+                  (records, committer) -> {
+                    batchSince = System.nanoTime();
+                    try {
+                      relay(chain, records, committer);
+                    } finally {
+                      batchSince = NO_BATCH;
+                    }
+                  })
               .build();
       engine = created;
       if (closed) {

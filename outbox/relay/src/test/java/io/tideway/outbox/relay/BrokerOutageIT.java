@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.tideway.deploy.embedded.EmbeddedKafka;
 import io.tideway.deploy.embedded.LoopbackPorts;
 import io.tideway.outbox.relay.OutboxDatabase.Written;
+import io.tideway.outbox.relay.RelayHealth.SourceState;
 import io.tideway.outbox.relay.RelayProcess.Heap;
 import io.tideway.outbox.relay.TopicReader.Delivered;
 import io.tideway.testkit.TestDatabase;
@@ -39,6 +40,7 @@ class BrokerOutageIT {
   private static final int PAYLOAD_BYTES = 16 * 1024;
 
   private static final Duration OUTAGE = Duration.ofSeconds(30);
+  private static final Duration STALL_AFTER = Duration.ofSeconds(5);
   private static final Duration BROKER_START = Duration.ofSeconds(90);
   private static final Duration STARTUP = Duration.ofSeconds(120);
   private static final Duration CATCH_UP = Duration.ofSeconds(180);
@@ -51,6 +53,8 @@ class BrokerOutageIT {
     OutboxDatabase database = new OutboxDatabase(testDatabase);
     String aggregateType = "outage_" + UUID.randomUUID().toString().substring(0, 8);
     List<Heap> duringOutage = new CopyOnWriteArrayList<>();
+    List<SourceState> statesInOutage = new CopyOnWriteArrayList<>();
+    SourceState stateAfter;
     Written written;
     Delivered delivered;
     Heap before;
@@ -63,7 +67,8 @@ class BrokerOutageIT {
       broker.start(BROKER_START);
       RelaySettings settings =
           RelaySettings.of(broker.bootstrapServers(), List.of(database.source("outage")))
-              .withTopicLayout(2, (short) 1);
+              .withTopicLayout(2, (short) 1)
+              .withStallAfter(STALL_AFTER);
       try (TopicReader reader =
               new TopicReader(broker.bootstrapServers(), aggregateType + ".events");
           RelayProcess relay = RelayProcess.start("relay", settings, "-Xmx256m")) {
@@ -72,17 +77,18 @@ class BrokerOutageIT {
             database.startWriting(aggregateType, ROWS_PER_SECOND, PAYLOAD_BYTES)) {
           await().atMost(CATCH_UP).until(() -> reader.size() >= ROWS_PER_SECOND);
           before = relay.heap();
+          assertThat(relay.state()).isEqualTo(SourceState.STREAMING);
 
           broker.close();
           int committedAtStop = writer.committedCount();
-          // The outage lasts OUTAGE; the relay's heap is sampled meanwhile, failing at once when
-          // it passes half the maximum.
+          // The outage lasts OUTAGE; the relay's heap and state are sampled meanwhile, failing at
+          // once when the heap passes half the maximum.
           await()
               .during(OUTAGE)
               .atMost(OUTAGE.plus(STARTUP))
               .pollInterval(Duration.ofSeconds(5))
               .failFast("the relay's heap passed half its maximum", () -> !bounded(duringOutage))
-              .until(() -> duringOutage.add(relay.heap()));
+              .until(() -> duringOutage.add(relay.heap()) && statesInOutage.add(relay.state()));
           committedWhileDown = writer.committedCount() - committedAtStop;
           broker.start(BROKER_START);
 
@@ -93,6 +99,7 @@ class BrokerOutageIT {
           written = writer.stop();
           delivered = reader.readUntilAll(written.committed(), CATCH_UP);
           after = relay.heap();
+          stateAfter = relay.state();
         }
       }
     } finally {
@@ -119,6 +126,10 @@ class BrokerOutageIT {
         .hasSameSizeAs(written.committed())
         .doesNotContainAnyElementsOf(written.rolledBack().stream().map(UUID::toString).toList());
     assertThat(bounded(duringOutage)).as("heap under half its maximum during the outage").isTrue();
+    assertThat(statesInOutage)
+        .as("the relay's state during the outage, sampled every 5 s")
+        .contains(SourceState.STALLED);
+    assertThat(stateAfter).isEqualTo(SourceState.STREAMING);
     assertThat(after.used()).isLessThan(after.max() / 2);
   }
 

@@ -49,10 +49,13 @@ class OutboxSourceTest {
                         "transforms", "route",
                         "table.include.list", "public.orders",
                         "value.converter", "x",
+                        "skipped.operations", "c",
+                        "slot.drop.on.stop", "true",
                         "max.batch.size", "100")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(
-            "The relay sets table.include.list, topic.prefix, transforms, value.converter itself");
+            "The relay sets skipped.operations, slot.drop.on.stop, table.include.list,"
+                + " topic.prefix, transforms, value.converter itself");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.tideway.outbox.relay;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tideway.outbox.relay.RelayHealth.SourceState;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,9 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The child runs {@link #main} with the settings as arguments. It prints {@value #STREAMING}
  * once the relay streams, and reads commands on its standard input: {@code heap} (collect garbage,
- * then print the heap in use) and {@code stop} (close the relay and exit). Its standard input
- * closing counts as {@code stop}, so a child outlives no test JVM. The parent logs everything the
- * child prints, prefixed with its name.
+ * then print the heap in use), {@code state} (print its source's state) and {@code stop} (close the
+ * relay and exit). Its standard input closing counts as {@code stop}, so a child outlives no test
+ * JVM. The parent logs everything the child prints, prefixed with its name.
  */
 final class RelayProcess implements AutoCloseable {
 
@@ -36,6 +37,7 @@ final class RelayProcess implements AutoCloseable {
 
   private static final String STREAMING = "relay-process: streaming";
   private static final String HEAP = "relay-process: heap ";
+  private static final String STATE = "relay-process: state ";
   private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -47,6 +49,7 @@ final class RelayProcess implements AutoCloseable {
   private final Writer commands;
   private final Thread output;
   private final BlockingQueue<Heap> heaps = new LinkedBlockingQueue<>();
+  private final BlockingQueue<SourceState> states = new LinkedBlockingQueue<>();
   private volatile boolean streaming;
 
   private RelayProcess(String name, Process process) {
@@ -85,6 +88,7 @@ final class RelayProcess implements AutoCloseable {
             Long.toString(settings.offsetFlushInterval().toMillis()),
             Integer.toString(settings.partitions()),
             Short.toString(settings.replicationFactor()),
+            Long.toString(settings.stallAfter().toMillis()),
             source.name(),
             source.host(),
             Integer.toString(source.port()),
@@ -112,6 +116,16 @@ final class RelayProcess implements AutoCloseable {
       throw new IllegalStateException(name + " did not report its heap in " + ANSWER_TIMEOUT);
     }
     return heap;
+  }
+
+  /** The state of the child's source, as its health tells it. */
+  SourceState state() throws IOException, InterruptedException {
+    send("state");
+    SourceState state = states.poll(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    if (state == null) {
+      throw new IllegalStateException(name + " did not report its state in " + ANSWER_TIMEOUT);
+    }
+    return state;
   }
 
   /**
@@ -168,6 +182,8 @@ final class RelayProcess implements AutoCloseable {
         } else if (line.startsWith(HEAP)) {
           String[] figures = line.substring(HEAP.length()).split(" ");
           heaps.add(new Heap(Long.parseLong(figures[0]), Long.parseLong(figures[1])));
+        } else if (line.startsWith(STATE)) {
+          states.add(SourceState.valueOf(line.substring(STATE.length())));
         }
         log.info("[{}] {}", name, line);
       }
@@ -179,12 +195,13 @@ final class RelayProcess implements AutoCloseable {
   /** The child: a relay on the settings in the arguments, driven by commands on standard input. */
   public static void main(String[] args) throws Exception {
     OutboxSource source =
-        new OutboxSource(args[6], args[7], Integer.parseInt(args[8]), args[9], args[10], args[11]);
+        new OutboxSource(args[7], args[8], Integer.parseInt(args[9]), args[10], args[11], args[12]);
     RelaySettings settings =
         RelaySettings.of(args[0], List.of(source))
             .withTopics(args[1], args[2])
             .withOffsetFlushInterval(Duration.ofMillis(Long.parseLong(args[3])))
-            .withTopicLayout(Integer.parseInt(args[4]), Short.parseShort(args[5]));
+            .withTopicLayout(Integer.parseInt(args[4]), Short.parseShort(args[5]))
+            .withStallAfter(Duration.ofMillis(Long.parseLong(args[6])));
     try (OutboxRelay relay = OutboxRelay.start(settings, new SimpleMeterRegistry())) {
       Thread announcer =
           new Thread(
@@ -209,6 +226,8 @@ final class RelayProcess implements AutoCloseable {
           System.gc();
           MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
           System.out.println(HEAP + heap.getUsed() + " " + heap.getMax());
+        } else if (line.equals("state")) {
+          System.out.println(STATE + relay.health().sources().get(source.name()));
         }
       }
     }
