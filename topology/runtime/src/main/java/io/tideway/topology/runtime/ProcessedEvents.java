@@ -199,8 +199,8 @@ final class ProcessedEvents implements ProcessingObserver {
     List<Finished> wokenBy = null;
     synchronized (this) {
       Map<Done, Finished> by = recent.computeIfAbsent(eventId, id -> new HashMap<>(2));
-      if (!finished.failed() && failedBefore(by, partition, finished.offset())) {
-        // Read again (a re-drive once its cause was fixed): what the failed read did is over.
+      if (failedBefore(by, partition, finished.offset())) {
+        // Read again (a re-drive): what the failed read did is over, whether this read fails too.
         by.entrySet()
             .removeIf(
                 done ->

@@ -35,6 +35,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
@@ -337,6 +338,9 @@ final class StoreQueries implements AutoCloseable {
                           + ", which does not hold its changes; the event is on the dead-letter"
                           + " topic");
                 }
+                if (awaited == Awaited.GONE) {
+                  return unavailable(store, "its deployment went away while the query waited");
+                }
                 if (awaited.processedAt() < 0) {
                   return Answer.error(
                       504,
@@ -383,6 +387,9 @@ final class StoreQueries implements AutoCloseable {
   private record Awaited(long processedAt, boolean committed, String failedIn) {
 
     static final Awaited NOT = new Awaited(-1, false, null);
+
+    /** The store's deployment went away (undeployed, stopping) while the query waited. */
+    static final Awaited GONE = new Awaited(-2, false, null);
   }
 
   /**
@@ -439,7 +446,7 @@ final class StoreQueries implements AutoCloseable {
       String store, String eventId, int partition, long deadline, KeyLookup lookup) {
     Optional<Deployment> holder = owner(store);
     if (holder.isEmpty()) {
-      return CompletableFuture.completedFuture(Awaited.NOT);
+      return CompletableFuture.completedFuture(Awaited.GONE);
     }
     ProcessedEvents events = holder.get().processed();
     long slice = Math.max(0, Math.min(deadline - System.nanoTime(), WAIT_SLICE.toNanos()));
@@ -525,6 +532,9 @@ final class StoreQueries implements AutoCloseable {
       return failure != null || result.getPartitionResults().isEmpty()
           ? unavailable(store, failure == null ? "no local copy of its partition" : failure)
           : Answer.error(404, absentKey(store, lookup));
+    } catch (InvalidStateStoreException e) {
+      // The store closed under a window lookup's iterator: a rebalance or an undeploy.
+      return unavailable(store, e.getMessage());
     } finally {
       closeIterators(result);
     }
@@ -755,6 +765,9 @@ final class StoreQueries implements AutoCloseable {
         }
       }
       return null;
+    } catch (InvalidStateStoreException e) {
+      // The store closed under the scan's iterator: a rebalance or an undeploy.
+      return unavailable(store, e.getMessage());
     } finally {
       closeIterators(result);
     }

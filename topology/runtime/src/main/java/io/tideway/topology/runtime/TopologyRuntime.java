@@ -16,6 +16,7 @@ import io.tideway.topology.runtime.errors.ErrorCounts;
 import io.tideway.topology.saga.SagaObserver;
 import java.io.IOException;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -37,6 +38,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -291,7 +296,13 @@ public final class TopologyRuntime implements AutoCloseable {
         continue;
       }
       try {
-        start(deployment, merged, instances, reset, recorded.get(deployment.applicationId()));
+        start(
+            deployment,
+            merged,
+            reset,
+            recorded.get(deployment.applicationId()),
+            new DeploymentJournal.Entry(
+                jar.toAbsolutePath().toString(), Map.copyOf(deploymentSettings), instances));
       } catch (RuntimeException e) {
         // What started stays deployed; what was built after it is let go.
         built.subList(i, built.size()).forEach(d -> d.close(CLOSE_TIMEOUT, true));
@@ -300,10 +311,6 @@ public final class TopologyRuntime implements AutoCloseable {
         }
         throw e;
       }
-      journal.put(
-          deployment.name(),
-          new DeploymentJournal.Entry(
-              jar.toAbsolutePath().toString(), Map.copyOf(deploymentSettings), instances));
       started.add(status(deployment, deployment.state(), instances, recorded));
     }
     return started;
@@ -419,13 +426,17 @@ public final class TopologyRuntime implements AutoCloseable {
     }
   }
 
-  /** Stops the version this one replaces, resets if asked, starts it and records its shape. */
+  /**
+   * Stops the version this one replaces, resets if asked, starts it and records its shape and its
+   * journal entry. A reset is journalled as unfinished until the new version runs: a runtime
+   * stopped or a start failed half way must not leave the old entry to start over deleted state.
+   */
   private void start(
       Deployment deployment,
       Map<String, Object> merged,
-      int instances,
       boolean reset,
-      TopologyShape earlier) {
+      TopologyShape earlier,
+      DeploymentJournal.Entry entry) {
     Deployment previous = deployments.remove(deployment.name());
     try {
       if (previous != null) {
@@ -434,12 +445,14 @@ public final class TopologyRuntime implements AutoCloseable {
         previous.close(CLOSE_TIMEOUT, reset);
       }
       if (reset) {
+        journal.put(deployment.name(), entry.withUnfinishedReset("earliest"));
         resetApplication(deployment, earlier);
       }
       createTopics(deployment);
-      deployment.start(config(deployment, merged, instances), meters, admin);
+      deployment.start(config(deployment, merged, entry.instances()), meters, admin);
       deployments.put(deployment.name(), deployment);
       log.record(deployment.applicationId(), shape(deployment));
+      journal.put(deployment.name(), entry);
     } catch (RuntimeException e) {
       if (deployments.remove(deployment.name(), deployment)) {
         deployment.close(CLOSE_TIMEOUT, true);
@@ -459,7 +472,7 @@ public final class TopologyRuntime implements AutoCloseable {
         deployment.name(),
         deployment.applicationId(),
         deployment.jar().path().getFileName(),
-        instances,
+        entry.instances(),
         previous == null
             ? ""
             : ", replacing the version from " + previous.jar().path().getFileName());
@@ -525,14 +538,19 @@ public final class TopologyRuntime implements AutoCloseable {
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     Thread.currentThread().setContextClassLoader(deployment.jar().loader());
     Path trialDir = null;
+    String trialId = "tideway-check-" + UUID.randomUUID();
     try (TrialClients clients = new TrialClients()) {
       trialDir = Files.createTempDirectory(Files.createDirectories(settings.stateDir()), ".check-");
       Properties config = config(deployment, merged, instances);
       config.put(StreamsConfig.STATE_DIR_CONFIG, trialDir.toString());
+      config.put(StreamsConfig.CLIENT_ID_CONFIG, trialId);
       new KafkaStreams(deployment.topology(), config, clients).close(CLOSE_TIMEOUT);
     } catch (IOException e) {
       throw new DeploymentException("Cannot make a directory to check a deployment in", e);
     } catch (RuntimeException e) {
+      // A client that failed in its constructor never closes the metrics it registered in JMX,
+      // which would keep it, and the jar's class loader, for good.
+      unregisterMBeansOf(trialId);
       throw new DeploymentException(
           deployment.jar().path().getFileName()
               + ": topology "
@@ -1399,6 +1417,20 @@ public final class TopologyRuntime implements AutoCloseable {
     topics.addAll(deployment.provider().inputs());
     topics.addAll(deployment.provider().outputs());
     ensureTopics(topics, deployment.context()::topicName, deployment.name());
+  }
+
+  /** Unregisters the MBeans whose names carry a client id. */
+  private static void unregisterMBeansOf(String clientId) {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    for (ObjectName name : server.queryNames(null, null)) {
+      if (name.getKeyPropertyListString().contains(clientId)) {
+        try {
+          server.unregisterMBean(name);
+        } catch (JMException e) {
+          logger.debug("Could not unregister {}", name, e);
+        }
+      }
+    }
   }
 
   /** Creates the topics that do not exist yet. */

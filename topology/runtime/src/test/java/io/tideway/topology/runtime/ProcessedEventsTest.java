@@ -131,6 +131,22 @@ class ProcessedEventsTest {
   }
 
   @Test
+  void anEventReadAgainThatFailsAgainIsStillFailed() {
+    // "count" below the outermost "map" fails; "map" itself finishes normally after it.
+    ProcessedEvents.Feed feed =
+        new ProcessedEvents.Feed(List.of(Set.of("map")), Set.of("map", "count"));
+    processed.failed("count", 0, 7, "e1", null);
+    processed.processed("map", 0, 7, "e1", 0);
+
+    // Re-driven before its cause was fixed: the same event at another offset fails the same way.
+    processed.failed("count", 0, 42, "e1", null);
+    processed.processed("map", 0, 42, "e1", 0);
+
+    assertThat(processed.whenProcessed("e1", feed, 0, "k", Duration.ZERO).join().failedIn())
+        .isEqualTo("count");
+  }
+
+  @Test
   void aFailureForOneKeyOfAnEventFannedOutIsNoFailureForAnother() {
     // An order's lines, one record per product, summed per product.
     ProcessedEvents.Feed lines =

@@ -32,6 +32,7 @@ import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -54,6 +55,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.management.ObjectName;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -588,7 +590,8 @@ class TopologyRuntimeIT {
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("acks");
     // A client that fails to start keeps its state directory locked: were the running version
-    // stopped for it, it could not start again.
+    // stopped for it, it could not start again. Its metrics it leaves registered, unless removed.
+    Set<ObjectName> streamsMBeans = streamsMBeans();
     assertThatThrownBy(
             () ->
                 runtime.deploy(
@@ -600,6 +603,7 @@ class TopologyRuntimeIT {
                     false))
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("this interceptor refuses to start");
+    assertThat(streamsMBeans()).isEqualTo(streamsMBeans);
     // A failure once the old version stopped (here: its input cannot be created, as its name
     // collides with another's) starts it again.
     String taken = kafka.createTopic("inventory_renamed", 1);
@@ -630,6 +634,56 @@ class TopologyRuntimeIT {
     producer.flush();
     awaitValue("stock-adjustments", product, 2);
     assertThat(runtime.ready()).isTrue();
+  }
+
+  @Test
+  void anUpgradeWithAResetThatFailsAfterTheResetIsNotStartedAgainOverTheDeletedState(
+      TestKafka kafka) throws Exception {
+    Path jar = FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class));
+    runtime.deploy(jar, Map.of(), 1, false, false);
+    String product = uuid();
+    send(product, bytes(adjusted(product, 1)), uuid());
+    producer.flush();
+    awaitValue("stock-adjustments", product, 1);
+
+    // The reset is done, then the start fails: its input cannot be created, as its name collides.
+    String colliding = kafka.createTopic("inventory_reset", 1).replace('_', '.');
+    assertThatThrownBy(
+            () ->
+                runtime.deploy(
+                    jar,
+                    Map.of(
+                        DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
+                        colliding),
+                    1,
+                    false,
+                    true))
+        .hasMessageContaining(colliding);
+
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::name, DeploymentStatus::state)
+        .containsExactly(tuple("stock-levels", "NOT_RUNNING"));
+    assertThatThrownBy(() -> runtime.deploy(jar, Map.of(), 1, false, false))
+        .isInstanceOf(DeploymentException.class)
+        .hasMessageContaining("A reset of stock-levels to earliest did not finish");
+    // Nor does a restart run the old version over its deleted changelogs.
+    runtime.close();
+    runtime =
+        TopologyRuntime.start(
+            settings(kafka), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(runtime.deployments())
+        .extracting(DeploymentStatus::name, DeploymentStatus::state)
+        .containsExactly(tuple("stock-levels", "NOT_RUNNING"));
+
+    runtime.deploy(jar, Map.of(), 1, false, true);
+    await().atMost(WAIT).until(() -> runtime.deployments().get(0).state().equals("RUNNING"));
+    awaitValue("stock-adjustments", product, 1);
+  }
+
+  /** The MBeans Kafka Streams registers, for every client of this JVM. */
+  private static Set<ObjectName> streamsMBeans() throws Exception {
+    return ManagementFactory.getPlatformMBeanServer()
+        .queryNames(new ObjectName("kafka.streams:*"), null);
   }
 
   @Test
@@ -779,6 +833,19 @@ class TopologyRuntimeIT {
     assertThat(
             metricValue(scrape, "tideway_query_lookups_seconds_bucket{status=\"504\",le=\"1.0\"}"))
         .isEqualTo(1.0);
+
+    // Undeployed while a query waits: it cannot be answered, which is no timeout.
+    CompletableFuture<HttpResponse<String>> waiting =
+        http.sendAsync(
+            HttpRequest.newBuilder(
+                    URI.create(runtime.url() + base + "?waitFor=" + uuid() + "&timeout=20s"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(500);
+    runtime.undeploy("stock-levels");
+    HttpResponse<String> gone = waiting.get(10, TimeUnit.SECONDS);
+    assertThat(gone.statusCode()).as(gone.body()).isEqualTo(503);
+    assertThat(gone.body()).contains("its deployment went away while the query waited");
   }
 
   @Test
