@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -37,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * reads only the due ones in order; each running saga has exactly one, so the store's size is the
  * number of sagas in flight. A deadline fires by the clock once the task has read no record for a
  * check interval (nothing waits for it), and, while it reads, once the records it reads are later
- * than the deadline: Kafka Streams takes a task's records oldest first, so after a restart or a lag
- * a reply that came in time waits behind the backlog, and must not lose to its deadline.
+ * than the deadline. The task reads while records reach this processor or its stream time moves
+ * (records dropped before it, by a filter or a deduplication, are read too): Kafka Streams takes a
+ * task's records oldest first, so after a restart or a lag a reply that came in time waits behind
+ * the backlog, and must not lose to its deadline.
  *
  * <p>While a rebuild replays history ({@link SideEffects} not live), time is the records' time, not
  * the clock's: a saga's times and deadlines come from the stream time of the records that moved it,
@@ -96,6 +99,15 @@ final class SagaProcessor<D extends SpecificRecord>
 
   /** When the task last read a record, by the clock. */
   private long lastReadAt;
+
+  /** The task's stream time when this processor last read a record. */
+  private long streamTimeRead;
+
+  /**
+   * The task's stream time at the last deadline check ({@code Long.MIN_VALUE} before the first).
+   * Moved since, and past what this processor read, the task reads records that do not reach it.
+   */
+  private long streamTimeChecked;
 
   /**
    * No deadline in the store is earlier than this (a lower bound: a removed deadline leaves it as
@@ -194,6 +206,8 @@ final class SagaProcessor<D extends SpecificRecord>
     observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
     firesFrom = context.currentSystemTimeMs() + definition.startupGrace().toMillis();
     lastReadAt = 0;
+    streamTimeRead = Long.MIN_VALUE;
+    streamTimeChecked = Long.MIN_VALUE;
     context.schedule(
         definition.timeoutCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::onClock);
     context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepEnded);
@@ -207,9 +221,11 @@ final class SagaProcessor<D extends SpecificRecord>
           context.recordMetadata().orElse(null));
     }
     if (!sideEffects.live()) {
-      fireDeadlines(now(), Integer.MAX_VALUE);
+      // Those before the record's time: one at it loses to a reply stamped then, as live.
+      fireDeadlines(now() - 1, Integer.MAX_VALUE);
     }
     lastReadAt = context.currentSystemTimeMs();
+    streamTimeRead = context.currentStreamTimeMs();
     trace = record.headers().lastHeader(EventHeaders.TRACEPARENT);
     try {
       process(record.key(), record.value(), record.timestamp());
@@ -476,7 +492,26 @@ final class SagaProcessor<D extends SpecificRecord>
             commandId,
             Instant.ofEpochMilli(now),
             compensating ? saga.getFailure() : null);
-    return (compensating ? step.compensation() : step.command()).create(data, about);
+    SpecificRecord command =
+        (compensating ? step.compensation() : step.command()).create(data, about);
+    // Checked here, not first at the sink: a record that cannot be serialized there is
+    // dead-lettered after this action's state changes were made, which would then stand without it.
+    for (Schema.Field field : command.getSchema().getFields()) {
+      if (command.get(field.pos()) == null && !field.schema().isNullable()) {
+        throw new IllegalStateException(
+            definition.name()
+                + ": step "
+                + step.name()
+                + " made a "
+                + (compensating ? "compensation " : "command ")
+                + command.getSchema().getName()
+                + " for saga "
+                + saga.getSagaId()
+                + " without its required field "
+                + field.name());
+      }
+    }
+    return command;
   }
 
   /**
@@ -512,9 +547,16 @@ final class SagaProcessor<D extends SpecificRecord>
    * time of the records the task reads while it reads any (see the class's description).
    */
   private void onClock(long now) {
+    long streamTime = context.currentStreamTimeMs();
+    boolean readingOthers =
+        streamTimeChecked != Long.MIN_VALUE
+            && streamTime != streamTimeChecked
+            && streamTime != streamTimeRead;
+    streamTimeChecked = streamTime;
     if (sideEffects.live() && now >= firesFrom) {
-      boolean reading = now - lastReadAt < definition.timeoutCheckInterval().toMillis();
-      fireDeadlines(reading ? Math.min(now, context.currentStreamTimeMs()) : now, DEADLINE_SLICE);
+      boolean reading =
+          readingOthers || now - lastReadAt < definition.timeoutCheckInterval().toMillis();
+      fireDeadlines(reading ? Math.min(now, streamTime - 1) : now, DEADLINE_SLICE);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.tideway.topology.saga;
 
 import static io.tideway.topology.saga.OrderSagaFixture.COMPENSATION_ATTEMPTS;
+import static io.tideway.topology.saga.OrderSagaFixture.INCOMPLETE;
 import static io.tideway.topology.saga.OrderSagaFixture.STEP_TIMEOUT;
 import static io.tideway.topology.saga.OrderSagaFixture.UNRELEASABLE;
 import static io.tideway.topology.saga.OrderSagaFixture.UNRESERVABLE;
@@ -290,6 +291,18 @@ class SagaProcessorTest {
     assertThat(instances.get(later.toString()).getStatus()).isEqualTo(SagaStatus.RUNNING);
   }
 
+  @Test
+  void aReplyStampedAtItsDeadlineWinsInAReplayAsItDidLive() {
+    live = false;
+    replay(order.toString(), placed(order, customer), T0);
+    long deadline = saga().getDeadline().toEpochMilli();
+
+    replay(order.toString(), creditReserved(order, customer), deadline);
+
+    assertThat(events()).doesNotContain("TIMED_OUT");
+    assertThat(saga().getStepName()).isEqualTo("reserve-stock");
+  }
+
   /** A record replayed by a rebuild, which the task's stream time has reached. */
   private void replay(String key, SpecificRecord value, long at) {
     context.setCurrentStreamTimeMs(at);
@@ -483,6 +496,28 @@ class SagaProcessorTest {
     }
     assertThat(events()).doesNotContain("TIMED_OUT");
     replay(order.toString(), creditReserved(order, customer), replied);
+
+    assertThat(commands()).filteredOn(ReserveStock.class::isInstance).hasSize(1);
+    assertThat(events()).doesNotContain("TIMED_OUT");
+  }
+
+  @Test
+  void aBacklogOfRecordsDroppedBeforeTheSagaHoldsItsDeadlinesBackToo() {
+    long placedAt = context.currentSystemTimeMs();
+    send(order.toString(), placed(order, customer));
+    commands();
+    context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + 2 * STEP_TIMEOUT.toMillis());
+    restart();
+    // The backlog ahead of the reply: events of other types, filtered out before the saga, and
+    // duplicates, dropped; none reaches it, but the task's stream time moves with them.
+    Duration reading = definition.startupGrace().multipliedBy(2);
+    Duration readEach = definition.timeoutCheckInterval().dividedBy(2);
+    for (int i = 0; i < reading.dividedBy(readEach); i++) {
+      context.setCurrentStreamTimeMs(placedAt + i);
+      advance(readEach);
+    }
+    assertThat(events()).doesNotContain("TIMED_OUT");
+    replay(order.toString(), creditReserved(order, customer), placedAt + 1_000);
 
     assertThat(commands()).filteredOn(ReserveStock.class::isInstance).hasSize(1);
     assertThat(events()).doesNotContain("TIMED_OUT");
@@ -970,6 +1005,20 @@ class SagaProcessorTest {
     send(customer.toString(), placed(order, customer));
     assertThat(saga().getStatus()).isEqualTo(SagaStatus.RUNNING);
     assertThat(commands()).singleElement().isInstanceOf(ReserveCredit.class);
+  }
+
+  @Test
+  void aCommandWithoutARequiredFieldFailsTheActionBeforeTheSagaMovesOn() {
+    UUID incomplete = UUID.randomUUID();
+
+    assertThatThrownBy(() -> send(incomplete.toString(), placed(incomplete, customer, INCOMPLETE)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "place-order: step reserve-credit made a command ReserveCredit for saga "
+                + incomplete
+                + " without its required field customerId");
+    assertThat(instances.get(incomplete.toString())).isNull();
+    assertThat(commands()).isEmpty();
   }
 
   @Test
