@@ -196,6 +196,10 @@ class CustomerServiceIT {
         "address.country");
     assertInvalidField(
         service.post("/customers", customer("Ada").replace("ada@example.com", "nope")), "email");
+    // An em space alone is blank to the domain; U+0085 a control character to the services that
+    // learn names from events.
+    assertInvalidField(service.post("/customers", customer("\\u2003")), "name");
+    assertInvalidField(service.post("/customers", customer("Ada\\u0085")), "name");
     HttpResponse<String> text =
         service.send(
             service

@@ -108,6 +108,10 @@ class InventoryServiceIT {
     assertInvalidField(service.post("/products", product(sku(), "-0.01", 1)), "price");
     assertInvalidField(service.post("/products", product(sku(), "1.001", 1)), "price");
     assertInvalidField(service.post("/products", product(sku(), "1.00", -1)), "stock");
+    // Stock near the int's limit could not take reserved units back.
+    assertInvalidField(service.post("/products", product(sku(), "1.00", 1_000_000_001)), "stock");
+    assertInvalidField(
+        service.put("/products/" + unknown + "/stock", "{\"stock\": 2147483645}"), "stock");
     assertInvalidField(service.post("/products", product("S".repeat(65), "1.00", 1)), "sku");
     assertProblem(
         service.post("/products", product(sku(), "1.00", 1).replace("1}", "1e10}")), 400, null);

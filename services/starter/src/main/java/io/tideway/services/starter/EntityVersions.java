@@ -1,6 +1,8 @@
 package io.tideway.services.starter;
 
-import java.util.OptionalLong;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.LongPredicate;
 
 /**
  * An aggregate's version as an HTTP entity tag: {@code "3"} for version 3, strong, because the
@@ -16,28 +18,28 @@ public final class EntityVersions {
   }
 
   /**
-   * The version an {@code If-Match} header asks for.
+   * The versions an {@code If-Match} header accepts, compared strongly as RFC 9110 asks: any when
+   * the header is absent or {@code *}; otherwise those of its strong tags (it may list several). A
+   * weak tag ({@code W/"3"}), one the service never gave out, and an empty header match none, so
+   * the write is refused rather than made unchecked.
    *
    * @param ifMatch the header's value, or null when absent
-   * @return empty when the header is absent or {@code *} (any version); {@code -1}, which matches
-   *     no version, for a tag the service never gave out
    */
-  public static OptionalLong ifMatch(String ifMatch) {
-    if (ifMatch == null || ifMatch.isBlank() || ifMatch.strip().equals("*")) {
-      return OptionalLong.empty();
+  public static LongPredicate ifMatch(String ifMatch) {
+    if (ifMatch == null || ifMatch.strip().equals("*")) {
+      return version -> true;
     }
-    String tag = ifMatch.strip();
-    if (tag.startsWith("W/")) {
-      tag = tag.substring(2);
+    Set<Long> versions = new HashSet<>();
+    for (String listed : ifMatch.split(",")) {
+      String tag = listed.strip();
+      if (tag.length() > 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+        try {
+          versions.add(Long.parseLong(tag.substring(1, tag.length() - 1)));
+        } catch (NumberFormatException notOurs) {
+          // A tag the service never gave out matches no version.
+        }
+      }
     }
-    if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-      tag = tag.substring(1, tag.length() - 1);
-    }
-    try {
-      return OptionalLong.of(Long.parseLong(tag));
-    } catch (NumberFormatException e) {
-      // Matches no version the service ever gives out.
-      return OptionalLong.of(-1);
-    }
+    return versions::contains;
   }
 }

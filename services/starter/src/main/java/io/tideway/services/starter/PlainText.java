@@ -15,20 +15,23 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.Target;
 
 /**
- * Text without control characters. PostgreSQL refuses a NUL in text outright, and no name or
- * address needs a control character, so a request carrying one is refused as invalid rather than
- * failing at the database.
+ * Text a person can read: no control character, Unicode's C1 ones ({@code U+0080}–{@code U+009F})
+ * included, and not whitespace alone. PostgreSQL refuses a NUL in text outright, no name or address
+ * needs a control character, and the services that learn a name from an event refuse what {@link
+ * Character#isISOControl} calls one; {@code NotBlank} takes Unicode spaces such as {@code U+2003}
+ * for text, which the domain's {@link String#isBlank} does not. Refused here, such a request is
+ * invalid rather than failing further on.
  */
 @Documented
 @Constraint(validatedBy = {})
-@Pattern(regexp = "[^\\p{Cntrl}]*")
+@Pattern(regexp = "[^\\p{Cc}]*[^\\p{Cc}\\p{javaWhitespace}][^\\p{Cc}]*")
 @ReportAsSingleViolation
 @Target({FIELD, PARAMETER, RECORD_COMPONENT, TYPE_USE})
 @Retention(RUNTIME)
 public @interface PlainText {
 
   /** The violation's message. */
-  String message() default "must not contain control characters";
+  String message() default "must be text, neither whitespace alone nor with control characters";
 
   /** Validation groups. */
   Class<?>[] groups() default {};

@@ -11,8 +11,8 @@ import io.tideway.services.starter.ResourceNotFoundException;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.LongPredicate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -70,16 +70,17 @@ public class CustomerCommands {
    * Moves a customer to a new address and publishes {@code CustomerAddressChanged} with the
    * customer's new version; the same address again changes nothing and publishes nothing.
    *
-   * @param expectedVersion the version the client read ({@code If-Match}); empty for any
+   * @param expectedVersion the versions the client's {@code If-Match} accepts
    * @throws ResourceNotFoundException when there is no such customer
-   * @throws PreconditionFailedException when the customer is no longer at the expected version
+   * @throws PreconditionFailedException when the customer is at a version {@code expectedVersion}
+   *     does not accept
    */
   @Transactional
-  public Customer changeAddress(UUID id, OptionalLong expectedVersion, Address address) {
+  public Customer changeAddress(UUID id, LongPredicate expectedVersion, Address address) {
     Customer customer =
         customers.find(id, true).orElseThrow(() -> new ResourceNotFoundException(KIND, id));
     long readVersion = customer.version();
-    if (expectedVersion.isPresent() && expectedVersion.getAsLong() != readVersion) {
+    if (!expectedVersion.test(readVersion)) {
       throw new PreconditionFailedException(KIND, id, readVersion);
     }
     if (customer.changeAddress(address)) {

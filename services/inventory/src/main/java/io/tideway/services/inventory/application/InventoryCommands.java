@@ -8,8 +8,8 @@ import io.tideway.services.starter.PreconditionFailedException;
 import io.tideway.services.starter.ResourceNotFoundException;
 import java.math.BigDecimal;
 import java.time.Clock;
-import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.LongPredicate;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -52,15 +52,16 @@ public class InventoryCommands {
    * changes nothing and publishes nothing. Reservations and releases change the version too, so a
    * level counted before one of them is refused when the caller names the version it read.
    *
-   * @param expectedVersion the version the caller read ({@code If-Match}), or empty for any
+   * @param expectedVersion the versions the caller's {@code If-Match} accepts
    * @throws ResourceNotFoundException when there is no such product
-   * @throws PreconditionFailedException when the product is no longer at {@code expectedVersion}
+   * @throws PreconditionFailedException when the product is at a version {@code expectedVersion}
+   *     does not accept
    */
   @Transactional
-  public Product adjustStock(UUID id, OptionalLong expectedVersion, int stock) {
+  public Product adjustStock(UUID id, LongPredicate expectedVersion, int stock) {
     Product product =
         products.find(id, true).orElseThrow(() -> new ResourceNotFoundException("product", id));
-    if (expectedVersion.isPresent() && expectedVersion.getAsLong() != product.version()) {
+    if (!expectedVersion.test(product.version())) {
       throw new PreconditionFailedException("product", id, product.version());
     }
     if (product.adjustStock(stock)) {

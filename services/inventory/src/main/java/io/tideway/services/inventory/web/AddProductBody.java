@@ -16,10 +16,17 @@ import java.math.BigDecimal;
  * @param sku stock keeping unit, unique per product
  * @param name name shown to customers
  * @param price price of one unit; two decimals at most
- * @param stock units in stock
+ * @param stock units in stock, at most {@value #MAX_STOCK}
  */
 public record AddProductBody(
     @NotBlank @Size(max = 64) @PlainText String sku,
     @NotBlank @Size(max = 200) @PlainText String name,
     @NotNull @DecimalMin("0.00") @Digits(integer = 17, fraction = 2) BigDecimal price,
-    @NotNull @Min(0) @Max(Integer.MAX_VALUE) Integer stock) {}
+    @NotNull @Min(0) @Max(MAX_STOCK) Integer stock) {
+
+  /**
+   * Units a product's stock is set to at most: far below {@code Integer.MAX_VALUE}, so that units
+   * reserved meanwhile can always be put back (a release that could not would leave them held).
+   */
+  public static final int MAX_STOCK = 1_000_000_000;
+}
