@@ -2,6 +2,9 @@ package io.tideway.outbox;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -13,6 +16,8 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.support.SQLExceptionSubclassTranslator;
 import org.springframework.jdbc.support.SQLExceptionTranslator;
 import org.springframework.transaction.IllegalTransactionStateException;
+import org.springframework.transaction.TransactionExecution;
+import org.springframework.transaction.TransactionExecutionListener;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -37,15 +42,36 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * }
  * }</pre>
  *
- * Thread-safe. Close the {@link Outbox} when the application stops; declared as a {@code @Bean} of
- * its own, it is closed with the context.
+ * <p>An event is appended only while its transaction is open: not in a synchronization's {@code
+ * afterCommit} or {@code afterCompletion}, where a {@code @TransactionalEventListener} runs by
+ * default, since the transaction has committed then and the row would be committed on its own, or
+ * not at all (append in a new transaction there, {@code REQUIRES_NEW}, or in the transaction
+ * itself). The first is refused only where this outbox hears of its transactions' completion: it is
+ * a {@link TransactionExecutionListener}, which Spring Boot adds to the transaction manager it
+ * configures; with a transaction manager of one's own, add it with {@code addListener}.
+ *
+ * <p>Thread-safe. Close the {@link Outbox} when the application stops; declared as a {@code @Bean}
+ * of its own, it is closed with the context.
  */
-public final class TransactionalOutbox {
+public final class TransactionalOutbox implements TransactionExecutionListener {
 
   private final Outbox outbox;
   private final DataSource dataSource;
   private final Consumer<List<UUID>> committed;
   private final SQLExceptionTranslator translator = new SQLExceptionSubclassTranslator();
+
+  /** The thread's transactions begun and not yet completed, innermost first. */
+  private final ThreadLocal<Deque<Frame>> transactions = new ThreadLocal<>();
+
+  /** A transaction of the thread, and whether its commit or rollback has begun. */
+  private static final class Frame {
+    final TransactionExecution transaction;
+    boolean completing;
+
+    Frame(TransactionExecution transaction) {
+      this.transaction = transaction;
+    }
+  }
 
   /**
    * @param outbox the outbox that serializes and writes the events
@@ -75,7 +101,8 @@ public final class TransactionalOutbox {
    *
    * @param event the event
    * @return the event id
-   * @throws IllegalTransactionStateException when no Spring transaction is active
+   * @throws IllegalTransactionStateException when no Spring transaction is active, or it is
+   *     completing (see above)
    * @throws OutboxException when the record cannot be serialized or its payload is too large
    * @throws IllegalStateException when the current transaction holds no connection of this data
    *     source, or is read-only
@@ -91,7 +118,8 @@ public final class TransactionalOutbox {
    *
    * @param events the events, with distinct ids
    * @return the event ids, in the order of the events
-   * @throws IllegalTransactionStateException when no Spring transaction is active
+   * @throws IllegalTransactionStateException when no Spring transaction is active, or it is
+   *     completing (see above)
    * @throws OutboxException when a record cannot be serialized or a payload is too large
    * @throws IllegalStateException when the current transaction holds no connection of this data
    *     source, or is read-only
@@ -116,17 +144,32 @@ public final class TransactionalOutbox {
               + " transaction's manager must manage this data source (a"
               + " DataSourceTransactionManager or JpaTransactionManager over it)");
     }
+    Deque<Frame> frames = transactions.get();
+    Frame current = frames == null ? null : frames.peek();
+    if (!TransactionSynchronizationManager.isSynchronizationActive()
+        || (current != null && current.completing)) {
+      outbox.rejectedOutsideTransaction(events.size());
+      throw new IllegalTransactionStateException(
+          "The transaction is completing (a synchronization's afterCommit or afterCompletion, where"
+              + " a @TransactionalEventListener runs by default): appended now, the event would"
+              + " not commit with the change it announces. Append in the transaction itself, or"
+              + " in a new one (REQUIRES_NEW)");
+    }
+    List<UUID> ids = new ArrayList<>(events.size());
+    // Registered before the rows are written, so nothing is written that it would not hear of.
+    TransactionSynchronizationManager.registerSynchronization(
+        new TransactionSynchronization() {
+          @Override
+          public void afterCommit() {
+            if (!ids.isEmpty()) {
+              committed.accept(List.copyOf(ids));
+            }
+          }
+        });
     Connection connection = DataSourceUtils.getConnection(dataSource);
     try {
-      List<UUID> ids = outbox.appendAll(connection, events);
-      TransactionSynchronizationManager.registerSynchronization(
-          new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-              committed.accept(ids);
-            }
-          });
-      return ids;
+      ids.addAll(outbox.appendAll(connection, events));
+      return List.copyOf(ids);
     } catch (SQLException e) {
       DataAccessException translated = translator.translate("Outbox append", null, e);
       throw translated != null
@@ -134,6 +177,57 @@ public final class TransactionalOutbox {
           : new UncategorizedSQLException("Outbox append", null, e);
     } finally {
       DataSourceUtils.releaseConnection(connection, dataSource);
+    }
+  }
+
+  @Override
+  public void afterBegin(TransactionExecution transaction, Throwable beginFailure) {
+    if (beginFailure == null) {
+      Deque<Frame> frames = transactions.get();
+      if (frames == null) {
+        frames = new ArrayDeque<>();
+        transactions.set(frames);
+      }
+      frames.push(new Frame(transaction));
+    }
+  }
+
+  @Override
+  public void beforeCommit(TransactionExecution transaction) {
+    completing(transaction);
+  }
+
+  @Override
+  public void beforeRollback(TransactionExecution transaction) {
+    completing(transaction);
+  }
+
+  @Override
+  public void afterCommit(TransactionExecution transaction, Throwable commitFailure) {
+    completed(transaction);
+  }
+
+  @Override
+  public void afterRollback(TransactionExecution transaction, Throwable rollbackFailure) {
+    completed(transaction);
+  }
+
+  private void completing(TransactionExecution transaction) {
+    Deque<Frame> frames = transactions.get();
+    if (frames != null) {
+      frames.stream()
+          .filter(frame -> frame.transaction == transaction)
+          .forEach(frame -> frame.completing = true);
+    }
+  }
+
+  private void completed(TransactionExecution transaction) {
+    Deque<Frame> frames = transactions.get();
+    if (frames != null) {
+      frames.removeIf(frame -> frame.transaction == transaction);
+      if (frames.isEmpty()) {
+        transactions.remove();
+      }
     }
   }
 }

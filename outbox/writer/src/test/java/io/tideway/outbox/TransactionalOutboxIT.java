@@ -14,6 +14,7 @@ import io.tideway.testkit.TidewayTest;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,6 +36,8 @@ import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.AbstractPlatformTransactionManager;
 import org.springframework.transaction.support.DefaultTransactionStatus;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 @TidewayTest
@@ -182,6 +185,74 @@ class TransactionalOutboxIT {
     assertThat(committed).isEmpty();
   }
 
+  @Test
+  void shouldRefuseToAppendOnceTheTransactionCompletesButInANewOneThere() throws SQLException {
+    TransactionalOutbox outbox = context.getBean(TransactionalOutbox.class);
+    JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+    PlatformTransactionManager transactions = context.getBean(PlatformTransactionManager.class);
+    TransactionTemplate newTransaction = new TransactionTemplate(transactions);
+    newTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+    UUID customerId = UUID.randomUUID();
+    List<RuntimeException> refused = new ArrayList<>();
+    List<UUID> appendedAfterwards = new ArrayList<>();
+
+    // when: what a @TransactionalEventListener does, in each phase after the commit
+    new TransactionTemplate(transactions)
+        .executeWithoutResult(
+            status -> {
+              jdbc.update(
+                  "INSERT INTO customer (id, name) VALUES (?, ?)", customerId, "Ada Lovelace");
+              TransactionSynchronizationManager.registerSynchronization(
+                  new TransactionSynchronization() {
+                    @Override
+                    public void afterCommit() {
+                      append(outbox, customerId, refused);
+                      appendedAfterwards.add(
+                          newTransaction.execute(
+                              inNew ->
+                                  outbox.append(
+                                      OutboxEvent.of(
+                                          "customer",
+                                          customerId.toString(),
+                                          customerCreated(customerId)))));
+                    }
+
+                    @Override
+                    public void afterCompletion(int outcome) {
+                      append(outbox, customerId, refused);
+                    }
+                  });
+            });
+
+    // then
+    assertThat(refused)
+        .hasSize(2)
+        .allSatisfy(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(IllegalTransactionStateException.class)
+                    .hasMessageContaining("The transaction is completing"));
+    List<Change> changes = changes();
+    assertThat(changes)
+        .extracting(Change::table, Change::operation)
+        .containsExactly(
+            tuple("public.customer", "INSERT"),
+            tuple("public.outbox", "INSERT"),
+            tuple("public.outbox", "DELETE"));
+    assertThat(changes.get(1).column("id")).isEqualTo(appendedAfterwards.get(0).toString());
+    assertThat(changes.get(1).xid()).isNotEqualTo(changes.get(0).xid());
+    assertThat(committed).containsExactlyElementsOf(appendedAfterwards);
+  }
+
+  private static void append(
+      TransactionalOutbox outbox, UUID customerId, List<RuntimeException> refused) {
+    try {
+      outbox.append(OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId)));
+    } catch (RuntimeException e) {
+      refused.add(e);
+    }
+  }
+
   /** The transactions of a resource other than the outbox's data source. */
   private static final class AnotherResource extends AbstractPlatformTransactionManager {
 
@@ -217,8 +288,12 @@ class TransactionalOutboxIT {
   static class ServiceConfiguration {
 
     @Bean
-    PlatformTransactionManager transactionManager(DataSource dataSource) {
-      return new DataSourceTransactionManager(dataSource);
+    PlatformTransactionManager transactionManager(
+        DataSource dataSource, TransactionalOutbox outbox) {
+      DataSourceTransactionManager transactions = new DataSourceTransactionManager(dataSource);
+      // What Spring Boot does with the TransactionExecutionListener beans it finds.
+      transactions.addListener(outbox);
+      return transactions;
     }
 
     @Bean
