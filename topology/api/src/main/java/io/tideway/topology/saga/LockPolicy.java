@@ -8,7 +8,8 @@ public enum LockPolicy {
   /** The new saga never runs: it is stored as {@code REJECTED} and counted. */
   REJECT,
   /**
-   * The new saga waits as {@code QUEUED} and starts when the running one ends, in arrival order.
+   * The new saga waits as {@code QUEUED} and starts when the running one ends, in arrival order;
+   * past 1,000 waiting behind one key, it is rejected as above.
    */
   QUEUE
 }

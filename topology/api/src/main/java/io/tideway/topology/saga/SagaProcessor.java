@@ -100,6 +100,12 @@ final class SagaProcessor<D extends SpecificRecord>
   /** When the task last read a record, by the clock. */
   private long lastReadAt;
 
+  /**
+   * Sagas that wait behind one business key at most; more are rejected. The queue is one value in
+   * the lock store, rewritten whole on every change, which must stay far below a record's limit.
+   */
+  static final int MAX_QUEUED = 1_000;
+
   /** The task's stream time when this processor last read a record. */
   private long streamTimeRead;
 
@@ -289,7 +295,7 @@ final class SagaProcessor<D extends SpecificRecord>
             new ArrayList<>(),
             new ArrayList<>());
     if (lock.getActive() != null) {
-      if (definition.lockPolicy() == LockPolicy.QUEUE) {
+      if (definition.lockPolicy() == LockPolicy.QUEUE && lock.getQueued().size() < MAX_QUEUED) {
         lock.getQueued().add(sagaId);
         locks.put(key, lock);
         note(saga, "QUEUED", null, "behind saga " + lock.getActive());
@@ -297,7 +303,17 @@ final class SagaProcessor<D extends SpecificRecord>
       } else {
         saga.setStatus(SagaStatus.REJECTED);
         saga.setEndedAt(Instant.ofEpochMilli(now));
-        note(saga, "REJECTED", null, "saga " + lock.getActive() + " holds " + key);
+        note(
+            saga,
+            "REJECTED",
+            null,
+            "saga "
+                + lock.getActive()
+                + " holds "
+                + key
+                + (definition.lockPolicy() == LockPolicy.QUEUE
+                    ? " and " + MAX_QUEUED + " sagas wait behind it"
+                    : ""));
         instances.put(sagaId, saga);
         observer.ended(definition.name(), SagaStatus.REJECTED);
       }

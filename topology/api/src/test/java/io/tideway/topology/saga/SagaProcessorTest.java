@@ -772,6 +772,24 @@ class SagaProcessorTest {
   }
 
   @Test
+  void theLockQueuesABoundedNumberOfSagasAndRejectsThoseBeyond() {
+    processor.close();
+    start(LockPolicy.QUEUE, true);
+    send(customer.toString(), placed(order, customer));
+    for (int i = 0; i < SagaProcessor.MAX_QUEUED; i++) {
+      UUID waiting = UUID.randomUUID();
+      send(customer.toString(), placed(waiting, customer));
+    }
+    UUID beyond = UUID.randomUUID();
+
+    send(customer.toString(), placed(beyond, customer));
+
+    assertThat(locks.get(customer.toString()).getQueued()).hasSize(SagaProcessor.MAX_QUEUED);
+    assertThat(instances.get(beyond.toString()).getStatus()).isEqualTo(SagaStatus.REJECTED);
+    assertThat(observer.ended).containsExactly(SagaStatus.REJECTED);
+  }
+
+  @Test
   void aQueuedSagaStartsWithoutTheTraceOfTheRecordThatEndedTheOneBefore() {
     processor.close();
     start(LockPolicy.QUEUE, true);
