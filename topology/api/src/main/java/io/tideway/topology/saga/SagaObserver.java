@@ -74,7 +74,10 @@ public interface SagaObserver {
    */
   void ignored(String saga, String reason);
 
-  /** How many sagas run (started, not ended) in one task; 0 when the task closes. */
+  /**
+   * How many sagas run (started, not ended) in one task: when it changes, at every deadline check,
+   * and 0 when the task closes.
+   */
   void inFlight(String saga, String task, int count);
 
   /**

@@ -563,6 +563,9 @@ final class SagaProcessor<D extends SpecificRecord>
    * time of the records the task reads while it reads any (see the class's description).
    */
   private void onClock(long now) {
+    // Told again and again: the count of a deployment that turned live (a rebuild's, at its
+    // switch) was not taken while it replayed.
+    observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
     long streamTime = context.currentStreamTimeMs();
     boolean readingOthers =
         streamTimeChecked != Long.MIN_VALUE

@@ -454,6 +454,17 @@ class SagaProcessorTest {
   }
 
   @Test
+  void theInFlightCountIsToldAtEveryCheck() {
+    send(order.toString(), placed(order, customer));
+    // As for a rebuild's metrics, which take nothing until the switch makes it live.
+    observer.inFlight.clear();
+
+    advance(definition.timeoutCheckInterval());
+
+    assertThat(observer.inFlight.get("0_0")).isEqualTo(1);
+  }
+
+  @Test
   void aTimeoutSurvivesARestart() {
     send(order.toString(), placed(order, customer));
     commands();

@@ -137,7 +137,9 @@ final class SagaMeters implements SagaObserver {
 
   @Override
   public void inFlight(String saga, String task, int count) {
-    if (!live.live()) {
+    // A task's close counts even once the deployment is no longer live (retired at a rebuild's
+    // switch): its count would stay otherwise, for a task that may now run on another instance.
+    if (!live.live() && count != 0) {
       return;
     }
     inFlight

@@ -42,6 +42,22 @@ class SagaMetersTest {
   }
 
   @Test
+  void shouldLetARetiredVersionsTasksCloseToZero() {
+    new SagaMeters("orders", registry, SideEffects.LIVE, inFlight).inFlight("place", "0_1", 4);
+    boolean[] live = {true};
+    SagaMeters old = new SagaMeters("orders", registry, () -> live[0], inFlight);
+    old.inFlight("place", "0_0", 3);
+
+    // A rebuild's switch: the old version stops being live, then its tasks close.
+    live[0] = false;
+    old.inFlight("place", "0_0", 2);
+    assertThat(registry.get("tideway.saga.in.flight").gauge().value()).isEqualTo(7.0);
+    old.inFlight("place", "0_0", 0);
+
+    assertThat(registry.get("tideway.saga.in.flight").gauge().value()).isEqualTo(4.0);
+  }
+
+  @Test
   void shouldCountTimeoutsAndResendsPerStepAndDirection() {
     SagaMeters meters = new SagaMeters("orders", registry, SideEffects.LIVE, inFlight);
 
