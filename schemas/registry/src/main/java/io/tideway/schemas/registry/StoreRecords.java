@@ -286,21 +286,24 @@ final class StoreRecords {
     int id = idNode.asInt();
     String type = value.path("schemaType").asText(RegistryApi.AVRO);
     if (!RegistryApi.AVRO.equals(type)) {
-      throw new UnservedSchemaException(id, "schema type " + type + " is not served", null);
+      throw new UnservedSchemaException(
+          id, subject, version, "schema type " + type + " is not served", null);
     }
     JsonNode references = value.path("references");
     if (references.isArray() && !references.isEmpty()) {
-      throw new UnservedSchemaException(id, "schema references are not supported", null);
+      throw new UnservedSchemaException(
+          id, subject, version, "schema references are not supported", null);
     }
     JsonNode schema = value.path("schema");
     if (!schema.isTextual()) {
-      throw new UnservedSchemaException(id, "the value has no schema", null);
+      throw new UnservedSchemaException(id, subject, version, "the value has no schema", null);
     }
     String canonical;
     try {
       canonical = RegistryState.canonical(schema.asText());
     } catch (RegistryException e) {
-      throw new UnservedSchemaException(id, "the schema is not valid: " + e.getMessage(), e);
+      throw new UnservedSchemaException(
+          id, subject, version, "the schema is not valid: " + e.getMessage(), e);
     }
     return new SchemaRegistered(subject, version, id, canonical);
   }
@@ -312,15 +315,19 @@ final class StoreRecords {
   static final class UnservedSchemaException extends IllegalArgumentException {
 
     private final int id;
+    private final String subject;
+    private final int version;
 
-    UnservedSchemaException(int id, String message, Throwable cause) {
+    UnservedSchemaException(int id, String subject, int version, String message, Throwable cause) {
       super(message, cause);
       this.id = id;
+      this.subject = subject;
+      this.version = version;
     }
 
-    /** What the id's holder stands for in the registry: an id no other schema may get. */
+    /** What the registration stands for in the registry: an id and a version no other may get. */
     IdTaken taken() {
-      return new IdTaken(id);
+      return new IdTaken(id, subject, version);
     }
   }
 

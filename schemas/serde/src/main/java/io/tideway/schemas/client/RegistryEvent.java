@@ -70,11 +70,14 @@ public sealed interface RegistryEvent {
   record ModeCleared(String subject) implements RegistryEvent {}
 
   /**
-   * An id a stored registration took for a schema this registry cannot serve (another schema type,
-   * references, a schema it cannot parse): never given to another schema, so that what was written
-   * with it is not read with the wrong one.
+   * An id and a version a stored registration took for a schema this registry cannot serve (another
+   * schema type, references, a schema it cannot parse): the id is never given to another schema, so
+   * that what was written with it is not read with the wrong one, and the version is never written
+   * over, which would delete the registration when the topic is compacted.
    *
    * @param id the id
+   * @param subject the subject it was registered under
+   * @param version its version there
    */
-  record IdTaken(int id) implements RegistryEvent {}
+  record IdTaken(int id, String subject, int version) implements RegistryEvent {}
 }

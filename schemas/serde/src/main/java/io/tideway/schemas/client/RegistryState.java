@@ -10,9 +10,11 @@ import io.tideway.schemas.client.RegistryEvent.SubjectDeleted;
 import io.tideway.schemas.client.RegistryEvent.VersionDeleted;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.avro.Schema;
@@ -43,6 +45,11 @@ public final class RegistryState {
   private CompatibilityLevel globalLevel = DEFAULT_LEVEL;
   private RegistryMode globalMode = RegistryMode.READWRITE;
   private int maxId;
+
+  /** Ids and versions of registrations this registry cannot serve ({@link IdTaken}). */
+  private final Set<Integer> takenIds = new HashSet<>();
+
+  private final Map<String, TreeSet<Integer>> takenVersions = new HashMap<>();
 
   /**
    * The outcome of a registration request.
@@ -278,8 +285,15 @@ public final class RegistryState {
               + ", details: "
               + problems);
     }
-    int id = idsBySchema.getOrDefault(canonical, maxId + 1);
-    int version = existing.isEmpty() ? 1 : existing.lastKey() + 1;
+    Integer known = idsBySchema.get(canonical);
+    if (known == null && maxId == Integer.MAX_VALUE) {
+      throw new RegistryException(
+          500,
+          RegistryException.STORE_ERROR,
+          "No schema id is left: ids up to " + Integer.MAX_VALUE + " are taken");
+    }
+    int id = known != null ? known : maxId + 1;
+    int version = nextVersion(subject, existing);
     List<RegistryEvent> events = new ArrayList<>();
     existing.values().stream()
         .filter(v -> v.deleted() && v.id() == id)
@@ -318,7 +332,7 @@ public final class RegistryState {
               + "' is not in import mode: give no id, or set its mode to IMPORT first");
     }
     String bound = schemasById.get(id);
-    if (bound != null && !bound.equals(canonical)) {
+    if ((bound != null && !bound.equals(canonical)) || takenIds.contains(id)) {
       throw notPermitted(
           "Overwrite schema for the same ID is not permitted: id " + id + " holds another schema");
     }
@@ -330,7 +344,17 @@ public final class RegistryState {
         }
       }
     }
-    int number = version != null ? version : existing.isEmpty() ? 1 : existing.lastKey() + 1;
+    int number = version != null ? version : nextVersion(subject, existing);
+    TreeSet<Integer> unserved = takenVersions.get(subject);
+    if (unserved != null && unserved.contains(number)) {
+      throw notPermitted(
+          "Subject '"
+              + subject
+              + "' version "
+              + number
+              + " holds a schema this registry cannot serve, not id "
+              + id);
+    }
     SchemaVersion slot = existing.get(number);
     if (slot != null) {
       if (slot.id() == id) {
@@ -361,7 +385,9 @@ public final class RegistryState {
     if (mode == RegistryMode.IMPORT
         && inForce != RegistryMode.IMPORT
         && !force
-        && (subject == null ? !subjects.isEmpty() : subjects.containsKey(subject))) {
+        && (subject == null
+            ? !subjects.isEmpty() || !takenVersions.isEmpty()
+            : subjects.containsKey(subject) || takenVersions.containsKey(subject))) {
       throw notPermitted(
           "Cannot import since found existing "
               + (subject == null ? "subjects" : "versions of subject '" + subject + "'")
@@ -540,7 +566,19 @@ public final class RegistryState {
       }
     } else if (event instanceof IdTaken t) {
       maxId = Math.max(maxId, t.id());
+      takenIds.add(t.id());
+      takenVersions.computeIfAbsent(t.subject(), subject -> new TreeSet<>()).add(t.version());
     }
+  }
+
+  /** The version after the subject's last, a version it cannot serve included. */
+  private int nextVersion(String subject, TreeMap<Integer, SchemaVersion> existing) {
+    int last = existing.isEmpty() ? 0 : existing.lastKey();
+    TreeSet<Integer> taken = takenVersions.get(subject);
+    if (taken != null) {
+      last = Math.max(last, taken.last());
+    }
+    return last + 1;
   }
 
   private void register(SchemaRegistered r) {

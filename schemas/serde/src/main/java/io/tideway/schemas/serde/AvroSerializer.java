@@ -5,8 +5,13 @@ import io.tideway.schemas.client.SchemaRegistryClient;
 import io.tideway.schemas.client.SchemaVersion;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
@@ -337,9 +342,17 @@ public class AvroSerializer<T> implements Serializer<T> {
   private record Fit(boolean convert, String refusal) {
 
     static Fit of(Schema own, Schema latest) {
-      if (own.equals(latest)
-          || SchemaNormalization.toParsingForm(own)
-              .equals(SchemaNormalization.toParsingForm(latest))) {
+      if (own.equals(latest)) {
+        return new Fit(false, null);
+      }
+      // Avro's compatibility, and the parsing form, leave logical types out: written across a
+      // change of decimal scale or of timestamp unit, every value would read wrong, silently.
+      String logicalChange = logicalTypeChange(own, latest, "", new HashSet<>());
+      if (logicalChange != null) {
+        return new Fit(false, logicalChange);
+      }
+      if (SchemaNormalization.toParsingForm(own)
+          .equals(SchemaNormalization.toParsingForm(latest))) {
         return new Fit(false, null);
       }
       SchemaPairCompatibility check =
@@ -354,6 +367,83 @@ public class AvroSerializer<T> implements Serializer<T> {
               .toList()
               .toString());
     }
+  }
+
+  /**
+   * Where the logical type of a value differs between the record's schema and the latest (fields
+   * paired by name, union branches by name or type), or null where none does.
+   */
+  private static String logicalTypeChange(
+      Schema own, Schema latest, String at, Set<String> visited) {
+    if (!Objects.equals(own.getLogicalType(), latest.getLogicalType())) {
+      return "the logical type at "
+          + (at.isEmpty() ? "the top" : at)
+          + " is "
+          + describe(own)
+          + " in the record's schema and "
+          + describe(latest)
+          + " in the latest";
+    }
+    switch (own.getType()) {
+      case RECORD -> {
+        if (latest.getType() != Schema.Type.RECORD
+            || !visited.add(own.getFullName() + "|" + latest.getFullName())) {
+          return null;
+        }
+        for (Schema.Field field : own.getFields()) {
+          Schema.Field other = latest.getField(field.name());
+          String change =
+              other == null
+                  ? null
+                  : logicalTypeChange(
+                      field.schema(), other.schema(), at + "." + field.name(), visited);
+          if (change != null) {
+            return change;
+          }
+        }
+        return null;
+      }
+      case ARRAY -> {
+        return latest.getType() == Schema.Type.ARRAY
+            ? logicalTypeChange(own.getElementType(), latest.getElementType(), at + "[]", visited)
+            : null;
+      }
+      case MAP -> {
+        return latest.getType() == Schema.Type.MAP
+            ? logicalTypeChange(own.getValueType(), latest.getValueType(), at + "{}", visited)
+            : null;
+      }
+      case UNION -> {
+        if (latest.getType() != Schema.Type.UNION) {
+          return null;
+        }
+        for (Schema branch : own.getTypes()) {
+          for (Schema other : latest.getTypes()) {
+            if (branch.getType() == other.getType()
+                && branch.getFullName().equals(other.getFullName())) {
+              String change = logicalTypeChange(branch, other, at, visited);
+              if (change != null) {
+                return change;
+              }
+            }
+          }
+        }
+        return null;
+      }
+      default -> {
+        return null;
+      }
+    }
+  }
+
+  private static String describe(Schema schema) {
+    LogicalType type = schema.getLogicalType();
+    if (type == null) {
+      return "none";
+    }
+    return type instanceof LogicalTypes.Decimal decimal
+        ? "decimal(" + decimal.getPrecision() + "," + decimal.getScale() + ")"
+        : type.getName();
   }
 
   private record SchemaPair(Schema own, int latestId) {}

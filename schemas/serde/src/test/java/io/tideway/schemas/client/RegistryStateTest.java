@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.tideway.schemas.client.RegistryEvent.CompatibilityCleared;
 import io.tideway.schemas.client.RegistryEvent.CompatibilitySet;
+import io.tideway.schemas.client.RegistryEvent.IdTaken;
 import io.tideway.schemas.client.RegistryEvent.ModeCleared;
 import io.tideway.schemas.client.RegistryEvent.ModeSet;
 import io.tideway.schemas.client.RegistryEvent.SchemaRegistered;
@@ -727,6 +728,45 @@ class RegistryStateTest {
                   .errorCode())
           .isEqualTo(RegistryException.OPERATION_NOT_PERMITTED);
       assertThat(state.lookup("orders-value", ORDER_V1, false).id()).isEqualTo(v1.id());
+    }
+
+    @Test
+    void shouldKeepTheIdAndVersionOfARegistrationItCannotServeFromImportsAndNewVersions() {
+      // A Protobuf schema, say, at orders-value version 2 with id 12.
+      register("orders-value", ORDER_V1);
+      state.apply(new IdTaken(12, "orders-value", 2));
+      // A subject holding only what cannot be served is not empty.
+      state.apply(new IdTaken(13, "payments-value", 1));
+      assertThat(
+              registryError(
+                      () -> state.planModeChange("payments-value", RegistryMode.IMPORT, false))
+                  .getMessage())
+          .contains("found existing versions of subject 'payments-value'");
+      state.planModeChange(null, RegistryMode.IMPORT, true).forEach(state::apply);
+
+      assertThat(
+              registryError(() -> state.planImport("orders-value", PAYMENT, 12, null)).getMessage())
+          .contains("id 12 holds another schema");
+      assertThat(registryError(() -> state.planImport("orders-value", PAYMENT, 20, 2)).getMessage())
+          .contains("version 2 holds a schema this registry cannot serve");
+      RegistryState.Registration next = state.planImport("orders-value", PAYMENT, 20, null);
+      assertThat(next.version()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRefuseANewSchemaOnceNoIdIsLeft() {
+      state.planModeChange(null, RegistryMode.IMPORT, false).forEach(state::apply);
+      state
+          .planImport("orders-value", ORDER_V1, Integer.MAX_VALUE, null)
+          .events()
+          .forEach(state::apply);
+      state.apply(new ModeCleared(null));
+
+      RegistryException refused =
+          registryError(() -> state.planRegistration("payments-value", PAYMENT));
+
+      assertThat(refused.errorCode()).isEqualTo(RegistryException.STORE_ERROR);
+      assertThat(refused.getMessage()).contains("No schema id is left");
     }
 
     @Test

@@ -10,14 +10,17 @@ import io.tideway.schemas.client.MockSchemaRegistry;
 import io.tideway.schemas.serde.fixtures.Order;
 import io.tideway.schemas.serde.fixtures.Payment;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterEach;
@@ -209,6 +212,38 @@ class SerializerModesTest {
         .hasMessageContaining("does not fit the latest schema of subject 'payments-value'")
         .hasMessageContaining("version 1")
         .hasMessageContaining("merchant");
+  }
+
+  @Test
+  void shouldRefuseALatestSchemaThatChangesOnlyALogicalType() {
+    // given a latest version with another decimal scale, which Avro's compatibility ignores
+    Schema cents = price(2);
+    registry.setCompatibility("prices-value", CompatibilityLevel.NONE);
+    registry.register("prices-value", price(4));
+    GenericRecord price = new GenericData.Record(cents);
+    price.put("amount", ByteBuffer.wrap(new BigDecimal("1.23").unscaledValue().toByteArray()));
+    AvroSerializer<GenericRecord> serializer =
+        serializer(
+            AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false);
+
+    // when / then: written as the latest, 1.23 would read as 0.0123
+    assertThatThrownBy(() -> serializer.serialize("prices", price))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("does not fit the latest schema of subject 'prices-value'")
+        .hasMessageContaining(
+            "the logical type at .amount is decimal(10,2) in the record's schema and"
+                + " decimal(10,4) in the latest");
+  }
+
+  private static Schema price(int scale) {
+    return SchemaBuilder.record("Price")
+        .namespace("io.tideway.schemas.serde.fixtures")
+        .fields()
+        .name("amount")
+        .type(LogicalTypes.decimal(10, scale).addToSchema(Schema.create(Schema.Type.BYTES)))
+        .noDefault()
+        .endRecord();
   }
 
   @Test
