@@ -92,17 +92,23 @@ final class ReplayResetCommand implements Callable<Integer> {
     if (target.datetime != null) {
       return LogPosition.parseTime(target.datetime, "--to-datetime").toString();
     }
+    Duration back;
     try {
-      Duration back = Duration.parse(target.duration);
-      if (back.isNegative()) {
-        throw new ParameterException(
-            spec.commandLine(), "--by-duration must not be negative: " + target.duration);
-      }
-      return Instant.now().minus(back).toString();
+      back = Duration.parse(target.duration);
     } catch (DateTimeParseException e) {
       throw new ParameterException(
           spec.commandLine(),
           "--by-duration must be an ISO-8601 duration such as PT1H or P2D, not " + target.duration);
     }
+    if (back.isNegative()) {
+      throw new ParameterException(
+          spec.commandLine(), "--by-duration must not be negative: " + target.duration);
+    }
+    // A long duration reaches past what Instant holds, or before anything Kafka has.
+    if (back.compareTo(Duration.between(Instant.EPOCH, Instant.now())) > 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--by-duration reaches back before 1970: " + target.duration);
+    }
+    return Instant.now().minus(back).toString();
   }
 }

@@ -60,9 +60,21 @@ class ReplayCommandTest {
                 NO_RUNTIME))
         .isEqualTo(Tideway.BAD_INPUT);
 
+    assertThat(
+            cli.run(
+                "replay",
+                "reset",
+                "projections",
+                "--by-duration",
+                "P999999999D",
+                "--query-url",
+                NO_RUNTIME))
+        .isEqualTo(Tideway.BAD_INPUT);
+
     assertThat(cli.err())
         .contains("Missing required argument")
         .contains("mutually exclusive")
+        .contains("--by-duration reaches back before 1970: P999999999D")
         .contains("--by-duration must be an ISO-8601 duration such as PT1H or P2D, not soon")
         .contains("Not a time for --to-datetime: 'yesterday'");
   }

@@ -103,6 +103,9 @@ public record DeadLetter(
    */
   static final String SAGA_HEADER = "tideway.saga";
 
+  /** Headers a dead letter too large to keep its bytes carries instead of them. */
+  static final String LIMIT_HEADER_PREFIX = "tideway.dead-letter.";
+
   /** The topic a dead-lettered saga compensation was for. */
   static final String SAGA_DESTINATION_HEADER = SAGA_HEADER + ".destination";
 
@@ -166,6 +169,7 @@ public record DeadLetter(
     for (Header header : headers) {
       if (!header.key().startsWith(ERROR_HEADER_PREFIX)
           && !header.key().startsWith(SPRING_HEADER_PREFIX)
+          && !header.key().startsWith(LIMIT_HEADER_PREFIX)
           && !header.key().equals(SAGA_HEADER)
           && !header.key().startsWith(SAGA_HEADER + ".")) {
         original.add(header);

@@ -223,10 +223,10 @@ public final class DeadLetterRedrive implements AutoCloseable {
     if (partition != null && (partition < 0 || partition >= partitions.getAsInt())) {
       partition = null;
     }
-    if (record.key() == null
-        && record.value() == null
-        && partition != null
-        && letter.originalOffset() != null) {
+    if (record.key() == null && record.value() == null && letter.originalOffset() != null) {
+      if (partition == null) {
+        return Optional.empty(); // its partition is gone (a topic made again with fewer)
+      }
       return originals
           .at(letter.originalTopic(), partition, letter.originalOffset())
           .map(

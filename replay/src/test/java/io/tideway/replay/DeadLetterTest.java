@@ -149,6 +149,7 @@ class DeadLetterTest {
     headers.add(DeadLetter.MESSAGE_HEADER, "poison".getBytes(UTF_8));
     headers.add(DeadLetter.STACKTRACE_HEADER, "at ...".getBytes(UTF_8));
     headers.add("traceparent", "00-abc-def-01".getBytes(UTF_8));
+    headers.add(DeadLetter.LIMIT_HEADER_PREFIX + "omitted", "value".getBytes(UTF_8));
     headers.add(DeadLetter.TOPIC_HEADER, "order.events".getBytes(UTF_8));
     headers.add(DeadLetter.PARTITION_HEADER, "2".getBytes(UTF_8));
     headers.add(DeadLetter.OFFSET_HEADER, "41".getBytes(UTF_8));
