@@ -87,7 +87,7 @@ final class OrderViews {
               .toList());
       next.setTotal(placed.getTotal());
       next.setPlacedAt(placed.getPlacedAt());
-      next.setUpdatedAt(placed.getPlacedAt());
+      touch(next, placed.getPlacedAt());
       // The order service publishes an update only for an address newer than the one an order was
       // placed with, so any update seen already is newer than the placement's address.
       if (placed.getShippingAddress() != null && next.getAddressVersion() == 0) {
@@ -98,20 +98,30 @@ final class OrderViews {
         next.setShippingAddress(address(updated.getAddress()));
         next.setAddressVersion(updated.getCustomerVersion());
       }
-      next.setUpdatedAt(updated.getUpdatedAt());
+      touch(next, updated.getUpdatedAt());
     } else if (event instanceof OrderApproved approved) {
       if (!REJECTED.equals(next.getStatus())) {
         next.setStatus(APPROVED);
       }
-      next.setUpdatedAt(approved.getApprovedAt());
+      touch(next, approved.getApprovedAt());
     } else if (event instanceof OrderRejected rejected) {
       if (!APPROVED.equals(next.getStatus())) {
         next.setStatus(REJECTED);
         next.setRejectionReason(rejected.getReason());
       }
-      next.setUpdatedAt(rejected.getRejectedAt());
+      touch(next, rejected.getRejectedAt());
     }
     return next;
+  }
+
+  /**
+   * Moves the view's time on to an event's, never back: an event applied late (re-driven from the
+   * dead-letter topic, say) changes what it changes, but not when the view last changed.
+   */
+  private static void touch(OrderView view, Instant at) {
+    if (at.isAfter(view.getUpdatedAt())) {
+      view.setUpdatedAt(at);
+    }
   }
 
   static ShippingAddress address(Address a) {

@@ -103,6 +103,21 @@ class ReferenceProjectionsTest {
   }
 
   @Test
+  void shouldNeverMoveAnOrdersViewBackInTime() {
+    UUID order = UUID.randomUUID();
+    Instant approvedAt = NOW.plusSeconds(5);
+
+    // The placement failed in this branch, went to the dead-letter topic, and is re-driven late.
+    send(orders, order, new OrderApproved(order, approvedAt));
+    send(orders, order, placed(order, NOW, "1 Main St", line(KETTLE, 2, "10.00")));
+
+    OrderView view = orderView(order);
+    assertThat(view.getStatus()).isEqualTo("APPROVED");
+    assertThat(view.getPlacedAt()).isEqualTo(NOW);
+    assertThat(view.getUpdatedAt()).isEqualTo(approvedAt);
+  }
+
+  @Test
   void shouldKeepACustomersNewestAddressAndOrdersWhateverTheOrderOfTheirEvents() {
     UUID first = UUID.randomUUID();
     UUID second = UUID.randomUUID();
