@@ -2,22 +2,17 @@ package io.tideway.cli;
 
 import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.platform.LocalPlatform;
+import io.tideway.deploy.platform.PlatformSetupException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** The {@code --data-dir} option, shared by every command that finds the local platform. */
 final class DataDirOption {
 
   static final String DEFAULT = ".tideway";
   static final String ENV = "TIDEWAY_DATA_DIR";
-
-  @Spec(Spec.Target.MIXEE)
-  private CommandSpec command;
 
   @Option(
       names = "--data-dir",
@@ -34,7 +29,8 @@ final class DataDirOption {
   /**
    * The endpoints of the platform running on this data directory.
    *
-   * @throws ParameterException when none runs there, naming the flags that point elsewhere
+   * @throws PlatformSetupException when none runs there, naming the flags that point elsewhere: one
+   *     line, not the command's usage, as nothing was typed wrong
    */
   PlatformEndpoints endpoints(String otherwise) {
     try {
@@ -42,15 +38,13 @@ final class DataDirOption {
           .filter(found -> LocalPlatform.running(path()))
           .orElseThrow(
               () ->
-                  new ParameterException(
-                      command.commandLine(),
+                  new PlatformSetupException(
                       "No platform is running with data directory "
                           + path()
                           + ": start one with 'tideway up', or "
                           + otherwise));
     } catch (IOException e) {
-      throw new ParameterException(
-          command.commandLine(),
+      throw new PlatformSetupException(
           "Cannot read " + path().resolve(PlatformEndpoints.FILE_NAME) + ": " + e.getMessage());
     }
   }

@@ -1,7 +1,9 @@
 package io.tideway.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.tideway.deploy.PlatformEndpoints;
 import io.tideway.deploy.platform.LocalPlatform;
 import io.tideway.loadtest.DurationText;
@@ -526,8 +528,9 @@ final class LoadtestCommand {
               writers,
               warmup,
               phases.duration);
-      RelayBenchmark.Report report =
-          new RelayBenchmark(settings, line -> ScenarioCommand.print(out, line)).run();
+      RelayBenchmark benchmark =
+          new RelayBenchmark(settings, line -> ScenarioCommand.print(out, line));
+      RelayBenchmark.Report report = stoppingOnCtrlC(benchmark::stop, benchmark::run);
       RelayTargets.lines(report).forEach(out::println);
       if (phases.json != null) {
         writeReport(phases.json, settings, report, Map.of("ratio", report.ratio()));
@@ -584,18 +587,40 @@ final class LoadtestCommand {
     Path json;
   }
 
-  /** Writes a benchmark's settings, report, derived figures and the machine as JSON. */
+  /**
+   * Writes a benchmark's settings, without passwords or the credentials of URLs (result files are
+   * shared), its report, derived figures and the machine as JSON.
+   */
   private static void writeReport(
       Path json, Object settings, Object report, Map<String, Object> figures) throws IOException {
+    ObjectMapper mapper = new ObjectMapper().findAndRegisterModules();
     Map<String, Object> document = new LinkedHashMap<>();
-    document.put("settings", settings);
+    document.put("settings", withoutSecrets(mapper.valueToTree(settings)));
     document.put("report", report);
     document.putAll(figures);
     document.put("machine", Machine.current());
-    new ObjectMapper()
-        .findAndRegisterModules()
-        .writerWithDefaultPrettyPrinter()
-        .writeValue(json.toFile(), document);
+    mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), document);
+  }
+
+  static JsonNode withoutSecrets(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      object.remove("password");
+      object
+          .properties()
+          .forEach(
+              field -> {
+                if (field.getValue().isTextual()) {
+                  field.setValue(
+                      TextNode.valueOf(
+                          field.getValue().asText().replaceAll("(://)[^/@\\s]+@", "$1")));
+                } else {
+                  withoutSecrets(field.getValue());
+                }
+              });
+    } else if (node.isArray()) {
+      node.forEach(LoadtestCommand::withoutSecrets);
+    }
+    return node;
   }
 
   @Command(

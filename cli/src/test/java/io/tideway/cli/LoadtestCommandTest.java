@@ -2,6 +2,8 @@ package io.tideway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tideway.deploy.PlatformEndpoints;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -15,6 +17,29 @@ class LoadtestCommandTest {
   private final CapturedCommandLine cli = new CapturedCommandLine();
 
   @TempDir Path dataDir;
+
+  @Test
+  void writesNoPasswordNorTheCredentialsOfAUrlIntoAResultFile() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode settings =
+        json.readTree(
+            """
+            {"user": "postgres", "password": "secret",
+             "registryUrl": "http://writer:s3cret@registry:8081/base",
+             "serverUrl": "jdbc:postgresql://127.0.0.1:5432/",
+             "nested": [{"url": "https://a:b@host"}]}
+            """);
+
+    String written = json.writeValueAsString(LoadtestCommand.withoutSecrets(settings));
+
+    assertThat(written)
+        .doesNotContain("secret")
+        .doesNotContain("s3cret")
+        .doesNotContain("a:b@")
+        .contains("\"user\":\"postgres\"")
+        .contains("\"registryUrl\":\"http://registry:8081/base\"")
+        .contains("\"url\":\"https://host\"");
+  }
 
   @Test
   void shouldListItsScenariosInHelp() {

@@ -234,6 +234,10 @@ class UpCommandIT {
       }
       platform.stop();
     }
+    // A `tideway runtime`'s state, which may be of another cluster: kept.
+    Path runtimeState = dataDir.resolve("runtime-8085").resolve("deployments.json");
+    Files.createDirectories(runtimeState.getParent());
+    Files.writeString(runtimeState, "{}");
 
     try (PlatformProcess platform =
         PlatformProcess.start(dataDir, kafkaPort, postgresPort, "--fresh")) {
@@ -241,6 +245,7 @@ class UpCommandIT {
       assertThat(listTopics("127.0.0.1:" + kafkaPort)).doesNotContain("wiped");
       platform.stop();
     }
+    assertThat(runtimeState).hasContent("{}");
   }
 
   @Test

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
@@ -45,15 +46,18 @@ public final class HttpGets implements Workload {
 
   /**
    * @param uris what to GET, in turn
-   * @param accept the {@code Accept} header of every request
+   * @param headers the headers of every request, {@code Accept} among them
    * @param concurrency requests in flight at most
    * @param context the run, told of each completion and failure
    */
-  public HttpGets(List<URI> uris, String accept, int concurrency, RunContext context) {
+  public HttpGets(
+      List<URI> uris, Map<String, String> headers, int concurrency, RunContext context) {
     this.requests = new SimpleHttpRequest[uris.size()];
     this.described = new String[uris.size()];
     for (int i = 0; i < uris.size(); i++) {
-      requests[i] = SimpleRequestBuilder.get(uris.get(i)).setHeader("Accept", accept).build();
+      SimpleRequestBuilder request = SimpleRequestBuilder.get(uris.get(i));
+      headers.forEach(request::setHeader);
+      requests[i] = request.build();
       described[i] = "GET " + uris.get(i).getRawPath();
     }
     this.context = context;

@@ -10,7 +10,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,7 +53,12 @@ public final class RegistryScenario implements Scenario {
   static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The registry's base URL, without credentials: it is shown. */
   private final String registryUrl;
+
+  /** The {@code Authorization} header that the URL's {@code user:password@} stands for, or null. */
+  private final String authorization;
+
   private final int schemas;
   private final int concurrency;
 
@@ -62,7 +70,19 @@ public final class RegistryScenario implements Scenario {
    */
   public RegistryScenario(String registryUrl, int schemas, int concurrency) {
     checkOptions(schemas, concurrency);
-    this.registryUrl = baseUrl(registryUrl);
+    URI base = baseUrl(registryUrl);
+    this.authorization =
+        base.getUserInfo() == null
+            ? null
+            : "Basic "
+                + Base64.getEncoder()
+                    .encodeToString(base.getUserInfo().getBytes(StandardCharsets.UTF_8));
+    this.registryUrl =
+        (base.getScheme()
+                + "://"
+                + base.getRawAuthority().substring(base.getRawAuthority().indexOf('@') + 1)
+                + (base.getRawPath() == null ? "" : base.getRawPath()))
+            .replaceAll("/+$", "");
     this.schemas = schemas;
     this.concurrency = concurrency;
   }
@@ -171,17 +191,15 @@ public final class RegistryScenario implements Scenario {
       URI uri = URI.create(registryUrl + "/schemas/ids/" + id);
       // Once each before the run: a registry that answers an id with another schema, or not at
       // all, is not worth measuring.
-      requireSchema(
-          client,
-          HttpRequest.newBuilder(uri)
-              .header("Accept", CONTENT_TYPE)
-              .timeout(HttpGets.REQUEST_TIMEOUT)
-              .GET()
-              .build(),
-          i);
+      requireSchema(client, authorized(HttpRequest.newBuilder(uri)).GET().build(), i);
       uris.add(uri);
     }
-    return new HttpGets(uris, CONTENT_TYPE, concurrency, context);
+    Map<String, String> headers = new HashMap<>();
+    headers.put("Accept", CONTENT_TYPE);
+    if (authorization != null) {
+      headers.put("Authorization", authorization);
+    }
+    return new HttpGets(uris, headers, concurrency, context);
   }
 
   private int register(HttpClient client, int index)
@@ -190,10 +208,10 @@ public final class RegistryScenario implements Scenario {
     HttpRequest request;
     try {
       request =
-          HttpRequest.newBuilder(new URI(registryUrl + "/subjects/" + subject + "/versions"))
+          authorized(
+                  HttpRequest.newBuilder(
+                      new URI(registryUrl + "/subjects/" + subject + "/versions")))
               .header("Content-Type", CONTENT_TYPE)
-              .header("Accept", CONTENT_TYPE)
-              .timeout(HttpGets.REQUEST_TIMEOUT)
               .POST(
                   HttpRequest.BodyPublishers.ofByteArray(
                       JSON.writeValueAsBytes(Map.of("schema", schema(index).toString()))))
@@ -275,11 +293,17 @@ public final class RegistryScenario implements Scenario {
         + HttpGets.shown(response.body());
   }
 
+  /** A request with the headers every request of the scenario carries. */
+  private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+    request.header("Accept", CONTENT_TYPE).timeout(HttpGets.REQUEST_TIMEOUT);
+    return authorization == null ? request : request.header("Authorization", authorization);
+  }
+
   private static String describe(HttpRequest request) {
     return request.method() + " " + request.uri().getRawPath();
   }
 
-  private static String baseUrl(String url) {
+  private static URI baseUrl(String url) {
     URI uri;
     try {
       uri = url == null ? null : new URI(url.trim());
@@ -292,11 +316,9 @@ public final class RegistryScenario implements Scenario {
             || scheme.toLowerCase(Locale.ROOT).equals("https"))
         || uri.getHost() == null) {
       throw new IllegalArgumentException(
-          "--registry-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8081 (was '"
-              + url
-              + "')");
+          "--registry-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8081");
     }
-    return url.trim().replaceAll("/+$", "");
+    return uri;
   }
 
   private static int requirePositive(int value, String option) {

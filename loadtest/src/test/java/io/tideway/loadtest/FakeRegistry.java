@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,6 +46,7 @@ final class FakeRegistry implements AutoCloseable {
   private final Map<Integer, Answer> forcedAnswers = new ConcurrentHashMap<>();
   private final List<String> subjects = new ArrayList<>();
   private final List<Integer> idsRequested = new ArrayList<>();
+  private final Set<String> authorizations = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private volatile long delayMillis;
@@ -82,6 +84,11 @@ final class FakeRegistry implements AutoCloseable {
     return List.copyOf(idsRequested);
   }
 
+  /** The {@code Authorization} headers requests came with, {@code none} for none. */
+  Set<String> authorizations() {
+    return Set.copyOf(authorizations);
+  }
+
   synchronized Map<String, Integer> idsBySchema() {
     return Map.copyOf(idsBySchema);
   }
@@ -96,6 +103,7 @@ final class FakeRegistry implements AutoCloseable {
   }
 
   private void register(HttpExchange exchange) throws IOException {
+    noteAuthorization(exchange);
     String path = exchange.getRequestURI().getPath();
     if (!exchange.getRequestMethod().equals("POST") || !path.endsWith("/versions")) {
       send(exchange, 404, "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}");
@@ -116,6 +124,7 @@ final class FakeRegistry implements AutoCloseable {
   }
 
   private void schemaById(HttpExchange exchange) throws IOException {
+    noteAuthorization(exchange);
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
     Answer answer;
@@ -146,6 +155,11 @@ final class FakeRegistry implements AutoCloseable {
       inFlight.decrementAndGet();
     }
     send(exchange, answer.status(), answer.body());
+  }
+
+  private void noteAuthorization(HttpExchange exchange) {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    authorizations.add(authorization == null ? "none" : authorization);
   }
 
   private static void send(HttpExchange exchange, int status, String body) throws IOException {

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -52,6 +54,27 @@ class RegistryScenarioTest {
             100, 101, 102, 103, 104, 100, 101, 102, 103, 104, 100, 101);
     assertThat(result.recordsMeasured()).isEqualTo(12);
     assertThat(result.recordsLost()).isZero();
+  }
+
+  @Test
+  void shouldSendTheCredentialsOfTheUrlAndNeverShowThem() throws Exception {
+    // given
+    registry = new FakeRegistry();
+    String withCredentials = registry.url().replace("http://", "http://loader:s3cret@");
+    RegistryScenario scenario = new RegistryScenario(withCredentials, 2, 2);
+
+    // when
+    LoadTestResult result = run(scenario, LoadSettings.ofRecords(20).withWarmup(Duration.ZERO));
+
+    // then
+    assertThat(registry.authorizations())
+        .containsExactly(
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString("loader:s3cret".getBytes(StandardCharsets.UTF_8)));
+    assertThat(scenario.target()).isEqualTo("the schema registry at " + registry.url());
+    assertThat(String.join("\n", progress)).doesNotContain("s3cret");
+    assertThat(result.toJson()).doesNotContain("s3cret");
   }
 
   @Test

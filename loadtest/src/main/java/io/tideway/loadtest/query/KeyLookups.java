@@ -66,7 +66,7 @@ final class KeyLookups implements Scenario {
   public Workload start(RunContext context) {
     return new HttpGets(
         keys.stream().map(key -> uri(runtimeUrl, key)).toList(),
-        "application/json",
+        Map.of("Accept", "application/json"),
         concurrency,
         context);
   }

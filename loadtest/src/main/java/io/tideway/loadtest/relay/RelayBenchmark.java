@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -137,9 +138,25 @@ public final class RelayBenchmark {
    */
   private final OrderPlaced payload = SampleEvents.orderPlaced();
 
+  private volatile boolean stopped;
+
   public RelayBenchmark(Settings settings, Consumer<String> progress) {
     this.settings = settings;
     this.progress = progress;
+  }
+
+  /**
+   * Ends a run at its next step (Ctrl-C): it fails, and drops its database, slots and topics as any
+   * run does; slots left behind would hold the server's WAL for good.
+   */
+  public void stop() {
+    stopped = true;
+  }
+
+  private void checkStopped() {
+    if (stopped) {
+      throw new CancellationException("The relay benchmark was stopped");
+    }
   }
 
   /** Runs every step, then drops the database and its slots whatever happened. */
@@ -296,6 +313,7 @@ public final class RelayBenchmark {
     long first = 0;
     long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
     while (true) {
+      checkStopped();
       double relayed = relayed(meters);
       long now = System.nanoTime();
       if (relayed > 0 && first == 0) {
@@ -363,6 +381,7 @@ public final class RelayBenchmark {
       long deadline = System.nanoTime() + total.plus(CATCH_UP).toNanos();
       // Until every writer is done and every event it committed has arrived.
       while (!(allDone(running) && receivedAll >= committed.get() * settings.batch())) {
+        checkStopped();
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
               String.format(
@@ -456,6 +475,7 @@ public final class RelayBenchmark {
   private void await(BooleanSupplier done, String what) throws Exception {
     long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
     while (!done.getAsBoolean()) {
+      checkStopped();
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("Timed out waiting for " + what);
       }

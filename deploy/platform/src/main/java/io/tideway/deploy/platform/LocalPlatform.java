@@ -68,6 +68,10 @@ public final class LocalPlatform implements AutoCloseable {
   /** What {@code tideway runtime} names its state directory by default: {@code runtime-<port>}. */
   private static final String RUNTIME_STATE = "runtime-\\d+";
 
+  private static final String KEPT_RUNTIME_STATE =
+      ", the state of a `tideway runtime`: delete it yourself if that runtime ran on this"
+          + " platform";
+
   /** How the file name of the reference projections' jar starts. */
   private static final String PROJECTIONS_JAR = "tideway-projections-";
 
@@ -260,10 +264,15 @@ public final class LocalPlatform implements AutoCloseable {
 
   /** Reports a start-up step, unless the platform is being stopped: then start-up ends here. */
   private void step(String line) {
+    endIfStopping();
+    progress.accept(line);
+  }
+
+  /** Ends start-up here when the platform is being stopped, rather than at the end of a wait. */
+  private void endIfStopping() {
     if (stopping) {
       throw new PlatformSetupException("Stopped during start-up");
     }
-    progress.accept(line);
   }
 
   private void startParts() throws Exception {
@@ -291,7 +300,7 @@ public final class LocalPlatform implements AutoCloseable {
         .ifPresent(pid -> step("Stopped PostgreSQL (pid " + pid + ")" + LEFT_BY_KILLED_PLATFORM));
     checkPorts();
     if (settings.fresh()) {
-      wipe(dataDir);
+      wipe(dataDir).forEach(kept -> step("Kept " + kept + KEPT_RUNTIME_STATE));
     }
 
     long start = System.nanoTime();
@@ -555,6 +564,7 @@ public final class LocalPlatform implements AutoCloseable {
     }
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (!runtime.ready()) {
+      endIfStopping();
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "The reference projections did not run within "
@@ -599,6 +609,7 @@ public final class LocalPlatform implements AutoCloseable {
     running.push(http);
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (!relay.health().streaming()) {
+      endIfStopping();
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "The outbox relay did not stream within "
@@ -736,16 +747,25 @@ public final class LocalPlatform implements AutoCloseable {
     }
   }
 
-  /** Removes earlier data, keeping the lock (held by us) and the logs. */
-  private static void wipe(Path dataDir) throws IOException {
+  /**
+   * Removes earlier data, keeping the lock (held by us), the logs and the state of runtimes that
+   * {@code tideway runtime} started, which may run on another cluster, even now.
+   *
+   * @return the runtimes' state directories kept
+   */
+  private static List<Path> wipe(Path dataDir) throws IOException {
+    List<Path> kept = new ArrayList<>();
     try (Stream<Path> children = Files.list(dataDir)) {
       for (Path child : children.toList()) {
         String name = child.getFileName().toString();
-        if (!name.equals(DataDirectoryLock.FILE_NAME) && !name.equals(LOGS)) {
+        if (name.matches(RUNTIME_STATE)) {
+          kept.add(child);
+        } else if (!name.equals(DataDirectoryLock.FILE_NAME) && !name.equals(LOGS)) {
           FileUtils.forceDelete(child.toFile());
         }
       }
     }
+    return kept;
   }
 
   private static String seconds(long startNanos) {
