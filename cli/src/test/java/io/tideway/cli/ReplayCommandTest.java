@@ -2,6 +2,8 @@ package io.tideway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ReplayCommandTest {
@@ -26,50 +28,11 @@ class ReplayCommandTest {
 
   @Test
   void shouldRefuseAResetWithoutOneTargetOrWithAMalformedOne() {
-    assertThat(cli.run("replay", "reset", "projections", "--query-url", NO_RUNTIME))
-        .isEqualTo(Tideway.BAD_INPUT);
-    assertThat(
-            cli.run(
-                "replay",
-                "reset",
-                "projections",
-                "--to-earliest",
-                "--by-duration",
-                "PT1H",
-                "--query-url",
-                NO_RUNTIME))
-        .isEqualTo(Tideway.BAD_INPUT);
-    assertThat(
-            cli.run(
-                "replay",
-                "reset",
-                "projections",
-                "--by-duration",
-                "soon",
-                "--query-url",
-                NO_RUNTIME))
-        .isEqualTo(Tideway.BAD_INPUT);
-    assertThat(
-            cli.run(
-                "replay",
-                "reset",
-                "projections",
-                "--to-datetime",
-                "yesterday",
-                "--query-url",
-                NO_RUNTIME))
-        .isEqualTo(Tideway.BAD_INPUT);
-
-    assertThat(
-            cli.run(
-                "replay",
-                "reset",
-                "projections",
-                "--by-duration",
-                "P999999999D",
-                "--query-url",
-                NO_RUNTIME))
-        .isEqualTo(Tideway.BAD_INPUT);
+    assertThat(reset()).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(reset("--to-earliest", "--by-duration", "PT1H")).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(reset("--by-duration", "soon")).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(reset("--to-datetime", "yesterday")).isEqualTo(Tideway.BAD_INPUT);
+    assertThat(reset("--by-duration", "P999999999D")).isEqualTo(Tideway.BAD_INPUT);
 
     assertThat(cli.err())
         .contains("Missing required argument")
@@ -77,6 +40,14 @@ class ReplayCommandTest {
         .contains("--by-duration reaches back before 1970: P999999999D")
         .contains("--by-duration must be an ISO-8601 duration such as PT1H or P2D, not soon")
         .contains("Not a time for --to-datetime: 'yesterday'");
+  }
+
+  /** {@code tideway replay reset projections} with a target, against no runtime. */
+  private int reset(String... target) {
+    List<String> args = new ArrayList<>(List.of("replay", "reset", "projections"));
+    args.addAll(List.of(target));
+    args.addAll(List.of("--query-url", NO_RUNTIME));
+    return cli.run(args.toArray(String[]::new));
   }
 
   @Test

@@ -94,13 +94,7 @@ class TransactionalOutboxIT {
 
     // then
     assertThat(customerNames()).containsExactly("Ada Lovelace");
-    List<Change> changes = changes();
-    assertThat(changes)
-        .extracting(Change::table, Change::operation)
-        .containsExactly(
-            tuple("public.customer", "INSERT"),
-            tuple("public.outbox", "INSERT"),
-            tuple("public.outbox", "DELETE"));
+    List<Change> changes = customerThenEvent();
     assertThat(changes).extracting(Change::xid).containsOnly(changes.get(0).xid());
     assertThat(changes.get(1).column("id")).isEqualTo(eventId.toString());
     assertThat(changes.get(1).column("aggregateid")).isEqualTo(customerId.toString());
@@ -232,13 +226,7 @@ class TransactionalOutboxIT {
                 assertThat(e)
                     .isInstanceOf(IllegalTransactionStateException.class)
                     .hasMessageContaining("The transaction is completing"));
-    List<Change> changes = changes();
-    assertThat(changes)
-        .extracting(Change::table, Change::operation)
-        .containsExactly(
-            tuple("public.customer", "INSERT"),
-            tuple("public.outbox", "INSERT"),
-            tuple("public.outbox", "DELETE"));
+    List<Change> changes = customerThenEvent();
     assertThat(changes.get(1).column("id")).isEqualTo(appendedAfterwards.get(0).toString());
     assertThat(changes.get(1).xid()).isNotEqualTo(changes.get(0).xid());
     assertThat(committed).containsExactlyElementsOf(appendedAfterwards);
@@ -275,6 +263,18 @@ class TransactionalOutboxIT {
     return context
         .getBean(JdbcTemplate.class)
         .queryForList("SELECT name FROM customer", String.class);
+  }
+
+  /** The changes of the WAL, which must be a customer's insert then one event's. */
+  private List<Change> customerThenEvent() throws SQLException {
+    List<Change> changes = changes();
+    assertThat(changes)
+        .extracting(Change::table, Change::operation)
+        .containsExactly(
+            tuple("public.customer", "INSERT"),
+            tuple("public.outbox", "INSERT"),
+            tuple("public.outbox", "DELETE"));
+    return changes;
   }
 
   private List<Change> changes() throws SQLException {

@@ -573,11 +573,7 @@ class TopologyRuntimeIT {
   @Test
   void anUpgradeThatCannotStartLeavesTheRunningVersionRunning(TestKafka kafka) throws Exception {
     Path jar = FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class));
-    runtime.deploy(jar, Map.of(), 1, false, false);
-    String product = uuid();
-    send(product, bytes(adjusted(product, 1)), uuid());
-    producer.flush();
-    awaitValue("stock-adjustments", product, 1);
+    String product = deployCountingOneAdjustment(jar);
 
     // Wrong settings, of Kafka Streams or of its clients, are refused before anything stops.
     assertThatThrownBy(
@@ -606,19 +602,7 @@ class TopologyRuntimeIT {
     assertThat(streamsMBeans()).isEqualTo(streamsMBeans);
     // A failure once the old version stopped (here: its input cannot be created, as its name
     // collides with another's) starts it again.
-    String taken = kafka.createTopic("inventory_renamed", 1);
-    String colliding = taken.replace('_', '.');
-    assertThatThrownBy(
-            () ->
-                runtime.deploy(
-                    jar,
-                    Map.of(
-                        DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
-                        colliding),
-                    1,
-                    false,
-                    false))
-        .hasMessageContaining(colliding);
+    deployOntoACollidingInput(kafka, jar, false);
     // The trial makes the classes that settings name from the jar, as the start does.
     runtime.deploy(
         jar,
@@ -640,25 +624,10 @@ class TopologyRuntimeIT {
   void anUpgradeWithAResetThatFailsAfterTheResetIsNotStartedAgainOverTheDeletedState(
       TestKafka kafka) throws Exception {
     Path jar = FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class));
-    runtime.deploy(jar, Map.of(), 1, false, false);
-    String product = uuid();
-    send(product, bytes(adjusted(product, 1)), uuid());
-    producer.flush();
-    awaitValue("stock-adjustments", product, 1);
+    String product = deployCountingOneAdjustment(jar);
 
     // The reset is done, then the start fails: its input cannot be created, as its name collides.
-    String colliding = kafka.createTopic("inventory_reset", 1).replace('_', '.');
-    assertThatThrownBy(
-            () ->
-                runtime.deploy(
-                    jar,
-                    Map.of(
-                        DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
-                        colliding),
-                    1,
-                    false,
-                    true))
-        .hasMessageContaining(colliding);
+    deployOntoACollidingInput(kafka, jar, true);
 
     assertThat(runtime.deployments())
         .extracting(DeploymentStatus::name, DeploymentStatus::state)
@@ -678,6 +647,36 @@ class TopologyRuntimeIT {
     runtime.deploy(jar, Map.of(), 1, false, true);
     await().atMost(WAIT).until(() -> runtime.deployments().get(0).state().equals("RUNNING"));
     awaitValue("stock-adjustments", product, 1);
+  }
+
+  /** Deploys the jar and waits until it counted one adjustment of a new product; returns it. */
+  private String deployCountingOneAdjustment(Path jar) throws Exception {
+    runtime.deploy(jar, Map.of(), 1, false, false);
+    String product = uuid();
+    send(product, bytes(adjusted(product, 1)), uuid());
+    producer.flush();
+    awaitValue("stock-adjustments", product, 1);
+    return product;
+  }
+
+  /**
+   * Deploys the jar again with its input renamed onto a name that collides with an existing topic's
+   * ({@code inventory_renamed} and {@code inventory.renamed}), which fails once the running version
+   * has stopped (and, with {@code reset}, its state is reset).
+   */
+  private void deployOntoACollidingInput(TestKafka kafka, Path jar, boolean reset) {
+    String colliding = kafka.createTopic("inventory_renamed", 1).replace('_', '.');
+    assertThatThrownBy(
+            () ->
+                runtime.deploy(
+                    jar,
+                    Map.of(
+                        DeploymentContext.TOPIC_RENAME_PREFIX + Topics.INVENTORY_EVENTS.name(),
+                        colliding),
+                    1,
+                    false,
+                    reset))
+        .hasMessageContaining(colliding);
   }
 
   /** The MBeans Kafka Streams registers, for every client of this JVM. */
