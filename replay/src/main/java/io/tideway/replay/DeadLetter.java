@@ -103,7 +103,10 @@ public record DeadLetter(
    */
   static final String SAGA_HEADER = "tideway.saga";
 
-  /** Headers a dead letter too large to keep its bytes carries instead of them. */
+  /**
+   * Headers a dead letter too large to keep its bytes carries instead of them, as the topic
+   * catalogue's {@code DeadLetterLimit} names them.
+   */
   static final String LIMIT_HEADER_PREFIX = "tideway.dead-letter.";
 
   /** The topic a dead-lettered saga compensation was for. */

@@ -54,9 +54,9 @@ final class SourceRelay implements AutoCloseable {
   private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
 
   /** Longer than an engine takes to start its task, its connection retries included. */
-  private static final long NO_BATCH = Long.MIN_VALUE;
-
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(90);
+
+  private static final long NO_BATCH = Long.MIN_VALUE;
 
   private final OutboxSource source;
   private final Properties engineSettings;

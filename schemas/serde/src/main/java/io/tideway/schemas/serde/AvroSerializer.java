@@ -375,6 +375,20 @@ public class AvroSerializer<T> implements Serializer<T> {
    */
   private static String logicalTypeChange(
       Schema own, Schema latest, String at, Set<String> visited) {
+    // A value made optional, or no longer: compared with the union's branch of its kind.
+    if ((own.getType() == Schema.Type.UNION) != (latest.getType() == Schema.Type.UNION)) {
+      Schema union = own.getType() == Schema.Type.UNION ? own : latest;
+      Schema single = union == own ? latest : own;
+      for (Schema branch : union.getTypes()) {
+        if (branch.getType() == single.getType()
+            && branch.getFullName().equals(single.getFullName())) {
+          return union == own
+              ? logicalTypeChange(branch, single, at, visited)
+              : logicalTypeChange(single, branch, at, visited);
+        }
+      }
+      return null;
+    }
     if (!Objects.equals(own.getLogicalType(), latest.getLogicalType())) {
       return "the logical type at "
           + (at.isEmpty() ? "the top" : at)

@@ -236,6 +236,34 @@ class SerializerModesTest {
                 + " decimal(10,4) in the latest");
   }
 
+  @Test
+  void shouldWriteAsALatestSchemaThatMakesALogicalValueOptional() {
+    Schema required = price(2);
+    Schema optional =
+        SchemaBuilder.record("Price")
+            .namespace("io.tideway.schemas.serde.fixtures")
+            .fields()
+            .name("amount")
+            .type(
+                Schema.createUnion(
+                    Schema.create(Schema.Type.NULL),
+                    LogicalTypes.decimal(10, 2).addToSchema(Schema.create(Schema.Type.BYTES))))
+            .withDefault(null)
+            .endRecord();
+    registry.setCompatibility("prices-value", CompatibilityLevel.NONE);
+    int latest = registry.register("prices-value", optional);
+    GenericRecord price = new GenericData.Record(required);
+    price.put("amount", ByteBuffer.wrap(new BigDecimal("1.23").unscaledValue().toByteArray()));
+    AvroSerializer<GenericRecord> serializer =
+        serializer(
+            AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false);
+
+    byte[] written = serializer.serialize("prices", price);
+
+    assertThat(ByteBuffer.wrap(written, 1, 4).getInt()).isEqualTo(latest);
+  }
+
   private static Schema price(int scale) {
     return SchemaBuilder.record("Price")
         .namespace("io.tideway.schemas.serde.fixtures")

@@ -29,17 +29,11 @@ public final class EntityVersions {
     if (ifMatch == null || ifMatch.strip().equals("*")) {
       return version -> true;
     }
-    Set<Long> versions = new HashSet<>();
+    // Character for character, as a strong comparison is: "03" is no tag the service gave out.
+    Set<String> tags = new HashSet<>();
     for (String listed : ifMatch.split(",")) {
-      String tag = listed.strip();
-      if (tag.length() > 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-        try {
-          versions.add(Long.parseLong(tag.substring(1, tag.length() - 1)));
-        } catch (NumberFormatException notOurs) {
-          // A tag the service never gave out matches no version.
-        }
-      }
+      tags.add(listed.strip());
     }
-    return versions::contains;
+    return version -> tags.contains(etag(version));
   }
 }

@@ -24,7 +24,8 @@ import java.lang.annotation.Target;
  */
 @Documented
 @Constraint(validatedBy = {})
-@Pattern(regexp = "[^\\p{Cc}]*[^\\p{Cc}\\p{javaWhitespace}][^\\p{Cc}]*")
+// Possessive, each part taking what the next cannot: linear in the text's length, however long.
+@Pattern(regexp = "[\\p{javaWhitespace}&&[^\\p{Cc}]]*+[^\\p{Cc}\\p{javaWhitespace}][^\\p{Cc}]*+")
 @ReportAsSingleViolation
 @Target({FIELD, PARAMETER, RECORD_COMPONENT, TYPE_USE})
 @Retention(RUNTIME)

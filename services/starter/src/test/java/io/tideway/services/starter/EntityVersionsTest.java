@@ -29,5 +29,7 @@ class EntityVersionsTest {
     assertThat(EntityVersions.ifMatch("\"abc\"").test(1)).isFalse();
     assertThat(EntityVersions.ifMatch("1").test(1)).isFalse();
     assertThat(EntityVersions.ifMatch("\"\"").test(1)).isFalse();
+    assertThat(EntityVersions.ifMatch("\"01\"").test(1)).isFalse();
+    assertThat(EntityVersions.ifMatch("\"+1\"").test(1)).isFalse();
   }
 }

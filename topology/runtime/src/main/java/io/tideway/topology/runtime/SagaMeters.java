@@ -10,6 +10,7 @@ import io.tideway.topology.saga.SagaObserver;
 import io.tideway.topology.saga.SagaStatus;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,6 +33,9 @@ final class SagaMeters implements SagaObserver {
    * deployment's meters must update what it reads.
    */
   private final Map<String, Map<String, Integer>> inFlight;
+
+  /** The {@code <saga>/<task>}s this version counted while live. */
+  private final Set<String> countedLive = ConcurrentHashMap.newKeySet();
 
   /**
    * @param live whether the deployment acts now: a rebuild's replay is not counted again
@@ -137,9 +141,13 @@ final class SagaMeters implements SagaObserver {
 
   @Override
   public void inFlight(String saga, String task, int count) {
-    // A task's close counts even once the deployment is no longer live (retired at a rebuild's
-    // switch): its count would stay otherwise, for a task that may now run on another instance.
-    if (!live.live() && count != 0) {
+    String counted = saga + "/" + task;
+    if (live.live()) {
+      countedLive.add(counted);
+    } else if (count != 0 || !countedLive.remove(counted)) {
+      // A replay's counts are not counted, nor its zeros, which would wipe the live version's
+      // count of the same task; but a task this version counted live goes to zero when it closes
+      // after its retirement (a rebuild's switch), as it may now run on another instance.
       return;
     }
     inFlight

@@ -428,8 +428,9 @@ public final class TopologyRuntime implements AutoCloseable {
 
   /**
    * Stops the version this one replaces, resets if asked, starts it and records its shape and its
-   * journal entry. A reset is journalled as unfinished until the new version runs: a runtime
-   * stopped or a start failed half way must not leave the old entry to start over deleted state.
+   * journal entry. A reset is journalled as unfinished until the new version runs, on the entry the
+   * journal has (the replaced version's, which a failed start lists again): a runtime stopped or a
+   * start failed half way must not leave an entry that starts over deleted state.
    */
   private void start(
       Deployment deployment,
@@ -445,7 +446,10 @@ public final class TopologyRuntime implements AutoCloseable {
         previous.close(CLOSE_TIMEOUT, reset);
       }
       if (reset) {
-        journal.put(deployment.name(), entry.withUnfinishedReset("earliest"));
+        // The version the journal names, which a failed start lists again, is the one marked.
+        DeploymentJournal.Entry journalled =
+            journal.entries().getOrDefault(deployment.name(), entry);
+        journal.put(deployment.name(), journalled.withUnfinishedReset("earliest"));
         resetApplication(deployment, earlier);
       }
       createTopics(deployment);
@@ -488,10 +492,11 @@ public final class TopologyRuntime implements AutoCloseable {
     if (reset || !startAgain(previous, failure)) {
       deployments.put(previous.name(), previous);
       logger.error(
-          "The new version of {} did not start{}; it is left stopped: deploy it again, or"
+          "The new version of {} did not start{}; it is left stopped: deploy it again{}, or"
               + " undeploy it",
           previous.name(),
           reset ? " after its reset" : ", nor did the version it was to replace",
+          reset ? " with --reset" : "",
           failure);
     }
   }

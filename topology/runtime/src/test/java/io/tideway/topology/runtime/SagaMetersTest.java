@@ -58,6 +58,18 @@ class SagaMetersTest {
   }
 
   @Test
+  void shouldLeaveTheLiveCountOfATaskAloneWhileARebuildReplaysIt() {
+    new SagaMeters("orders", registry, SideEffects.LIVE, inFlight).inFlight("place", "0_0", 3);
+    SagaMeters rebuild = new SagaMeters("orders", registry, () -> false, inFlight);
+
+    rebuild.inFlight("place", "0_0", 0);
+    rebuild.inFlight("place", "0_0", 2);
+    rebuild.inFlight("place", "0_0", 0);
+
+    assertThat(registry.get("tideway.saga.in.flight").gauge().value()).isEqualTo(3.0);
+  }
+
+  @Test
   void shouldCountTimeoutsAndResendsPerStepAndDirection() {
     SagaMeters meters = new SagaMeters("orders", registry, SideEffects.LIVE, inFlight);
 

@@ -632,6 +632,12 @@ class TopologyRuntimeIT {
     assertThat(runtime.deployments())
         .extracting(DeploymentStatus::name, DeploymentStatus::state)
         .containsExactly(tuple("stock-levels", "NOT_RUNNING"));
+    // The version listed, the one that ran, is the one journalled, with its own settings.
+    JsonNode journalled =
+        JSON.readTree(dir.resolve("state").resolve("deployments.json").toFile())
+            .get("stock-levels");
+    assertThat(journalled.path("unfinishedReset").asText()).isEqualTo("earliest");
+    assertThat(journalled.path("settings").isEmpty()).isTrue();
     assertThatThrownBy(() -> runtime.deploy(jar, Map.of(), 1, false, false))
         .isInstanceOf(DeploymentException.class)
         .hasMessageContaining("A reset of stock-levels to earliest did not finish");

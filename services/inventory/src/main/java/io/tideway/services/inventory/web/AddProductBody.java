@@ -26,7 +26,8 @@ public record AddProductBody(
 
   /**
    * Units a product's stock is set to at most: far below {@code Integer.MAX_VALUE}, so that units
-   * reserved meanwhile can always be put back (a release that could not would leave them held).
+   * reserved meanwhile can be put back (a release that overflowed would leave them held); only
+   * stock set to this again and again under reservations of as much could still overflow.
    */
   public static final int MAX_STOCK = 1_000_000_000;
 }
