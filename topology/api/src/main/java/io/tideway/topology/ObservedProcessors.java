@@ -74,7 +74,13 @@ public final class ObservedProcessors implements ProcessorWrapper {
           @Override
           public void process(Record<KIn, VIn> record) {
             observe(
-                target, refusals, name, context, record.headers(), () -> delegate.process(record));
+                target,
+                refusals,
+                name,
+                context,
+                record.headers(),
+                record.timestamp(),
+                () -> delegate.process(record));
           }
 
           @Override
@@ -115,7 +121,13 @@ public final class ObservedProcessors implements ProcessorWrapper {
           @Override
           public void process(FixedKeyRecord<KIn, VIn> record) {
             observe(
-                target, refusals, name, context, record.headers(), () -> delegate.process(record));
+                target,
+                refusals,
+                name,
+                context,
+                record.headers(),
+                record.timestamp(),
+                () -> delegate.process(record));
           }
 
           @Override
@@ -138,6 +150,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
       String processor,
       ProcessingContext context,
       Headers headers,
+      long timestamp,
       Runnable process) {
     int[] depth = DEPTH.get();
     if (depth[0] == 0 && refused != null && refusedBefore(refused, context)) {
@@ -148,7 +161,8 @@ public final class ObservedProcessors implements ProcessorWrapper {
       RecordMetadata input = depth[0] == 1 ? context.recordMetadata().orElse(null) : null;
       if (input != null && input.topic() != null) {
         ResultInputs.processing(
-            new ResultInputs.Input(input.topic(), input.partition(), input.offset()), process);
+            new ResultInputs.Input(input.topic(), input.partition(), input.offset(), timestamp),
+            process);
       } else {
         process.run(); // nested, or what a punctuator forwards: it has no input
       }

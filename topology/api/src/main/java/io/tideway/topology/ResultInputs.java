@@ -15,8 +15,9 @@ public final class ResultInputs {
    * @param topic its topic
    * @param partition its partition
    * @param offset its offset
+   * @param timestamp its time, as the first processor to take it had it
    */
-  public record Input(String topic, int partition, long offset) {}
+  public record Input(String topic, int partition, long offset, long timestamp) {}
 
   private static final ThreadLocal<Input> PROCESSING = new ThreadLocal<>();
   private static final ThreadLocal<Input> COMPLETING = new ThreadLocal<>();

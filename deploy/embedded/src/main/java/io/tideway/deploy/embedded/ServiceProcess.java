@@ -154,6 +154,11 @@ public final class ServiceProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Asks the service to stop (SIGTERM), without waiting: {@link #close} waits. */
+  public void askToStop() {
+    process.toHandle().destroy();
+  }
+
   /**
    * Asks the service to stop (SIGTERM: Spring Boot finishes its requests and listeners first) and
    * kills it if it has not ended within 20 s.

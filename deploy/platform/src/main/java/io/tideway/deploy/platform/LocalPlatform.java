@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -96,6 +97,9 @@ public final class LocalPlatform implements AutoCloseable {
   private final Map<String, ServiceProcess.Settings> serviceSettings = new LinkedHashMap<>();
 
   private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+
+  /** The services start-up started and waits for, for a stop that comes meanwhile. */
+  private final List<ServiceProcess> starting = new CopyOnWriteArrayList<>();
 
   /**
    * How to run the platform.
@@ -237,6 +241,8 @@ public final class LocalPlatform implements AutoCloseable {
   @Override
   public void close() throws Exception {
     stopping = true;
+    // A start waiting for the services to be ready holds the lock: ended, they end its wait.
+    starting.forEach(ServiceProcess::askToStop);
     synchronized (this) {
       stopParts();
     }
@@ -382,6 +388,7 @@ public final class LocalPlatform implements AutoCloseable {
       }
       serviceUrls.put(service.getKey(), service.getValue().url());
     }
+    starting.clear();
     if (!services.isEmpty()) {
       step("Services are up (" + seconds(servicesStart) + ")");
     }
@@ -458,6 +465,7 @@ public final class LocalPlatform implements AutoCloseable {
       serviceSettings.put(service, how);
       ServiceProcess process = ServiceProcess.start(how);
       this.services.put(service, process);
+      starting.add(process);
       process.recordIn(servicePidFile(service));
       started.put(service, process);
     }

@@ -81,6 +81,9 @@ import org.junit.jupiter.api.io.TempDir;
 @TidewayTest
 class TopologyRuntimeIT {
 
+  /** When {@code medium} was posted: a day ago, unlike every record after it. */
+  private static final long MEDIUM_AT = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -436,7 +439,7 @@ class TopologyRuntimeIT {
     List<String> expected = new ArrayList<>(List.of("first"));
     try (KafkaProducer<String, String> postings = postings(kafka)) {
       postings.send(new ProducerRecord<>(ledger, "account-1", "first"));
-      postings.send(new ProducerRecord<>(ledger, "account-1", "medium"));
+      postings.send(new ProducerRecord<>(ledger, null, MEDIUM_AT, "account-1", "medium"));
       for (int i = 0; i < 200; i++) {
         expected.add("after-" + i);
         postings.send(new ProducerRecord<>(ledger, "account-1", "after-" + i));
@@ -455,6 +458,9 @@ class TopologyRuntimeIT {
             records -> !records.isEmpty());
     assertThat(dead).singleElement();
     assertThat(header(dead.get(0), "__streams.errors.offset")).isEqualTo("1");
+    assertThat(dead.get(0).timestamp())
+        .as("the input's time, which --since reads")
+        .isEqualTo(MEDIUM_AT);
     return dead;
   }
 

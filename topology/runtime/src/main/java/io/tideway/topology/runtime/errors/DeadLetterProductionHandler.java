@@ -134,8 +134,8 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
 
     @Override
     public long timestamp() {
-      // The dead letter's own time: the input's is not known here, and a record needs one.
-      return current.timestamp() >= 0 ? current.timestamp() : System.currentTimeMillis();
+      // The input's time, which a re-drive's --since reads; a record needs one all the same.
+      return input.timestamp() >= 0 ? input.timestamp() : System.currentTimeMillis();
     }
 
     @Override
