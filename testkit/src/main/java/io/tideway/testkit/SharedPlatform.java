@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.io.FileUtils;
 
 /** The broker and PostgreSQL server that every test class in one JVM shares. */
@@ -20,6 +21,7 @@ final class SharedPlatform implements AutoCloseable {
   private final Path dir;
   private final EmbeddedKafka kafka;
   private final EmbeddedPostgresServer postgres;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private SharedPlatform(Path dir, EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
     this.dir = dir;
@@ -54,6 +56,19 @@ final class SharedPlatform implements AutoCloseable {
         platform.close();
         throw e;
       }
+      // JUnit closes it when the tests end; a JVM ended otherwise (a fork's timeout, Ctrl-C)
+      // would leave PostgreSQL running, detached, with nothing to stop it later.
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      platform.close();
+                    } catch (IOException e) {
+                      // The JVM is ending: nothing to tell.
+                    }
+                  },
+                  "tideway-testkit-stop"));
       return platform;
     } catch (IOException e) {
       throw new UncheckedIOException("Test platform did not start", e);
@@ -68,8 +83,12 @@ final class SharedPlatform implements AutoCloseable {
     return postgres;
   }
 
+  /** Stops both, once: JUnit's close and the shutdown hook may both come. */
   @Override
   public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       kafka.close();
     } finally {

@@ -4,6 +4,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
@@ -281,15 +282,27 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
    */
   private static Optional<Boolean> isPostmasterOf(ProcessHandle process, Path dataDir) {
     ProcessHandle.Info info = process.info();
-    Optional<Boolean> postgres = info.command().map(c -> c.endsWith("postgres"));
+    // A binary deleted under the running server (a temp directory cleaned) reads "… (deleted)".
+    Optional<Boolean> postgres =
+        info.command().map(c -> c.replaceFirst(" \\(deleted\\)$", "").endsWith("postgres"));
     if (postgres.equals(Optional.of(false))) {
       return postgres;
     }
     Optional<Boolean> thisDirectory =
-        info.arguments().map(args -> List.of(args).contains(dataDir.toString()));
+        info.arguments()
+            .map(args -> List.of(args).stream().anyMatch(arg -> sameDirectory(arg, dataDir)));
     return postgres.isPresent() && thisDirectory.isPresent()
         ? thisDirectory
         : thisDirectory.filter(named -> !named);
+  }
+
+  /** Whether a path names the data directory, however it is spelled (a link, a relative path). */
+  private static boolean sameDirectory(String path, Path dataDir) {
+    try {
+      return Files.isSameFile(Path.of(path), dataDir);
+    } catch (IOException | InvalidPathException e) {
+      return false;
+    }
   }
 
   private static void signal(ProcessHandle process, String signal) throws IOException {
@@ -334,7 +347,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       return Optional.empty();
     }
     List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
-    if (lines.size() < 2 || !Path.of(lines.get(1).trim()).equals(dataDir)) {
+    if (lines.size() < 2 || !sameDirectory(lines.get(1).trim(), dataDir)) {
       return Optional.empty();
     }
     try {

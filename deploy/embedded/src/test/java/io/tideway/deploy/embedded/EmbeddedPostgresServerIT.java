@@ -88,6 +88,20 @@ class EmbeddedPostgresServerIT {
   }
 
   @Test
+  void stopsAServerAKilledOwnerLeftWhenTheDirectoryIsNamedThroughALink(@TempDir Path links)
+      throws Exception {
+    EmbeddedPostgresServer abandoned = new EmbeddedPostgresServer(dir, LoopbackPorts.pickFree());
+    abandoned.start(START);
+    ProcessHandle postmaster = postmaster();
+    Path link = Files.createSymbolicLink(links.resolve("data"), dir);
+
+    Optional<Long> stopped = EmbeddedPostgresServer.stopOrphan(link, Duration.ofSeconds(60));
+
+    assertThat(stopped).contains(postmaster.pid());
+    assertThat(postmaster.isAlive()).isFalse();
+  }
+
+  @Test
   void startsOverAPidFileWhosePidAnotherProgramHasTaken() throws Exception {
     EmbeddedPostgresServer first = new EmbeddedPostgresServer(dir, LoopbackPorts.pickFree());
     first.start(START);

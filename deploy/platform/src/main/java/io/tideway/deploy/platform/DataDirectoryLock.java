@@ -46,6 +46,10 @@ final class DataDirectoryLock implements AutoCloseable {
    */
   static DataDirectoryLock acquire(Path dataDir) throws IOException {
     Path file = dataDir.resolve(FILE_NAME);
+    if (HELD.contains(file.toAbsolutePath().normalize())) {
+      // Refused before any descriptor of the file is opened, whose closing would drop the lock.
+      throw inUse(dataDir, String.valueOf(ProcessHandle.current().pid()));
+    }
     FileChannel channel =
         FileChannel.open(
             file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -58,12 +62,7 @@ final class DataDirectoryLock implements AutoCloseable {
     if (lock == null) {
       String holder = Files.readString(file, StandardCharsets.UTF_8).trim();
       channel.close();
-      throw new PlatformSetupException(
-          "Data directory "
-              + dataDir
-              + " is in use by a running platform"
-              + (holder.isEmpty() ? "" : " (pid " + holder + ")")
-              + ": stop it first, or choose another with --data-dir");
+      throw inUse(dataDir, holder);
     }
     channel.truncate(0);
     channel.write(
@@ -100,8 +99,20 @@ final class DataDirectoryLock implements AutoCloseable {
     }
   }
 
+  private static PlatformSetupException inUse(Path dataDir, String holder) {
+    return new PlatformSetupException(
+        "Data directory "
+            + dataDir
+            + " is in use by a running platform"
+            + (holder.isEmpty() ? "" : " (pid " + holder + ")")
+            + ": stop it first, or choose another with --data-dir");
+  }
+
   /** The process id the lock file names: of the platform running there, or of the last one. */
   static Optional<Long> holder(Path dataDir) {
+    if (HELD.contains(dataDir.resolve(FILE_NAME).toAbsolutePath().normalize())) {
+      return Optional.of(ProcessHandle.current().pid()); // not read: closing would drop the lock
+    }
     try {
       return Optional.of(
           Long.parseLong(

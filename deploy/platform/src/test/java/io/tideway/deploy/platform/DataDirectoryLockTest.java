@@ -1,6 +1,7 @@
 package io.tideway.deploy.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,22 @@ class DataDirectoryLockTest {
       assertThat(lock).isNotNull();
     }
     assertThat(LocalPlatform.running(dataDir)).isFalse();
+  }
+
+  @Test
+  void askingWhoHoldsTheLockOrTakingItAgainInTheSameProcessKeepsItHeld() throws Exception {
+    try (DataDirectoryLock lock = DataDirectoryLock.acquire(dataDir)) {
+      assertThat(DataDirectoryLock.holder(dataDir)).contains(ProcessHandle.current().pid());
+      assertThatThrownBy(() -> DataDirectoryLock.acquire(dataDir))
+          .isInstanceOf(PlatformSetupException.class)
+          .hasMessageContaining("is in use by a running platform");
+
+      // What other processes see: the kernel's table of locks still has it.
+      long inode =
+          (Long) Files.getAttribute(dataDir.resolve(DataDirectoryLock.FILE_NAME), "unix:ino");
+      assertThat(Files.readAllLines(Path.of("/proc/locks")))
+          .anyMatch(line -> line.contains("POSIX") && line.matches(".*:" + inode + " .*"));
+    }
   }
 
   @Test
