@@ -154,6 +154,13 @@ public final class ObservedProcessors implements ProcessorWrapper {
       Runnable process) {
     int[] depth = DEPTH.get();
     if (depth[0] == 0 && refused != null && refusedBefore(refused, context)) {
+      // Failed for the queries that wait on this branch, as for the branch that threw.
+      observer.failed(
+          processor,
+          context.taskId().partition(),
+          context.recordMetadata().map(RecordMetadata::offset).orElse(-1L),
+          EventHeaders.eventId(headers),
+          null);
       return;
     }
     depth[0]++;

@@ -34,9 +34,12 @@ public interface ProcessingObserver {
 
   /**
    * A processor threw on a record, which then went to the dead-letter topic while processing went
-   * on: what that processor and those below it would have done for the record is not done.
+   * on: what that processor and those below it would have done for the record is not done. Also
+   * told of a processor that skipped a record read again to be dead-lettered whole (its result
+   * refused before), as the first processor of its forward threw on it.
    *
-   * @param processor the name of the processor that threw, at any depth of its sub-topology
+   * @param processor the name of the processor that threw or skipped it, at any depth of its
+   *     sub-topology
    * @param partition the partition of the task that processed it
    * @param offset the offset of the input record
    * @param eventId the record's {@code id} header, or null

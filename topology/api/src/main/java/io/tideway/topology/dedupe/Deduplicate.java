@@ -37,10 +37,11 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * #applyRepartitioned} first repartitions by event id and afterwards restores the key.
  *
  * <p>Duplicates dropped are counted in the Kafka Streams metric {@code duplicates-dropped-total} of
- * group {@code stream-tideway-dedupe-metrics}, tagged with the operator's name. A record with no
- * event id (or one of white space only, or, repartitioned, an {@code id} header that is not UTF-8)
- * fails with an {@link io.tideway.topology.InvalidEventException}, which the runtime sends to the
- * dead-letter topic.
+ * group {@code stream-tideway-dedupe-metrics}, one per task, tagged {@code tideway-dedupe-id} with
+ * {@code <operator name>.<task id>} (sum them for the operator). A record with no event id (or one
+ * of white space only, or, repartitioned, an {@code id} header that is not UTF-8) fails with an
+ * {@link io.tideway.topology.InvalidEventException}, which the runtime sends to the dead-letter
+ * topic.
  *
  * @param <K> the key type
  * @param <V> the value type
