@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.io.FileUtils;
 
 /** The broker and PostgreSQL server that every test class in one JVM shares. */
@@ -21,7 +20,6 @@ final class SharedPlatform implements AutoCloseable {
   private final Path dir;
   private final EmbeddedKafka kafka;
   private final EmbeddedPostgresServer postgres;
-  private final AtomicBoolean closed = new AtomicBoolean();
 
   private SharedPlatform(Path dir, EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
     this.dir = dir;
@@ -57,13 +55,14 @@ final class SharedPlatform implements AutoCloseable {
         throw e;
       }
       // JUnit closes it when the tests end; a JVM ended otherwise (a fork's timeout, Ctrl-C)
-      // would leave PostgreSQL running, detached, with nothing to stop it later.
+      // would leave PostgreSQL running, detached, with nothing to stop it later. Kafka runs in
+      // this JVM and ends with it. (A close under way holds the server's monitor: this waits.)
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
                   () -> {
                     try {
-                      platform.close();
+                      postgres.close();
                     } catch (IOException e) {
                       // The JVM is ending: nothing to tell.
                     }
@@ -83,12 +82,8 @@ final class SharedPlatform implements AutoCloseable {
     return postgres;
   }
 
-  /** Stops both, once: JUnit's close and the shutdown hook may both come. */
   @Override
   public void close() throws IOException {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
     try {
       kafka.close();
     } finally {

@@ -15,7 +15,8 @@ public final class ResultInputs {
    * @param topic its topic
    * @param partition its partition
    * @param offset its offset
-   * @param timestamp its time, as the first processor to take it had it
+   * @param timestamp its time, as the first processor to take it had it: for a result a store's
+   *     cache flushes, the aggregate's time, not the input's own
    */
   public record Input(String topic, int partition, long offset, long timestamp) {}
 
