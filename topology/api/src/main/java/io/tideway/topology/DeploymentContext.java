@@ -39,6 +39,9 @@ public final class DeploymentContext implements TopologyContext, AutoCloseable {
    */
   public static final String TOPIC_RENAME_PREFIX = "tideway.topic.";
 
+  private static final ProcessingObserver UNOBSERVED =
+      (processor, partition, offset, eventId, occurredAt) -> {};
+
   private final String applicationId;
   private final Map<String, Object> settings;
   private final List<Serde<?>> serdes = new ArrayList<>();
@@ -106,14 +109,14 @@ public final class DeploymentContext implements TopologyContext, AutoCloseable {
         StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
         settings.getOrDefault(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092"));
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-    Object observer = settings.get(ProcessingObserver.CONFIG);
-    if (observer != null) {
-      props.put(StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, ObservedProcessors.class);
-      props.put(ProcessingObserver.CONFIG, observer);
-      Object refused = settings.get(RefusedResults.CONFIG);
-      if (refused != null) {
-        props.put(RefusedResults.CONFIG, refused);
-      }
+    // Wrapped also when nothing observes, so a branch that took a record skips it when the record
+    // comes again after failing in another (ProcessingFailures) in a test driver as in the runtime.
+    props.put(StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, ObservedProcessors.class);
+    props.put(
+        ProcessingObserver.CONFIG, settings.getOrDefault(ProcessingObserver.CONFIG, UNOBSERVED));
+    Object refused = settings.get(RefusedResults.CONFIG);
+    if (refused != null) {
+      props.put(RefusedResults.CONFIG, refused);
     }
     return new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
   }

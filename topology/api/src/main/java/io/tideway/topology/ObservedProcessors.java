@@ -26,9 +26,6 @@ import org.apache.kafka.streams.state.StoreBuilder;
  */
 public final class ObservedProcessors implements ProcessorWrapper {
 
-  /** Processor calls in progress on this stream thread. */
-  private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
-
   /**
    * The input this thread refused last, while its source forwards it to its processors one after
    * the other: the first dead-letters it, the others skip it. Forgotten when a processor starts, as
@@ -152,8 +149,8 @@ public final class ObservedProcessors implements ProcessorWrapper {
       Headers headers,
       long timestamp,
       Runnable process) {
-    int[] depth = DEPTH.get();
-    if (depth[0] == 0 && refused != null && refusedBefore(refused, context)) {
+    ProcessingFailures.Forwarding forwarding = ProcessingFailures.current();
+    if (forwarding.depth == 0 && refused != null && refusedBefore(refused, context)) {
       // Failed for the queries that wait on this branch, as for the branch that threw.
       observer.failed(
           processor,
@@ -163,20 +160,18 @@ public final class ObservedProcessors implements ProcessorWrapper {
           null);
       return;
     }
-    depth[0]++;
-    try {
-      RecordMetadata input = depth[0] == 1 ? context.recordMetadata().orElse(null) : null;
-      if (input != null && input.topic() != null) {
-        ResultInputs.processing(
-            new ResultInputs.Input(input.topic(), input.partition(), input.offset(), timestamp),
-            process);
-      } else {
-        process.run(); // nested, or what a punctuator forwards: it has no input
-      }
-    } finally {
-      depth[0]--;
+    if (forwarding.skips(processor)) {
+      return; // a record read again that this processor and those below it took before
     }
-    if (depth[0] == 0) {
+    RecordMetadata input = forwarding.depth == 0 ? context.recordMetadata().orElse(null) : null;
+    if (input != null && input.topic() != null) {
+      ResultInputs.Input of =
+          new ResultInputs.Input(input.topic(), input.partition(), input.offset(), timestamp);
+      forwarding.process(processor, () -> ResultInputs.processing(of, process));
+    } else {
+      forwarding.process(processor, process); // nested, or what a punctuator forwards: no input
+    }
+    if (forwarding.depth == 0) {
       observer.processed(
           processor,
           context.taskId().partition(),

@@ -60,7 +60,8 @@ public interface TopologyContext {
    * A builder that refuses, when the topology is built, an internal topic whose name Kafka Streams
    * would generate ({@code ensure.explicit.internal.resource.naming}), and whose topologies the
    * runtime can observe: queries that wait for an event ({@code waitFor}) and end-to-end latency
-   * need it.
+   * need it, and so does {@link io.tideway.topology.dedupe.Deduplicate} to keep the branches that
+   * took an event from taking it again when it comes back after failing in another.
    */
   StreamsBuilder streamsBuilder();
 

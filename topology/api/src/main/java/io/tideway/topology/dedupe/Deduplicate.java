@@ -25,11 +25,12 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * and one write; ids older than the retention are deleted by a sweep every retention / 7 of stream
  * time, so an id is remembered at least the retention and at most 8/7 of it.
  *
- * <p>An id is remembered only once its record went through: a record that fails further down the
- * same sub-topology goes to the dead-letter topic unremembered ({@link
- * io.tideway.topology.ProcessingFailures}), so re-driving it once its cause is fixed processes it,
- * and re-driving it twice processes it once. Branches below that did succeed for the failed record
- * see it again on the re-drive: validate records right after deduplication, before branching.
+ * <p>An id is remembered as done only once its record went through. A record that fails further
+ * down the same sub-topology goes to the dead-letter topic, its id kept as partly done in {@code
+ * <name>-partly-done-store} with the processors below that took it ({@link
+ * io.tideway.topology.ProcessingFailures}): re-driving it once its cause is fixed processes it in
+ * the branches that failed only, and re-driving it twice processes it once. A processor above the
+ * one that failed takes it again.
  *
  * <p>{@link #apply} assumes a duplicate always has the same record key as its original, so both are
  * on the same partition: true of relay re-deliveries, producer retries and replays. Where the same
@@ -106,7 +107,19 @@ public final class Deduplicate<K, V> {
 
   /** The name of the store that remembers the ids seen: {@code <name>-store}. */
   public String storeName() {
+    return storeName(name);
+  }
+
+  static String storeName(String name) {
     return name + "-store";
+  }
+
+  /**
+   * The store of the events that failed in some branch below the operator, by id, with the
+   * processors that took them: {@code <name>-partly-done-store}.
+   */
+  static String partlyDoneStoreName(String name) {
+    return name + "-partly-done-store";
   }
 
   /**
@@ -117,7 +130,7 @@ public final class Deduplicate<K, V> {
    */
   public KStream<K, V> apply(KStream<K, V> stream) {
     return stream.processValues(
-        new DeduplicateSupplier<>(name, storeName(), eventId, idSource, retention), Named.as(name));
+        new DeduplicateSupplier<>(name, eventId, idSource, retention), Named.as(name));
   }
 
   /**
@@ -141,7 +154,7 @@ public final class Deduplicate<K, V> {
     KStream<String, V> unique =
         byId.processValues(
             new DeduplicateSupplier<String, V>(
-                name, storeName(), (key, value, headers) -> key, "event id", retention),
+                name, (key, value, headers) -> key, "event id", retention),
             Named.as(name));
     return unique.process(
         () -> new EventIdKeying.ToOriginalKey<V, K>(keySerde, name),

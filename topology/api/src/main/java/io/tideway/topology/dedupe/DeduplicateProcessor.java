@@ -6,7 +6,10 @@ import io.tideway.topology.ProcessingFailures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.utils.Bytes;
@@ -50,13 +53,21 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   static final Duration FUTURE_TOLERANCE = Duration.ofHours(1);
 
   private final String name;
-  private final String storeName;
   private final EventIdExtractor<K, V> eventId;
   private final String idSource;
   private final long retentionMs;
 
   private FixedKeyProcessorContext<K, V> context;
+
+  /**
+   * When each id was seen, by bounded stream time; as {@link #partlyDoneAt(long)} for an event that
+   * failed in some branch, whose processors that took it are in {@link #partlyDone}.
+   */
   private KeyValueStore<Bytes, Long> seen;
+
+  /** The processors that took each partly done event, joined by commas. */
+  private KeyValueStore<Bytes, String> partlyDone;
+
   private Sensor duplicates;
 
   /** Whether a sweep is under way, where it goes on from (null: the store's start), its cutoff. */
@@ -69,13 +80,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   private long nextSweepAt;
 
   DeduplicateProcessor(
-      String name,
-      String storeName,
-      EventIdExtractor<K, V> eventId,
-      String idSource,
-      Duration retention) {
+      String name, EventIdExtractor<K, V> eventId, String idSource, Duration retention) {
     this.name = name;
-    this.storeName = storeName;
     this.eventId = eventId;
     this.idSource = idSource;
     this.retentionMs = retention.toMillis();
@@ -84,7 +90,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   @Override
   public void init(FixedKeyProcessorContext<K, V> context) {
     this.context = context;
-    this.seen = context.getStateStore(storeName);
+    this.seen = context.getStateStore(Deduplicate.storeName(name));
+    this.partlyDone = context.getStateStore(Deduplicate.partlyDoneStoreName(name));
     // One sensor per task: Streams names sensors by thread and entity, so tasks of one thread
     // would otherwise share one, and a task closing would remove it from the others.
     this.duplicates =
@@ -118,18 +125,49 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
           name + ": record has no " + idSource, context.recordMetadata().orElse(null));
     }
     long at = bounded(record.timestamp());
-    Long firstSeen = seen.get(id);
-    if (firstSeen != null && at - firstSeen <= retentionMs) {
+    Long seenAt = seen.get(id);
+    boolean wasPartlyDone = seenAt != null && seenAt < 0;
+    boolean seenWithin = seenAt != null && at - seenTime(seenAt) <= retentionMs;
+    if (seenWithin && !wasPartlyDone) {
       duplicates.record();
       return;
     }
-    // Remembered only once it went through: a record that failed below goes to the dead-letter
-    // topic, and must be processed when it is re-driven from there.
-    if (!ProcessingFailures.failedDuring(() -> context.forward(record))) {
-      // Kept for the retention from when it was seen: a late record (a re-drive keeps its time)
-      // stamped by its own time would be swept at the next sweep, its next copy let through.
-      seen.put(id, Math.max(at, bounded(context.currentStreamTimeMs())));
+    Set<String> tookItBefore = seenWithin ? processors(id) : Set.of();
+    ProcessingFailures.Outcome outcome =
+        ProcessingFailures.forward(tookItBefore, () -> context.forward(record));
+    // Kept for the retention from when it was seen: a late record (a re-drive keeps its time)
+    // stamped by its own time would be swept at the next sweep, its next copy let through.
+    long keptFrom = Math.max(at, bounded(context.currentStreamTimeMs()));
+    if (!outcome.failed()) {
+      seen.put(id, keptFrom);
+      if (wasPartlyDone) {
+        partlyDone.delete(id);
+      }
+      return;
     }
+    // Failed below: it went to the dead-letter topic, and must be processed when it is re-driven
+    // from there, by the branches that did not take it only.
+    Set<String> tookIt = new TreeSet<>(tookItBefore);
+    tookIt.addAll(outcome.tookIt());
+    seen.put(id, partlyDoneAt(keptFrom));
+    partlyDone.put(id, String.join(",", tookIt));
+  }
+
+  /** How {@link #seen} keeps the time of an event that failed in some branch: below zero. */
+  private static long partlyDoneAt(long seenAt) {
+    return -seenAt - 1;
+  }
+
+  /** The time an entry of {@link #seen} holds, whether the event went through or partly. */
+  private static long seenTime(long entry) {
+    return entry < 0 ? -(entry + 1) : entry;
+  }
+
+  private Set<String> processors(Bytes id) {
+    String joined = partlyDone.get(id);
+    return joined == null || joined.isEmpty()
+        ? Set.of()
+        : Set.copyOf(Arrays.asList(joined.split(",")));
   }
 
   /**
@@ -186,6 +224,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   /** Deletes the expired ids among the next {@link #SWEEP_SLICE} of the store. */
   private void sweepSlice() {
     List<Bytes> expired = new ArrayList<>();
+    List<Bytes> partlyDoneExpired = new ArrayList<>(0);
     Bytes last = null;
     int read = 0;
     try (KeyValueIterator<Bytes, Long> slice = seen.range(sweepFrom, null)) {
@@ -193,13 +232,17 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
         KeyValue<Bytes, Long> entry = slice.next();
         read++;
         last = entry.key;
-        if (entry.value < sweepCutoff) {
+        if (seenTime(entry.value) < sweepCutoff) {
           expired.add(entry.key);
+          if (entry.value < 0) {
+            partlyDoneExpired.add(entry.key);
+          }
         }
       }
       sweeping = slice.hasNext();
     }
     expired.forEach(seen::delete);
+    partlyDoneExpired.forEach(partlyDone::delete);
     sweepFrom = last;
   }
 

@@ -14,19 +14,13 @@ import org.apache.kafka.streams.state.Stores;
 final class DeduplicateSupplier<K, V> implements FixedKeyProcessorSupplier<K, V, V> {
 
   private final String name;
-  private final String storeName;
   private final EventIdExtractor<K, V> eventId;
   private final String idSource;
   private final Duration retention;
 
   DeduplicateSupplier(
-      String name,
-      String storeName,
-      EventIdExtractor<K, V> eventId,
-      String idSource,
-      Duration retention) {
+      String name, EventIdExtractor<K, V> eventId, String idSource, Duration retention) {
     this.name = name;
-    this.storeName = storeName;
     this.eventId = eventId;
     this.idSource = idSource;
     this.retention = retention;
@@ -34,7 +28,7 @@ final class DeduplicateSupplier<K, V> implements FixedKeyProcessorSupplier<K, V,
 
   @Override
   public FixedKeyProcessor<K, V, V> get() {
-    return new DeduplicateProcessor<>(name, storeName, eventId, idSource, retention);
+    return new DeduplicateProcessor<>(name, eventId, idSource, retention);
   }
 
   @Override
@@ -43,8 +37,16 @@ final class DeduplicateSupplier<K, V> implements FixedKeyProcessorSupplier<K, V,
     // every record (measured: a third less throughput with it).
     StoreBuilder<KeyValueStore<Bytes, Long>> store =
         Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(storeName), Serdes.Bytes(), Serdes.Long())
+                Stores.persistentKeyValueStore(Deduplicate.storeName(name)),
+                Serdes.Bytes(),
+                Serdes.Long())
             .withCachingDisabled();
-    return Set.of(store);
+    // Rarely written (a record that failed in some branch), so cached.
+    StoreBuilder<KeyValueStore<Bytes, String>> partlyDone =
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(Deduplicate.partlyDoneStoreName(name)),
+            Serdes.Bytes(),
+            Serdes.String());
+    return Set.of(store, partlyDone);
   }
 }

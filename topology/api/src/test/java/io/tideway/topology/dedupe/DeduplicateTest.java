@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -28,10 +29,13 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -127,6 +131,106 @@ class DeduplicateTest {
 
     assertThat(out.readKeyValuesToList()).containsExactly(KeyValue.pair("order-1", "placed"));
     assertThat(dropped()).isEqualTo(1.0);
+  }
+
+  /** As the runtime's handler: marks the failure, and processing goes on (to the dead letters). */
+  public static final class MarkingHandler implements ProcessingExceptionHandler {
+    @Override
+    public Response handleError(
+        ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+      ProcessingFailures.markFailed();
+      return Response.resume();
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs) {}
+  }
+
+  @Test
+  void anEventThatFailedInOneBranchIsTakenAgainOnlyByTheBranchesThatDidNotTakeIt() {
+    boolean[] broken = {true, true};
+    StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
+    KStream<String, String> unique =
+        Deduplicate.<String, String>byEventId("orders-dedupe")
+            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+    branch(unique, "history", () -> false);
+    branch(unique, "view", () -> broken[0]);
+    branch(unique, "sales", () -> broken[1]);
+    startMarkingFailures(builder.build());
+
+    send("order-1", "placed", "e1", T0); // fails in view and in sales
+    broken[0] = false;
+    send("order-1", "placed", "e1", T0.plusSeconds(60)); // re-driven: fails in sales again
+    broken[1] = false;
+    send("order-1", "placed", "e1", T0.plusSeconds(61)); // re-driven again: goes through
+    send("order-1", "placed", "e1", T0.plusSeconds(62)); // a duplicate
+
+    assertThat(output("history")).containsExactly("placed");
+    assertThat(output("view")).containsExactly("placed");
+    assertThat(output("sales")).containsExactly("placed");
+    assertThat(dropped()).isEqualTo(1.0);
+    KeyValueStore<Bytes, String> partlyDone =
+        driver.getKeyValueStore("orders-dedupe-partly-done-store");
+    assertThat(partlyDone.get(Bytes.wrap("e1".getBytes(StandardCharsets.UTF_8)))).isNull();
+  }
+
+  @Test
+  void aProcessorThatFailedOnOneOfTheRecordsAnEventMadeTakesThemAllAgainLosingNone() {
+    boolean[] broken = {true};
+    StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
+    KStream<String, String> unique =
+        Deduplicate.<String, String>byEventId("orders-dedupe")
+            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+    branch(unique, "history", () -> false);
+    unique
+        .flatMapValues(value -> List.of(value.split(",")), Named.as("lines"))
+        .mapValues(
+            line -> {
+              if (broken[0] && line.equals("b")) {
+                throw new IllegalStateException("b is refused");
+              }
+              return line;
+            },
+            Named.as("line-check"))
+        .to("lines", Produced.with(Serdes.String(), Serdes.String()).withName("lines-sink"));
+    startMarkingFailures(builder.build());
+
+    send("order-1", "a,b", "e1", T0); // "a" passes, "b" fails
+    broken[0] = false;
+    send("order-1", "a,b", "e1", T0.plusSeconds(60));
+
+    assertThat(output("history")).containsExactly("a,b");
+    // Its check took "a" before, but failed on "b": it takes both again.
+    assertThat(output("lines")).containsExactly("a", "a", "b");
+  }
+
+  private void startMarkingFailures(Topology topology) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dedupe-test");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, MarkingHandler.class);
+    driver = new TopologyTestDriver(topology, props);
+    in = driver.createInputTopic("events", new StringSerializer(), new StringSerializer());
+  }
+
+  /** A branch that writes each record to a topic of its name, after a check that may throw. */
+  private static void branch(KStream<String, String> stream, String name, BooleanSupplier broken) {
+    stream
+        .mapValues(
+            value -> {
+              if (broken.getAsBoolean()) {
+                throw new IllegalStateException(name + " is broken");
+              }
+              return value;
+            },
+            Named.as(name + "-check"))
+        .to(name, Produced.with(Serdes.String(), Serdes.String()).withName(name + "-sink"));
+  }
+
+  private List<String> output(String topic) {
+    return driver
+        .createOutputTopic(topic, new StringDeserializer(), new StringDeserializer())
+        .readValuesToList();
   }
 
   @Test
@@ -330,7 +434,10 @@ class DeduplicateTest {
     Topology topology = builder.build();
 
     assertThat(topology.describe().toString())
-        .contains("orders-dedupe-store", "orders-dedupe-by-event-id-repartition");
+        .contains(
+            "orders-dedupe-store",
+            "orders-dedupe-partly-done-store",
+            "orders-dedupe-by-event-id-repartition");
     assertThat(TopologyNaming.generatedNames(topology)).isEmpty();
   }
 

@@ -325,6 +325,53 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void anEventThatFailedInOneBranchIsTakenOnlyByThatBranchWhenItComesAgain(TestKafka kafka)
+      throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "partly.jar", List.of(io.tideway.fixtures.PartlyFailing.class)),
+        Map.of(),
+        1,
+        false,
+        false);
+    String ledger = kafka.topicName("ledger");
+    String failing = uuid();
+    try (KafkaProducer<String, String> postings = postings(kafka)) {
+      postings.send(posting(ledger, failing, "fails-audit")).get();
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  recordsToEnd(
+                              kafka,
+                              Topics.deadLetters(
+                                      new io.tideway.fixtures.PartlyFailing().applicationId())
+                                  .name())
+                          .size()
+                      == 1);
+      // Re-driven once the bug is fixed, then a duplicate of it, then another posting.
+      postings.send(posting(ledger, failing, "fails-audit"));
+      postings.send(posting(ledger, failing, "fails-audit"));
+      postings.send(posting(ledger, uuid(), "1")).get();
+    }
+
+    // The last posting went through tallies before audits: both are done with it.
+    awaitValue("audits", "account-1", 2);
+    assertThat(query("tallies", "account-1").path("value").asLong()).isEqualTo(2);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(metricValue(get("/metrics").body(), "duplicates_dropped_total"))
+                    .isEqualTo(1.0));
+  }
+
+  private static ProducerRecord<String, String> posting(String ledger, String id, String amount) {
+    ProducerRecord<String, String> record = new ProducerRecord<>(ledger, "account-1", amount);
+    record.headers().add(EventHeaders.ID, id.getBytes(StandardCharsets.UTF_8));
+    return record;
+  }
+
+  @Test
   void anOutputTooLargeToSendDeadLettersItsInputAndTheRecordsAfterItPass(TestKafka kafka)
       throws Exception {
     runtime.deploy(
