@@ -20,11 +20,14 @@ final class SharedPlatform implements AutoCloseable {
   private final Path dir;
   private final EmbeddedKafka kafka;
   private final EmbeddedPostgresServer postgres;
+  private final String superuserPassword;
 
-  private SharedPlatform(Path dir, EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
+  private SharedPlatform(
+      Path dir, EmbeddedKafka kafka, EmbeddedPostgresServer postgres, String superuserPassword) {
     this.dir = dir;
     this.kafka = kafka;
     this.postgres = postgres;
+    this.superuserPassword = superuserPassword;
   }
 
   static SharedPlatform start() {
@@ -33,9 +36,13 @@ final class SharedPlatform implements AutoCloseable {
       EmbeddedKafka kafka =
           new EmbeddedKafka(
               dir.resolve("kafka"), LoopbackPorts.pickFree(), LoopbackPorts.pickFree(), Map.of());
+      // Every connection proves its password, as on the platform: a component given the wrong one
+      // fails its tests.
+      String superuserPassword = TestDatabase.newPassword();
       EmbeddedPostgresServer postgres =
-          new EmbeddedPostgresServer(dir.resolve("postgres"), LoopbackPorts.pickFree());
-      SharedPlatform platform = new SharedPlatform(dir, kafka, postgres);
+          new EmbeddedPostgresServer(
+              dir.resolve("postgres"), LoopbackPorts.pickFree(), superuserPassword);
+      SharedPlatform platform = new SharedPlatform(dir, kafka, postgres, superuserPassword);
       // Both take seconds to start, mostly waiting: starting them side by side halves the wait.
       CompletableFuture<Void> broker =
           CompletableFuture.runAsync(
@@ -80,6 +87,10 @@ final class SharedPlatform implements AutoCloseable {
 
   EmbeddedPostgresServer postgres() {
     return postgres;
+  }
+
+  String superuserPassword() {
+    return superuserPassword;
   }
 
   @Override

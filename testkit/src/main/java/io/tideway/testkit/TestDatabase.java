@@ -12,26 +12,28 @@ import java.util.UUID;
 /**
  * A PostgreSQL database of one test's own, owned by a user of its own with a password made up for
  * the test, and dropped when the test ends. The user may use logical replication, as the outbox
- * relay does.
+ * relay does. The server asks every connection for its password (scram-sha-256), as the platform's
+ * does.
  */
 public final class TestDatabase implements AutoCloseable {
 
   private final EmbeddedPostgresServer server;
   private final String name;
   private final String password;
+  private final String superuserPassword;
 
-  private TestDatabase(EmbeddedPostgresServer server, String name, String password) {
+  private TestDatabase(
+      EmbeddedPostgresServer server, String name, String password, String superuserPassword) {
     this.server = server;
     this.name = name;
     this.password = password;
+    this.superuserPassword = superuserPassword;
   }
 
-  static TestDatabase create(EmbeddedPostgresServer server) {
+  static TestDatabase create(EmbeddedPostgresServer server, String superuserPassword) {
     String name = "test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    byte[] secret = new byte[16];
-    new SecureRandom().nextBytes(secret);
-    String password = HexFormat.of().formatHex(secret);
-    try (Connection c = server.connect("postgres");
+    String password = newPassword();
+    try (Connection c = server.connect(EmbeddedPostgresServer.SUPERUSER);
         Statement s = c.createStatement()) {
       s.execute("CREATE ROLE " + name + " LOGIN REPLICATION PASSWORD '" + password + "'");
       try {
@@ -43,7 +45,14 @@ public final class TestDatabase implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("Could not create test database " + name, e);
     }
-    return new TestDatabase(server, name, password);
+    return new TestDatabase(server, name, password, superuserPassword);
+  }
+
+  /** A password made up for a test. */
+  static String newPassword() {
+    byte[] secret = new byte[16];
+    new SecureRandom().nextBytes(secret);
+    return HexFormat.of().formatHex(secret);
   }
 
   /** The database name; the user has the same name. */
@@ -64,6 +73,19 @@ public final class TestDatabase implements AutoCloseable {
   /** The owner's password. */
   public String password() {
     return password;
+  }
+
+  /**
+   * The server's superuser, for what a test runs that makes databases of its own (as the load
+   * tests' scratch databases).
+   */
+  public String superuser() {
+    return EmbeddedPostgresServer.SUPERUSER;
+  }
+
+  /** The superuser's password, made up for this run of the tests. */
+  public String superuserPassword() {
+    return superuserPassword;
   }
 
   /** The server's host, for clients that do not take JDBC URLs (such as Debezium). */
@@ -91,7 +113,7 @@ public final class TestDatabase implements AutoCloseable {
    */
   @Override
   public void close() throws SQLException {
-    try (Connection c = server.connect("postgres");
+    try (Connection c = server.connect(EmbeddedPostgresServer.SUPERUSER);
         Statement s = c.createStatement()) {
       s.execute(
           // With a timeout, pg_terminate_backend waits for the session to end, so its replication

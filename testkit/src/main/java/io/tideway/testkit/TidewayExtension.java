@@ -33,7 +33,9 @@ public final class TidewayExtension implements ParameterResolver {
             TestKafka.class, key -> new TestKafka(platform.kafka()), TestKafka.class);
       }
       return store.getOrComputeIfAbsent(
-          TestDatabase.class, key -> TestDatabase.create(platform.postgres()), TestDatabase.class);
+          TestDatabase.class,
+          key -> TestDatabase.create(platform.postgres(), platform.superuserPassword()),
+          TestDatabase.class);
     } catch (RuntimeException e) {
       throw new ParameterResolutionException("Cannot provide " + type.getSimpleName(), e);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -115,9 +116,22 @@ class TidewayExtensionIT {
   }
 
   @Test
+  void shouldAskEveryConnectionForItsPassword(TestDatabase db) throws Exception {
+    assertThatThrownBy(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), "wrong"))
+        .isInstanceOf(SQLException.class)
+        .hasMessageContaining("password");
+    assertThatThrownBy(() -> DriverManager.getConnection(db.jdbcUrl(), db.superuser(), ""))
+        .isInstanceOf(SQLException.class);
+    try (Connection c =
+        DriverManager.getConnection(db.jdbcUrl(), db.superuser(), db.superuserPassword())) {
+      assertThat(c.isValid(5)).isTrue();
+    }
+  }
+
+  @Test
   void shouldDropTheDatabaseAndUserWhenClosed(TestDatabase db) throws Exception {
     // given
-    TestDatabase scoped = TestDatabase.create(db.server());
+    TestDatabase scoped = TestDatabase.create(db.server(), db.superuserPassword());
     try (Connection c = scoped.connect()) {
       assertThat(c.isValid(5)).isTrue();
     }

@@ -44,7 +44,6 @@ import org.junit.jupiter.api.Test;
 @TidewayTest
 class ModulithPeerIT {
 
-  private static final String SUPERUSER = "postgres";
   private static final int CUSTOMERS = 50;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -60,14 +59,14 @@ class ModulithPeerIT {
         ScratchDatabase.create(
             testDatabase.jdbcUrl(),
             "modulith_peer_" + UUID.randomUUID().toString().substring(0, 8),
-            SUPERUSER,
-            "");
+            testDatabase.superuser(),
+            testDatabase.superuserPassword());
     peer =
         ModulithPeer.start(
             ModulithPeer.jarIn(Path.of("target", "modulith-peer")),
             database.url(),
-            SUPERUSER,
-            "",
+            testDatabase.superuser(),
+            testDatabase.superuserPassword(),
             kafka.bootstrapServers(),
             LoopbackPorts.pickFree(),
             logs.resolve("modulith-peer.log"));

@@ -27,8 +27,8 @@ class RelayBenchmarkIT {
         new RelayBenchmark.Settings(
             kafka.bootstrapServers(),
             database.jdbcUrl(),
-            "postgres",
-            "",
+            database.superuser(),
+            database.superuserPassword(),
             "mock://relay-benchmark-" + UUID.randomUUID(),
             2_000,
             true,

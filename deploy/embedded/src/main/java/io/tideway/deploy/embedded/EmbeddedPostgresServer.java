@@ -7,12 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * promises never to lose an event cannot accept.
  *
  * <p>Given a superuser password, the server asks every connection for its password ({@code
- * scram-sha-256} in {@code pg_hba.conf}, replication included): the library initialises it to trust
- * anyone who reaches the port, any local user as superuser.
+ * scram-sha-256} in {@code pg_hba.conf}, replication included), from its first start: the library
+ * would initialise it to trust anyone who reaches the port, any local user as superuser.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
@@ -44,6 +48,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
   /** How long a stopping server may take to end: a shutdown checkpoint after heavy load. */
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
   /** Every connection, over the socket or loopback, replication too, proves its password. */
   private static final String PASSWORDS_REQUIRED =
@@ -94,8 +101,19 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     if (postgres != null) {
       throw new IllegalStateException("PostgreSQL already started");
     }
+    Path passwordFile = null;
     try {
-      postgres = builder(timeout).start();
+      EmbeddedPostgres.Builder builder = builder(timeout);
+      if (superuserPassword != null && !Files.exists(dataDir.resolve("PG_VERSION"))) {
+        // Initialised asking for passwords from the first: the library's own initdb trusts every
+        // connection, until requirePasswords below, a window open to anyone on this machine.
+        passwordFile = Files.createTempFile("tideway-postgres-", ".pw", OWNER_ONLY);
+        Files.writeString(passwordFile, superuserPassword + "\n", StandardCharsets.UTF_8);
+        builder
+            .setLocaleConfig("auth", "scram-sha-256")
+            .setLocaleConfig("pwfile", passwordFile.toString());
+      }
+      postgres = builder.start();
       if (superuserPassword != null) {
         requirePasswords();
       }
@@ -115,6 +133,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         e.addSuppressed(stop);
       }
       throw e;
+    } finally {
+      if (passwordFile != null) {
+        Files.deleteIfExists(passwordFile);
+      }
     }
     postmaster = postmaster(dataDir).orElse(null);
   }

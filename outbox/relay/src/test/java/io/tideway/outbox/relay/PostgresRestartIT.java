@@ -66,10 +66,13 @@ class PostgresRestartIT {
     }
   }
 
+  /** Made up for the run: every connection proves its password, the relay's included. */
+  private static final String SUPERUSER_PASSWORD = UUID.randomUUID().toString();
+
   @BeforeAll
   static void startPostgres() throws IOException {
     port = LoopbackPorts.pickFree();
-    postgres = new EmbeddedPostgresServer(dir.resolve("postgres"), port);
+    postgres = new EmbeddedPostgresServer(dir.resolve("postgres"), port, SUPERUSER_PASSWORD);
     postgres.start(SERVER_START);
   }
 
@@ -100,7 +103,7 @@ class PostgresRestartIT {
 
       stop(shutdown);
       await("the relay noticed").atMost(STREAMING).until(() -> !relay.health().streaming());
-      postgres = new EmbeddedPostgresServer(dir.resolve("postgres"), port);
+      postgres = new EmbeddedPostgresServer(dir.resolve("postgres"), port, SUPERUSER_PASSWORD);
       postgres.start(SERVER_START);
 
       await("streaming again").atMost(STREAMING).until(() -> relay.health().streaming());
