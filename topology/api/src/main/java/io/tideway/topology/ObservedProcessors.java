@@ -53,6 +53,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
           String name, ProcessorSupplier<KIn, VIn, KOut, VOut> supplier) {
     ProcessingObserver target = observer;
     RefusedResults refusals = refused;
+    boolean named = !TopologyNaming.generated(name);
     target.observes(name);
     return new WrappedProcessorSupplier<>() {
       @Override
@@ -74,6 +75,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
                 target,
                 refusals,
                 name,
+                named,
                 context,
                 record.headers(),
                 record.timestamp(),
@@ -100,6 +102,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
           String name, FixedKeyProcessorSupplier<KIn, VIn, VOut> supplier) {
     ProcessingObserver target = observer;
     RefusedResults refusals = refused;
+    boolean named = !TopologyNaming.generated(name);
     target.observes(name);
     return new WrappedFixedKeyProcessorSupplier<>() {
       @Override
@@ -121,6 +124,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
                 target,
                 refusals,
                 name,
+                named,
                 context,
                 record.headers(),
                 record.timestamp(),
@@ -145,6 +149,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
       ProcessingObserver observer,
       RefusedResults refused,
       String processor,
+      boolean named,
       ProcessingContext context,
       Headers headers,
       long timestamp,
@@ -161,15 +166,15 @@ public final class ObservedProcessors implements ProcessorWrapper {
       return;
     }
     if (forwarding.skips(processor)) {
-      return; // a record read again that this processor and those below it took before
+      return; // a record read again that this branch took whole before
     }
     RecordMetadata input = forwarding.depth == 0 ? context.recordMetadata().orElse(null) : null;
     if (input != null && input.topic() != null) {
       ResultInputs.Input of =
           new ResultInputs.Input(input.topic(), input.partition(), input.offset(), timestamp);
-      forwarding.process(processor, () -> ResultInputs.processing(of, process));
+      forwarding.process(processor, named, () -> ResultInputs.processing(of, process));
     } else {
-      forwarding.process(processor, process); // nested, or what a punctuator forwards: no input
+      forwarding.process(processor, named, process); // nested, or a punctuator's: no input
     }
     if (forwarding.depth == 0) {
       observer.processed(

@@ -7,16 +7,20 @@ import java.util.Set;
 
 /**
  * Tells an operator whether a record it forwarded failed further down its sub-topology, and which
- * processors below it took the record all the same. Kafka Streams catches a processor's exception
- * at that processor — the runtime's handler sends the record to the dead-letter topic — so {@code
- * forward} returns normally to the operators above it; the handler marks the failure here, on the
- * stream thread, for them to see.
+ * of the branches it forwards to took the record all the same. Kafka Streams catches a processor's
+ * exception at that processor — the runtime's handler sends the record to the dead-letter topic —
+ * so {@code forward} returns normally to the operators above it; the handler marks the failure
+ * here, on the stream thread, for them to see.
  *
  * <p>{@link io.tideway.topology.dedupe.Deduplicate} uses it to remember a record that failed in one
  * branch as partly done: when the record comes again (re-driven from the dead-letter topic once its
- * cause is fixed), the branches that took it the first time skip it, and only the others process
- * it. The processors of a topology built with {@link TopologyContext#streamsBuilder()} report here
- * ({@link ObservedProcessors}); others are neither reported nor skipped.
+ * cause is fixed), each branch that took it whole the first time passes it by, and only the others
+ * process it. A branch is a processor the operator forwards to, with everything below it; it took
+ * the record whole when no failure was marked while it ran. Only branches whose first processor has
+ * a name of its own count: a name Kafka Streams generated ({@code KSTREAM-FILTER-0000000005}) may
+ * belong to another processor once the topology changes, and the branch that failed would then pass
+ * the record by. The processors of a topology built with {@link TopologyContext#streamsBuilder()}
+ * report here ({@link ObservedProcessors}); others never pass a record by.
  */
 public final class ProcessingFailures {
 
@@ -28,8 +32,8 @@ public final class ProcessingFailures {
    * What a forward came to.
    *
    * @param failed whether a processor below failed on the record
-   * @param tookIt the processors below that took the record with everything below them, when it
-   *     failed (empty when it did not)
+   * @param tookIt the branches that took the record whole, by the names of their first processors,
+   *     when it failed (empty when it did not)
    */
   public record Outcome(boolean failed, Set<String> tookIt) {}
 
@@ -39,49 +43,36 @@ public final class ProcessingFailures {
   }
 
   /**
-   * Runs {@code forward}, in which the processors named in {@code skip} pass the record by (each
-   * took it, with everything below it, when it came before), and says how it went.
+   * Runs {@code forward}, in which the branches named in {@code skip} pass the record by (each took
+   * it whole when it came before), and says how it went.
    */
   public static Outcome forward(Set<String> skip, Runnable forward) {
     Forwarding current = CURRENT.get();
     boolean failedAbove = current.failed;
     Set<String> skipAbove = current.skip;
+    int branchDepthAbove = current.branchDepth;
     int tookFrom = current.tookIt.size();
     int failedFrom = current.failedIn.size();
     current.failed = false;
-    current.skip = union(skipAbove, skip);
-    current.operators++;
+    current.skip = skip;
+    current.branchDepth = current.depth;
     try {
       forward.run();
       if (!current.failed) {
         return new Outcome(false, Set.of());
       }
-      // A processor the record reached more than once (below a flatMap) may have failed once.
       Set<String> tookIt = new HashSet<>(current.tookIt.subList(tookFrom, current.tookIt.size()));
       current.failedIn.subList(failedFrom, current.failedIn.size()).forEach(tookIt::remove);
       return new Outcome(true, Set.copyOf(tookIt));
     } finally {
-      current.operators--;
-      if (current.operators == 0) {
-        current.tookIt.clear();
-        current.failedIn.clear();
-      }
+      // This operator's branches only: an operator above it has branches of its own.
+      current.tookIt.subList(tookFrom, current.tookIt.size()).clear();
+      current.failedIn.subList(failedFrom, current.failedIn.size()).clear();
       current.skip = skipAbove;
+      current.branchDepth = branchDepthAbove;
       // An operator further up forwarded this record too: it failed for that one as well.
       current.failed |= failedAbove;
     }
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    if (a.isEmpty()) {
-      return b;
-    }
-    if (b.isEmpty()) {
-      return a;
-    }
-    Set<String> both = new HashSet<>(a);
-    both.addAll(b);
-    return both;
   }
 
   /** This stream thread's forward in progress; {@link ObservedProcessors} runs processors in it. */
@@ -98,27 +89,30 @@ public final class ProcessingFailures {
     /** Whether a processor failed on the record since the innermost processor call began. */
     boolean failed;
 
-    /** Operators asking, through {@link #forward}, which processors took the record. */
-    private int operators;
+    /** The depth of the branches of the innermost operator asking, -1 when none asks. */
+    private int branchDepth = -1;
 
     private Set<String> skip = Set.of();
 
-    /** Processors that took the record with everything below them, while an operator asks. */
+    /** The branches of the operators asking that took the record whole. */
     private final List<String> tookIt = new ArrayList<>();
 
-    /** Processors that failed on the record, or below which it failed, while an operator asks. */
+    /** The branches of the operators asking that failed on the record. */
     private final List<String> failedIn = new ArrayList<>();
 
-    /** Whether the processor took this record before, with everything below it. */
+    /** Whether the processor starts a branch that took this record whole before. */
     boolean skips(String processor) {
-      return !skip.isEmpty() && skip.contains(processor);
+      return depth == branchDepth && !skip.isEmpty() && skip.contains(processor);
     }
 
     /**
-     * Runs one processor's call, noting whether it went through: no exception, and no failure
-     * marked below it.
+     * Runs one processor's call, noting, for a branch of an operator that asks, whether it went
+     * through: no exception, and no failure marked below it.
+     *
+     * @param namedByTheTopology whether the processor's name is the topology's own, not generated
      */
-    void process(String processor, Runnable call) {
+    void process(String processor, boolean namedByTheTopology, Runnable call) {
+      boolean branch = depth == branchDepth && namedByTheTopology;
       boolean failedAbove = failed;
       failed = false;
       boolean threw = true;
@@ -128,7 +122,7 @@ public final class ProcessingFailures {
         threw = false;
       } finally {
         depth--;
-        if (operators > 0) {
+        if (branch) {
           (threw || failed ? failedIn : tookIt).add(processor);
         }
         failed |= failedAbove;

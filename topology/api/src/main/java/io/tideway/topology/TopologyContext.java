@@ -61,7 +61,7 @@ public interface TopologyContext {
    * would generate ({@code ensure.explicit.internal.resource.naming}), and whose topologies the
    * runtime can observe: queries that wait for an event ({@code waitFor}) and end-to-end latency
    * need it, and so does {@link io.tideway.topology.dedupe.Deduplicate} to keep the branches that
-   * took an event from taking it again when it comes back after failing in another.
+   * took an event whole from taking it again when it comes back after failing in another.
    */
   StreamsBuilder streamsBuilder();
 

@@ -51,8 +51,13 @@ public final class TopologyNaming {
     return generated;
   }
 
+  /** Whether Kafka Streams generated the name, which may then change with the topology. */
+  static boolean generated(String name) {
+    return GENERATED.matcher(name).matches();
+  }
+
   private static void add(Set<String> generated, String name) {
-    if (name != null && GENERATED.matcher(name).matches()) {
+    if (name != null && generated(name)) {
       generated.add(name);
     }
   }

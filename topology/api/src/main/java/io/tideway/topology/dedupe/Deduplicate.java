@@ -27,10 +27,10 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *
  * <p>An id is remembered as done only once its record went through. A record that fails further
  * down the same sub-topology goes to the dead-letter topic, its id kept as partly done in {@code
- * <name>-partly-done-store} with the processors below that took it ({@link
+ * <name>-partly-done-store} with the branches that took it whole ({@link
  * io.tideway.topology.ProcessingFailures}): re-driving it once its cause is fixed processes it in
- * the branches that failed only, and re-driving it twice processes it once. A processor above the
- * one that failed takes it again.
+ * the branches that did not, and re-driving it twice processes it once. A branch that failed takes
+ * it again whole, and so does one whose first processor has a generated name.
  *
  * <p>{@link #apply} assumes a duplicate always has the same record key as its original, so both are
  * on the same partition: true of relay re-deliveries, producer retries and replays. Where the same

@@ -52,6 +52,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
    */
   static final Duration FUTURE_TOLERANCE = Duration.ofHours(1);
 
+  private static final String SEPARATOR = ",";
+
   private final String name;
   private final EventIdExtractor<K, V> eventId;
   private final String idSource;
@@ -61,11 +63,11 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
   /**
    * When each id was seen, by bounded stream time; as {@link #partlyDoneAt(long)} for an event that
-   * failed in some branch, whose processors that took it are in {@link #partlyDone}.
+   * failed in some branch, whose branches that took it whole are in {@link #partlyDone}.
    */
   private KeyValueStore<Bytes, Long> seen;
 
-  /** The processors that took each partly done event, joined by commas. */
+  /** The branches that took each partly done event whole, joined by {@link #SEPARATOR}. */
   private KeyValueStore<Bytes, String> partlyDone;
 
   private Sensor duplicates;
@@ -146,11 +148,13 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
       return;
     }
     // Failed below: it went to the dead-letter topic, and must be processed when it is re-driven
-    // from there, by the branches that did not take it only.
+    // from there, by the branches that did not take it whole only.
     Set<String> tookIt = new TreeSet<>(tookItBefore);
     tookIt.addAll(outcome.tookIt());
+    // A processor API name may hold the separator: that branch takes the record again instead.
+    tookIt.removeIf(branch -> branch.contains(SEPARATOR));
     seen.put(id, partlyDoneAt(keptFrom));
-    partlyDone.put(id, String.join(",", tookIt));
+    partlyDone.put(id, String.join(SEPARATOR, tookIt));
   }
 
   /** How {@link #seen} keeps the time of an event that failed in some branch: below zero. */
@@ -167,7 +171,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     String joined = partlyDone.get(id);
     return joined == null || joined.isEmpty()
         ? Set.of()
-        : Set.copyOf(Arrays.asList(joined.split(",")));
+        : Set.copyOf(Arrays.asList(joined.split(SEPARATOR)));
   }
 
   /**

@@ -41,7 +41,7 @@ final class DeduplicateSupplier<K, V> implements FixedKeyProcessorSupplier<K, V,
                 Serdes.Bytes(),
                 Serdes.Long())
             .withCachingDisabled();
-    // Rarely written (a record that failed in some branch), so cached.
+    // Read only for an id seen before, written only for a record that failed in some branch.
     StoreBuilder<KeyValueStore<Bytes, String>> partlyDone =
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(Deduplicate.partlyDoneStoreName(name)),
