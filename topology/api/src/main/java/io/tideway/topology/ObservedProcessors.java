@@ -169,9 +169,11 @@ public final class ObservedProcessors implements ProcessorWrapper {
       return; // a record read again that this branch took whole before
     }
     RecordMetadata input = forwarding.depth == 0 ? context.recordMetadata().orElse(null) : null;
+    String eventId = forwarding.depth == 0 ? EventHeaders.eventId(headers) : null;
     if (input != null && input.topic() != null) {
       ResultInputs.Input of =
-          new ResultInputs.Input(input.topic(), input.partition(), input.offset(), timestamp);
+          new ResultInputs.Input(
+              input.topic(), input.partition(), input.offset(), timestamp, eventId);
       forwarding.process(processor, named, () -> ResultInputs.processing(of, process));
     } else {
       forwarding.process(processor, named, process); // nested, or a punctuator's: no input
@@ -181,7 +183,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
           processor,
           context.taskId().partition(),
           context.recordMetadata().map(RecordMetadata::offset).orElse(-1L),
-          EventHeaders.eventId(headers),
+          eventId,
           EventHeaders.occurredAt(headers));
     }
   }

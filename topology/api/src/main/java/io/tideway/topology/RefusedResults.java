@@ -1,10 +1,14 @@
 package io.tideway.topology;
 
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import org.apache.kafka.streams.processor.TaskId;
 
 /**
  * Input records whose results Kafka refused for good (too large, invalid) under exactly-once. There
@@ -12,8 +16,10 @@ import java.util.WeakHashMap;
  * produce the same result again, for ever. The runtime's production handler remembers the input
  * instead and fails the stream thread; when the input is read again, {@link ObservedProcessors}
  * refuses it in every processor its source forwards it to, before they run, and the processing
- * handler sends it to the dead-letter topic, so the records after it pass. The runtime passes one
- * per deployment under {@link #CONFIG}.
+ * handler sends it to the dead-letter topic, so the records after it pass. Under at-least-once the
+ * input of a result the broker refused after the input's processing had ended is dead-lettered at
+ * once, and noted here for deduplication to take it again ({@link #refusedAfterProcessing}). The
+ * runtime passes one per deployment under {@link #CONFIG}.
  */
 public final class RefusedResults {
 
@@ -42,6 +48,11 @@ public final class RefusedResults {
 
   /** Whether none are kept: every record is checked, and nearly always none are. */
   private volatile boolean none = true;
+
+  /** By task, the ids of inputs whose results the broker refused after they were processed. */
+  private final Map<TaskId, Set<String>> refusedAfterProcessing = new HashMap<>();
+
+  private volatile boolean noneAfterProcessing = true;
 
   /** The refused results a Kafka Streams configuration carries under {@link #CONFIG}, or null. */
   public static RefusedResults in(Map<String, ?> configs) {
@@ -82,6 +93,40 @@ public final class RefusedResults {
 
   private static String key(String topic, int partition, long offset) {
     return topic + '-' + partition + '@' + offset;
+  }
+
+  /**
+   * Notes, under at-least-once, an input whose result the broker refused after the input's
+   * processing had ended, so that {@link io.tideway.topology.dedupe.Deduplicate} in its task, which
+   * remembered the input's id as done, takes it again when it is re-driven from its dead letter.
+   *
+   * @param task the task that processed the input
+   * @param eventId the input's {@code id} header; nothing is noted for null
+   */
+  public synchronized void refusedAfterProcessing(TaskId task, String eventId) {
+    if (eventId == null) {
+      return;
+    }
+    Set<String> ids = refusedAfterProcessing.computeIfAbsent(task, t -> new LinkedHashSet<>());
+    if (ids.size() < KEPT) {
+      ids.add(eventId);
+      noneAfterProcessing = false;
+    }
+  }
+
+  /**
+   * Takes the ids of the inputs of a task whose results the broker refused after their processing
+   * had ended (see {@link #refusedAfterProcessing(TaskId, String)}); nearly always none.
+   */
+  public List<String> takeRefusedAfterProcessing(TaskId task) {
+    if (noneAfterProcessing) {
+      return List.of();
+    }
+    synchronized (this) {
+      Set<String> ids = refusedAfterProcessing.remove(task);
+      noneAfterProcessing = refusedAfterProcessing.isEmpty();
+      return ids == null ? List.of() : List.copyOf(ids);
+    }
   }
 
   /** The failure an input record with a refused result is dead-lettered with. */

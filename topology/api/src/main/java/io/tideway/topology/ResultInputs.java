@@ -17,8 +17,9 @@ public final class ResultInputs {
    * @param offset its offset
    * @param timestamp its time, as the first processor to take it had it: for a result a store's
    *     cache flushes, the aggregate's time, not the input's own
+   * @param eventId its {@code id} header, or null
    */
-  public record Input(String topic, int partition, long offset, long timestamp) {}
+  public record Input(String topic, int partition, long offset, long timestamp, String eventId) {}
 
   private static final ThreadLocal<Input> PROCESSING = new ThreadLocal<>();
   private static final ThreadLocal<Input> COMPLETING = new ThreadLocal<>();

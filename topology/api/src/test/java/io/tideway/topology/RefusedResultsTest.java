@@ -3,6 +3,7 @@ package io.tideway.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.Test;
 
 class RefusedResultsTest {
@@ -36,5 +37,20 @@ class RefusedResultsTest {
   void aPunctuatorsResultHasNoInputToRefuse() {
     assertThat(refused.remember(null, -1, -1, new RecordTooLargeException("2 MiB"))).isFalse();
     assertThat(refused.refusal(null, -1, -1)).isNull();
+  }
+
+  @Test
+  void inputsRefusedAfterTheirProcessingAreTakenOnceByTheirOwnTask() {
+    TaskId first = new TaskId(0, 1);
+    TaskId other = new TaskId(0, 2);
+    refused.refusedAfterProcessing(first, "e1");
+    refused.refusedAfterProcessing(first, "e1");
+    refused.refusedAfterProcessing(first, null);
+    refused.refusedAfterProcessing(other, "e2");
+
+    assertThat(refused.takeRefusedAfterProcessing(first)).containsExactly("e1");
+    assertThat(refused.takeRefusedAfterProcessing(first)).isEmpty();
+    assertThat(refused.takeRefusedAfterProcessing(other)).containsExactly("e2");
+    assertThat(refused.takeRefusedAfterProcessing(other)).isEmpty();
   }
 }

@@ -3,6 +3,7 @@ package io.tideway.topology.dedupe;
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.InvalidEventException;
 import io.tideway.topology.ProcessingFailures;
+import io.tideway.topology.RefusedResults;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +73,9 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
   private Sensor duplicates;
 
+  /** Where the runtime notes inputs whose results the broker refused once processed, or null. */
+  private RefusedResults refusals;
+
   /** Whether a sweep is under way, where it goes on from (null: the store's start), its cutoff. */
   private boolean sweeping;
 
@@ -94,6 +98,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     this.context = context;
     this.seen = context.getStateStore(Deduplicate.storeName(name));
     this.partlyDone = context.getStateStore(Deduplicate.partlyDoneStoreName(name));
+    this.refusals = RefusedResults.in(context.appConfigs());
     // One sensor per task: Streams names sensors by thread and entity, so tasks of one thread
     // would otherwise share one, and a task closing would remove it from the others.
     this.duplicates =
@@ -126,6 +131,9 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
       throw new InvalidEventException(
           name + ": record has no " + idSource, context.recordMetadata().orElse(null));
     }
+    if (refusals != null) {
+      refusals.takeRefusedAfterProcessing(context.taskId()).forEach(this::takeAgain);
+    }
     long at = bounded(record.timestamp());
     Long seenAt = seen.get(id);
     boolean wasPartlyDone = seenAt != null && seenAt < 0;
@@ -155,6 +163,21 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     tookIt.removeIf(branch -> branch.contains(SEPARATOR));
     seen.put(id, partlyDoneAt(keptFrom));
     partlyDone.put(id, String.join(SEPARATOR, tookIt));
+  }
+
+  /**
+   * Makes every branch take an event again when it comes back: one remembered as done whose result
+   * the broker refused afterwards (under at-least-once), which went to the dead-letter topic. Which
+   * branch made that result is not known.
+   */
+  private void takeAgain(String eventId) {
+    Bytes id = Bytes.wrap(eventId.getBytes(StandardCharsets.UTF_8));
+    Long seenAt = seen.get(id);
+    if (seenAt != null && seenAt >= 0) {
+      seen.put(id, partlyDoneAt(seenAt));
+    } else if (seenAt != null) {
+      partlyDone.delete(id);
+    }
   }
 
   /** How {@link #seen} keeps the time of an event that failed in some branch: below zero. */

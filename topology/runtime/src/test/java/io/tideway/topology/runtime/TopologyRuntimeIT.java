@@ -57,6 +57,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.management.ObjectName;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -66,6 +68,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -473,6 +476,52 @@ class TopologyRuntimeIT {
    * echo of {@code medium}, the broker refuses it, and by the time it says so the task has gone on
    * to the records after it. Every other echo arrives; the one dead letter names {@code medium}.
    */
+  @Test
+  void underAtLeastOnceAReDriveOfAnInputWhoseResultTheBrokerRefusedIsNotDroppedAsADuplicate(
+      TestKafka kafka) throws Exception {
+    String echoes = kafka.createTopic("echoes", 1, Map.of("max.message.bytes", "16384"));
+    runtime.deploy(
+        FixtureJars.jar(dir, "deduped-echo.jar", List.of(io.tideway.fixtures.DedupedEcho.class)),
+        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE),
+        1,
+        false,
+        false);
+    String ledger = kafka.topicName("ledger");
+    String medium = uuid();
+    try (KafkaProducer<String, String> postings = postings(kafka)) {
+      postings.send(posting(ledger, uuid(), "first"));
+      postings.send(posting(ledger, medium, "medium"));
+      for (int i = 0; i < 200; i++) {
+        postings.send(posting(ledger, uuid(), "after-" + i));
+      }
+      List<ConsumerRecord<byte[], byte[]>> dead =
+          readAll(
+              kafka,
+              Topics.deadLetters(new io.tideway.fixtures.DedupedEcho().applicationId()).name(),
+              records -> !records.isEmpty());
+      // Refused once the task had gone on: its processing had ended, its id remembered.
+      assertThat(dead).singleElement().extracting(ConsumerRecord::value).isNull();
+
+      // Its cause fixed, it is re-driven.
+      kafka
+          .admin()
+          .incrementalAlterConfigs(
+              Map.of(
+                  new ConfigResource(ConfigResource.Type.TOPIC, echoes),
+                  List.of(
+                      new AlterConfigOp(
+                          new ConfigEntry("max.message.bytes", "1048576"),
+                          AlterConfigOp.OpType.SET))))
+          .all()
+          .get();
+      postings.send(posting(ledger, medium, "medium")).get();
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> echoed =
+        readAll(kafka, echoes, records -> records.size() >= 202);
+    assertThat(echoed).filteredOn(r -> r.value().length == 64 << 10).hasSize(1);
+  }
+
   private List<ConsumerRecord<byte[], byte[]>> refuseAResultAfterTheTaskWentOn(
       TestKafka kafka, Map<String, String> settings) throws Exception {
     String echoes = kafka.createTopic("echoes", 1, Map.of("max.message.bytes", "16384"));

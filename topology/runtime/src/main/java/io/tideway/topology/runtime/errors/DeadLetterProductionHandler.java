@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * a serialization failure, or a record the producer refused before sending it, is marked in {@link
  * ProcessingFailures}, so deduplication upstream does not remember the input's id and a re-drive of
  * it is processed (a refusal by the broker comes after the record's processing ended, too late to
- * mark). The input is the result's own, as the runtime's producer noted it at the send ({@link
+ * mark: under at-least-once it is noted in {@link RefusedResults#refusedAfterProcessing} instead).
+ * The input is the result's own, as the runtime's producer noted it at the send ({@link
  * ResultInputs}), not the record the task is on when the broker answers; a dead letter of a
  * broker's refusal under at-least-once names the input's place without its bytes, which a re-drive
  * reads from there. Under exactly-once a refused record fails its whole transaction, dead letter
@@ -45,6 +46,9 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
   private String deadLetterTopic;
   private RefusedResults refused;
 
+  /** Where, under at-least-once, inputs are noted whose results the broker refused afterwards. */
+  private RefusedResults refusedAfterProcessing;
+
   @Override
   public void configure(Map<String, ?> configs) {
     super.configure(configs);
@@ -52,10 +56,9 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     sideEffects = SideEffects.in(configs);
     bounded = BoundedDeadLetters.from(configs);
     Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
-    refused =
-        guarantee != null && guarantee.toString().startsWith("exactly_once")
-            ? RefusedResults.in(configs)
-            : null;
+    boolean exactlyOnce = guarantee != null && guarantee.toString().startsWith("exactly_once");
+    refused = exactlyOnce ? RefusedResults.in(configs) : null;
+    refusedAfterProcessing = exactlyOnce ? null : RefusedResults.in(configs);
     Object topic = configs.get("errors.dead.letter.queue.topic.name");
     deadLetterTopic = topic == null ? null : topic.toString();
   }
@@ -89,6 +92,9 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
       if (whileProcessingIt) {
         // On the stream thread: the producer refused it before sending.
         ProcessingFailures.markFailed();
+      } else if (refusedAfterProcessing != null && sideEffects.live()) {
+        // Its processing ended as if it went through: deduplication remembered its id.
+        refusedAfterProcessing.refusedAfterProcessing(context.taskId(), input.eventId());
       }
       return deadLetter(of, record.topic(), exception);
     }
