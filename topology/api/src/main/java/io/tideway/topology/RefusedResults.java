@@ -1,5 +1,6 @@
 package io.tideway.topology;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,8 +50,8 @@ public final class RefusedResults {
   /** Whether none are kept: every record is checked, and nearly always none are. */
   private volatile boolean none = true;
 
-  /** By task, the ids of inputs whose results the broker refused after they were processed. */
-  private final Map<TaskId, Set<String>> refusedAfterProcessing = new HashMap<>();
+  /** By task, the readers of the inputs whose results the broker refused once processed. */
+  private final Map<TaskId, List<Reader>> readers = new HashMap<>();
 
   private volatile boolean noneAfterProcessing = true;
 
@@ -97,35 +98,86 @@ public final class RefusedResults {
 
   /**
    * Notes, under at-least-once, an input whose result the broker refused after the input's
-   * processing had ended, so that {@link io.tideway.topology.dedupe.Deduplicate} in its task, which
-   * remembered the input's id as done, takes it again when it is re-driven from its dead letter.
+   * processing had ended, for the readers of its task ({@link #readerFor}): {@link
+   * io.tideway.topology.dedupe.Deduplicate}, which remembered the input's id as done, takes it
+   * again when it is re-driven from its dead letter. Nothing is noted for a task without readers.
    *
    * @param task the task that processed the input
    * @param eventId the input's {@code id} header; nothing is noted for null
    */
   public synchronized void refusedAfterProcessing(TaskId task, String eventId) {
-    if (eventId == null) {
+    List<Reader> readers = readers(task);
+    if (eventId == null || readers.isEmpty()) {
       return;
     }
-    Set<String> ids = refusedAfterProcessing.computeIfAbsent(task, t -> new LinkedHashSet<>());
-    if (ids.size() < KEPT) {
-      ids.add(eventId);
-      noneAfterProcessing = false;
+    for (Reader reader : readers) {
+      if (reader.ids.size() < KEPT) {
+        reader.ids.add(eventId);
+        noneAfterProcessing = false;
+      }
     }
   }
 
+  /** A reader of the inputs {@link #refusedAfterProcessing} notes for a task from now on. */
+  public synchronized Reader readerFor(TaskId task) {
+    Reader reader = new Reader(task);
+    readers.computeIfAbsent(task, t -> new ArrayList<>()).add(reader);
+    return reader;
+  }
+
+  private List<Reader> readers(TaskId task) {
+    return readers.getOrDefault(task, List.of());
+  }
+
+  /** Whether no reader has an id to take, after one took its own or left. */
+  private void recountNone() {
+    noneAfterProcessing =
+        readers.values().stream().flatMap(List::stream).allMatch(reader -> reader.ids.isEmpty());
+  }
+
   /**
-   * Takes the ids of the inputs of a task whose results the broker refused after their processing
-   * had ended (see {@link #refusedAfterProcessing(TaskId, String)}); nearly always none.
+   * The ids of the inputs of one task whose results the broker refused after their processing
+   * ended, as one reader in that task takes them. Kept in memory only, while the reader's task runs
+   * here: a runtime stopped, or the task moved to another instance, before the reader takes them,
+   * forgets them.
    */
-  public List<String> takeRefusedAfterProcessing(TaskId task) {
-    if (noneAfterProcessing) {
-      return List.of();
+  public final class Reader implements AutoCloseable {
+
+    private final TaskId task;
+
+    /** Guarded by the enclosing {@link RefusedResults}. */
+    private final Set<String> ids = new LinkedHashSet<>();
+
+    private Reader(TaskId task) {
+      this.task = task;
     }
-    synchronized (this) {
-      Set<String> ids = refusedAfterProcessing.remove(task);
-      noneAfterProcessing = refusedAfterProcessing.isEmpty();
-      return ids == null ? List.of() : List.copyOf(ids);
+
+    /** Takes the ids noted since the last take; nearly always none. */
+    public List<String> take() {
+      if (noneAfterProcessing) {
+        return List.of();
+      }
+      synchronized (RefusedResults.this) {
+        List<String> taken = List.copyOf(ids);
+        ids.clear();
+        recountNone();
+        return taken;
+      }
+    }
+
+    /** Stops noting ids for this reader. */
+    @Override
+    public void close() {
+      synchronized (RefusedResults.this) {
+        List<Reader> ofTask = readers.get(task);
+        if (ofTask != null) {
+          ofTask.remove(this);
+          if (ofTask.isEmpty()) {
+            readers.remove(task);
+          }
+        }
+        recountNone();
+      }
     }
   }
 

@@ -40,17 +40,26 @@ class RefusedResultsTest {
   }
 
   @Test
-  void inputsRefusedAfterTheirProcessingAreTakenOnceByTheirOwnTask() {
-    TaskId first = new TaskId(0, 1);
+  void inputsRefusedAfterTheirProcessingAreTakenOnceByEachReaderOfTheirTask() {
+    TaskId task = new TaskId(0, 1);
     TaskId other = new TaskId(0, 2);
-    refused.refusedAfterProcessing(first, "e1");
-    refused.refusedAfterProcessing(first, "e1");
-    refused.refusedAfterProcessing(first, null);
-    refused.refusedAfterProcessing(other, "e2");
+    refused.refusedAfterProcessing(task, "before any reader");
+    RefusedResults.Reader first = refused.readerFor(task);
+    RefusedResults.Reader second = refused.readerFor(task);
+    RefusedResults.Reader ofOther = refused.readerFor(other);
 
-    assertThat(refused.takeRefusedAfterProcessing(first)).containsExactly("e1");
-    assertThat(refused.takeRefusedAfterProcessing(first)).isEmpty();
-    assertThat(refused.takeRefusedAfterProcessing(other)).containsExactly("e2");
-    assertThat(refused.takeRefusedAfterProcessing(other)).isEmpty();
+    refused.refusedAfterProcessing(task, "e1");
+    refused.refusedAfterProcessing(task, "e1");
+    refused.refusedAfterProcessing(task, null);
+    refused.refusedAfterProcessing(new TaskId(1, 1), "of a task without readers");
+
+    assertThat(first.take()).containsExactly("e1");
+    assertThat(first.take()).isEmpty();
+    assertThat(second.take()).containsExactly("e1");
+    assertThat(ofOther.take()).isEmpty();
+    second.close();
+    refused.refusedAfterProcessing(task, "e2");
+    assertThat(first.take()).containsExactly("e2");
+    assertThat(second.take()).isEmpty();
   }
 }

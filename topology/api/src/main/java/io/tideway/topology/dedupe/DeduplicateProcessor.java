@@ -73,8 +73,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
   private Sensor duplicates;
 
-  /** Where the runtime notes inputs whose results the broker refused once processed, or null. */
-  private RefusedResults refusals;
+  /** The inputs of this task whose results the broker refused once processed, or null. */
+  private RefusedResults.Reader refusedAfterProcessing;
 
   /** Whether a sweep is under way, where it goes on from (null: the store's start), its cutoff. */
   private boolean sweeping;
@@ -98,7 +98,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     this.context = context;
     this.seen = context.getStateStore(Deduplicate.storeName(name));
     this.partlyDone = context.getStateStore(Deduplicate.partlyDoneStoreName(name));
-    this.refusals = RefusedResults.in(context.appConfigs());
+    RefusedResults refusals = RefusedResults.in(context.appConfigs());
+    this.refusedAfterProcessing = refusals == null ? null : refusals.readerFor(context.taskId());
     // One sensor per task: Streams names sensors by thread and entity, so tasks of one thread
     // would otherwise share one, and a task closing would remove it from the others.
     this.duplicates =
@@ -117,7 +118,10 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     context.schedule(
         SWEEP_SLICE_INTERVAL,
         PunctuationType.WALL_CLOCK_TIME,
-        clock -> sweepIfDue(context.currentStreamTimeMs()));
+        clock -> {
+          takeRefusedAgain();
+          sweepIfDue(context.currentStreamTimeMs());
+        });
   }
 
   private Duration sweepInterval() {
@@ -131,9 +135,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
       throw new InvalidEventException(
           name + ": record has no " + idSource, context.recordMetadata().orElse(null));
     }
-    if (refusals != null) {
-      refusals.takeRefusedAfterProcessing(context.taskId()).forEach(this::takeAgain);
-    }
+    takeRefusedAgain();
     long at = bounded(record.timestamp());
     Long seenAt = seen.get(id);
     boolean wasPartlyDone = seenAt != null && seenAt < 0;
@@ -168,8 +170,15 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   /**
    * Makes every branch take an event again when it comes back: one remembered as done whose result
    * the broker refused afterwards (under at-least-once), which went to the dead-letter topic. Which
-   * branch made that result is not known.
+   * branch made that result is not known. At each record and each second, so that a re-drive finds
+   * it so even after a quiet while.
    */
+  private void takeRefusedAgain() {
+    if (refusedAfterProcessing != null) {
+      refusedAfterProcessing.take().forEach(this::takeAgain);
+    }
+  }
+
   private void takeAgain(String eventId) {
     Bytes id = Bytes.wrap(eventId.getBytes(StandardCharsets.UTF_8));
     Long seenAt = seen.get(id);
@@ -275,6 +284,9 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
   @Override
   public void close() {
+    if (refusedAfterProcessing != null) {
+      refusedAfterProcessing.close();
+    }
     if (duplicates != null) {
       context.metrics().removeSensor(duplicates);
     }

@@ -7,6 +7,7 @@ import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
 import io.tideway.topology.InvalidEventException;
 import io.tideway.topology.ProcessingFailures;
+import io.tideway.topology.RefusedResults;
 import io.tideway.topology.TopologyNaming;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,6 +37,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -258,11 +260,50 @@ class DeduplicateTest {
     assertThat(output("view")).containsExactly("placed");
   }
 
+  @Test
+  void anEventWhoseResultTheBrokerRefusedOnceItWasProcessedIsTakenAgainByEveryBranch() {
+    RefusedResults refusals = new RefusedResults();
+    boolean[] broken = {false};
+    StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
+    KStream<String, String> unique =
+        Deduplicate.<String, String>byEventId("orders-dedupe")
+            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+    branch(unique, "history", () -> false);
+    branch(unique, "view", () -> broken[0]);
+    startMarkingFailures(
+        builder.build(),
+        Map.of(
+            StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+            StreamsConfig.AT_LEAST_ONCE,
+            RefusedResults.CONFIG,
+            refusals));
+
+    send("order-1", "placed", "e1", T0); // goes through
+    broken[0] = true;
+    send("order-2", "placed", "e2", T0); // fails in view: partly done
+    broken[0] = false;
+    // As the runtime's production handler notes them, once the broker refused a result of each.
+    refusals.refusedAfterProcessing(new TaskId(0, 0), "e1");
+    refusals.refusedAfterProcessing(new TaskId(0, 0), "e2");
+    send("order-1", "placed", "e1", T0.plusSeconds(60));
+    send("order-2", "placed", "e2", T0.plusSeconds(60));
+    send("order-1", "placed", "e1", T0.plusSeconds(61)); // now a duplicate
+
+    assertThat(output("history")).hasSize(4);
+    assertThat(output("view")).hasSize(3);
+    assertThat(dropped()).isEqualTo(1.0);
+  }
+
   private void startMarkingFailures(Topology topology) {
+    startMarkingFailures(topology, Map.of());
+  }
+
+  private void startMarkingFailures(Topology topology, Map<String, Object> settings) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dedupe-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, MarkingHandler.class);
+    props.putAll(settings);
     driver = new TopologyTestDriver(topology, props);
     in = driver.createInputTopic("events", new StringSerializer(), new StringSerializer());
   }

@@ -471,11 +471,6 @@ class TopologyRuntimeIT {
     assertThat(header(dead.get(0), "__streams.errors.topic")).isEqualTo(kafka.topicName("ledger"));
   }
 
-  /**
-   * Deploys the echo topology on a topic that takes 16 KiB at most: the producer sends the 64 KiB
-   * echo of {@code medium}, the broker refuses it, and by the time it says so the task has gone on
-   * to the records after it. Every other echo arrives; the one dead letter names {@code medium}.
-   */
   @Test
   void underAtLeastOnceAReDriveOfAnInputWhoseResultTheBrokerRefusedIsNotDroppedAsADuplicate(
       TestKafka kafka) throws Exception {
@@ -522,6 +517,11 @@ class TopologyRuntimeIT {
     assertThat(echoed).filteredOn(r -> r.value().length == 64 << 10).hasSize(1);
   }
 
+  /**
+   * Deploys the echo topology on a topic that takes 16 KiB at most: the producer sends the 64 KiB
+   * echo of {@code medium}, the broker refuses it, and by the time it says so the task has gone on
+   * to the records after it. Every other echo arrives; the one dead letter names {@code medium}.
+   */
   private List<ConsumerRecord<byte[], byte[]>> refuseAResultAfterTheTaskWentOn(
       TestKafka kafka, Map<String, String> settings) throws Exception {
     String echoes = kafka.createTopic("echoes", 1, Map.of("max.message.bytes", "16384"));
