@@ -75,6 +75,15 @@ public final class ProcessingFailures {
     }
   }
 
+  /**
+   * Whether an operator asking how its forward goes ({@link #forward}) is forwarding the record
+   * being processed on this thread: not so for what a store's cache flushes at a commit, nor for
+   * what a punctuator forwards.
+   */
+  public static boolean forwardedByAnOperator() {
+    return CURRENT.get().branchDepth >= 0;
+  }
+
   /** This stream thread's forward in progress; {@link ObservedProcessors} runs processors in it. */
   static Forwarding current() {
     return CURRENT.get();

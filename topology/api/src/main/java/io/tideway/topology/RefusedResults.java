@@ -17,10 +17,11 @@ import org.apache.kafka.streams.processor.TaskId;
  * produce the same result again, for ever. The runtime's production handler remembers the input
  * instead and fails the stream thread; when the input is read again, {@link ObservedProcessors}
  * refuses it in every processor its source forwards it to, before they run, and the processing
- * handler sends it to the dead-letter topic, so the records after it pass. Under at-least-once the
- * input of a result the broker refused after the input's processing had ended is dead-lettered at
- * once, and noted here for deduplication to take it again ({@link #refusedAfterProcessing}). The
- * runtime passes one per deployment under {@link #CONFIG}.
+ * handler sends it to the dead-letter topic, so the records after it pass. An input that failed
+ * once its processing had ended (a result the broker refused under at-least-once, a cached update
+ * that failed when flushed) is dead-lettered at once, and noted here for deduplication to take it
+ * again ({@link #failedAfterProcessing}). The runtime passes one per deployment under {@link
+ * #CONFIG}.
  */
 public final class RefusedResults {
 
@@ -50,7 +51,7 @@ public final class RefusedResults {
   /** Whether none are kept: every record is checked, and nearly always none are. */
   private volatile boolean none = true;
 
-  /** By task, the readers of the inputs whose results the broker refused once processed. */
+  /** By task, the readers of the inputs that failed once processed. */
   private final Map<TaskId, List<Reader>> readers = new HashMap<>();
 
   private volatile boolean noneAfterProcessing = true;
@@ -97,15 +98,16 @@ public final class RefusedResults {
   }
 
   /**
-   * Notes, under at-least-once, an input whose result the broker refused after the input's
-   * processing had ended, for the readers of its task ({@link #readerFor}): {@link
+   * Notes an input that failed after its processing had ended, for the readers of its task ({@link
+   * #readerFor}): a result the broker refused once the task had gone on (under at-least-once), or
+   * an update a store's cache held that failed further down when the cache flushed it. {@link
    * io.tideway.topology.dedupe.Deduplicate}, which remembered the input's id as done, takes it
    * again when it is re-driven from its dead letter. Nothing is noted for a task without readers.
    *
    * @param task the task that processed the input
    * @param eventId the input's {@code id} header; nothing is noted for null
    */
-  public synchronized void refusedAfterProcessing(TaskId task, String eventId) {
+  public synchronized void failedAfterProcessing(TaskId task, String eventId) {
     List<Reader> readers = readers(task);
     if (eventId == null || readers.isEmpty()) {
       return;
@@ -118,7 +120,7 @@ public final class RefusedResults {
     }
   }
 
-  /** A reader of the inputs {@link #refusedAfterProcessing} notes for a task from now on. */
+  /** A reader of the inputs {@link #failedAfterProcessing} notes for a task from now on. */
   public synchronized Reader readerFor(TaskId task) {
     Reader reader = new Reader(task);
     readers.computeIfAbsent(task, t -> new ArrayList<>()).add(reader);
@@ -136,10 +138,9 @@ public final class RefusedResults {
   }
 
   /**
-   * The ids of the inputs of one task whose results the broker refused after their processing
-   * ended, as one reader in that task takes them. Kept in memory only, while the reader's task runs
-   * here: a runtime stopped, or the task moved to another instance, before the reader takes them,
-   * forgets them.
+   * The ids of the inputs of one task that failed after their processing ended, as one reader in
+   * that task takes them. Kept in memory only, while the reader's task runs here: a runtime
+   * stopped, or the task moved to another instance, before the reader takes them, forgets them.
    */
   public final class Reader implements AutoCloseable {
 

@@ -43,22 +43,22 @@ class RefusedResultsTest {
   void inputsRefusedAfterTheirProcessingAreTakenOnceByEachReaderOfTheirTask() {
     TaskId task = new TaskId(0, 1);
     TaskId other = new TaskId(0, 2);
-    refused.refusedAfterProcessing(task, "before any reader");
+    refused.failedAfterProcessing(task, "before any reader");
     RefusedResults.Reader first = refused.readerFor(task);
     RefusedResults.Reader second = refused.readerFor(task);
     RefusedResults.Reader ofOther = refused.readerFor(other);
 
-    refused.refusedAfterProcessing(task, "e1");
-    refused.refusedAfterProcessing(task, "e1");
-    refused.refusedAfterProcessing(task, null);
-    refused.refusedAfterProcessing(new TaskId(1, 1), "of a task without readers");
+    refused.failedAfterProcessing(task, "e1");
+    refused.failedAfterProcessing(task, "e1");
+    refused.failedAfterProcessing(task, null);
+    refused.failedAfterProcessing(new TaskId(1, 1), "of a task without readers");
 
     assertThat(first.take()).containsExactly("e1");
     assertThat(first.take()).isEmpty();
     assertThat(second.take()).containsExactly("e1");
     assertThat(ofOther.take()).isEmpty();
     second.close();
-    refused.refusedAfterProcessing(task, "e2");
+    refused.failedAfterProcessing(task, "e2");
     assertThat(first.take()).containsExactly("e2");
     assertThat(second.take()).isEmpty();
   }

@@ -73,8 +73,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
   private Sensor duplicates;
 
-  /** The inputs of this task whose results the broker refused once processed, or null. */
-  private RefusedResults.Reader refusedAfterProcessing;
+  /** The inputs of this task that failed once processed, or null. */
+  private RefusedResults.Reader failedAfterProcessing;
 
   /** Whether a sweep is under way, where it goes on from (null: the store's start), its cutoff. */
   private boolean sweeping;
@@ -99,7 +99,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     this.seen = context.getStateStore(Deduplicate.storeName(name));
     this.partlyDone = context.getStateStore(Deduplicate.partlyDoneStoreName(name));
     RefusedResults refusals = RefusedResults.in(context.appConfigs());
-    this.refusedAfterProcessing = refusals == null ? null : refusals.readerFor(context.taskId());
+    this.failedAfterProcessing = refusals == null ? null : refusals.readerFor(context.taskId());
     // One sensor per task: Streams names sensors by thread and entity, so tasks of one thread
     // would otherwise share one, and a task closing would remove it from the others.
     this.duplicates =
@@ -119,7 +119,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
         SWEEP_SLICE_INTERVAL,
         PunctuationType.WALL_CLOCK_TIME,
         clock -> {
-          takeRefusedAgain();
+          takeFailedAgain();
           sweepIfDue(context.currentStreamTimeMs());
         });
   }
@@ -135,7 +135,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
       throw new InvalidEventException(
           name + ": record has no " + idSource, context.recordMetadata().orElse(null));
     }
-    takeRefusedAgain();
+    takeFailedAgain();
     long at = bounded(record.timestamp());
     Long seenAt = seen.get(id);
     boolean wasPartlyDone = seenAt != null && seenAt < 0;
@@ -168,14 +168,14 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   }
 
   /**
-   * Makes every branch take an event again when it comes back: one remembered as done whose result
-   * the broker refused afterwards (under at-least-once), which went to the dead-letter topic. Which
-   * branch made that result is not known. At each record and each second, so that a re-drive finds
-   * it so even after a quiet while.
+   * Makes every branch take an event again when it comes back: one remembered as done that failed
+   * afterwards (a result the broker refused, a cached update that failed when flushed), which went
+   * to the dead-letter topic. Which branch failed is not known. At each record and each second, so
+   * that a re-drive finds it so even after a quiet while.
    */
-  private void takeRefusedAgain() {
-    if (refusedAfterProcessing != null) {
-      refusedAfterProcessing.take().forEach(this::takeAgain);
+  private void takeFailedAgain() {
+    if (failedAfterProcessing != null) {
+      failedAfterProcessing.take().forEach(this::takeAgain);
     }
   }
 
@@ -284,8 +284,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
   @Override
   public void close() {
-    if (refusedAfterProcessing != null) {
-      refusedAfterProcessing.close();
+    if (failedAfterProcessing != null) {
+      failedAfterProcessing.close();
     }
     if (duplicates != null) {
       context.metrics().removeSensor(duplicates);

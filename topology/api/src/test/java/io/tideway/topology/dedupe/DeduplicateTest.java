@@ -283,8 +283,8 @@ class DeduplicateTest {
     send("order-2", "placed", "e2", T0); // fails in view: partly done
     broken[0] = false;
     // As the runtime's production handler notes them, once the broker refused a result of each.
-    refusals.refusedAfterProcessing(new TaskId(0, 0), "e1");
-    refusals.refusedAfterProcessing(new TaskId(0, 0), "e2");
+    refusals.failedAfterProcessing(new TaskId(0, 0), "e1");
+    refusals.failedAfterProcessing(new TaskId(0, 0), "e2");
     send("order-1", "placed", "e1", T0.plusSeconds(60));
     send("order-2", "placed", "e2", T0.plusSeconds(60));
     send("order-1", "placed", "e1", T0.plusSeconds(61)); // now a duplicate

@@ -16,11 +16,13 @@ import org.apache.kafka.streams.processor.api.Record;
  * A record a processor throws on (a failed domain check, an event with no id) goes to the
  * dead-letter topic with Kafka Streams' error headers, is counted, and processing continues. The
  * failure is marked in {@link ProcessingFailures}, so deduplication upstream does not remember the
- * record's id and a re-drive of it is processed. A processor that failed because the schema
- * registry could not serve has its record processed again instead, once the stream thread is
- * replaced ({@link RegistryOutage}). The deployment's {@link ProcessingObserver} is told, so that a
- * query waiting for the event learns at once that its store will not hold it. An earlier result's
- * send failure, which Kafka Streams throws from within a later record, fails the stream thread.
+ * record's id as done and a re-drive of it is processed; one that fails in what a store's cache
+ * flushes, after deduplication remembered it, is noted in {@link RefusedResults} for the same. A
+ * processor that failed because the schema registry could not serve has its record processed again
+ * instead, once the stream thread is replaced ({@link RegistryOutage}). The deployment's {@link
+ * ProcessingObserver} is told, so that a query waiting for the event learns at once that its store
+ * will not hold it. An earlier result's send failure, which Kafka Streams throws from within a
+ * later record, fails the stream thread.
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
 
@@ -28,6 +30,7 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
   private SideEffects sideEffects = SideEffects.LIVE;
   private BoundedDeadLetters bounded = BoundedDeadLetters.DEFAULT;
   private ProcessingObserver observer = NO_OBSERVER;
+  private RefusedResults failedAfterProcessing;
 
   /** Where the runtime passes no observer, as in a test of the handler alone. */
   private static final ProcessingObserver NO_OBSERVER =
@@ -39,6 +42,7 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     counts = ErrorCounts.from(configs);
     sideEffects = SideEffects.in(configs);
     bounded = BoundedDeadLetters.from(configs);
+    failedAfterProcessing = RefusedResults.in(configs);
     if (configs.get(ProcessingObserver.CONFIG) instanceof ProcessingObserver configured) {
       observer = configured;
     }
@@ -65,6 +69,14 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
         record == null ? null : record.key());
     if (!sideEffects.live()) {
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
+    }
+    if (record != null
+        && failedAfterProcessing != null
+        && !ProcessingFailures.forwardedByAnOperator()) {
+      // A store's cache flushing an update of an input whose processing ended as if it went
+      // through: deduplication remembered its id, and is to take it again when it is re-driven.
+      failedAfterProcessing.failedAfterProcessing(
+          context.taskId(), EventHeaders.eventId(record.headers()));
     }
     counts.deadLettered(
         exception instanceof RefusedResults.RefusedResultException ? "production" : "processing");

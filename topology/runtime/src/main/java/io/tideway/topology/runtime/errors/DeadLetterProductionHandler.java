@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * a serialization failure, or a record the producer refused before sending it, is marked in {@link
  * ProcessingFailures}, so deduplication upstream does not remember the input's id and a re-drive of
  * it is processed (a refusal by the broker comes after the record's processing ended, too late to
- * mark: under at-least-once it is noted in {@link RefusedResults#refusedAfterProcessing} instead).
+ * mark: under at-least-once it is noted in {@link RefusedResults#failedAfterProcessing} instead).
  * The input is the result's own, as the runtime's producer noted it at the send ({@link
  * ResultInputs}), not the record the task is on when the broker answers; a dead letter of a
  * broker's refusal under at-least-once names the input's place without its bytes, which a re-drive
@@ -47,7 +47,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
   private RefusedResults refused;
 
   /** Where, under at-least-once, inputs are noted whose results the broker refused afterwards. */
-  private RefusedResults refusedAfterProcessing;
+  private RefusedResults failedAfterProcessing;
 
   @Override
   public void configure(Map<String, ?> configs) {
@@ -58,7 +58,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
     boolean exactlyOnce = guarantee != null && guarantee.toString().startsWith("exactly_once");
     refused = exactlyOnce ? RefusedResults.in(configs) : null;
-    refusedAfterProcessing = exactlyOnce ? null : RefusedResults.in(configs);
+    failedAfterProcessing = exactlyOnce ? null : RefusedResults.in(configs);
     Object topic = configs.get("errors.dead.letter.queue.topic.name");
     deadLetterTopic = topic == null ? null : topic.toString();
   }
@@ -92,9 +92,9 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
       if (whileProcessingIt) {
         // On the stream thread: the producer refused it before sending.
         ProcessingFailures.markFailed();
-      } else if (refusedAfterProcessing != null && sideEffects.live()) {
+      } else if (failedAfterProcessing != null && sideEffects.live()) {
         // Its processing ended as if it went through: deduplication remembered its id.
-        refusedAfterProcessing.refusedAfterProcessing(context.taskId(), input.eventId());
+        failedAfterProcessing.failedAfterProcessing(context.taskId(), input.eventId());
       }
       return deadLetter(of, record.topic(), exception);
     }
