@@ -1,9 +1,11 @@
 package io.tideway.topology;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.utils.Bytes;
 
 /**
  * Tells an operator whether a record it forwarded failed further down its sub-topology, and which
@@ -43,14 +45,16 @@ public final class ProcessingFailures {
   }
 
   /**
-   * Runs {@code forward}, in which the branches named in {@code skip} pass the record by (each took
-   * it whole when it came before), and says how it went.
+   * Runs {@code forward} of the event {@code eventId}, in which the branches named in {@code skip}
+   * pass the record by (each took it whole when it came before), and says how it went.
    */
-  public static Outcome forward(Set<String> skip, Runnable forward) {
+  public static Outcome forward(Bytes eventId, Set<String> skip, Runnable forward) {
     Forwarding current = CURRENT.get();
     boolean failedAbove = current.failed;
     Set<String> skipAbove = current.skip;
     int branchDepthAbove = current.branchDepth;
+    Bytes eventAbove = current.event;
+    current.event = eventId;
     int tookFrom = current.tookIt.size();
     int failedFrom = current.failedIn.size();
     current.failed = false;
@@ -70,18 +74,20 @@ public final class ProcessingFailures {
       current.failedIn.subList(failedFrom, current.failedIn.size()).clear();
       current.skip = skipAbove;
       current.branchDepth = branchDepthAbove;
+      current.event = eventAbove;
       // An operator further up forwarded this record too: it failed for that one as well.
       current.failed |= failedAbove;
     }
   }
 
   /**
-   * Whether an operator asking how its forward goes ({@link #forward}) is forwarding the record
-   * being processed on this thread: not so for what a store's cache flushes at a commit, nor for
-   * what a punctuator forwards.
+   * Whether an operator asking how its forward goes ({@link #forward}) is forwarding, on this
+   * thread, the event with this {@code id} header: not so for an update a store's cache flushes at
+   * a commit, or evicts while another event is forwarded, nor for what a punctuator forwards.
    */
-  public static boolean forwardedByAnOperator() {
-    return CURRENT.get().branchDepth >= 0;
+  public static boolean forwardedByAnOperator(byte[] eventId) {
+    Bytes event = CURRENT.get().event;
+    return event != null && eventId != null && Arrays.equals(event.get(), eventId);
   }
 
   /** This stream thread's forward in progress; {@link ObservedProcessors} runs processors in it. */
@@ -100,6 +106,9 @@ public final class ProcessingFailures {
 
     /** The depth of the branches of the innermost operator asking, -1 when none asks. */
     private int branchDepth = -1;
+
+    /** The event the innermost operator asking forwards, by its id as the operator reads it. */
+    private Bytes event;
 
     private Set<String> skip = Set.of();
 

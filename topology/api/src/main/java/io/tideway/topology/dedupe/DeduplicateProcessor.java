@@ -146,7 +146,7 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     }
     Set<String> tookItBefore = seenWithin ? processors(id) : Set.of();
     ProcessingFailures.Outcome outcome =
-        ProcessingFailures.forward(tookItBefore, () -> context.forward(record));
+        ProcessingFailures.forward(id, tookItBefore, () -> context.forward(record));
     // Kept for the retention from when it was seen: a late record (a re-drive keeps its time)
     // stamped by its own time would be swept at the next sweep, its next copy let through.
     long keptFrom = Math.max(at, bounded(context.currentStreamTimeMs()));

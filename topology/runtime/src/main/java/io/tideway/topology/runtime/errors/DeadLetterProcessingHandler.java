@@ -5,8 +5,10 @@ import io.tideway.topology.ProcessingFailures;
 import io.tideway.topology.ProcessingObserver;
 import io.tideway.topology.RefusedResults;
 import io.tideway.topology.SideEffects;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -70,13 +72,14 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     if (!sideEffects.live()) {
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }
-    if (record != null
+    Header id = record == null ? null : record.headers().lastHeader(EventHeaders.ID);
+    if (id != null
         && failedAfterProcessing != null
-        && !ProcessingFailures.forwardedByAnOperator()) {
-      // A store's cache flushing an update of an input whose processing ended as if it went
-      // through: deduplication remembered its id, and is to take it again when it is re-driven.
+        && !ProcessingFailures.forwardedByAnOperator(id.value())) {
+      // An update a store's cache flushed or evicted, of an input whose processing ended as if it
+      // went through: deduplication remembered its id, and is to take it again when re-driven.
       failedAfterProcessing.failedAfterProcessing(
-          context.taskId(), EventHeaders.eventId(record.headers()));
+          context.taskId(), new String(id.value(), StandardCharsets.UTF_8));
     }
     counts.deadLettered(
         exception instanceof RefusedResults.RefusedResultException ? "production" : "processing");
