@@ -81,13 +81,13 @@ public final class ProcessingFailures {
   }
 
   /**
-   * Whether an operator asking how its forward goes ({@link #forward}) is forwarding, on this
-   * thread, the event with this {@code id} header: not so for an update a store's cache flushes at
-   * a commit, or evicts while another event is forwarded, nor for what a punctuator forwards.
+   * Whether the innermost operator asking how its forward goes ({@link #forward}) is forwarding, on
+   * this thread, the event it reads by this id: not so for an update a store's cache flushes at a
+   * commit, or evicts while another event is forwarded, nor for what a punctuator forwards.
    */
-  public static boolean forwardedByAnOperator(byte[] eventId) {
+  public static boolean forwarding(byte[] eventId) {
     Bytes event = CURRENT.get().event;
-    return event != null && eventId != null && Arrays.equals(event.get(), eventId);
+    return event != null && Arrays.equals(event.get(), eventId);
   }
 
   /** This stream thread's forward in progress; {@link ObservedProcessors} runs processors in it. */
@@ -107,7 +107,7 @@ public final class ProcessingFailures {
     /** The depth of the branches of the innermost operator asking, -1 when none asks. */
     private int branchDepth = -1;
 
-    /** The event the innermost operator asking forwards, by its id as the operator reads it. */
+    /** The event the innermost operator asking forwards, by the id it reads it by. */
     private Bytes event;
 
     private Set<String> skip = Set.of();

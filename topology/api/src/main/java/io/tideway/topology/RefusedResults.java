@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import org.apache.kafka.streams.processor.TaskId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Input records whose results Kafka refused for good (too large, invalid) under exactly-once. There
@@ -24,6 +26,8 @@ import org.apache.kafka.streams.processor.TaskId;
  * #CONFIG}.
  */
 public final class RefusedResults {
+
+  private static final Logger log = LoggerFactory.getLogger(RefusedResults.class);
 
   /** The setting the runtime passes its refused results under (an object, not a string). */
   public static final String CONFIG = "tideway.refused.results";
@@ -53,6 +57,9 @@ public final class RefusedResults {
 
   /** By task, the readers of the inputs that failed once processed. */
   private final Map<TaskId, List<Reader>> readers = new HashMap<>();
+
+  /** By task, what its readers left untaken when they closed, for its next reader here. */
+  private final Map<TaskId, Set<String>> untaken = new HashMap<>();
 
   private volatile boolean noneAfterProcessing = true;
 
@@ -113,16 +120,19 @@ public final class RefusedResults {
       return;
     }
     for (Reader reader : readers) {
-      if (reader.ids.size() < KEPT) {
-        reader.ids.add(eventId);
-        noneAfterProcessing = false;
-      }
+      reader.note(eventId);
     }
   }
 
   /** A reader of the inputs {@link #failedAfterProcessing} notes for a task from now on. */
   public synchronized Reader readerFor(TaskId task) {
     Reader reader = new Reader(task);
+    // What a reader of this task left untaken when it closed: a failure in the flush of the task's
+    // caches as it closed (a rebalance, a stop) comes after the operator's last record.
+    Set<String> left = untaken.remove(task);
+    if (left != null) {
+      left.forEach(reader::note);
+    }
     readers.computeIfAbsent(task, t -> new ArrayList<>()).add(reader);
     return reader;
   }
@@ -139,8 +149,8 @@ public final class RefusedResults {
 
   /**
    * The ids of the inputs of one task that failed after their processing ended, as one reader in
-   * that task takes them. Kept in memory only, while the reader's task runs here: a runtime
-   * stopped, or the task moved to another instance, before the reader takes them, forgets them.
+   * that task takes them. Kept in memory only: a runtime stopped, or the task moved to another
+   * instance, before a reader of the task here takes them, forgets them.
    */
   public final class Reader implements AutoCloseable {
 
@@ -166,7 +176,25 @@ public final class RefusedResults {
       }
     }
 
-    /** Stops noting ids for this reader. */
+    /** Notes an id; guarded by the enclosing {@link RefusedResults}. */
+    private void note(String eventId) {
+      if (ids.size() < KEPT) {
+        ids.add(eventId);
+        noneAfterProcessing = false;
+      } else {
+        log.warn(
+            "More than {} inputs of task {} failed after their processing: {} is not noted, and"
+                + " deduplication drops its re-drive as a duplicate",
+            KEPT,
+            task,
+            eventId);
+      }
+    }
+
+    /**
+     * Stops noting ids for this reader. Those it did not take go to the task's next reader here
+     * (the last reader of the task's operator keeps them).
+     */
     @Override
     public void close() {
       synchronized (RefusedResults.this) {
@@ -176,6 +204,10 @@ public final class RefusedResults {
           if (ofTask.isEmpty()) {
             readers.remove(task);
           }
+        }
+        if (!ids.isEmpty()) {
+          untaken.computeIfAbsent(task, t -> new LinkedHashSet<>()).addAll(ids);
+          ids.clear();
         }
         recountNone();
       }

@@ -62,4 +62,15 @@ class RefusedResultsTest {
     assertThat(first.take()).containsExactly("e2");
     assertThat(second.take()).isEmpty();
   }
+
+  @Test
+  void whatAReaderLeftUntakenWhenItClosedGoesToTheNextReaderOfItsTask() {
+    TaskId task = new TaskId(0, 1);
+    RefusedResults.Reader closing = refused.readerFor(task);
+    refused.failedAfterProcessing(task, "flushed as the task closed");
+    closing.close();
+
+    assertThat(refused.readerFor(new TaskId(0, 2)).take()).isEmpty();
+    assertThat(refused.readerFor(task).take()).containsExactly("flushed as the task closed");
+  }
 }

@@ -104,7 +104,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     Path passwordFile = null;
     try {
       EmbeddedPostgres.Builder builder = builder(timeout);
-      if (superuserPassword != null && !Files.exists(dataDir.resolve("PG_VERSION"))) {
+      // The library runs initdb where there is no postgresql.conf.
+      if (superuserPassword != null && !Files.exists(dataDir.resolve("postgresql.conf"))) {
         // Initialised asking for passwords from the first: the library's own initdb trusts every
         // connection, until requirePasswords below, a window open to anyone on this machine.
         passwordFile = Files.createTempFile("tideway-postgres-", ".pw", OWNER_ONLY);
@@ -135,7 +136,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       throw e;
     } finally {
       if (passwordFile != null) {
-        Files.deleteIfExists(passwordFile);
+        try {
+          Files.deleteIfExists(passwordFile);
+        } catch (IOException e) {
+          log.warn("Could not delete {}, which holds the superuser's password", passwordFile, e);
+        }
       }
     }
     postmaster = postmaster(dataDir).orElse(null);

@@ -99,7 +99,8 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     this.seen = context.getStateStore(Deduplicate.storeName(name));
     this.partlyDone = context.getStateStore(Deduplicate.partlyDoneStoreName(name));
     RefusedResults refusals = RefusedResults.in(context.appConfigs());
-    this.failedAfterProcessing = refusals == null ? null : refusals.readerFor(context.taskId());
+    this.failedAfterProcessing =
+        refusals == null || !byIdHeader() ? null : refusals.readerFor(context.taskId());
     // One sensor per task: Streams names sensors by thread and entity, so tasks of one thread
     // would otherwise share one, and a task closing would remove it from the others.
     this.duplicates =
@@ -158,7 +159,11 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
       return;
     }
     // Failed below: it went to the dead-letter topic, and must be processed when it is re-driven
-    // from there, by the branches that did not take it whole only.
+    // from there, by the branches that did not take it whole only. By the id header only: the
+    // runtime notes what fails after the forward by that id, which another id would not match.
+    if (!byIdHeader()) {
+      return;
+    }
     Set<String> tookIt = new TreeSet<>(tookItBefore);
     tookIt.addAll(outcome.tookIt());
     // A processor API name may hold the separator: that branch takes the record again instead.
@@ -206,12 +211,17 @@ final class DeduplicateProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
         : Set.copyOf(Arrays.asList(joined.split(SEPARATOR)));
   }
 
+  /** Whether the operator reads the event id from the {@code id} header, as the runtime does. */
+  private boolean byIdHeader() {
+    return (Object) eventId == Deduplicate.ID_HEADER;
+  }
+
   /**
    * The event id as the store keeps it: the {@code id} header's bytes as they are when
    * deduplicating by it (no text decoding per record), else the extractor's id in UTF-8.
    */
   private Bytes id(FixedKeyRecord<K, V> record) {
-    if ((Object) eventId == Deduplicate.ID_HEADER) {
+    if (byIdHeader()) {
       Header header = record.headers().lastHeader(EventHeaders.ID);
       return header == null || header.value() == null || blank(header.value())
           ? null

@@ -261,6 +261,27 @@ class DeduplicateTest {
   }
 
   @Test
+  void deduplicatingByAnotherIdAnEventThatFailedInOneBranchIsTakenAgainByEveryBranch() {
+    boolean[] broken = {true};
+    StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
+    KStream<String, String> unique =
+        Deduplicate.<String, String>by("orders-dedupe", (key, value, headers) -> value)
+            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+    branch(unique, "history", () -> false);
+    branch(unique, "view", () -> broken[0]);
+    startMarkingFailures(builder.build());
+
+    send("order-1", "placed-1", "e1", T0);
+    broken[0] = false;
+    send("order-1", "placed-1", "e1", T0.plusSeconds(60));
+    send("order-1", "placed-1", "e1", T0.plusSeconds(61));
+
+    // What fails after the forward is noted by the id header, which this operator does not read.
+    assertThat(output("history")).containsExactly("placed-1", "placed-1");
+    assertThat(output("view")).containsExactly("placed-1");
+  }
+
+  @Test
   void anEventWhoseResultTheBrokerRefusedOnceItWasProcessedIsTakenAgainByEveryBranch() {
     RefusedResults refusals = new RefusedResults();
     boolean[] broken = {false};

@@ -8,7 +8,6 @@ import io.tideway.topology.SideEffects;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -18,13 +17,13 @@ import org.apache.kafka.streams.processor.api.Record;
  * A record a processor throws on (a failed domain check, an event with no id) goes to the
  * dead-letter topic with Kafka Streams' error headers, is counted, and processing continues. The
  * failure is marked in {@link ProcessingFailures}, so deduplication upstream does not remember the
- * record's id as done and a re-drive of it is processed; one that fails in what a store's cache
- * flushes, after deduplication remembered it, is noted in {@link RefusedResults} for the same. A
- * processor that failed because the schema registry could not serve has its record processed again
- * instead, once the stream thread is replaced ({@link RegistryOutage}). The deployment's {@link
- * ProcessingObserver} is told, so that a query waiting for the event learns at once that its store
- * will not hold it. An earlier result's send failure, which Kafka Streams throws from within a
- * later record, fails the stream thread.
+ * record's id as done and a re-drive of it is processed; one that fails outside deduplication's
+ * forward of it (in what a store's cache flushes or evicts), after its id was remembered, is noted
+ * in {@link RefusedResults} for the same. A processor that failed because the schema registry could
+ * not serve has its record processed again instead, once the stream thread is replaced ({@link
+ * RegistryOutage}). The deployment's {@link ProcessingObserver} is told, so that a query waiting
+ * for the event learns at once that its store will not hold it. An earlier result's send failure,
+ * which Kafka Streams throws from within a later record, fails the stream thread.
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
 
@@ -72,14 +71,12 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     if (!sideEffects.live()) {
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }
-    Header id = record == null ? null : record.headers().lastHeader(EventHeaders.ID);
-    if (id != null
+    if (eventId != null
         && failedAfterProcessing != null
-        && !ProcessingFailures.forwardedByAnOperator(id.value())) {
-      // An update a store's cache flushed or evicted, of an input whose processing ended as if it
-      // went through: deduplication remembered its id, and is to take it again when re-driven.
-      failedAfterProcessing.failedAfterProcessing(
-          context.taskId(), new String(id.value(), StandardCharsets.UTF_8));
+        && !ProcessingFailures.forwarding(eventId.getBytes(StandardCharsets.UTF_8))) {
+      // Failed outside the operator's forward of it, after deduplication remembered its id as
+      // done (an update a store's cache flushed or evicted): to be taken again when re-driven.
+      failedAfterProcessing.failedAfterProcessing(context.taskId(), eventId);
     }
     counts.deadLettered(
         exception instanceof RefusedResults.RefusedResultException ? "production" : "processing");

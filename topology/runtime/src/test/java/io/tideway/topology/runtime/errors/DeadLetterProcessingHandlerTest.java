@@ -155,6 +155,40 @@ class DeadLetterProcessingHandlerTest {
     }
   }
 
+  @Test
+  void aRecordWhoseIdHeaderHasNoValueIsDeadLetteredLikeAnyOther() {
+    StreamsBuilder builder = DeploymentContext.of("ids", Map.of()).streamsBuilder();
+    Deduplicate.<String, String>byEventId("ids-dedupe")
+        .apply(builder.stream("in", Consumed.with(Serdes.String(), Serdes.String())))
+        .to("out", Produced.with(Serdes.String(), Serdes.String()).withName("out"));
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ids");
+    props.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "ids.dlq");
+    props.put(RefusedResults.CONFIG, new RefusedResults());
+    try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+      var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+      RecordHeaders noValue = new RecordHeaders();
+      noValue.add(EventHeaders.ID, null);
+      in.pipeInput(new TestRecord<>("k", "without an id", noValue));
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(EventHeaders.ID, "e1".getBytes(StandardCharsets.UTF_8));
+      in.pipeInput(new TestRecord<>("k", "with one", headers));
+
+      assertThat(
+              driver
+                  .createOutputTopic("ids.dlq", new StringDeserializer(), new StringDeserializer())
+                  .readValuesToList())
+          .containsExactly("without an id");
+      assertThat(
+              driver
+                  .createOutputTopic("out", new StringDeserializer(), new StringDeserializer())
+                  .readValuesToList())
+          .containsExactly("with one");
+    }
+  }
+
   /**
    * A test driver of the topology with the handler, dead-lettering to {@code <application>.dlq}.
    */
