@@ -154,8 +154,7 @@ class DeduplicateTest {
     boolean[] broken = {true, true};
     StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
     KStream<String, String> unique =
-        Deduplicate.<String, String>byEventId("orders-dedupe")
-            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+        events(builder, Deduplicate.<String, String>byEventId("orders-dedupe"));
     branch(unique, "history", () -> false);
     branch(unique, "view", () -> broken[0]);
     branch(unique, "sales", () -> broken[1]);
@@ -182,8 +181,7 @@ class DeduplicateTest {
     boolean[] broken = {true};
     StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
     KStream<String, String> unique =
-        Deduplicate.<String, String>byEventId("orders-dedupe")
-            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+        events(builder, Deduplicate.<String, String>byEventId("orders-dedupe"));
     branch(unique, "history", () -> false);
     unique
         .flatMapValues(value -> List.of(value.split(",")), Named.as("lines"))
@@ -213,8 +211,7 @@ class DeduplicateTest {
     boolean[] broken = {true};
     StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
     KStream<String, String> unique =
-        Deduplicate.<String, String>byEventId("orders-dedupe")
-            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+        events(builder, Deduplicate.<String, String>byEventId("orders-dedupe"));
     KStream<String, String> plain = unique.mapValues(value -> "plain " + value, Named.as("plain"));
     KStream<String, String> checked =
         unique.mapValues(
@@ -242,8 +239,7 @@ class DeduplicateTest {
     boolean[] broken = {true};
     StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
     KStream<String, String> unique =
-        Deduplicate.<String, String>byEventId("orders-dedupe")
-            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+        events(builder, Deduplicate.<String, String>byEventId("orders-dedupe"));
     // Generated names follow the order operators are added in: another version may give this
     // one's to a processor of the branch that failed.
     unique
@@ -265,8 +261,9 @@ class DeduplicateTest {
     boolean[] broken = {true};
     StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
     KStream<String, String> unique =
-        Deduplicate.<String, String>by("orders-dedupe", (key, value, headers) -> value)
-            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+        events(
+            builder,
+            Deduplicate.<String, String>by("orders-dedupe", (key, value, headers) -> value));
     branch(unique, "history", () -> false);
     branch(unique, "view", () -> broken[0]);
     startMarkingFailures(builder.build());
@@ -287,8 +284,7 @@ class DeduplicateTest {
     boolean[] broken = {false};
     StreamsBuilder builder = DeploymentContext.of("dedupe-test", Map.of()).streamsBuilder();
     KStream<String, String> unique =
-        Deduplicate.<String, String>byEventId("orders-dedupe")
-            .apply(builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
+        events(builder, Deduplicate.<String, String>byEventId("orders-dedupe"));
     branch(unique, "history", () -> false);
     branch(unique, "view", () -> broken[0]);
     startMarkingFailures(
@@ -327,6 +323,13 @@ class DeduplicateTest {
     props.putAll(settings);
     driver = new TopologyTestDriver(topology, props);
     in = driver.createInputTopic("events", new StringSerializer(), new StringSerializer());
+  }
+
+  /** The topic {@code events} of the builder, through the operator. */
+  private static KStream<String, String> events(
+      StreamsBuilder builder, Deduplicate<String, String> operator) {
+    return operator.apply(
+        builder.stream("events", Consumed.with(Serdes.String(), Serdes.String())));
   }
 
   /** A branch that writes each record to a topic of its name, after a check that may throw. */
