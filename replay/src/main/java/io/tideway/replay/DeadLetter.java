@@ -105,7 +105,8 @@ public record DeadLetter(
 
   /**
    * Headers a dead letter too large to keep its bytes carries instead of them, as the topic
-   * catalogue's {@code DeadLetterLimit} names them.
+   * catalogue's {@code DeadLetterLimit} names them (written out here, as the replay needs no more
+   * of the catalogue; its test reads the catalogue's header).
    */
   static final String LIMIT_HEADER_PREFIX = "tideway.dead-letter.";
 

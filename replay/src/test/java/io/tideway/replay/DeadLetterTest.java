@@ -3,6 +3,7 @@ package io.tideway.replay;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tideway.topics.DeadLetterLimit;
 import io.tideway.topology.saga.Saga;
 import java.time.Instant;
 import java.util.List;
@@ -149,7 +150,8 @@ class DeadLetterTest {
     headers.add(DeadLetter.MESSAGE_HEADER, "poison".getBytes(UTF_8));
     headers.add(DeadLetter.STACKTRACE_HEADER, "at ...".getBytes(UTF_8));
     headers.add("traceparent", "00-abc-def-01".getBytes(UTF_8));
-    headers.add(DeadLetter.LIMIT_HEADER_PREFIX + "omitted", "value".getBytes(UTF_8));
+    // The writers' own header, so that the prefix the replay strips is checked against it.
+    headers.add(DeadLetterLimit.OMITTED_HEADER, "value".getBytes(UTF_8));
     headers.add(DeadLetter.TOPIC_HEADER, "order.events".getBytes(UTF_8));
     headers.add(DeadLetter.PARTITION_HEADER, "2".getBytes(UTF_8));
     headers.add(DeadLetter.OFFSET_HEADER, "41".getBytes(UTF_8));

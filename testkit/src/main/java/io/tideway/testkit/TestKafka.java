@@ -12,10 +12,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
 
 /**
  * The shared broker as one test sees it: topics created through it carry a suffix unique to the
@@ -67,6 +70,22 @@ public final class TestKafka implements AutoCloseable {
     await(admin().createTopics(List.of(topic)).all(), "create topic " + name);
     created.add(name);
     return name;
+  }
+
+  /**
+   * Changes one topic-level setting of a topic, e.g. {@code max.message.bytes}, as an operator
+   * would while the topic is in use.
+   *
+   * @param topic the topic's full name
+   */
+  public synchronized void setTopicConfig(String topic, String name, String value) {
+    AlterConfigOp set = new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    await(
+        admin()
+            .incrementalAlterConfigs(
+                Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(set)))
+            .all(),
+        "set " + name + " of topic " + topic);
   }
 
   /** An admin client on the broker, closed when the test ends. */

@@ -64,6 +64,11 @@ final class ConnectorConfig {
     return "tideway." + source.name();
   }
 
+  /** The engine's name, which keys the source's offsets in the offsets topic. */
+  static String engineName(OutboxSource source) {
+    return "tideway-relay-" + source.name();
+  }
+
   /** The topic Debezium names the source's outbox change events with. */
   static String changeTopic(OutboxSource source) {
     return topicPrefix(source) + ".public.outbox";
@@ -84,7 +89,7 @@ final class ConnectorConfig {
                 all.put(name, value);
               }
             });
-    all.put("name", "tideway-relay-" + source.name());
+    all.put("name", engineName(source));
     all.put("topic.prefix", topicPrefix(source));
     all.put("database.hostname", source.host());
     all.put("database.port", Integer.toString(source.port()));

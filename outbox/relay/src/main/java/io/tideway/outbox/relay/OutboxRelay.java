@@ -2,7 +2,6 @@ package io.tideway.outbox.relay;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tideway.outbox.relay.RelayHealth.SourceState;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,8 +13,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -27,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * id, headers {@code id}, {@code eventType}, {@code aggregateType}, {@code occurredAt} and {@code
  * traceparent}, the payload's bytes untouched.
  *
- * <p>One Debezium embedded engine runs per source, each on a replication slot of its own; all share
- * one idempotent producer ({@code acks=all}). A batch's offsets are marked processed only after
- * Kafka acknowledged every record of the batch, and stored in Kafka ({@link
+ * <p>One Debezium embedded engine runs per source, each on a replication slot of its own and with
+ * an idempotent producer of its own ({@code acks=all}), closed at its first failed send so that no
+ * event of an aggregate overtakes an earlier one Kafka refused. A batch's offsets are marked
+ * processed only after Kafka acknowledged every record of the batch, and stored in Kafka ({@link
  * RelaySettings#offsetsTopic()}), so a relay killed at any moment resumes from what Kafka has: it
  * may send the last second's events again (consumers deduplicate by the {@code id} header), never
  * fewer. A change that breaks the contract goes to the dead-letter topic and the rest go on. An
@@ -45,22 +43,18 @@ import org.slf4j.LoggerFactory;
 public final class OutboxRelay implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private final Admin admin;
-  private final Producer<byte[], byte[]> producer;
   private final List<SourceRelay> relays;
   private final List<SlotMonitor> monitors;
   private final ScheduledExecutorService schedule;
 
   private OutboxRelay(
       Admin admin,
-      Producer<byte[], byte[]> producer,
       List<SourceRelay> relays,
       List<SlotMonitor> monitors,
       ScheduledExecutorService schedule) {
     this.admin = admin;
-    this.producer = producer;
     this.relays = relays;
     this.monitors = monitors;
     this.schedule = schedule;
@@ -77,7 +71,6 @@ public final class OutboxRelay implements AutoCloseable {
     adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "tideway-relay-admin");
     Admin admin = Admin.create(adminConfig);
-    Producer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(settings));
     TopicCreation topics =
         new TopicCreation(admin, settings.partitions(), settings.replicationFactor());
     List<SourceRelay> relays = new ArrayList<>();
@@ -90,11 +83,12 @@ public final class OutboxRelay implements AutoCloseable {
               return thread;
             });
     for (OutboxSource source : settings.sources()) {
-      SourceRelay relay = new SourceRelay(settings, source, producer, topics, meters);
+      SourceRelay relay =
+          new SourceRelay(settings, source, producerConfig(settings, source), topics, meters);
       relays.add(relay);
       monitors.add(new SlotMonitor(source, relay.metrics()));
     }
-    OutboxRelay outboxRelay = new OutboxRelay(admin, producer, relays, monitors, schedule);
+    OutboxRelay outboxRelay = new OutboxRelay(admin, relays, monitors, schedule);
     relays.forEach(SourceRelay::start);
     schedule.scheduleWithFixedDelay(
         () -> monitors.forEach(SlotMonitor::read),
@@ -106,15 +100,15 @@ public final class OutboxRelay implements AutoCloseable {
   }
 
   /**
-   * The producer's settings: idempotent with {@code acks=all}, whatever the overrides say, and
-   * tuned for latency (a record waits at most 1 ms for its batch) and catching up (batches of up to
-   * 256 KiB, lz4). A record Kafka cannot take for five minutes fails its batch, and the engine
-   * restarts from the last committed offset.
+   * The settings of a source's producer: idempotent with {@code acks=all}, whatever the overrides
+   * say, and tuned for latency (a record waits at most 1 ms for its batch) and catching up (batches
+   * of up to 256 KiB, lz4). A record Kafka cannot take for five minutes fails its batch, and the
+   * engine restarts from the last committed offset.
    */
-  static Map<String, Object> producerConfig(RelaySettings settings) {
+  static Map<String, Object> producerConfig(RelaySettings settings, OutboxSource source) {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-    config.put(ProducerConfig.CLIENT_ID_CONFIG, "tideway-relay");
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, ConnectorConfig.engineName(source));
     config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 300_000);
@@ -152,10 +146,7 @@ public final class OutboxRelay implements AutoCloseable {
     return new RelayHealth(states);
   }
 
-  /**
-   * Stops every engine, letting each commit the offsets of what Kafka has acknowledged, then the
-   * producer.
-   */
+  /** Stops every engine, letting each commit the offsets of what Kafka has acknowledged. */
   @Override
   public void close() {
     schedule.shutdownNow();
@@ -167,9 +158,6 @@ public final class OutboxRelay implements AutoCloseable {
       }
     }
     monitors.forEach(SlotMonitor::close);
-    // Bounded: with the broker gone, pending sends would hold the close for their whole timeout.
-    // What they carried is sent again after the restart, as its offsets were never committed.
-    producer.close(CLOSE_TIMEOUT);
     admin.close();
     log.info("Outbox relay stopped");
   }

@@ -21,13 +21,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.PolicyViolationException;
@@ -56,11 +60,13 @@ final class SourceRelay implements AutoCloseable {
   /** Longer than an engine takes to start its task, its connection retries included. */
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(90);
 
+  private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
   private static final long NO_BATCH = Long.MIN_VALUE;
 
   private final OutboxSource source;
   private final Properties engineSettings;
-  private final Producer<byte[], byte[]> producer;
+  private final Map<String, Object> producerConfig;
   private final TopicCreation topics;
   private final RelayMetrics metrics;
   private final DeadLetters deadLetters;
@@ -87,15 +93,18 @@ final class SourceRelay implements AutoCloseable {
   private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
   private volatile boolean taskRunning;
 
+  /** The producer of the engine running now: each run has its own (see {@link #relay}). */
+  private volatile Producer<byte[], byte[]> producer;
+
   SourceRelay(
       RelaySettings settings,
       OutboxSource source,
-      Producer<byte[], byte[]> producer,
+      Map<String, Object> producerConfig,
       TopicCreation topics,
       MeterRegistry registry) {
     this.source = source;
     this.engineSettings = ConnectorConfig.engine(settings, source);
-    this.producer = producer;
+    this.producerConfig = producerConfig;
     this.topics = topics;
     this.metrics = new RelayMetrics(registry, source.name());
     this.deadLetters = new DeadLetters(settings.deadLetterTopic(), source.name());
@@ -163,6 +172,7 @@ final class SourceRelay implements AutoCloseable {
   private Throwable runEngine() {
     Throwable[] failure = new Throwable[1];
     try (TransformChain chain = TransformChain.of(ConnectorConfig.transforms())) {
+      producer = new KafkaProducer<>(producerConfig);
       DebeziumEngine<RecordChangeEvent<SourceRecord>> created =
           DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
               .using(engineSettings)
@@ -205,15 +215,22 @@ final class SourceRelay implements AutoCloseable {
     } finally {
       taskRunning = false;
       closeEngine();
+      closeProducer();
     }
     return failure[0];
   }
 
   /**
    * One batch: transform and send every change, wait until Kafka acknowledged all of them, and only
-   * then mark them processed, so no offset is committed ahead of its records. An event Kafka
-   * refuses for good goes to the dead-letter topic instead, in its place in the batch; one the
-   * producer refuses for now stops the batch there, and the engine starts again from before it.
+   * then mark them processed, so no offset is committed ahead of its records. Any failed send fails
+   * the batch, and the engine starts again from before it with a new producer; an event Kafka
+   * refused for good is then sent to the dead-letter topic instead, in its place in the batch.
+   *
+   * <p>The first send that fails closes the producer at once, in its callback: an idempotent
+   * producer keeps a partition's records in order through retries, but after a record that fails
+   * for good it writes the batches behind it again under a new epoch, and a later event of the
+   * failed one's aggregate would be in Kafka before it. Closed, it writes nothing after the
+   * failure.
    *
    * <p>Kafka refuses a produce batch holding an invalid record as a whole: the invalid one fails
    * for good, the others beside it for now. So an event whose time its topic refuses (see {@link
@@ -227,6 +244,14 @@ final class SourceRelay implements AutoCloseable {
       List<RecordChangeEvent<SourceRecord>> batch,
       DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
       throws InterruptedException {
+    Producer<byte[], byte[]> sending = producer;
+    AtomicBoolean failed = new AtomicBoolean();
+    Callback closeOnFailure =
+        (metadata, error) -> {
+          if (error != null && failed.compareAndSet(false, true)) {
+            sending.close(Duration.ZERO);
+          }
+        };
     List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
     List<SourceRecord> changes = new ArrayList<>(batch.size());
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.size());
@@ -246,29 +271,18 @@ final class SourceRelay implements AutoCloseable {
         record = refused(change, record, refusedBefore);
       }
       try {
-        ensureTopic(record);
-      } catch (RelayException e) {
-        if (!refusedForGood(e.getCause()) || isDeadLetter(record)) {
-          throw e;
+        record = sendable(change, record);
+        sent.add(sending.send(record, closeOnFailure));
+      } catch (KafkaException | IllegalStateException closed) {
+        if (!failed.get()) {
+          throw closed;
         }
-        record = refused(change, record, (RuntimeException) e.getCause());
-        ensureTopic(record);
+        break; // closed by a failure of this batch: what fails it is in its future
       }
-      String refusedTime =
-          isDeadLetter(record) || record.timestamp() == null
-              ? null
-              : topics.timeRefusal(record.topic(), record.timestamp());
-      if (refusedTime != null) {
-        record = refused(change, record, new InvalidTimestampException(refusedTime));
-        ensureTopic(record);
-      }
-      Future<RecordMetadata> sending = producer.send(record);
-      sent.add(sending);
       changes.add(change);
       records.add(record);
-      if (refusedBeforeSending(sending)) {
-        // Sending the rest would let later events of the same aggregate overtake this one.
-        break;
+      if (failed.get()) {
+        break; // what comes after could not be sent
       }
     }
     Map<Integer, RuntimeException> refusedNow = new LinkedHashMap<>();
@@ -291,23 +305,44 @@ final class SourceRelay implements AutoCloseable {
         metrics.relayed(occurredAt(records.get(i)), System.currentTimeMillis());
       }
     }
-    if (failedForNow != null) {
+    if (failedForNow != null || !refusedNow.isEmpty()) {
       refusedNow.forEach((i, error) -> refusedEarlier.put(eventId(records.get(i)), error));
       throw new RelayException(
-          "Kafka did not acknowledge an outbox event of " + source.name(), failedForNow);
-    }
-    for (var refusal : refusedNow.entrySet()) {
-      ProducerRecord<byte[], byte[]> letter =
-          refused(changes.get(refusal.getKey()), null, refusal.getValue());
-      ensureTopic(letter);
-      acknowledged(producer.send(letter));
-      metrics.deadLettered();
+          "Kafka did not acknowledge an outbox event of " + source.name(),
+          // A refusal for good is the cause of the failures for now beside it.
+          refusedNow.isEmpty() ? failedForNow : refusedNow.values().iterator().next());
     }
     for (RecordChangeEvent<SourceRecord> event : batch) {
       committer.markProcessed(event);
     }
     committer.markBatchFinished();
     lettersOfEarlierRefusals.forEach(refusedEarlier::remove);
+  }
+
+  /**
+   * The record, or its dead letter when Kafka will refuse it for good: its topic cannot be created,
+   * or the topic refuses its time. Creates its topic the first time it is met.
+   */
+  private ProducerRecord<byte[], byte[]> sendable(
+      SourceRecord change, ProducerRecord<byte[], byte[]> record) throws InterruptedException {
+    try {
+      ensureTopic(record);
+    } catch (RelayException e) {
+      if (!refusedForGood(e.getCause()) || isDeadLetter(record)) {
+        throw e;
+      }
+      record = refused(change, record, (RuntimeException) e.getCause());
+      ensureTopic(record);
+    }
+    String refusedTime =
+        isDeadLetter(record) || record.timestamp() == null
+            ? null
+            : topics.timeRefusal(record.topic(), record.timestamp());
+    if (refusedTime != null) {
+      record = refused(change, record, new InvalidTimestampException(refusedTime));
+      ensureTopic(record);
+    }
+    return record;
   }
 
   private static String eventId(ProducerRecord<byte[], byte[]> record) {
@@ -322,32 +357,6 @@ final class SourceRelay implements AutoCloseable {
   private void ensureTopic(ProducerRecord<byte[], byte[]> record) throws InterruptedException {
     if (topics.ensure(record.topic())) {
       producer.partitionsFor(record.topic()); // the producer's metadata, before the first send
-    }
-  }
-
-  private void acknowledged(Future<RecordMetadata> send) throws InterruptedException {
-    try {
-      send.get();
-    } catch (ExecutionException e) {
-      throw new RelayException(
-          "Kafka did not acknowledge a dead letter of " + source.name(), e.getCause());
-    }
-  }
-
-  /**
-   * Whether the producer failed a record without sending it (one larger than {@code
-   * max.request.size}, say) for a reason that may pass; the batch then fails on it.
-   */
-  private static boolean refusedBeforeSending(Future<RecordMetadata> send)
-      throws InterruptedException {
-    if (!send.isDone()) {
-      return false;
-    }
-    try {
-      send.get();
-      return false;
-    } catch (ExecutionException e) {
-      return !refusedForGood(e.getCause());
     }
   }
 
@@ -371,9 +380,9 @@ final class SourceRelay implements AutoCloseable {
     ProducerRecord<byte[], byte[]> letter = deadLetters.record(change, error);
     try (MDC.MDCCloseable id = MDC.putCloseable("eventId", header(letter, "id"))) {
       log.warn(
-          "Kafka refuses an outbox event of {}{} for good, sent to {}: {}",
+          "Kafka refuses an outbox event of {} for topic {} for good, sent to {}: {}",
           source.name(),
-          event == null ? "" : " for topic " + event.topic(),
+          event.topic(),
           deadLetters.topic(),
           error.toString());
     }
@@ -446,6 +455,18 @@ final class SourceRelay implements AutoCloseable {
               + ",*");
     } catch (JMException e) {
       throw new IllegalArgumentException("Unusable topic prefix " + topicPrefix, e);
+    }
+  }
+
+  /**
+   * Closes the run's producer. Bounded: with the broker gone it would hold the stop for its whole
+   * timeout, and what it still holds belongs to a batch whose offsets were not committed, which the
+   * next run sends again.
+   */
+  private void closeProducer() {
+    Producer<byte[], byte[]> current = producer;
+    if (current != null) {
+      current.close(PRODUCER_CLOSE_TIMEOUT);
     }
   }
 

@@ -27,6 +27,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +36,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -347,21 +349,7 @@ class OutboxRelayIT {
                 500));
     List<UUID> ids = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
     try (OutboxRelay relay = streamingRelay(agedInOneBatch)) {
-      try (Connection c = database.connect()) {
-        c.setAutoCommit(false);
-        OutboxDatabase.insert(
-            c, ids.get(0), aggregateType, "agg-1", OutboxDatabase.payload(1, (byte) 1), null);
-        OutboxDatabase.insert(
-            c,
-            ids.get(1),
-            aggregateType,
-            AgedEvents.PREFIX + "1",
-            OutboxDatabase.payload(1, (byte) 2),
-            null);
-        OutboxDatabase.insert(
-            c, ids.get(2), aggregateType, "agg-1", OutboxDatabase.payload(1, (byte) 3), null);
-        c.commit();
-      }
+      commitAround(ids, AgedEvents.PREFIX + "1", new byte[] {2});
 
       assertThat(consume(topic, 2))
           .extracting(r -> header(r, "id"))
@@ -418,26 +406,43 @@ class OutboxRelayIT {
     String topic = aggregateType + ".events";
     List<UUID> ids = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
     try (OutboxRelay relay = streamingRelay(smallRequests)) {
-      try (Connection c = database.connect()) {
-        c.setAutoCommit(false);
-        OutboxDatabase.insert(
-            c, ids.get(0), aggregateType, "agg-1", OutboxDatabase.payload(1, (byte) 1), null);
-        OutboxDatabase.insert(
-            c, ids.get(1), aggregateType, "agg-1", OutboxDatabase.payload(1, new byte[8192]), null);
-        OutboxDatabase.insert(
-            c, ids.get(2), aggregateType, "agg-1", OutboxDatabase.payload(1, (byte) 3), null);
-        c.commit();
-      }
+      commitAround(ids, "agg-1", new byte[8192]);
       await()
           .atMost(STREAMING)
-          .until(() -> meters.get("tideway.relay.restarts").counter().count() >= 1);
-
-      // Stuck on the large event, which waits in the slot: the one after it was not sent.
-      assertThat(consume(topic, 1))
-          .extracting(r -> header(r, "id"))
-          .containsOnly(ids.get(0).toString());
+          .until(() -> meters.get("tideway.relay.restarts").counter().count() >= 2);
+      // Stuck on the large event, which waits in the slot.
       assertThat(meters.get("tideway.relay.dead.letters").counter().count()).isZero();
     }
+    // The limit raised, everything follows in order (had the event after it been written while
+    // it was stuck, it would come first); what was sent before comes again.
+    try (OutboxRelay relay = streamingRelay(settings)) {
+      assertThat(consume(topic, 3).stream().map(r -> header(r, "id")).distinct())
+          .containsExactly(ids.get(0).toString(), ids.get(1).toString(), ids.get(2).toString());
+    }
+  }
+
+  @Test
+  void anEventTheBrokerRefusesWhileLaterOnesAreInFlightIsOvertakenByNone() throws Exception {
+    // The topic refuses records over 4 KiB, the producer sends up to 1 MiB: the broker refuses the
+    // large event while the event after it, in a produce batch of its own, waits to be sent.
+    String topic = aggregateType + ".events";
+    NewTopic smallRecords =
+        new NewTopic(topic, 1, (short) 1).configs(Map.of("max.message.bytes", "4096"));
+    kafka.admin().createTopics(List.of(smallRecords)).all().get();
+    RelaySettings batchPerEvent =
+        settings.withProducerOverrides(
+            Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 256, ProducerConfig.LINGER_MS_CONFIG, 200));
+    byte[] incompressible = new byte[8192];
+    new Random(7).nextBytes(incompressible);
+    List<UUID> ids = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+    try (OutboxRelay relay = streamingRelay(batchPerEvent)) {
+      commitAround(ids, "agg-1", incompressible);
+      await()
+          .atMost(STREAMING)
+          .until(() -> meters.get("tideway.relay.restarts").counter().count() >= 2);
+    }
+    kafka.setTopicConfig(topic, "max.message.bytes", "1048588");
+
     // The limit raised, everything follows in order; what was sent before comes again.
     try (OutboxRelay relay = streamingRelay(settings)) {
       assertThat(consume(topic, 3).stream().map(r -> header(r, "id")).distinct())
@@ -464,6 +469,29 @@ class OutboxRelayIT {
       }
       // A clean stop commits every acknowledged offset: nothing is sent twice.
       assertThat(ids).containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
+  /**
+   * Commits three events in one transaction, in this order: {@code ids} 0 and 2 small ones of
+   * aggregate {@code agg-1}, around id 1 of the aggregate and with the payload body given.
+   */
+  private void commitAround(List<UUID> ids, String middleAggregateId, byte[] middleBody)
+      throws SQLException {
+    try (Connection c = database.connect()) {
+      c.setAutoCommit(false);
+      OutboxDatabase.insert(
+          c, ids.get(0), aggregateType, "agg-1", OutboxDatabase.payload(1, (byte) 1), null);
+      OutboxDatabase.insert(
+          c,
+          ids.get(1),
+          aggregateType,
+          middleAggregateId,
+          OutboxDatabase.payload(1, middleBody),
+          null);
+      OutboxDatabase.insert(
+          c, ids.get(2), aggregateType, "agg-1", OutboxDatabase.payload(1, (byte) 3), null);
+      c.commit();
     }
   }
 

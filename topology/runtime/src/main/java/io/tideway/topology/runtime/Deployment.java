@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -286,6 +287,11 @@ final class Deployment {
       int threads) {
     Properties props = new Properties();
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // Exactly-once reads so by itself; at-least-once too, or it would take the records of
+    // transactions aborted upstream (by topologies under exactly-once, say) as events.
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG),
+        IsolationLevel.READ_COMMITTED.toString());
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, runtime.standbyReplicas());
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) runtime.replicationFactor());
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);

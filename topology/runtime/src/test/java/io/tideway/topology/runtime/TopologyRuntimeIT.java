@@ -57,8 +57,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.management.ObjectName;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -68,7 +66,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -375,6 +372,36 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void underAtLeastOnceTheRecordsOfATransactionAbortedUpstreamAreNotTaken(TestKafka kafka)
+      throws Exception {
+    runtime.deploy(
+        FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
+        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE),
+        1,
+        false,
+        false);
+    String ledger = kafka.topicName("ledger");
+    Properties transactional = kafka.producerProperties();
+    transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "upstream-" + uuid());
+    try (KafkaProducer<String, String> upstream =
+        new KafkaProducer<>(transactional, new StringSerializer(), new StringSerializer())) {
+      upstream.initTransactions();
+      upstream.beginTransaction();
+      upstream.send(new ProducerRecord<>(ledger, "account-1", "aborted")).get();
+      upstream.abortTransaction();
+      upstream.beginTransaction();
+      upstream.send(new ProducerRecord<>(ledger, "account-1", "committed"));
+      upstream.commitTransaction();
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> echoed =
+        readAll(kafka, kafka.topicName("echoes"), records -> !records.isEmpty());
+    assertThat(echoed)
+        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .containsExactly("committed");
+  }
+
+  @Test
   void anOutputTooLargeToSendDeadLettersItsInputAndTheRecordsAfterItPass(TestKafka kafka)
       throws Exception {
     runtime.deploy(
@@ -498,17 +525,7 @@ class TopologyRuntimeIT {
       assertThat(dead).singleElement().extracting(ConsumerRecord::value).isNull();
 
       // Its cause fixed, it is re-driven.
-      kafka
-          .admin()
-          .incrementalAlterConfigs(
-              Map.of(
-                  new ConfigResource(ConfigResource.Type.TOPIC, echoes),
-                  List.of(
-                      new AlterConfigOp(
-                          new ConfigEntry("max.message.bytes", "1048576"),
-                          AlterConfigOp.OpType.SET))))
-          .all()
-          .get();
+      kafka.setTopicConfig(echoes, "max.message.bytes", "1048576");
       postings.send(posting(ledger, medium, "medium")).get();
     }
 
