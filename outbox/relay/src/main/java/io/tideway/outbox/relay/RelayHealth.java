@@ -20,7 +20,9 @@ public record RelayHealth(Map<String, SourceState> sources) {
     DISCONNECTED,
     /**
      * Connected, but a batch of events has waited for Kafka longer than {@link
-     * RelaySettings#stallAfter()}, e.g. while the broker is down: nothing is relayed meanwhile.
+     * RelaySettings#stallAfter()}, or changes have waited that long for Debezium to hand them over
+     * (held storing its offsets in Kafka), e.g. while the broker is down: nothing is relayed
+     * meanwhile.
      */
     STALLED,
     /** Stopped for good. */

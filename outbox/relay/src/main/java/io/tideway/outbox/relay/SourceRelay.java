@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -89,6 +88,9 @@ final class SourceRelay implements AutoCloseable {
    */
   private volatile long batchSince = NO_BATCH;
 
+  /** When the engine last handed a batch over, or started ({@link System#nanoTime()}). */
+  private volatile long handedOverAt = System.nanoTime();
+
   private volatile boolean closed;
   private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
   private volatile boolean taskRunning;
@@ -133,8 +135,15 @@ final class SourceRelay implements AutoCloseable {
     if (engine == null || !taskRunning) {
       return SourceState.STARTING;
     }
+    long now = System.nanoTime();
     long since = batchSince;
-    if (since != NO_BATCH && System.nanoTime() - since > stallAfterNanos) {
+    // Waiting for Kafka with a batch in hand, or with none while changes wait: the engine is held
+    // outside the relay then, storing its offsets in Kafka, say.
+    boolean stalled =
+        since != NO_BATCH
+            ? now - since > stallAfterNanos
+            : now - handedOverAt > stallAfterNanos && changesWaiting();
+    if (stalled) {
       return SourceState.STALLED;
     }
     return connected() ? SourceState.STREAMING : SourceState.DISCONNECTED;
@@ -180,6 +189,7 @@ final class SourceRelay implements AutoCloseable {
                   new DebeziumEngine.ConnectorCallback() {
                     @Override
                     public void taskStarted() {
+                      handedOverAt = System.nanoTime();
                       taskRunning = true;
                       log.info("Relay of {} is streaming from slot {}", source, source.slotName());
                     }
@@ -197,7 +207,9 @@ final class SourceRelay implements AutoCloseable {
                   })
               .notifying(
                   (records, committer) -> {
-                    batchSince = System.nanoTime();
+                    long now = System.nanoTime();
+                    batchSince = now;
+                    handedOverAt = now;
                     try {
                       relay(chain, records, committer);
                     } finally {
@@ -432,18 +444,27 @@ final class SourceRelay implements AutoCloseable {
   }
 
   private boolean connected() {
+    return streamingMetric("Connected").contains(Boolean.TRUE);
+  }
+
+  /** Whether Debezium's queue holds changes not handed over yet. */
+  private boolean changesWaiting() {
+    return streamingMetric("CurrentQueueSizeInBytes").stream()
+        .anyMatch(bytes -> bytes instanceof Long size && size > 0);
+  }
+
+  /** An attribute of the source's streaming metrics (Debezium's), from each of its MBeans. */
+  private List<Object> streamingMetric(String attribute) {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    List<Object> values = new ArrayList<>(1);
     try {
-      Set<ObjectName> names = server.queryNames(streamingMetrics, null);
-      for (ObjectName name : names) {
-        if (Boolean.TRUE.equals(server.getAttribute(name, "Connected"))) {
-          return true;
-        }
+      for (ObjectName name : server.queryNames(streamingMetrics, null)) {
+        values.add(server.getAttribute(name, attribute));
       }
     } catch (JMException e) {
       log.debug("Cannot read the streaming metrics of {}", source, e);
     }
-    return false;
+    return values;
   }
 
   private static ObjectName streamingMetricsName(String topicPrefix) {

@@ -451,6 +451,40 @@ class OutboxRelayIT {
   }
 
   @Test
+  void isStalledWhileDebeziumHoldsChangesStoringItsOffsets() throws Exception {
+    RelaySettings held =
+        settings
+            .withKafkaClientSettings(
+                Map.of(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, HeldOffsets.class.getName()))
+            .withOffsetFlushInterval(Duration.ofSeconds(3))
+            .withStallAfter(Duration.ofSeconds(1));
+    String topic = aggregateType + ".events";
+    try (OutboxRelay relay = streamingRelay(held)) {
+      try {
+        // The first batch stores its offsets at once; the next, within the flush interval, leaves
+        // them to the engine's loop, which stores them between batches, outside the relay.
+        database.insert(aggregateType, 1);
+        consume(topic, 1);
+        Thread.sleep(500);
+        HeldOffsets.hold(held.offsetsTopic());
+        database.insert(aggregateType, 1);
+        await().atMost(STREAMING).until(HeldOffsets::holding);
+
+        database.insert(aggregateType, 1);
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(() -> relay.health().sources().get("customer") == SourceState.STALLED);
+      } finally {
+        HeldOffsets.release();
+      }
+      await()
+          .atMost(STREAMING)
+          .until(() -> relay.health().sources().get("customer") == SourceState.STREAMING);
+      assertThat(consume(topic, 3)).hasSize(3);
+    }
+  }
+
+  @Test
   void resumesFromTheOffsetsStoredInKafka() throws Exception {
     List<UUID> first;
     try (OutboxRelay relay = streamingRelay()) {
