@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
           + " timestamp and headers, once the cause is fixed: those of Kafka Streams (the"
           + " topologies') and of Spring's DeadLetterPublishingRecoverer (the services'), the"
           + " __streams.errors.* and kafka_dlt-* headers removed. A compensation a saga gave up"
-          + " on goes to the command topic its tideway.saga.destination header names.",
+          + " on goes to the command topic its tideway.saga.destination header names, a"
+          + " punctuator's result Kafka refused to the topic its tideway.result.destination header"
+          + " names.",
       "Records keep their id header, so topologies and services, which deduplicate by it, see a"
           + " record re-driven twice once. Dead letters without an original topic are skipped and"
           + " counted, and so are those that failed after a repartition unless --filter"

@@ -24,20 +24,23 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *   <li>Tideway's saga engine, for a compensation it gave up on: the command it could not get
  *       answered, with {@value #SAGA_DESTINATION_HEADER} naming the topic it was for (which is
  *       where a re-drive sends it) and Kafka Streams' exception and message headers.
+ *   <li>Tideway's topology runtime, for a result no input made (a punctuator's) that Kafka refused:
+ *       the result itself, with {@value #RESULT_DESTINATION_HEADER} naming the topic it was for
+ *       (where a re-drive sends it) and Kafka Streams' exception, message and stack trace headers.
  * </ul>
  *
- * A record with Kafka Streams' topic header is read as theirs, one with the saga's destination
- * header as the saga engine's, any other as Spring's.
+ * A record with Kafka Streams' topic header is read as theirs, one with a destination header as the
+ * saga engine's or the runtime's result, any other as Spring's.
  *
  * @param dlqTopic the dead-letter topic
  * @param dlqPartition the dead-letter record's partition
  * @param dlqOffset the dead-letter record's offset
  * @param timestamp the dead-letter record's timestamp: Kafka Streams sets it to the failed record's
  *     timestamp, Spring to the time of the failure
- * @param originalTopic the topic the failed record was read from (for a saga's compensation, the
- *     topic it was for), or null when the header is missing
+ * @param originalTopic the topic the failed record was read from (for a saga's compensation or a
+ *     result without an input, the topic it was for), or null when the header is missing
  * @param originalPartition its partition, or null when the header is missing or not a number (and
- *     for a saga's compensation, which was never on a topic)
+ *     for a saga's compensation or a result, which was never on a topic)
  * @param originalOffset its offset, or null likewise
  * @param originalTimestamp the failed record's timestamp, which a re-drive gives it again: Spring's
  *     header, else the dead-letter record's timestamp
@@ -110,22 +113,31 @@ public record DeadLetter(
    */
   static final String LIMIT_HEADER_PREFIX = "tideway.dead-letter.";
 
+  /** The header of a dead letter sent without its record's bytes. */
+  static final String OMITTED_HEADER = LIMIT_HEADER_PREFIX + "omitted";
+
   /** The topic a dead-lettered saga compensation was for. */
   static final String SAGA_DESTINATION_HEADER = SAGA_HEADER + ".destination";
+
+  /** The topic a dead-lettered result without an input was for. */
+  static final String RESULT_DESTINATION_HEADER = "tideway.result.destination";
 
   /** Reads the dead-letter headers of a record from a dead-letter topic. */
   static DeadLetter of(ConsumerRecord<byte[], byte[]> record) {
     Headers headers = record.headers();
     Instant timestamp = Instant.ofEpochMilli(record.timestamp());
     boolean fromStreams = headers.lastHeader(TOPIC_HEADER) != null;
-    String sagaDestination = text(headers, SAGA_DESTINATION_HEADER);
-    if (!fromStreams && sagaDestination != null) {
+    String destination = text(headers, SAGA_DESTINATION_HEADER);
+    if (destination == null) {
+      destination = text(headers, RESULT_DESTINATION_HEADER);
+    }
+    if (!fromStreams && destination != null) {
       return new DeadLetter(
           record.topic(),
           record.partition(),
           record.offset(),
           timestamp,
-          sagaDestination,
+          destination,
           null,
           null,
           timestamp,
@@ -165,8 +177,8 @@ public record DeadLetter(
   }
 
   /**
-   * The record's own headers: all but those Kafka Streams, Spring or the saga engine added when it
-   * failed.
+   * The record's own headers: all but those Kafka Streams, Spring, the saga engine or the runtime
+   * added when it failed.
    */
   static Headers originalHeaders(Headers headers) {
     RecordHeaders original = new RecordHeaders();
@@ -174,6 +186,7 @@ public record DeadLetter(
       if (!header.key().startsWith(ERROR_HEADER_PREFIX)
           && !header.key().startsWith(SPRING_HEADER_PREFIX)
           && !header.key().startsWith(LIMIT_HEADER_PREFIX)
+          && !header.key().equals(RESULT_DESTINATION_HEADER)
           && !header.key().equals(SAGA_HEADER)
           && !header.key().startsWith(SAGA_HEADER + ".")) {
         original.add(header);

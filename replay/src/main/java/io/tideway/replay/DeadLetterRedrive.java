@@ -46,6 +46,10 @@ import org.apache.kafka.common.TopicPartition;
  * sent back as its original, read again from there: Kafka Streams dead-letters a record without its
  * bytes once another branch of the topology has written it to a topic.
  *
+ * <p>A dead letter of the saga engine or of a topology's result without an input (a punctuator's)
+ * goes to the topic its destination header names ({@link DeadLetter}); one whose record was too
+ * large to keep in it is skipped, as no log holds the record.
+ *
  * <p>A dead letter without an original-topic header (written by neither Kafka Streams nor Spring),
  * whose original topic no longer exists, or whose original it would have to read again is gone from
  * the log, is skipped: the listener hears why, naming its dead-letter topic, partition and offset,
@@ -130,7 +134,7 @@ public final class DeadLetterRedrive implements AutoCloseable {
                   filteredOut[0]++;
                   return false;
                 }
-                String reason = unsendable(letter, filter, originalTopics);
+                String reason = unsendable(record, letter, filter, originalTopics);
                 OptionalInt originalPartitions = originalTopics.get(letter.originalTopic());
                 Optional<ProducerRecord<byte[], byte[]>> resend =
                     reason == null
@@ -176,15 +180,28 @@ public final class DeadLetterRedrive implements AutoCloseable {
 
   /** Why a dead letter cannot go back, or null when it can. */
   private String unsendable(
-      DeadLetter letter, DeadLetterFilter filter, Map<String, OptionalInt> originalTopics) {
+      ConsumerRecord<byte[], byte[]> record,
+      DeadLetter letter,
+      DeadLetterFilter filter,
+      Map<String, OptionalInt> originalTopics) {
     if (letter.originalTopic() == null || letter.originalTopic().isBlank()) {
       return "no "
           + DeadLetter.TOPIC_HEADER
           + ", "
           + DeadLetter.SPRING_TOPIC_HEADER
-          + " or "
+          + ", "
           + DeadLetter.SAGA_DESTINATION_HEADER
+          + " or "
+          + DeadLetter.RESULT_DESTINATION_HEADER
           + " header names its original topic";
+    }
+    if (record.key() == null
+        && record.value() == null
+        && letter.originalOffset() == null
+        && record.headers().lastHeader(DeadLetter.OMITTED_HEADER) != null) {
+      return "its record was too large to keep in the dead letter, and no log holds it: it was"
+          + " for "
+          + letter.originalTopic();
     }
     if (!SourceSpec.isTopicName(letter.originalTopic())) {
       return "its original topic '" + letter.originalTopic() + "' is not a legal topic name";

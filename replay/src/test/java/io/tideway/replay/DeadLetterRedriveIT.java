@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
+import io.tideway.topics.DeadLetterLimit;
+import io.tideway.topology.RefusedResults;
 import io.tideway.topology.dedupe.Deduplicate;
 import io.tideway.topology.saga.Saga;
 import java.nio.file.Path;
@@ -337,25 +339,40 @@ class DeadLetterRedriveIT {
     goneTopic
         .headers()
         .add(DeadLetter.TOPIC_HEADER, kafka.topicName("deleted.events").getBytes(UTF_8));
+    // A punctuator's result the runtime dead-lettered without its bytes, too large to keep.
+    String reminders = kafka.createTopic("reminders", 1);
+    ProducerRecord<String, String> resultWithoutBytes = new ProducerRecord<>(dlq, null, null);
+    resultWithoutBytes
+        .headers()
+        .add(RefusedResults.DESTINATION_HEADER, reminders.getBytes(UTF_8))
+        .add(DeadLetterLimit.OMITTED_HEADER, "a dead letter of about 2 MiB".getBytes(UTF_8));
     producer.send(noTopic);
     producer.send(goneTopic);
+    producer.send(resultWithoutBytes);
     producer.flush();
     List<String> reasons = new ArrayList<>();
 
     RedriveSummary summary =
         redrive.redrive(dlq, DeadLetterFilter.ALL, false, listener(new ArrayList<>(), reasons));
 
-    assertThat(summary.skipped()).isEqualTo(2);
+    assertThat(summary.skipped()).isEqualTo(3);
     assertThat(summary.sent()).isZero();
     assertThat(reasons)
         .containsExactly(
             dlq
-                + "-0@0: no __streams.errors.topic, kafka_dlt-original-topic or"
-                + " tideway.saga.destination header names its original topic, skipped",
+                + "-0@0: no __streams.errors.topic, kafka_dlt-original-topic,"
+                + " tideway.saga.destination or tideway.result.destination header names its"
+                + " original topic, skipped",
             dlq
                 + "-0@1: its original topic "
                 + kafka.topicName("deleted.events")
-                + " no longer exists, skipped");
+                + " no longer exists, skipped",
+            dlq
+                + "-0@2: its record was too large to keep in the dead letter, and no log holds"
+                + " it: it was for "
+                + reminders
+                + ", skipped");
+    assertThat(TopicRecords.read(kafka, reminders)).isEmpty();
   }
 
   @Test

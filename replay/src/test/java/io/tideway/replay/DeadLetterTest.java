@@ -4,11 +4,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideway.topics.DeadLetterLimit;
+import io.tideway.topology.RefusedResults;
 import io.tideway.topology.saga.Saga;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -84,6 +86,34 @@ class DeadLetterTest {
     assertThat(letter.originalTimestamp()).isEqualTo(Instant.ofEpochMilli(1_000));
     assertThat(letter.exception()).isEqualTo("io.tideway.CompensationFailed");
     assertThat(letter.message()).isEqualTo("failed after 10 attempts");
+    assertThat(DeadLetter.originalHeaders(headers).toArray())
+        .extracting(Header::key)
+        .containsExactly("id");
+  }
+
+  @Test
+  void shouldReadTheHeadersTheRuntimeAndTheCatalogueWrite() {
+    assertThat(DeadLetter.RESULT_DESTINATION_HEADER).isEqualTo(RefusedResults.DESTINATION_HEADER);
+    assertThat(DeadLetter.OMITTED_HEADER).isEqualTo(DeadLetterLimit.OMITTED_HEADER);
+  }
+
+  @Test
+  void shouldSendAPunctuatorsRefusedResultToTheTopicItWasForWithoutTheErrorHeaders() {
+    Headers headers = new RecordHeaders();
+    headers.add("id", "r-1".getBytes(UTF_8));
+    headers.add(
+        DeadLetter.EXCEPTION_HEADER, RecordTooLargeException.class.getName().getBytes(UTF_8));
+    headers.add(DeadLetter.MESSAGE_HEADER, "too large".getBytes(UTF_8));
+    headers.add(DeadLetter.STACKTRACE_HEADER, "at ...".getBytes(UTF_8));
+    headers.add(RefusedResults.DESTINATION_HEADER, "reminders".getBytes(UTF_8));
+
+    DeadLetter letter = DeadLetter.of(deadLetter(headers));
+
+    assertThat(letter.originalTopic()).isEqualTo("reminders");
+    assertThat(letter.originalPartition()).isNull();
+    assertThat(letter.originalOffset()).isNull();
+    assertThat(letter.exception()).isEqualTo(RecordTooLargeException.class.getName());
+    assertThat(letter.message()).isEqualTo("too large");
     assertThat(DeadLetter.originalHeaders(headers).toArray())
         .extracting(Header::key)
         .containsExactly("id");

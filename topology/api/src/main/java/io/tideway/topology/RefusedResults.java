@@ -3,12 +3,15 @@ package io.tideway.topology;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.processor.TaskId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,11 +22,14 @@ import org.slf4j.LoggerFactory;
  * produce the same result again, for ever. The runtime's production handler remembers the input
  * instead and fails the stream thread; when the input is read again, {@link ObservedProcessors}
  * refuses it in every processor its source forwards it to, before they run, and the processing
- * handler sends it to the dead-letter topic, so the records after it pass. An input that failed
- * once its processing had ended (a result the broker refused under at-least-once, a cached update
- * that failed when flushed) is dead-lettered at once, and noted here for deduplication to take it
- * again ({@link #failedAfterProcessing}). The runtime passes one per deployment under {@link
- * #CONFIG}.
+ * handler sends it to the dead-letter topic, so the records after it pass. A result sent with no
+ * input ({@link ResultInputs#NO_INPUT}: a punctuator's) is remembered itself ({@link
+ * #rememberResult}); sent again after the restart, the runtime's producer hands it back refused
+ * ({@link #refusedAgain}) and the handler dead-letters the result in its place, with {@value
+ * #DESTINATION_HEADER}. An input that failed once its processing had ended (a result the broker
+ * refused under at-least-once, a cached update that failed when flushed) is dead-lettered at once,
+ * and noted here for deduplication to take it again ({@link #failedAfterProcessing}). The runtime
+ * passes one per deployment under {@link #CONFIG}.
  */
 public final class RefusedResults {
 
@@ -31,6 +37,12 @@ public final class RefusedResults {
 
   /** The setting the runtime passes its refused results under (an object, not a string). */
   public static final String CONFIG = "tideway.refused.results";
+
+  /**
+   * The header of a dead-lettered result that had no input (a punctuator's), naming the topic it
+   * was for: {@code tideway replay dlq} sends it there.
+   */
+  public static final String DESTINATION_HEADER = "tideway.result.destination";
 
   /**
    * More are not kept. Each is kept while its deployment runs, as every branch the input goes to
@@ -55,6 +67,18 @@ public final class RefusedResults {
   /** Whether none are kept: every record is checked, and nearly always none are. */
   private volatile boolean none = true;
 
+  /** Refused results without an input, by {@link #resultKey}: what Kafka said of each. */
+  private final Map<String, Exception> results =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Exception> eldest) {
+          return size() > KEPT;
+        }
+      };
+
+  /** Whether no results are kept: every send outside processing is checked. */
+  private volatile boolean noResults = true;
+
   /** By task, the readers of the inputs that failed once processed. */
   private final Map<TaskId, List<Reader>> readers = new HashMap<>();
 
@@ -70,8 +94,8 @@ public final class RefusedResults {
 
   /**
    * Remembers that a result of an input record was refused, unless Kafka failed it for a refusal
-   * already remembered (the same exception): it only shared the failed transaction. A punctuator's
-   * result has no input read again, and is not remembered.
+   * already remembered (the same exception): it only shared the failed transaction. A result with
+   * no input is remembered by {@link #rememberResult} instead.
    *
    * @param refusal what Kafka said, for the dead letter
    * @return whether it was remembered
@@ -84,6 +108,55 @@ public final class RefusedResults {
     refused.put(key(topic, partition, offset), refusal.toString());
     none = false;
     return true;
+  }
+
+  /**
+   * Remembers a result sent with no input (a punctuator's) that Kafka refused, unless Kafka failed
+   * it for a refusal already remembered. A punctuator sends it again after the restart, from the
+   * state of the last commit; it is known again by its topic, key and {@code id} header (its value
+   * may differ: a punctuator may write the time into it), and {@link #refusedAgain} hands it back.
+   *
+   * @param refusal what Kafka said, for the dead letter
+   * @return whether it was remembered
+   */
+  public synchronized boolean rememberResult(
+      ProducerRecord<byte[], byte[]> result, Exception refusal) {
+    if (!causes.add(refusal)) {
+      return false;
+    }
+    results.put(resultKey(result), refusal);
+    noResults = false;
+    return true;
+  }
+
+  /**
+   * The refusal of a result remembered by {@link #rememberResult}, if this is it sent again, which
+   * is then forgotten; else null. The runtime's producer fails the send with it instead of sending:
+   * the transaction stays whole, and the handler dead-letters the result.
+   */
+  public RefusedResultException refusedAgain(ProducerRecord<byte[], byte[]> result) {
+    if (noResults) {
+      return null;
+    }
+    Exception refusal;
+    synchronized (this) {
+      refusal = results.remove(resultKey(result));
+      noResults = results.isEmpty();
+    }
+    return refusal == null
+        ? null
+        : new RefusedResultException(
+            "Kafka refused this result when it was last sent, which failed the transaction: "
+                + refusal);
+  }
+
+  private static String resultKey(ProducerRecord<byte[], byte[]> result) {
+    Header id = result.headers().lastHeader(EventHeaders.ID);
+    return result.topic()
+        + '\n'
+        + (result.key() == null ? "" : HexFormat.of().formatHex(result.key()))
+        + '\n'
+        + (id == null || id.value() == null ? "" : HexFormat.of().formatHex(id.value()));
   }
 
   /**

@@ -21,6 +21,13 @@ public final class ResultInputs {
    */
   public record Input(String topic, int partition, long offset, long timestamp, String eventId) {}
 
+  /**
+   * What {@link #completing} names for a result sent while no processor was processing an input: a
+   * punctuator's, a store's changelog write as its cache flushes at a commit, or a record a source
+   * forwards straight to a sink.
+   */
+  public static final Input NO_INPUT = new Input(null, -1, -1, -1, null);
+
   private static final ThreadLocal<Input> PROCESSING = new ThreadLocal<>();
   private static final ThreadLocal<Input> COMPLETING = new ThreadLocal<>();
 
@@ -37,8 +44,8 @@ public final class ResultInputs {
   }
 
   /**
-   * The input of the result whose send is completing on this thread, or null: not within a send's
-   * callback, or not known (a topology whose processors are not observed).
+   * The input of the result whose send is completing on this thread, {@link #NO_INPUT} for a result
+   * sent outside the processing of an input, or null outside a send's callback.
    */
   public static Input completing() {
     return COMPLETING.get();

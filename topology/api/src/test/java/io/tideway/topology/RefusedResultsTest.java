@@ -1,7 +1,9 @@
 package io.tideway.topology;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,39 @@ class RefusedResultsTest {
   void aPunctuatorsResultHasNoInputToRefuse() {
     assertThat(refused.remember(null, -1, -1, new RecordTooLargeException("2 MiB"))).isFalse();
     assertThat(refused.refusal(null, -1, -1)).isNull();
+  }
+
+  @Test
+  void aResultWithoutAnInputIsKnownWhenSentAgainByItsTopicKeyAndIdOnce() {
+    RecordTooLargeException tooLarge = new RecordTooLargeException("64 KiB");
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x@1"))).isNull();
+
+    assertThat(refused.rememberResult(result("reminders", "a", "r-1", "x@1"), tooLarge)).isTrue();
+
+    assertThat(refused.refusedAgain(result("reminders", "b", "r-1", "x@2"))).isNull();
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-2", "x@2"))).isNull();
+    assertThat(refused.refusedAgain(result("alerts", "a", "r-1", "x@2"))).isNull();
+    // Its value may differ: a punctuator may write the time into it.
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x@2")))
+        .hasMessageContaining("64 KiB");
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x@3"))).isNull();
+  }
+
+  @Test
+  void aResultFailedWithTheSameExceptionOnlySharedTheFailedTransaction() {
+    RecordTooLargeException tooLarge = new RecordTooLargeException("64 KiB");
+    refused.remember("ledger", 2, 1, tooLarge);
+
+    assertThat(refused.rememberResult(result("reminders", "a", "r-1", "x"), tooLarge)).isFalse();
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x"))).isNull();
+  }
+
+  private static ProducerRecord<byte[], byte[]> result(
+      String topic, String key, String id, String value) {
+    ProducerRecord<byte[], byte[]> result =
+        new ProducerRecord<>(topic, key.getBytes(UTF_8), value.getBytes(UTF_8));
+    result.headers().add(EventHeaders.ID, id.getBytes(UTF_8));
+    return result;
   }
 
   @Test

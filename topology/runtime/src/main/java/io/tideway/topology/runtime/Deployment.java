@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.tideway.topology.DeploymentContext;
+import io.tideway.topology.RefusedResults;
 import io.tideway.topology.RocksDbStoreConfig;
 import io.tideway.topology.TopologyProvider;
 import io.tideway.topology.runtime.errors.DeadLetterDeserializationHandler;
@@ -335,7 +336,13 @@ final class Deployment {
   }
 
   private void startClient(Properties config, MeterRegistry meters, Admin admin) {
-    streams = new KafkaStreams(topology, config, new ResultTracingClients());
+    streams =
+        new KafkaStreams(
+            topology,
+            config,
+            new ResultTracingClients(
+                context.extension(RefusedResults.CONFIG, RefusedResults.class),
+                config.getProperty(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)));
     processed.countCommitsOf(streams);
     try {
       streams.setUncaughtExceptionHandler(

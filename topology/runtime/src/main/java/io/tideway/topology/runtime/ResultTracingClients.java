@@ -1,9 +1,12 @@
 package io.tideway.topology.runtime;
 
+import io.tideway.topology.RefusedResults;
 import io.tideway.topology.ResultInputs;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -13,8 +16,10 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
@@ -24,13 +29,43 @@ import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaClientSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Kafka's own clients, but for a producer that notes with each send the input record its result
- * came from ({@link ResultInputs#processing}) and names it again while the send's callback runs:
- * what the production handler needs when the broker refuses a result after the task went on.
+ * came from ({@link ResultInputs#processing}, or {@link ResultInputs#NO_INPUT}) and names it again
+ * while the send's callback runs: what the production handler needs when the broker refuses a
+ * result after the task went on. A result without an input that Kafka refused before ({@link
+ * RefusedResults#refusedAgain}) is not sent again: its send fails at once, for the handler to
+ * dead-letter it.
+ *
+ * <p>The producer learns where the dead-letter topic is before its first send, and keeps it: under
+ * at-least-once the handler's dead letter for a result the broker refused is sent from within the
+ * send's callback, on the producer's own network thread, which cannot fetch the metadata of a topic
+ * it does not know while it waits for it there; the send would block for {@code max.block.ms} and
+ * fail, and the task be read again from its last commit.
  */
 final class ResultTracingClients implements KafkaClientSupplier {
+
+  /**
+   * How long the producer keeps the metadata of a topic it does not write to, the dead letters'.
+   */
+  private static final Duration METADATA_KEPT = Duration.ofDays(365);
+
+  private static final Logger log = LoggerFactory.getLogger(ResultTracingClients.class);
+
+  private final RefusedResults refused;
+  private final String deadLetterTopic;
+
+  /**
+   * @param refused the deployment's refused results, or null for none
+   * @param deadLetterTopic the deployment's dead-letter topic, or null for none
+   */
+  ResultTracingClients(RefusedResults refused, String deadLetterTopic) {
+    this.refused = refused;
+    this.deadLetterTopic = deadLetterTopic;
+  }
 
   @Override
   public Admin getAdmin(Map<String, Object> config) {
@@ -39,8 +74,12 @@ final class ResultTracingClients implements KafkaClientSupplier {
 
   @Override
   public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
+    Map<String, Object> keeping = new HashMap<>(config);
+    keeping.putIfAbsent(ProducerConfig.METADATA_MAX_IDLE_CONFIG, METADATA_KEPT.toMillis());
     return new TracingProducer(
-        new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()));
+        new KafkaProducer<>(keeping, new ByteArraySerializer(), new ByteArraySerializer()),
+        refused,
+        deadLetterTopic);
   }
 
   @Override
@@ -63,19 +102,60 @@ final class ResultTracingClients implements KafkaClientSupplier {
   }
 
   /** Delegates everything; a send's callback runs with the input of its result named. */
-  private record TracingProducer(Producer<byte[], byte[]> producer)
-      implements Producer<byte[], byte[]> {
+  private static final class TracingProducer implements Producer<byte[], byte[]> {
+
+    private final Producer<byte[], byte[]> producer;
+    private final RefusedResults refused;
+
+    /** The dead-letter topic, until the producer has learnt where it is. */
+    private volatile String deadLetterTopic;
+
+    TracingProducer(
+        Producer<byte[], byte[]> producer, RefusedResults refused, String deadLetterTopic) {
+      this.producer = producer;
+      this.refused = refused;
+      this.deadLetterTopic = deadLetterTopic;
+    }
 
     @Override
     public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-      ResultInputs.Input input = ResultInputs.processing();
-      if (input == null || callback == null) {
-        return producer.send(record, callback);
+      if (deadLetterTopic != null) {
+        learnDeadLetterTopic();
+      }
+      if (callback == null) {
+        return producer.send(record, null);
+      }
+      ResultInputs.Input processing = ResultInputs.processing();
+      ResultInputs.Input input = processing != null ? processing : ResultInputs.NO_INPUT;
+      RuntimeException again =
+          processing == null && refused != null ? refused.refusedAgain(record) : null;
+      if (again != null) {
+        // Never handed to the producer, so its transaction goes on unharmed.
+        ResultInputs.completing(input, () -> callback.onCompletion(null, again));
+        return CompletableFuture.failedFuture(again);
       }
       return producer.send(
           record,
           (metadata, exception) ->
               ResultInputs.completing(input, () -> callback.onCompletion(metadata, exception)));
+    }
+
+    /**
+     * Fetches the dead-letter topic's metadata, at the first send: on a stream thread, as no
+     * callback runs before a send.
+     */
+    private void learnDeadLetterTopic() {
+      String topic = deadLetterTopic;
+      deadLetterTopic = null;
+      try {
+        producer.partitionsFor(topic);
+      } catch (KafkaException e) {
+        log.warn(
+            "Could not learn where the dead-letter topic {} is; a dead letter sent from a send's"
+                + " callback may wait for it",
+            topic,
+            e);
+      }
     }
 
     @Override

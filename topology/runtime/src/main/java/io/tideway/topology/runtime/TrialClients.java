@@ -22,7 +22,7 @@ final class TrialClients implements KafkaClientSupplier, AutoCloseable {
 
   private final List<AutoCloseable> made = new ArrayList<>();
 
-  private final KafkaClientSupplier clients = new ResultTracingClients();
+  private final KafkaClientSupplier clients = new ResultTracingClients(null, null);
 
   @Override
   public Admin getAdmin(Map<String, Object> config) {

@@ -578,6 +578,80 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void aPunctuatorsResultTheBrokerRefusesIsDeadLetteredItselfOnceAndTheOthersPass(TestKafka kafka)
+      throws Exception {
+    ConsumerRecord<byte[], byte[]> dead = refuseAReminder(kafka, Map.of());
+    // Sent again after the failed transaction, it was refused at once instead.
+    assertThat(header(dead, "__streams.errors.message")).contains("when it was last sent");
+  }
+
+  @Test
+  void underAtLeastOnceAPunctuatorsResultTheBrokerRefusesIsDeadLetteredItself(TestKafka kafka)
+      throws Exception {
+    ConsumerRecord<byte[], byte[]> dead =
+        refuseAReminder(
+            kafka, Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE));
+    assertThat(header(dead, "__streams.errors.exception")).endsWith("RecordTooLargeException");
+  }
+
+  /**
+   * Deploys the reminders topology on a topic that takes 16 KiB at most: its punctuator's 64 KiB
+   * reminder of {@code medium} is refused by the broker. Every other reminder arrives, then one
+   * sent after; the one dead letter is the reminder itself, naming the topic it was for.
+   */
+  private ConsumerRecord<byte[], byte[]> refuseAReminder(
+      TestKafka kafka, Map<String, String> settings) throws Exception {
+    String reminders = kafka.createTopic("reminders", 1, Map.of("max.message.bytes", "16384"));
+    runtime.deploy(
+        FixtureJars.jar(dir, "reminders.jar", List.of(io.tideway.fixtures.Reminders.class)),
+        settings,
+        1,
+        false,
+        false);
+    String ledger = kafka.topicName("ledger");
+    String dlq = Topics.deadLetters(new io.tideway.fixtures.Reminders().applicationId()).name();
+    List<String> expected = new ArrayList<>(List.of("first"));
+    List<ConsumerRecord<byte[], byte[]>> dead;
+    try (KafkaProducer<String, String> postings = postings(kafka)) {
+      postings.send(new ProducerRecord<>(ledger, "account-1", "first"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "medium"));
+      for (int i = 0; i < 20; i++) {
+        expected.add("after-" + i);
+        postings.send(new ProducerRecord<>(ledger, "account-1", "after-" + i));
+      }
+      postings.flush();
+      dead = readAll(kafka, dlq, records -> !records.isEmpty());
+      // Taken after the dead letter: the punctuator does not fail on the refused result for ever.
+      expected.add("later");
+      postings.send(new ProducerRecord<>(ledger, "account-1", "later"));
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> reminded =
+        readAll(kafka, reminders, records -> records.size() >= expected.size());
+    assertThat(reminded)
+        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8).replaceFirst("@.*", ""))
+        .containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(dead).singleElement();
+    ConsumerRecord<byte[], byte[]> letter = dead.get(0);
+    assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo("account-1");
+    assertThat(new String(letter.value(), StandardCharsets.UTF_8))
+        .startsWith("x".repeat(64 << 10) + "@");
+    assertThat(header(letter, "tideway.result.destination")).isEqualTo(reminders);
+    assertThat(header(letter, EventHeaders.ID))
+        .isEqualTo(
+            UUID.nameUUIDFromBytes("reminder/medium".getBytes(StandardCharsets.UTF_8)).toString());
+    assertThat(letter.headers().lastHeader("__streams.errors.topic")).isNull();
+    assertThat(header(letter, "__streams.errors.message"))
+        .contains("larger than the max message size");
+    assertThat(
+            metricValue(
+                get("/metrics").body(),
+                "tideway_topology_dead_letters_total{deployment=\"reminders\",stage=\"production\""))
+        .isEqualTo(1.0);
+    return letter;
+  }
+
+  @Test
   void refusesBadJarsWithClearErrorsAndLeavesRunningDeploymentsAlone() throws Exception {
     runtime.deploy(
         FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
@@ -1343,7 +1417,9 @@ class TopologyRuntimeIT {
                 AdjustmentAudit.AUDIT_TOPIC,
                 kafka.topicName("audit"),
                 DeploymentContext.TOPIC_RENAME_PREFIX + "echoes",
-                kafka.topicName("echoes")));
+                kafka.topicName("echoes"),
+                DeploymentContext.TOPIC_RENAME_PREFIX + "reminders",
+                kafka.topicName("reminders")));
   }
 
   /** Waits until the store holds {@code expected} for the key. */

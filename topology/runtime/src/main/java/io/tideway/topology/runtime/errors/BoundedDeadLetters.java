@@ -1,6 +1,7 @@
 package io.tideway.topology.runtime.errors;
 
 import io.tideway.topics.DeadLetterLimit;
+import io.tideway.topology.RefusedResults;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -11,8 +12,9 @@ import org.apache.kafka.streams.errors.internals.ExceptionHandlerUtils;
 /**
  * The dead letters the handlers send, each within what the runtime's producer sends ({@link
  * DeadLetterLimit}): one too large goes without its input's key, value and headers, its error
- * headers naming the input's topic, partition and offset, where a re-drive reads it again. Without
- * this, the refused dead letter would fail the stream thread on the same input for ever.
+ * headers naming the input's topic, partition and offset, where a re-drive reads it again (a result
+ * without an input keeps the topic it was for, and is lost but for its description). Without this,
+ * the refused dead letter would fail the stream thread on the same input for ever.
  */
 final class BoundedDeadLetters {
 
@@ -20,7 +22,8 @@ final class BoundedDeadLetters {
       List.of(
           ExceptionHandlerUtils.HEADER_ERRORS_TOPIC_NAME,
           ExceptionHandlerUtils.HEADER_ERRORS_PARTITION_NAME,
-          ExceptionHandlerUtils.HEADER_ERRORS_OFFSET_NAME);
+          ExceptionHandlerUtils.HEADER_ERRORS_OFFSET_NAME,
+          RefusedResults.DESTINATION_HEADER);
 
   private static final List<String> DESCRIPTION =
       List.of(

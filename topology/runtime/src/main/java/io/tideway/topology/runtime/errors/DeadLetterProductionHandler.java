@@ -1,9 +1,13 @@
 package io.tideway.topology.runtime.errors;
 
+import static io.tideway.topology.ResultInputs.NO_INPUT;
+
 import io.tideway.topology.ProcessingFailures;
 import io.tideway.topology.RefusedResults;
 import io.tideway.topology.ResultInputs;
 import io.tideway.topology.SideEffects;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
@@ -31,10 +35,15 @@ import org.slf4j.LoggerFactory;
  * broker's refusal under at-least-once names the input's place without its bytes, which a re-drive
  * reads from there. Under exactly-once a refused record fails its whole transaction, dead letter
  * included, so there the input is remembered in {@link RefusedResults} and the stream thread fails:
- * its replacement reads the input again and dead-letters it before processing it. Any other send
- * failure, and a serialization that failed because the schema registry could not serve ({@link
- * RegistryOutage}), fails the stream thread, which the runtime replaces: under {@code
- * exactly_once_v2} its task restarts from the last commit and nothing is lost.
+ * its replacement reads the input again and dead-letters it before processing it. A result no input
+ * made ({@link ResultInputs#NO_INPUT}, a punctuator's) is dead-lettered itself, with {@value
+ * RefusedResults#DESTINATION_HEADER} naming the topic it was for; under exactly-once once it is
+ * sent again after the failed transaction, which the runtime's producer then refuses at once
+ * ({@link RefusedResults#refusedAgain}). A store's changelog write Kafka refuses fails the stream
+ * thread: left out, the store would lose it when restored. Any other send failure, and a
+ * serialization that failed because the schema registry could not serve ({@link RegistryOutage}),
+ * fails the stream thread, which the runtime replaces: under {@code exactly_once_v2} its task
+ * restarts from the last commit and nothing is lost.
  */
 public class DeadLetterProductionHandler extends DefaultProductionExceptionHandler {
 
@@ -66,14 +75,20 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
   @Override
   public Response handleError(
       ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+    ResultInputs.Input input = ResultInputs.completing();
+    if (exception instanceof RefusedResults.RefusedResultException && input == NO_INPUT) {
+      return deadLetterResult(context, record, exception); // refused before, not sent again
+    }
     if (exception instanceof RecordTooLargeException
         || exception instanceof RecordBatchTooLargeException
         || exception instanceof InvalidRecordException) {
+      if (input == NO_INPUT) {
+        return refusedWithoutInput(context, record, exception);
+      }
       // Kafka's context is the task's current record; the broker's refusal comes once the task
       // went on, so the result's own input, where the runtime's producer noted it, is the one.
-      ResultInputs.Input input = ResultInputs.completing();
       boolean whileProcessingIt = input == null || input == ResultInputs.processing();
-      ErrorHandlerContext of = whileProcessingIt ? context : new InputContext(context, input);
+      ErrorHandlerContext of = whileProcessingIt ? context : LetterContext.ofInput(context, input);
       if (refused != null) {
         if (!refused.remember(of.topic(), of.partition(), of.offset(), exception)) {
           return Response.fail(); // a record of the transaction that failed for another
@@ -102,30 +117,106 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
   }
 
   /**
-   * The context of a result's own input, refused after the task went on: its place in the log,
-   * without its bytes, which Kafka no longer holds. Its dead letter is re-driven from that place.
+   * A result sent with no input that Kafka refused: a punctuator's, which goes to the dead-letter
+   * topic itself, as no input can be read again; or a store's changelog write, which cannot be left
+   * out without losing the store's state when restored, and fails the stream thread.
    */
-  private record InputContext(ErrorHandlerContext current, ResultInputs.Input input)
+  private Response refusedWithoutInput(
+      ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+    if (record.topic().endsWith("-changelog")) {
+      log.error(
+          "Kafka refused a write of task {} to the changelog topic {}; a store's value must fit"
+              + " in what its changelog topic takes (max.message.bytes)",
+          context.taskId(),
+          record.topic(),
+          exception);
+      return Response.fail();
+    }
+    if (refused != null) {
+      if (refused.rememberResult(record, exception)) {
+        log.warn(
+            "Kafka refused a result for {} that no input made (a punctuator's), which fails the"
+                + " transaction: sent again, it goes to {}",
+            record.topic(),
+            deadLetterTopic,
+            exception);
+      }
+      return Response.fail();
+    }
+    return deadLetterResult(context, record, exception);
+  }
+
+  /**
+   * Dead-letters a result itself, with its key, value and headers, and {@value
+   * RefusedResults#DESTINATION_HEADER} naming the topic it was for, where a re-drive sends it.
+   */
+  private Response deadLetterResult(
+      ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+    if (!sideEffects.live() || deadLetterTopic == null) {
+      return Response.resume();
+    }
+    counts.deadLettered("production");
+    log.warn(
+        "Could not write to {} a result of task {} that no input made; it goes to {}",
+        record.topic(),
+        context.taskId(),
+        deadLetterTopic,
+        exception);
+    ProducerRecord<byte[], byte[]> letter =
+        ExceptionHandlerUtils.buildDeadLetterQueueRecord(
+            deadLetterTopic,
+            record.key(),
+            record.value(),
+            LetterContext.ofResult(context, record),
+            exception);
+    // It was read from no topic: the place headers Kafka's letters have would name none.
+    letter.headers().remove(ExceptionHandlerUtils.HEADER_ERRORS_TOPIC_NAME);
+    letter.headers().remove(ExceptionHandlerUtils.HEADER_ERRORS_PARTITION_NAME);
+    letter.headers().remove(ExceptionHandlerUtils.HEADER_ERRORS_OFFSET_NAME);
+    letter
+        .headers()
+        .add(RefusedResults.DESTINATION_HEADER, record.topic().getBytes(StandardCharsets.UTF_8));
+    return Response.resume(bounded.apply(List.of(letter)));
+  }
+
+  /**
+   * The context a dead letter is written with, in place of Kafka's (the task's current record):
+   * what it says of the failed record's place, headers and time, without its bytes.
+   */
+  private record LetterContext(
+      ErrorHandlerContext current,
+      String topic,
+      int partition,
+      long offset,
+      Headers headers,
+      long timestamp)
       implements ErrorHandlerContext {
 
-    @Override
-    public String topic() {
-      return input.topic();
+    /**
+     * A result's own input, refused after the task went on: its place in the log, without its
+     * bytes, which Kafka no longer holds. Its dead letter is re-driven from that place, and has the
+     * input's time, which a re-drive's --since reads (a record needs one all the same).
+     */
+    static LetterContext ofInput(ErrorHandlerContext current, ResultInputs.Input input) {
+      return new LetterContext(
+          current,
+          input.topic(),
+          input.partition(),
+          input.offset(),
+          new RecordHeaders(),
+          input.timestamp() >= 0 ? input.timestamp() : System.currentTimeMillis());
     }
 
-    @Override
-    public int partition() {
-      return input.partition();
-    }
-
-    @Override
-    public long offset() {
-      return input.offset();
-    }
-
-    @Override
-    public Headers headers() {
-      return new RecordHeaders();
+    /** A result without an input, read from no topic: its own headers and time. */
+    static LetterContext ofResult(
+        ErrorHandlerContext current, ProducerRecord<byte[], byte[]> result) {
+      return new LetterContext(
+          current,
+          null,
+          -1,
+          -1,
+          result.headers(),
+          result.timestamp() != null ? result.timestamp() : current.timestamp());
     }
 
     @Override
@@ -136,12 +227,6 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     @Override
     public TaskId taskId() {
       return current.taskId();
-    }
-
-    @Override
-    public long timestamp() {
-      // The input's time, which a re-drive's --since reads; a record needs one all the same.
-      return input.timestamp() >= 0 ? input.timestamp() : System.currentTimeMillis();
     }
 
     @Override
