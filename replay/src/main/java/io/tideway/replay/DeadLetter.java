@@ -12,7 +12,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * A record in a dead-letter topic: the failed record's key, value, headers and timestamp, plus
- * headers naming where it was read and what failed. Two writers are understood:
+ * headers naming where it was read and what failed. Four writers are understood:
  *
  * <ul>
  *   <li>Kafka Streams ({@code errors.dead.letter.queue.topic.name}, its {@code
@@ -26,7 +26,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *       where a re-drive sends it) and Kafka Streams' exception and message headers.
  *   <li>Tideway's topology runtime, for a result no input made (a punctuator's) that Kafka refused:
  *       the result itself, with {@value #RESULT_DESTINATION_HEADER} naming the topic it was for
- *       (where a re-drive sends it) and Kafka Streams' exception, message and stack trace headers.
+ *       (where a re-drive sends it), {@value #RESULT_PARTITION_HEADER} the partition if it chose
+ *       one, and Kafka Streams' exception, message and stack trace headers.
  * </ul>
  *
  * A record with Kafka Streams' topic header is read as theirs, one with a destination header as the
@@ -40,7 +41,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * @param originalTopic the topic the failed record was read from (for a saga's compensation or a
  *     result without an input, the topic it was for), or null when the header is missing
  * @param originalPartition its partition, or null when the header is missing or not a number (and
- *     for a saga's compensation or a result, which was never on a topic)
+ *     for a saga's compensation, or a result that left its partition to the partitioner)
  * @param originalOffset its offset, or null likewise
  * @param originalTimestamp the failed record's timestamp, which a re-drive gives it again: Spring's
  *     header, else the dead-letter record's timestamp
@@ -122,6 +123,9 @@ public record DeadLetter(
   /** The topic a dead-lettered result without an input was for. */
   static final String RESULT_DESTINATION_HEADER = "tideway.result.destination";
 
+  /** The partition a dead-lettered result without an input was sent to, when it chose one. */
+  static final String RESULT_PARTITION_HEADER = "tideway.result.partition";
+
   /** Reads the dead-letter headers of a record from a dead-letter topic. */
   static DeadLetter of(ConsumerRecord<byte[], byte[]> record) {
     Headers headers = record.headers();
@@ -138,7 +142,7 @@ public record DeadLetter(
           record.offset(),
           timestamp,
           destination,
-          null,
+          number(text(headers, RESULT_PARTITION_HEADER), Integer::valueOf),
           null,
           timestamp,
           text(headers, EXCEPTION_HEADER),
@@ -187,6 +191,7 @@ public record DeadLetter(
           && !header.key().startsWith(SPRING_HEADER_PREFIX)
           && !header.key().startsWith(LIMIT_HEADER_PREFIX)
           && !header.key().equals(RESULT_DESTINATION_HEADER)
+          && !header.key().equals(RESULT_PARTITION_HEADER)
           && !header.key().equals(SAGA_HEADER)
           && !header.key().startsWith(SAGA_HEADER + ".")) {
         original.add(header);

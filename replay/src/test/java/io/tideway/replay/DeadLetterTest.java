@@ -94,6 +94,7 @@ class DeadLetterTest {
   @Test
   void shouldReadTheHeadersTheRuntimeAndTheCatalogueWrite() {
     assertThat(DeadLetter.RESULT_DESTINATION_HEADER).isEqualTo(RefusedResults.DESTINATION_HEADER);
+    assertThat(DeadLetter.RESULT_PARTITION_HEADER).isEqualTo(RefusedResults.PARTITION_HEADER);
     assertThat(DeadLetter.OMITTED_HEADER).isEqualTo(DeadLetterLimit.OMITTED_HEADER);
   }
 
@@ -106,11 +107,12 @@ class DeadLetterTest {
     headers.add(DeadLetter.MESSAGE_HEADER, "too large".getBytes(UTF_8));
     headers.add(DeadLetter.STACKTRACE_HEADER, "at ...".getBytes(UTF_8));
     headers.add(RefusedResults.DESTINATION_HEADER, "reminders".getBytes(UTF_8));
+    headers.add(RefusedResults.PARTITION_HEADER, "2".getBytes(UTF_8));
 
     DeadLetter letter = DeadLetter.of(deadLetter(headers));
 
     assertThat(letter.originalTopic()).isEqualTo("reminders");
-    assertThat(letter.originalPartition()).isNull();
+    assertThat(letter.originalPartition()).isEqualTo(2);
     assertThat(letter.originalOffset()).isNull();
     assertThat(letter.exception()).isEqualTo(RecordTooLargeException.class.getName());
     assertThat(letter.message()).isEqualTo("too large");

@@ -1,7 +1,8 @@
 package io.tideway.topology;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -9,7 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.WeakHashMap;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.processor.TaskId;
@@ -45,6 +45,12 @@ public final class RefusedResults {
   public static final String DESTINATION_HEADER = "tideway.result.destination";
 
   /**
+   * The header of a dead-lettered result without an input that was sent to a partition of its own
+   * choosing (a custom partitioner's), naming it: a re-drive sends it there.
+   */
+  public static final String PARTITION_HEADER = "tideway.result.partition";
+
+  /**
    * More are not kept. Each is kept while its deployment runs, as every branch the input goes to
    * must refuse it; a reset or a rebuild starts a deployment with none.
    */
@@ -57,12 +63,6 @@ public final class RefusedResults {
           return size() > KEPT;
         }
       };
-
-  /**
-   * The refusals remembered, by identity: once a transaction fails, the producer fails every record
-   * still waiting with the very same exception, and those inputs did nothing wrong.
-   */
-  private final Set<Exception> causes = Collections.newSetFromMap(new WeakHashMap<>());
 
   /** Whether none are kept: every record is checked, and nearly always none are. */
   private volatile boolean none = true;
@@ -93,16 +93,17 @@ public final class RefusedResults {
   }
 
   /**
-   * Remembers that a result of an input record was refused, unless Kafka failed it for a refusal
-   * already remembered (the same exception): it only shared the failed transaction. A result with
-   * no input is remembered by {@link #rememberResult} instead.
+   * Remembers that a result of an input record was refused. Kafka Streams hands the handler the
+   * first failure of a transaction only (and the broker answers a refusal with one exception object
+   * for every record it refuses, so the exception tells nothing of the record). A result with no
+   * input is remembered by {@link #rememberResult} instead.
    *
    * @param refusal what Kafka said, for the dead letter
    * @return whether it was remembered
    */
   public synchronized boolean remember(
       String topic, int partition, long offset, Exception refusal) {
-    if (topic == null || offset < 0 || !causes.add(refusal)) {
+    if (topic == null || offset < 0) {
       return false;
     }
     refused.put(key(topic, partition, offset), refusal.toString());
@@ -111,28 +112,25 @@ public final class RefusedResults {
   }
 
   /**
-   * Remembers a result sent with no input (a punctuator's) that Kafka refused, unless Kafka failed
-   * it for a refusal already remembered. A punctuator sends it again after the restart, from the
-   * state of the last commit; it is known again by its topic, key and {@code id} header (its value
-   * may differ: a punctuator may write the time into it), and {@link #refusedAgain} hands it back.
+   * Remembers a result sent with no input (a punctuator's) that Kafka refused. A punctuator sends
+   * it again after the restart, from the state of the last commit; it is known again by its topic,
+   * key and {@code id} header (its value may differ: a punctuator may write the time into it), or,
+   * without an {@code id}, by its topic, key and value; and {@link #refusedAgain} hands it back for
+   * as long as the deployment runs, as the transaction that carries its dead letter may fail too,
+   * for another result.
    *
    * @param refusal what Kafka said, for the dead letter
-   * @return whether it was remembered
    */
-  public synchronized boolean rememberResult(
+  public synchronized void rememberResult(
       ProducerRecord<byte[], byte[]> result, Exception refusal) {
-    if (!causes.add(refusal)) {
-      return false;
-    }
     results.put(resultKey(result), refusal);
     noResults = false;
-    return true;
   }
 
   /**
-   * The refusal of a result remembered by {@link #rememberResult}, if this is it sent again, which
-   * is then forgotten; else null. The runtime's producer fails the send with it instead of sending:
-   * the transaction stays whole, and the handler dead-letters the result.
+   * The refusal of a result remembered by {@link #rememberResult}, if this is it sent again; else
+   * null. The runtime's producer fails the send with it instead of sending: the transaction stays
+   * whole, and the handler dead-letters the result.
    */
   public RefusedResultException refusedAgain(ProducerRecord<byte[], byte[]> result) {
     if (noResults) {
@@ -140,8 +138,7 @@ public final class RefusedResults {
     }
     Exception refusal;
     synchronized (this) {
-      refusal = results.remove(resultKey(result));
-      noResults = results.isEmpty();
+      refusal = results.get(resultKey(result));
     }
     return refusal == null
         ? null
@@ -152,11 +149,23 @@ public final class RefusedResults {
 
   private static String resultKey(ProducerRecord<byte[], byte[]> result) {
     Header id = result.headers().lastHeader(EventHeaders.ID);
+    String identity =
+        id != null && id.value() != null
+            ? "id:" + HexFormat.of().formatHex(id.value())
+            : "value:" + (result.value() == null ? "-" : sha256(result.value()));
     return result.topic()
         + '\n'
-        + (result.key() == null ? "" : HexFormat.of().formatHex(result.key()))
+        + (result.key() == null ? "-" : HexFormat.of().formatHex(result.key()))
         + '\n'
-        + (id == null || id.value() == null ? "" : HexFormat.of().formatHex(id.value()));
+        + identity;
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Every Java platform has SHA-256", e);
+    }
   }
 
   /**

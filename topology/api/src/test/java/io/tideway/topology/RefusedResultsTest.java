@@ -24,15 +24,14 @@ class RefusedResultsTest {
   }
 
   @Test
-  void recordsFailedWithTheSameExceptionOnlySharedTheFailedTransaction() {
+  void inputsRefusedWithTheSameExceptionObjectAreEachRemembered() {
+    // The broker's refusal without a message of its own is one exception object for every record.
     RecordTooLargeException tooLarge = new RecordTooLargeException("2 MiB");
     refused.remember("ledger", 2, 1, tooLarge);
 
-    assertThat(refused.remember("ledger", 2, 2, tooLarge)).isFalse();
-    assertThat(refused.refusal("ledger", 2, 2)).isNull();
-    // A later refusal of its own is remembered.
-    assertThat(refused.remember("ledger", 2, 2, new RecordTooLargeException("3 MiB"))).isTrue();
-    assertThat(refused.refusal("ledger", 2, 2)).contains("3 MiB");
+    assertThat(refused.remember("ledger", 2, 2, tooLarge)).isTrue();
+    assertThat(refused.refusal("ledger", 2, 1)).contains("2 MiB");
+    assertThat(refused.refusal("ledger", 2, 2)).contains("2 MiB");
   }
 
   @Test
@@ -42,11 +41,11 @@ class RefusedResultsTest {
   }
 
   @Test
-  void aResultWithoutAnInputIsKnownWhenSentAgainByItsTopicKeyAndIdOnce() {
+  void aResultWithoutAnInputIsKnownWhenSentAgainByItsTopicKeyAndId() {
     RecordTooLargeException tooLarge = new RecordTooLargeException("64 KiB");
     assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x@1"))).isNull();
 
-    assertThat(refused.rememberResult(result("reminders", "a", "r-1", "x@1"), tooLarge)).isTrue();
+    refused.rememberResult(result("reminders", "a", "r-1", "x@1"), tooLarge);
 
     assertThat(refused.refusedAgain(result("reminders", "b", "r-1", "x@2"))).isNull();
     assertThat(refused.refusedAgain(result("reminders", "a", "r-2", "x@2"))).isNull();
@@ -54,23 +53,38 @@ class RefusedResultsTest {
     // Its value may differ: a punctuator may write the time into it.
     assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x@2")))
         .hasMessageContaining("64 KiB");
-    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x@3"))).isNull();
+    // Again, as the transaction carrying its dead letter may have failed for another result.
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x@3")))
+        .hasMessageContaining("64 KiB");
   }
 
   @Test
-  void aResultFailedWithTheSameExceptionOnlySharedTheFailedTransaction() {
+  void aResultWithoutAnIdIsKnownByItsTopicKeyAndValue() {
+    refused.rememberResult(result("reminders", "a", null, "x"), new RecordTooLargeException());
+
+    assertThat(refused.refusedAgain(result("reminders", "a", null, "y"))).isNull();
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x"))).isNull();
+    assertThat(refused.refusedAgain(result("reminders", "a", null, "x"))).isNotNull();
+  }
+
+  @Test
+  void resultsRefusedWithTheSameExceptionObjectAreEachRemembered() {
     RecordTooLargeException tooLarge = new RecordTooLargeException("64 KiB");
     refused.remember("ledger", 2, 1, tooLarge);
+    refused.rememberResult(result("reminders", "a", "r-1", "x"), tooLarge);
+    refused.rememberResult(result("reminders", "a", "r-2", "x"), tooLarge);
 
-    assertThat(refused.rememberResult(result("reminders", "a", "r-1", "x"), tooLarge)).isFalse();
-    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x"))).isNull();
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-1", "x"))).isNotNull();
+    assertThat(refused.refusedAgain(result("reminders", "a", "r-2", "x"))).isNotNull();
   }
 
   private static ProducerRecord<byte[], byte[]> result(
       String topic, String key, String id, String value) {
     ProducerRecord<byte[], byte[]> result =
         new ProducerRecord<>(topic, key.getBytes(UTF_8), value.getBytes(UTF_8));
-    result.headers().add(EventHeaders.ID, id.getBytes(UTF_8));
+    if (id != null) {
+      result.headers().add(EventHeaders.ID, id.getBytes(UTF_8));
+    }
     return result;
   }
 

@@ -40,11 +40,12 @@ import org.slf4j.LoggerFactory;
  * RefusedResults#refusedAgain}) is not sent again: its send fails at once, for the handler to
  * dead-letter it.
  *
- * <p>The producer learns where the dead-letter topic is before its first send, and keeps it: under
- * at-least-once the handler's dead letter for a result the broker refused is sent from within the
- * send's callback, on the producer's own network thread, which cannot fetch the metadata of a topic
- * it does not know while it waits for it there; the send would block for {@code max.block.ms} and
- * fail, and the task be read again from its last commit.
+ * <p>The producer learns where the dead-letter topic is at its first send (should that fail, at a
+ * later one made while processing an input), and keeps it: under at-least-once the handler's dead
+ * letter for a result the broker refused is sent from within the send's callback, on the producer's
+ * own network thread, which cannot fetch the metadata of a topic it does not know while it waits
+ * for it there; the send would block for {@code max.block.ms} and fail, and the task be read again
+ * from its last commit.
  */
 final class ResultTracingClients implements KafkaClientSupplier {
 
@@ -52,6 +53,9 @@ final class ResultTracingClients implements KafkaClientSupplier {
    * How long the producer keeps the metadata of a topic it does not write to, the dead letters'.
    */
   private static final Duration METADATA_KEPT = Duration.ofDays(365);
+
+  /** How long after a failed try the producer tries to learn where the dead letters go again. */
+  private static final Duration LEARN_AGAIN_AFTER = Duration.ofSeconds(30);
 
   private static final Logger log = LoggerFactory.getLogger(ResultTracingClients.class);
 
@@ -110,22 +114,31 @@ final class ResultTracingClients implements KafkaClientSupplier {
     /** The dead-letter topic, until the producer has learnt where it is. */
     private volatile String deadLetterTopic;
 
+    /** When to try learning it again, after a failed try ({@link System#nanoTime}). */
+    private volatile long learnAgainAt;
+
+    /** Whether a send was made: from then on callbacks run, on the producer's network thread. */
+    private volatile boolean sent;
+
     TracingProducer(
         Producer<byte[], byte[]> producer, RefusedResults refused, String deadLetterTopic) {
       this.producer = producer;
       this.refused = refused;
       this.deadLetterTopic = deadLetterTopic;
+      this.learnAgainAt = System.nanoTime();
     }
 
     @Override
     public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-      if (deadLetterTopic != null) {
+      ResultInputs.Input processing = ResultInputs.processing();
+      // Surely on a stream thread: the first send, or one made while processing an input.
+      if (deadLetterTopic != null && (!sent || processing != null)) {
         learnDeadLetterTopic();
       }
+      sent = true;
       if (callback == null) {
         return producer.send(record, null);
       }
-      ResultInputs.Input processing = ResultInputs.processing();
       ResultInputs.Input input = processing != null ? processing : ResultInputs.NO_INPUT;
       RuntimeException again =
           processing == null && refused != null ? refused.refusedAgain(record) : null;
@@ -140,16 +153,17 @@ final class ResultTracingClients implements KafkaClientSupplier {
               ResultInputs.completing(input, () -> callback.onCompletion(metadata, exception)));
     }
 
-    /**
-     * Fetches the dead-letter topic's metadata, at the first send: on a stream thread, as no
-     * callback runs before a send.
-     */
+    /** Fetches the dead-letter topic's metadata; tried again a little later if that fails. */
     private void learnDeadLetterTopic() {
       String topic = deadLetterTopic;
-      deadLetterTopic = null;
+      if (topic == null || System.nanoTime() - learnAgainAt < 0) {
+        return;
+      }
       try {
         producer.partitionsFor(topic);
+        deadLetterTopic = null;
       } catch (KafkaException e) {
+        learnAgainAt = System.nanoTime() + LEARN_AGAIN_AFTER.toNanos();
         log.warn(
             "Could not learn where the dead-letter topic {} is; a dead letter sent from a send's"
                 + " callback may wait for it",

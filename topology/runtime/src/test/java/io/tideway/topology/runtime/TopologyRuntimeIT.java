@@ -31,6 +31,7 @@ import io.tideway.testkit.TidewayTest;
 import io.tideway.topics.Topics;
 import io.tideway.topology.DeploymentContext;
 import io.tideway.topology.EventHeaders;
+import io.tideway.topology.TopologyProvider;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -129,8 +130,7 @@ class TopologyRuntimeIT {
 
   @Test
   void countsEachEventOnceThoughEveryEventArrivesThreeTimesAndAnswersQueries() throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    deploy("stock.jar", StockLevels.class, Map.of());
     List<String> products = List.of(uuid(), uuid(), uuid());
     for (int round = 0; round < 4; round++) {
       for (String product : products) {
@@ -196,8 +196,7 @@ class TopologyRuntimeIT {
 
   @Test
   void sendsPoisonPillsToTheDeadLetterTopicAndKeepsProcessing(TestKafka kafka) throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    deploy("stock.jar", StockLevels.class, Map.of());
     String product = uuid();
     byte[] valid = bytes(adjusted(product, 5));
     byte[] wrongMagic = valid.clone();
@@ -268,12 +267,10 @@ class TopologyRuntimeIT {
               AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG,
               TopicRecordNameStrategy.class.getName()),
           false);
-      runtime.deploy(
-          FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)),
-          Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url()),
-          1,
-          false,
-          false);
+      deploy(
+          "stock.jar",
+          StockLevels.class,
+          Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url()));
       String product = uuid();
       // Registered now; the runtime has yet to fetch the schema when the record comes.
       byte[] value = writer.serializer().serialize(input, adjusted(product, 5));
@@ -301,13 +298,11 @@ class TopologyRuntimeIT {
 
   @Test
   void aStreamThreadKilledByAnErrorIsReplacedAndNothingIsLost(TestKafka kafka) throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "fails-once.jar", List.of(io.tideway.fixtures.FailsOnce.class)),
-        // Made for the first stream thread, and again for its replacement, only from the jar.
-        Map.of("main.consumer.interceptor.classes", JarOnlyInterceptor.class.getName()),
-        1,
-        false,
-        false);
+    // Made for the first stream thread, and again for its replacement, only from the jar.
+    deploy(
+        "fails-once.jar",
+        io.tideway.fixtures.FailsOnce.class,
+        Map.of("main.consumer.interceptor.classes", JarOnlyInterceptor.class.getName()));
     String ledger = kafka.topicName("ledger");
     try (KafkaProducer<String, String> postings = postings(kafka)) {
       postings.send(new ProducerRecord<>(ledger, "account-1", "1"));
@@ -327,12 +322,7 @@ class TopologyRuntimeIT {
   @Test
   void anEventThatFailedInOneBranchIsTakenOnlyByThatBranchWhenItComesAgain(TestKafka kafka)
       throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "partly.jar", List.of(io.tideway.fixtures.PartlyFailing.class)),
-        Map.of(),
-        1,
-        false,
-        false);
+    deploy("partly.jar", io.tideway.fixtures.PartlyFailing.class, Map.of());
     String ledger = kafka.topicName("ledger");
     String failing = uuid();
     try (KafkaProducer<String, String> postings = postings(kafka)) {
@@ -374,12 +364,10 @@ class TopologyRuntimeIT {
   @Test
   void underAtLeastOnceTheRecordsOfATransactionAbortedUpstreamAreNotTaken(TestKafka kafka)
       throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
-        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE),
-        1,
-        false,
-        false);
+    deploy(
+        "echo.jar",
+        io.tideway.fixtures.Echo.class,
+        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE));
     String ledger = kafka.topicName("ledger");
     Properties transactional = kafka.producerProperties();
     transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "upstream-" + uuid());
@@ -404,12 +392,7 @@ class TopologyRuntimeIT {
   @Test
   void anOutputTooLargeToSendDeadLettersItsInputAndTheRecordsAfterItPass(TestKafka kafka)
       throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
-        Map.of(),
-        1,
-        false,
-        false);
+    deploy("echo.jar", io.tideway.fixtures.Echo.class, Map.of());
     String ledger = kafka.topicName("ledger");
     try (KafkaProducer<String, String> postings = postings(kafka)) {
       postings.send(new ProducerRecord<>(ledger, "account-1", "1"));
@@ -445,12 +428,7 @@ class TopologyRuntimeIT {
     // The topic takes 1.5 MiB; its echo, and a dead letter carrying it, are more than the
     // runtime's producer sends.
     String ledger = kafka.createTopic("ledger", 6, Map.of("max.message.bytes", "4194304"));
-    runtime.deploy(
-        FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
-        Map.of(),
-        1,
-        false,
-        false);
+    deploy("echo.jar", io.tideway.fixtures.Echo.class, Map.of());
     Properties large = kafka.producerProperties();
     large.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
     try (KafkaProducer<String, String> postings =
@@ -488,6 +466,32 @@ class TopologyRuntimeIT {
   }
 
   @Test
+  void inputsWhoseResultsTheBrokerRefusesOneAfterTheOtherAreEachDeadLettered(TestKafka kafka)
+      throws Exception {
+    String echoes = kafka.createTopic("echoes", 1, Map.of("max.message.bytes", "16384"));
+    deploy("echo.jar", io.tideway.fixtures.Echo.class, Map.of());
+    String ledger = kafka.topicName("ledger");
+    String dlq = Topics.deadLetters(new io.tideway.fixtures.Echo().applicationId()).name();
+    try (KafkaProducer<String, String> postings = postings(kafka)) {
+      postings.send(new ProducerRecord<>(ledger, "account-1", "medium"));
+      postings.flush();
+      readAll(kafka, dlq, records -> !records.isEmpty());
+      // The broker refuses the second with the very exception object it refused the first with.
+      postings.send(new ProducerRecord<>(ledger, "account-1", "medium"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "later"));
+    }
+
+    assertThat(readAll(kafka, echoes, records -> !records.isEmpty()))
+        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .containsExactly("later");
+    assertThat(
+            metricValue(
+                get("/metrics").body(),
+                "tideway_topology_dead_letters_total{deployment=\"echo\",stage=\"production\""))
+        .isEqualTo(2.0);
+  }
+
+  @Test
   void underAtLeastOnceARefusedResultsInputIsDeadLetteredByItsPlaceInTheLog(TestKafka kafka)
       throws Exception {
     List<ConsumerRecord<byte[], byte[]>> dead =
@@ -502,12 +506,10 @@ class TopologyRuntimeIT {
   void underAtLeastOnceAReDriveOfAnInputWhoseResultTheBrokerRefusedIsNotDroppedAsADuplicate(
       TestKafka kafka) throws Exception {
     String echoes = kafka.createTopic("echoes", 1, Map.of("max.message.bytes", "16384"));
-    runtime.deploy(
-        FixtureJars.jar(dir, "deduped-echo.jar", List.of(io.tideway.fixtures.DedupedEcho.class)),
-        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE),
-        1,
-        false,
-        false);
+    deploy(
+        "deduped-echo.jar",
+        io.tideway.fixtures.DedupedEcho.class,
+        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE));
     String ledger = kafka.topicName("ledger");
     String medium = uuid();
     try (KafkaProducer<String, String> postings = postings(kafka)) {
@@ -542,12 +544,7 @@ class TopologyRuntimeIT {
   private List<ConsumerRecord<byte[], byte[]>> refuseAResultAfterTheTaskWentOn(
       TestKafka kafka, Map<String, String> settings) throws Exception {
     String echoes = kafka.createTopic("echoes", 1, Map.of("max.message.bytes", "16384"));
-    runtime.deploy(
-        FixtureJars.jar(dir, "echo.jar", List.of(io.tideway.fixtures.Echo.class)),
-        settings,
-        1,
-        false,
-        false);
+    deploy("echo.jar", io.tideway.fixtures.Echo.class, settings);
     String ledger = kafka.topicName("ledger");
     List<String> expected = new ArrayList<>(List.of("first"));
     try (KafkaProducer<String, String> postings = postings(kafka)) {
@@ -578,36 +575,45 @@ class TopologyRuntimeIT {
   }
 
   @Test
-  void aPunctuatorsResultTheBrokerRefusesIsDeadLetteredItselfOnceAndTheOthersPass(TestKafka kafka)
+  void punctuatorsResultsTheBrokerRefusesAreDeadLetteredThemselvesAndTheOthersPass(TestKafka kafka)
       throws Exception {
-    ConsumerRecord<byte[], byte[]> dead = refuseAReminder(kafka, Map.of());
-    // Sent again after the failed transaction, it was refused at once instead.
-    assertThat(header(dead, "__streams.errors.message")).contains("when it was last sent");
+    List<ConsumerRecord<byte[], byte[]>> dead = refuseTwoReminders(kafka, Map.of());
+    // Sent again after the failed transactions, each was refused at once instead.
+    assertThat(dead)
+        .allSatisfy(
+            letter ->
+                assertThat(header(letter, "__streams.errors.message"))
+                    .contains("when it was last sent"));
+    // Counted also where the transaction carrying it failed for the other.
+    assertThat(remindersDeadLettered()).isGreaterThanOrEqualTo(2.0);
   }
 
   @Test
-  void underAtLeastOnceAPunctuatorsResultTheBrokerRefusesIsDeadLetteredItself(TestKafka kafka)
+  void underAtLeastOncePunctuatorsResultsTheBrokerRefusesAreDeadLetteredThemselves(TestKafka kafka)
       throws Exception {
-    ConsumerRecord<byte[], byte[]> dead =
-        refuseAReminder(
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        refuseTwoReminders(
             kafka, Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE));
-    assertThat(header(dead, "__streams.errors.exception")).endsWith("RecordTooLargeException");
+    assertThat(dead)
+        .allSatisfy(
+            letter ->
+                assertThat(header(letter, "__streams.errors.exception"))
+                    .endsWith("RecordTooLargeException"));
+    assertThat(remindersDeadLettered()).isEqualTo(2.0);
   }
 
   /**
    * Deploys the reminders topology on a topic that takes 16 KiB at most: its punctuator's 64 KiB
-   * reminder of {@code medium} is refused by the broker. Every other reminder arrives, then one
-   * sent after; the one dead letter is the reminder itself, naming the topic it was for.
+   * reminders of {@code medium} and {@code medium-again}, sent in one punctuation, are refused by
+   * the broker (under exactly-once, the second only once the first was dead-lettered: Kafka Streams
+   * hands the first failure of a transaction alone to the handler). Every other reminder arrives,
+   * then one sent after; the two dead letters are the reminders themselves, naming the topic they
+   * were for.
    */
-  private ConsumerRecord<byte[], byte[]> refuseAReminder(
+  private List<ConsumerRecord<byte[], byte[]>> refuseTwoReminders(
       TestKafka kafka, Map<String, String> settings) throws Exception {
     String reminders = kafka.createTopic("reminders", 1, Map.of("max.message.bytes", "16384"));
-    runtime.deploy(
-        FixtureJars.jar(dir, "reminders.jar", List.of(io.tideway.fixtures.Reminders.class)),
-        settings,
-        1,
-        false,
-        false);
+    deploy("reminders.jar", io.tideway.fixtures.Reminders.class, settings);
     String ledger = kafka.topicName("ledger");
     String dlq = Topics.deadLetters(new io.tideway.fixtures.Reminders().applicationId()).name();
     List<String> expected = new ArrayList<>(List.of("first"));
@@ -615,13 +621,14 @@ class TopologyRuntimeIT {
     try (KafkaProducer<String, String> postings = postings(kafka)) {
       postings.send(new ProducerRecord<>(ledger, "account-1", "first"));
       postings.send(new ProducerRecord<>(ledger, "account-1", "medium"));
+      postings.send(new ProducerRecord<>(ledger, "account-1", "medium-again"));
       for (int i = 0; i < 20; i++) {
         expected.add("after-" + i);
         postings.send(new ProducerRecord<>(ledger, "account-1", "after-" + i));
       }
       postings.flush();
-      dead = readAll(kafka, dlq, records -> !records.isEmpty());
-      // Taken after the dead letter: the punctuator does not fail on the refused result for ever.
+      dead = readAll(kafka, dlq, records -> records.size() >= 2);
+      // Taken after the dead letters: the punctuator does not fail on refused results for ever.
       expected.add("later");
       postings.send(new ProducerRecord<>(ledger, "account-1", "later"));
     }
@@ -631,30 +638,35 @@ class TopologyRuntimeIT {
     assertThat(reminded)
         .extracting(r -> new String(r.value(), StandardCharsets.UTF_8).replaceFirst("@.*", ""))
         .containsExactlyInAnyOrderElementsOf(expected);
-    assertThat(dead).singleElement();
-    ConsumerRecord<byte[], byte[]> letter = dead.get(0);
-    assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo("account-1");
-    assertThat(new String(letter.value(), StandardCharsets.UTF_8))
-        .startsWith("x".repeat(64 << 10) + "@");
-    assertThat(header(letter, "tideway.result.destination")).isEqualTo(reminders);
-    assertThat(header(letter, EventHeaders.ID))
-        .isEqualTo(
-            UUID.nameUUIDFromBytes("reminder/medium".getBytes(StandardCharsets.UTF_8)).toString());
-    assertThat(letter.headers().lastHeader("__streams.errors.topic")).isNull();
-    assertThat(header(letter, "__streams.errors.message"))
-        .contains("larger than the max message size");
-    assertThat(
-            metricValue(
-                get("/metrics").body(),
-                "tideway_topology_dead_letters_total{deployment=\"reminders\",stage=\"production\""))
-        .isEqualTo(1.0);
-    return letter;
+    assertThat(dead)
+        .extracting(letter -> header(letter, EventHeaders.ID))
+        .containsExactlyInAnyOrder(
+            UUID.nameUUIDFromBytes("reminder/medium".getBytes(StandardCharsets.UTF_8)).toString(),
+            UUID.nameUUIDFromBytes("reminder/medium-again".getBytes(StandardCharsets.UTF_8))
+                .toString());
+    assertThat(dead)
+        .allSatisfy(
+            letter -> {
+              assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo("account-1");
+              assertThat(new String(letter.value(), StandardCharsets.UTF_8))
+                  .startsWith("x".repeat(64 << 10) + "@");
+              assertThat(header(letter, "tideway.result.destination")).isEqualTo(reminders);
+              assertThat(letter.headers().lastHeader("__streams.errors.topic")).isNull();
+              assertThat(header(letter, "__streams.errors.message"))
+                  .contains("larger than the max message size");
+            });
+    return dead;
+  }
+
+  private double remindersDeadLettered() throws Exception {
+    return metricValue(
+        get("/metrics").body(),
+        "tideway_topology_dead_letters_total{deployment=\"reminders\",stage=\"production\"");
   }
 
   @Test
   void refusesBadJarsWithClearErrorsAndLeavesRunningDeploymentsAlone() throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    deploy("stock.jar", StockLevels.class, Map.of());
 
     assertThatThrownBy(
             () ->
@@ -717,12 +729,7 @@ class TopologyRuntimeIT {
 
   @Test
   void anAggregatesHistoryHoldsNoEventOfAnotherWhoseIdStartsWithItsAndASlash() throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "history.jar", List.of(ProductHistory.class)),
-        Map.of(),
-        1,
-        false,
-        false);
+    deploy("history.jar", ProductHistory.class, Map.of());
     String shelf = "shelf-" + uuid();
     send(shelf, bytes(adjusted(uuid(), 1)), uuid());
     send(shelf + "/bin-9", bytes(adjusted(uuid(), 2)), uuid());
@@ -923,8 +930,7 @@ class TopologyRuntimeIT {
 
   @Test
   void stoppingLetsTheQueriesUnderWayFinish() throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    deploy("stock.jar", StockLevels.class, Map.of());
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
     String url = runtime.url();
     CompletableFuture<HttpResponse<String>> waiting =
@@ -958,8 +964,7 @@ class TopologyRuntimeIT {
 
   @Test
   void aKeyIsLookedUpByItsPercentEncodedPathSegment() throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    deploy("stock.jar", StockLevels.class, Map.of());
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
     String product = "shelf 7/b+ü " + uuid();
     ProducerRecord<String, byte[]> record =
@@ -980,8 +985,7 @@ class TopologyRuntimeIT {
 
   @Test
   void aQueryWaitingForAnEventIsAnsweredOnceItIsProcessed() throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    deploy("stock.jar", StockLevels.class, Map.of());
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
     String product = uuid();
     String base = "/v1/stores/stock-levels/keys/" + product;
@@ -1049,12 +1053,7 @@ class TopologyRuntimeIT {
   @Test
   void aQueryWaitingForAnEventWaitsForTheBranchesToItsStoreAndHearsAtOnceWhenOneFailedIt(
       TestKafka kafka) throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "branches.jar", List.of(io.tideway.fixtures.TwoBranches.class)),
-        Map.of(),
-        1,
-        false,
-        false);
+    deploy("branches.jar", io.tideway.fixtures.TwoBranches.class, Map.of());
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
     try (KafkaProducer<String, String> postings = postings(kafka)) {
       for (int posting = 1; posting <= 2; posting++) {
@@ -1100,8 +1099,7 @@ class TopologyRuntimeIT {
 
   @Test
   void queriesWaitingForEventsHoldNoThreadOfTheServer() throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    deploy("stock.jar", StockLevels.class, Map.of());
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
     String product = uuid();
     List<String> events = new ArrayList<>();
@@ -1141,8 +1139,7 @@ class TopologyRuntimeIT {
 
   @Test
   void answersWindowStoresBetweenTwoTimesAndVersionedStoresAsOfATime() throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
+    deploy("stock.jar", StockLevels.class, Map.of());
     String product = uuid();
     Instant ten = Instant.parse("2026-01-01T10:00:00Z");
     int stock = 0;
@@ -1219,12 +1216,7 @@ class TopologyRuntimeIT {
   @Test
   void aWindowLookupWaitingForAnEventSeesItThoughTheStoreCacheHoldsIt() throws Exception {
     // Window queries read past the store cache, which a commit flushes: seconds apart here.
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)),
-        Map.of("commit.interval.ms", "4000"),
-        1,
-        false,
-        false);
+    deploy("stock.jar", StockLevels.class, Map.of("commit.interval.ms", "4000"));
     await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
     String product = uuid();
     Instant ten = Instant.parse("2026-01-01T10:00:00Z");
@@ -1267,14 +1259,8 @@ class TopologyRuntimeIT {
 
   @Test
   void aRestartedRuntimeRunsItsDeploymentsAgainWithTheirState(TestKafka kafka) throws Exception {
-    runtime.deploy(
-        FixtureJars.jar(dir, "stock.jar", List.of(StockLevels.class)), Map.of(), 1, false, false);
-    runtime.deploy(
-        FixtureJars.jar(dir, "balances.jar", List.of(io.tideway.fixtures.Balances.class)),
-        Map.of(),
-        1,
-        false,
-        false);
+    deploy("stock.jar", StockLevels.class, Map.of());
+    deploy("balances.jar", io.tideway.fixtures.Balances.class, Map.of());
     runtime.undeploy("balances");
     String product = uuid();
     send(product, bytes(adjusted(product, 1)), uuid());
@@ -1790,6 +1776,13 @@ class TopologyRuntimeIT {
     return http.send(
         HttpRequest.newBuilder(URI.create(runtime.url() + path)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Deploys one fixture topology in a jar of the fixtures, one instance, with no reset. */
+  private List<DeploymentStatus> deploy(
+      String jar, Class<? extends TopologyProvider> provider, Map<String, String> settings)
+      throws IOException {
+    return runtime.deploy(FixtureJars.jar(dir, jar, List.of(provider)), settings, 1, false, false);
   }
 
   private static double metricValue(String scrape, String name) {

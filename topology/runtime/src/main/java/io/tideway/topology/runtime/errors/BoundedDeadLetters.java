@@ -23,7 +23,8 @@ final class BoundedDeadLetters {
           ExceptionHandlerUtils.HEADER_ERRORS_TOPIC_NAME,
           ExceptionHandlerUtils.HEADER_ERRORS_PARTITION_NAME,
           ExceptionHandlerUtils.HEADER_ERRORS_OFFSET_NAME,
-          RefusedResults.DESTINATION_HEADER);
+          RefusedResults.DESTINATION_HEADER,
+          RefusedResults.PARTITION_HEADER);
 
   private static final List<String> DESCRIPTION =
       List.of(

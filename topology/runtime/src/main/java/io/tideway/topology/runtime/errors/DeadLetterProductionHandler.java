@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsConfig;
@@ -39,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * made ({@link ResultInputs#NO_INPUT}, a punctuator's) is dead-lettered itself, with {@value
  * RefusedResults#DESTINATION_HEADER} naming the topic it was for; under exactly-once once it is
  * sent again after the failed transaction, which the runtime's producer then refuses at once
- * ({@link RefusedResults#refusedAgain}). A store's changelog write Kafka refuses fails the stream
- * thread: left out, the store would lose it when restored. Any other send failure, and a
+ * ({@link RefusedResults#refusedAgain}). A store's changelog write outside the processing of an
+ * input (as its cache flushes at a commit) cannot be dead-lettered: under exactly-once it fails the
+ * stream thread, under at-least-once the store goes on without it in its changelog. A dead letter
+ * the dead-letter topic refuses is logged, not dead-lettered again. Any other send failure, and a
  * serialization that failed because the schema registry could not serve ({@link RegistryOutage}),
  * fails the stream thread, which the runtime replaces: under {@code exactly_once_v2} its task
  * restarts from the last commit and nothing is lost.
@@ -82,6 +85,9 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     if (exception instanceof RecordTooLargeException
         || exception instanceof RecordBatchTooLargeException
         || exception instanceof InvalidRecordException) {
+      if (record.topic().equals(deadLetterTopic)) {
+        return refusedDeadLetter(record, exception);
+      }
       if (input == NO_INPUT) {
         return refusedWithoutInput(context, record, exception);
       }
@@ -91,7 +97,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
       ErrorHandlerContext of = whileProcessingIt ? context : LetterContext.ofInput(context, input);
       if (refused != null) {
         if (!refused.remember(of.topic(), of.partition(), of.offset(), exception)) {
-          return Response.fail(); // a record of the transaction that failed for another
+          return Response.fail(); // no input known to read again
         }
         log.warn(
             "Kafka refused a result for {} of topic {}, partition {}, offset {}, which fails the"
@@ -117,30 +123,59 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
   }
 
   /**
+   * A dead letter the dead-letter topic refused (its limit set below what the producer sends):
+   * dead-lettering it again would be refused again. Under exactly-once its transaction fails
+   * whatever the answer.
+   */
+  private Response refusedDeadLetter(ProducerRecord<byte[], byte[]> letter, Exception exception) {
+    log.error(
+        "Kafka refused a dead letter of {} bytes for {}, of the record of topic {}, partition {},"
+            + " offset {}; it is lost, and the record is still where it was read",
+        letter.value() == null ? 0 : letter.value().length,
+        letter.topic(),
+        headerText(letter, ExceptionHandlerUtils.HEADER_ERRORS_TOPIC_NAME),
+        headerText(letter, ExceptionHandlerUtils.HEADER_ERRORS_PARTITION_NAME),
+        headerText(letter, ExceptionHandlerUtils.HEADER_ERRORS_OFFSET_NAME),
+        exception);
+    return refused != null ? Response.fail() : Response.resume();
+  }
+
+  private static String headerText(ProducerRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null || header.value() == null
+        ? null
+        : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  /**
    * A result sent with no input that Kafka refused: a punctuator's, which goes to the dead-letter
-   * topic itself, as no input can be read again; or a store's changelog write, which cannot be left
-   * out without losing the store's state when restored, and fails the stream thread.
+   * topic itself, as no input can be read again; or a store's changelog write as its cache flushes
+   * at a commit, which cannot be dead-lettered in place of the store's state. Under exactly-once
+   * that fails the stream thread; under at-least-once the store goes on with a value its changelog
+   * lacks, and would lose it when restored.
    */
   private Response refusedWithoutInput(
       ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
     if (record.topic().endsWith("-changelog")) {
       log.error(
-          "Kafka refused a write of task {} to the changelog topic {}; a store's value must fit"
+          "Kafka refused a write of task {} to the changelog topic {}{}; a store's value must fit"
               + " in what its changelog topic takes (max.message.bytes)",
           context.taskId(),
           record.topic(),
+          refused != null
+              ? ", which fails the transaction"
+              : ": the store keeps a value its changelog lacks",
           exception);
-      return Response.fail();
+      return refused != null ? Response.fail() : Response.resume();
     }
     if (refused != null) {
-      if (refused.rememberResult(record, exception)) {
-        log.warn(
-            "Kafka refused a result for {} that no input made (a punctuator's), which fails the"
-                + " transaction: sent again, it goes to {}",
-            record.topic(),
-            deadLetterTopic,
-            exception);
-      }
+      refused.rememberResult(record, exception);
+      log.warn(
+          "Kafka refused a result for {} that no input made (a punctuator's), which fails the"
+              + " transaction: sent again, it goes to {}",
+          record.topic(),
+          deadLetterTopic,
+          exception);
       return Response.fail();
     }
     return deadLetterResult(context, record, exception);
@@ -176,6 +211,13 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     letter
         .headers()
         .add(RefusedResults.DESTINATION_HEADER, record.topic().getBytes(StandardCharsets.UTF_8));
+    if (record.partition() != null) {
+      letter
+          .headers()
+          .add(
+              RefusedResults.PARTITION_HEADER,
+              record.partition().toString().getBytes(StandardCharsets.UTF_8));
+    }
     return Response.resume(bounded.apply(List.of(letter)));
   }
 

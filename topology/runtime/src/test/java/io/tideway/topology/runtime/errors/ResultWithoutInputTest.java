@@ -58,17 +58,57 @@ class ResultWithoutInputTest {
   }
 
   @Test
-  void aChangelogWriteIsNotLeftOutButFailsTheThread() {
+  void aChangelogWriteFailsTheTransactionUnderExactlyOnceAndIsNotDeadLettered() {
     ProducerRecord<byte[], byte[]> write =
         new ProducerRecord<>("reminders-pending-changelog", "a".getBytes(UTF_8), new byte[0]);
 
-    for (String guarantee :
-        new String[] {StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2}) {
-      Response response = handle(handler(guarantee), write, new RecordTooLargeException());
-      assertThat(response.result()).isEqualTo(Result.FAIL);
-      assertThat(response.deadLetterQueueRecords()).isEmpty();
-    }
+    Response exactlyOnce =
+        handle(handler(StreamsConfig.EXACTLY_ONCE_V2), write, new RecordTooLargeException());
+    assertThat(exactlyOnce.result()).isEqualTo(Result.FAIL);
+    assertThat(exactlyOnce.deadLetterQueueRecords()).isEmpty();
     assertThat(refused.refusedAgain(write)).isNull();
+
+    Response atLeastOnce =
+        handle(handler(StreamsConfig.AT_LEAST_ONCE), write, new RecordTooLargeException());
+    assertThat(atLeastOnce.result()).isEqualTo(Result.RESUME);
+    assertThat(atLeastOnce.deadLetterQueueRecords()).isEmpty();
+  }
+
+  @Test
+  void aDeadLetterTheDeadLetterTopicRefusesIsNotDeadLetteredAgain() {
+    ProducerRecord<byte[], byte[]> letter =
+        new ProducerRecord<>(DEAD_LETTERS, "a".getBytes(UTF_8), "medium@1".getBytes(UTF_8));
+
+    Response atLeastOnce =
+        handle(handler(StreamsConfig.AT_LEAST_ONCE), letter, new RecordTooLargeException());
+    assertThat(atLeastOnce.result()).isEqualTo(Result.RESUME);
+    assertThat(atLeastOnce.deadLetterQueueRecords()).isEmpty();
+
+    Response exactlyOnce =
+        handle(handler(StreamsConfig.EXACTLY_ONCE_V2), letter, new RecordTooLargeException());
+    assertThat(exactlyOnce.result()).isEqualTo(Result.FAIL);
+    assertThat(refused.refusedAgain(letter)).isNull();
+  }
+
+  @Test
+  void aResultSentToAPartitionOfItsChoosingNamesIt() {
+    ProducerRecord<byte[], byte[]> placed =
+        new ProducerRecord<>("reminders", 2, 1_000L, "account-1".getBytes(UTF_8), new byte[0]);
+
+    Response response =
+        handle(handler(StreamsConfig.AT_LEAST_ONCE), placed, new RecordTooLargeException());
+
+    assertThat(response.deadLetterQueueRecords())
+        .singleElement()
+        .satisfies(
+            letter -> assertThat(header(letter, RefusedResults.PARTITION_HEADER)).isEqualTo("2"));
+    assertThat(header(reminderLetter(), RefusedResults.PARTITION_HEADER)).isNull();
+  }
+
+  private ProducerRecord<byte[], byte[]> reminderLetter() {
+    return handle(handler(StreamsConfig.AT_LEAST_ONCE), reminder(), new RecordTooLargeException())
+        .deadLetterQueueRecords()
+        .get(0);
   }
 
   private void isTheReminder(ProducerRecord<byte[], byte[]> letter) {
