@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.processor.TaskId;
@@ -79,6 +80,9 @@ public final class RefusedResults {
   /** Whether no results are kept: every send outside processing is checked. */
   private volatile boolean noResults = true;
 
+  /** The topics of the results kept, for the sends to other topics to pass at once. */
+  private final Set<String> resultTopics = ConcurrentHashMap.newKeySet();
+
   /** By task, the readers of the inputs that failed once processed. */
   private final Map<TaskId, List<Reader>> readers = new HashMap<>();
 
@@ -94,8 +98,9 @@ public final class RefusedResults {
 
   /**
    * Remembers that a result of an input record was refused. Kafka Streams hands the handler the
-   * first failure of a transaction only (and the broker answers a refusal with one exception object
-   * for every record it refuses, so the exception tells nothing of the record). A result with no
+   * first failure of a transaction only, and the runtime's producer says of the sends that failed
+   * with it that they only shared the transaction (the exception object tells nothing more: the
+   * broker's refusal without a message of its own is one object for every record). A result with no
    * input is remembered by {@link #rememberResult} instead.
    *
    * @param refusal what Kafka said, for the dead letter
@@ -124,6 +129,7 @@ public final class RefusedResults {
   public synchronized void rememberResult(
       ProducerRecord<byte[], byte[]> result, Exception refusal) {
     results.put(resultKey(result), refusal);
+    resultTopics.add(result.topic());
     noResults = false;
   }
 
@@ -133,12 +139,13 @@ public final class RefusedResults {
    * whole, and the handler dead-letters the result.
    */
   public RefusedResultException refusedAgain(ProducerRecord<byte[], byte[]> result) {
-    if (noResults) {
+    if (noResults || !resultTopics.contains(result.topic())) {
       return null;
     }
+    String key = resultKey(result);
     Exception refusal;
     synchronized (this) {
-      refusal = results.get(resultKey(result));
+      refusal = results.get(key);
     }
     return refusal == null
         ? null

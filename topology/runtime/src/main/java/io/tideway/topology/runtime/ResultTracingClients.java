@@ -25,6 +25,7 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -40,12 +41,11 @@ import org.slf4j.LoggerFactory;
  * RefusedResults#refusedAgain}) is not sent again: its send fails at once, for the handler to
  * dead-letter it.
  *
- * <p>The producer learns where the dead-letter topic is at its first send (should that fail, at a
- * later one made while processing an input), and keeps it: under at-least-once the handler's dead
- * letter for a result the broker refused is sent from within the send's callback, on the producer's
- * own network thread, which cannot fetch the metadata of a topic it does not know while it waits
- * for it there; the send would block for {@code max.block.ms} and fail, and the task be read again
- * from its last commit.
+ * <p>The producer learns where the dead-letter topic is at its first send, and keeps it: under
+ * at-least-once the handler's dead letter for a result the broker refused is sent from within the
+ * send's callback, on the producer's own network thread, which cannot fetch the metadata of a topic
+ * it does not know while it waits for it there; the send would block for {@code max.block.ms} and
+ * fail, and the task be read again from its last commit.
  */
 final class ResultTracingClients implements KafkaClientSupplier {
 
@@ -53,9 +53,6 @@ final class ResultTracingClients implements KafkaClientSupplier {
    * How long the producer keeps the metadata of a topic it does not write to, the dead letters'.
    */
   private static final Duration METADATA_KEPT = Duration.ofDays(365);
-
-  /** How long after a failed try the producer tries to learn where the dead letters go again. */
-  private static final Duration LEARN_AGAIN_AFTER = Duration.ofSeconds(30);
 
   private static final Logger log = LoggerFactory.getLogger(ResultTracingClients.class);
 
@@ -80,10 +77,14 @@ final class ResultTracingClients implements KafkaClientSupplier {
   public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
     Map<String, Object> keeping = new HashMap<>(config);
     keeping.putIfAbsent(ProducerConfig.METADATA_MAX_IDLE_CONFIG, METADATA_KEPT.toMillis());
-    return new TracingProducer(
+    return tracing(
         new KafkaProducer<>(keeping, new ByteArraySerializer(), new ByteArraySerializer()),
-        refused,
-        deadLetterTopic);
+        config.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG) != null);
+  }
+
+  /** The producer, tracing its results' inputs. */
+  Producer<byte[], byte[]> tracing(Producer<byte[], byte[]> producer, boolean transactional) {
+    return new TracingProducer(producer, refused, deadLetterTopic, transactional);
   }
 
   @Override
@@ -110,35 +111,34 @@ final class ResultTracingClients implements KafkaClientSupplier {
 
     private final Producer<byte[], byte[]> producer;
     private final RefusedResults refused;
+    private final boolean transactional;
 
-    /** The dead-letter topic, until the producer has learnt where it is. */
+    /** The dead-letter topic, until the first send learns where it is. */
     private volatile String deadLetterTopic;
 
-    /** When to try learning it again, after a failed try ({@link System#nanoTime}). */
-    private volatile long learnAgainAt;
-
-    /** Whether a send was made: from then on callbacks run, on the producer's network thread. */
-    private volatile boolean sent;
+    /** The first failure of a send in this transactional producer's transaction, or null. */
+    private volatile Exception firstFailure;
 
     TracingProducer(
-        Producer<byte[], byte[]> producer, RefusedResults refused, String deadLetterTopic) {
+        Producer<byte[], byte[]> producer,
+        RefusedResults refused,
+        String deadLetterTopic,
+        boolean transactional) {
       this.producer = producer;
       this.refused = refused;
       this.deadLetterTopic = deadLetterTopic;
-      this.learnAgainAt = System.nanoTime();
+      this.transactional = transactional;
     }
 
     @Override
     public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-      ResultInputs.Input processing = ResultInputs.processing();
-      // Surely on a stream thread: the first send, or one made while processing an input.
-      if (deadLetterTopic != null && (!sent || processing != null)) {
+      if (deadLetterTopic != null) {
         learnDeadLetterTopic();
       }
-      sent = true;
       if (callback == null) {
         return producer.send(record, null);
       }
+      ResultInputs.Input processing = ResultInputs.processing();
       ResultInputs.Input input = processing != null ? processing : ResultInputs.NO_INPUT;
       RuntimeException again =
           processing == null && refused != null ? refused.refusedAgain(record) : null;
@@ -149,27 +149,51 @@ final class ResultTracingClients implements KafkaClientSupplier {
       }
       return producer.send(
           record,
-          (metadata, exception) ->
-              ResultInputs.completing(input, () -> callback.onCompletion(metadata, exception)));
+          (metadata, exception) -> {
+            Exception outcome = sharedFailure(exception);
+            ResultInputs.completing(input, () -> callback.onCompletion(metadata, outcome));
+          });
     }
 
-    /** Fetches the dead-letter topic's metadata; tried again a little later if that fails. */
+    /**
+     * Fetches the dead-letter topic's metadata at the first send: on a stream thread, as no
+     * callback runs before a send, and before the transaction holds a partition.
+     */
     private void learnDeadLetterTopic() {
       String topic = deadLetterTopic;
-      if (topic == null || System.nanoTime() - learnAgainAt < 0) {
-        return;
-      }
+      deadLetterTopic = null;
       try {
         producer.partitionsFor(topic);
-        deadLetterTopic = null;
       } catch (KafkaException e) {
-        learnAgainAt = System.nanoTime() + LEARN_AGAIN_AFTER.toNanos();
         log.warn(
             "Could not learn where the dead-letter topic {} is; a dead letter sent from a send's"
                 + " callback may wait for it",
             topic,
             e);
       }
+    }
+
+    /**
+     * A transactional producer whose send failed fails the sends of the transaction still waiting
+     * with the very same exception: those records only shared the transaction, and are said to, as
+     * Kafka Streams passes an aborted transaction's records by; the transaction cannot commit
+     * either way. (The object alone tells nothing beyond the transaction: the broker's refusal
+     * without a message of its own is one exception object for all.)
+     */
+    private Exception sharedFailure(Exception exception) {
+      if (exception == null || !transactional) {
+        return exception;
+      }
+      synchronized (this) {
+        if (firstFailure == null) {
+          firstFailure = exception;
+          return exception;
+        }
+      }
+      return exception == firstFailure
+          ? new TransactionAbortedException(
+              "Failed with the transaction a record before it failed: " + exception)
+          : exception;
     }
 
     @Override
@@ -184,6 +208,7 @@ final class ResultTracingClients implements KafkaClientSupplier {
 
     @Override
     public void beginTransaction() {
+      firstFailure = null;
       producer.beginTransaction();
     }
 

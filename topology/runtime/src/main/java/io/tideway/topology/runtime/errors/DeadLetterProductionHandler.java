@@ -130,12 +130,16 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
   private Response refusedDeadLetter(ProducerRecord<byte[], byte[]> letter, Exception exception) {
     log.error(
         "Kafka refused a dead letter of {} bytes for {}, of the record of topic {}, partition {},"
-            + " offset {}; it is lost, and the record is still where it was read",
+            + " offset {} (or of a result no input made, for {}); it is not dead-lettered again{}",
         letter.value() == null ? 0 : letter.value().length,
         letter.topic(),
         headerText(letter, ExceptionHandlerUtils.HEADER_ERRORS_TOPIC_NAME),
         headerText(letter, ExceptionHandlerUtils.HEADER_ERRORS_PARTITION_NAME),
         headerText(letter, ExceptionHandlerUtils.HEADER_ERRORS_OFFSET_NAME),
+        headerText(letter, RefusedResults.DESTINATION_HEADER),
+        refused != null
+            ? ", and its transaction fails: raise the dead-letter topic's max.message.bytes"
+            : ", and is lost",
         exception);
     return refused != null ? Response.fail() : Response.resume();
   }
