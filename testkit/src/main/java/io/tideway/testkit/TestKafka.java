@@ -69,7 +69,33 @@ public final class TestKafka implements AutoCloseable {
     NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(settings);
     await(admin().createTopics(List.of(topic)).all(), "create topic " + name);
     created.add(name);
+    awaitListed(name);
     return name;
+  }
+
+  /**
+   * Waits until the broker lists a topic: the controller has it once created, the broker's
+   * metadata, which clients read, a moment later.
+   */
+  private void awaitListed(String name) {
+    long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+    try {
+      while (!admin()
+          .listTopics()
+          .names()
+          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .contains(name)) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("The broker did not list the topic " + name + " in time");
+        }
+        Thread.sleep(20);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while waiting for topic " + name, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Could not list the topics to see " + name, e);
+    }
   }
 
   /**
