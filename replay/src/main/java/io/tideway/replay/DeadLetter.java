@@ -108,9 +108,10 @@ public record DeadLetter(
   static final String SAGA_HEADER = "tideway.saga";
 
   /**
-   * Headers a dead letter too large to keep its bytes carries instead of them, as the topic
-   * catalogue's {@code DeadLetterLimit} names them (written out here, as the replay needs no more
-   * of the catalogue; its test reads the catalogue's header).
+   * The runtime's own headers of a dead letter: the stage its record failed in, and what a letter
+   * too large to keep its bytes carries instead of them, as the topic catalogue's {@code
+   * DeadLetterLimit} names them (written out here, as the replay needs no more of the catalogue;
+   * its test reads the catalogue's header).
    */
   static final String LIMIT_HEADER_PREFIX = "tideway.dead-letter.";
 

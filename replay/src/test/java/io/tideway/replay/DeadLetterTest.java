@@ -184,6 +184,7 @@ class DeadLetterTest {
     headers.add("traceparent", "00-abc-def-01".getBytes(UTF_8));
     // The writers' own header, so that the prefix the replay strips is checked against it.
     headers.add(DeadLetterLimit.OMITTED_HEADER, "value".getBytes(UTF_8));
+    headers.add("tideway.dead-letter.stage", "processing".getBytes(UTF_8));
     headers.add(DeadLetter.TOPIC_HEADER, "order.events".getBytes(UTF_8));
     headers.add(DeadLetter.PARTITION_HEADER, "2".getBytes(UTF_8));
     headers.add(DeadLetter.OFFSET_HEADER, "41".getBytes(UTF_8));

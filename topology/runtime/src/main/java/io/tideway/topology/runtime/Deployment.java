@@ -342,7 +342,8 @@ final class Deployment {
             config,
             new ResultTracingClients(
                 context.extension(RefusedResults.CONFIG, RefusedResults.class),
-                config.getProperty(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)));
+                config.getProperty(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG),
+                ErrorCounts.from(config)));
     processed.countCommitsOf(streams);
     try {
       streams.setUncaughtExceptionHandler(

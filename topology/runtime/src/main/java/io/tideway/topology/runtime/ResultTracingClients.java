@@ -2,7 +2,10 @@ package io.tideway.topology.runtime;
 
 import io.tideway.topology.RefusedResults;
 import io.tideway.topology.ResultInputs;
+import io.tideway.topology.runtime.errors.ErrorCounts;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TransactionAbortedException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -40,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * result after the task went on. A result without an input that Kafka refused before ({@link
  * RefusedResults#refusedAgain}) is not sent again: its send fails at once, for the handler to
  * dead-letter it.
+ *
+ * <p>The producer counts the dead letters the dead-letter topic holds ({@link
+ * ErrorCounts#deadLettered}): each once the broker acknowledged it and, for a transactional
+ * producer, once its transaction committed; a letter of an aborted transaction is not counted, as
+ * it is written again when its input is read again.
  *
  * <p>The producer learns where the dead-letter topic is at its first send, and keeps it: under
  * at-least-once the handler's dead letter for a result the broker refused is sent from within the
@@ -58,14 +67,17 @@ final class ResultTracingClients implements KafkaClientSupplier {
 
   private final RefusedResults refused;
   private final String deadLetterTopic;
+  private final ErrorCounts counts;
 
   /**
    * @param refused the deployment's refused results, or null for none
    * @param deadLetterTopic the deployment's dead-letter topic, or null for none
+   * @param counts where the dead letters the topic holds are counted
    */
-  ResultTracingClients(RefusedResults refused, String deadLetterTopic) {
+  ResultTracingClients(RefusedResults refused, String deadLetterTopic, ErrorCounts counts) {
     this.refused = refused;
     this.deadLetterTopic = deadLetterTopic;
+    this.counts = counts;
   }
 
   @Override
@@ -84,7 +96,7 @@ final class ResultTracingClients implements KafkaClientSupplier {
 
   /** The producer, tracing its results' inputs. */
   Producer<byte[], byte[]> tracing(Producer<byte[], byte[]> producer, boolean transactional) {
-    return new TracingProducer(producer, refused, deadLetterTopic, transactional);
+    return new TracingProducer(producer, refused, deadLetterTopic, counts, transactional);
   }
 
   @Override
@@ -111,30 +123,43 @@ final class ResultTracingClients implements KafkaClientSupplier {
 
     private final Producer<byte[], byte[]> producer;
     private final RefusedResults refused;
+    private final String deadLetterTopic;
+    private final ErrorCounts counts;
     private final boolean transactional;
 
-    /** The dead-letter topic, until the first send learns where it is. */
-    private volatile String deadLetterTopic;
+    /** Whether the first send has yet to learn where the dead-letter topic is. */
+    private volatile boolean unlearnt;
 
     /** The first failure of a send in this transactional producer's transaction, or null. */
     private volatile Exception firstFailure;
+
+    /** The stages of the dead letters acknowledged in this transaction, counted at its commit. */
+    private final List<String> lettersInTransaction = new ArrayList<>();
 
     TracingProducer(
         Producer<byte[], byte[]> producer,
         RefusedResults refused,
         String deadLetterTopic,
+        ErrorCounts counts,
         boolean transactional) {
       this.producer = producer;
       this.refused = refused;
       this.deadLetterTopic = deadLetterTopic;
+      this.counts = counts;
       this.transactional = transactional;
+      this.unlearnt = deadLetterTopic != null;
     }
 
     @Override
-    public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-      if (deadLetterTopic != null) {
+    public Future<RecordMetadata> send(
+        ProducerRecord<byte[], byte[]> record, Callback streamsCallback) {
+      if (unlearnt) {
         learnDeadLetterTopic();
       }
+      Callback callback =
+          record.topic().equals(deadLetterTopic)
+              ? counting(record, streamsCallback)
+              : streamsCallback;
       if (callback == null) {
         return producer.send(record, null);
       }
@@ -160,16 +185,51 @@ final class ResultTracingClients implements KafkaClientSupplier {
      * callback runs before a send, and before the transaction holds a partition.
      */
     private void learnDeadLetterTopic() {
-      String topic = deadLetterTopic;
-      deadLetterTopic = null;
+      unlearnt = false;
       try {
-        producer.partitionsFor(topic);
+        producer.partitionsFor(deadLetterTopic);
       } catch (KafkaException e) {
         log.warn(
             "Could not learn where the dead-letter topic {} is; a dead letter sent from a send's"
                 + " callback may wait for it",
-            topic,
+            deadLetterTopic,
             e);
+      }
+    }
+
+    /** The callback, after counting the dead letter once it is kept. */
+    private Callback counting(ProducerRecord<byte[], byte[]> letter, Callback callback) {
+      Header named = letter.headers().lastHeader(ErrorCounts.STAGE_HEADER);
+      String stage =
+          named == null || named.value() == null
+              ? ErrorCounts.OWN_STAGE
+              : new String(named.value(), StandardCharsets.UTF_8);
+      return (metadata, exception) -> {
+        if (exception == null) {
+          acknowledged(stage);
+        }
+        if (callback != null) {
+          callback.onCompletion(metadata, exception);
+        }
+      };
+    }
+
+    private void acknowledged(String stage) {
+      if (!transactional) {
+        counts.deadLettered(stage);
+        return;
+      }
+      synchronized (lettersInTransaction) {
+        lettersInTransaction.add(stage);
+      }
+    }
+
+    /** The stages of the dead letters acknowledged in the transaction, forgotten here. */
+    private List<String> takeLettersInTransaction() {
+      synchronized (lettersInTransaction) {
+        List<String> taken = List.copyOf(lettersInTransaction);
+        lettersInTransaction.clear();
+        return taken;
       }
     }
 
@@ -198,7 +258,7 @@ final class ResultTracingClients implements KafkaClientSupplier {
 
     @Override
     public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-      return producer.send(record);
+      return send(record, null);
     }
 
     @Override
@@ -209,6 +269,8 @@ final class ResultTracingClients implements KafkaClientSupplier {
     @Override
     public void beginTransaction() {
       firstFailure = null;
+      takeLettersInTransaction(); // of one aborted, or whose commit failed
+
       producer.beginTransaction();
     }
 
@@ -220,7 +282,9 @@ final class ResultTracingClients implements KafkaClientSupplier {
 
     @Override
     public void commitTransaction() {
+      // Every send of the transaction has called back once the commit returns: it flushes first.
       producer.commitTransaction();
+      takeLettersInTransaction().forEach(counts::deadLettered);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tideway.topology.runtime;
 
+import io.tideway.topology.runtime.errors.ErrorCounts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,8 @@ final class TrialClients implements KafkaClientSupplier, AutoCloseable {
 
   private final List<AutoCloseable> made = new ArrayList<>();
 
-  private final KafkaClientSupplier clients = new ResultTracingClients(null, null);
+  private final KafkaClientSupplier clients =
+      new ResultTracingClients(null, null, ErrorCounts.NONE);
 
   @Override
   public Admin getAdmin(Map<String, Object> config) {

@@ -2,15 +2,19 @@ package io.tideway.topology.runtime;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tideway.topology.RefusedResults;
 import io.tideway.topology.ResultInputs;
+import io.tideway.topology.runtime.errors.ErrorCounts;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -22,6 +26,9 @@ class ResultTracingClientsTest {
       new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
   private final List<Exception> outcomes = new ArrayList<>();
   private final List<ResultInputs.Input> inputs = new ArrayList<>();
+  private final List<String> counted = new ArrayList<>();
+
+  private static final String DEAD_LETTERS = "app.dlq";
 
   @Test
   void sendsThatFailWithTheTransactionsFirstFailureOnlySharedIt() {
@@ -76,8 +83,71 @@ class ResultTracingClientsTest {
         .containsExactly("small");
   }
 
+  @Test
+  void deadLettersOfATransactionAreCountedOnceItCommitsNotWhenItAborts() {
+    Producer<byte[], byte[]> producer = clients().tracing(kafka, true);
+    producer.initTransactions();
+    producer.beginTransaction();
+    producer.send(letter("processing"), null);
+    kafka.completeNext();
+    producer.abortTransaction();
+    assertThat(counted).isEmpty();
+
+    // Read again, it is dead-lettered again: counted once, with what the topology sent itself.
+    producer.beginTransaction();
+    producer.send(letter("processing"), null);
+    producer.send(letter(null), null);
+    send(producer, "not a letter");
+    producer.commitTransaction();
+    assertThat(counted).containsExactly("processing", ErrorCounts.OWN_STAGE);
+
+    // A commit that fails counts nothing; its letters are forgotten with the transaction.
+    producer.beginTransaction();
+    producer.send(letter("production"), null);
+    kafka.commitTransactionException = new KafkaException("fenced");
+    assertThatThrownBy(producer::commitTransaction).hasMessage("fenced");
+    kafka.commitTransactionException = null;
+    producer.abortTransaction();
+    producer.beginTransaction();
+    producer.commitTransaction();
+    assertThat(counted).containsExactly("processing", ErrorCounts.OWN_STAGE);
+  }
+
+  @Test
+  void withoutTransactionsADeadLetterIsCountedOnceTheBrokerAcknowledgedIt() {
+    Producer<byte[], byte[]> producer = clients().tracing(kafka, false);
+    producer.send(letter("deserialization"), (metadata, exception) -> outcomes.add(exception));
+    kafka.errorNext(new TimeoutException("broker gone"));
+    assertThat(counted).isEmpty();
+
+    producer.send(letter("deserialization"), (metadata, exception) -> outcomes.add(exception));
+    kafka.completeNext();
+    assertThat(counted).containsExactly("deserialization");
+    assertThat(outcomes).hasSize(2);
+  }
+
   private ResultTracingClients clients() {
-    return new ResultTracingClients(refused, null);
+    return new ResultTracingClients(
+        refused,
+        DEAD_LETTERS,
+        new ErrorCounts() {
+          @Override
+          public void deadLettered(String stage) {
+            counted.add(stage);
+          }
+
+          @Override
+          public void registryOutage(String stage) {}
+        });
+  }
+
+  private static ProducerRecord<byte[], byte[]> letter(String stage) {
+    ProducerRecord<byte[], byte[]> letter =
+        new ProducerRecord<>(DEAD_LETTERS, "k".getBytes(UTF_8), "v".getBytes(UTF_8));
+    if (stage != null) {
+      letter.headers().add(ErrorCounts.STAGE_HEADER, stage.getBytes(UTF_8));
+    }
+    return letter;
   }
 
   private void send(Producer<byte[], byte[]> producer, String value) {

@@ -2,6 +2,7 @@ package io.tideway.topology.runtime.errors;
 
 import io.tideway.topics.DeadLetterLimit;
 import io.tideway.topology.RefusedResults;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,7 +25,8 @@ final class BoundedDeadLetters {
           ExceptionHandlerUtils.HEADER_ERRORS_PARTITION_NAME,
           ExceptionHandlerUtils.HEADER_ERRORS_OFFSET_NAME,
           RefusedResults.DESTINATION_HEADER,
-          RefusedResults.PARTITION_HEADER);
+          RefusedResults.PARTITION_HEADER,
+          ErrorCounts.STAGE_HEADER);
 
   private static final List<String> DESCRIPTION =
       List.of(
@@ -51,9 +53,20 @@ final class BoundedDeadLetters {
             configured != null ? configured : configs.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)));
   }
 
-  /** The dead letters, each one too large replaced by one without its input's bytes. */
-  List<ProducerRecord<byte[], byte[]>> apply(List<ProducerRecord<byte[], byte[]>> letters) {
-    return letters.stream().map(this::fitted).toList();
+  /**
+   * The dead letters, each naming the stage its record failed in ({@link ErrorCounts#STAGE_HEADER})
+   * and each one too large replaced by one without its input's bytes.
+   */
+  List<ProducerRecord<byte[], byte[]>> apply(
+      List<ProducerRecord<byte[], byte[]>> letters, String stage) {
+    byte[] named = stage.getBytes(StandardCharsets.UTF_8);
+    return letters.stream()
+        .map(
+            letter -> {
+              letter.headers().add(ErrorCounts.STAGE_HEADER, named);
+              return fitted(letter);
+            })
+        .toList();
   }
 
   private ProducerRecord<byte[], byte[]> fitted(ProducerRecord<byte[], byte[]> letter) {

@@ -36,8 +36,9 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
     if (!sideEffects.live()) {
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }
-    counts.deadLettered("deserialization");
     return Response.resume(
-        bounded.apply(super.handleError(context, record, exception).deadLetterQueueRecords()));
+        bounded.apply(
+            super.handleError(context, record, exception).deadLetterQueueRecords(),
+            "deserialization"));
   }
 }

@@ -78,10 +78,12 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
       // done (an update a store's cache flushed or evicted): to be taken again when re-driven.
       failedAfterProcessing.failedAfterProcessing(context.taskId(), eventId);
     }
-    counts.deadLettered(
-        exception instanceof RefusedResults.RefusedResultException ? "production" : "processing");
     return Response.resume(
-        bounded.apply(super.handleError(context, record, exception).deadLetterQueueRecords()));
+        bounded.apply(
+            super.handleError(context, record, exception).deadLetterQueueRecords(),
+            exception instanceof RefusedResults.RefusedResultException
+                ? "production"
+                : "processing"));
   }
 
   /**

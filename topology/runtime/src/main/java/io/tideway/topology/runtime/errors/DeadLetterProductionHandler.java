@@ -194,7 +194,6 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     if (!sideEffects.live() || deadLetterTopic == null) {
       return Response.resume();
     }
-    counts.deadLettered("production");
     log.warn(
         "Could not write to {} a result of task {} that no input made; it goes to {}",
         record.topic(),
@@ -222,7 +221,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
               RefusedResults.PARTITION_HEADER,
               record.partition().toString().getBytes(StandardCharsets.UTF_8));
     }
-    return Response.resume(bounded.apply(List.of(letter)));
+    return Response.resume(bounded.apply(List.of(letter), "production"));
   }
 
   /**
@@ -307,7 +306,6 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
     if (!sideEffects.live()) {
       return Response.resume(); // a rebuild's replay: dead-lettered when it first happened
     }
-    counts.deadLettered("production");
     log.warn(
         "Could not write to {} a result of topic {}, partition {}, offset {}; its input goes to {}",
         outputTopic,
@@ -323,6 +321,7 @@ public class DeadLetterProductionHandler extends DefaultProductionExceptionHandl
                 context.sourceRawKey(),
                 context.sourceRawValue(),
                 context,
-                exception)));
+                exception),
+            "production"));
   }
 }

@@ -3,14 +3,29 @@ package io.tideway.topology.runtime.errors;
 import java.util.Map;
 
 /**
- * Counts what the handlers did with the records they were given: sent to the application's
- * dead-letter topic, or held back through an outage of the schema registry. The runtime hands one
- * to the handlers through the Streams configuration, under {@link #CONFIG}.
+ * Counts the records that went to the application's dead-letter topic, and those held back through
+ * an outage of the schema registry. The runtime hands one to the handlers through the Streams
+ * configuration, under {@link #CONFIG}, and to its producer, which counts the dead letters: only
+ * those the dead-letter topic holds, acknowledged by the broker and, under exactly-once, in a
+ * transaction that committed, as a letter of an aborted transaction is written again when its input
+ * is read again.
  */
 public interface ErrorCounts {
 
   /** The configuration key the runtime passes its counts under (an object, not a string). */
   String CONFIG = "tideway.error.counts";
+
+  /**
+   * The header of each dead letter the handlers write, naming where its record failed ({@code
+   * deserialization}, {@code processing} or {@code production}): what the runtime's producer counts
+   * it by. A record a topology sends to its dead-letter topic itself (a saga's) has none, and
+   * counts as {@value #OWN_STAGE}. A re-drive drops it with the other {@code tideway.dead-letter.}
+   * headers.
+   */
+  String STAGE_HEADER = "tideway.dead-letter.stage";
+
+  /** The stage of a dead letter without {@link #STAGE_HEADER}: the topology wrote it itself. */
+  String OWN_STAGE = "topology";
 
   /** Counts nothing. */
   ErrorCounts NONE =
@@ -23,9 +38,10 @@ public interface ErrorCounts {
       };
 
   /**
-   * Counts one record sent to the dead-letter topic.
+   * Counts one dead letter the dead-letter topic holds.
    *
-   * @param stage where it failed: {@code deserialization}, {@code processing} or {@code production}
+   * @param stage where its record failed: {@code deserialization}, {@code processing}, {@code
+   *     production}, or {@value #OWN_STAGE}
    */
   void deadLettered(String stage);
 
@@ -38,7 +54,7 @@ public interface ErrorCounts {
   void registryOutage(String stage);
 
   /** The counts in a handler's configuration, or {@link #NONE}. */
-  static ErrorCounts from(Map<String, ?> configs) {
+  static ErrorCounts from(Map<?, ?> configs) {
     return configs.get(CONFIG) instanceof ErrorCounts counts ? counts : NONE;
   }
 }

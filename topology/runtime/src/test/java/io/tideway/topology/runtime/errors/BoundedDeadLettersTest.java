@@ -13,17 +13,26 @@ import org.junit.jupiter.api.Test;
 class BoundedDeadLettersTest {
 
   @Test
-  void sendsADeadLetterWithinTheLimitAsItIs() {
+  void sendsADeadLetterWithinTheLimitAsItIsNamingItsStage() {
     ProducerRecord<byte[], byte[]> letter = letter(1_000);
 
-    assertThat(BoundedDeadLetters.from(Map.of()).apply(List.of(letter))).containsExactly(letter);
+    assertThat(BoundedDeadLetters.from(Map.of()).apply(List.of(letter), "processing"))
+        .containsExactly(letter);
+    assertThat(letter.headers().lastHeader(ErrorCounts.STAGE_HEADER).value())
+        .isEqualTo(
+            "processing"
+                .getBytes(
+                    StandardCharsets
+                        .UTF_8)); // Under the prefix a re-drive drops, with the other headers the
+    // runtime adds.
+    assertThat(ErrorCounts.STAGE_HEADER).startsWith("tideway.dead-letter.");
   }
 
   @Test
   void sendsOneTooLargeWithoutItsInputsBytesKeepingKafkaStreamsErrorHeaders() {
     ProducerRecord<byte[], byte[]> sent =
         BoundedDeadLetters.from(Map.of("max.request.size", 4_096))
-            .apply(List.of(letter(5_000)))
+            .apply(List.of(letter(5_000)), "production")
             .get(0);
 
     assertThat(sent.key()).isNull();
@@ -35,6 +44,8 @@ class BoundedDeadLettersTest {
         .isEqualTo("7".getBytes(StandardCharsets.UTF_8));
     assertThat(sent.headers().lastHeader("__streams.errors.message")).isNotNull();
     assertThat(sent.headers().lastHeader(DeadLetterLimit.OMITTED_HEADER)).isNotNull();
+    assertThat(sent.headers().lastHeader(ErrorCounts.STAGE_HEADER).value())
+        .isEqualTo("production".getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -52,7 +63,8 @@ class BoundedDeadLettersTest {
   }
 
   private static boolean omitted(Map<String, ?> configs, ProducerRecord<byte[], byte[]> letter) {
-    return BoundedDeadLetters.from(configs).apply(List.of(letter)).get(0).value() == null;
+    return BoundedDeadLetters.from(configs).apply(List.of(letter), "processing").get(0).value()
+        == null;
   }
 
   private static ProducerRecord<byte[], byte[]> letter(int valueSize) {
