@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * than the deadline. The task reads while records reach this processor or its stream time moves
  * (records dropped before it, by a filter or a deduplication, are read too): Kafka Streams takes a
  * task's records oldest first, so after a restart or a lag a reply that came in time waits behind
- * the backlog, and must not lose to its deadline.
+ * the backlog, and must not lose to its deadline. A task whose last records were stamped well
+ * before the clock ({@link #BACKLOG_LAG}) reads such a backlog, and counts as reading through
+ * pauses of up to {@link #BACKLOG_PAUSE}.
  *
  * <p>While a rebuild replays history ({@link SideEffects} not live), time is the records' time, not
  * the clock's: a saga's times and deadlines come from the stream time of the records that moved it,
@@ -78,6 +80,19 @@ final class SagaProcessor<D extends SpecificRecord>
    */
   static final int DEADLINE_SLICE = 1_000;
 
+  /**
+   * A task whose last record read was stamped this long before the clock reads a backlog, not what
+   * comes live: records reach a saga within a second or so of being written.
+   */
+  static final Duration BACKLOG_LAG = Duration.ofSeconds(5);
+
+  /**
+   * How long a task reading a backlog may read nothing before its deadlines fire by the clock: a
+   * catch-up pauses between fetches, commits, the other tasks of its thread, a rebalance or a
+   * garbage collection, while the replies that came in time still wait in the backlog.
+   */
+  static final Duration BACKLOG_PAUSE = Duration.ofSeconds(30);
+
   /** Transitions a saga keeps in its history at most. */
   static final int MAX_HISTORY = 100;
 
@@ -97,8 +112,14 @@ final class SagaProcessor<D extends SpecificRecord>
   /** Deadlines fire from this time on: see {@link SagaDefinition.Builder#startupGrace}. */
   private long firesFrom;
 
-  /** When the task last read a record, by the clock. */
+  /**
+   * When the task last read a record, by the clock: one that reached this processor, or, seen at a
+   * check, any that moved the task's stream time.
+   */
   private long lastReadAt;
+
+  /** How far the task's stream time trailed the clock when it last read a record. */
+  private long lagWhenRead;
 
   /**
    * Sagas that wait behind one business key at most; more are rejected. The queue is one value in
@@ -212,6 +233,7 @@ final class SagaProcessor<D extends SpecificRecord>
     observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
     firesFrom = context.currentSystemTimeMs() + definition.startupGrace().toMillis();
     lastReadAt = 0;
+    lagWhenRead = 0;
     streamTimeRead = Long.MIN_VALUE;
     streamTimeChecked = Long.MIN_VALUE;
     context.schedule(
@@ -230,7 +252,7 @@ final class SagaProcessor<D extends SpecificRecord>
       // Those before the record's time: one at it loses to a reply stamped then, as live.
       fireDeadlines(now() - 1, Integer.MAX_VALUE);
     }
-    lastReadAt = context.currentSystemTimeMs();
+    read(context.currentSystemTimeMs());
     streamTimeRead = context.currentStreamTimeMs();
     trace = record.headers().lastHeader(EventHeaders.TRACEPARENT);
     try {
@@ -567,16 +589,26 @@ final class SagaProcessor<D extends SpecificRecord>
     // switch) was not taken while it replayed.
     observer.inFlight(definition.name(), context.taskId().toString(), inFlight);
     long streamTime = context.currentStreamTimeMs();
-    boolean readingOthers =
-        streamTimeChecked != Long.MIN_VALUE
-            && streamTime != streamTimeChecked
-            && streamTime != streamTimeRead;
+    if (streamTimeChecked != Long.MIN_VALUE
+        && streamTime != streamTimeChecked
+        && streamTime != streamTimeRead) {
+      read(now); // records that do not reach this processor, since the last check
+    }
     streamTimeChecked = streamTime;
     if (sideEffects.live() && now >= firesFrom) {
-      boolean reading =
-          readingOthers || now - lastReadAt < definition.timeoutCheckInterval().toMillis();
+      long idleAfter =
+          lagWhenRead > BACKLOG_LAG.toMillis()
+              ? BACKLOG_PAUSE.toMillis()
+              : definition.timeoutCheckInterval().toMillis();
+      boolean reading = now - lastReadAt < idleAfter;
       fireDeadlines(reading ? Math.min(now, streamTime - 1) : now, DEADLINE_SLICE);
     }
+  }
+
+  /** Notes that the task read a record by {@code now}, and how far behind the clock it reads. */
+  private void read(long now) {
+    lastReadAt = Math.max(lastReadAt, now);
+    lagWhenRead = now - context.currentStreamTimeMs();
   }
 
   /** Acts on the deadlines at or before {@code now}, the earliest {@code limit} of them. */

@@ -513,6 +513,46 @@ class SagaProcessorTest {
   }
 
   @Test
+  void aPauseWhileTheTaskReadsABacklogDoesNotLetTheClockFireItsDeadlines() {
+    long placedAt = context.currentSystemTimeMs();
+    send(order.toString(), placed(order, customer));
+    commands();
+    context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + 2 * STEP_TIMEOUT.toMillis());
+    restart();
+    // Part of the backlog, then a pause of many check intervals (a commit, a fetch, the thread's
+    // other tasks) that outlasts the start-up grace, then the rest of it with the reply.
+    for (int i = 0; i < 10; i++) {
+      UUID other = UUID.randomUUID();
+      replay(other.toString(), placed(other, UUID.randomUUID()), placedAt + i);
+      advance(definition.timeoutCheckInterval());
+    }
+    for (int i = 0; i < 20; i++) {
+      advance(definition.timeoutCheckInterval());
+    }
+    assertThat(events()).doesNotContain("TIMED_OUT");
+    replay(order.toString(), creditReserved(order, customer), placedAt + 1_000);
+
+    assertThat(commands()).filteredOn(ReserveStock.class::isInstance).hasSize(1);
+    assertThat(events()).doesNotContain("TIMED_OUT");
+  }
+
+  @Test
+  void aBacklogReadToItsEndLetsTheClockFireItsDeadlinesOnceTheTaskPausesLongerThanACatchUp() {
+    long placedAt = context.currentSystemTimeMs();
+    send(order.toString(), placed(order, customer));
+    commands();
+    context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + 2 * STEP_TIMEOUT.toMillis());
+    restart();
+    UUID other = UUID.randomUUID();
+    replay(other.toString(), placed(other, UUID.randomUUID()), placedAt + 1);
+    advance(SagaProcessor.BACKLOG_PAUSE.minus(definition.timeoutCheckInterval()));
+    assertThat(events()).doesNotContain("TIMED_OUT");
+
+    advance(definition.timeoutCheckInterval().multipliedBy(2));
+    assertThat(events()).contains("TIMED_OUT");
+  }
+
+  @Test
   void aBacklogOfRecordsDroppedBeforeTheSagaHoldsItsDeadlinesBackToo() {
     long placedAt = context.currentSystemTimeMs();
     send(order.toString(), placed(order, customer));
