@@ -22,9 +22,16 @@ final class SlotMonitor implements AutoCloseable {
 
   static final Duration PERIOD = Duration.ofSeconds(5);
 
+  /**
+   * The slot's lag and retained WAL, and whether it is still usable: a slot the server invalidated
+   * (its WAL removed past {@code max_slot_wal_keep_size}, {@code wal_status} {@code lost}) has no
+   * restart position, but keeps its confirmed position, which would read as a lag just when the
+   * relay has lost changes.
+   */
   private static final String QUERY =
       "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn),"
-          + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)"
+          + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn),"
+          + " restart_lsn IS NOT NULL AND wal_status IS DISTINCT FROM 'lost'"
           + " FROM pg_replication_slots WHERE slot_name = ?";
 
   private final OutboxSource source;
@@ -53,9 +60,9 @@ final class SlotMonitor implements AutoCloseable {
         query.setQueryTimeout((int) PERIOD.toSeconds());
         query.setString(1, source.slotName());
         try (ResultSet slot = query.executeQuery()) {
-          if (slot.next()) {
-            metrics.slotLag.set(bytesOrUnknown(slot, 1));
-            metrics.slotRetained.set(bytesOrUnknown(slot, 2));
+          if (slot.next() && slot.getBoolean(3)) {
+            metrics.slotLag.set(slot.getLong(1));
+            metrics.slotRetained.set(slot.getLong(2));
           } else {
             metrics.slotLag.set(-1);
             metrics.slotRetained.set(-1);
@@ -68,16 +75,6 @@ final class SlotMonitor implements AutoCloseable {
       metrics.slotRetained.set(-1);
       close();
     }
-  }
-
-  /**
-   * A column of the query, -1 where it is null: a slot the server invalidated for keeping too much
-   * WAL ({@code max_slot_wal_keep_size}) has no restart position, and read as a number its null
-   * would be 0, "keeps nothing", just when the relay has lost changes.
-   */
-  private static long bytesOrUnknown(ResultSet slot, int column) throws SQLException {
-    long bytes = slot.getLong(column);
-    return slot.wasNull() ? -1 : bytes;
   }
 
   @Override
