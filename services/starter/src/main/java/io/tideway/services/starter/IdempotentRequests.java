@@ -90,8 +90,10 @@ public class IdempotentRequests {
    * @return empty when this request claimed the key (create the resource); else the id of what the
    *     request that claimed it created (create nothing: answer with that)
    * @throws CommandRejectedException 422 when the key was claimed by another request
+   * @throws org.springframework.transaction.IllegalTransactionStateException outside a transaction
    */
   public Optional<UUID> claim(String key, byte[] fingerprint, UUID resourceId) {
+    CallersTransaction.require("claiming an idempotency key");
     int claimed =
         jdbc.sql(
                 """

@@ -33,8 +33,10 @@ public class ProcessedEvents {
    * Records that the record with this id is applied, in the caller's transaction.
    *
    * @return false when it was applied before: the caller then changes nothing
+   * @throws org.springframework.transaction.IllegalTransactionStateException outside a transaction
    */
   public boolean markProcessed(UUID eventId) {
+    CallersTransaction.require("marking an event processed");
     return jdbc.sql("INSERT INTO processed_events (event_id) VALUES (?) ON CONFLICT DO NOTHING")
             .param(eventId)
             .update()
@@ -47,8 +49,10 @@ public class ProcessedEvents {
    *
    * @return those of the ids not applied before, each once however often it is given: the caller
    *     changes nothing for the others
+   * @throws org.springframework.transaction.IllegalTransactionStateException outside a transaction
    */
   public Set<UUID> markProcessed(Collection<UUID> eventIds) {
+    CallersTransaction.require("marking events processed");
     if (eventIds.isEmpty()) {
       return new HashSet<>();
     }
