@@ -83,6 +83,19 @@ final class SourceRelay implements AutoCloseable {
   private final Map<String, RuntimeException> refusedEarlier = new ConcurrentHashMap<>();
 
   /**
+   * Topics Kafka refused as a whole (the relay may not write to one, or its name is invalid), with
+   * the refusal and when it is tried again: the later events for one go to the dead-letter topic
+   * without a try, instead of each failing its batch and restarting the engine, which would hold
+   * every other aggregate of the database back meanwhile.
+   */
+  private final Map<String, RefusedTopic> refusedTopics = new ConcurrentHashMap<>();
+
+  /** How long a topic Kafka refused as a whole is not tried again. */
+  static final Duration TOPIC_REFUSAL_KEPT = Duration.ofMinutes(1);
+
+  private record RefusedTopic(RuntimeException error, long triedAgainFrom) {}
+
+  /**
    * When the batch in hand was handed over ({@link System#nanoTime()}), {@link #NO_BATCH} when
    * none.
    */
@@ -281,6 +294,11 @@ final class SourceRelay implements AutoCloseable {
       if (refusedBefore != null) {
         lettersOfEarlierRefusals.add(eventId(record));
         record = refused(change, record, refusedBefore);
+      } else {
+        RuntimeException topicRefused = topicRefusal(record.topic());
+        if (topicRefused != null) {
+          record = refused(change, record, topicRefused);
+        }
       }
       try {
         record = sendable(change, record);
@@ -318,7 +336,15 @@ final class SourceRelay implements AutoCloseable {
       }
     }
     if (failedForNow != null || !refusedNow.isEmpty()) {
-      refusedNow.forEach((i, error) -> refusedEarlier.put(eventId(records.get(i)), error));
+      refusedNow.forEach(
+          (i, error) -> {
+            refusedEarlier.put(eventId(records.get(i)), error);
+            if (refusesTopic(error)) {
+              refusedTopics.put(
+                  records.get(i).topic(),
+                  new RefusedTopic(error, System.nanoTime() + TOPIC_REFUSAL_KEPT.toNanos()));
+            }
+          });
       throw new RelayException(
           "Kafka did not acknowledge an outbox event of " + source.name(),
           // A refusal for good is the cause of the failures for now beside it.
@@ -384,6 +410,24 @@ final class SourceRelay implements AutoCloseable {
         || error instanceof TopicAuthorizationException
         || error instanceof InvalidTimestampException
         || error instanceof InvalidRecordException;
+  }
+
+  /** Whether Kafka refused a topic as a whole, not the event: every event for it would fail too. */
+  private static boolean refusesTopic(Throwable error) {
+    return error instanceof TopicAuthorizationException || error instanceof InvalidTopicException;
+  }
+
+  /** The refusal of a topic Kafka refused as a whole, until it is tried again; else null. */
+  private RuntimeException topicRefusal(String topic) {
+    RefusedTopic refused = refusedTopics.get(topic);
+    if (refused == null) {
+      return null;
+    }
+    if (System.nanoTime() - refused.triedAgainFrom() >= 0) {
+      refusedTopics.remove(topic);
+      return null;
+    }
+    return refused.error();
   }
 
   /** The dead letter of an event Kafka refuses for good. */

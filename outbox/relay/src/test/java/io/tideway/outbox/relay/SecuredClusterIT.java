@@ -10,6 +10,7 @@ import io.tideway.testkit.TidewayTest;
 import io.tideway.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -104,6 +105,70 @@ class SecuredClusterIT {
         assertThat(reader.readUntilAll(written, STREAMING).ids())
             .as("the events, in the topic made for them, which the relay may not create")
             .isEqualTo(written.stream().map(UUID::toString).collect(Collectors.toSet()));
+      }
+    }
+  }
+
+  @Test
+  void deadLettersTheEventsOfATopicItMayNotWriteToWithoutARestartForEach(TestDatabase testDatabase)
+      throws Exception {
+    OutboxDatabase database = new OutboxDatabase(testDatabase);
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String denied = "denied_" + suffix + ".events";
+    String granted = "granted_" + suffix + ".events";
+    try (SecuredKafka broker =
+        SecuredKafka.start(
+            dir.resolve("kafka"),
+            "relay",
+            Map.of(
+                "authorizer.class.name",
+                "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users",
+                "User:ANONYMOUS"))) {
+      try (Admin admin =
+          Admin.create(
+              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.plaintextBootstrap()))) {
+        admin
+            .createTopics(
+                List.of(new NewTopic(denied, 2, (short) 1), new NewTopic(granted, 2, (short) 1)))
+            .all()
+            .get();
+        // The relay may see the denied topic, so it does not try to create it, but not write to it.
+        admin
+            .createAcls(
+                Stream.of(
+                        allow(denied, AclOperation.DESCRIBE),
+                        allow(granted, AclOperation.WRITE),
+                        allow(granted, AclOperation.DESCRIBE),
+                        allow(RelaySettings.DEFAULT_OFFSETS_TOPIC, AclOperation.ALL),
+                        allow(Topics.OUTBOX_DLQ.name(), AclOperation.ALL))
+                    .toList())
+            .all()
+            .get();
+      }
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      try (OutboxRelay relay = OutboxRelay.start(settings(broker, database, "denied"), meters);
+          TopicReader relayed = new TopicReader(broker.plaintextBootstrap(), granted);
+          TopicReader letters =
+              new TopicReader(broker.plaintextBootstrap(), Topics.OUTBOX_DLQ.name())) {
+        await().atMost(STREAMING).until(() -> relay.health().streaming());
+        List<UUID> refused = new ArrayList<>();
+        List<UUID> allowed = new ArrayList<>();
+        // Apart in time, so that were the topic not remembered, each denied event would fail a
+        // batch of its own and restart the engine once more.
+        for (int i = 0; i < 6; i++) {
+          refused.addAll(database.insert(denied.substring(0, denied.indexOf('.')), 1));
+          allowed.addAll(database.insert(granted.substring(0, granted.indexOf('.')), 1));
+          Thread.sleep(200);
+        }
+
+        assertThat(relayed.readUntilAll(allowed, STREAMING).ids())
+            .containsAll(allowed.stream().map(UUID::toString).toList());
+        assertThat(letters.readUntilAll(refused, STREAMING).ids())
+            .containsAll(refused.stream().map(UUID::toString).toList());
+        assertThat(meters.get("tideway.relay.restarts").counter().count())
+            .as("the restart after the first refusal only")
+            .isEqualTo(1.0);
       }
     }
   }
