@@ -3,6 +3,7 @@ package io.tideway.topology.saga;
 import io.tideway.topics.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -394,11 +395,26 @@ public final class SagaDefinition<D extends SpecificRecord> {
         throw new IllegalStateException(name + ": no input topic");
       }
       Set<String> names = new HashSet<>();
+      Map<Class<?>, String> replyingStep = new HashMap<>();
       for (Step<D> step : steps) {
         if (!names.add(step.name())) {
           throw new IllegalStateException(name + ": two steps are named " + step.name());
         }
         for (Class<?> reply : replyTypes(step)) {
+          // A reply is matched to the step waiting by its type alone: one that two steps wait for
+          // would count for whichever step the saga is at, a late or repeated one for the wrong.
+          String other = replyingStep.putIfAbsent(reply, step.name());
+          if (other != null) {
+            throw new IllegalStateException(
+                name
+                    + ": reply "
+                    + reply.getSimpleName()
+                    + " is a reply of steps "
+                    + other
+                    + " and "
+                    + step.name()
+                    + "; replies are told apart by their type, so each step needs its own");
+          }
           if (!correlations.containsKey(reply)) {
             throw new IllegalStateException(
                 name

@@ -902,6 +902,31 @@ class SagaProcessorTest {
   }
 
   @Test
+  void twoStepsCannotWaitForTheSameReplyType() {
+    assertThatThrownBy(
+            () ->
+                SagaDefinition.builder("two-reservations", OrderPlaced.class)
+                    .sagaId(OrderPlaced::getOrderId)
+                    .input(Topics.ORDER_EVENTS)
+                    .correlate(StockReserved.class, StockReserved::getOrderId)
+                    .correlate(StockReleased.class, StockReleased::getOrderId)
+                    .step("reserve-stock")
+                    .command(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+                    .succeedsOn(StockReserved.class)
+                    .compensation(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+                    .compensatedOn(StockReleased.class)
+                    .step("reserve-gift-wrap")
+                    .command(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+                    .succeedsOn(StockReserved.class)
+                    .compensation(Topics.INVENTORY_COMMANDS, (o, c) -> o)
+                    .compensatedOn(StockReleased.class)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("reply StockReserved is a reply of steps reserve-stock and")
+        .hasMessageContaining("reserve-gift-wrap");
+  }
+
+  @Test
   void aRetriableStepCannotFail() {
     assertThatThrownBy(
             () ->
