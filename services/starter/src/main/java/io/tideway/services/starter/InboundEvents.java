@@ -108,6 +108,20 @@ public final class InboundEvents implements AutoCloseable {
   }
 
   /**
+   * The UUID an id header spells in the canonical form (in either case), else null: {@link
+   * UUID#fromString} also takes short and over-long groups, which would make two different ids of a
+   * foreign producer one, and the second record skipped as the first's duplicate.
+   */
+  static UUID canonicalId(String id) {
+    try {
+      UUID parsed = UUID.fromString(id);
+      return parsed.toString().equalsIgnoreCase(id) ? parsed : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
    * Decodes a record.
    *
    * @throws UnprocessableRecordException when it has no usable {@code id} header or no value
@@ -117,11 +131,9 @@ public final class InboundEvents implements AutoCloseable {
     if (id == null) {
       throw unprocessable(record, "no id header, which every event and command carries");
     }
-    UUID eventId;
-    try {
-      eventId = UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      throw unprocessable(record, "id header '" + id + "' is not a UUID");
+    UUID eventId = canonicalId(id);
+    if (eventId == null) {
+      throw unprocessable(record, "id header '" + id + "' is not a UUID (8-4-4-4-12 hex digits)");
     }
     if (record.value() == null) {
       throw unprocessable(record, "no value (a tombstone), which no event or command is");
