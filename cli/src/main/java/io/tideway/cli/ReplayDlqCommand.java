@@ -123,6 +123,18 @@ final class ReplayDlqCommand implements Callable<Integer> {
               + " filtered out, in "
               + ReplayCommand.seconds(summary.took())
               + (dryRun ? "; nothing sent." : "."));
+      if (summary.pastDeduplication() > 0) {
+        out.println(
+            "Warning: "
+                + summary.pastDeduplication()
+                + " of them "
+                + (dryRun ? "are" : "were")
+                + " older than "
+                + RedriveSummary.DEDUPLICATION_WINDOW.toDays()
+                + " days, the deduplication window of Tideway's consumers by default: every"
+                + " consumer of their topic takes them as new, those that processed the"
+                + " originals too.");
+      }
       out.flush();
       return 0;
     }

@@ -6,6 +6,7 @@ import io.tideway.testkit.SecuredKafka;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -240,6 +241,32 @@ class ReplayCommandIT {
     assertThat(cli.err())
         .contains("No Kafka client config file " + dir.resolve("missing.properties"))
         .contains("names bootstrap.servers: name the cluster with --bootstrap-server instead");
+  }
+
+  @Test
+  void warnsOfDeadLettersOlderThanTheDeduplicationWindow(TestKafka kafka) {
+    String orders = kafka.createTopic("order.events", 1);
+    String dlq = kafka.createTopic("order-app.dlq", 1);
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      long eightDaysAgo = System.currentTimeMillis() - Duration.ofDays(8).toMillis();
+      ProducerRecord<String, String> letter =
+          new ProducerRecord<>(dlq, null, eightDaysAgo, "order-1", "poison-1");
+      letter.headers().add("__streams.errors.topic", orders.getBytes(StandardCharsets.UTF_8));
+      producer.send(letter);
+    }
+
+    int code =
+        cli.run("replay", "dlq", dlq, "--dry-run", "--bootstrap-server", kafka.bootstrapServers());
+
+    assertThat(code).isZero();
+    assertThat(cli.out())
+        .contains("Would re-drive 1 dead letter(s)")
+        .contains(
+            "Warning: 1 of them are older than 7 days, the deduplication window of Tideway's"
+                + " consumers by default");
   }
 
   @Test

@@ -111,6 +111,8 @@ public final class DeadLetterRedrive implements AutoCloseable {
     Map<String, Long> sentByTopic = new TreeMap<>();
     long[] filteredOut = {0};
     long[] skipped = {0};
+    long[] pastDeduplication = {0};
+    Instant forgottenBefore = now.minus(RedriveSummary.DEDUPLICATION_WINDOW);
     ReplayProgress last;
     try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer();
         OriginalRecords originals = new OriginalRecords(clients::consumer);
@@ -156,6 +158,10 @@ public final class DeadLetterRedrive implements AutoCloseable {
                   return false;
                 }
                 sentByTopic.merge(letter.originalTopic(), 1L, Long::sum);
+                if (letter.originalTimestamp() != null
+                    && letter.originalTimestamp().isBefore(forgottenBefore)) {
+                  pastDeduplication[0]++;
+                }
                 if (dryRun) {
                   listener.wouldSend(letter);
                 } else {
@@ -175,6 +181,7 @@ public final class DeadLetterRedrive implements AutoCloseable {
         filteredOut[0],
         skipped[0],
         sentByTopic,
+        pastDeduplication[0],
         Duration.ofNanos(System.nanoTime() - started));
   }
 

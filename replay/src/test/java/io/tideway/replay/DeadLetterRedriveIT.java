@@ -376,6 +376,32 @@ class DeadLetterRedriveIT {
   }
 
   @Test
+  void countsTheDeadLettersWhoseOriginalsAreOlderThanTheDeduplicationWindow(TestKafka kafka) {
+    Instant now = Instant.now();
+    producer.send(letter(now.minus(RedriveSummary.DEDUPLICATION_WINDOW).minus(1, ChronoUnit.DAYS)));
+    producer.send(letter(now.minus(RedriveSummary.DEDUPLICATION_WINDOW).plus(1, ChronoUnit.HOURS)));
+    producer.flush();
+
+    RedriveSummary summary =
+        redrive.redrive(dlq, DeadLetterFilter.ALL, true, new RedriveListener() {});
+
+    assertThat(summary.sent()).isEqualTo(2);
+    assertThat(summary.pastDeduplication()).isEqualTo(1);
+  }
+
+  /** A dead letter as Kafka Streams writes one, of a record of {@code orders} at that time. */
+  private ProducerRecord<String, String> letter(Instant at) {
+    ProducerRecord<String, String> letter =
+        new ProducerRecord<>(dlq, null, at.toEpochMilli(), "order-1", "poison-1");
+    letter
+        .headers()
+        .add(DeadLetter.TOPIC_HEADER, orders.getBytes(UTF_8))
+        .add(DeadLetter.PARTITION_HEADER, "0".getBytes(UTF_8))
+        .add(DeadLetter.OFFSET_HEADER, "0".getBytes(UTF_8));
+    return letter;
+  }
+
+  @Test
   void reDrivesIntoARepartitionTopicOnlyWhenTheFilterNamesIt(TestKafka kafka) throws Exception {
     String repartition =
         "orders-" + UUID.randomUUID().toString().substring(0, 8) + "-by-customer-repartition";

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tideway.topics.DeadLetterLimit;
 import io.tideway.topology.RefusedResults;
+import io.tideway.topology.dedupe.Deduplicate;
 import io.tideway.topology.saga.Saga;
 import java.time.Instant;
 import java.util.List;
@@ -96,6 +97,7 @@ class DeadLetterTest {
     assertThat(DeadLetter.RESULT_DESTINATION_HEADER).isEqualTo(RefusedResults.DESTINATION_HEADER);
     assertThat(DeadLetter.RESULT_PARTITION_HEADER).isEqualTo(RefusedResults.PARTITION_HEADER);
     assertThat(DeadLetter.OMITTED_HEADER).isEqualTo(DeadLetterLimit.OMITTED_HEADER);
+    assertThat(RedriveSummary.DEDUPLICATION_WINDOW).isEqualTo(Deduplicate.DEFAULT_RETENTION);
   }
 
   @Test
