@@ -150,13 +150,7 @@ public final class OutboxRelay implements AutoCloseable {
   @Override
   public void close() {
     schedule.shutdownNow();
-    for (SourceRelay relay : relays) {
-      try {
-        relay.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    relays.forEach(SourceRelay::close);
     monitors.forEach(SlotMonitor::close);
     admin.close();
     log.info("Outbox relay stopped");

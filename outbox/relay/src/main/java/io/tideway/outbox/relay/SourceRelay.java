@@ -548,16 +548,28 @@ final class SourceRelay implements AutoCloseable {
     }
   }
 
-  /** Stops the engine, letting it commit the offsets of what Kafka has acknowledged. */
+  /**
+   * Stops the engine, letting it commit the offsets of what Kafka has acknowledged. An interrupt
+   * does not cut it short, or an engine that refused to stop would stream on after it; the thread
+   * is interrupted again at the end.
+   */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     closed = true;
     long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+    boolean interrupted = false;
     // An engine starting its task refuses to stop until the task has started (a minute of retries
     // while the database cannot be reached), and would then stream on: ask again until it ends.
     do {
       closeEngine();
-      supervisor.join(TimeUnit.SECONDS.toMillis(1));
+      try {
+        supervisor.join(TimeUnit.SECONDS.toMillis(1));
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
     } while (supervisor.isAlive() && System.nanoTime() < deadline);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -19,6 +19,7 @@ import io.tideway.testkit.TestDatabase;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
 import java.math.BigDecimal;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -213,6 +214,32 @@ class OutboxRelayIT {
                   assertThat(get(client, http.url() + "/metrics").body())
                       .contains("tideway_relay_restarts_total{source=\"missing\"}"));
     }
+  }
+
+  @Test
+  void anInterruptedCloseStillStopsAnEngineThatCannotReachItsDatabase() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    OutboxSource unreachable =
+        OutboxSource.fromJdbcUrl(
+            "unreachable", "jdbc:postgresql://127.0.0.1:" + closedPort + "/outbox", "relay", "x");
+    OutboxRelay relay =
+        OutboxRelay.start(
+            RelaySettings.of(kafka.bootstrapServers(), List.of(unreachable))
+                .withTopics(settings.offsetsTopic(), settings.deadLetterTopic()),
+            meters);
+    // Its engine retries starting its task, and refuses to stop until then.
+    Thread.sleep(2_000);
+
+    Thread.currentThread().interrupt();
+    relay.close();
+
+    assertThat(Thread.interrupted()).as("the interrupt, kept for the caller").isTrue();
+    assertThat(Thread.getAllStackTraces().keySet())
+        .extracting(Thread::getName)
+        .doesNotContain("tideway-relay-unreachable");
   }
 
   @Test
