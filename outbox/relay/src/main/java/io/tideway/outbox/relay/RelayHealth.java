@@ -12,7 +12,11 @@ public record RelayHealth(Map<String, SourceState> sources) {
 
   /** What one source's engine is doing. */
   public enum SourceState {
-    /** Starting, or restarting after a failure. */
+    /**
+     * Starting, or restarting after a failure: until the restarted engine has relayed a batch, or
+     * was handed none for a few seconds, so that one failing on the same event at each restart
+     * never reads as streaming.
+     */
     STARTING,
     /** Connected to the replication slot and streaming changes. */
     STREAMING,

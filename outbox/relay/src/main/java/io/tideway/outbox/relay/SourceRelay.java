@@ -108,6 +108,19 @@ final class SourceRelay implements AutoCloseable {
   private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
   private volatile boolean taskRunning;
 
+  /** When the engine's task last started ({@link System#nanoTime()}). */
+  private volatile long taskStartedAt;
+
+  /**
+   * Whether the engine runs again after a failure, and has relayed no batch since: until it has, it
+   * counts as starting while it holds a batch, or within {@link #RECOVERY_GRACE} of its start, so
+   * that a source failing on the same event at every restart never reads as streaming.
+   */
+  private volatile boolean restarted;
+
+  /** How long a restarted engine that was handed no batch counts as starting. */
+  private static final Duration RECOVERY_GRACE = Duration.ofSeconds(5);
+
   /** The producer of the engine running now: each run has its own (see {@link #relay}). */
   private volatile Producer<byte[], byte[]> producer;
 
@@ -159,6 +172,9 @@ final class SourceRelay implements AutoCloseable {
     if (stalled) {
       return SourceState.STALLED;
     }
+    if (restarted && (since != NO_BATCH || now - taskStartedAt < RECOVERY_GRACE.toNanos())) {
+      return SourceState.STARTING;
+    }
     return connected() ? SourceState.STREAMING : SourceState.DISCONNECTED;
   }
 
@@ -174,6 +190,7 @@ final class SourceRelay implements AutoCloseable {
         pause = FIRST_PAUSE;
       }
       metrics.restarted();
+      restarted = true;
       // A topic deleted meanwhile must be created again, not taken as known.
       topics.forgetAll();
       log.warn("Relay of {} stopped; restarting in {} ms", source, pause.toMillis(), failure);
@@ -203,6 +220,7 @@ final class SourceRelay implements AutoCloseable {
                     @Override
                     public void taskStarted() {
                       handedOverAt = System.nanoTime();
+                      taskStartedAt = handedOverAt;
                       taskRunning = true;
                       log.info("Relay of {} is streaming from slot {}", source, source.slotName());
                     }
@@ -225,6 +243,7 @@ final class SourceRelay implements AutoCloseable {
                     handedOverAt = now;
                     try {
                       relay(chain, records, committer);
+                      restarted &= records.isEmpty();
                     } finally {
                       batchSince = NO_BATCH;
                     }

@@ -33,11 +33,13 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -439,6 +441,14 @@ class OutboxRelayIT {
           .until(() -> meters.get("tideway.relay.restarts").counter().count() >= 2);
       // Stuck on the large event, which waits in the slot.
       assertThat(meters.get("tideway.relay.dead.letters").counter().count()).isZero();
+      // Never ready meanwhile, not even between a restart and its failure.
+      Set<SourceState> states = EnumSet.noneOf(SourceState.class);
+      double restarts = meters.get("tideway.relay.restarts").counter().count();
+      while (meters.get("tideway.relay.restarts").counter().count() < restarts + 1) {
+        states.add(relay.health().sources().get("customer"));
+        Thread.sleep(1);
+      }
+      assertThat(states).contains(SourceState.STARTING).doesNotContain(SourceState.STREAMING);
     }
     // The limit raised, everything follows in order (had the event after it been written while
     // it was stuck, it would come first); what was sent before comes again.
