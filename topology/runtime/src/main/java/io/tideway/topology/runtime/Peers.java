@@ -48,7 +48,7 @@ final class Peers implements AutoCloseable {
   private final Map<String, Long> downUntil = new ConcurrentHashMap<>();
 
   /** Connections kept per instance: as many as server threads may forward at once. */
-  private static final int CONNECTIONS_PER_PEER = 64;
+  static final int CONNECTIONS_PER_PEER = 64;
 
   private final CloseableHttpClient client =
       HttpClients.custom()

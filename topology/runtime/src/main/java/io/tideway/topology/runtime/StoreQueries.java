@@ -67,8 +67,12 @@ final class StoreQueries implements AutoCloseable {
   private final AvroJson values;
   private final Peers peers = new Peers();
 
-  /** Lookups that wait for an event on another instance, at most, at a time. */
-  static final int MAX_FORWARDED_WAITS = 64;
+  /**
+   * Lookups that wait for an event on another instance, at most, at a time: half the connections
+   * kept per instance, as each holds one to its owner for as long as it waits, and were they all
+   * waits on one owner, the lookups and scan parts forwarded to it would find no connection left.
+   */
+  static final int MAX_FORWARDED_WAITS = Peers.CONNECTIONS_PER_PEER / 2;
 
   /** Threads for lookups forwarded to wait on another instance: made as needed, and let go. */
   private final ThreadPoolExecutor forwardedWaits =
