@@ -15,6 +15,7 @@ import io.tideway.schemas.client.rest.RegistryApi.SchemaRequest;
 import io.tideway.schemas.client.rest.RegistryApi.SchemaText;
 import io.tideway.schemas.client.rest.RegistryApi.SubjectSchema;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
@@ -581,8 +582,13 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
           if (!repeatable) {
             break attempts;
           }
+        } catch (ConnectException e) {
+          last = new Failure(endpoint, null, e, false); // never reached the registry
         } catch (IOException e) {
           last = new Failure(endpoint, null, e, false);
+          if (!repeatable) {
+            break attempts; // lost after it was sent: it may have been carried out
+          }
         }
         LOG.debug(
             "Schema registry request {} {} failed at {} (attempt {} of {}): {}",

@@ -32,6 +32,9 @@ final class FakeRegistryServer implements AutoCloseable {
   /** A reply to send, after a delay. */
   record Reply(int status, String body, long delayMillis) {}
 
+  /** The status of a reply that is no answer: the connection closes instead. */
+  private static final int DROP = -1;
+
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
@@ -57,6 +60,12 @@ final class FakeRegistryServer implements AutoCloseable {
   /** Queues a reply for the next request. */
   FakeRegistryServer then(int status, String body) {
     script.add(new Reply(status, body, 0));
+    return this;
+  }
+
+  /** Queues, for the next request, a connection closed once the request is read, unanswered. */
+  FakeRegistryServer thenDrop() {
+    script.add(new Reply(DROP, "", 0));
     return this;
   }
 
@@ -103,6 +112,9 @@ final class FakeRegistryServer implements AutoCloseable {
           Thread.currentThread().interrupt();
           return;
         }
+      }
+      if (reply.status() == DROP) {
+        return; // closed by the try, before any answer
       }
       byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "application/vnd.schemaregistry.v1+json");

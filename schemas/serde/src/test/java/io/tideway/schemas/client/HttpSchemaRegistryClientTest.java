@@ -245,6 +245,28 @@ class HttpSchemaRegistryClientTest {
   }
 
   @Test
+  void shouldNotRepeatADeleteWhoseConnectionWasLostAfterItWasSent() {
+    // given: the registry read the request, then the connection closed without an answer
+    server.thenDrop().then(200, "[1,2]");
+
+    // when / then: it may have been carried out, so it is not sent again
+    assertThatThrownBy(() -> client.deleteSubject("orders-value", false))
+        .isInstanceOf(RegistryException.class)
+        .hasMessageContaining("unreachable");
+    assertThat(server.requests()).hasSize(1);
+  }
+
+  @Test
+  void shouldRepeatAReadWhoseConnectionWasLost() {
+    // given
+    server.thenDrop().then(200, "[\"orders-value\"]");
+
+    // when / then
+    assertThat(client.subjects()).containsExactly("orders-value");
+    assertThat(server.requests()).hasSize(2);
+  }
+
+  @Test
   void shouldMapAnErrorBodyToARegistryExceptionWithoutRetrying() {
     // given
     server.then(404, "{\"error_code\":40401,\"message\":\"Subject 'orders-value' not found.\"}");
