@@ -63,7 +63,9 @@ public enum CompatibilityLevel {
   }
 
   /**
-   * Checks a candidate schema against earlier versions.
+   * Checks a candidate schema against earlier versions: Avro's reader-writer compatibility in the
+   * level's directions, and, unlike Confluent's registry, the logical types of values both schemas
+   * hold, which Avro's check leaves out ({@link LogicalTypeChange}).
    *
    * @param candidate the schema to register
    * @param earlier the earlier versions, oldest first
@@ -78,6 +80,19 @@ public enum CompatibilityLevel {
     List<Version> against =
         transitive ? earlier : earlier.subList(earlier.size() - 1, earlier.size());
     for (Version old : against) {
+      LogicalTypeChange logical = LogicalTypeChange.between(candidate, old.schema());
+      if (logical != null) {
+        problems.add(
+            "{errorType:'LOGICAL_TYPE_MISMATCH', description:'the logical type is "
+                + logical.first()
+                + " in the new schema and "
+                + logical.second()
+                + " in version "
+                + old.number()
+                + ": values written with one read wrong with the other', location:'"
+                + logical.location()
+                + "'}");
+      }
       if (backward) {
         describe(
             SchemaCompatibility.checkReaderWriterCompatibility(candidate, old.schema()),

@@ -1,17 +1,13 @@
 package io.tideway.schemas.serde;
 
+import io.tideway.schemas.client.LogicalTypeChange;
 import io.tideway.schemas.client.RegistryException;
 import io.tideway.schemas.client.SchemaRegistryClient;
 import io.tideway.schemas.client.SchemaVersion;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.LogicalType;
-import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
@@ -347,9 +343,17 @@ public class AvroSerializer<T> implements Serializer<T> {
       }
       // Avro's compatibility, and the parsing form, leave logical types out: written across a
       // change of decimal scale or of timestamp unit, every value would read wrong, silently.
-      String logicalChange = logicalTypeChange(own, latest, "", new HashSet<>());
+      LogicalTypeChange logicalChange = LogicalTypeChange.between(own, latest);
       if (logicalChange != null) {
-        return new Fit(false, logicalChange);
+        return new Fit(
+            false,
+            "the logical type at "
+                + logicalChange.location()
+                + " is "
+                + logicalChange.first()
+                + " in the record's schema and "
+                + logicalChange.second()
+                + " in the latest");
       }
       if (SchemaNormalization.toParsingForm(own)
           .equals(SchemaNormalization.toParsingForm(latest))) {
@@ -367,97 +371,6 @@ public class AvroSerializer<T> implements Serializer<T> {
               .toList()
               .toString());
     }
-  }
-
-  /**
-   * Where the logical type of a value differs between the record's schema and the latest (fields
-   * paired by name, union branches by name or type), or null where none does.
-   */
-  private static String logicalTypeChange(
-      Schema own, Schema latest, String at, Set<String> visited) {
-    // A value made optional, or no longer: compared with the union's branch of its kind.
-    if ((own.getType() == Schema.Type.UNION) != (latest.getType() == Schema.Type.UNION)) {
-      Schema union = own.getType() == Schema.Type.UNION ? own : latest;
-      Schema single = union == own ? latest : own;
-      for (Schema branch : union.getTypes()) {
-        if (branch.getType() == single.getType()
-            && branch.getFullName().equals(single.getFullName())) {
-          return union == own
-              ? logicalTypeChange(branch, single, at, visited)
-              : logicalTypeChange(single, branch, at, visited);
-        }
-      }
-      return null;
-    }
-    if (!Objects.equals(own.getLogicalType(), latest.getLogicalType())) {
-      return "the logical type at "
-          + (at.isEmpty() ? "the top" : at)
-          + " is "
-          + describe(own)
-          + " in the record's schema and "
-          + describe(latest)
-          + " in the latest";
-    }
-    switch (own.getType()) {
-      case RECORD -> {
-        if (latest.getType() != Schema.Type.RECORD
-            || !visited.add(own.getFullName() + "|" + latest.getFullName())) {
-          return null;
-        }
-        for (Schema.Field field : own.getFields()) {
-          Schema.Field other = latest.getField(field.name());
-          String change =
-              other == null
-                  ? null
-                  : logicalTypeChange(
-                      field.schema(), other.schema(), at + "." + field.name(), visited);
-          if (change != null) {
-            return change;
-          }
-        }
-        return null;
-      }
-      case ARRAY -> {
-        return latest.getType() == Schema.Type.ARRAY
-            ? logicalTypeChange(own.getElementType(), latest.getElementType(), at + "[]", visited)
-            : null;
-      }
-      case MAP -> {
-        return latest.getType() == Schema.Type.MAP
-            ? logicalTypeChange(own.getValueType(), latest.getValueType(), at + "{}", visited)
-            : null;
-      }
-      case UNION -> {
-        if (latest.getType() != Schema.Type.UNION) {
-          return null;
-        }
-        for (Schema branch : own.getTypes()) {
-          for (Schema other : latest.getTypes()) {
-            if (branch.getType() == other.getType()
-                && branch.getFullName().equals(other.getFullName())) {
-              String change = logicalTypeChange(branch, other, at, visited);
-              if (change != null) {
-                return change;
-              }
-            }
-          }
-        }
-        return null;
-      }
-      default -> {
-        return null;
-      }
-    }
-  }
-
-  private static String describe(Schema schema) {
-    LogicalType type = schema.getLogicalType();
-    if (type == null) {
-      return "none";
-    }
-    return type instanceof LogicalTypes.Decimal decimal
-        ? "decimal(" + decimal.getPrecision() + "," + decimal.getScale() + ")"
-        : type.getName();
   }
 
   private record SchemaPair(Schema own, int latestId) {}
