@@ -241,7 +241,19 @@ final class RegistryRoutes {
       return;
     }
     if (ctx.attribute(ROLE) == RegistryUsers.Role.READER) {
-      throw forbidden(ctx, "register a new schema under subject '" + subject + "'");
+      // Registered a moment ago through another instance, maybe: looked for again, caught up.
+      int id;
+      try {
+        id = store.readFresh(state -> state.lookup(subject, schema, false).id());
+      } catch (RegistryException notFound) {
+        if (notFound.httpStatus() != 404) {
+          throw notFound;
+        }
+        throw forbidden(ctx, "register a new schema under subject '" + subject + "'");
+      }
+      metrics.registered(false);
+      answer(ctx, new RegisteredId(id));
+      return;
     }
     Registration registration =
         store.write(
