@@ -440,7 +440,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
      */
     private Reader unionReader(Schema writer, int id, String topic) {
       List<Schema> branches = new ArrayList<>();
-      SpecificData model = null;
+      List<Class<?>> types = new ArrayList<>();
       for (Schema branch : writer.getTypes()) {
         if (branch.getType() != Schema.Type.RECORD) {
           branches.add(branch);
@@ -455,13 +455,14 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         }
         Schema reader = schemaOf(type);
         GeneratedClasses.trust(type, reader);
-        model = model == null ? AvroModels.specific(type) : model;
+        types.add(type);
         branches.add(reader);
       }
       Schema reader = Schema.createUnion(branches);
       requireReadable(reader, writer, id, topic, "the union of its generated classes");
       return new Reader(
-          new SpecificDatumReader<>(writer, reader, model == null ? SpecificData.get() : model),
+          new SpecificDatumReader<>(
+              writer, reader, types.isEmpty() ? SpecificData.get() : AvroModels.specific(types)),
           writer);
     }
 

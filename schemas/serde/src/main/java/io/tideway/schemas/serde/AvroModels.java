@@ -1,5 +1,6 @@
 package io.tideway.schemas.serde;
 
+import java.util.List;
 import org.apache.avro.Conversions;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.specific.SpecificData;
@@ -34,6 +35,23 @@ final class AvroModels {
       return own;
     }
     return OWN_LOADER.get(type);
+  }
+
+  /**
+   * The model to read a union of generated classes with: the first's loader, and the conversions of
+   * all of them. One class's model holds only the conversions its own schema uses, and a value of a
+   * logical type inside a union (an optional decimal) is converted by the model, not by its class:
+   * read with another branch's model, it would stay bytes where the class holds a decimal.
+   */
+  static SpecificData specific(List<Class<?>> types) {
+    if (types.size() == 1) {
+      return specific(types.get(0));
+    }
+    SpecificData model = new SpecificData(types.get(0).getClassLoader());
+    for (Class<?> type : types) {
+      specific(type).getConversions().forEach(model::addLogicalTypeConversion);
+    }
+    return model;
   }
 
   private static final ClassValue<SpecificData> OWN_LOADER =

@@ -8,8 +8,10 @@ import io.tideway.schemas.client.InMemorySchemaRegistry;
 import io.tideway.schemas.serde.fixtures.Order;
 import io.tideway.schemas.serde.fixtures.OrderStatus;
 import io.tideway.schemas.serde.fixtures.Payment;
+import io.tideway.schemas.serde.fixtures.Reversal;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -171,6 +173,38 @@ class AvroSerdeRoundTripTest {
 
     // then
     assertThat(read).isInstanceOf(Order.class).isEqualTo(Orders.order("o-4"));
+  }
+
+  @Test
+  void shouldReadTheLogicalTypesInsideUnionsOfEveryBranchOfATopLevelUnion() {
+    // given: a branch after the first whose logical types sit inside unions, which its generated
+    // class leaves to its model's conversions
+    registry.register(
+        TOPIC + "-value", Schema.createUnion(Payment.getClassSchema(), Reversal.getClassSchema()));
+    Reversal reversal =
+        Reversal.newBuilder()
+            .setId("r-1")
+            .setAmount(new BigDecimal("12.50"))
+            .setRefundedAt(Instant.ofEpochMilli(1_700_000_000_000L))
+            .build();
+    byte[] bytes =
+        serializer(
+                Map.of(
+                    AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG,
+                    false,
+                    AvroSerdeConfig.USE_LATEST_VERSION_CONFIG,
+                    true))
+            .serialize(TOPIC, reversal);
+
+    // when
+    Object read =
+        deserializer(Map.of(AvroSerdeConfig.SPECIFIC_AVRO_READER_CONFIG, true))
+            .deserialize(TOPIC, bytes);
+
+    // then
+    assertThat(read).isInstanceOf(Reversal.class).isEqualTo(reversal);
+    assertThat(((Reversal) read).getRefundedAt())
+        .isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
   }
 
   @Test
