@@ -70,32 +70,13 @@ class SecuredClusterIT {
   @Test
   void relaysToTopicsItMayWriteToButNotCreate(TestDatabase testDatabase) throws Exception {
     OutboxDatabase database = new OutboxDatabase(testDatabase);
-    // The test's own clients come in as ANONYMOUS, through the plaintext listener.
     String events = "granted_" + UUID.randomUUID().toString().substring(0, 8) + ".events";
-    try (SecuredKafka broker =
-        SecuredKafka.start(
-            dir.resolve("kafka"),
-            "relay",
-            Map.of(
-                "authorizer.class.name",
-                "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                "super.users",
-                "User:ANONYMOUS"))) {
-      try (Admin admin =
-          Admin.create(
-              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.plaintextBootstrap()))) {
-        admin.createTopics(List.of(new NewTopic(events, 2, (short) 1))).all().get();
-        admin
-            .createAcls(
-                Stream.of(
-                        allow(events, AclOperation.WRITE),
-                        allow(events, AclOperation.DESCRIBE),
-                        allow(RelaySettings.DEFAULT_OFFSETS_TOPIC, AclOperation.ALL),
-                        allow(Topics.OUTBOX_DLQ.name(), AclOperation.ALL))
-                    .toList())
-            .all()
-            .get();
-      }
+    try (SecuredKafka broker = authorizingBroker()) {
+      grant(
+          broker,
+          List.of(events),
+          allow(events, AclOperation.WRITE),
+          allow(events, AclOperation.DESCRIBE));
       try (OutboxRelay relay =
               OutboxRelay.start(settings(broker, database, "granted"), new SimpleMeterRegistry());
           TopicReader reader = new TopicReader(broker.plaintextBootstrap(), events)) {
@@ -116,36 +97,14 @@ class SecuredClusterIT {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String denied = "denied_" + suffix + ".events";
     String granted = "granted_" + suffix + ".events";
-    try (SecuredKafka broker =
-        SecuredKafka.start(
-            dir.resolve("kafka"),
-            "relay",
-            Map.of(
-                "authorizer.class.name",
-                "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                "super.users",
-                "User:ANONYMOUS"))) {
-      try (Admin admin =
-          Admin.create(
-              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.plaintextBootstrap()))) {
-        admin
-            .createTopics(
-                List.of(new NewTopic(denied, 2, (short) 1), new NewTopic(granted, 2, (short) 1)))
-            .all()
-            .get();
-        // The relay may see the denied topic, so it does not try to create it, but not write to it.
-        admin
-            .createAcls(
-                Stream.of(
-                        allow(denied, AclOperation.DESCRIBE),
-                        allow(granted, AclOperation.WRITE),
-                        allow(granted, AclOperation.DESCRIBE),
-                        allow(RelaySettings.DEFAULT_OFFSETS_TOPIC, AclOperation.ALL),
-                        allow(Topics.OUTBOX_DLQ.name(), AclOperation.ALL))
-                    .toList())
-            .all()
-            .get();
-      }
+    try (SecuredKafka broker = authorizingBroker()) {
+      // The relay may see the denied topic, so it does not try to create it, but not write to it.
+      grant(
+          broker,
+          List.of(denied, granted),
+          allow(denied, AclOperation.DESCRIBE),
+          allow(granted, AclOperation.WRITE),
+          allow(granted, AclOperation.DESCRIBE));
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
       try (OutboxRelay relay = OutboxRelay.start(settings(broker, database, "denied"), meters);
           TopicReader relayed = new TopicReader(broker.plaintextBootstrap(), granted);
@@ -170,6 +129,47 @@ class SecuredClusterIT {
             .as("the restart after the first refusal only")
             .isEqualTo(1.0);
       }
+    }
+  }
+
+  /**
+   * A broker with an authorizer, for the relay logging in as {@code relay}; the test's own clients
+   * come in as ANONYMOUS, a super user, through the plaintext listener.
+   */
+  private SecuredKafka authorizingBroker() throws Exception {
+    return SecuredKafka.start(
+        dir.resolve("kafka"),
+        "relay",
+        Map.of(
+            "authorizer.class.name",
+            "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "super.users",
+            "User:ANONYMOUS"));
+  }
+
+  /**
+   * Creates the topics, and lets the relay do what the test grants, and all on its offsets topic
+   * and the dead-letter topic.
+   */
+  private static void grant(SecuredKafka broker, List<String> topics, AclBinding... granted)
+      throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.plaintextBootstrap()))) {
+      admin
+          .createTopics(topics.stream().map(topic -> new NewTopic(topic, 2, (short) 1)).toList())
+          .all()
+          .get();
+      admin
+          .createAcls(
+              Stream.concat(
+                      Stream.of(granted),
+                      Stream.of(
+                          allow(RelaySettings.DEFAULT_OFFSETS_TOPIC, AclOperation.ALL),
+                          allow(Topics.OUTBOX_DLQ.name(), AclOperation.ALL)))
+                  .toList())
+          .all()
+          .get();
     }
   }
 
