@@ -157,14 +157,7 @@ class AvroSerdeRoundTripTest {
         TOPIC + "-value",
         Schema.createUnion(
             Schema.create(Schema.Type.NULL), Order.getClassSchema(), Payment.getClassSchema()));
-    byte[] bytes =
-        serializer(
-                Map.of(
-                    AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG,
-                    false,
-                    AvroSerdeConfig.USE_LATEST_VERSION_CONFIG,
-                    true))
-            .serialize(TOPIC, Orders.order("o-4"));
+    byte[] bytes = asTheUnion().serialize(TOPIC, Orders.order("o-4"));
 
     // when
     Object read =
@@ -187,14 +180,7 @@ class AvroSerdeRoundTripTest {
             .setAmount(new BigDecimal("12.50"))
             .setRefundedAt(Instant.ofEpochMilli(1_700_000_000_000L))
             .build();
-    byte[] bytes =
-        serializer(
-                Map.of(
-                    AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG,
-                    false,
-                    AvroSerdeConfig.USE_LATEST_VERSION_CONFIG,
-                    true))
-            .serialize(TOPIC, reversal);
+    byte[] bytes = asTheUnion().serialize(TOPIC, reversal);
 
     // when
     Object read =
@@ -224,14 +210,7 @@ class AvroSerdeRoundTripTest {
             Order.getClassSchema(),
             Payment.getClassSchema(),
             refund));
-    byte[] bytes =
-        serializer(
-                Map.of(
-                    AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG,
-                    false,
-                    AvroSerdeConfig.USE_LATEST_VERSION_CONFIG,
-                    true))
-            .serialize(TOPIC, Orders.order("o-5"));
+    byte[] bytes = asTheUnion().serialize(TOPIC, Orders.order("o-5"));
 
     // when
     Throwable e =
@@ -327,5 +306,15 @@ class AvroSerdeRoundTripTest {
     assertThat(registry.subjects()).containsExactly("orders-key", "orders-value");
     assertThat(keys.deserializer().deserialize(TOPIC, key).getId()).isEqualTo("k");
     assertThat(values.deserializer().deserialize(TOPIC, value).getId()).isEqualTo("v");
+  }
+
+  /** A serializer that writes with the subject's latest schema, the union, registering nothing. */
+  private AvroSerializer<Object> asTheUnion() {
+    return serializer(
+        Map.of(
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG,
+            false,
+            AvroSerdeConfig.USE_LATEST_VERSION_CONFIG,
+            true));
   }
 }
