@@ -232,6 +232,69 @@ class TransactionalOutboxIT {
     assertThat(committed).containsExactlyElementsOf(appendedAfterwards);
   }
 
+  @Test
+  void shouldNameAsCommittedNoEventOfANestedTransactionRolledBackToItsSavepoint()
+      throws SQLException {
+    // given
+    TransactionalOutbox outbox = context.getBean(TransactionalOutbox.class);
+    PlatformTransactionManager transactions = context.getBean(PlatformTransactionManager.class);
+    TransactionTemplate nested = new TransactionTemplate(transactions);
+    nested.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
+    UUID customerId = UUID.randomUUID();
+    OutboxEvent event =
+        OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId));
+    List<UUID> kept = new ArrayList<>();
+
+    // when: one event in the transaction, one in a nested one rolled back, one in a nested one
+    // within another, kept, and the transaction commits
+    new TransactionTemplate(transactions)
+        .executeWithoutResult(
+            status -> {
+              kept.add(outbox.append(event));
+              nested.executeWithoutResult(
+                  savepoint -> {
+                    outbox.append(event);
+                    savepoint.setRollbackOnly();
+                  });
+              nested.executeWithoutResult(
+                  outer -> kept.add(nested.execute(inner -> outbox.append(event))));
+            });
+
+    // then
+    assertThat(changes())
+        .filteredOn(change -> change.operation().equals("INSERT"))
+        .extracting(change -> change.column("id"))
+        .containsExactlyElementsOf(kept.stream().map(UUID::toString).toList());
+    assertThat(committed).containsExactlyElementsOf(kept);
+  }
+
+  @Test
+  void shouldNameAsCommittedNoEventOfANestedTransactionWithinOneRolledBack() throws SQLException {
+    // given
+    TransactionalOutbox outbox = context.getBean(TransactionalOutbox.class);
+    PlatformTransactionManager transactions = context.getBean(PlatformTransactionManager.class);
+    TransactionTemplate nested = new TransactionTemplate(transactions);
+    nested.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
+    UUID customerId = UUID.randomUUID();
+    OutboxEvent event =
+        OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId));
+
+    // when: the inner of two nested transactions releases its savepoint, the outer rolls back to
+    // its own
+    new TransactionTemplate(transactions)
+        .executeWithoutResult(
+            status ->
+                nested.executeWithoutResult(
+                    outer -> {
+                      nested.executeWithoutResult(inner -> outbox.append(event));
+                      outer.setRollbackOnly();
+                    }));
+
+    // then
+    assertThat(changes()).isEmpty();
+    assertThat(committed).isEmpty();
+  }
+
   private static void append(
       TransactionalOutbox outbox, UUID customerId, List<RuntimeException> refused) {
     try {
