@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -13,6 +14,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
 
 /**
  * The query server's root handler: answers the key lookups that need no waiting, and the health
@@ -27,7 +29,13 @@ import org.eclipse.jetty.util.Callback;
  * of a local key is a read of a local store: it never waits, so this handler declares itself
  * non-blocking and Jetty runs it where the request was read.
  *
- * <p>What goes to the pool passes a {@link GracefulHandler}: {@link #drain} lets the requests under
+ * <p>What may wait on another instance — a client's scan gathers a part from each, its lookup may
+ * be forwarded to the key's owner — runs on a pool of its own, for clients; the server's pool
+ * answers only what other instances ask (scan parts, forwarded lookups), which never waits on an
+ * instance in turn. Sharing one pool, two instances each busy with scans had every thread waiting
+ * for parts that, on the other, found no thread to answer them, until the parts timed out.
+ *
+ * <p>What goes to a pool passes a {@link GracefulHandler}: {@link #drain} lets the requests under
  * way there (a lookup waiting for an event can take seconds) finish, and new ones get {@code 503}
  * with {@code Retry-After}, to be sent again, to another instance or to this one once restarted.
  */
@@ -39,26 +47,35 @@ final class InlineLookups extends Handler.Wrapper {
   private static final ByteBuffer UP = json("{\"status\":\"UP\"}");
   private static final ByteBuffer DOWN = json("{\"status\":\"DOWN\"}");
   private static final ByteBuffer STOPPING = json("{\"error\":\"The runtime is stopping\"}");
+  private static final ByteBuffer BUSY =
+      json("{\"error\":\"The runtime has too many requests under way\"}");
 
   private final KeyLookupHandler lookups;
   private final Executor pool;
+  private final Executor clients;
   private final BooleanSupplier ready;
   private final GracefulHandler graceful;
 
   /**
    * @param lookups answers key lookups
-   * @param pool runs what may wait
+   * @param pool runs what other instances ask, which may wait for an event but not on an instance
+   * @param clients runs what clients ask that cannot be answered at once; may refuse it when full
    * @param ready whether the runtime is ready; asked without blocking
    */
-  InlineLookups(KeyLookupHandler lookups, Executor pool, BooleanSupplier ready) {
-    this(lookups, pool, ready, new GracefulHandler(new Handler.Sequence(lookups)));
+  InlineLookups(KeyLookupHandler lookups, Executor pool, Executor clients, BooleanSupplier ready) {
+    this(lookups, pool, clients, ready, new GracefulHandler(new Handler.Sequence(lookups)));
   }
 
   private InlineLookups(
-      KeyLookupHandler lookups, Executor pool, BooleanSupplier ready, GracefulHandler graceful) {
+      KeyLookupHandler lookups,
+      Executor pool,
+      Executor clients,
+      BooleanSupplier ready,
+      GracefulHandler graceful) {
     super(graceful);
     this.lookups = lookups;
     this.pool = pool;
+    this.clients = clients;
     this.ready = ready;
     this.graceful = graceful;
   }
@@ -89,7 +106,7 @@ final class InlineLookups extends Handler.Wrapper {
       answer(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, STOPPING);
       return true;
     }
-    pool.execute(
+    Runnable handling =
         () -> {
           try {
             if (!super.handle(request, response, callback)) {
@@ -98,8 +115,36 @@ final class InlineLookups extends Handler.Wrapper {
           } catch (Throwable e) {
             Response.writeError(request, response, callback, e);
           }
-        });
+        };
+    if (fromPeer(request)) {
+      pool.execute(handling);
+    } else {
+      try {
+        clients.execute(handling);
+      } catch (RejectedExecutionException e) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, 1);
+        answer(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, BUSY);
+      }
+    }
     return true;
+  }
+
+  /**
+   * Whether another instance asks this: a part of its scan ({@code scope=local}) or a lookup it
+   * forwarded, both answered from this instance's stores alone.
+   */
+  private static boolean fromPeer(Request request) {
+    if (request.getHttpURI().getQuery() == null) {
+      return false;
+    }
+    Fields params;
+    try {
+      params = Request.extractQueryParameters(request);
+    } catch (RuntimeException e) {
+      return false; // malformed: refused where it is handled
+    }
+    return "local".equals(params.getValue(StoreQueries.SCOPE))
+        || Boolean.parseBoolean(params.getValue(StoreQueries.FORWARDED));
   }
 
   private boolean answerHealth(Request request, Response response, Callback callback) {

@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #answerAtOnce} answers the lookups that need no waiting, for the thread that read the
  * request; {@link #handle} answers every lookup: one that waits for an event holds no thread while
  * it waits, and is answered on the server's pool once the event is processed; one forwarded to
- * another instance blocks a thread of the pool until that instance answers, unless it waits for an
- * event there: then a thread of its own waits, {@value StoreQueries#MAX_FORWARDED_WAITS} at most.
+ * another instance blocks the thread handling it (a client's, see {@link InlineLookups}) until that
+ * instance answers, unless it waits for an event there: then a thread of its own waits, {@value
+ * StoreQueries#MAX_FORWARDED_WAITS} at most.
  */
 final class KeyLookupHandler extends Handler.Abstract {
 
@@ -65,8 +66,7 @@ final class KeyLookupHandler extends Handler.Abstract {
   /**
    * @param queries supplies the store queries; null until the server knows its own address
    * @param meters where lookups are timed
-   * @param pool the server's threads: they answer a lookup once the event it waits for is
-   *     processed, and forward lookups to other instances
+   * @param pool the server's threads: they answer a lookup once the event it waits for is processed
    */
   KeyLookupHandler(Supplier<StoreQueries> queries, MeterRegistry meters, Executor pool) {
     this.queries = queries;

@@ -12,7 +12,6 @@ import io.tideway.topology.saga.SagaStatus;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +20,10 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -73,23 +75,55 @@ final class RuntimeHttp implements AutoCloseable {
   private final String host;
   private final StoreQueries queries;
   private final InlineLookups root;
+  private final ExecutorService clients;
 
-  private RuntimeHttp(Javalin app, String host, StoreQueries queries, InlineLookups root) {
+  private RuntimeHttp(
+      Javalin app, String host, StoreQueries queries, InlineLookups root, ExecutorService clients) {
     this.app = app;
     this.host = host;
     this.queries = queries;
     this.root = root;
+    this.clients = clients;
   }
 
   /**
    * A small pool: lookups take well under a millisecond of CPU, so on a machine of few cores more
    * threads than a few per core only queue for the CPU and lengthen the tail. Bounded below for
-   * Jetty's acceptor and selector and for forwarded lookups, which wait on the owning instance.
+   * Jetty's acceptor and selector. Nothing on it waits on another instance: see {@link
+   * #clientPool}.
    */
   private static QueuedThreadPool threadPool() {
     int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     QueuedThreadPool pool = new QueuedThreadPool(threads, Math.min(threads, 4));
     pool.setName("tideway-query");
+    return pool;
+  }
+
+  /** Client requests that may wait on other instances, at most, under way at a time. */
+  static final int CLIENT_THREADS = 32;
+
+  /** Client requests queued for a thread, at most: more are answered {@code 503}. */
+  static final int CLIENT_QUEUE = 1024;
+
+  /**
+   * Threads for clients' requests that cannot be answered at once, apart from the server's pool
+   * (see {@link InlineLookups}): made as needed and let go. Most of their time is spent waiting on
+   * other instances, so there are more of them than cores.
+   */
+  private static ThreadPoolExecutor clientPool() {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            CLIENT_THREADS,
+            CLIENT_THREADS,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(CLIENT_QUEUE),
+            runnable -> {
+              Thread thread = new Thread(runnable, "tideway-query-client");
+              thread.setDaemon(true);
+              return thread;
+            });
+    pool.allowCoreThreadTimeOut(true);
     return pool;
   }
 
@@ -123,6 +157,7 @@ final class RuntimeHttp implements AutoCloseable {
     Routes routes = new Routes(runtime, json);
     OperatorToken token = new OperatorToken(operatorToken);
     AtomicReference<InlineLookups> root = new AtomicReference<>();
+    ThreadPoolExecutor clients = clientPool();
     Javalin app =
         Javalin.create(
             config -> {
@@ -153,6 +188,7 @@ final class RuntimeHttp implements AutoCloseable {
                         new InlineLookups(
                             new KeyLookupHandler(routes::queries, meters, server.getThreadPool()),
                             server.getThreadPool(),
+                            clients,
                             runtime::ready));
                     server.setHandler(root.get());
                   });
@@ -208,7 +244,7 @@ final class RuntimeHttp implements AutoCloseable {
             });
     app.start();
     routes.bind(new HostInfo(host, app.port()));
-    return new RuntimeHttp(app, host, routes.queries(), root.get());
+    return new RuntimeHttp(app, host, routes.queries(), root.get(), clients);
   }
 
   String url() {
@@ -232,6 +268,7 @@ final class RuntimeHttp implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     app.stop();
+    clients.shutdownNow();
     try {
       queries.close();
     } catch (IOException e) {
@@ -295,19 +332,45 @@ final class RuntimeHttp implements AutoCloseable {
     return timeout;
   }
 
+  /**
+   * How much of a refused operator request's body is read, at most: a client still sending a jar
+   * when the refusal came and the connection closed would see the connection fail, not the refusal.
+   * Beyond it, the body is left unread and the connection closed: one who has no token does not get
+   * this server to read up to its largest request, hundreds of megabytes. A client that asks {@code
+   * Expect: 100-continue} (curl does for bodies over 1 MiB) is refused before it sends its body.
+   */
+  static final int REFUSED_BODY_READ = 64 * 1024 * 1024;
+
   /** A handler that runs only for a request the operator token admits; else a {@code 401}. */
   private static Handler operatorOnly(OperatorToken token, Handler handler) {
     return ctx -> {
       if (!token.admits(ctx.header("Authorization"))) {
-        // Read to its end, unkept: a client still sending a jar when the refusal came and the
-        // connection closed would see the connection fail, not the refusal.
-        try (InputStream body = ctx.req().getInputStream()) {
-          body.transferTo(OutputStream.nullOutputStream());
+        // A client that waits to be told to continue is refused before it sends: reading would
+        // tell it to.
+        if (!"100-continue".equalsIgnoreCase(ctx.header("Expect"))) {
+          try (InputStream body = ctx.req().getInputStream()) {
+            if (!readToEnd(body, REFUSED_BODY_READ)) {
+              ctx.header("Connection", "close");
+            }
+          }
         }
         throw new Unauthorized();
       }
       handler.handle(ctx);
     };
+  }
+
+  /** Reads {@code body} to its end, unkept, unless it is longer than {@code limit}: says which. */
+  private static boolean readToEnd(InputStream body, int limit) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    int left = limit;
+    for (int read; left > 0; left -= read) {
+      read = body.read(buffer, 0, Math.min(buffer.length, left));
+      if (read < 0) {
+        return true;
+      }
+    }
+    return body.read() < 0;
   }
 
   /** An operator request without the runtime's token. */
@@ -492,7 +555,7 @@ final class RuntimeHttp implements AutoCloseable {
                   ctx.queryParam("prefix"),
                   limit,
                   ctx.queryParam("cursor"),
-                  "local".equals(ctx.queryParam("scope"))));
+                  "local".equals(ctx.queryParam(StoreQueries.SCOPE))));
     }
 
     /**

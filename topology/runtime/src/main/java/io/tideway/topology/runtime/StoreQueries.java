@@ -58,6 +58,12 @@ final class StoreQueries implements AutoCloseable {
   /** Marks a forwarded request, so it is never forwarded again. */
   static final String FORWARDED = "forwarded";
 
+  /**
+   * With {@code local}, asks a scan of this instance's partitions only, as instances ask each
+   * other.
+   */
+  static final String SCOPE = "scope";
+
   private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
   private static final StringSerializer KEYS = new StringSerializer();
 
@@ -266,7 +272,15 @@ final class StoreQueries implements AutoCloseable {
       return CompletableFuture.supplyAsync(
           () -> {
             try {
-              return forward(metadata.activeHost(), store, lookup, allowStale, waitFor, timeout);
+              // The owner waits what is left: the time queued for a thread here counts.
+              Duration left = timeout.minusNanos(System.nanoTime() - arrived);
+              return forward(
+                  metadata.activeHost(),
+                  store,
+                  lookup,
+                  allowStale,
+                  waitFor,
+                  left.isNegative() ? Duration.ZERO : left);
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
@@ -806,7 +820,7 @@ final class StoreQueries implements AutoCloseable {
       String cursor)
       throws IOException {
     HostPage page = new HostPage();
-    StringBuilder query = new StringBuilder("?scope=local&limit=").append(limit);
+    StringBuilder query = new StringBuilder("?" + SCOPE + "=local&limit=").append(limit);
     appendParam(query, "from", lower);
     appendParam(query, "to", upper);
     appendParam(query, "prefix", prefix);

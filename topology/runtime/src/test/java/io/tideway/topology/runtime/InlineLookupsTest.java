@@ -1,6 +1,7 @@
 package io.tideway.topology.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Server;
@@ -26,6 +28,18 @@ class InlineLookupsTest {
   private final Queue<Runnable> held = new ConcurrentLinkedQueue<>();
 
   private final Executor busyPool = held::add;
+
+  /** The same for clients' requests; refusing them once full. */
+  private final Queue<Runnable> heldForClients = new ConcurrentLinkedQueue<>();
+
+  private final AtomicBoolean clientsFull = new AtomicBoolean();
+  private final Executor busyClients =
+      task -> {
+        if (clientsFull.get()) {
+          throw new RejectedExecutionException("full");
+        }
+        heldForClients.add(task);
+      };
   private final AtomicBoolean ready = new AtomicBoolean();
   private final HttpClient http = HttpClient.newHttpClient();
   private Server server;
@@ -43,6 +57,7 @@ class InlineLookupsTest {
         new InlineLookups(
             new KeyLookupHandler(() -> null, new SimpleMeterRegistry(), busyPool),
             busyPool,
+            busyClients,
             ready::get);
     server.setHandler(root);
     server.start();
@@ -52,6 +67,7 @@ class InlineLookupsTest {
   @AfterEach
   void stop() throws Exception {
     held.forEach(Runnable::run);
+    heldForClients.forEach(Runnable::run);
     server.stop();
   }
 
@@ -92,6 +108,44 @@ class InlineLookupsTest {
     assertThat(held).isEmpty();
     assertThat(get("/health/live").statusCode()).isEqualTo(200);
     assertThat(get("/health/ready").statusCode()).as("not ready while stopping").isEqualTo(503);
+  }
+
+  @Test
+  void aScanPartAnotherInstanceAsksIsAnsweredWhileEveryClientThreadIsBusy() throws Exception {
+    // given: a client's scan, which gathers parts from other instances, waiting for a thread
+    CompletableFuture<HttpResponse<String>> scan =
+        http.sendAsync(request("/v1/stores/balances/keys"), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(5)).until(() -> heldForClients.size() == 1);
+
+    // when: another instance asks this one for its part of a scan
+    CompletableFuture<HttpResponse<String>> part =
+        http.sendAsync(
+            request("/v1/stores/balances/keys?limit=7&scope=local"),
+            HttpResponse.BodyHandlers.ofString());
+
+    // then: the part goes to the server's own pool, and is answered while the scan still waits
+    await().atMost(Duration.ofSeconds(5)).until(() -> held.size() == 1);
+    held.poll().run();
+    assertThat(part.get(5, TimeUnit.SECONDS).statusCode())
+        .as("answered: with no store queries in this test, not found")
+        .isEqualTo(404);
+    assertThat(scan).isNotDone();
+    assertThat(heldForClients).hasSize(1);
+  }
+
+  @Test
+  void aClientRequestFindingEveryThreadAndQueuePlaceTakenIsToldWhenToComeBack() throws Exception {
+    // given
+    clientsFull.set(true);
+
+    // when
+    HttpResponse<String> refused = get("/v1/stores/balances/keys");
+
+    // then
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(refused.body()).contains("too many requests");
+    assertThat(held).isEmpty();
   }
 
   private HttpResponse<String> get(String path) throws Exception {

@@ -9,10 +9,14 @@ import io.tideway.fixtures.Balances;
 import io.tideway.testkit.TestKafka;
 import io.tideway.testkit.TidewayTest;
 import io.tideway.topology.DeploymentContext;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,6 +60,7 @@ class OperatorTokenIT {
                 RuntimeClient.RuntimeError.class, e -> assertThat(e.status()).isEqualTo(401))
             .hasMessageContaining("operator token");
       }
+      assertThat(unreadBodyRefused(URI.create(runtime.url()).getPort())).startsWith("HTTP/1.1 401");
       assertThat(runtime.deployments()).isEmpty();
 
       operator.deploy(jar, Map.of(), 1, false, false);
@@ -82,6 +87,33 @@ class OperatorTokenIT {
       assertThat(operator.reset("balances", null, true).dryRun()).isTrue();
       assertThat(operator.undeploy("balances").name()).isEqualTo("balances");
       assertThat(runtime.deployments()).isEmpty();
+    }
+  }
+
+  /**
+   * A deploy without the token, from a client that sends its body without waiting to be told to
+   * continue: a little more than the runtime reads of a refused body, of a much larger one the
+   * request announces. The refusal must come without the rest, and the connection close.
+   *
+   * @return everything the runtime sent back
+   */
+  private static String unreadBodyRefused(int port) throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/deployments?jar=large.jar HTTP/1.1\r\nHost: localhost\r\n"
+                  + "Content-Type: application/java-archive\r\nContent-Length: "
+                  + 512L * 1024 * 1024
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      byte[] megabyte = new byte[1024 * 1024];
+      for (int sent = 0; sent <= RuntimeHttp.REFUSED_BODY_READ; sent += megabyte.length) {
+        out.write(megabyte);
+      }
+      out.flush();
+      // Read to the end: the runtime closes the connection after its answer.
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
   }
 }

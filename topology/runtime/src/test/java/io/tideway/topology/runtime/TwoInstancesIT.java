@@ -26,6 +26,8 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,6 +46,9 @@ class TwoInstancesIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final int ACCOUNTS = 40;
   private static final int POSTINGS = 3_000;
+
+  /** Scans sent to each instance at once: more than the server threads of a 2-core host. */
+  private static final int CONCURRENT_SCANS = 24;
 
   @TempDir Path dir;
 
@@ -143,10 +148,12 @@ class TwoInstancesIT {
           }
         }
 
+        HttpClient http = HttpClient.newHttpClient();
+        concurrentScansAnswer(http, portA, portB, expected.size());
+
         // Read-your-writes through either instance: the one that does not own the key forwards
         // the wait to the one that does.
         String account = "account-0";
-        HttpClient http = HttpClient.newHttpClient();
         for (int port : List.of(portA, portB)) {
           String id = UUID.randomUUID().toString();
           ProducerRecord<String, String> record = new ProducerRecord<>(ledger, account, "1");
@@ -188,6 +195,31 @@ class TwoInstancesIT {
       }
     } finally {
       a.close();
+    }
+  }
+
+  /**
+   * More scans at once on each instance than it has server threads: each gathers a part from the
+   * other, and a part must be answered while the scans there wait for parts from here.
+   */
+  private static void concurrentScansAnswer(HttpClient http, int portA, int portB, int entries)
+      throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> scans = new ArrayList<>();
+    for (int i = 0; i < CONCURRENT_SCANS; i++) {
+      for (int port : List.of(portA, portB)) {
+        scans.add(
+            http.sendAsync(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/v1/stores/balances/keys"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString()));
+      }
+    }
+    ObjectMapper json = new ObjectMapper();
+    for (CompletableFuture<HttpResponse<String>> scan : scans) {
+      HttpResponse<String> answer = scan.get(30, TimeUnit.SECONDS);
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      assertThat(json.readTree(answer.body()).path("entries")).hasSize(entries);
     }
   }
 
