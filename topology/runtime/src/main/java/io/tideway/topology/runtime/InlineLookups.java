@@ -29,11 +29,12 @@ import org.eclipse.jetty.util.Fields;
  * of a local key is a read of a local store: it never waits, so this handler declares itself
  * non-blocking and Jetty runs it where the request was read.
  *
- * <p>What may wait on another instance — a client's scan gathers a part from each, its lookup may
- * be forwarded to the key's owner — runs on a pool of its own, for clients; the server's pool
- * answers only what other instances ask (scan parts, forwarded lookups), which never waits on an
- * instance in turn. Sharing one pool, two instances each busy with scans had every thread waiting
- * for parts that, on the other, found no thread to answer them, until the parts timed out.
+ * <p>The other requests of clients, for the servlet layer, run on a pool of their own: a scan there
+ * waits for a part from every other instance, and the parts, like key lookups, run on the server's
+ * pool. Sharing one pool, two instances each busy with scans had every thread waiting for parts
+ * that, on the other, found no thread to answer them, until the parts timed out. A key lookup
+ * forwarded to its owner is answered there at once, on the thread that read it, so lookups can stay
+ * on the server's pool, whose hand-offs cost less.
  *
  * <p>What goes to a pool passes a {@link GracefulHandler}: {@link #drain} lets the requests under
  * way there (a lookup waiting for an event can take seconds) finish, and new ones get {@code 503}
@@ -58,8 +59,8 @@ final class InlineLookups extends Handler.Wrapper {
 
   /**
    * @param lookups answers key lookups
-   * @param pool runs what other instances ask, which may wait for an event but not on an instance
-   * @param clients runs what clients ask that cannot be answered at once; may refuse it when full
+   * @param pool runs key lookups, and the parts of scans other instances ask
+   * @param clients runs the other requests of clients; may refuse them when full
    * @param ready whether the runtime is ready; asked without blocking
    */
   InlineLookups(KeyLookupHandler lookups, Executor pool, Executor clients, BooleanSupplier ready) {
@@ -116,7 +117,7 @@ final class InlineLookups extends Handler.Wrapper {
             Response.writeError(request, response, callback, e);
           }
         };
-    if (fromPeer(request)) {
+    if (lookups.isLookup(request) || isScanPart(request)) {
       pool.execute(handling);
     } else {
       try {
@@ -129,11 +130,8 @@ final class InlineLookups extends Handler.Wrapper {
     return true;
   }
 
-  /**
-   * Whether another instance asks this: a part of its scan ({@code scope=local}) or a lookup it
-   * forwarded, both answered from this instance's stores alone.
-   */
-  private static boolean fromPeer(Request request) {
+  /** Whether another instance asks this for its part of a scan ({@code scope=local}). */
+  private static boolean isScanPart(Request request) {
     if (request.getHttpURI().getQuery() == null) {
       return false;
     }
@@ -143,8 +141,7 @@ final class InlineLookups extends Handler.Wrapper {
     } catch (RuntimeException e) {
       return false; // malformed: refused where it is handled
     }
-    return "local".equals(params.getValue(StoreQueries.SCOPE))
-        || Boolean.parseBoolean(params.getValue(StoreQueries.FORWARDED));
+    return "local".equals(params.getValue(StoreQueries.SCOPE));
   }
 
   private boolean answerHealth(Request request, Response response, Callback callback) {

@@ -33,9 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #answerAtOnce} answers the lookups that need no waiting, for the thread that read the
  * request; {@link #handle} answers every lookup: one that waits for an event holds no thread while
  * it waits, and is answered on the server's pool once the event is processed; one forwarded to
- * another instance blocks the thread handling it (a client's, see {@link InlineLookups}) until that
- * instance answers, unless it waits for an event there: then a thread of its own waits, {@value
- * StoreQueries#MAX_FORWARDED_WAITS} at most.
+ * another instance blocks a thread of the pool until that instance answers, unless it waits for an
+ * event there: then a thread of its own waits, {@value StoreQueries#MAX_FORWARDED_WAITS} at most.
  */
 final class KeyLookupHandler extends Handler.Abstract {
 
@@ -66,7 +65,8 @@ final class KeyLookupHandler extends Handler.Abstract {
   /**
    * @param queries supplies the store queries; null until the server knows its own address
    * @param meters where lookups are timed
-   * @param pool the server's threads: they answer a lookup once the event it waits for is processed
+   * @param pool the server's threads: they answer a lookup once the event it waits for is
+   *     processed, and forward lookups to other instances
    */
   KeyLookupHandler(Supplier<StoreQueries> queries, MeterRegistry meters, Executor pool) {
     this.queries = queries;
@@ -94,17 +94,11 @@ final class KeyLookupHandler extends Handler.Abstract {
    * @param later runs what comes after a wait, or null when the lookup must be answered at once
    */
   private boolean respond(Request request, Response response, Callback callback, Executor later) {
+    int keys = keysAt(request);
+    if (keys < 0) {
+      return false;
+    }
     String path = request.getHttpURI().getPath();
-    if (!HttpMethod.GET.is(request.getMethod()) || path == null || !path.startsWith(PREFIX)) {
-      return false;
-    }
-    int keys = path.indexOf(KEYS, PREFIX.length());
-    if (keys <= PREFIX.length()
-        || keys + KEYS.length() == path.length()
-        || path.indexOf('/', PREFIX.length()) != keys
-        || path.indexOf('/', keys + KEYS.length()) >= 0) {
-      return false;
-    }
     CompletableFuture<StoreQueries.Answer> answer;
     try {
       answer = answer(request, path, keys, later);
@@ -135,6 +129,26 @@ final class KeyLookupHandler extends Handler.Abstract {
                   : StoreQueries.Answer.error(500, "Internal error: " + failure));
         });
     return true;
+  }
+
+  /** Whether the request is a key lookup, which this handler answers. */
+  boolean isLookup(Request request) {
+    return keysAt(request) >= 0;
+  }
+
+  /** Where {@value #KEYS} is in a key lookup's path; -1 for any other request. */
+  private static int keysAt(Request request) {
+    String path = request.getHttpURI().getPath();
+    if (!HttpMethod.GET.is(request.getMethod()) || path == null || !path.startsWith(PREFIX)) {
+      return -1;
+    }
+    int keys = path.indexOf(KEYS, PREFIX.length());
+    return keys <= PREFIX.length()
+            || keys + KEYS.length() == path.length()
+            || path.indexOf('/', PREFIX.length()) != keys
+            || path.indexOf('/', keys + KEYS.length()) >= 0
+        ? -1
+        : keys;
   }
 
   private void write(
