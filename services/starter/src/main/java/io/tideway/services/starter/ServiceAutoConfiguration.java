@@ -33,6 +33,8 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -143,11 +145,16 @@ public class ServiceAutoConfiguration {
     DefaultKafkaConsumerFactoryCustomizer staticMembership(
         ServiceProperties properties,
         @Value("${spring.application.name}") String application,
-        @Value("${server.port:8080}") int port) {
+        @Value("${server.port:8080}") int port,
+        ApplicationContext context) {
+      // Without a web server the port is no one's: two such instances on one host would take
+      // the same id and fence each other.
+      int listening = context instanceof WebServerApplicationContext ? port : 0;
       String instance =
           properties.instanceId() != null
               ? properties.instanceId()
-              : defaultInstanceId(application, hostName(), port, ProcessHandle.current().pid());
+              : defaultInstanceId(
+                  application, hostName(), listening, ProcessHandle.current().pid());
       return factory ->
           factory.updateConfigs(Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance));
     }
@@ -243,6 +250,8 @@ public class ServiceAutoConfiguration {
    * The name an instance takes in its consumer group unless told: unique among the instances of a
    * host, and the same across restarts where a restart keeps it (a container's host name and
    * process id, a fixed HTTP port), so that it takes its partitions back at once.
+   *
+   * @param port the port of its web server, or 0 for none or a port chosen at random
    */
   private static String defaultInstanceId(String application, String host, int port, long pid) {
     String id = application + "-" + host + "-" + (port > 0 ? "port" + port : "pid" + pid);
