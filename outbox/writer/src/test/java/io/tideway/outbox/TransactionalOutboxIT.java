@@ -237,17 +237,13 @@ class TransactionalOutboxIT {
       throws SQLException {
     // given
     TransactionalOutbox outbox = context.getBean(TransactionalOutbox.class);
-    PlatformTransactionManager transactions = context.getBean(PlatformTransactionManager.class);
-    TransactionTemplate nested = new TransactionTemplate(transactions);
-    nested.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
-    UUID customerId = UUID.randomUUID();
-    OutboxEvent event =
-        OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId));
+    TransactionTemplate nested = transaction(TransactionDefinition.PROPAGATION_NESTED);
+    OutboxEvent event = aCustomerCreated();
     List<UUID> kept = new ArrayList<>();
 
     // when: one event in the transaction, one in a nested one rolled back, one in a nested one
     // within another, kept, and the transaction commits
-    new TransactionTemplate(transactions)
+    transaction(TransactionDefinition.PROPAGATION_REQUIRED)
         .executeWithoutResult(
             status -> {
               kept.add(outbox.append(event));
@@ -272,16 +268,12 @@ class TransactionalOutboxIT {
   void shouldNameAsCommittedNoEventOfANestedTransactionWithinOneRolledBack() throws SQLException {
     // given
     TransactionalOutbox outbox = context.getBean(TransactionalOutbox.class);
-    PlatformTransactionManager transactions = context.getBean(PlatformTransactionManager.class);
-    TransactionTemplate nested = new TransactionTemplate(transactions);
-    nested.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
-    UUID customerId = UUID.randomUUID();
-    OutboxEvent event =
-        OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId));
+    TransactionTemplate nested = transaction(TransactionDefinition.PROPAGATION_NESTED);
+    OutboxEvent event = aCustomerCreated();
 
     // when: the inner of two nested transactions releases its savepoint, the outer rolls back to
     // its own
-    new TransactionTemplate(transactions)
+    transaction(TransactionDefinition.PROPAGATION_REQUIRED)
         .executeWithoutResult(
             status ->
                 nested.executeWithoutResult(
@@ -293,6 +285,18 @@ class TransactionalOutboxIT {
     // then
     assertThat(changes()).isEmpty();
     assertThat(committed).isEmpty();
+  }
+
+  private TransactionTemplate transaction(int propagation) {
+    TransactionTemplate template =
+        new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
+    template.setPropagationBehavior(propagation);
+    return template;
+  }
+
+  private static OutboxEvent aCustomerCreated() {
+    UUID customerId = UUID.randomUUID();
+    return OutboxEvent.of("customer", customerId.toString(), customerCreated(customerId));
   }
 
   private static void append(
