@@ -4,9 +4,12 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -63,14 +66,10 @@ public final class TransactionalOutbox implements TransactionExecutionListener {
   /** The thread's transactions begun and not yet completed, innermost first. */
   private final ThreadLocal<Deque<Frame>> transactions = new ThreadLocal<>();
 
-  /**
-   * A transaction of the thread, whether its commit or rollback has begun, and, for a nested one (a
-   * savepoint), whether it was rolled back.
-   */
+  /** A transaction of the thread, and whether its commit or rollback has begun. */
   private static final class Frame {
     final TransactionExecution transaction;
     boolean completing;
-    boolean rolledBack;
 
     Frame(TransactionExecution transaction) {
       this.transaction = transaction;
@@ -91,9 +90,10 @@ public final class TransactionalOutbox implements TransactionExecutionListener {
    * @param dataSource the data source of the service's transactions, the one its transaction
    *     manager manages
    * @param committed takes the ids of each append's events once the transaction that appended them
-   *     has committed, on the committing thread; never for a transaction rolled back, nor for a
-   *     nested one ({@code NESTED}, a savepoint) rolled back within it. A web service can hand them
-   *     to its client this way, who can then wait for their effects.
+   *     has committed, on the committing thread; never for a transaction rolled back, nor once the
+   *     transaction rolled back to a savepoint set before the append (a {@code NESTED} one rolled
+   *     back, say). A web service can hand them to its client this way, who can then wait for their
+   *     effects.
    */
   public TransactionalOutbox(Outbox outbox, DataSource dataSource, Consumer<List<UUID>> committed) {
     this.outbox = Objects.requireNonNull(outbox, "outbox");
@@ -161,19 +161,28 @@ public final class TransactionalOutbox implements TransactionExecutionListener {
               + " in a new one (REQUIRES_NEW)");
     }
     List<UUID> ids = new ArrayList<>(events.size());
-    // The rows of a nested transaction rolled back to its savepoint are gone when the enclosing
-    // transaction commits: the synchronization, registered with the enclosing one, must not name
-    // them as committed.
-    List<Frame> savepoints =
-        frames == null
-            ? List.of()
-            : frames.stream().takeWhile(frame -> frame.transaction.isNested()).toList();
     // Registered before the rows are written, so nothing is written that it would not hear of.
     TransactionSynchronizationManager.registerSynchronization(
         new TransactionSynchronization() {
+          /** The savepoints set after the append: rolled back to, they leave its rows. */
+          private final Set<Object> setLater = Collections.newSetFromMap(new IdentityHashMap<>());
+
+          private boolean undone;
+
+          @Override
+          public void savepoint(Object savepoint) {
+            setLater.add(savepoint);
+          }
+
+          @Override
+          public void savepointRollback(Object savepoint) {
+            // A savepoint set before the append, and still there, encloses it: its rows go.
+            undone |= !setLater.contains(savepoint);
+          }
+
           @Override
           public void afterCommit() {
-            if (!ids.isEmpty() && savepoints.stream().noneMatch(frame -> frame.rolledBack)) {
+            if (!ids.isEmpty() && !undone) {
               committed.accept(List.copyOf(ids));
             }
           }
@@ -221,19 +230,15 @@ public final class TransactionalOutbox implements TransactionExecutionListener {
 
   @Override
   public void afterRollback(TransactionExecution transaction, Throwable rollbackFailure) {
-    frameOf(transaction, frame -> frame.rolledBack = true);
     completed(transaction);
   }
 
   private void completing(TransactionExecution transaction) {
-    frameOf(transaction, frame -> frame.completing = true);
-  }
-
-  /** Marks the thread's frame of {@code transaction}, where there is one. */
-  private void frameOf(TransactionExecution transaction, Consumer<Frame> mark) {
     Deque<Frame> frames = transactions.get();
     if (frames != null) {
-      frames.stream().filter(frame -> frame.transaction == transaction).forEach(mark);
+      frames.stream()
+          .filter(frame -> frame.transaction == transaction)
+          .forEach(frame -> frame.completing = true);
     }
   }
 

@@ -287,6 +287,32 @@ class TransactionalOutboxIT {
     assertThat(committed).isEmpty();
   }
 
+  @Test
+  void shouldNameAsCommittedNoEventAppendedAfterASavepointRolledBackToByHand() throws SQLException {
+    // given
+    TransactionalOutbox outbox = context.getBean(TransactionalOutbox.class);
+    OutboxEvent event = aCustomerCreated();
+    List<UUID> kept = new ArrayList<>();
+
+    // when: an event, a savepoint, an event, a rollback to the savepoint, an event
+    transaction(TransactionDefinition.PROPAGATION_REQUIRED)
+        .executeWithoutResult(
+            status -> {
+              kept.add(outbox.append(event));
+              Object savepoint = status.createSavepoint();
+              outbox.append(event);
+              status.rollbackToSavepoint(savepoint);
+              kept.add(outbox.append(event));
+            });
+
+    // then
+    assertThat(changes())
+        .filteredOn(change -> change.operation().equals("INSERT"))
+        .extracting(change -> change.column("id"))
+        .containsExactlyElementsOf(kept.stream().map(UUID::toString).toList());
+    assertThat(committed).containsExactlyElementsOf(kept);
+  }
+
   private TransactionTemplate transaction(int propagation) {
     TransactionTemplate template =
         new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
