@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.utils.KafkaThread;
 import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
@@ -87,28 +88,34 @@ final class RuntimeHttp implements AutoCloseable {
   }
 
   /**
-   * A small pool: lookups take well under a millisecond of CPU, so on a machine of few cores more
-   * threads than a few per core only queue for the CPU and lengthen the tail. Bounded below for
-   * Jetty's acceptor and selector. Nothing on it waits on another instance: see {@link
-   * #clientPool}.
+   * The server's threads: a small pool, as lookups take well under a millisecond of CPU, and on a
+   * machine of few cores more threads than a few per core only queue for the CPU and lengthen the
+   * tail. Bounded below for Jetty's acceptor and selector and for forwarded lookups, which wait on
+   * the owning instance.
    */
+  static int serverThreads() {
+    return Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+  }
+
   private static QueuedThreadPool threadPool() {
-    int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    int threads = serverThreads();
     QueuedThreadPool pool = new QueuedThreadPool(threads, Math.min(threads, 4));
     pool.setName("tideway-query");
     return pool;
   }
 
-  /** Client requests that may wait on other instances, at most, under way at a time. */
+  /** Clients' scans, saga and history queries, at most, under way at a time. */
   static final int CLIENT_THREADS = 32;
 
-  /** Client requests queued for a thread, at most: more are answered {@code 503}. */
+  /**
+   * Clients' scans, saga and history queries queued for a thread, at most: more get {@code 503}.
+   */
   static final int CLIENT_QUEUE = 1024;
 
   /**
-   * Threads for clients' requests that cannot be answered at once, apart from the server's pool
-   * (see {@link InlineLookups}): made as needed and let go. Most of their time is spent waiting on
-   * other instances, so there are more of them than cores.
+   * Threads for clients' scans, saga and history queries, which gather from every instance, apart
+   * from the server's pool (see {@link InlineLookups}): made as needed and let go. Most of their
+   * time is spent waiting on other instances, so there are more of them than cores.
    */
   private static ThreadPoolExecutor clientPool() {
     ThreadPoolExecutor pool =
@@ -118,11 +125,7 @@ final class RuntimeHttp implements AutoCloseable {
             30,
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(CLIENT_QUEUE),
-            runnable -> {
-              Thread thread = new Thread(runnable, "tideway-query-client");
-              thread.setDaemon(true);
-              return thread;
-            });
+            runnable -> KafkaThread.daemon("tideway-query-client", runnable));
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }
@@ -267,8 +270,9 @@ final class RuntimeHttp implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // Queued still only when the wait timed out.
+    InlineLookups.refuse(clients.shutdownNow());
     app.stop();
-    clients.shutdownNow();
     try {
       queries.close();
     } catch (IOException e) {

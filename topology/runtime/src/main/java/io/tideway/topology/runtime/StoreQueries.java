@@ -31,6 +31,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.KafkaThread;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
@@ -88,11 +89,7 @@ final class StoreQueries implements AutoCloseable {
           30,
           TimeUnit.SECONDS,
           new SynchronousQueue<>(),
-          runnable -> {
-            Thread thread = new Thread(runnable, "tideway-query-forwarded-wait");
-            thread.setDaemon(true);
-            return thread;
-          });
+          runnable -> KafkaThread.daemon("tideway-query-forwarded-wait", runnable));
 
   /** Other instances asked for their part of scan pages at a time, at most. */
   static final int MAX_PEER_SCANS = 32;
@@ -108,11 +105,7 @@ final class StoreQueries implements AutoCloseable {
           30,
           TimeUnit.SECONDS,
           new SynchronousQueue<>(),
-          runnable -> {
-            Thread thread = new Thread(runnable, "tideway-query-peer-scan");
-            thread.setDaemon(true);
-            return thread;
-          });
+          runnable -> KafkaThread.daemon("tideway-query-peer-scan", runnable));
 
   StoreQueries(TopologyRuntime runtime, HostInfo self, ObjectMapper json) {
     this.runtime = runtime;
@@ -272,7 +265,7 @@ final class StoreQueries implements AutoCloseable {
       return CompletableFuture.supplyAsync(
           () -> {
             try {
-              // The owner waits what is left: the time queued for a thread here counts.
+              // The owner waits what is left: the time this request waited for a thread counts.
               Duration left = timeout.minusNanos(System.nanoTime() - arrived);
               return forward(
                   metadata.activeHost(),

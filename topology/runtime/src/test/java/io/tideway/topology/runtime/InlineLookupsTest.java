@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -146,6 +147,68 @@ class InlineLookupsTest {
     assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
     assertThat(refused.body()).contains("too many requests");
     assertThat(held).isEmpty();
+  }
+
+  @Test
+  void aScanQueuedForAThreadHoldsTheDrainUntilItIsAnswered() throws Exception {
+    // given: a client's scan waiting for a thread
+    CompletableFuture<HttpResponse<String>> scan =
+        http.sendAsync(request("/v1/stores/balances/keys"), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(5)).until(() -> heldForClients.size() == 1);
+
+    // when
+    CompletableFuture<Void> drained = root.drain();
+
+    // then: the server may stop only once the scan is answered
+    Thread.sleep(300);
+    assertThat(drained).isNotDone();
+    heldForClients.poll().run();
+    drained.get(5, TimeUnit.SECONDS);
+    assertThat(scan.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aScanStillQueuedWhenThePoolStopsIsToldWhenToComeBack() throws Exception {
+    // given
+    CompletableFuture<HttpResponse<String>> scan =
+        http.sendAsync(request("/v1/sagas"), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(5)).until(() -> heldForClients.size() == 1);
+
+    // when
+    InlineLookups.refuse(List.of(heldForClients.poll()));
+
+    // then
+    HttpResponse<String> refused = scan.get(5, TimeUnit.SECONDS);
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(refused.body()).contains("stopping");
+  }
+
+  @Test
+  void onlyWhatGathersFromOtherInstancesGoesToTheClientsPool() throws Exception {
+    // given
+    List<String> gathering =
+        List.of(
+            "/v1/stores/balances/keys", "/v1/sagas", "/v1/sagas/s-1", "/v1/aggregates/a/1/events");
+    List<String> others =
+        List.of(
+            "/metrics",
+            "/v1/deployments",
+            "/v1/stores",
+            "/v1/stores/balances/keys?limit=7&scope=local");
+
+    // when
+    for (String path : gathering) {
+      http.sendAsync(request(path), HttpResponse.BodyHandlers.ofString());
+    }
+    for (String path : others) {
+      http.sendAsync(request(path), HttpResponse.BodyHandlers.ofString());
+    }
+
+    // then
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> heldForClients.size() == gathering.size() && held.size() == others.size());
   }
 
   private HttpResponse<String> get(String path) throws Exception {

@@ -108,9 +108,10 @@ class OperatorTokenIT {
                   + "\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       byte[] megabyte = new byte[1024 * 1024];
-      for (int sent = 0; sent <= RuntimeHttp.REFUSED_BODY_READ; sent += megabyte.length) {
+      for (int sent = 0; sent < RuntimeHttp.REFUSED_BODY_READ; sent += megabyte.length) {
         out.write(megabyte);
       }
+      out.write(new byte[1024]);
       out.flush();
       // Read to the end: the runtime closes the connection after its answer.
       return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);

@@ -47,8 +47,8 @@ class TwoInstancesIT {
   private static final int ACCOUNTS = 40;
   private static final int POSTINGS = 3_000;
 
-  /** Scans sent to each instance at once: more than the server threads of a 2-core host. */
-  private static final int CONCURRENT_SCANS = 24;
+  /** Scans sent to each instance at once: more than its server has threads. */
+  private static final int CONCURRENT_SCANS = RuntimeHttp.serverThreads() + 4;
 
   @TempDir Path dir;
 
