@@ -34,8 +34,8 @@ import org.eclipse.jetty.util.Fields;
  * every other instance, and those parts run on the server's pool, as does everything else. Sharing
  * one pool, two instances each busy with scans had every thread waiting for parts that, on the
  * other, found no thread to answer them, until the parts timed out. A key lookup forwarded to its
- * owner is answered there at once, on the thread that read it, so lookups stay on the server's
- * pool, whose hand-offs cost less.
+ * owner is answered there at once, on the thread that read it, so lookups forwarded both ways never
+ * wait for a thread, and stay on the server's pool.
  *
  * <p>What goes to a pool passes a {@link GracefulHandler} first, queued or not: {@link #drain} lets
  * the requests under way (a lookup waiting for an event can take seconds) finish, and new ones get
