@@ -43,10 +43,7 @@ class ReplayCommandIT {
   void printsThePlanOfADryRunThenCopies(TestKafka kafka) {
     String source = kafka.createTopic("order.events", 2);
     String target = kafka.createTopic("order.events.copy", 2);
-    Properties props = kafka.producerProperties();
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+    try (KafkaProducer<String, String> producer = stringProducer(kafka)) {
       for (int i = 0; i < 4; i++) {
         producer.send(new ProducerRecord<>(source, 1, "k" + i, "v" + i));
       }
@@ -247,10 +244,7 @@ class ReplayCommandIT {
   void warnsOfDeadLettersOlderThanTheDeduplicationWindow(TestKafka kafka) {
     String orders = kafka.createTopic("order.events", 1);
     String dlq = kafka.createTopic("order-app.dlq", 1);
-    Properties props = kafka.producerProperties();
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+    try (KafkaProducer<String, String> producer = stringProducer(kafka)) {
       long eightDaysAgo = System.currentTimeMillis() - Duration.ofDays(8).toMillis();
       ProducerRecord<String, String> letter =
           new ProducerRecord<>(dlq, null, eightDaysAgo, "order-1", "poison-1");
@@ -280,6 +274,13 @@ class ReplayCommandIT {
     assertThat(code).isEqualTo(Tideway.BAD_INPUT);
     assertThat(cli.err())
         .isEqualTo("tideway replay dlq: Unknown dead-letter topic: " + missing + "\n");
+  }
+
+  private static KafkaProducer<String, String> stringProducer(TestKafka kafka) {
+    Properties props = kafka.producerProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    return new KafkaProducer<>(props);
   }
 
   private int copy(String bootstrap, String from, String to, String... more) {
